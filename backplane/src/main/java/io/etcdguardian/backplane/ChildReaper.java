@@ -1,0 +1,36 @@
+package io.etcdguardian.backplane;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Kills the children this JVM started when it exits, unless they were detached on purpose (the
+ * quick start's `up` leaves its backplane running for a later `down`). A test JVM that dies must not
+ * leave etcd or Kafka behind.
+ */
+final class ChildReaper {
+    private static final Set<ProcessHandle> CHILDREN = ConcurrentHashMap.newKeySet();
+    private static volatile boolean detached;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildReaper::reap, "backplane-reaper"));
+    }
+
+    private ChildReaper() {}
+
+    static void register(ProcessHandle handle) {
+        CHILDREN.add(handle);
+    }
+
+    /** Lets the children outlive this JVM. */
+    static void detach() {
+        detached = true;
+    }
+
+    private static void reap() {
+        if (detached) {
+            return;
+        }
+        CHILDREN.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+}

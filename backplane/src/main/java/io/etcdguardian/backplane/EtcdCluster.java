@@ -1,0 +1,125 @@
+package io.etcdguardian.backplane;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A real etcd cluster of N members on loopback, each a Debian `etcd` process. The layout (names,
+ * ports, directories) is plain data so that another JVM can find and stop the same processes.
+ */
+public record EtcdCluster(Path dir, String token, long quotaBackendBytes, List<EtcdMember> members) {
+
+    public static EtcdCluster plan(Path dir, int size, long quotaBackendBytes) {
+        List<EtcdMember> members = IntStream.range(0, size)
+                .mapToObj(i -> new EtcdMember("etcd-" + i, FreePorts.next(), FreePorts.next(),
+                        dir.resolve("etcd-" + i).resolve("data")))
+                .toList();
+        return new EtcdCluster(dir, "guardian-" + UUID.randomUUID().toString().substring(0, 8),
+                quotaBackendBytes, members);
+    }
+
+    /** Starts every member that is not running and waits until each reports itself healthy. */
+    public EtcdCluster start() {
+        for (int i = 0; i < members.size(); i++) {
+            if (!process(i).isAlive()) {
+                launch(i);
+            }
+        }
+        for (int i = 0; i < members.size(); i++) {
+            awaitHealthy(i);
+        }
+        return this;
+    }
+
+    /** Starts one member again with its existing data dir (after a stop or a kill). */
+    public void startMember(int i) {
+        if (!process(i).isAlive()) {
+            launch(i);
+        }
+    }
+
+    public void awaitHealthy(int i) {
+        EtcdMember member = members.get(i);
+        Readiness.await("etcd member " + member.name(), Duration.ofSeconds(30), process(i),
+                () -> Readiness.httpAnswers(URI.create(member.clientUrl() + "/health"),
+                        r -> r.statusCode() == 200 && r.body().contains("\"true\"")));
+    }
+
+    public void stopMember(int i) {
+        process(i).stop(Duration.ofSeconds(10));
+    }
+
+    public void killMember(int i) {
+        process(i).kill();
+    }
+
+    public void stop() {
+        for (int i = 0; i < members.size(); i++) {
+            stopMember(i);
+        }
+    }
+
+    public boolean isMemberAlive(int i) {
+        return process(i).isAlive();
+    }
+
+    @JsonIgnore
+    public List<String> endpoints() {
+        return members.stream().map(EtcdMember::clientUrl).toList();
+    }
+
+    /** The `--initial-cluster` value: `etcd-0=http://…,etcd-1=http://…`. */
+    @JsonIgnore
+    public String initialCluster() {
+        return members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
+    }
+
+    public ChildProcess process(int i) {
+        return new ChildProcess(members.get(i).name(), dir.resolve(members.get(i).name()));
+    }
+
+    /** Runs etcdctl against this cluster and returns its standard output; fails with its output otherwise. */
+    public String etcdctl(String... args) {
+        List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(),
+                "--endpoints=" + String.join(",", endpoints())));
+        command.addAll(List.of(args));
+        return Etcdctl.run(command);
+    }
+
+    private void launch(int i) {
+        EtcdMember member = members.get(i);
+        try {
+            Files.createDirectories(member.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> command = new ArrayList<>(List.of(
+                EtcdBinaries.etcd().toString(),
+                "--name", member.name(),
+                "--data-dir", member.dataDir().toString(),
+                "--listen-client-urls", member.clientUrl(),
+                "--advertise-client-urls", member.clientUrl(),
+                "--listen-peer-urls", member.peerUrl(),
+                "--initial-advertise-peer-urls", member.peerUrl(),
+                "--initial-cluster", initialCluster(),
+                "--initial-cluster-token", token,
+                "--initial-cluster-state", "new",
+                "--logger", "zap",
+                "--log-outputs", "stderr"));
+        if (quotaBackendBytes > 0) {
+            command.add("--quota-backend-bytes");
+            command.add(Long.toString(quotaBackendBytes));
+        }
+        process(i).start(command, member.dataDir().getParent());
+    }
+}
