@@ -1,0 +1,14 @@
+package io.etcdguardian.common.event;
+
+import java.time.Instant;
+
+/** A snapshot capture began on {@code member}. */
+public record SnapshotStarted(String clusterId, String requestId, String snapshotId, String member, Instant startedAt)
+        implements GuardianEvent {
+    public static final String TYPE = "io.etcdguardian.snapshot.started.v1";
+
+    public SnapshotStarted {
+        Require.text(clusterId, "clusterId");
+        Require.text(snapshotId, "snapshotId");
+    }
+}

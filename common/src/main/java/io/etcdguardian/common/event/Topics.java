@@ -1,0 +1,41 @@
+package io.etcdguardian.common.event;
+
+import java.util.List;
+
+/**
+ * Every topic of the backplane, in one place. Partition counts are fixed up front: changing them
+ * re-maps cluster ids to partitions and breaks per-cluster ordering.
+ */
+public final class Topics {
+    public static final String BACKUP_REQUESTS = "guardian.backup.requests";
+    public static final String SNAPSHOT_EVENTS = "guardian.snapshot.events";
+    public static final String MAINTENANCE_REQUESTS = "guardian.maintenance.requests";
+    public static final String HEALTH_EVENTS = "guardian.health.events";
+    public static final String RESTORE_REQUESTS = "guardian.restore.requests";
+    public static final String RESTORE_EVENTS = "guardian.restore.events";
+    public static final String SCHEDULER_EVENTS = "guardian.scheduler.events";
+    /** Compacted: key = cluster id, value = that cluster's spec, tombstone = removed. */
+    public static final String FLEET_CONFIG = "guardian.fleet.config";
+    /** Messages that could not be parsed or handled, with the reason in headers. */
+    public static final String DEAD_LETTER = "guardian.deadletter";
+
+    public static final int PARTITIONS = 12;
+
+    /** A topic with its partition count and whether it keeps only the latest value per key. */
+    public record Topic(String name, int partitions, boolean compacted) {}
+
+    public static List<Topic> all() {
+        return List.of(
+                new Topic(BACKUP_REQUESTS, PARTITIONS, false),
+                new Topic(SNAPSHOT_EVENTS, PARTITIONS, false),
+                new Topic(MAINTENANCE_REQUESTS, PARTITIONS, false),
+                new Topic(HEALTH_EVENTS, PARTITIONS, false),
+                new Topic(RESTORE_REQUESTS, PARTITIONS, false),
+                new Topic(RESTORE_EVENTS, PARTITIONS, false),
+                new Topic(SCHEDULER_EVENTS, PARTITIONS, false),
+                new Topic(FLEET_CONFIG, PARTITIONS, true),
+                new Topic(DEAD_LETTER, 3, false));
+    }
+
+    private Topics() {}
+}

@@ -1,0 +1,142 @@
+package io.etcdguardian.common.fleet;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a fleet document ({@code defaults:} and {@code clusters:}) or a single cluster (a value of
+ * the fleet topic). Defaults are merged key by key under each cluster; unknown keys are errors, so
+ * a typo cannot silently drop a setting. Every problem is collected, not just the first.
+ */
+public final class FleetParser {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .registerModule(new SimpleModule().addDeserializer(Duration.class, new Durations.Deserializer()));
+
+    /** What a parse produced: the valid clusters, the problems, and the defaults for later single updates. */
+    public record Result(Map<String, ClusterSpec> clusters, List<FleetProblem> problems, ObjectNode defaults) {}
+
+    private FleetParser() {}
+
+    public static Result parseDocument(String text) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            return new Result(Map.of(), List.of(new FleetProblem("-", "(document)", "not valid YAML: "
+                    + e.getOriginalMessage())), YAML.createObjectNode());
+        }
+        List<FleetProblem> problems = new ArrayList<>();
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return new Result(Map.of(), List.of(), YAML.createObjectNode());
+        }
+        if (!root.isObject()) {
+            return new Result(Map.of(), List.of(new FleetProblem("-", "(document)", "expected a mapping with 'clusters'")),
+                    YAML.createObjectNode());
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!key.equals("defaults") && !key.equals("clusters")) {
+                problems.add(new FleetProblem("-", key, "unknown key (expected 'defaults' or 'clusters')"));
+            }
+        }
+        ObjectNode defaults = root.path("defaults").isObject() ? (ObjectNode) root.get("defaults") : YAML.createObjectNode();
+        JsonNode clusters = root.path("clusters");
+        Map<String, ClusterSpec> valid = new LinkedHashMap<>();
+        if (!clusters.isMissingNode() && !clusters.isArray()) {
+            problems.add(new FleetProblem("-", "clusters", "expected a list"));
+        } else {
+            int index = 0;
+            for (JsonNode node : clusters) {
+                String id = node.path("id").asText("#" + index);
+                if (valid.containsKey(id)) {
+                    problems.add(new FleetProblem(id, "id", "duplicate cluster id"));
+                } else {
+                    parseOne(node, defaults, id, valid, problems);
+                }
+                index++;
+            }
+        }
+        return new Result(valid, problems, defaults);
+    }
+
+    /** One cluster as the fleet topic carries it, with the document's defaults merged in. */
+    public static Result parseCluster(String text, String expectedId, ObjectNode defaults) {
+        List<FleetProblem> problems = new ArrayList<>();
+        Map<String, ClusterSpec> valid = new LinkedHashMap<>();
+        try {
+            JsonNode node = YAML.readTree(text);
+            if (node == null || !node.isObject()) {
+                problems.add(new FleetProblem(expectedId, "(value)", "expected a mapping"));
+            } else if (!expectedId.equals(node.path("id").asText())) {
+                problems.add(new FleetProblem(expectedId, "id", "differs from the record key"));
+            } else {
+                parseOne(node, defaults, expectedId, valid, problems);
+            }
+        } catch (JsonProcessingException e) {
+            problems.add(new FleetProblem(expectedId, "(value)", "not valid YAML/JSON: " + e.getOriginalMessage()));
+        }
+        return new Result(valid, problems, defaults);
+    }
+
+    private static void parseOne(JsonNode node, ObjectNode defaults, String id, Map<String, ClusterSpec> valid,
+                                 List<FleetProblem> problems) {
+        ObjectNode merged = defaults.deepCopy();
+        merge(merged, (ObjectNode) node);
+        ClusterSpec spec;
+        try {
+            spec = YAML.treeToValue(merged, ClusterSpec.class);
+        } catch (UnrecognizedPropertyException e) {
+            problems.add(new FleetProblem(id, path(e), "unknown key"));
+            return;
+        } catch (JsonMappingException e) {
+            problems.add(new FleetProblem(id, path(e), firstLine(e.getOriginalMessage())));
+            return;
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            problems.add(new FleetProblem(id, "(cluster)", firstLine(e.getMessage())));
+            return;
+        }
+        List<FleetProblem> own = FleetValidator.validate(spec);
+        if (own.isEmpty()) {
+            valid.put(spec.id(), spec);
+        } else {
+            problems.addAll(own);
+        }
+    }
+
+    /** Cluster values win; nested mappings merge key by key. */
+    private static void merge(ObjectNode into, ObjectNode from) {
+        from.fields().forEachRemaining(e -> {
+            JsonNode existing = into.get(e.getKey());
+            if (existing instanceof ObjectNode target && e.getValue() instanceof ObjectNode source) {
+                merge(target, source);
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "invalid value" : message.lines().findFirst().orElse("invalid value");
+    }
+}

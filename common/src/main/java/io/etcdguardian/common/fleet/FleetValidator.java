@@ -1,0 +1,190 @@
+package io.etcdguardian.common.fleet;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.parser.CronParser;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Checks one cluster's spec: every problem names the key and the reason; values that are secrets are never quoted. */
+public final class FleetValidator {
+    private static final Pattern CLUSTER_ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+    private FleetValidator() {}
+
+    public static List<FleetProblem> validate(ClusterSpec spec) {
+        List<FleetProblem> problems = new ArrayList<>();
+        String id = spec.id() == null ? "?" : spec.id();
+        if (spec.id() == null || !CLUSTER_ID.matcher(spec.id()).matches()) {
+            problems.add(new FleetProblem(id, "id", "must be a DNS label: lowercase letters, digits and '-', at most 63"));
+        }
+        validateEtcd(id, spec.etcd(), problems);
+        validateStore(id, spec.store(), problems);
+        if (spec.schedule() != null) {
+            validateSchedule(id, spec.schedule(), problems);
+        }
+        if (spec.retention() != null) {
+            validateRetention(id, spec.retention(), problems);
+        }
+        if (spec.kubernetes() != null && spec.kubernetes().kind() != null
+                && !List.of("local", "hosted-onprem", "hosted-aws", "kubeadm", "openshift").contains(spec.kubernetes().kind())) {
+            problems.add(new FleetProblem(id, "kubernetes.kind",
+                    "must be one of local, hosted-onprem, hosted-aws, kubeadm, openshift"));
+        }
+        return problems;
+    }
+
+    private static void validateEtcd(String id, EtcdSpec etcd, List<FleetProblem> problems) {
+        if (etcd == null || etcd.endpoints() == null || etcd.endpoints().isEmpty()) {
+            problems.add(new FleetProblem(id, "etcd.endpoints", "at least one client URL is required"));
+            return;
+        }
+        boolean https = false;
+        for (int i = 0; i < etcd.endpoints().size(); i++) {
+            String endpoint = etcd.endpoints().get(i);
+            String key = "etcd.endpoints[" + i + "]";
+            try {
+                URI uri = new URI(endpoint);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                    problems.add(new FleetProblem(id, key, "'" + endpoint + "' must be an http:// or https:// URL"));
+                } else if (uri.getHost() == null || uri.getPort() <= 0) {
+                    problems.add(new FleetProblem(id, key, "'" + endpoint + "' must name a host and a port"));
+                }
+                https |= "https".equals(uri.getScheme());
+            } catch (URISyntaxException | NullPointerException e) {
+                problems.add(new FleetProblem(id, key, "'" + endpoint + "' is not a URL"));
+            }
+        }
+        TlsSpec tls = etcd.tls();
+        if (tls == null) {
+            if (https) {
+                problems.add(new FleetProblem(id, "etcd.tls", "https endpoints need tls.ca (and cert/key for client auth)"));
+            }
+            return;
+        }
+        if ((tls.cert() == null) != (tls.key() == null)) {
+            problems.add(new FleetProblem(id, "etcd.tls", "cert and key go together"));
+        }
+        pemFile(id, "etcd.tls.ca", tls.ca(), "CERTIFICATE", problems);
+        pemFile(id, "etcd.tls.cert", tls.cert(), "CERTIFICATE", problems);
+        pemFile(id, "etcd.tls.key", tls.key(), "PRIVATE KEY", problems);
+    }
+
+    private static void validateStore(String id, StoreSpec store, List<FleetProblem> problems) {
+        if (store == null || store.bucket() == null || store.bucket().isBlank()) {
+            problems.add(new FleetProblem(id, "store.bucket", "is required"));
+            return;
+        }
+        if (!BUCKET.matcher(store.bucket()).matches()) {
+            problems.add(new FleetProblem(id, "store.bucket", "'" + store.bucket() + "' is not a valid S3 bucket name"));
+        }
+        if (store.endpoint() != null) {
+            url(id, "store.endpoint", store.endpoint(), problems);
+        }
+        readableFile(id, "store.credentialsFile", store.credentialsFile(), problems);
+        if (store.serverSideEncryption() != null
+                && !List.of("AES256", "aws:kms").contains(store.serverSideEncryption())) {
+            problems.add(new FleetProblem(id, "store.serverSideEncryption", "must be AES256 or aws:kms"));
+        }
+        if (store.keyStore() != null) {
+            KeyStoreSpec keys = store.keyStore();
+            if (keys.bucket() == null || keys.bucket().isBlank()) {
+                problems.add(new FleetProblem(id, "store.keyStore.bucket", "is required"));
+            } else if (keys.bucket().equals(store.bucket())
+                    && store.prefixOrEmpty().equals(keys.prefix() == null ? "" : keys.prefix())) {
+                problems.add(new FleetProblem(id, "store.keyStore", "must not be the snapshots' bucket and prefix:"
+                        + " encryption keys travel separately"));
+            }
+            readableFile(id, "store.keyStore.credentialsFile", keys.credentialsFile(), problems);
+            if (keys.endpoint() != null) {
+                url(id, "store.keyStore.endpoint", keys.endpoint(), problems);
+            }
+        }
+    }
+
+    private static void validateSchedule(String id, ScheduleSpec schedule, List<FleetProblem> problems) {
+        if (schedule.cron() != null) {
+            try {
+                CRON.parse(schedule.cron()).validate();
+            } catch (IllegalArgumentException e) {
+                problems.add(new FleetProblem(id, "schedule.cron", "'" + schedule.cron() + "' is not a 5-field cron: "
+                        + e.getMessage()));
+            }
+        }
+        if (schedule.timezone() != null) {
+            try {
+                ZoneId.of(schedule.timezone());
+            } catch (DateTimeException e) {
+                problems.add(new FleetProblem(id, "schedule.timezone", "'" + schedule.timezone() + "' is not a time zone"));
+            }
+        }
+        if (schedule.jitter() != null && schedule.jitter().isNegative()) {
+            problems.add(new FleetProblem(id, "schedule.jitter", "must not be negative"));
+        }
+    }
+
+    private static void validateRetention(String id, RetentionSpec r, List<FleetProblem> problems) {
+        if (r.keepLast() != null && r.keepLast() < 1) {
+            problems.add(new FleetProblem(id, "retention.keepLast", "must be at least 1"));
+        }
+        nonNegative(id, "retention.hourly", r.hourly(), problems);
+        nonNegative(id, "retention.daily", r.daily(), problems);
+        nonNegative(id, "retention.weekly", r.weekly(), problems);
+        nonNegative(id, "retention.monthly", r.monthly(), problems);
+    }
+
+    private static void nonNegative(String id, String key, Integer value, List<FleetProblem> problems) {
+        if (value != null && value < 0) {
+            problems.add(new FleetProblem(id, key, "must not be negative"));
+        }
+    }
+
+    private static void url(String id, String key, String value, List<FleetProblem> problems) {
+        try {
+            URI uri = new URI(value);
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                problems.add(new FleetProblem(id, key, "'" + value + "' must be an absolute URL"));
+            }
+        } catch (URISyntaxException e) {
+            problems.add(new FleetProblem(id, key, "'" + value + "' is not a URL"));
+        }
+    }
+
+    private static void readableFile(String id, String key, String path, List<FleetProblem> problems) {
+        if (path != null && !Files.isReadable(Path.of(path))) {
+            problems.add(new FleetProblem(id, key, "file " + path + " does not exist or is not readable"));
+        }
+    }
+
+    private static void pemFile(String id, String key, String path, String kind, List<FleetProblem> problems) {
+        if (path == null) {
+            return;
+        }
+        Path file = Path.of(path);
+        if (!Files.isReadable(file)) {
+            problems.add(new FleetProblem(id, key, "file " + path + " does not exist or is not readable"));
+            return;
+        }
+        try {
+            String text = Files.readString(file);
+            if (!text.contains("-----BEGIN ") || !text.contains(kind + "-----")) {
+                problems.add(new FleetProblem(id, key, "file " + path + " is not a PEM " + kind));
+            } else if (kind.equals("PRIVATE KEY") && !text.contains("-----BEGIN PRIVATE KEY-----")) {
+                problems.add(new FleetProblem(id, key, "file " + path + " must be PKCS#8 (BEGIN PRIVATE KEY);"
+                        + " convert with `openssl pkcs8 -topk8 -nocrypt`"));
+            }
+        } catch (IOException | RuntimeException e) {
+            problems.add(new FleetProblem(id, key, "file " + path + " cannot be read as text"));
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package io.etcdguardian.common.fleet;
+
+/**
+ * The control plane the cluster serves: {@code kind} is local, hosted-onprem, hosted-aws, kubeadm
+ * or openshift; namespace/name locate it (e.g. the HostedCluster).
+ */
+public record KubernetesSpec(String kind, String namespace, String name, String kubeconfig) {}

@@ -1,0 +1,20 @@
+package io.etcdguardian.common.fleet;
+
+/**
+ * Where snapshots go. {@code credentialsFile} points at a properties file with {@code
+ * accessKeyId}/{@code secretAccessKey}; without it the AWS default chain applies. {@code keyStore}
+ * is the separate place for encryption-key bundles, with its own credentials.
+ */
+public record StoreSpec(String bucket, String prefix, String region, String endpoint, String credentialsFile,
+                        String serverSideEncryption, String kmsKeyId, KeyStoreSpec keyStore) {
+    public String regionOrDefault() {
+        return region == null || region.isBlank() ? "us-east-1" : region;
+    }
+
+    public String prefixOrEmpty() {
+        if (prefix == null || prefix.isBlank()) {
+            return "";
+        }
+        return prefix.endsWith("/") ? prefix : prefix + "/";
+    }
+}

@@ -1,0 +1,57 @@
+package io.etcdguardian.common.kafka;
+
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Topics;
+import io.micronaut.core.annotation.Nullable;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a record that could not be parsed or handled to the dead-letter topic, unchanged (key,
+ * value, headers, timestamp), with where it came from and why in {@code guardian.dlq.*} headers.
+ * Only the reason and the exception class go into headers: exception messages may quote input.
+ */
+@Singleton
+public class DeadLetters {
+    public static final String HEADER_PREFIX = "guardian.dlq.";
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+
+    private final EventPublisher publisher;
+    private final MeterRegistry meters;
+
+    public DeadLetters(EventPublisher publisher, @Nullable MeterRegistry meters) {
+        this.publisher = publisher;
+        this.meters = meters;
+    }
+
+    public void send(ConsumerRecord<String, byte[]> failed, String group, Reason reason, Throwable cause) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.DEAD_LETTER, null,
+                failed.timestamp() >= 0 ? failed.timestamp() : null, failed.key(), failed.value());
+        for (Header header : failed.headers()) {
+            record.headers().add(header);
+        }
+        header(record, "topic", failed.topic());
+        header(record, "partition", Integer.toString(failed.partition()));
+        header(record, "offset", Long.toString(failed.offset()));
+        header(record, "group", group);
+        header(record, "reason", reason.name());
+        header(record, "exception.class", cause == null ? "" : cause.getClass().getName());
+        // a lost dead letter loses the input: let the failure reach the listener, which will not commit
+        publisher.send(record);
+        if (meters != null) {
+            meters.counter("guardian.deadletters", "topic", failed.topic(), "reason", reason.name()).increment();
+        }
+        LOG.warn("dead-lettered {}-{}@{} (group {}): {}", failed.topic(), failed.partition(), failed.offset(), group,
+                reason);
+    }
+
+    private static void header(ProducerRecord<String, byte[]> record, String name, String value) {
+        record.headers().add(HEADER_PREFIX + name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

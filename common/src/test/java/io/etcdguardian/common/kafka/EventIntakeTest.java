@@ -1,0 +1,165 @@
+package io.etcdguardian.common.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.kafka.KafkaMessageFactory;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.event.Trigger;
+import io.micronaut.context.ApplicationContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(BackplaneExtension.class)
+class EventIntakeTest {
+    private final String cluster = "c-" + UUID.randomUUID().toString().substring(0, 8);
+    private ApplicationContext context;
+    private RecordingListener listener;
+    private EventPublisher publisher;
+    private String bootstrap;
+
+    @BeforeEach
+    void start(Backplane backplane) {
+        bootstrap = backplane.kafka().bootstrapServers();
+        context = ApplicationContext.run(Map.of(
+                "spec.name", "EventIntakeTest",
+                "micronaut.application.name", "intake-test",
+                "kafka.bootstrap.servers", bootstrap,
+                "test.group", "intake-" + UUID.randomUUID(),
+                "guardian.intake.initial-backoff", "50ms"));
+        listener = context.getBean(RecordingListener.class);
+        publisher = context.getBean(EventPublisher.class);
+    }
+
+    @AfterEach
+    void stop() {
+        context.close();
+    }
+
+    @Test
+    void roundTripsAnEventWithClusterKeyAndCloudEventHeaders() {
+        CloudEvent sent = publisher.publish(request("nightly"));
+
+        List<ConsumerRecord<String, byte[]>> records = readAll(Topics.BACKUP_REQUESTS, r -> cluster.equals(r.key()), 1);
+        ConsumerRecord<String, byte[]> record = records.get(0);
+        assertThat(record.key()).isEqualTo(cluster);
+        assertThat(header(record, "ce_id")).isEqualTo(sent.getId());
+        assertThat(header(record, "ce_type")).isEqualTo("io.etcdguardian.backup.requested.v1");
+        assertThat(header(record, "ce_source")).isEqualTo("/guardian/intake-test");
+        assertThat(header(record, "ce_subject")).isEqualTo(cluster);
+        assertThat(header(record, "content-type")).isEqualTo("application/json");
+        CloudEvent back = KafkaMessageFactory.createReader(record).toEvent();
+        assertThat(EventEnvelope.data(back, BackupRequested.class)).isEqualTo(request("nightly"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> handledOf(cluster) == 1);
+    }
+
+    @Test
+    void doesTheWorkOfADuplicatedIdOnce() {
+        String id = UUID.randomUUID().toString();
+        publisher.publish(id, request("first"));
+        publisher.publish(id, request("first"));
+        publisher.publish(request("second"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> handledOf(cluster) == 2);
+        assertThat(listener.handled.stream().filter(e -> e.clusterId().equals(cluster)).map(InboundEvent::id))
+                .containsOnlyOnce(id).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void sendsPoisonToTheDeadLetterTopicWithItsReasonAndKeepsConsuming() {
+        try (KafkaProducer<String, byte[]> raw = rawProducer()) {
+            raw.send(new ProducerRecord<>(Topics.BACKUP_REQUESTS, cluster, "not a cloud event".getBytes(StandardCharsets.UTF_8)));
+            // a CloudEvent whose data lacks the required trigger
+            ProducerRecord<String, byte[]> missingField = KafkaMessageFactory.createWriter(Topics.BACKUP_REQUESTS, cluster)
+                    .writeBinary(EventEnvelope.wrap("/test", request("x")));
+            ProducerRecord<String, byte[]> broken = new ProducerRecord<>(missingField.topic(), null, cluster,
+                    ("{\"clusterId\":\"" + cluster + "\"}").getBytes(StandardCharsets.UTF_8), missingField.headers());
+            raw.send(broken);
+        }
+        publisher.publish(request("poison"));
+        publisher.publish(request("flaky"));
+        publisher.publish(request("after"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> handledOf(cluster) == 2);
+        assertThat(listener.handled.stream().filter(e -> e.clusterId().equals(cluster))
+                .map(e -> e.dataAs(BackupRequested.class).reason())).containsExactly("flaky", "after");
+        assertThat(listener.flakyAttempts).hasValue(3);
+
+        List<ConsumerRecord<String, byte[]>> dead = readAll(Topics.DEAD_LETTER, r -> cluster.equals(r.key()), 3);
+        assertThat(dead).extracting(r -> header(r, "guardian.dlq.reason"))
+                .containsExactly("INVALID_EVENT", "INVALID_EVENT", "PRECONDITION_FAILED");
+        ConsumerRecord<String, byte[]> first = dead.get(0);
+        assertThat(new String(first.value(), StandardCharsets.UTF_8)).isEqualTo("not a cloud event");
+        assertThat(header(first, "guardian.dlq.topic")).isEqualTo(Topics.BACKUP_REQUESTS);
+        assertThat(header(first, "guardian.dlq.partition")).matches("\\d+");
+        assertThat(header(first, "guardian.dlq.offset")).matches("\\d+");
+        assertThat(header(first, "guardian.dlq.group")).startsWith("intake-");
+        assertThat(header(dead.get(1), "ce_type")).isEqualTo(BackupRequested.TYPE);
+    }
+
+    private long handledOf(String clusterId) {
+        return listener.handled.stream().filter(e -> e.clusterId().equals(clusterId)).count();
+    }
+
+    private BackupRequested request(String reason) {
+        return new BackupRequested(cluster, Trigger.ON_DEMAND, reason, "test", null, Instant.parse("2026-11-23T00:00:00Z"));
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private KafkaProducer<String, byte[]> rawProducer() {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private List<ConsumerRecord<String, byte[]>> readAll(String topic,
+            java.util.function.Predicate<ConsumerRecord<String, byte[]>> filter, int expected) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("group.id", "reader-" + UUID.randomUUID());
+        props.put("auto.offset.reset", "earliest");
+        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer =
+                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (filter.test(r)) {
+                        found.add(r);
+                    }
+                });
+                return found.size() >= expected;
+            });
+        }
+        return found;
+    }
+}
