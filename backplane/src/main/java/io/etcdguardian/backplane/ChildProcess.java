@@ -33,9 +33,15 @@ public final class ChildProcess {
     }
 
     public long start(List<String> command, Path workDir) {
+        return start(command, workDir, java.util.Map.of());
+    }
+
+    public long start(List<String> command, Path workDir, java.util.Map<String, String> env) {
         try {
             Files.createDirectories(pidFile.getParent());
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(env);
+            Process process = builder
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * quick start's `up` leaves its backplane running for a later `down`). A test JVM that dies must not
  * leave etcd or Kafka behind.
  */
-final class ChildReaper {
+public final class ChildReaper {
     private static final Set<ProcessHandle> CHILDREN = ConcurrentHashMap.newKeySet();
     private static volatile boolean detached;
 
@@ -23,7 +23,7 @@ final class ChildReaper {
     }
 
     /** Lets the children outlive this JVM. */
-    static void detach() {
+    public static void detach() {
         detached = true;
     }
 

@@ -14,12 +14,12 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /** Waits for a component to answer, and fails with the tail of its log when it does not. */
-final class Readiness {
+public final class Readiness {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private Readiness() {}
 
-    static void await(String what, Duration timeout, ChildProcess process, BooleanSupplier ready) {
+    public static void await(String what, Duration timeout, ChildProcess process, BooleanSupplier ready) {
         try {
             Awaitility.await(what)
                     .atMost(timeout)
@@ -37,7 +37,7 @@ final class Readiness {
         }
     }
 
-    static boolean httpAnswers(URI uri, Predicate<HttpResponse<String>> ok) {
+    public static boolean httpAnswers(URI uri, Predicate<HttpResponse<String>> ok) {
         try {
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build();
             return ok.test(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));

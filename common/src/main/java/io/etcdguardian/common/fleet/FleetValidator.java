@@ -96,6 +96,13 @@ public final class FleetValidator {
                 && !List.of("AES256", "aws:kms").contains(store.serverSideEncryption())) {
             problems.add(new FleetProblem(id, "store.serverSideEncryption", "must be AES256 or aws:kms"));
         }
+        if (store.encryption() != null) {
+            if (store.encryption().keyFile() == null) {
+                problems.add(new FleetProblem(id, "store.encryption.keyFile", "is required"));
+            } else {
+                readableFile(id, "store.encryption.keyFile", store.encryption().keyFile(), problems);
+            }
+        }
         if (store.keyStore() != null) {
             KeyStoreSpec keys = store.keyStore();
             if (keys.bucket() == null || keys.bucket().isBlank()) {

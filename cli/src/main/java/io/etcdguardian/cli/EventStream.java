@@ -1,0 +1,116 @@
+package io.etcdguardian.cli;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.kafka.KafkaMessageFactory;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.EventCatalog;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.GuardianEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The CLI's view of the backplane: publish a request, then follow a topic from the moment before
+ * it was published until an event matches, so that a fast answer is never missed.
+ */
+public final class EventStream implements AutoCloseable {
+    private final String bootstrap;
+    private final KafkaProducer<String, byte[]> producer;
+
+    public EventStream(String bootstrap) {
+        this.bootstrap = bootstrap;
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("acks", "all");
+        props.put("max.block.ms", "10000");
+        props.put("delivery.timeout.ms", "15000");
+        props.put("request.timeout.ms", "10000");
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Follows {@code topic} from its current end. Open it before publishing what it should see. */
+    public Follower follow(String topic) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("group.id", "guardianctl-" + UUID.randomUUID());
+        props.put("enable.auto.commit", "false");
+        props.put("default.api.timeout.ms", "10000");
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot reach Kafka at " + bootstrap, e);
+        }
+        return new Follower(consumer);
+    }
+
+    public CloudEvent publish(String source, GuardianEvent data) {
+        CloudEvent event = EventEnvelope.wrap(source, data);
+        String topic = EventCatalog.of(data.getClass()).topic();
+        ProducerRecord<String, byte[]> record = KafkaMessageFactory.createWriter(topic, data.clusterId()).writeBinary(event);
+        try {
+            producer.send(record).get();
+        } catch (Exception e) {
+            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot publish to Kafka at " + bootstrap, e);
+        }
+        return event;
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    /** Reads events of one topic as they arrive. */
+    public static final class Follower implements AutoCloseable {
+        private final KafkaConsumer<String, byte[]> consumer;
+
+        Follower(KafkaConsumer<String, byte[]> consumer) {
+            this.consumer = consumer;
+        }
+
+        /** The first event whose data matches, or empty when the deadline passes. */
+        public Optional<GuardianEvent> await(Predicate<GuardianEvent> match, Duration timeout) {
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
+                    try {
+                        GuardianEvent data = EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent());
+                        if (match.test(data)) {
+                            return Optional.of(data);
+                        }
+                    } catch (RuntimeException unreadable) {
+                        // not ours to judge: the services dead-letter it
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+}

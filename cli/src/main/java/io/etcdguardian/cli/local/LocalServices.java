@@ -1,0 +1,116 @@
+package io.etcdguardian.cli.local;
+
+import io.etcdguardian.backplane.ChildProcess;
+import io.etcdguardian.backplane.FreePorts;
+import io.etcdguardian.backplane.Readiness;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The four services as local processes (`java -jar <module>/target/<module>.jar`), each on its own
+ * HTTP port, logs and PIDs beside the backplane's. Ports are remembered so that status and the CLI
+ * find them again.
+ */
+public final class LocalServices {
+    public static final List<String> NAMES = List.of("scheduler-service", "snapshot-service", "health-service",
+            "restore-service");
+    private static final int FIRST_DEFAULT_PORT = 8081;
+
+    private final Path dir;
+    private final Path home;
+
+    public LocalServices(Path stateDir, Path home) {
+        this.dir = stateDir.resolve("services");
+        this.home = home;
+    }
+
+    /** Starts every service that is not running; returns name → HTTP port. */
+    public Map<String, Integer> start(Map<String, String> env, Duration timeout) {
+        Map<String, Integer> ports = ports();
+        for (String name : NAMES) {
+            ChildProcess process = process(name);
+            if (process.isAlive()) {
+                continue;
+            }
+            Path jar = home.resolve(name).resolve("target").resolve(name + ".jar");
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: build with `mvn -DskipTests package` first");
+            }
+            Map<String, String> own = new LinkedHashMap<>(env);
+            own.put("GUARDIAN_HTTP_PORT", Integer.toString(ports.get(name)));
+            own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
+            process.start(List.of(javaBin(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), dir, own);
+        }
+        for (String name : NAMES) {
+            int port = ports.get(name);
+            Readiness.await(name + " on port " + port, timeout, process(name),
+                    () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"),
+                            r -> r.statusCode() == 200));
+        }
+        return ports;
+    }
+
+    public void stop() {
+        for (int i = NAMES.size() - 1; i >= 0; i--) {
+            process(NAMES.get(i)).stop(Duration.ofSeconds(20));
+        }
+    }
+
+    public ChildProcess process(String name) {
+        return new ChildProcess(name, dir);
+    }
+
+    /** The HTTP port of each service: remembered, else 8081… when free, else any free port. */
+    public synchronized Map<String, Integer> ports() {
+        Path file = dir.resolve("ports.properties");
+        Properties props = new Properties();
+        try {
+            Files.createDirectories(dir);
+            if (Files.exists(file)) {
+                try (var in = Files.newInputStream(file)) {
+                    props.load(in);
+                }
+            }
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            List<Integer> taken = new ArrayList<>();
+            for (int i = 0; i < NAMES.size(); i++) {
+                String name = NAMES.get(i);
+                String known = props.getProperty(name);
+                int port = known != null ? Integer.parseInt(known)
+                        : isFree(FIRST_DEFAULT_PORT + i) ? FIRST_DEFAULT_PORT + i : FreePorts.next();
+                taken.add(port);
+                ports.put(name, port);
+                props.setProperty(name, Integer.toString(port));
+            }
+            try (var out = Files.newOutputStream(file)) {
+                props.store(out, "HTTP ports of the local services");
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

@@ -1,0 +1,40 @@
+package io.etcdguardian.common.snapshot;
+
+import io.etcdguardian.common.fleet.ClusterSpec;
+
+/**
+ * The object layout of one cluster: {@code <prefix><cluster>/snapshots/<id>.db[.zst][.enc]} and
+ * {@code <prefix><cluster>/manifests/<id>.json}. Snapshot ids start with the UTC time they were
+ * taken ({@code 20261123T060004Z-…}), so a listing sorts by age.
+ */
+public final class SnapshotKeys {
+    private SnapshotKeys() {}
+
+    public static String clusterPrefix(ClusterSpec cluster) {
+        return cluster.store().prefixOrEmpty() + cluster.id() + "/";
+    }
+
+    public static String manifestsPrefix(ClusterSpec cluster) {
+        return clusterPrefix(cluster) + "manifests/";
+    }
+
+    public static String snapshotsPrefix(ClusterSpec cluster) {
+        return clusterPrefix(cluster) + "snapshots/";
+    }
+
+    public static String manifest(ClusterSpec cluster, String snapshotId) {
+        return manifestsPrefix(cluster) + snapshotId + ".json";
+    }
+
+    public static String object(ClusterSpec cluster, String snapshotId, String compression, boolean encrypted) {
+        return snapshotsPrefix(cluster) + snapshotId + ".db" + ("zstd".equals(compression) ? ".zst" : "")
+                + (encrypted ? ".enc" : "");
+    }
+
+    /** The snapshot id an object or manifest key belongs to. */
+    public static String snapshotIdOf(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        int dot = name.indexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
+    }
+}

@@ -1,0 +1,48 @@
+package io.etcdguardian.common.snapshot;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.time.Instant;
+
+/**
+ * The commit record of one snapshot (DESIGN §3), written last: an object without a manifest is an
+ * incomplete upload and is never listed, restored or counted. Holds a key id, never a key.
+ *
+ * @param sha256 SHA-256 of the raw stream without its trailer, equal to the trailer etcd sent
+ * @param boltHash CRC-32C over buckets, keys and values, as `etcdctl snapshot status` prints it
+ * @param totalKeys keys in all bbolt buckets, as `etcdctl snapshot status` counts them
+ * @param liveKeys keys a restored cluster holds (the latest, non-deleted revision of each key)
+ */
+public record SnapshotManifest(int formatVersion, String clusterId, String snapshotId, String requestId,
+                               String trigger, Instant takenAt, Instant completedAt, String sourceMember,
+                               String etcdVersion, String clusterVersion, long revision, long totalKeys,
+                               long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
+                               String compression, Encryption encryption, String objectKey, String keyBundleKey,
+                               Drill drill) {
+    public static final int FORMAT_VERSION = 1;
+
+    /** Client-side encryption: the algorithm and the id of the key in the key provider. */
+    public record Encryption(String algorithm, String keyId) {}
+
+    /** The last restore drill: restored into a scratch etcd and compared with this manifest. */
+    public record Drill(String result, Instant at, long restoredRevision, long restoredKeys, String detail) {
+        public static final String PASSED = "PASSED";
+        public static final String FAILED = "FAILED";
+
+        @JsonIgnore
+        public boolean passed() {
+            return PASSED.equals(result);
+        }
+    }
+
+    /** Committed snapshots had their trailer checked; one whose drill failed is no longer trusted. */
+    @JsonIgnore
+    public boolean verified() {
+        return drill == null || drill.passed();
+    }
+
+    public SnapshotManifest withDrill(Drill newDrill) {
+        return new SnapshotManifest(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt,
+                sourceMember, etcdVersion, clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored,
+                sha256, compression, encryption, objectKey, keyBundleKey, newDrill);
+    }
+}

@@ -1,0 +1,231 @@
+package io.etcdguardian.snapshot;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.etcd.EtcdClients;
+import io.etcdguardian.common.etcd.MemberProbe;
+import io.etcdguardian.common.etcd.MemberStatus;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotFailed;
+import io.etcdguardian.common.event.SnapshotStarted;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotKeys;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.snapshot.capture.BoltStats;
+import io.etcdguardian.snapshot.capture.MemberSelector;
+import io.etcdguardian.snapshot.capture.SnapshotCapture;
+import io.etcdguardian.snapshot.capture.Spool;
+import io.etcdguardian.snapshot.encrypt.SnapshotEncryption;
+import io.etcdguardian.snapshot.retention.RetentionRunner;
+import io.etcdguardian.snapshot.store.SnapshotUploader;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup request, start to finish:
+ * {@code alreadyAnswered → selectMember → capture ∥ upload → checkTrailer → completeUpload → readStats
+ * → commitManifest → publishCompleted → applyRetention}. The manifest is written last because it
+ * is the commit; the completed event follows it and is republished (same id) if the request comes
+ * again, so a crash between the two loses nothing.
+ */
+@Singleton
+public class SnapshotWorkflow {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotWorkflow.class);
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final MemberProbe probe;
+    private final EtcdClients etcd;
+    private final SnapshotCapture capture;
+    private final SnapshotUploader uploader;
+    private final SnapshotCatalog catalog;
+    private final EventPublisher events;
+    private final SnapshotMetrics metrics;
+    private final SnapshotSettings settings;
+    private final RetentionRunner retention;
+    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
+                            SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
+                            SnapshotSettings settings, RetentionRunner retention) {
+        this.probe = probe;
+        this.etcd = etcd;
+        this.capture = capture;
+        this.uploader = uploader;
+        this.catalog = catalog;
+        this.events = events;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.retention = retention;
+    }
+
+    /**
+     * Handles a request and publishes its outcome (completed or failed). Retriable failures are tried
+     * again with backoff; the failed event carries the last reason.
+     */
+    public Optional<SnapshotManifest> handle(ClusterSpec cluster, String requestId, BackupRequested request) {
+        Instant started = Instant.now();
+        if (cluster.isPaused()) {
+            publishFailed(cluster, requestId, new GuardianException(Reason.PAUSED, "cluster is paused"));
+            return Optional.empty();
+        }
+        ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
+        // one snapshot per cluster at a time; a second request waits and is then usually coalesced
+        lock.lock();
+        try {
+            Optional<SnapshotManifest> answered = alreadyAnswered(cluster, requestId, request);
+            if (answered.isPresent()) {
+                publishCompleted(cluster, requestId, answered.get(), 0);
+                return answered;
+            }
+            Retry retry = Retry.of("snapshot-" + cluster.id(), RetryConfig.custom()
+                    .maxAttempts(settings.attempts())
+                    .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.retryBackoff(), 2.0))
+                    .retryOnException(GuardianException::isRetriable)
+                    .build());
+            SnapshotManifest manifest = retry.executeSupplier(() -> attempt(cluster, requestId, request));
+            Duration took = Duration.between(started, Instant.now());
+            metrics.succeeded(cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
+            publishCompleted(cluster, requestId, manifest, took.toMillis());
+            retention.apply(cluster);
+            return Optional.of(manifest);
+        } catch (RuntimeException e) {
+            metrics.failed(cluster.id(), Duration.between(started, Instant.now()), GuardianException.reasonOf(e).name());
+            publishFailed(cluster, requestId, e);
+            return Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A request is answered by its own committed snapshot (a redelivery), or by any snapshot taken
+     * after it was made: requests that pile up behind a running snapshot coalesce into it.
+     */
+    private Optional<SnapshotManifest> alreadyAnswered(ClusterSpec cluster, String requestId, BackupRequested request) {
+        List<SnapshotManifest> all = catalog.list(cluster);
+        Optional<SnapshotManifest> own = all.stream().filter(m -> requestId.equals(m.requestId())).findFirst();
+        if (own.isPresent() || request.requestedAt() == null) {
+            return own;
+        }
+        return all.stream().filter(m -> !m.takenAt().isBefore(request.requestedAt())).reduce((a, b) -> b)
+                .map(m -> {
+                    LOG.info("request {} coalesced into snapshot {} taken after it was made", requestId, m.snapshotId());
+                    return m;
+                });
+    }
+
+    private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request) {
+        MemberStatus member = MemberSelector.choose(probe.probe(cluster), settings.maxFollowerLag());
+        Instant takenAt = Instant.now();
+        String snapshotId = ID_TIME.format(takenAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        Optional<SnapshotEncryption> encryption = Optional.ofNullable(cluster.store().encryption())
+                .map(SnapshotEncryption::fromSpec);
+        boolean compress = "zstd".equals(settings.compression());
+        String objectKey = SnapshotKeys.object(cluster, snapshotId, compress ? "zstd" : "none", encryption.isPresent());
+        Path spoolFile = Path.of(settings.spoolDir(), cluster.id() + "-" + snapshotId + ".db");
+        ensureSpoolRoom(spoolFile.getParent(), member.dbSize());
+        Duration deadline = settings.deadlineFor(member.dbSize());
+        LOG.info("snapshot {} from {} (member {}, db {} bytes, deadline {})", snapshotId, member.endpoint(),
+                member.memberIdHex(), member.dbSize(), deadline);
+        events.publish(EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
+                new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt));
+
+        try (Spool spool = new Spool(spoolFile)) {
+            SnapshotUploader.Upload upload = uploader.start(cluster, objectKey, spool.tail(), compress,
+                    out -> encryption.map(e -> e.encrypt(out, cluster.id(), snapshotId)).orElse(out));
+            SnapshotCapture.Captured captured;
+            try {
+                captured = capture.capture(cluster, member.endpoint(), spool, deadline);
+            } catch (RuntimeException e) {
+                upload.abort();
+                throw e;
+            }
+            long stored = upload.complete();
+            BoltStats stats = BoltStats.read(spool.file());
+            SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, cluster.id(), snapshotId,
+                    requestId, request.trigger().name(), takenAt, Instant.now(), member.endpoint(), member.version(),
+                    null, stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
+                    stats.hash(), captured.bytes(), stored, captured.sha256(), compress ? "zstd" : "none",
+                    encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, null, null);
+            catalog.write(cluster, manifest);
+            return manifest;
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTERNAL, "spool " + spoolFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Keys a restore of this snapshot would hold: a count at the snapshot's revision, or -1 once compacted away. */
+    private long liveKeysAt(ClusterSpec cluster, String endpoint, long revision) {
+        try (Client client = etcd.forMember(cluster, endpoint)) {
+            ByteSequence all = ByteSequence.from(new byte[] {0});
+            return client.getKVClient().get(all, GetOption.builder().isPrefix(false).withRange(all)
+                            .withCountOnly(true).withRevision(revision).build())
+                    .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS).getCount();
+        } catch (Exception e) {
+            LOG.info("live key count at revision {} unavailable ({}); recorded as -1", revision, e.getClass().getSimpleName());
+            return -1;
+        }
+    }
+
+    private void ensureSpoolRoom(Path dir, long dbSize) {
+        try {
+            Files.createDirectories(dir);
+            long free = Files.getFileStore(dir).getUsableSpace();
+            long needed = (long) (dbSize * settings.spoolHeadroom());
+            if (free < needed) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, true, "spool " + dir + " has " + free
+                        + " bytes free, the snapshot needs about " + needed, null);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void publishCompleted(ClusterSpec cluster, String requestId, SnapshotManifest m, long durationMs) {
+        long rate = durationMs > 0 ? m.sizeRaw() * 1000 / durationMs : 0;
+        events.publish(EventEnvelope.deterministicId(requestId, SnapshotCompleted.TYPE),
+                new SnapshotCompleted(cluster.id(), requestId, m.snapshotId(), cluster.store().bucket(), m.objectKey(),
+                        SnapshotKeys.manifest(cluster, m.snapshotId()), m.sourceMember(), m.etcdVersion(), m.revision(),
+                        m.totalKeys(), m.sizeRaw(), m.sizeStored(), m.sha256(), m.compression(),
+                        m.encryption() == null ? null : m.encryption().keyId(), m.takenAt(), durationMs, rate));
+    }
+
+    private void publishFailed(ClusterSpec cluster, String requestId, RuntimeException e) {
+        Reason reason = GuardianException.reasonOf(e);
+        LOG.error("snapshot for request {} failed: {}: {}", requestId, reason, e.getMessage(),
+                reason == Reason.INTERNAL ? e : null);
+        try {
+            events.publish(EventEnvelope.deterministicId(requestId, SnapshotFailed.TYPE),
+                    new SnapshotFailed(cluster.id(), requestId, reason.name(), GuardianException.isRetriable(e),
+                            e.getMessage(), Instant.now()));
+        } catch (RuntimeException publishFailed) {
+            LOG.error("could not publish the failure of request {}: {}", requestId, publishFailed.toString());
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.etcdguardian.snapshot.capture;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads an etcd snapshot (a bbolt file) the way `etcdctl snapshot status` does: revision = main
+ * revision of the last key of the "key" bucket, total keys = keys of every bucket, hash = CRC-32C
+ * over bucket names, keys and values in order. Walks the B+tree page by page, so memory stays a few
+ * pages whatever the file's size.
+ */
+public record BoltStats(long revision, long totalKeys, String hash) {
+    private static final int MAGIC = 0xED0CDAED;
+    private static final int PAGE_HEADER = 16;
+    private static final int BRANCH = 0x01;
+    private static final int LEAF = 0x02;
+    private static final int BUCKET_LEAF = 0x01;
+
+    public static BoltStats read(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return new Walker(channel).stats();
+        }
+    }
+
+    /** One pass over the file. */
+    private static final class Walker {
+        private final FileChannel channel;
+        private final CRC32C crc = new CRC32C();
+        private int pageSize = 4096;
+        private long revision;
+        private long keys;
+
+        Walker(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        BoltStats stats() throws IOException {
+            long root = rootOfNewestMeta();
+            forEach(page(root), (flags, key, value) -> {
+                if ((flags & BUCKET_LEAF) == 0) {
+                    return; // the root holds only buckets
+                }
+                crc.update(key.duplicate());
+                boolean revisions = isKeyBucket(key);
+                long bucketRoot = value.getLong(value.position());
+                ByteBuffer bucketPage = bucketRoot == 0
+                        ? value.slice(value.position() + 16, value.remaining() - 16).order(ByteOrder.LITTLE_ENDIAN)
+                        : page(bucketRoot);
+                forEach(bucketPage, (f, k, v) -> {
+                    crc.update(k.duplicate());
+                    if ((f & BUCKET_LEAF) == 0) {
+                        crc.update(v.duplicate());
+                    }
+                    if (revisions && k.remaining() >= 8) {
+                        revision = k.order(ByteOrder.BIG_ENDIAN).getLong(k.position());
+                    }
+                    keys++;
+                });
+            });
+            return new BoltStats(revision, keys, String.format("%08x", crc.getValue()));
+        }
+
+        private long rootOfNewestMeta() throws IOException {
+            ByteBuffer first = read(0, 4096);
+            if (first.getInt(PAGE_HEADER) != MAGIC) {
+                throw new IOException("not a bbolt file: bad magic in meta page 0");
+            }
+            pageSize = first.getInt(PAGE_HEADER + 8);
+            ByteBuffer second = read(pageSize, pageSize);
+            ByteBuffer newest = first;
+            if (second.getInt(PAGE_HEADER) == MAGIC
+                    && second.getLong(PAGE_HEADER + 48) > first.getLong(PAGE_HEADER + 48)) {
+                newest = second;
+            }
+            return newest.getLong(PAGE_HEADER + 16);
+        }
+
+        private ByteBuffer page(long pgid) throws IOException {
+            ByteBuffer header = read(pgid * pageSize, PAGE_HEADER);
+            int overflow = header.getInt(12);
+            return read(pgid * pageSize, (long) (overflow + 1) * pageSize);
+        }
+
+        private ByteBuffer read(long offset, long length) throws IOException {
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException("page run of " + length + " bytes is too large");
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, offset + buffer.position()) < 0) {
+                    throw new IOException("bbolt file ends inside page at offset " + offset);
+                }
+            }
+            return buffer.flip();
+        }
+
+        /** In-order walk of the tree rooted at {@code page}: leaves' elements, branches' children. */
+        private void forEach(ByteBuffer page, Visitor visitor) throws IOException {
+            int base = page.position();
+            int flags = page.getShort(base + 8) & 0xffff;
+            int count = page.getShort(base + 10) & 0xffff;
+            for (int i = 0; i < count; i++) {
+                int element = base + PAGE_HEADER + i * 16;
+                if ((flags & BRANCH) != 0) {
+                    forEach(page(page.getLong(element + 8)), visitor);
+                } else if ((flags & LEAF) != 0) {
+                    int elementFlags = page.getInt(element);
+                    int pos = page.getInt(element + 4);
+                    int keySize = page.getInt(element + 8);
+                    int valueSize = page.getInt(element + 12);
+                    ByteBuffer key = page.slice(element + pos, keySize).order(ByteOrder.LITTLE_ENDIAN);
+                    ByteBuffer value = page.slice(element + pos + keySize, valueSize).order(ByteOrder.LITTLE_ENDIAN);
+                    visitor.visit(elementFlags, key, value);
+                } else {
+                    throw new IOException("unexpected page flags " + flags);
+                }
+            }
+        }
+
+        private static boolean isKeyBucket(ByteBuffer name) {
+            return name.remaining() == 3 && name.get(name.position()) == 'k'
+                    && name.get(name.position() + 1) == 'e' && name.get(name.position() + 2) == 'y';
+        }
+    }
+
+    @FunctionalInterface
+    private interface Visitor {
+        void visit(int flags, ByteBuffer key, ByteBuffer value) throws IOException;
+    }
+}

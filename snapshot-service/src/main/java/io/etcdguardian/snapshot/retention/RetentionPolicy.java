@@ -1,0 +1,68 @@
+package io.etcdguardian.snapshot.retention;
+
+import io.etcdguardian.common.fleet.RetentionSpec;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Which snapshots to keep: the newest {@code keepLast}, plus the newest snapshot of each of the last
+ * {@code hourly} hours, {@code daily} days, {@code weekly} ISO weeks and {@code monthly} months
+ * (UTC) that have one. The newest verified snapshot is always kept, whatever the policy says.
+ * Without a policy nothing is deleted.
+ */
+public final class RetentionPolicy {
+    private RetentionPolicy() {}
+
+    /** The ids to delete from {@code manifests} (any order in, oldest first out). */
+    public static List<SnapshotManifest> toDelete(List<SnapshotManifest> manifests, RetentionSpec spec) {
+        if (spec == null || manifests.isEmpty()) {
+            return List.of();
+        }
+        List<SnapshotManifest> newestFirst = new ArrayList<>(manifests);
+        newestFirst.sort((a, b) -> b.takenAt().compareTo(a.takenAt()));
+        Set<String> keep = new LinkedHashSet<>();
+        newestFirst.stream().filter(SnapshotManifest::verified).findFirst().ifPresent(m -> keep.add(m.snapshotId()));
+        newestFirst.stream().limit(orZero(spec.keepLast())).forEach(m -> keep.add(m.snapshotId()));
+        keepNewestPerBucket(newestFirst, orZero(spec.hourly()), t -> t.truncatedTo(ChronoUnit.HOURS).toString(), keep);
+        keepNewestPerBucket(newestFirst, orZero(spec.daily()), t -> t.truncatedTo(ChronoUnit.DAYS).toString(), keep);
+        keepNewestPerBucket(newestFirst, orZero(spec.weekly()),
+                t -> t.get(IsoFields.WEEK_BASED_YEAR) + "-W" + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR), keep);
+        keepNewestPerBucket(newestFirst, orZero(spec.monthly()), t -> t.getYear() + "-" + t.getMonthValue(), keep);
+        List<SnapshotManifest> delete = new ArrayList<>(newestFirst.stream()
+                .filter(m -> !keep.contains(m.snapshotId())).toList());
+        delete.sort((a, b) -> a.takenAt().compareTo(b.takenAt()));
+        return delete;
+    }
+
+    private static void keepNewestPerBucket(List<SnapshotManifest> newestFirst, int buckets,
+                                            Function<ZonedDateTime, String> bucketOf, Set<String> keep) {
+        Set<String> seen = new HashSet<>();
+        for (SnapshotManifest m : newestFirst) {
+            if (seen.size() >= buckets) {
+                return;
+            }
+            // only verified snapshots stand for their bucket: a bucket's only copy must be restorable
+            if (m.verified() && seen.add(bucketOf.apply(utc(m.takenAt())))) {
+                keep.add(m.snapshotId());
+            }
+        }
+    }
+
+    private static ZonedDateTime utc(Instant at) {
+        return at.atZone(ZoneOffset.UTC);
+    }
+
+    private static int orZero(Integer value) {
+        return value == null ? 0 : value;
+    }
+}

@@ -1,0 +1,97 @@
+package io.etcdguardian.snapshot.retention;
+
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotKeys;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Applies each cluster's retention after every snapshot and on a schedule, and removes what failed
+ * uploads left: multipart uploads and manifest-less objects older than {@code orphanAge} (longer
+ * than any snapshot takes, so a running upload is never touched). Never throws: retention is a
+ * side job and must not fail a snapshot.
+ */
+@Singleton
+public class RetentionRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(RetentionRunner.class);
+
+    private final SnapshotCatalog catalog;
+    private final S3Clients clients;
+    private final FleetRegistry fleet;
+    private final MeterRegistry meters;
+    private final Duration orphanAge;
+
+    public RetentionRunner(SnapshotCatalog catalog, S3Clients clients, FleetRegistry fleet, MeterRegistry meters,
+                           @Value("${guardian.snapshot.orphan-age:24h}") Duration orphanAge) {
+        this.catalog = catalog;
+        this.clients = clients;
+        this.fleet = fleet;
+        this.meters = meters;
+        this.orphanAge = orphanAge;
+    }
+
+    @Scheduled(fixedDelay = "${guardian.snapshot.retention-interval:1h}", initialDelay = "5m")
+    void applyToFleet() {
+        fleet.current().all().forEach(this::apply);
+    }
+
+    /** Returns the ids it deleted. */
+    public List<String> apply(ClusterSpec cluster) {
+        try {
+            List<SnapshotManifest> manifests = catalog.list(cluster);
+            List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention());
+            S3Client s3 = clients.client(cluster.store());
+            String bucket = cluster.store().bucket();
+            for (SnapshotManifest m : delete) {
+                // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
+                s3.deleteObject(b -> b.bucket(bucket).key(SnapshotKeys.manifest(cluster, m.snapshotId())));
+                s3.deleteObject(b -> b.bucket(bucket).key(m.objectKey()));
+                LOG.info("retention deleted snapshot {} of {} (taken {})", m.snapshotId(), cluster.id(), m.takenAt());
+            }
+            meters.counter("guardian.retention.deleted", "cluster", cluster.id()).increment(delete.size());
+            cleanOrphans(cluster, manifests);
+            return delete.stream().map(SnapshotManifest::snapshotId).toList();
+        } catch (RuntimeException e) {
+            LOG.error("retention of {} failed, will try again: {}", cluster.id(), e.toString());
+            return List.of();
+        }
+    }
+
+    private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests) {
+        S3Client s3 = clients.client(cluster.store());
+        String bucket = cluster.store().bucket();
+        Instant cutoff = Instant.now().minus(orphanAge);
+        Set<String> committed = new HashSet<>();
+        manifests.forEach(m -> committed.add(m.objectKey()));
+        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)
+                .prefix(SnapshotKeys.snapshotsPrefix(cluster))).contents()) {
+            if (!committed.contains(object.key()) && object.lastModified().isBefore(cutoff)) {
+                s3.deleteObject(b -> b.bucket(bucket).key(object.key()));
+                LOG.info("removed manifest-less object {} (an upload that never committed)", object.key());
+            }
+        }
+        for (MultipartUpload upload : s3.listMultipartUploads(b -> b.bucket(bucket)
+                .prefix(SnapshotKeys.snapshotsPrefix(cluster))).uploads()) {
+            if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+                LOG.info("aborted stale multipart upload of {}", upload.key());
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.etcdguardian.snapshot.store;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.function.BiFunction;
+
+/**
+ * Cuts the stored stream into parts and hands each to an uploader on a pool, with at most {@code
+ * inFlight} parts in memory at once: when the store is slow, writing here blocks (the spool, not
+ * etcd, absorbs it). Memory is bounded by (inFlight + 1) × part size.
+ */
+final class PartSink<T> extends OutputStream {
+    private final int partSize;
+    private final Semaphore permits;
+    private final ExecutorService pool;
+    private final BiFunction<Integer, byte[], T> uploader;
+    private final List<CompletableFuture<T>> parts = new ArrayList<>();
+    private byte[] buffer;
+    private int filled;
+    private long total;
+    private boolean closed;
+
+    PartSink(int partSize, int inFlight, ExecutorService pool, BiFunction<Integer, byte[], T> uploader) {
+        this.partSize = partSize;
+        this.permits = new Semaphore(inFlight);
+        this.pool = pool;
+        this.uploader = uploader;
+        this.buffer = new byte[partSize];
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            int n = Math.min(len, partSize - filled);
+            System.arraycopy(b, off, buffer, filled, n);
+            filled += n;
+            off += n;
+            len -= n;
+            total += n;
+            if (filled == partSize) {
+                ship(buffer);
+                buffer = new byte[partSize];
+                filled = 0;
+            }
+        }
+    }
+
+    /** Ships the last part (S3 wants at least one, even if empty). */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (filled > 0 || parts.isEmpty()) {
+            byte[] last = new byte[filled];
+            System.arraycopy(buffer, 0, last, 0, filled);
+            ship(last);
+        }
+        buffer = null;
+    }
+
+    long total() {
+        return total;
+    }
+
+    List<CompletableFuture<T>> parts() {
+        return parts;
+    }
+
+    private void ship(byte[] part) throws IOException {
+        failFast();
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for an upload slot");
+        }
+        int number = parts.size() + 1;
+        parts.add(CompletableFuture.supplyAsync(() -> uploader.apply(number, part), pool)
+                .whenComplete((r, e) -> permits.release()));
+    }
+
+    /** A part that failed for good ends the upload now rather than after the whole stream. */
+    private void failFast() throws IOException {
+        for (CompletableFuture<T> part : parts) {
+            if (part.isCompletedExceptionally()) {
+                try {
+                    part.join();
+                } catch (RuntimeException e) {
+                    throw new IOException("a part upload failed", e.getCause() == null ? e : e.getCause());
+                }
+            }
+        }
+    }
+}
