@@ -6,7 +6,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.EtcdBinaries;
 import io.etcdguardian.backplane.Etcdctl;
-import io.etcdguardian.cli.EventStream;
+import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;

@@ -62,7 +62,8 @@ public record BoltStats(long revision, long totalKeys, String hash) {
                     keys++;
                 });
             });
-            return new BoltStats(revision, keys, String.format("%08x", crc.getValue()));
+            // etcdctl prints the hash with %x: no zero padding
+            return new BoltStats(revision, keys, Long.toHexString(crc.getValue()));
         }
 
         private long rootOfNewestMeta() throws IOException {

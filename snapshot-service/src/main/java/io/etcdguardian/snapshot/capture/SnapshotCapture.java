@@ -31,7 +31,7 @@ public class SnapshotCapture {
     public Captured capture(ClusterSpec cluster, String endpoint, Spool spool, Duration deadline) {
         TrailerDigest digest = new TrailerDigest(spool.output());
         try (Client client = clients.forMember(cluster, endpoint)) {
-            client.getMaintenanceClient().snapshot(new NonClosing(digest))
+            client.getMaintenanceClient().snapshot(new NonClosing(tap(cluster, digest)))
                     .get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             fail(spool, "snapshot did not finish within " + deadline);
@@ -54,6 +54,11 @@ public class SnapshotCapture {
             fail(spool, e.getMessage());
             throw new GuardianException(Reason.INTEGRITY_FAILED, e.getMessage());
         }
+    }
+
+    /** What etcd's bytes go through before the trailer check; tests corrupt the real stream here. */
+    protected OutputStream tap(ClusterSpec cluster, OutputStream stream) {
+        return stream;
     }
 
     private static void fail(Spool spool, String why) {

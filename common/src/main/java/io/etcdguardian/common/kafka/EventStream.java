@@ -1,4 +1,4 @@
-package io.etcdguardian.cli;
+package io.etcdguardian.common.kafka;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.kafka.KafkaMessageFactory;
@@ -25,8 +25,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The CLI's view of the backplane: publish a request, then follow a topic from the moment before
- * it was published until an event matches, so that a fast answer is never missed.
+ * A client's view of the backplane (guardianctl, tests): publish a request, then follow a topic from
+ * the moment before it was published until an event matches, so that a fast answer is never missed.
  */
 public final class EventStream implements AutoCloseable {
     private final String bootstrap;
@@ -66,7 +66,11 @@ public final class EventStream implements AutoCloseable {
     }
 
     public CloudEvent publish(String source, GuardianEvent data) {
-        CloudEvent event = EventEnvelope.wrap(source, data);
+        return publish(EventEnvelope.wrap(source, data));
+    }
+
+    public CloudEvent publish(CloudEvent event) {
+        GuardianEvent data = EventEnvelope.data(event);
         String topic = EventCatalog.of(data.getClass()).topic();
         ProducerRecord<String, byte[]> record = KafkaMessageFactory.createWriter(topic, data.clusterId()).writeBinary(event);
         try {

@@ -1,0 +1,338 @@
+package io.etcdguardian.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.cloudevents.CloudEvent;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.EtcdBinaries;
+import io.etcdguardian.backplane.EtcdCluster;
+import io.etcdguardian.backplane.Etcdctl;
+import io.etcdguardian.backplane.FreePorts;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotFailed;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.event.Trigger;
+import io.etcdguardian.common.fleet.EncryptionSpec;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.snapshot.encrypt.SnapshotEncryption;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** snapshot-service end to end through Kafka, on the real 3-member etcd and S3Proxy. */
+@ExtendWith(BackplaneExtension.class)
+class SnapshotServiceTest {
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+    private static final String PLAIN = "plain-" + RUN;
+    private static final String SECRET = "secret-" + RUN;
+    private static final String CORRUPT = "corrupt-" + RUN;
+    private static final String TRUNCATE = "truncate-" + RUN;
+    private static final String DENIED = "denied-" + RUN;
+    private static final String NO_BUCKET = "nobucket-" + RUN;
+    private static final String NO_ETCD = "noetcd-" + RUN;
+    private static final String RETAINED = "retained-" + RUN;
+
+    @TempDir
+    static Path dir;
+    static Backplane backplane;
+    static ApplicationContext context;
+    static EventStream stream;
+    static Path keyFile;
+
+    @BeforeAll
+    static void start(Backplane shared) throws IOException {
+        backplane = shared;
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        keyFile = Files.writeString(dir.resolve("snapshot.key"), Base64.getEncoder().encodeToString(key));
+        Path credentials = Files.writeString(dir.resolve("s3.properties"),
+                "accessKeyId=" + shared.s3().accessKey() + "\nsecretAccessKey=" + shared.s3().secretKey() + "\n");
+        Path wrong = Files.writeString(dir.resolve("wrong.properties"), "accessKeyId=nobody\nsecretAccessKey=nothing\n");
+        String etcd = String.join(", ", shared.etcd().endpoints());
+        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
+                defaults:
+                  store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: test/ }
+                  etcd: { endpoints: [%s] }
+                clusters:
+                  - id: %s
+                  - id: %s
+                    store: { encryption: { keyFile: %s, keyId: test-key-1 } }
+                  - id: %s
+                  - id: %s
+                  - id: %s
+                    store: { credentialsFile: %s }
+                  - id: %s
+                    store: { bucket: no-such-bucket }
+                  - id: %s
+                    etcd: { endpoints: [http://127.0.0.1:%d], dialTimeout: 1s, requestTimeout: 1s }
+                  - id: %s
+                    retention: { keepLast: 2 }
+                """.formatted(shared.bucket(), shared.s3().endpoint(), credentials, etcd, PLAIN, SECRET, keyFile,
+                CORRUPT, TRUNCATE, DENIED, wrong, NO_BUCKET, NO_ETCD, FreePorts.next(), RETAINED));
+        Map<String, Object> props = new HashMap<>();
+        props.put("spec.name", "SnapshotServiceTest");
+        props.put("micronaut.server.port", -1);
+        props.put("kafka.bootstrap.servers", shared.kafka().bootstrapServers());
+        props.put("guardian.fleet.file", fleet.toString());
+        props.put("guardian.snapshot.group", "snapshot-" + RUN);
+        props.put("guardian.snapshot.spool-dir", dir.resolve("spool").toString());
+        props.put("guardian.snapshot.part-size-bytes", 5 * 1024 * 1024);
+        props.put("guardian.snapshot.attempts", 2);
+        props.put("guardian.snapshot.retry-backoff", "100ms");
+        props.put("guardian.snapshot.part-retry-backoff", "50ms");
+        props.put("guardian.intake.initial-backoff", "50ms");
+        context = ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
+        stream = new EventStream(shared.kafka().bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() {
+        stream.close();
+        context.close();
+    }
+
+    @Test
+    void storesASnapshotThatEtcdctlReadsAndRestoresToExactlyItsKeys() throws Exception {
+        String prefix = "/registry/plain-" + UUID.randomUUID();
+        for (int i = 0; i < 300; i++) {
+            backplane.etcd().etcdctl("put", prefix + "/key-" + i, "value-" + i);
+        }
+        backplane.etcd().etcdctl("del", prefix + "/key-0");
+
+        SnapshotCompleted done = completed(PLAIN);
+        // writes and deletes after the snapshot must not come back from it
+        backplane.etcd().etcdctl("put", prefix + "/later", "x");
+        backplane.etcd().etcdctl("del", prefix + "/key-1");
+
+        assertThat(done.objectKey()).isEqualTo("test/" + PLAIN + "/snapshots/" + done.snapshotId() + ".db.zst");
+        assertThat(done.manifestKey()).isEqualTo("test/" + PLAIN + "/manifests/" + done.snapshotId() + ".json");
+        assertThat(done.sizeStored()).isLessThan(done.sizeRaw());
+        Path db = download(done, Optional.empty());
+        assertThat(Files.size(db)).isEqualTo(done.sizeRaw());
+        String[] status = Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "status", db.toString(),
+                "-w", "simple")).strip().split(",\\s*");
+        assertThat(Long.parseLong(status[1])).isEqualTo(done.revision());
+        assertThat(Long.parseLong(status[2])).isEqualTo(done.totalKeys());
+
+        List<String> restored = restoreAndList(db, prefix);
+        assertThat(restored).hasSize(299).doesNotContain(prefix + "/key-0", prefix + "/later").contains(prefix + "/key-1");
+
+        // the catalogue lists it, from its manifest
+        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
+            SnapshotManifest[] listed = http.toBlocking().retrieve("/snapshots/" + PLAIN, SnapshotManifest[].class);
+            assertThat(listed).extracting(SnapshotManifest::snapshotId).contains(done.snapshotId());
+            SnapshotManifest manifest = http.toBlocking().retrieve("/snapshots/" + PLAIN + "/" + done.snapshotId(),
+                    SnapshotManifest.class);
+            assertThat(manifest.sha256()).isEqualTo(done.sha256());
+            assertThat(manifest.liveKeys()).isGreaterThanOrEqualTo(299);
+            assertThat(manifest.boltHash()).isEqualTo(status[0]);
+            assertThatThrownBy(() -> http.toBlocking().exchange("/snapshots/nobody-" + RUN, Map.class))
+                    .isInstanceOfSatisfying(HttpClientResponseException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(404);
+                        assertThat(e.getResponse().getBody(Map.class).orElseThrow())
+                                .containsEntry("reason", "UNKNOWN_CLUSTER");
+                    });
+        }
+    }
+
+    @Test
+    void encryptedAndCompressedSnapshotsRoundTrip() throws Exception {
+        String prefix = "/registry/secret-" + UUID.randomUUID();
+        for (int i = 0; i < 50; i++) {
+            backplane.etcd().etcdctl("put", prefix + "/k" + i, "secret value " + i);
+        }
+        SnapshotCompleted done = completed(SECRET);
+        assertThat(done.objectKey()).endsWith(".db.zst.enc");
+        assertThat(done.encryptionKeyId()).isEqualTo("test-key-1");
+        try (S3Client s3 = backplane.s3().client()) {
+            byte[] stored = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.objectKey())).asByteArray();
+            assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("secret value");
+            String manifest = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.manifestKey())).asUtf8String();
+            assertThat(manifest).contains("\"keyId\" : \"test-key-1\"").doesNotContain(Files.readString(keyFile).strip());
+        }
+        Path db = download(done, Optional.of(SnapshotEncryption.fromSpec(new EncryptionSpec(keyFile.toString(), "x"))));
+        assertThat(restoreAndList(db, prefix)).hasSize(50);
+    }
+
+    @Test
+    void aMemberDownStillYieldsASnapshot() {
+        EtcdCluster etcd = backplane.etcd();
+        etcd.stopMember(1);
+        try {
+            SnapshotCompleted done = completed(PLAIN);
+            assertThat(done.member()).isNotEqualTo(etcd.members().get(1).clientUrl());
+        } finally {
+            etcd.startMember(1);
+            etcd.awaitHealthy(1);
+        }
+    }
+
+    @Test
+    void rejectsACorruptedOrTruncatedStreamAndCommitsNothing() {
+        for (String cluster : List.of(CORRUPT, TRUNCATE)) {
+            SnapshotFailed failed = failed(cluster);
+            assertThat(failed.reason()).as(cluster).isEqualTo("INTEGRITY_FAILED");
+            assertThat(failed.retriable()).isFalse();
+            assertNothingStored(cluster);
+        }
+    }
+
+    @Test
+    void storeAndEtcdFaultsFailWithAClearReasonAndLeaveNothingBehind() {
+        SnapshotFailed denied = failed(DENIED);
+        assertThat(denied.reason()).isEqualTo("STORE_ACCESS_DENIED");
+        assertThat(denied.retriable()).isFalse();
+        assertThat(denied.detail()).doesNotContain("nothing"); // the secret of the wrong credentials
+
+        assertThat(failed(NO_BUCKET).reason()).isEqualTo("STORE_MISSING_BUCKET");
+
+        SnapshotFailed noEtcd = failed(NO_ETCD);
+        assertThat(noEtcd.reason()).isEqualTo("ETCD_UNAVAILABLE");
+        assertThat(noEtcd.retriable()).isTrue();
+        assertNothingStored(NO_ETCD);
+
+        // and the consumer goes on
+        completed(PLAIN);
+    }
+
+    @Test
+    void anUnknownClusterFailsAndIsDeadLettered() {
+        String stranger = "stranger-" + RUN;
+        try (EventStream.Follower dead = stream.follow(Topics.DEAD_LETTER)) {
+            assertThat(failed(stranger).reason()).isEqualTo("UNKNOWN_CLUSTER");
+            assertThat(dead.await(e -> e.clusterId().equals(stranger), Duration.ofSeconds(20))).isPresent();
+        }
+    }
+
+    @Test
+    void aDuplicatedRequestIsDoneOnceAndALateOneIsCoalesced() {
+        CloudEvent request = EventEnvelope.wrap("/test", new BackupRequested(PLAIN, Trigger.ON_DEMAND, "dup", "test",
+                null, Instant.now()));
+        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            stream.publish(request);
+            stream.publish(request);
+            // asked for before the first was taken: any snapshot taken since answers it
+            CloudEvent late = stream.publish("/test", new BackupRequested(PLAIN, Trigger.ON_DEMAND, "late", "test", null,
+                    Instant.now().minusSeconds(60)));
+            SnapshotCompleted first = (SnapshotCompleted) events.await(completedFor(request.getId()), Duration.ofSeconds(60))
+                    .orElseThrow();
+            SnapshotCompleted coalesced = (SnapshotCompleted) events.await(completedFor(late.getId()),
+                    Duration.ofSeconds(60)).orElseThrow();
+            assertThat(coalesced.snapshotId()).isEqualTo(first.snapshotId());
+        }
+        SnapshotManifest[] all = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class).list(PLAIN)
+                .toArray(SnapshotManifest[]::new);
+        assertThat(Arrays.stream(all).filter(m -> m.requestId().equals(request.getId()))).hasSize(1);
+    }
+
+    @Test
+    void retentionKeepsTheNewestTwo() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(completed(RETAINED).snapshotId());
+        }
+        List<SnapshotManifest> left = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class)
+                .list(RETAINED);
+        assertThat(left).extracting(SnapshotManifest::snapshotId).containsExactly(ids.get(2), ids.get(3));
+        try (S3Client s3 = backplane.s3().client()) {
+            assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + RETAINED + "/snapshots/"))
+                    .contents()).hasSize(2);
+        }
+    }
+
+    // ---- helpers
+
+    private static Predicate<GuardianEvent> completedFor(String requestId) {
+        return e -> e instanceof SnapshotCompleted c && c.requestId().equals(requestId);
+    }
+
+    private static GuardianEvent outcome(String cluster) {
+        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null,
+                    Instant.now())).getId();
+            return events.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
+                    || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(90))
+                    .orElseThrow(() -> new AssertionError("no outcome for " + cluster));
+        }
+    }
+
+    private static SnapshotCompleted completed(String cluster) {
+        GuardianEvent outcome = outcome(cluster);
+        assertThat(outcome).as("outcome for " + cluster).isInstanceOf(SnapshotCompleted.class);
+        return (SnapshotCompleted) outcome;
+    }
+
+    private static SnapshotFailed failed(String cluster) {
+        GuardianEvent outcome = outcome(cluster);
+        assertThat(outcome).as("outcome for " + cluster).isInstanceOf(SnapshotFailed.class);
+        return (SnapshotFailed) outcome;
+    }
+
+    private static void assertNothingStored(String cluster) {
+        try (S3Client s3 = backplane.s3().client()) {
+            assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + cluster + "/")).contents())
+                    .as("objects of " + cluster).isEmpty();
+            assertThat(s3.listMultipartUploads(b -> b.bucket(backplane.bucket()).prefix("test/" + cluster + "/"))
+                    .uploads()).as("uploads of " + cluster).isEmpty();
+        }
+    }
+
+    private static Path download(SnapshotCompleted done, Optional<SnapshotEncryption> encryption) throws IOException {
+        Path db = dir.resolve(done.snapshotId() + ".db");
+        try (S3Client s3 = backplane.s3().client();
+             InputStream object = s3.getObject(b -> b.bucket(done.bucket()).key(done.objectKey()));
+             InputStream plain = encryption.map(e -> e.decrypt(object, done.clusterId(), done.snapshotId())).orElse(object);
+             InputStream raw = new ZstdInputStream(plain);
+             OutputStream out = Files.newOutputStream(db)) {
+            raw.transferTo(out);
+        }
+        return db;
+    }
+
+    /** `etcdctl snapshot restore` into a fresh one-member cluster, started, and the keys under prefix listed. */
+    private static List<String> restoreAndList(Path db, String prefix) {
+        EtcdCluster restored = EtcdCluster.plan(dir.resolve("restored-" + UUID.randomUUID()), 1, 0);
+        Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "restore", db.toString(),
+                "--name", restored.members().get(0).name(), "--data-dir", restored.members().get(0).dataDir().toString(),
+                "--initial-cluster", restored.initialCluster(), "--initial-cluster-token", restored.token(),
+                "--initial-advertise-peer-urls", restored.members().get(0).peerUrl()));
+        try {
+            restored.start();
+            String keys = restored.etcdctl("get", prefix + "/", "--prefix", "--keys-only");
+            return keys.lines().filter(l -> !l.isBlank()).toList();
+        } finally {
+            restored.stop();
+        }
+    }
+
+}

@@ -1,0 +1,108 @@
+package io.etcdguardian.snapshot.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.EtcdBinaries;
+import io.etcdguardian.backplane.Etcdctl;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The trailer check and the bbolt reader against a snapshot that the real etcdctl saved. */
+@ExtendWith(BackplaneExtension.class)
+class RealSnapshotTest {
+    @TempDir
+    static Path dir;
+    static byte[] snapshot;
+    static Path file;
+
+    @BeforeAll
+    static void save(Backplane backplane) throws IOException {
+        String prefix = "/real-" + UUID.randomUUID();
+        for (int i = 0; i < 50; i++) {
+            backplane.etcd().etcdctl("put", prefix + "/k" + i, "v" + i);
+        }
+        backplane.etcd().etcdctl("del", prefix + "/k0");
+        file = dir.resolve("etcdctl.db");
+        Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "--endpoints=" + backplane.etcd().endpoints().get(0),
+                "snapshot", "save", file.toString()));
+        snapshot = Files.readAllBytes(file);
+    }
+
+    @Test
+    void acceptsAnIntactStreamWrittenInChunksOfAnySize() throws Exception {
+        Random random = new Random(7);
+        ByteArrayOutputStream copy = new ByteArrayOutputStream();
+        TrailerDigest digest = new TrailerDigest(copy);
+        for (int at = 0; at < snapshot.length; ) {
+            int n = Math.min(snapshot.length - at, random.nextInt(3) == 0 ? random.nextInt(40) : random.nextInt(70000));
+            if (n == 1) {
+                digest.write(snapshot[at]);
+            } else {
+                digest.write(snapshot, at, n);
+            }
+            at += n;
+        }
+        String sha = digest.check();
+        assertThat(copy.toByteArray()).isEqualTo(snapshot);
+        assertThat(sha).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(java.util.Arrays.copyOf(snapshot, snapshot.length - 32))));
+        assertThat(snapshot.length % 512).isEqualTo(32);
+    }
+
+    @Test
+    void rejectsATruncatedStream() {
+        assertThatThrownBy(() -> feed(java.util.Arrays.copyOf(snapshot, snapshot.length - 4096)).check())
+                .isInstanceOf(TrailerDigest.IntegrityException.class).hasMessageContaining("SHA-256");
+        assertThatThrownBy(() -> feed(java.util.Arrays.copyOf(snapshot, snapshot.length - 1)).check())
+                .hasMessageContaining("not 32 more than a multiple of 512");
+    }
+
+    @Test
+    void rejectsAFlippedByteAnywhere() {
+        for (int position : new int[] {0, 4096, snapshot.length / 2, snapshot.length - 33, snapshot.length - 1}) {
+            byte[] corrupted = snapshot.clone();
+            corrupted[position] ^= 0x01;
+            assertThatThrownBy(() -> feed(corrupted).check()).as("flip at " + position)
+                    .isInstanceOf(TrailerDigest.IntegrityException.class);
+        }
+    }
+
+    @Test
+    void readsRevisionKeysAndHashLikeEtcdctl() throws IOException {
+        String table = Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "status", file.toString(),
+                "-w", "simple"));
+        // "hash, revision, total keys, total size"
+        String[] fields = table.strip().split(",\\s*");
+        BoltStats stats = BoltStats.read(file);
+        assertThat(stats.hash()).isEqualTo(fields[0]);
+        assertThat(stats.revision()).isEqualTo(Long.parseLong(fields[1]));
+        assertThat(stats.totalKeys()).isEqualTo(Long.parseLong(fields[2]));
+    }
+
+    @Test
+    void refusesAFileThatIsNotBbolt() throws IOException {
+        Path junk = Files.write(dir.resolve("junk.db"), new byte[8192]);
+        assertThatThrownBy(() -> BoltStats.read(junk)).hasMessageContaining("not a bbolt file");
+    }
+
+    private static TrailerDigest feed(byte[] bytes) throws IOException {
+        TrailerDigest digest = new TrailerDigest(OutputStream.nullOutputStream());
+        digest.write(bytes, 0, bytes.length);
+        return digest;
+    }
+}

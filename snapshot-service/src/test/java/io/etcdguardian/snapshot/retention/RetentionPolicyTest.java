@@ -1,0 +1,69 @@
+package io.etcdguardian.snapshot.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcdguardian.common.fleet.RetentionSpec;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RetentionPolicyTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T12:30:00Z");
+
+    private static SnapshotManifest at(Instant takenAt, boolean drillFailed) {
+        String id = takenAt.toString();
+        return new SnapshotManifest(1, "c", id, "r-" + id, "SCHEDULE", takenAt, takenAt, "m", "3.5", null, 1, 1, 1,
+                "h", 1, 1, "s", "zstd", null, "c/snapshots/" + id, null,
+                drillFailed ? new SnapshotManifest.Drill("FAILED", takenAt, 0, 0, "x") : null);
+    }
+
+    /** One snapshot every 30 minutes for 40 days, newest first at NOW. */
+    private static List<SnapshotManifest> everyHalfHour() {
+        List<SnapshotManifest> all = new ArrayList<>();
+        for (int i = 0; i < 40 * 48; i++) {
+            all.add(at(NOW.minus(Duration.ofMinutes(30L * i)), false));
+        }
+        return all;
+    }
+
+    private static List<String> kept(List<SnapshotManifest> all, RetentionSpec spec) {
+        List<String> deleted = RetentionPolicy.toDelete(all, spec).stream().map(SnapshotManifest::snapshotId).toList();
+        return all.stream().map(SnapshotManifest::snapshotId).filter(id -> !deleted.contains(id)).toList();
+    }
+
+    @Test
+    void keepsTheLastN() {
+        assertThat(kept(everyHalfHour(), new RetentionSpec(3, null, null, null, null)))
+                .containsExactly("2026-11-23T12:30:00Z", "2026-11-23T12:00:00Z", "2026-11-23T11:30:00Z");
+    }
+
+    @Test
+    void keepsTheNewestOfEachBucket() {
+        List<String> kept = kept(everyHalfHour(), new RetentionSpec(1, 3, 2, 2, 2));
+        assertThat(kept).containsExactlyInAnyOrder(
+                // last 1; also the newest of hour 12, of Monday the 23rd, of ISO week 48 and of November
+                "2026-11-23T12:30:00Z",
+                "2026-11-23T11:30:00Z", "2026-11-23T10:30:00Z",   // hours 11 and 10
+                "2026-11-22T23:30:00Z",                           // day 22, also the newest of week 47
+                "2026-10-31T23:30:00Z");                          // October
+    }
+
+    @Test
+    void neverDeletesTheNewestVerifiedSnapshot() {
+        List<SnapshotManifest> all = List.of(at(NOW.minusSeconds(7200), false), at(NOW.minusSeconds(3600), true),
+                at(NOW, true));
+        assertThat(kept(all, new RetentionSpec(1, null, null, null, null)))
+                .containsExactlyInAnyOrder(NOW.toString(), NOW.minusSeconds(7200).toString());
+        assertThat(RetentionPolicy.toDelete(all, new RetentionSpec(null, 0, 0, 0, 0)))
+                .extracting(SnapshotManifest::snapshotId)
+                .containsExactly(NOW.minusSeconds(3600).toString(), NOW.toString());
+    }
+
+    @Test
+    void deletesNothingWithoutAPolicy() {
+        assertThat(RetentionPolicy.toDelete(everyHalfHour(), null)).isEmpty();
+    }
+}
