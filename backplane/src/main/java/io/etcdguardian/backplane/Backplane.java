@@ -1,5 +1,8 @@
 package io.etcdguardian.backplane;
 
+import io.etcdguardian.localetcd.ChildReaper;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.EtcdMember;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

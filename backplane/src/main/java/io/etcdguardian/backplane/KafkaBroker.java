@@ -1,5 +1,8 @@
 package io.etcdguardian.backplane;
 
+import io.etcdguardian.localetcd.ChildProcess;
+import io.etcdguardian.localetcd.FreePorts;
+import io.etcdguardian.localetcd.Readiness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

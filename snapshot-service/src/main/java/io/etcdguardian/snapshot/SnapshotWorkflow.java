@@ -22,7 +22,7 @@ import io.etcdguardian.snapshot.capture.BoltStats;
 import io.etcdguardian.snapshot.capture.MemberSelector;
 import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.etcdguardian.snapshot.capture.Spool;
-import io.etcdguardian.snapshot.encrypt.SnapshotEncryption;
+import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.snapshot.retention.RetentionRunner;
 import io.etcdguardian.snapshot.store.SnapshotUploader;
 import io.github.resilience4j.core.IntervalFunction;

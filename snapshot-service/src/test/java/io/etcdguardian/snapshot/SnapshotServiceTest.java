@@ -7,10 +7,10 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
-import io.etcdguardian.backplane.EtcdBinaries;
-import io.etcdguardian.backplane.EtcdCluster;
-import io.etcdguardian.backplane.Etcdctl;
-import io.etcdguardian.backplane.FreePorts;
+import io.etcdguardian.localetcd.EtcdBinaries;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.Etcdctl;
+import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
@@ -21,7 +21,7 @@ import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.EncryptionSpec;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
-import io.etcdguardian.snapshot.encrypt.SnapshotEncryption;
+import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
@@ -111,6 +111,7 @@ class SnapshotServiceTest {
         props.put("guardian.snapshot.retry-backoff", "100ms");
         props.put("guardian.snapshot.part-retry-backoff", "50ms");
         props.put("guardian.intake.initial-backoff", "50ms");
+        props.put("guardian.snapshot.drill.enabled", "false");
         context = ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
         stream = new EventStream(shared.kafka().bootstrapServers());
     }
@@ -267,6 +268,39 @@ class SnapshotServiceTest {
         try (S3Client s3 = backplane.s3().client()) {
             assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + RETAINED + "/snapshots/"))
                     .contents()).hasSize(2);
+        }
+    }
+
+    @Test
+    void aRestoreDrillProvesASnapshotAndCatchesATamperedOne() throws Exception {
+        SnapshotCompleted plain = completed(PLAIN);
+        SnapshotCompleted secret = completed(SECRET);
+        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+             EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            for (SnapshotCompleted done : List.of(plain, secret)) {
+                SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
+                        "/snapshots/" + done.clusterId() + "/" + done.snapshotId() + "/drill", ""), SnapshotManifest.class);
+                assertThat(drilled.drill().result()).as(drilled.drill().detail()).isEqualTo("PASSED");
+                assertThat(drilled.drill().restoredRevision()).isEqualTo(done.revision());
+                assertThat(drilled.drill().restoredKeys()).isEqualTo(drilled.liveKeys());
+                assertThat(events.await(e -> e instanceof io.etcdguardian.common.event.SnapshotVerified v
+                        && v.snapshotId().equals(done.snapshotId()) && v.result().equals("PASSED"), Duration.ofSeconds(20)))
+                        .isPresent();
+            }
+
+            // someone overwrites the stored object: the drill fails and the snapshot is no longer trusted
+            try (S3Client s3 = backplane.s3().client()) {
+                s3.putObject(b -> b.bucket(plain.bucket()).key(plain.objectKey()),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[4096]));
+            }
+            SnapshotManifest failed = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
+                    "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", ""), SnapshotManifest.class);
+            assertThat(failed.drill().result()).isEqualTo("FAILED");
+            assertThat(failed.drill().detail()).startsWith("INTEGRITY_FAILED");
+            assertThat(failed.verified()).isFalse();
+            var cluster = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(PLAIN);
+            assertThat(context.getBean(io.etcdguardian.common.snapshot.SnapshotCatalog.class).newestVerified(cluster))
+                    .map(SnapshotManifest::snapshotId).isNotEqualTo(Optional.of(plain.snapshotId()));
         }
     }
 

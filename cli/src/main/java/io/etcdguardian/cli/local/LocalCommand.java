@@ -1,7 +1,7 @@
 package io.etcdguardian.cli.local;
 
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.ChildReaper;
+import io.etcdguardian.localetcd.ChildReaper;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.Topics;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package io.etcdguardian.cli.local;
 
-import io.etcdguardian.backplane.ChildProcess;
-import io.etcdguardian.backplane.FreePorts;
-import io.etcdguardian.backplane.Readiness;
+import io.etcdguardian.localetcd.ChildProcess;
+import io.etcdguardian.localetcd.FreePorts;
+import io.etcdguardian.localetcd.Readiness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

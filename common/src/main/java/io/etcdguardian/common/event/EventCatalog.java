@@ -18,6 +18,7 @@ public final class EventCatalog {
             new Entry(SnapshotStarted.TYPE, SnapshotStarted.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotCompleted.TYPE, SnapshotCompleted.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotFailed.TYPE, SnapshotFailed.class, Topics.SNAPSHOT_EVENTS),
+            new Entry(SnapshotVerified.TYPE, SnapshotVerified.class, Topics.SNAPSHOT_EVENTS),
             new Entry(MaintenanceRequested.TYPE, MaintenanceRequested.class, Topics.MAINTENANCE_REQUESTS),
             new Entry(RestoreRequested.TYPE, RestoreRequested.class, Topics.RESTORE_REQUESTS));
 

@@ -9,12 +9,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
- * Reads an etcd snapshot (a bbolt file) the way `etcdctl snapshot status` does: revision = main
- * revision of the last key of the "key" bucket, total keys = keys of every bucket, hash = CRC-32C
- * over bucket names, keys and values in order. Walks the B+tree page by page, so memory stays a few
- * pages whatever the file's size.
+ * Reads an etcd snapshot (a bbolt file) the way `etcdctl snapshot status` does: last key revision =
+ * main revision of the last key of the "key" bucket, total keys = keys of every bucket, hash =
+ * CRC-32C over bucket names, keys and values in order. {@link #revision()} is what a member restored
+ * from it will report: at least 1, and never below the finished compaction (compaction removes
+ * tombstones at the head). Walks the B+tree page by page, so memory stays a few pages whatever the
+ * file's size.
  */
-public record BoltStats(long revision, long totalKeys, String hash) {
+public record BoltStats(long revision, long lastKeyRevision, long totalKeys, String hash) {
     private static final int MAGIC = 0xED0CDAED;
     private static final int PAGE_HEADER = 16;
     private static final int BRANCH = 0x01;
@@ -33,6 +35,7 @@ public record BoltStats(long revision, long totalKeys, String hash) {
         private final CRC32C crc = new CRC32C();
         private int pageSize = 4096;
         private long revision;
+        private long finishedCompaction;
         private long keys;
 
         Walker(FileChannel channel) {
@@ -46,7 +49,8 @@ public record BoltStats(long revision, long totalKeys, String hash) {
                     return; // the root holds only buckets
                 }
                 crc.update(key.duplicate());
-                boolean revisions = isKeyBucket(key);
+                boolean revisions = isBucket(key, "key");
+                boolean meta = isBucket(key, "meta");
                 long bucketRoot = value.getLong(value.position());
                 ByteBuffer bucketPage = bucketRoot == 0
                         ? value.slice(value.position() + 16, value.remaining() - 16).order(ByteOrder.LITTLE_ENDIAN)
@@ -59,11 +63,15 @@ public record BoltStats(long revision, long totalKeys, String hash) {
                     if (revisions && k.remaining() >= 8) {
                         revision = k.order(ByteOrder.BIG_ENDIAN).getLong(k.position());
                     }
+                    if (meta && isBucket(k, "finishedCompactRev") && v.remaining() >= 8) {
+                        finishedCompaction = v.order(ByteOrder.BIG_ENDIAN).getLong(v.position());
+                    }
                     keys++;
                 });
             });
             // etcdctl prints the hash with %x: no zero padding
-            return new BoltStats(revision, keys, Long.toHexString(crc.getValue()));
+            return new BoltStats(Math.max(1, Math.max(revision, finishedCompaction)), revision, keys,
+                    Long.toHexString(crc.getValue()));
         }
 
         private long rootOfNewestMeta() throws IOException {
@@ -123,9 +131,9 @@ public record BoltStats(long revision, long totalKeys, String hash) {
             }
         }
 
-        private static boolean isKeyBucket(ByteBuffer name) {
-            return name.remaining() == 3 && name.get(name.position()) == 'k'
-                    && name.get(name.position() + 1) == 'e' && name.get(name.position() + 2) == 'y';
+        private static boolean isBucket(ByteBuffer name, String expected) {
+            return name.remaining() == expected.length()
+                    && java.nio.charset.StandardCharsets.US_ASCII.decode(name.duplicate()).toString().equals(expected);
         }
     }
 

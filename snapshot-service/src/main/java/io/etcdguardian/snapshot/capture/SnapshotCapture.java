@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot.capture;
 
+import io.etcdguardian.common.snapshot.TrailerDigest;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;

@@ -1,12 +1,14 @@
 package io.etcdguardian.snapshot.capture;
 
+import io.etcdguardian.common.snapshot.TrailerDigest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
-import io.etcdguardian.backplane.EtcdBinaries;
-import io.etcdguardian.backplane.Etcdctl;
+import io.etcdguardian.localetcd.EtcdBinaries;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.Etcdctl;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -90,8 +92,35 @@ class RealSnapshotTest {
         String[] fields = table.strip().split(",\\s*");
         BoltStats stats = BoltStats.read(file);
         assertThat(stats.hash()).isEqualTo(fields[0]);
-        assertThat(stats.revision()).isEqualTo(Long.parseLong(fields[1]));
+        assertThat(stats.lastKeyRevision()).isEqualTo(Long.parseLong(fields[1]));
+        assertThat(stats.revision()).isEqualTo(stats.lastKeyRevision());
         assertThat(stats.totalKeys()).isEqualTo(Long.parseLong(fields[2]));
+    }
+
+    @Test
+    void revisionIsWhatARestoredMemberReportsEvenWhenCompactionRemovedTheHead() {
+        EtcdCluster source = EtcdCluster.plan(dir.resolve("compacted"), 1, 0).start();
+        EtcdCluster restored = EtcdCluster.plan(dir.resolve("compacted-restored"), 1, 0);
+        try {
+            source.etcdctl("put", "/a", "1");
+            source.etcdctl("put", "/b", "2");
+            source.etcdctl("del", "/b");                 // revision 4: a tombstone at the head
+            source.etcdctl("compact", "4");              // removes it: the newest key is now revision 2
+            Path db = dir.resolve("compacted.db");
+            source.etcdctl("snapshot", "save", db.toString());
+            BoltStats stats = BoltStats.read(db);
+            assertThat(stats.lastKeyRevision()).isEqualTo(2);
+            assertThat(stats.revision()).isEqualTo(4);
+
+            restored.restoreFrom(db, List.of());
+            restored.start();
+            assertThat(restored.etcdctl("endpoint", "status", "-w", "json")).contains("\"revision\":4");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            source.stop();
+            restored.stop();
+        }
     }
 
     @Test

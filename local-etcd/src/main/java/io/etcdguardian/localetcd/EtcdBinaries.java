@@ -1,4 +1,4 @@
-package io.etcdguardian.backplane;
+package io.etcdguardian.localetcd;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.etcdguardian.backplane;
+package io.etcdguardian.localetcd;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,10 +1,9 @@
-package io.etcdguardian.snapshot.encrypt;
+package io.etcdguardian.common.snapshot;
 
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.EncryptionSpec;
-import io.etcdguardian.common.snapshot.SnapshotManifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.etcdguardian.backplane;
+package io.etcdguardian.localetcd;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.io.IOException;
@@ -94,6 +94,47 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, List<E
                 "--endpoints=" + String.join(",", endpoints())));
         command.addAll(List.of(args));
         return Etcdctl.run(command);
+    }
+
+    /**
+     * Replaces every member's data dir with a restore of {@code snapshot} (members must be stopped):
+     * `etcdctl snapshot restore` with this cluster's names, peer URLs and token, as the seeds do.
+     */
+    public void restoreFrom(Path snapshot, List<String> extraFlags) {
+        for (EtcdMember member : members) {
+            deleteRecursively(member.dataDir());
+            List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "restore",
+                    snapshot.toString(),
+                    "--name", member.name(),
+                    "--data-dir", member.dataDir().toString(),
+                    "--initial-cluster", initialCluster(),
+                    "--initial-cluster-token", token,
+                    "--initial-advertise-peer-urls", member.peerUrl()));
+            command.addAll(extraFlags);
+            Etcdctl.run(command);
+        }
+    }
+
+    /** Removes the data and logs of every member (stopped). */
+    public void delete() {
+        deleteRecursively(dir);
+    }
+
+    private static void deleteRecursively(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (var walk = Files.walk(path)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void launch(int i) {

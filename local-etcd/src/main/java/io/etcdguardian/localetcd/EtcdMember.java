@@ -1,4 +1,4 @@
-package io.etcdguardian.backplane;
+package io.etcdguardian.localetcd;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.etcdguardian.backplane;
+package io.etcdguardian.localetcd;
 
 import java.io.IOException;
 import java.net.URI;
@@ -8,32 +8,39 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
-/** Waits for a component to answer, and fails with the tail of its log when it does not. */
+/** Waits for a process to answer, and fails with the tail of its log when it exits or does not. */
 public final class Readiness {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration POLL = Duration.ofMillis(100);
 
     private Readiness() {}
 
     public static void await(String what, Duration timeout, ChildProcess process, BooleanSupplier ready) {
-        try {
-            Awaitility.await(what)
-                    .atMost(timeout)
-                    .pollInterval(Duration.ofMillis(100))
-                    .ignoreExceptions()
-                    .until(() -> {
-                        if (process != null && !process.isAlive()) {
-                            throw new ProcessDiedException();
-                        }
-                        return ready.getAsBoolean();
-                    });
-        } catch (ConditionTimeoutException | ProcessDiedException e) {
-            String reason = process != null && !process.isAlive() ? " exited" : " not ready within " + timeout;
-            throw new IllegalStateException(what + reason + tail(process), e);
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            if (process != null && !process.isAlive()) {
+                throw new IllegalStateException(what + " exited" + tail(process));
+            }
+            try {
+                if (ready.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // not answering yet
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(what + " not ready within " + timeout + tail(process));
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
         }
     }
 
@@ -60,13 +67,6 @@ public final class Readiness {
                     + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
         } catch (IOException e) {
             return "; no log at " + log;
-        }
-    }
-
-    /** A process that exits while we wait for it will never become ready: stop waiting. */
-    private static final class ProcessDiedException extends RuntimeException {
-        ProcessDiedException() {
-            super(null, null, false, false);
         }
     }
 }

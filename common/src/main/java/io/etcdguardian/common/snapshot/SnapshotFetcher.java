@@ -1,0 +1,70 @@
+package io.etcdguardian.common.snapshot;
+
+import com.github.luben.zstd.ZstdInputStream;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.s3.StoreErrors;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Brings a committed snapshot back to a local file as etcd wrote it: download, decrypt, decompress,
+ * and check its SHA-256 trailer again and against the manifest — the last link of the integrity
+ * chain before anything is restored from it.
+ */
+@Singleton
+public class SnapshotFetcher {
+    private final S3Clients clients;
+
+    public SnapshotFetcher(S3Clients clients) {
+        this.clients = clients;
+    }
+
+    public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target) {
+        SnapshotEncryption encryption = null;
+        if (manifest.encryption() != null) {
+            if (cluster.store().encryption() == null) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
+                        + " is encrypted with key " + manifest.encryption().keyId() + " but the cluster has no key configured");
+            }
+            encryption = SnapshotEncryption.fromSpec(cluster.store().encryption());
+            if (!encryption.keyId().equals(manifest.encryption().keyId())) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
+                        + " needs key " + manifest.encryption().keyId() + ", configured is " + encryption.keyId());
+            }
+        }
+        TrailerDigest digest;
+        try (InputStream object = clients.client(cluster.store()).getObject(b -> b.bucket(cluster.store().bucket())
+                .key(manifest.objectKey()));
+             InputStream plain = encryption == null ? object
+                     : encryption.decrypt(object, manifest.clusterId(), manifest.snapshotId());
+             InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;
+             OutputStream out = Files.newOutputStream(target)) {
+            digest = new TrailerDigest(out);
+            raw.transferTo(digest);
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
+                    + " cannot be read back (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+        } catch (GuardianException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw StoreErrors.translate("download " + manifest.objectKey(), cluster.store().bucket(), e);
+        }
+        try {
+            String sha256 = digest.check();
+            if (!sha256.equals(manifest.sha256())) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
+                        + " has SHA-256 " + sha256 + " but its manifest says " + manifest.sha256());
+            }
+        } catch (TrailerDigest.IntegrityException e) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + ": " + e.getMessage());
+        }
+        return target;
+    }
+}

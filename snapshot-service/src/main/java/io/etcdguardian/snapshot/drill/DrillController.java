@@ -1,0 +1,45 @@
+package io.etcdguardian.snapshot.drill;
+
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.util.List;
+
+/** {@code POST /snapshots/{cluster}/{id|latest}/drill}: runs a restore drill now and returns the updated manifest. */
+@Controller("/snapshots")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class DrillController {
+    private final FleetRegistry fleet;
+    private final SnapshotCatalog catalog;
+    private final RestoreDrill drill;
+
+    public DrillController(FleetRegistry fleet, SnapshotCatalog catalog, RestoreDrill drill) {
+        this.fleet = fleet;
+        this.catalog = catalog;
+        this.drill = drill;
+    }
+
+    @Post("/{clusterId}/{snapshotId}/drill")
+    public SnapshotManifest drill(String clusterId, String snapshotId) {
+        ClusterSpec cluster = fleet.require(clusterId);
+        SnapshotManifest manifest;
+        if ("latest".equals(snapshotId)) {
+            List<SnapshotManifest> all = catalog.list(cluster);
+            if (all.isEmpty()) {
+                throw new GuardianException(Reason.NOT_FOUND, "cluster '" + clusterId + "' has no committed snapshot");
+            }
+            manifest = all.get(all.size() - 1);
+        } else {
+            manifest = catalog.find(cluster, snapshotId).orElseThrow(() -> new GuardianException(Reason.NOT_FOUND,
+                    "no committed snapshot '" + snapshotId + "' for cluster '" + clusterId + "'"));
+        }
+        return drill.drill(cluster, manifest);
+    }
+}

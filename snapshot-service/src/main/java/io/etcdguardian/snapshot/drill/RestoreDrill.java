@@ -1,0 +1,126 @@
+package io.etcdguardian.snapshot.drill;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.SnapshotVerified;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotFetcher;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.snapshot.SnapshotSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Proves a snapshot restores: {@code fetch (decrypt, decompress, trailer) → etcdctl snapshot restore
+ * into a scratch dir → start etcd on loopback → compare revision and key count with the manifest →
+ * record the result in the manifest → publish snapshot.verified}. A snapshot whose drill fails is
+ * no longer "verified": retention and restore stop trusting it.
+ */
+@Singleton
+public class RestoreDrill {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreDrill.class);
+
+    private final SnapshotFetcher fetcher;
+    private final SnapshotCatalog catalog;
+    private final EventPublisher events;
+    private final SnapshotSettings settings;
+    private final MeterRegistry meters;
+    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public RestoreDrill(SnapshotFetcher fetcher, SnapshotCatalog catalog, EventPublisher events,
+                        SnapshotSettings settings, MeterRegistry meters) {
+        this.fetcher = fetcher;
+        this.catalog = catalog;
+        this.events = events;
+        this.settings = settings;
+        this.meters = meters;
+    }
+
+    /** Runs the drill and records it; a store that cannot be read is an error, not a failed drill. */
+    public SnapshotManifest drill(ClusterSpec cluster, SnapshotManifest manifest) {
+        ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
+        lock.lock();
+        try {
+            Instant started = Instant.now();
+            SnapshotManifest.Drill drill = run(cluster, manifest);
+            SnapshotManifest updated = manifest.withDrill(drill);
+            catalog.write(cluster, updated);
+            meters.counter("guardian.snapshot.drills", "cluster", cluster.id(), "result", drill.result()).increment();
+            events.publish(EventEnvelope.deterministicId(manifest.snapshotId() + "/" + drill.at(), SnapshotVerified.TYPE),
+                    new SnapshotVerified(cluster.id(), manifest.snapshotId(), drill.result(), manifest.revision(),
+                            drill.restoredRevision(), manifest.liveKeys(), drill.restoredKeys(), drill.detail(),
+                            Duration.between(started, Instant.now()).toMillis(), drill.at()));
+            LOG.info("drill of snapshot {}: {} ({})", manifest.snapshotId(), drill.result(), drill.detail());
+            return updated;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private SnapshotManifest.Drill run(ClusterSpec cluster, SnapshotManifest manifest) {
+        Path scratch = Path.of(settings.spoolDir()).resolve("drill-" + cluster.id() + "-" + manifest.snapshotId());
+        try {
+            return restoreAndCompare(cluster, manifest, scratch);
+        } catch (IOException | RuntimeException e) {
+            Reason reason = GuardianException.reasonOf(e);
+            if (reason == Reason.STORE_UNAVAILABLE || reason == Reason.STORE_ACCESS_DENIED
+                    || reason == Reason.STORE_MISSING_BUCKET) {
+                throw e instanceof GuardianException g ? g : new GuardianException(reason, e.getMessage(), e);
+            }
+            return new SnapshotManifest.Drill(SnapshotManifest.Drill.FAILED, Instant.now(), -1, -1,
+                    reason + ": " + e.getMessage());
+        } finally {
+            EtcdCluster.plan(scratch, 0, 0).delete();
+        }
+    }
+
+    private SnapshotManifest.Drill restoreAndCompare(ClusterSpec cluster, SnapshotManifest manifest, Path scratch)
+            throws IOException {
+        Files.createDirectories(scratch);
+        Path db = fetcher.fetch(cluster, manifest, scratch.resolve("snapshot.db"));
+        EtcdCluster etcd = EtcdCluster.plan(scratch.resolve("etcd"), 1, 0);
+        etcd.restoreFrom(db, List.of());
+        try {
+            etcd.start();
+            try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+                ByteSequence all = ByteSequence.from(new byte[] {0});
+                GetResponse count = client.getKVClient().get(all, GetOption.builder().withRange(all).withCountOnly(true)
+                        .build()).get(30, TimeUnit.SECONDS);
+                long revision = count.getHeader().getRevision();
+                long keys = count.getCount();
+                boolean revisionOk = revision == manifest.revision();
+                boolean keysOk = manifest.liveKeys() < 0 || keys == manifest.liveKeys();
+                String detail = "restored revision " + revision + " (manifest " + manifest.revision() + "), " + keys
+                        + " keys (manifest " + (manifest.liveKeys() < 0 ? "unknown" : manifest.liveKeys()) + ")";
+                return new SnapshotManifest.Drill(revisionOk && keysOk ? SnapshotManifest.Drill.PASSED
+                        : SnapshotManifest.Drill.FAILED, Instant.now(), revision, keys, detail);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GuardianException(Reason.INTERNAL, "interrupted", e);
+            } catch (Exception e) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "restored etcd did not answer: " + e.getMessage(), e);
+            }
+        } finally {
+            etcd.stop();
+        }
+    }
+}
