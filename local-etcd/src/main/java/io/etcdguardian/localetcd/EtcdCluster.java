@@ -17,15 +17,20 @@ import java.util.stream.IntStream;
  * A real etcd cluster of N members on loopback, each a Debian `etcd` process. The layout (names,
  * ports, directories) is plain data so that another JVM can find and stop the same processes.
  */
-public record EtcdCluster(Path dir, String token, long quotaBackendBytes, List<EtcdMember> members) {
+public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members) {
 
     public static EtcdCluster plan(Path dir, int size, long quotaBackendBytes) {
+        return plan(dir, size, quotaBackendBytes, null);
+    }
+
+    /** With {@code tls}, clients must use https and present a certificate signed by its CA. */
+    public static EtcdCluster plan(Path dir, int size, long quotaBackendBytes, EtcdTls tls) {
         List<EtcdMember> members = IntStream.range(0, size)
-                .mapToObj(i -> new EtcdMember("etcd-" + i, FreePorts.next(), FreePorts.next(),
-                        dir.resolve("etcd-" + i).resolve("data")))
+                .mapToObj(i -> new EtcdMember("etcd-" + i, FreePorts.next(), FreePorts.next(), FreePorts.next(),
+                        tls != null, dir.resolve("etcd-" + i).resolve("data")))
                 .toList();
         return new EtcdCluster(dir, "guardian-" + UUID.randomUUID().toString().substring(0, 8),
-                quotaBackendBytes, members);
+                quotaBackendBytes, tls, members);
     }
 
     /** Starts every member that is not running and waits until each reports itself healthy. */
@@ -51,7 +56,7 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, List<E
     public void awaitHealthy(int i) {
         EtcdMember member = members.get(i);
         Readiness.await("etcd member " + member.name(), Duration.ofSeconds(30), process(i),
-                () -> Readiness.httpAnswers(URI.create(member.clientUrl() + "/health"),
+                () -> Readiness.httpAnswers(URI.create(member.metricsUrl() + "/health"),
                         r -> r.statusCode() == 200 && r.body().contains("\"true\"")));
     }
 
@@ -92,6 +97,10 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, List<E
     public String etcdctl(String... args) {
         List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(),
                 "--endpoints=" + String.join(",", endpoints())));
+        if (tls != null) {
+            command.addAll(List.of("--cacert", tls.ca().toString(), "--cert", tls.clientCert().toString(),
+                    "--key", tls.clientKey().toString()));
+        }
         command.addAll(List.of(args));
         return Etcdctl.run(command);
     }
@@ -155,8 +164,13 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, List<E
                 "--initial-cluster", initialCluster(),
                 "--initial-cluster-token", token,
                 "--initial-cluster-state", "new",
+                "--listen-metrics-urls", member.metricsUrl(),
                 "--logger", "zap",
                 "--log-outputs", "stderr"));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.serverCert().toString(), "--key-file", tls.serverKey().toString(),
+                    "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
+        }
         if (quotaBackendBytes > 0) {
             command.add("--quota-backend-bytes");
             command.add(Long.toString(quotaBackendBytes));

@@ -41,8 +41,12 @@ public class MemberProbe {
             while (root.getCause() != null) {
                 root = root.getCause();
             }
-            return MemberStatus.unreachable(endpoint, root.getClass().getSimpleName()
-                    + (root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse("")));
+            String error = root.getClass().getSimpleName()
+                    + (root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse(""));
+            if (endpoint.startsWith("https:") && cluster.etcd().tls() != null) {
+                error = TlsDiagnosis.handshake(endpoint, cluster.etcd().tls()).orElse(error);
+            }
+            return MemberStatus.unreachable(endpoint, error);
         }
     }
 }
