@@ -14,7 +14,7 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "8388608") int partSizeBytes,
         @Bindable(defaultValue = "3") int uploadConcurrency,
         @Bindable(defaultValue = "zstd") String compression,
-        @Bindable(defaultValue = "3") int zstdLevel,
+        @Bindable(defaultValue = "1") int zstdLevel,
         @Bindable(defaultValue = "1") int zstdWorkers,
         @Bindable(defaultValue = "4") int partAttempts,
         @Bindable(defaultValue = "500ms") Duration partRetryBackoff,
@@ -24,7 +24,8 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "20000000") long minThroughputBytesPerSecond,
         @Bindable(defaultValue = "6h") Duration maxTimeout,
         @Bindable(defaultValue = "1000") long maxFollowerLag,
-        @Bindable(defaultValue = "1.2") double spoolHeadroom) {
+        @Bindable(defaultValue = "1.2") double spoolHeadroom,
+        @Bindable(defaultValue = "true") boolean uploadDuringCapture) {
 
     public SnapshotSettings {
         require(partSizeBytes >= 5 * 1024 * 1024, "part-size-bytes", "must be at least 5 MiB (S3's minimum part size)");

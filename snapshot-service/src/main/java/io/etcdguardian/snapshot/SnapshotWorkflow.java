@@ -23,6 +23,7 @@ import io.etcdguardian.snapshot.capture.MemberSelector;
 import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.etcdguardian.snapshot.capture.Spool;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
+import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
 import io.etcdguardian.snapshot.retention.RetentionRunner;
 import io.etcdguardian.snapshot.store.SnapshotUploader;
 import io.github.resilience4j.core.IntervalFunction;
@@ -37,9 +38,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -68,11 +69,12 @@ public class SnapshotWorkflow {
     private final SnapshotMetrics metrics;
     private final SnapshotSettings settings;
     private final RetentionRunner retention;
+    private final EncryptionKeyBundles keyBundles;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
                             SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
-                            SnapshotSettings settings, RetentionRunner retention) {
+                            SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles) {
         this.probe = probe;
         this.etcd = etcd;
         this.capture = capture;
@@ -82,13 +84,15 @@ public class SnapshotWorkflow {
         this.metrics = metrics;
         this.settings = settings;
         this.retention = retention;
+        this.keyBundles = keyBundles;
     }
 
     /**
      * Handles a request and publishes its outcome (completed or failed). Retriable failures are tried
      * again with backoff; the failed event carries the last reason.
      */
-    public Optional<SnapshotManifest> handle(ClusterSpec cluster, String requestId, BackupRequested request) {
+    public Optional<SnapshotManifest> handle(ClusterSpec cluster, String requestId, BackupRequested request,
+                                             Instant requestedAt) {
         Instant started = Instant.now();
         if (cluster.isPaused()) {
             publishFailed(cluster, requestId, new GuardianException(Reason.PAUSED, "cluster is paused"));
@@ -98,7 +102,7 @@ public class SnapshotWorkflow {
         // one snapshot per cluster at a time; a second request waits and is then usually coalesced
         lock.lock();
         try {
-            Optional<SnapshotManifest> answered = alreadyAnswered(cluster, requestId, request);
+            Optional<SnapshotManifest> answered = alreadyAnswered(cluster, requestId, requestedAt);
             if (answered.isPresent()) {
                 publishCompleted(cluster, requestId, answered.get(), 0);
                 return answered;
@@ -124,20 +128,18 @@ public class SnapshotWorkflow {
     }
 
     /**
-     * A request is answered by its own committed snapshot (a redelivery), or by any snapshot taken
-     * after it was made: requests that pile up behind a running snapshot coalesce into it.
+     * A request is answered by any snapshot taken since it was made: its own, when it is delivered
+     * again after the snapshot committed, or a newer one that requests piled up behind (coalesced).
+     * Only the newest manifest needs reading. Clocks: requester and service should agree within
+     * seconds (NTP); a requester whose clock runs ahead only causes an extra snapshot.
      */
-    private Optional<SnapshotManifest> alreadyAnswered(ClusterSpec cluster, String requestId, BackupRequested request) {
-        List<SnapshotManifest> all = catalog.list(cluster);
-        Optional<SnapshotManifest> own = all.stream().filter(m -> requestId.equals(m.requestId())).findFirst();
-        if (own.isPresent() || request.requestedAt() == null) {
-            return own;
-        }
-        return all.stream().filter(m -> !m.takenAt().isBefore(request.requestedAt())).reduce((a, b) -> b)
-                .map(m -> {
-                    LOG.info("request {} coalesced into snapshot {} taken after it was made", requestId, m.snapshotId());
-                    return m;
-                });
+    private Optional<SnapshotManifest> alreadyAnswered(ClusterSpec cluster, String requestId, Instant requestedAt) {
+        return catalog.newest(cluster).filter(m -> !m.takenAt().isBefore(requestedAt)).map(m -> {
+            if (!requestId.equals(m.requestId())) {
+                LOG.info("request {} coalesced into snapshot {} taken after it was made", requestId, m.snapshotId());
+            }
+            return m;
+        });
     }
 
     private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request) {
@@ -151,28 +153,44 @@ public class SnapshotWorkflow {
         Path spoolFile = Path.of(settings.spoolDir(), cluster.id() + "-" + snapshotId + ".db");
         ensureSpoolRoom(spoolFile.getParent(), member.dbSize());
         Duration deadline = settings.deadlineFor(member.dbSize());
+        // before the capture: without a place for its key, an encrypted cluster's snapshot is worthless
+        String keyBundleKey = keyBundles.save(cluster, snapshotId).orElse(null);
         LOG.info("snapshot {} from {} (member {}, db {} bytes, deadline {})", snapshotId, member.endpoint(),
                 member.memberIdHex(), member.dbSize(), deadline);
         events.publish(EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
                 new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt));
 
         try (Spool spool = new Spool(spoolFile)) {
-            SnapshotUploader.Upload upload = uploader.start(cluster, objectKey, spool.tail(), compress,
-                    out -> encryption.map(e -> e.encrypt(out, cluster.id(), snapshotId)).orElse(out));
+            java.util.function.Supplier<SnapshotUploader.Upload> startUpload = () -> uploader.start(cluster, objectKey,
+                    spool.tail(), compress, out -> encryption.map(e -> e.encrypt(out, cluster.id(), snapshotId)).orElse(out));
+            // concurrent upload shortens the whole; after-capture keeps the CPU for etcd's stream on small hosts
+            SnapshotUploader.Upload upload = settings.uploadDuringCapture() ? startUpload.get() : null;
             SnapshotCapture.Captured captured;
+            long t0 = System.nanoTime();
             try {
                 captured = capture.capture(cluster, member.endpoint(), spool, deadline);
             } catch (RuntimeException e) {
-                upload.abort();
+                if (upload != null) {
+                    upload.abort();
+                }
                 throw e;
             }
+            if (upload == null) {
+                upload = startUpload.get();
+            }
+            long t1 = System.nanoTime();
+            // the spool is complete: read its stats while the upload's last parts go out
+            CompletableFuture<BoltStats> reading = CompletableFuture.supplyAsync(() -> readStats(spool.file()));
             long stored = upload.complete();
-            BoltStats stats = BoltStats.read(spool.file());
+            BoltStats stats = reading.join();
+            LOG.info("snapshot {}: {} bytes captured in {} ms, upload done {} ms later ({} bytes stored)",
+                    snapshotId, captured.bytes(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, stored);
             SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, cluster.id(), snapshotId,
                     requestId, request.trigger().name(), takenAt, Instant.now(), member.endpoint(), member.version(),
                     null, stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
                     stats.hash(), captured.bytes(), stored, captured.sha256(), compress ? "zstd" : "none",
-                    encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, null, null);
+                    encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
+                    (t1 - t0) / 1_000_000);
             catalog.write(cluster, manifest);
             return manifest;
         } catch (IOException e) {
@@ -180,9 +198,18 @@ public class SnapshotWorkflow {
         }
     }
 
+    private static BoltStats readStats(Path file) {
+        try {
+            return BoltStats.read(file);
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot is not a readable bbolt file: " + e.getMessage(), e);
+        }
+    }
+
     /** Keys a restore of this snapshot would hold: a count at the snapshot's revision, or -1 once compacted away. */
     private long liveKeysAt(ClusterSpec cluster, String endpoint, long revision) {
-        try (Client client = etcd.forMember(cluster, endpoint)) {
+        try {
+            Client client = etcd.member(cluster, endpoint);
             ByteSequence all = ByteSequence.from(new byte[] {0});
             return client.getKVClient().get(all, GetOption.builder().isPrefix(false).withRange(all)
                             .withCountOnly(true).withRevision(revision).build())
@@ -213,7 +240,8 @@ public class SnapshotWorkflow {
                 new SnapshotCompleted(cluster.id(), requestId, m.snapshotId(), cluster.store().bucket(), m.objectKey(),
                         SnapshotKeys.manifest(cluster, m.snapshotId()), m.sourceMember(), m.etcdVersion(), m.revision(),
                         m.totalKeys(), m.sizeRaw(), m.sizeStored(), m.sha256(), m.compression(),
-                        m.encryption() == null ? null : m.encryption().keyId(), m.takenAt(), durationMs, rate));
+                        m.encryption() == null ? null : m.encryption().keyId(), m.takenAt(), durationMs, rate,
+                        m.captureMs()));
     }
 
     private void publishFailed(ClusterSpec cluster, String requestId, RuntimeException e) {

@@ -6,19 +6,40 @@ import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.EtcdSpec;
+import io.etcdguardian.common.fleet.FleetChanged;
 import io.etcdguardian.common.fleet.TlsSpec;
+import io.micronaut.runtime.event.annotation.EventListener;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.File;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
 /**
- * Builds jetcd clients for a cluster (all members, for KV and cluster calls) or for one member
- * (maintenance calls such as snapshot and defragment act on the member the client is connected to).
- * The caller closes the client.
+ * jetcd clients. {@link #member} hands out one long-lived client per member (maintenance calls —
+ * status, snapshot, defragment — act on the member the client is connected to); a connection costs
+ * far more than a status call, so they are kept, and closed when the fleet no longer names them.
+ * {@link #forCluster} and {@link #forMember} build clients the caller closes.
  */
 @Singleton
 public class EtcdClients {
+    private final Map<Key, Client> members = new ConcurrentHashMap<>();
+
+    private record Key(String endpoint, TlsSpec tls, java.time.Duration dialTimeout) {
+        static Key of(ClusterSpec cluster, String endpoint) {
+            return new Key(endpoint, cluster.etcd().tls(), cluster.etcd().dialTimeoutOrDefault());
+        }
+    }
+
+    /** A shared client for one member: do not close it. */
+    public Client member(ClusterSpec cluster, String endpoint) {
+        return members.computeIfAbsent(Key.of(cluster, endpoint),
+                k -> builder(cluster.etcd(), List.of(endpoint)).build());
+    }
 
     public Client forCluster(ClusterSpec cluster) {
         return builder(cluster.etcd(), cluster.etcd().endpoints()).build();
@@ -26,6 +47,28 @@ public class EtcdClients {
 
     public Client forMember(ClusterSpec cluster, String endpoint) {
         return builder(cluster.etcd(), List.of(endpoint)).build();
+    }
+
+    @EventListener
+    void onFleetChanged(FleetChanged change) {
+        Set<Key> wanted = new HashSet<>();
+        change.fleet().all().forEach(c -> c.etcd().endpoints().forEach(e -> wanted.add(Key.of(c, e))));
+        members.keySet().removeIf(key -> {
+            if (wanted.contains(key)) {
+                return false;
+            }
+            Client client = members.get(key);
+            if (client != null) {
+                client.close();
+            }
+            return true;
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        members.values().forEach(Client::close);
+        members.clear();
     }
 
     static ClientBuilder builder(EtcdSpec etcd, List<String> endpoints) {

@@ -27,7 +27,8 @@ public class MemberProbe {
     }
 
     public MemberStatus probe(ClusterSpec cluster, String endpoint, Duration timeout) {
-        try (Client client = clients.forMember(cluster, endpoint)) {
+        try {
+            Client client = clients.member(cluster, endpoint);
             StatusResponse s = client.getMaintenanceClient().statusMember(endpoint)
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new MemberStatus(endpoint, s.getHeader().getMemberId(), s.getLeader(), s.getVersion(), s.getDbSize(),

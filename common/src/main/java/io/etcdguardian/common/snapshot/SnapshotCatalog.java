@@ -58,6 +58,23 @@ public class SnapshotCatalog {
         }
     }
 
+    /** The newest committed snapshot: one LIST and one GET, because snapshot ids sort by the time they were taken. */
+    public Optional<SnapshotManifest> newest(ClusterSpec cluster) {
+        S3Client s3 = clients.client(cluster.store());
+        try {
+            String newestKey = null;
+            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(cluster.store().bucket())
+                    .prefix(SnapshotKeys.manifestsPrefix(cluster))).contents()) {
+                if (object.key().endsWith(".json") && (newestKey == null || object.key().compareTo(newestKey) > 0)) {
+                    newestKey = object.key();
+                }
+            }
+            return newestKey == null ? Optional.empty() : read(s3, cluster, newestKey);
+        } catch (RuntimeException e) {
+            throw StoreErrors.translate("find the newest snapshot of " + cluster.id(), cluster.store().bucket(), e);
+        }
+    }
+
     public Optional<SnapshotManifest> newestVerified(ClusterSpec cluster) {
         List<SnapshotManifest> all = list(cluster);
         for (int i = all.size() - 1; i >= 0; i--) {

@@ -17,7 +17,7 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
                                String etcdVersion, String clusterVersion, long revision, long totalKeys,
                                long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
                                String compression, Encryption encryption, String objectKey, String keyBundleKey,
-                               Drill drill) {
+                               Drill drill, Long captureMs) {
     public static final int FORMAT_VERSION = 1;
 
     /** Client-side encryption: the algorithm and the id of the key in the key provider. */
@@ -43,6 +43,6 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
     public SnapshotManifest withDrill(Drill newDrill) {
         return new SnapshotManifest(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt,
                 sourceMember, etcdVersion, clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored,
-                sha256, compression, encryption, objectKey, keyBundleKey, newDrill);
+                sha256, compression, encryption, objectKey, keyBundleKey, newDrill, captureMs);
     }
 }

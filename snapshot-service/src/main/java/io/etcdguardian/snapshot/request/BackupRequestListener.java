@@ -63,7 +63,11 @@ public class BackupRequestListener {
                                 unknown.getMessage(), Instant.now()));
                 throw unknown; // and to the dead-letter topic: someone sent work for a cluster we do not know
             }
-            workflow.handle(cluster.get(), event.id(), request);
+            // when it was asked for: the request's own field, else the event's time, else the record's
+            Instant requestedAt = request.requestedAt() != null ? request.requestedAt()
+                    : event.envelope().getTime() != null ? event.envelope().getTime().toInstant()
+                    : Instant.ofEpochMilli(record.timestamp());
+            workflow.handle(cluster.get(), event.id(), request, requestedAt);
         });
     }
 }

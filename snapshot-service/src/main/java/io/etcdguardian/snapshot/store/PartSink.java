@@ -13,20 +13,24 @@ import java.util.function.BiFunction;
 /**
  * Cuts the stored stream into parts and hands each to an uploader on a pool, with at most {@code
  * inFlight} parts in memory at once: when the store is slow, writing here blocks (the spool, not
- * etcd, absorbs it). Memory is bounded by (inFlight + 1) × part size.
+ * etcd, absorbs it). Memory is bounded by (inFlight + 1) × part size, in buffers that are reused.
  */
 final class PartSink<T> extends OutputStream {
     private final int partSize;
     private final Semaphore permits;
     private final ExecutorService pool;
-    private final BiFunction<Integer, byte[], T> uploader;
+    private final BiFunction<Integer, Part, T> uploader;
     private final List<CompletableFuture<T>> parts = new ArrayList<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] buffer;
     private int filled;
     private long total;
     private boolean closed;
 
-    PartSink(int partSize, int inFlight, ExecutorService pool, BiFunction<Integer, byte[], T> uploader) {
+    /** The first {@code length} bytes of {@code bytes}; valid only until the uploader returns. */
+    record Part(byte[] bytes, int length) {}
+
+    PartSink(int partSize, int inFlight, ExecutorService pool, BiFunction<Integer, Part, T> uploader) {
         this.partSize = partSize;
         this.permits = new Semaphore(inFlight);
         this.pool = pool;
@@ -49,8 +53,9 @@ final class PartSink<T> extends OutputStream {
             len -= n;
             total += n;
             if (filled == partSize) {
-                ship(buffer);
-                buffer = new byte[partSize];
+                ship(buffer, partSize);
+                byte[] reused = free.poll();
+                buffer = reused != null ? reused : new byte[partSize];
                 filled = 0;
             }
         }
@@ -64,9 +69,7 @@ final class PartSink<T> extends OutputStream {
         }
         closed = true;
         if (filled > 0 || parts.isEmpty()) {
-            byte[] last = new byte[filled];
-            System.arraycopy(buffer, 0, last, 0, filled);
-            ship(last);
+            ship(buffer, filled);
         }
         buffer = null;
     }
@@ -79,7 +82,7 @@ final class PartSink<T> extends OutputStream {
         return parts;
     }
 
-    private void ship(byte[] part) throws IOException {
+    private void ship(byte[] part, int length) throws IOException {
         failFast();
         try {
             permits.acquire();
@@ -88,8 +91,11 @@ final class PartSink<T> extends OutputStream {
             throw new InterruptedIOException("interrupted while waiting for an upload slot");
         }
         int number = parts.size() + 1;
-        parts.add(CompletableFuture.supplyAsync(() -> uploader.apply(number, part), pool)
-                .whenComplete((r, e) -> permits.release()));
+        parts.add(CompletableFuture.supplyAsync(() -> uploader.apply(number, new Part(part, length)), pool)
+                .whenComplete((r, e) -> {
+                    free.offer(part);
+                    permits.release();
+                }));
     }
 
     /** A part that failed for good ends the upload now rather than after the whole stream. */

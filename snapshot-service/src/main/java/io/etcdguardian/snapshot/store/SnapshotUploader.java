@@ -44,6 +44,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 @Singleton
 public class SnapshotUploader {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUploader.class);
+    private static final int COPY_BUFFER = 1 << 20;
 
     private final S3Clients clients;
     private final SnapshotSettings settings;
@@ -115,7 +116,11 @@ public class SnapshotUploader {
             try (source) {
                 OutputStream encrypted = encrypt.apply(sink);
                 try (OutputStream stored = compress ? zstd(encrypted) : encrypted) {
-                    source.transferTo(stored);
+                    // large copies: each read wakes the spool lock and each write crosses into zstd's native code
+                    byte[] buffer = new byte[COPY_BUFFER];
+                    for (int n; (n = source.read(buffer)) >= 0; ) {
+                        stored.write(buffer, 0, n);
+                    }
                 }
             } catch (IOException e) {
                 sink.parts().forEach(p -> p.cancel(false));
@@ -133,14 +138,17 @@ public class SnapshotUploader {
             return zstd;
         }
 
-        private CompletedPart uploadPart(int number, byte[] bytes) {
-            String checksum = Base64.getEncoder().encodeToString(sha256(bytes));
+        private CompletedPart uploadPart(int number, PartSink.Part part) {
+            byte[] bytes = part.bytes();
+            int length = part.length();
+            String checksum = Base64.getEncoder().encodeToString(sha256(bytes, length));
             Retry retry = Retry.of("part-" + number, partRetry);
             return retry.executeSupplier(() -> {
                 try {
                     UploadPartResponse response = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                            .partNumber(number).contentLength((long) bytes.length).checksumSHA256(checksum),
-                            RequestBody.fromBytes(bytes));
+                            .partNumber(number).contentLength((long) length).checksumSHA256(checksum),
+                            RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes, 0, length),
+                                    length, "application/octet-stream"));
                     return CompletedPart.builder().partNumber(number).eTag(response.eTag())
                             .checksumSHA256(checksum).build();
                 } catch (RuntimeException e) {
@@ -180,9 +188,11 @@ public class SnapshotUploader {
         }
     }
 
-    private static byte[] sha256(byte[] bytes) {
+    private static byte[] sha256(byte[] bytes, int length) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(bytes, 0, length);
+            return digest.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

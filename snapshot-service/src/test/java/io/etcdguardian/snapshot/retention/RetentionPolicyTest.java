@@ -17,7 +17,7 @@ class RetentionPolicyTest {
         String id = takenAt.toString();
         return new SnapshotManifest(1, "c", id, "r-" + id, "SCHEDULE", takenAt, takenAt, "m", "3.5", null, 1, 1, 1,
                 "h", 1, 1, "s", "zstd", null, "c/snapshots/" + id, null,
-                drillFailed ? new SnapshotManifest.Drill("FAILED", takenAt, 0, 0, "x") : null);
+                drillFailed ? new SnapshotManifest.Drill("FAILED", takenAt, 0, 0, "x") : null, 1000L);
     }
 
     /** One snapshot every 30 minutes for 40 days, newest first at NOW. */

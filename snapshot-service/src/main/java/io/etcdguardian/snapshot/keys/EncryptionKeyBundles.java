@@ -1,0 +1,155 @@
+package io.etcdguardian.snapshot.keys;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.KeyStoreSpec;
+import io.etcdguardian.common.fleet.KubernetesSpec;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.s3.StoreErrors;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/**
+ * With etcd encryption on, a snapshot is useless without the key that was active when it was taken —
+ * and dangerous next to it. This saves the key secrets to the cluster's separate key store (its own
+ * bucket/prefix and credentials) and returns the object's key for the manifest, which holds only that
+ * reference. OpenShift: APIServer {@code spec.encryption.type} aescbc/aesgcm → the {@code
+ * encryption-key-*} secrets of openshift-config-managed. Hosted cluster: {@code
+ * spec.secretEncryption.aescbc.activeKey} (and backupKey) → those secrets in its namespace.
+ */
+@Singleton
+public class EncryptionKeyBundles {
+    private static final Logger LOG = LoggerFactory.getLogger(EncryptionKeyBundles.class);
+    static final ResourceDefinitionContext HOSTED_CLUSTER = new ResourceDefinitionContext.Builder()
+            .withGroup("hypershift.openshift.io").withVersion("v1beta1").withKind("HostedCluster")
+            .withPlural("hostedclusters").withNamespaced(true).build();
+    static final ResourceDefinitionContext API_SERVER = new ResourceDefinitionContext.Builder()
+            .withGroup("config.openshift.io").withVersion("v1").withKind("APIServer")
+            .withPlural("apiservers").withNamespaced(false).build();
+    private static final String OPENSHIFT_KEYS_NAMESPACE = "openshift-config-managed";
+
+    private final KubernetesClients kubernetes;
+    private final S3Clients s3;
+
+    public EncryptionKeyBundles(KubernetesClients kubernetes, S3Clients s3) {
+        this.kubernetes = kubernetes;
+        this.s3 = s3;
+    }
+
+    /** The key-store object written, or empty when the cluster does not encrypt etcd. */
+    public Optional<String> save(ClusterSpec cluster, String snapshotId) {
+        Optional<KubernetesClient> client = kubernetes.forCluster(cluster);
+        if (client.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Secret> secrets;
+        try {
+            secrets = activeKeys(client.get(), cluster.kubernetes());
+        } catch (KubernetesClientException e) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot read the encryption configuration of "
+                    + cluster.id() + " from the Kubernetes API (" + e.getCode() + ")", e);
+        }
+        if (secrets.isEmpty()) {
+            return Optional.empty();
+        }
+        KeyStoreSpec keyStore = cluster.store().keyStore();
+        if (keyStore == null) {
+            throw new GuardianException(Reason.INVALID_CONFIG, "etcd encryption is on for " + cluster.id()
+                    + " but store.keyStore is not configured: a snapshot without its key cannot be restored");
+        }
+        String key = (keyStore.prefix() == null || keyStore.prefix().isBlank() ? ""
+                : keyStore.prefix().endsWith("/") ? keyStore.prefix() : keyStore.prefix() + "/")
+                + cluster.id() + "/" + snapshotId + ".keys.json";
+        byte[] bundle = bundle(cluster, snapshotId, secrets);
+        try {
+            s3.client(keyStore.endpoint() != null ? keyStore.endpoint() : cluster.store().endpoint(),
+                    cluster.store().regionOrDefault(), keyStore.credentialsFile())
+                    .putObject(b -> b.bucket(keyStore.bucket()).key(key).contentType("application/json"),
+                            RequestBody.fromBytes(bundle));
+        } catch (RuntimeException e) {
+            throw StoreErrors.translate("save the encryption-key bundle", keyStore.bucket(), e);
+        }
+        LOG.info("saved {} encryption-key secret(s) of {} to the key store as {}", secrets.size(), cluster.id(), key);
+        return Optional.of(key);
+    }
+
+    private static List<Secret> activeKeys(KubernetesClient client, KubernetesSpec target) {
+        List<Secret> secrets = new ArrayList<>();
+        switch (target.kind()) {
+            case "openshift" -> {
+                GenericKubernetesResource apiServer = client.genericKubernetesResources(API_SERVER).withName("cluster").get();
+                String type = apiServer == null ? null : text(apiServer.getAdditionalProperties(), "spec", "encryption", "type");
+                if ("aescbc".equals(type) || "aesgcm".equals(type)) {
+                    client.secrets().inNamespace(OPENSHIFT_KEYS_NAMESPACE).list().getItems().stream()
+                            .filter(s -> s.getMetadata().getName().startsWith("encryption-key-"))
+                            .forEach(secrets::add);
+                }
+            }
+            case "hosted-onprem", "hosted-aws" -> {
+                GenericKubernetesResource hosted = client.genericKubernetesResources(HOSTED_CLUSTER)
+                        .inNamespace(target.namespace()).withName(target.name()).get();
+                if (hosted == null) {
+                    throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + target.namespace() + "/"
+                            + target.name() + " not found");
+                }
+                Map<String, Object> spec = hosted.getAdditionalProperties();
+                if ("aescbc".equals(text(spec, "spec", "secretEncryption", "type"))) {
+                    for (String slot : List.of("activeKey", "backupKey")) {
+                        String name = text(spec, "spec", "secretEncryption", "aescbc", slot, "name");
+                        if (name != null) {
+                            Secret secret = client.secrets().inNamespace(target.namespace()).withName(name).get();
+                            if (secret == null) {
+                                throw new GuardianException(Reason.PRECONDITION_FAILED, "encryption key secret "
+                                        + target.namespace() + "/" + name + " (" + slot + ") not found");
+                            }
+                            secrets.add(secret);
+                        }
+                    }
+                }
+            }
+            default -> { }
+        }
+        return secrets;
+    }
+
+    private static byte[] bundle(ClusterSpec cluster, String snapshotId, List<Secret> secrets) {
+        List<Map<String, Object>> items = secrets.stream().map(s -> Map.<String, Object>of(
+                "namespace", s.getMetadata().getNamespace(), "name", s.getMetadata().getName(),
+                "type", s.getType() == null ? "Opaque" : s.getType(),
+                "data", s.getData() == null ? Map.of() : s.getData())).toList();
+        try {
+            return EventJson.MAPPER.writeValueAsBytes(Map.of("clusterId", cluster.id(), "snapshotId", snapshotId,
+                    "savedAt", Instant.now().toString(), "kind", cluster.kubernetes().kind(), "secrets", items));
+        } catch (JsonProcessingException e) {
+            throw new GuardianException(Reason.INTERNAL, "cannot serialise the key bundle", e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String text(Map<String, Object> root, String... path) {
+        Object at = root;
+        for (String step : path) {
+            if (!(at instanceof Map)) {
+                return null;
+            }
+            at = ((Map<String, Object>) at).get(step);
+        }
+        return at instanceof String s ? s : null;
+    }
+}
