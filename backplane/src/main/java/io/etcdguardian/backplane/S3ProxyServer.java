@@ -54,6 +54,11 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
         process().stop(Duration.ofSeconds(10));
     }
 
+    /** Ends S3Proxy at once, as an outage would; {@link #start()} brings it back with its data. */
+    public void kill() {
+        process().kill();
+    }
+
     public boolean isAlive() {
         return process().isAlive();
     }

@@ -53,11 +53,30 @@ public final class EventStream implements AutoCloseable {
         KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            // a topic that a service has not created yet has no partitions: wait a little for it
+            List<TopicPartition> partitions = List.of();
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (partitions.isEmpty()) {
+                partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                        .map(p -> new TopicPartition(topic, p.partition())).toList();
+                if (partitions.isEmpty()) {
+                    if (Instant.now().isAfter(deadline)) {
+                        throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "topic " + topic + " does not exist on "
+                                + bootstrap + " (no service has created it yet?)");
+                    }
+                    Thread.sleep(200);
+                }
+            }
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
+        } catch (InterruptedException e) {
+            consumer.close();
+            Thread.currentThread().interrupt();
+            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "interrupted", e);
+        } catch (GuardianException e) {
+            consumer.close();
+            throw e;
         } catch (RuntimeException e) {
             consumer.close();
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot reach Kafka at " + bootstrap, e);

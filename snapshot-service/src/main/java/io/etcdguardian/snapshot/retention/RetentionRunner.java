@@ -73,6 +73,16 @@ public class RetentionRunner {
         }
     }
 
+    /** One leftover that cannot be removed (gone already, say) must not keep the others. */
+    private static void quietly(String action, Runnable step) {
+        try {
+            step.run();
+            LOG.info("{}: done (left by an upload that never committed)", action);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: {}", action, e.toString());
+        }
+    }
+
     private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests) {
         S3Client s3 = clients.client(cluster.store());
         String bucket = cluster.store().bucket();
@@ -82,15 +92,15 @@ public class RetentionRunner {
         for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)
                 .prefix(SnapshotKeys.snapshotsPrefix(cluster))).contents()) {
             if (!committed.contains(object.key()) && object.lastModified().isBefore(cutoff)) {
-                s3.deleteObject(b -> b.bucket(bucket).key(object.key()));
-                LOG.info("removed manifest-less object {} (an upload that never committed)", object.key());
+                quietly("remove manifest-less object " + object.key(),
+                        () -> s3.deleteObject(b -> b.bucket(bucket).key(object.key())));
             }
         }
         for (MultipartUpload upload : s3.listMultipartUploads(b -> b.bucket(bucket)
                 .prefix(SnapshotKeys.snapshotsPrefix(cluster))).uploads()) {
             if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
-                s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
-                LOG.info("aborted stale multipart upload of {}", upload.key());
+                quietly("abort stale multipart upload of " + upload.key(), () -> s3.abortMultipartUpload(
+                        b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
             }
         }
     }
