@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
-import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
-import io.etcdguardian.common.event.Topics;
-import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -23,8 +20,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
@@ -81,8 +76,7 @@ class KeyBundleMockTest {
                 contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian, namespace: clusters}}]
                 current-context: mgmt
                 """.formatted(client.getConfiguration().getMasterUrl()));
-        Path credentials = Files.writeString(dir.resolve("s3.properties"),
-                "accessKeyId=" + shared.s3().accessKey() + "\nsecretAccessKey=" + shared.s3().secretKey() + "\n");
+        Path credentials = SnapshotRequests.credentials(shared, dir);
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 defaults:
                   etcd: { endpoints: [%s] }
@@ -122,7 +116,7 @@ class KeyBundleMockTest {
 
     @Test
     void savesTheActiveKeysToTheKeyStoreAndOnlyAReferenceInTheManifest() {
-        GuardianEvent outcome = outcome(HOSTED);
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, HOSTED);
         assertThat(outcome).isInstanceOf(SnapshotCompleted.class);
         SnapshotCompleted done = (SnapshotCompleted) outcome;
         try (S3Client s3 = backplane.s3().client()) {
@@ -140,19 +134,10 @@ class KeyBundleMockTest {
 
     @Test
     void refusesToBackUpAnEncryptedClusterWithoutAKeyStore() {
-        GuardianEvent outcome = outcome(NO_KEY_STORE);
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, NO_KEY_STORE);
         assertThat(outcome).isInstanceOf(SnapshotFailed.class);
         assertThat(((SnapshotFailed) outcome).reason()).isEqualTo("INVALID_CONFIG");
         assertThat(((SnapshotFailed) outcome).detail()).contains("store.keyStore is not configured");
     }
 
-    private static GuardianEvent outcome(String cluster) {
-        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "keys", "test", null,
-                    Instant.now())).getId();
-            return events.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
-                    || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(90))
-                    .orElseThrow(() -> new AssertionError("no outcome for " + cluster));
-        }
-    }
 }

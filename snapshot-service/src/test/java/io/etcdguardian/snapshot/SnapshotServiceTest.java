@@ -75,8 +75,7 @@ class SnapshotServiceTest {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         keyFile = Files.writeString(dir.resolve("snapshot.key"), Base64.getEncoder().encodeToString(key));
-        Path credentials = Files.writeString(dir.resolve("s3.properties"),
-                "accessKeyId=" + shared.s3().accessKey() + "\nsecretAccessKey=" + shared.s3().secretKey() + "\n");
+        Path credentials = SnapshotRequests.credentials(shared, dir);
         Path wrong = Files.writeString(dir.resolve("wrong.properties"), "accessKeyId=nobody\nsecretAccessKey=nothing\n");
         String etcd = String.join(", ", shared.etcd().endpoints());
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
@@ -310,24 +309,15 @@ class SnapshotServiceTest {
         return e -> e instanceof SnapshotCompleted c && c.requestId().equals(requestId);
     }
 
-    private static GuardianEvent outcome(String cluster) {
-        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null,
-                    Instant.now())).getId();
-            return events.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
-                    || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(90))
-                    .orElseThrow(() -> new AssertionError("no outcome for " + cluster));
-        }
-    }
 
     private static SnapshotCompleted completed(String cluster) {
-        GuardianEvent outcome = outcome(cluster);
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, cluster);
         assertThat(outcome).as("outcome for " + cluster).isInstanceOf(SnapshotCompleted.class);
         return (SnapshotCompleted) outcome;
     }
 
     private static SnapshotFailed failed(String cluster) {
-        GuardianEvent outcome = outcome(cluster);
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, cluster);
         assertThat(outcome).as("outcome for " + cluster).isInstanceOf(SnapshotFailed.class);
         return (SnapshotFailed) outcome;
     }

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.LocalCertificates;
-import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
-import io.etcdguardian.common.event.Topics;
-import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.EtcdTls;
@@ -18,8 +15,6 @@ import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -47,8 +42,7 @@ class TlsCaptureTest {
         EtcdTls other = LocalCertificates.issue(dir.resolve("other-pki"));
         etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0, tls).start();
         etcd.etcdctl("put", "/registry/tls", "over tls");
-        Path credentials = Files.writeString(dir.resolve("s3.properties"),
-                "accessKeyId=" + backplane.s3().accessKey() + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        Path credentials = SnapshotRequests.credentials(backplane, dir);
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 defaults:
                   store: { bucket: %s, endpoint: %s, credentialsFile: %s }
@@ -82,7 +76,7 @@ class TlsCaptureTest {
 
     @Test
     void capturesOverTlsWithAClientCertificate() {
-        GuardianEvent outcome = outcome(TLS);
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, TLS);
         assertThat(outcome).isInstanceOf(SnapshotCompleted.class);
         SnapshotCompleted done = (SnapshotCompleted) outcome;
         assertThat(done.member()).startsWith("https://127.0.0.1:");
@@ -91,20 +85,11 @@ class TlsCaptureTest {
 
     @Test
     void aCaThatDoesNotMatchFailsWithAClearReason() {
-        GuardianEvent outcome = outcome(WRONG_CA);
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, WRONG_CA);
         assertThat(outcome).isInstanceOf(SnapshotFailed.class);
         SnapshotFailed failed = (SnapshotFailed) outcome;
         assertThat(failed.reason()).isEqualTo("ETCD_UNAVAILABLE");
         assertThat(failed.detail()).contains("no healthy voting member").containsIgnoringCase("certif");
     }
 
-    private static GuardianEvent outcome(String cluster) {
-        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "tls", "test", null,
-                    Instant.now())).getId();
-            return events.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
-                    || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(90))
-                    .orElseThrow(() -> new AssertionError("no outcome for " + cluster));
-        }
-    }
 }

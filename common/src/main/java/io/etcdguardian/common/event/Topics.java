@@ -16,6 +16,10 @@ public final class Topics {
     public static final String SCHEDULER_EVENTS = "guardian.scheduler.events";
     /** Compacted: key = cluster id, value = that cluster's spec, tombstone = removed. */
     public static final String FLEET_CONFIG = "guardian.fleet.config";
+    /** Compacted: key = cluster id (or cluster/upgrade), value = the last slot or version handled. */
+    public static final String SCHEDULER_STATE = "guardian.scheduler.state";
+    /** One partition: the scheduler replica that owns it is the one that emits scheduled requests. */
+    public static final String SCHEDULER_LEADER = "guardian.scheduler.leader";
     /** Messages that could not be parsed or handled, with the reason in headers. */
     public static final String DEAD_LETTER = "guardian.deadletter";
 
@@ -34,6 +38,8 @@ public final class Topics {
                 new Topic(RESTORE_EVENTS, PARTITIONS, false),
                 new Topic(SCHEDULER_EVENTS, PARTITIONS, false),
                 new Topic(FLEET_CONFIG, PARTITIONS, true),
+                new Topic(SCHEDULER_STATE, PARTITIONS, true),
+                new Topic(SCHEDULER_LEADER, 1, false),
                 new Topic(DEAD_LETTER, 3, false));
     }
 

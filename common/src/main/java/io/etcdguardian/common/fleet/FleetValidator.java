@@ -135,6 +135,19 @@ public final class FleetValidator {
                 problems.add(new FleetProblem(id, "schedule.timezone", "'" + schedule.timezone() + "' is not a time zone"));
             }
         }
+        for (String key : new String[] {"blackouts", "preferred"}) {
+            List<String> windows = key.equals("blackouts") ? schedule.blackouts() : schedule.preferred();
+            if (windows == null) {
+                continue;
+            }
+            for (int i = 0; i < windows.size(); i++) {
+                try {
+                    TimeWindow.parse(windows.get(i));
+                } catch (IllegalArgumentException e) {
+                    problems.add(new FleetProblem(id, "schedule." + key + "[" + i + "]", e.getMessage()));
+                }
+            }
+        }
         if (schedule.jitter() != null && schedule.jitter().isNegative()) {
             problems.add(new FleetProblem(id, "schedule.jitter", "must not be negative"));
         }

@@ -105,27 +105,42 @@ public final class EventStream implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
     }
 
-    /** Reads events of one topic as they arrive. */
+    /** Reads events of one topic as they arrive; events no await has taken yet stay for the next one. */
     public static final class Follower implements AutoCloseable {
         private final KafkaConsumer<String, byte[]> consumer;
+        private final java.util.LinkedList<GuardianEvent> unclaimed = new java.util.LinkedList<>();
 
         Follower(KafkaConsumer<String, byte[]> consumer) {
             this.consumer = consumer;
         }
 
-        /** The first event whose data matches, or empty when the deadline passes. */
+        /** The first event (in arrival order) whose data matches, or empty when the deadline passes. */
         public Optional<GuardianEvent> await(Predicate<GuardianEvent> match, Duration timeout) {
+            for (var it = unclaimed.iterator(); it.hasNext(); ) {
+                GuardianEvent seen = it.next();
+                if (match.test(seen)) {
+                    it.remove();
+                    return Optional.of(seen);
+                }
+            }
             Instant deadline = Instant.now().plus(timeout);
             while (Instant.now().isBefore(deadline)) {
+                Optional<GuardianEvent> found = Optional.empty();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
+                    GuardianEvent data;
                     try {
-                        GuardianEvent data = EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent());
-                        if (match.test(data)) {
-                            return Optional.of(data);
-                        }
+                        data = EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent());
                     } catch (RuntimeException unreadable) {
-                        // not ours to judge: the services dead-letter it
+                        continue; // not ours to judge: the services dead-letter it
                     }
+                    if (found.isEmpty() && match.test(data)) {
+                        found = Optional.of(data);
+                    } else {
+                        unclaimed.add(data);
+                    }
+                }
+                if (found.isPresent()) {
+                    return found;
                 }
             }
             return Optional.empty();

@@ -10,7 +10,6 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.util.List;
 
 /** {@code POST /snapshots/{cluster}/{id|latest}/drill}: runs a restore drill now and returns the updated manifest. */
 @Controller("/snapshots")
@@ -31,11 +30,8 @@ public class DrillController {
         ClusterSpec cluster = fleet.require(clusterId);
         SnapshotManifest manifest;
         if ("latest".equals(snapshotId)) {
-            List<SnapshotManifest> all = catalog.list(cluster);
-            if (all.isEmpty()) {
-                throw new GuardianException(Reason.NOT_FOUND, "cluster '" + clusterId + "' has no committed snapshot");
-            }
-            manifest = all.get(all.size() - 1);
+            manifest = catalog.newest(cluster).orElseThrow(() -> new GuardianException(Reason.NOT_FOUND,
+                    "cluster '" + clusterId + "' has no committed snapshot"));
         } else {
             manifest = catalog.find(cluster, snapshotId).orElseThrow(() -> new GuardianException(Reason.NOT_FOUND,
                     "no committed snapshot '" + snapshotId + "' for cluster '" + clusterId + "'"));

@@ -3,11 +3,9 @@ package io.etcdguardian.snapshot.drill;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
-import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +32,7 @@ public class DrillScheduler {
     void drillNewest() {
         for (ClusterSpec cluster : fleet.current().all()) {
             try {
-                List<SnapshotManifest> all = catalog.list(cluster);
-                if (!all.isEmpty() && all.get(all.size() - 1).drill() == null) {
-                    drill.drill(cluster, all.get(all.size() - 1));
-                }
+                catalog.newest(cluster).filter(m -> m.drill() == null).ifPresent(m -> drill.drill(cluster, m));
             } catch (RuntimeException e) {
                 LOG.error("scheduled drill of {} failed, will try again: {}", cluster.id(), e.toString());
             }

@@ -1,0 +1,196 @@
+package io.etcdguardian.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.BackupSkipped;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.event.Trigger;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.scheduler.guard.InFlight;
+import io.etcdguardian.scheduler.leader.LeaderElection;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** scheduler-service on the real broker, with a clock the test moves. */
+@ExtendWith(BackplaneExtension.class)
+class SchedulerServiceTest {
+    private final String run = UUID.randomUUID().toString().substring(0, 6);
+    private final String scheduled = "sched-" + run;
+    private final String blackout = "black-" + run;
+    private final String paused = "paused-" + run;
+    private final String manual = "manual-" + run;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:30Z"));
+    private final List<ApplicationContext> contexts = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+    Backplane backplane;
+    Path fleet;
+    EventStream stream;
+
+    @BeforeEach
+    void fleet(Backplane shared) throws IOException {
+        backplane = shared;
+        stream = new EventStream(shared.kafka().bootstrapServers());
+        fleet = Files.writeString(dir.resolve("fleet.yaml"), """
+                defaults:
+                  etcd: { endpoints: [http://127.0.0.1:2379] }
+                  store: { bucket: etcd-snapshots }
+                  schedule: { cron: "*/5 * * * *", timezone: UTC }
+                clusters:
+                  - id: %s
+                  - id: %s
+                    schedule: { blackouts: ["00:00-24:00"] }
+                  - id: %s
+                    paused: true
+                  - id: %s
+                    schedule: { cron: "0 0 1 1 *" }
+                """.formatted(scheduled, blackout, paused, manual));
+    }
+
+    @AfterEach
+    void stop() {
+        contexts.forEach(ApplicationContext::close);
+        stream.close();
+    }
+
+    private ApplicationContext start() {
+        Map<String, Object> props = new HashMap<>();
+        props.put("micronaut.server.port", -1);
+        props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
+        props.put("guardian.fleet.file", fleet.toString());
+        props.put("guardian.fleet.topic.enabled", "false");
+        props.put("guardian.scheduler.tick", "100ms");
+        props.put("guardian.scheduler.leader-group", "leader-" + run);
+        props.put("guardian.scheduler.leader-session-timeout", "6s");
+        ApplicationContext context = ApplicationContext.builder().properties(props).singletons(clock).start();
+        context.getBean(EmbeddedServer.class).start();
+        contexts.add(context);
+        return context;
+    }
+
+    @Test
+    void requestsEachSlotOnceAcrossRestartsAndReplicasAndCatchesUpOnce() {
+        ApplicationContext first = start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.getBean(LeaderElection.class).isLeader());
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                first.getBean(io.etcdguardian.scheduler.schedule.ScheduleState.class).get(scheduled).isPresent());
+
+        try (EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS);
+             EventStream.Follower skips = stream.follow(Topics.SCHEDULER_EVENTS)) {
+            clock.set(Instant.parse("2026-11-23T10:05:01Z"));
+            BackupRequested slot = (BackupRequested) requests.await(of(scheduled), Duration.ofSeconds(20)).orElseThrow();
+            assertThat(slot.trigger()).isEqualTo(Trigger.SCHEDULE);
+            assertThat(slot.slot()).isEqualTo(Instant.parse("2026-11-23T10:05:00Z"));
+            assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(blackout)
+                    && s.reason().equals("BLACKOUT"), Duration.ofSeconds(20))).isPresent();
+            assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(paused)
+                    && s.reason().equals("PAUSED"), Duration.ofSeconds(20))).isPresent();
+            complete(first, scheduled);
+        }
+
+        // the scheduler is down for 32 minutes: six slots pass; it comes back and asks once
+        first.close();
+        contexts.remove(first);
+        clock.set(Instant.parse("2026-11-23T10:37:00Z"));
+        try (EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
+            ApplicationContext second = start();
+            BackupRequested catchUp = (BackupRequested) requests.await(of(scheduled), Duration.ofSeconds(40)).orElseThrow();
+            assertThat(catchUp.trigger()).isEqualTo(Trigger.CATCH_UP);
+            assertThat(catchUp.slot()).isEqualTo(Instant.parse("2026-11-23T10:35:00Z"));
+            assertThat(catchUp.reason()).contains("caught up 6 slots");
+            assertThat(requests.await(of(scheduled), Duration.ofSeconds(3))).as("one request, not six").isEmpty();
+            complete(second, scheduled);
+
+            // a second replica joins: the next slot is still requested once
+            ApplicationContext third = start();
+            clock.set(Instant.parse("2026-11-23T10:40:01Z"));
+            BackupRequested next = (BackupRequested) requests.await(of(scheduled), Duration.ofSeconds(30)).orElseThrow();
+            assertThat(next.slot()).isEqualTo(Instant.parse("2026-11-23T10:40:00Z"));
+            assertThat(requests.await(of(scheduled), Duration.ofSeconds(4))).as("no second request").isEmpty();
+            assertThat(List.of(second, third)).filteredOn(c -> c.getBean(LeaderElection.class).isLeader()).hasSize(1);
+        }
+    }
+
+    @Test
+    void onDemandAndTriggeredBackupsGoThroughTheSameGuards() {
+        ApplicationContext context = start();
+        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+             EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
+            var accepted = http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups",
+                    Map.of("reason", "before the upgrade", "requestedBy", "alice")), Map.class);
+            assertThat(accepted.code()).isEqualTo(202);
+            BackupRequested demanded = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
+            assertThat(demanded.trigger()).isEqualTo(Trigger.ON_DEMAND);
+            assertThat(demanded.reason()).isEqualTo("before the upgrade");
+            assertThat(demanded.requestedBy()).isEqualTo("alice");
+
+            // one in flight already: a second is refused with the reason
+            HttpClientResponseException busy = org.junit.jupiter.api.Assertions.assertThrows(HttpClientResponseException.class,
+                    () -> http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups", Map.of()), Map.class));
+            assertThat(busy.getStatus().getCode()).isEqualTo(409);
+            assertThat(busy.getResponse().getBody(Map.class).orElseThrow()).containsEntry("reason", "IN_FLIGHT");
+            complete(context, manual);
+
+            HttpClientResponseException unknown = org.junit.jupiter.api.Assertions.assertThrows(
+                    HttpClientResponseException.class, () -> http.toBlocking().exchange(
+                            HttpRequest.POST("/clusters/nobody-" + run + "/backups", Map.of()), Map.class));
+            assertThat(unknown.getStatus().getCode()).isEqualTo(404);
+
+            stream.publish("/test", new RestoreRequested(manual, "latest", "local", false, false, "test"));
+            BackupRequested preRestore = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
+            assertThat(preRestore.trigger()).isEqualTo(Trigger.PRE_RESTORE);
+            complete(context, manual);
+
+            stream.publish("/test", new MaintenanceRequested(manual, MaintenanceRequested.Action.DEFRAG, "fragmented",
+                    "test", Instant.now()));
+            BackupRequested preDefrag = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
+            assertThat(preDefrag.trigger()).isEqualTo(Trigger.PRE_DEFRAG);
+        }
+    }
+
+    private static Predicate<GuardianEvent> of(String cluster) {
+        return e -> e instanceof BackupRequested r && r.clusterId().equals(cluster);
+    }
+
+    /** Plays snapshot-service's answer, so the request is no longer in flight. */
+    private void complete(ApplicationContext context, String cluster) {
+        InFlight inFlight = context.getBean(InFlight.class);
+        Optional<InFlight.Request> request = inFlight.current(cluster);
+        assertThat(request).isPresent();
+        String id = request.get().requestId();
+        stream.publish(EventEnvelope.wrap("/guardian/snapshot-service", new SnapshotCompleted(cluster, id, "s-" + id,
+                "b", "o", "m", "e", "3.4", 1, 1, 1, 1, "x", "zstd", null, Instant.now(), 1, 1, 1L)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> contexts.stream()
+                .allMatch(c -> c.getBean(InFlight.class).current(cluster).isEmpty()));
+    }
+}

@@ -1,0 +1,42 @@
+package io.etcdguardian.snapshot;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotFailed;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.event.Trigger;
+import io.etcdguardian.common.kafka.EventStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/** What the snapshot-service tests do as a client: ask for a backup and wait for its outcome. */
+final class SnapshotRequests {
+    private SnapshotRequests() {}
+
+    /** Publishes an on-demand request for {@code cluster}; returns its completed or failed event. */
+    static GuardianEvent outcome(EventStream stream, String cluster) {
+        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null,
+                    Instant.now())).getId();
+            return events.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
+                    || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(90))
+                    .orElseThrow(() -> new AssertionError("no outcome for " + cluster));
+        }
+    }
+
+    /** A credentials file for the backplane's S3Proxy, as a store's credentialsFile names it. */
+    static Path credentials(Backplane backplane, Path dir) {
+        try {
+            return Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
+                    + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
