@@ -15,6 +15,7 @@ import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -70,11 +71,13 @@ public class SnapshotWorkflow {
     private final SnapshotSettings settings;
     private final RetentionRunner retention;
     private final EncryptionKeyBundles keyBundles;
+    private final EncryptionKeys encryptionKeys;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
                             SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
-                            SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles) {
+                            SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles,
+                            EncryptionKeys encryptionKeys) {
         this.probe = probe;
         this.etcd = etcd;
         this.capture = capture;
@@ -85,6 +88,7 @@ public class SnapshotWorkflow {
         this.settings = settings;
         this.retention = retention;
         this.keyBundles = keyBundles;
+        this.encryptionKeys = encryptionKeys;
     }
 
     /**
@@ -146,8 +150,7 @@ public class SnapshotWorkflow {
         MemberStatus member = MemberSelector.choose(probe.probe(cluster), settings.maxFollowerLag());
         Instant takenAt = Instant.now();
         String snapshotId = ID_TIME.format(takenAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
-        Optional<SnapshotEncryption> encryption = Optional.ofNullable(cluster.store().encryption())
-                .map(SnapshotEncryption::fromSpec);
+        Optional<SnapshotEncryption> encryption = encryptionKeys.forCluster(cluster);
         boolean compress = "zstd".equals(settings.compression());
         String objectKey = SnapshotKeys.object(cluster, snapshotId, compress ? "zstd" : "none", encryption.isPresent());
         Path spoolFile = Path.of(settings.spoolDir(), cluster.id() + "-" + snapshotId + ".db");

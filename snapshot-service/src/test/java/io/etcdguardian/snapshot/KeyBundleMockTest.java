@@ -41,6 +41,7 @@ class KeyBundleMockTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
     private static final String HOSTED = "hc-" + RUN;
     private static final String NO_KEY_STORE = "hcnokeys-" + RUN;
+    private static final String SECRET_KEY = "secretkey-" + RUN;
     private static final String AES_KEY = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
     private static final ResourceDefinitionContext HOSTED_CLUSTERS = new ResourceDefinitionContext.Builder()
             .withGroup("hypershift.openshift.io").withVersion("v1beta1").withKind("HostedCluster")
@@ -68,6 +69,10 @@ class KeyBundleMockTest {
                     .addToData("key", Base64.getEncoder().encodeToString("old-key-old-key-old-key-old-key!".getBytes()))
                     .build()).create();
         }
+        // the snapshot encryption key of the service itself, in its own namespace
+        client.secrets().inNamespace("guardian").resource(new SecretBuilder().withNewMetadata()
+                .withName("snapshot-key").endMetadata().addToData("key", Base64.getEncoder().encodeToString(
+                        "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtYWVzLWtleSE=".getBytes())).build()).create();
         Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config
@@ -87,11 +92,14 @@ class KeyBundleMockTest {
                     kubernetes: { kind: hosted-onprem, namespace: clusters, name: %s, kubeconfig: %s }
                   - id: %s
                     kubernetes: { kind: hosted-onprem, namespace: clusters, name: %s, kubeconfig: %s }
+                  - id: %s
+                    store: { encryption: { secret: "guardian/snapshot-key" } }
                 """.formatted(String.join(", ", shared.etcd().endpoints()), shared.bucket(), shared.s3().endpoint(),
-                credentials, HOSTED, credentials, HOSTED, kubeconfig, NO_KEY_STORE, NO_KEY_STORE, kubeconfig));
+                credentials, HOSTED, credentials, HOSTED, kubeconfig, NO_KEY_STORE, NO_KEY_STORE, kubeconfig, SECRET_KEY));
         context = ApplicationContext.run(Map.of(
                 "kafka.bootstrap.servers", shared.kafka().bootstrapServers(),
                 "guardian.fleet.file", fleet.toString(),
+                "guardian.kubernetes.kubeconfig", kubeconfig.toString(),
                 "guardian.snapshot.group", "keys-" + RUN,
                 "guardian.snapshot.spool-dir", dir.resolve("spool").toString(),
                 "guardian.snapshot.attempts", 1,
@@ -130,6 +138,21 @@ class KeyBundleMockTest {
                     s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(o.key())).asString(StandardCharsets.ISO_8859_1))
                     .doesNotContain(AES_KEY));
         }
+    }
+
+    @Test
+    void encryptsWithAKeyFromAKubernetesSecretAndReadsItBack() throws IOException {
+        GuardianEvent outcome = SnapshotRequests.outcome(stream, SECRET_KEY);
+        assertThat(outcome).isInstanceOf(SnapshotCompleted.class);
+        SnapshotCompleted done = (SnapshotCompleted) outcome;
+        assertThat(done.objectKey()).endsWith(".db.zst.enc");
+        assertThat(done.encryptionKeyId()).startsWith("sha256:");
+        var cluster = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(SECRET_KEY);
+        var manifest = context.getBean(io.etcdguardian.common.snapshot.SnapshotCatalog.class)
+                .find(cluster, done.snapshotId()).orElseThrow();
+        Path db = context.getBean(io.etcdguardian.common.snapshot.SnapshotFetcher.class)
+                .fetch(cluster, manifest, dir.resolve("fetched.db"));
+        assertThat(Files.size(db)).isEqualTo(done.sizeRaw());
     }
 
     @Test

@@ -97,10 +97,13 @@ public final class FleetValidator {
             problems.add(new FleetProblem(id, "store.serverSideEncryption", "must be AES256 or aws:kms"));
         }
         if (store.encryption() != null) {
-            if (store.encryption().keyFile() == null) {
-                problems.add(new FleetProblem(id, "store.encryption.keyFile", "is required"));
-            } else {
-                readableFile(id, "store.encryption.keyFile", store.encryption().keyFile(), problems);
+            EncryptionSpec encryption = store.encryption();
+            if ((encryption.keyFile() == null) == (encryption.secret() == null)) {
+                problems.add(new FleetProblem(id, "store.encryption", "needs exactly one of keyFile or secret"));
+            } else if (encryption.keyFile() != null) {
+                readableFile(id, "store.encryption.keyFile", encryption.keyFile(), problems);
+            } else if (!encryption.secret().matches("[a-z0-9.-]+/[a-z0-9.-]+(:[-._a-zA-Z0-9]+)?")) {
+                problems.add(new FleetProblem(id, "store.encryption.secret", "must be namespace/name or namespace/name:key"));
             }
         }
         if (store.keyStore() != null) {

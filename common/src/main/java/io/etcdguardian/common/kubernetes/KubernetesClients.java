@@ -24,6 +24,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public class KubernetesClients {
     private static final String DEFAULT = "";
     private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
+    private final String ownKubeconfig;
+
+    public KubernetesClients(@io.micronaut.context.annotation.Value("${guardian.kubernetes.kubeconfig:}") String ownKubeconfig) {
+        this.ownKubeconfig = ownKubeconfig;
+    }
+
+    /** The cluster the service itself runs in (its own secrets): in-cluster, or {@code guardian.kubernetes.kubeconfig}. */
+    public KubernetesClient own() {
+        return clients.computeIfAbsent(ownKubeconfig, KubernetesClients::build);
+    }
 
     /** Empty when the cluster declares no Kubernetes control plane (or a plain local one). */
     public Optional<KubernetesClient> forCluster(ClusterSpec cluster) {

@@ -36,21 +36,30 @@ public final class SnapshotEncryption {
 
     /** Reads the key file named by the spec; the key stays in memory only. */
     public static SnapshotEncryption fromSpec(EncryptionSpec spec) {
-        byte[] key = null;
         try {
-            key = Base64.getDecoder().decode(Files.readString(Path.of(spec.keyFile())).trim());
-            if (key.length != 32) {
-                throw new GuardianException(Reason.INVALID_CONFIG, "key file " + spec.keyFile()
-                        + " must hold a base64 AES-256 key (32 bytes), not " + key.length + " bytes");
-            }
-            String id = spec.keyId() != null ? spec.keyId() : "sha256:" + HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 16);
-            return new SnapshotEncryption(key, id);
-        } catch (IOException | IllegalArgumentException e) {
+            return fromBase64(Files.readString(Path.of(spec.keyFile())), spec.keyId(), "key file " + spec.keyFile());
+        } catch (IOException e) {
             throw new GuardianException(Reason.INVALID_CONFIG, "cannot read key file " + spec.keyFile()
                     + " (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    /** A base64 AES-256 key from {@code where} (named in errors, the key never is). */
+    public static SnapshotEncryption fromBase64(String base64, String keyId, String where) {
+        byte[] key = null;
+        try {
+            key = Base64.getDecoder().decode(base64.trim());
+            if (key.length != 32) {
+                throw new GuardianException(Reason.INVALID_CONFIG, where
+                        + " must hold a base64 AES-256 key (32 bytes), not " + key.length + " bytes");
+            }
+            String id = keyId != null ? keyId : "sha256:" + HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 16);
+            return new SnapshotEncryption(key, id);
+        } catch (IllegalArgumentException e) {
+            throw new GuardianException(Reason.INVALID_CONFIG, where + " is not base64", e);
         } catch (GeneralSecurityException e) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "unusable key in " + spec.keyFile(), e);
+            throw new GuardianException(Reason.INVALID_CONFIG, "unusable key in " + where, e);
         } finally {
             if (key != null) {
                 Arrays.fill(key, (byte) 0);

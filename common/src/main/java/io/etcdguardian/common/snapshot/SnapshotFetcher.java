@@ -21,9 +21,11 @@ import java.nio.file.Path;
 @Singleton
 public class SnapshotFetcher {
     private final S3Clients clients;
+    private final EncryptionKeys keys;
 
-    public SnapshotFetcher(S3Clients clients) {
+    public SnapshotFetcher(S3Clients clients, EncryptionKeys keys) {
         this.clients = clients;
+        this.keys = keys;
     }
 
     public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target) {
@@ -33,7 +35,7 @@ public class SnapshotFetcher {
                 throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
                         + " is encrypted with key " + manifest.encryption().keyId() + " but the cluster has no key configured");
             }
-            encryption = SnapshotEncryption.fromSpec(cluster.store().encryption());
+            encryption = keys.forCluster(cluster).orElseThrow();
             if (!encryption.keyId().equals(manifest.encryption().keyId())) {
                 throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
                         + " needs key " + manifest.encryption().keyId() + ", configured is " + encryption.keyId());

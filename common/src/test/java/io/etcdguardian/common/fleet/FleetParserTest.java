@@ -99,6 +99,20 @@ class FleetParserTest {
     }
 
     @Test
+    void rejectsBadScheduleWindowsNamingTheEntry() {
+        FleetParser.Result result = FleetParser.parseDocument("""
+                clusters:
+                  - id: c1
+                    etcd: { endpoints: [http://127.0.0.1:2379] }
+                    store: { bucket: snaps }
+                    schedule: { cron: "0 * * * *", blackouts: ["Mon-Fri 08:00-18:00", "lunchtime"], preferred: ["Caturday 01:00-02:00"] }
+                """);
+        assertThat(result.problems()).extracting(FleetProblem::toString).containsExactlyInAnyOrder(
+                "cluster 'c1': schedule.blackouts[1]: 'lunchtime' is not a window like \"Mon-Fri 08:00-18:00\" or \"22:00-06:00\"",
+                "cluster 'c1': schedule.preferred[0]: 'Caturday' is not a day of the week");
+    }
+
+    @Test
     void keepsEncryptionKeysAwayFromSnapshots() {
         FleetParser.Result result = FleetParser.parseDocument("""
                 clusters:
