@@ -115,6 +115,16 @@ class SchedulerServiceTest {
                     && s.reason().equals("BLACKOUT"), Duration.ofSeconds(20))).isPresent();
             assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(paused)
                     && s.reason().equals("PAUSED"), Duration.ofSeconds(20))).isPresent();
+            var meters = first.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            assertThat(meters.get("guardian.scheduler.skips").tags("cluster", blackout, "reason", "BLACKOUT").counter()
+                    .count()).isEqualTo(1);
+            assertThat(meters.get("guardian.scheduler.emitted").tags("cluster", scheduled, "trigger", "SCHEDULE").counter()
+                    .count()).isEqualTo(1);
+            assertThat(meters.get("guardian.scheduler.last.emitted.timestamp").tags("cluster", scheduled).gauge().value())
+                    .isEqualTo(Instant.parse("2026-11-23T10:05:01Z").getEpochSecond());
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.get(
+                    "guardian.scheduler.next.run.timestamp").tags("cluster", scheduled).gauge().value())
+                    .isEqualTo(Instant.parse("2026-11-23T10:10:00Z").getEpochSecond()));
             complete(first, scheduled);
         }
 

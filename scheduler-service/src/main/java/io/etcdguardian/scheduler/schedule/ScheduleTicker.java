@@ -41,6 +41,10 @@ public class ScheduleTicker {
     private final Map<String, AtomicLong> nextRun = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastEmitted = new ConcurrentHashMap<>();
     private final Timer delay;
+    /** Parsed schedules; the key holds the spec, so a changed schedule is parsed again. */
+    private final Map<SlotsKey, Slots> parsed = new ConcurrentHashMap<>();
+
+    private record SlotsKey(String clusterId, io.etcdguardian.common.fleet.ScheduleSpec spec) {}
 
     public ScheduleTicker(FleetRegistry fleet, ScheduleState state, LeaderElection leader, BackupEmitter emitter,
                           Clock clock, MeterRegistry meters) {
@@ -74,7 +78,11 @@ public class ScheduleTicker {
     }
 
     void tick(ClusterSpec cluster, Instant now) {
-        Slots slots = new Slots(cluster.id(), cluster.schedule());
+        if (parsed.size() > 4 * fleet.current().clusters().size() + 100) {
+            parsed.clear(); // forget schedules of clusters that changed or left
+        }
+        Slots slots = parsed.computeIfAbsent(new SlotsKey(cluster.id(), cluster.schedule()),
+                k -> new Slots(k.clusterId(), k.spec()));
         Optional<Instant> last = state.get(cluster.id()).map(Instant::parse);
         if (last.isEmpty()) {
             state.put(cluster.id(), now.toString());
