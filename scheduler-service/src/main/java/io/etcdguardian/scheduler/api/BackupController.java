@@ -1,6 +1,5 @@
 package io.etcdguardian.scheduler.api;
 
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
@@ -10,7 +9,6 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
-import io.micronaut.http.annotation.Error;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -47,14 +45,4 @@ public class BackupController {
         return HttpResponse.accepted().body(Map.of("cluster", clusterId, "requestId", outcome.requestId()));
     }
 
-    @Error(exception = GuardianException.class)
-    public HttpResponse<Map<String, Object>> failed(GuardianException e) {
-        HttpStatus status = switch (e.reason()) {
-            case UNKNOWN_CLUSTER -> HttpStatus.NOT_FOUND;
-            case KAFKA_UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
-            default -> HttpStatus.INTERNAL_SERVER_ERROR;
-        };
-        return HttpResponse.<Map<String, Object>>status(status).body(Map.of("reason", e.reason().name(),
-                "message", e.getMessage()));
-    }
 }
