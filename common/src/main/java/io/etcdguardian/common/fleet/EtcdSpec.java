@@ -3,13 +3,25 @@ package io.etcdguardian.common.fleet;
 import java.time.Duration;
 import java.util.List;
 
-/** The members' client URLs (from the etcd pod spec's --advertise-client-urls) and TLS material. */
-public record EtcdSpec(List<String> endpoints, TlsSpec tls, Duration dialTimeout, Duration requestTimeout) {
+/**
+ * The members' client URLs (from the etcd pod spec's --advertise-client-urls), TLS material, and the
+ * members' --quota-backend-bytes (etcd's default, 2 GiB, when not given).
+ */
+public record EtcdSpec(List<String> endpoints, TlsSpec tls, Duration dialTimeout, Duration requestTimeout,
+                       Long quotaBackendBytes) {
+    public EtcdSpec(List<String> endpoints, TlsSpec tls, Duration dialTimeout, Duration requestTimeout) {
+        this(endpoints, tls, dialTimeout, requestTimeout, null);
+    }
+
     public Duration dialTimeoutOrDefault() {
         return dialTimeout == null ? Duration.ofSeconds(5) : dialTimeout;
     }
 
     public Duration requestTimeoutOrDefault() {
         return requestTimeout == null ? Duration.ofSeconds(10) : requestTimeout;
+    }
+
+    public long quotaOrDefault() {
+        return quotaBackendBytes == null ? 2L * 1024 * 1024 * 1024 : quotaBackendBytes;
     }
 }

@@ -1,0 +1,224 @@
+package io.etcdguardian.health.defrag;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.maintenance.AlarmMember;
+import io.etcd.jetcd.maintenance.AlarmType;
+import io.etcd.jetcd.options.CompactOption;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.etcd.EtcdClients;
+import io.etcdguardian.common.etcd.MemberProbe;
+import io.etcdguardian.common.etcd.MemberStatus;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.health.HealthSettings;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Safe defragmentation, as the OpenShift procedure and the field's lessons want it:
+ * {@code checkAllHealthy → compact → for each follower: defrag, wait until it answers, settle, check
+ * it shrank → move leadership away → defrag the former leader → disarm NOSPACE once every member is
+ * below the quota threshold}. It aborts when any member is unreachable or unhealthy before a step
+ * (defragmenting one member while another is down can cost quorum), never touches learners, and never
+ * disarms CORRUPT. Every step is a {@code maintenance.progress.v1} event.
+ */
+@Singleton
+public class DefragWorkflow {
+    private static final Logger LOG = LoggerFactory.getLogger(DefragWorkflow.class);
+
+    private final MemberProbe probe;
+    private final EtcdClients clients;
+    private final EventPublisher events;
+    private final HealthSettings settings;
+    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings) {
+        this.probe = probe;
+        this.clients = clients;
+        this.events = events;
+        this.settings = settings;
+    }
+
+    /** Returns the endpoints in the order they were defragmented. */
+    public List<String> run(ClusterSpec cluster, String operationId) {
+        ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
+        if (!lock.tryLock()) {
+            throw new GuardianException(Reason.BUSY, "a defragmentation of " + cluster.id() + " is already running");
+        }
+        try {
+            List<String> order = defragment(cluster, operationId);
+            progress(cluster, operationId, "maintenance", "COMPLETED", null, "defragmented " + order, null, null);
+            return order;
+        } catch (RuntimeException e) {
+            progress(cluster, operationId, "maintenance", "FAILED", null, GuardianException.reasonOf(e) + ": "
+                    + e.getMessage(), null, null);
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<String> defragment(ClusterSpec cluster, String operationId) {
+        List<MemberStatus> members = requireHealthy(cluster);
+        Client any = clients.member(cluster, members.get(0).endpoint());
+        List<AlarmMember> alarms = get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms();
+        // jetcd knows NOSPACE only: CORRUPT arrives as UNRECOGNIZED; either way it is for an operator or a restore
+        if (alarms.stream().anyMatch(a -> a.getAlarmType() != AlarmType.NOSPACE && a.getAlarmType() != AlarmType.NONE)) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED,
+                    "a CORRUPT (non-NOSPACE) alarm is raised: restore, do not defragment; it is never disarmed automatically");
+        }
+
+        // compaction first: defragmenting without it can leave the database as large as before
+        long revision = members.stream().mapToLong(MemberStatus::revision).max().orElse(0);
+        long target = Math.max(1, revision - settings.keepRevisions());
+        progress(cluster, operationId, "compact", "STARTED", null, "to revision " + target, null, null);
+        try {
+            get(any.getKVClient().compact(target, CompactOption.newBuilder().withCompactPhysical(true).build()), cluster);
+        } catch (GuardianException e) {
+            if (!String.valueOf(e.getCause()).contains("compacted")) {
+                throw e;
+            }
+        }
+        progress(cluster, operationId, "compact", "DONE", null, "to revision " + target, null, null);
+
+        List<String> order = new ArrayList<>();
+        MemberStatus leader = members.stream().filter(MemberStatus::isLeader).findFirst().orElseThrow();
+        List<MemberStatus> followers = members.stream().filter(m -> !m.isLeader())
+                .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
+        int step = 0;
+        for (MemberStatus follower : followers) {
+            defragOne(cluster, operationId, follower, "follower " + (++step) + " of " + members.size());
+            order.add(follower.endpoint());
+        }
+        // the leader last, and not as the leader: hand leadership to a defragmented follower first
+        requireHealthy(cluster);
+        if (!followers.isEmpty()) {
+            MemberStatus to = followers.get(0);
+            progress(cluster, operationId, "move-leader", "STARTED", leader.endpoint(), "to " + to.endpoint(), null, null);
+            get(clients.member(cluster, leader.endpoint()).getMaintenanceClient().moveLeader(to.memberId()), cluster);
+            progress(cluster, operationId, "move-leader", "DONE", leader.endpoint(), "to " + to.endpoint(), null, null);
+        }
+        defragOne(cluster, operationId, leader, "former leader, last");
+        order.add(leader.endpoint());
+
+        disarmIfRoom(cluster, operationId, any, alarms);
+        return order;
+    }
+
+    private void defragOne(ClusterSpec cluster, String operationId, MemberStatus member, String detail) {
+        List<MemberStatus> now = requireHealthy(cluster);
+        long before = now.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst()
+                .map(MemberStatus::dbSize).orElse(member.dbSize());
+        Duration timeout = settings.memberTimeout(before);
+        progress(cluster, operationId, "defrag", "STARTED", member.endpoint(), detail, before, null);
+        GuardianException last = null;
+        for (int attempt = 1; attempt <= settings.memberAttempts(); attempt++) {
+            try {
+                clients.member(cluster, member.endpoint()).getMaintenanceClient().defragmentMember(member.endpoint())
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                last = null;
+                break;
+            } catch (Exception e) {
+                last = new GuardianException(Reason.TIMEOUT, "defragmenting " + member.endpoint() + " (attempt " + attempt
+                        + ", timeout " + timeout + "): " + e.getClass().getSimpleName(), e);
+                timeout = timeout.multipliedBy(2); // the seed's advice: raise the timeout when it times out
+            }
+        }
+        if (last != null) {
+            progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), last.getMessage(), before, null);
+            throw last;
+        }
+        MemberStatus after = awaitAnswering(cluster, member.endpoint(), timeout);
+        sleep(settings.settle());
+        String shrink = after.dbSize() <= before ? "shrank" : "did not shrink";
+        progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink, before, after.dbSize());
+        LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
+    }
+
+    private void disarmIfRoom(ClusterSpec cluster, String operationId, Client any, List<AlarmMember> alarms) {
+        List<AlarmMember> nospace = alarms.stream().filter(a -> a.getAlarmType() == AlarmType.NOSPACE).toList();
+        if (nospace.isEmpty()) {
+            return;
+        }
+        long limit = (long) (cluster.etcd().quotaOrDefault() * settings.disarmBelowQuotaRatio());
+        List<MemberStatus> members = requireHealthy(cluster);
+        MemberStatus biggest = members.stream().max(Comparator.comparingLong(MemberStatus::dbSize)).orElseThrow();
+        if (biggest.dbSize() >= limit) {
+            progress(cluster, operationId, "disarm", "FAILED", biggest.endpoint(), "still " + biggest.dbSize()
+                    + " bytes, above " + limit + ": NOSPACE stays armed", biggest.dbSize(), null);
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "member " + biggest.endpoint() + " holds "
+                    + biggest.dbSize() + " bytes after defragmentation, above " + limit + "; NOSPACE not disarmed");
+        }
+        for (AlarmMember alarm : nospace) {
+            get(any.getMaintenanceClient().alarmDisarm(alarm), cluster);
+        }
+        progress(cluster, operationId, "disarm", "DONE", null, "NOSPACE disarmed on " + nospace.size()
+                + " member(s); largest database " + biggest.dbSize() + " bytes", null, null);
+    }
+
+    /** Every member must answer and know a leader; NOSPACE is what we are here to fix, anything else aborts. */
+    private List<MemberStatus> requireHealthy(ClusterSpec cluster) {
+        List<MemberStatus> members = probe.probe(cluster);
+        for (MemberStatus m : members) {
+            boolean onlyNospace = m.errors().stream().allMatch(e -> e.contains("NOSPACE"));
+            if (!m.reachable() || m.leaderId() == 0 || !onlyNospace) {
+                throw new GuardianException(Reason.ETCD_UNAVAILABLE, "member " + m.endpoint() + " is not healthy ("
+                        + (m.reachable() ? "errors " + m.errors() + ", leader " + m.leaderId() : m.error())
+                        + "): no defragmentation without quorum headroom");
+            }
+        }
+        return members.stream().filter(m -> !m.learner()).toList();
+    }
+
+    private MemberStatus awaitAnswering(ClusterSpec cluster, String endpoint, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            MemberStatus status = probe.probe(cluster, endpoint, cluster.etcd().requestTimeoutOrDefault());
+            if (status.reachable()) {
+                return status;
+            }
+            sleep(Duration.ofMillis(200));
+        }
+        throw new GuardianException(Reason.ETCD_UNAVAILABLE, endpoint + " does not answer after its defragmentation");
+    }
+
+    private <T> T get(java.util.concurrent.CompletableFuture<T> future, ClusterSpec cluster) {
+        try {
+            return future.get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new GuardianException(Reason.ETCD_UNAVAILABLE, "etcd call failed: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    private void progress(ClusterSpec cluster, String operationId, String step, String status, String member,
+                          String detail, Long before, Long after) {
+        try {
+            events.publish(EventEnvelope.deterministicId(operationId + "/" + step + "/" + member + "/" + status,
+                    MaintenanceProgress.TYPE), new MaintenanceProgress(cluster.id(), operationId, step, status, member,
+                    detail, before, after, Instant.now()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not publish progress of {}: {}", operationId, e.toString()); // a side channel never fails the work
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuardianException(Reason.INTERNAL, "interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.etcdguardian.health.defrag;
+
+import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.kafka.EventIntake;
+import io.micronaut.configuration.kafka.annotation.KafkaListener;
+import io.micronaut.configuration.kafka.annotation.OffsetReset;
+import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
+import io.micronaut.configuration.kafka.annotation.Topic;
+import io.micronaut.context.annotation.Property;
+import io.micronaut.context.annotation.Value;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Consumes {@code guardian.maintenance.requests} (maintenance.requested.v1: DEFRAG, HEAL_NOSPACE);
+ * produces maintenance.progress.v1 on guardian.health.events. One request at a time per consumer,
+ * the offset committed after the work: a cluster's requests share a partition, so one cluster is
+ * never defragmented twice at once, even with several replicas.
+ */
+@KafkaListener(groupId = "${guardian.health.group:health-service}", offsetReset = OffsetReset.EARLIEST,
+        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
+        properties = {
+                @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
+                @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "7200000")})
+public class MaintenanceRequestListener {
+    private final EventIntake intake;
+    private final FleetRegistry fleet;
+    private final DefragWorkflow workflow;
+    private final String group;
+
+    public MaintenanceRequestListener(EventIntake intake, FleetRegistry fleet, DefragWorkflow workflow,
+                                      @Value("${guardian.health.group:health-service}") String group) {
+        this.intake = intake;
+        this.fleet = fleet;
+        this.workflow = workflow;
+        this.group = group;
+    }
+
+    @Topic(Topics.MAINTENANCE_REQUESTS)
+    void receive(ConsumerRecord<String, byte[]> record) {
+        intake.accept(record, group, event -> {
+            MaintenanceRequested request = event.dataAs(MaintenanceRequested.class);
+            workflow.run(fleet.require(request.clusterId()), event.id());
+        });
+    }
+}

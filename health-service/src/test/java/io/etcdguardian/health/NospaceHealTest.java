@@ -1,0 +1,123 @@
+package io.etcdguardian.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.micronaut.context.ApplicationContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real 3-member etcd with a 16 MiB quota, filled until etcd raises NOSPACE and refuses writes;
+ * health-service notices on its own, compacts, defragments every member — the leader last, after
+ * handing leadership away — disarms, and writes are accepted again. Through Kafka end to end.
+ */
+@ExtendWith(BackplaneExtension.class)
+class NospaceHealTest {
+    private static final long QUOTA = 16L * 1024 * 1024;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void healsNospaceWithoutAnyoneActing(Backplane backplane) throws Exception {
+        String cluster = "nospace-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, QUOTA).start();
+        try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+            fillUntilNospace(client);
+            assertThat(etcd.etcdctl("alarm", "list")).contains("NOSPACE");
+            String leaderBefore = leader(etcd);
+
+            Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
+                    clusters:
+                      - id: %s
+                        etcd: { endpoints: [%s], quotaBackendBytes: %d }
+                        store: { bucket: etcd-snapshots }
+                    """.formatted(cluster, String.join(", ", etcd.endpoints()), QUOTA));
+            backplane.kafka().createTopics(Topics.all().stream()
+                    .map(t -> new io.etcdguardian.backplane.TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS);
+                 ApplicationContext context = ApplicationContext.run(Map.of(
+                         "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
+                         "guardian.fleet.file", fleet.toString(),
+                         "guardian.fleet.topic.enabled", "false",
+                         "guardian.health.group", "health-" + cluster,
+                         "guardian.health.poll-interval", "500ms",
+                         "guardian.health.settle", "1s"))) {
+                List<MaintenanceProgress> steps = new ArrayList<>();
+                while (true) {
+                    GuardianEvent event = progress.await(e -> e instanceof MaintenanceProgress p
+                            && p.clusterId().equals(cluster), Duration.ofSeconds(90)).orElseThrow(
+                            () -> new AssertionError("no progress; steps so far: " + steps));
+                    MaintenanceProgress step = (MaintenanceProgress) event;
+                    steps.add(step);
+                    if (step.step().equals("maintenance")) {
+                        assertThat(step.status()).as(step.detail()).isEqualTo("COMPLETED");
+                        break;
+                    }
+                }
+                List<String> defragged = steps.stream().filter(s -> s.step().equals("defrag") && s.status().equals("DONE"))
+                        .map(MaintenanceProgress::member).toList();
+                assertThat(defragged).hasSize(3).doesNotHaveDuplicates().last().isEqualTo(leaderBefore);
+                assertThat(steps).extracting(s -> s.step() + ":" + s.status()).containsSubsequence(
+                        "compact:DONE", "defrag:DONE", "defrag:DONE", "move-leader:DONE", "defrag:DONE", "disarm:DONE");
+                assertThat(steps.stream().filter(s -> s.step().equals("defrag") && s.status().equals("DONE")))
+                        .allSatisfy(s -> assertThat(s.dbSizeAfter()).isLessThan(s.dbSizeBefore()));
+                assertThat(leader(etcd)).isNotEqualTo(leaderBefore);
+            }
+            assertThat(etcd.etcdctl("alarm", "list")).doesNotContain("NOSPACE");
+            client.getKVClient().put(bytes("/after-heal"), bytes("writes are accepted again")).get();
+            assertThat(etcd.etcdctl("get", "/after-heal", "--print-value-only")).contains("writes are accepted again");
+        } finally {
+            etcd.stop();
+        }
+    }
+
+    /** Overwrites a few keys with 256 KiB values: old revisions pile up until the quota is hit. */
+    private static void fillUntilNospace(Client client) {
+        byte[] value = new byte[256 * 1024];
+        java.util.Arrays.fill(value, (byte) 'x');
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 1000; i++) {
+                value[i % value.length] = (byte) i;
+                client.getKVClient().put(bytes("/fill/" + (i % 4)), ByteSequence.from(value)).get();
+            }
+        }).hasStackTraceContaining("database space exceeded");
+    }
+
+    private static String leader(EtcdCluster etcd) {
+        for (String endpoint : etcd.endpoints()) {
+            String status = io.etcdguardian.localetcd.Etcdctl.run(List.of(
+                    io.etcdguardian.localetcd.EtcdBinaries.etcdctl().toString(), "--endpoints=" + endpoint,
+                    "endpoint", "status", "-w", "fields"));
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"MemberID\" : (\\d+)").matcher(status);
+            java.util.regex.Matcher leader = java.util.regex.Pattern.compile("\"Leader\" : (\\d+)").matcher(status);
+            if (id.find() && leader.find() && id.group(1).equals(leader.group(1))) {
+                return endpoint;
+            }
+        }
+        throw new AssertionError("no leader");
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text.getBytes());
+    }
+}
