@@ -91,6 +91,60 @@ class NospaceHealTest {
         }
     }
 
+    @Test
+    void aMemberKilledMidDefragStopsItBeforeTheNextMember(Backplane backplane) throws Exception {
+        String cluster = "killed-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd2"), 3, 0).start();
+        try {
+            String leaderBefore = leader(etcd);
+            Path fleet = Files.writeString(dir.resolve("fleet2.yaml"), """
+                    clusters:
+                      - id: %s
+                        etcd: { endpoints: [%s], requestTimeout: 2s }
+                        store: { bucket: etcd-snapshots }
+                    """.formatted(cluster, String.join(", ", etcd.endpoints())));
+            backplane.kafka().createTopics(Topics.all().stream()
+                    .map(t -> new io.etcdguardian.backplane.TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS);
+                 ApplicationContext context = ApplicationContext.run(Map.of(
+                         "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
+                         "guardian.fleet.file", fleet.toString(),
+                         "guardian.fleet.topic.enabled", "false",
+                         "guardian.health.group", "health-" + cluster,
+                         "guardian.health.settle", "3s"))) {
+                stream.publish("/test", new io.etcdguardian.common.event.MaintenanceRequested(cluster,
+                        io.etcdguardian.common.event.MaintenanceRequested.Action.DEFRAG, "test", "test",
+                        java.time.Instant.now()));
+                MaintenanceProgress first = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
+                        && p.clusterId().equals(cluster) && p.step().equals("defrag") && p.status().equals("STARTED"),
+                        Duration.ofSeconds(60)).orElseThrow();
+                // while the first follower settles, the other follower dies
+                int victim = -1;
+                for (int i = 0; i < 3; i++) {
+                    String url = etcd.members().get(i).clientUrl();
+                    if (!url.equals(first.member()) && !url.equals(leaderBefore)) {
+                        victim = i;
+                    }
+                }
+                etcd.killMember(victim);
+                MaintenanceProgress end = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
+                        && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(60))
+                        .orElseThrow();
+                assertThat(end.status()).isEqualTo("FAILED");
+                assertThat(end.detail()).contains("ETCD_UNAVAILABLE", etcd.members().get(victim).clientUrl(),
+                        "no defragmentation without quorum headroom");
+                // nothing after the first member: no leader move, no defrag of the leader
+                assertThat(progress.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
+                        && (p.step().equals("move-leader") || leaderBefore.equals(p.member())), Duration.ofSeconds(2)))
+                        .isEmpty();
+                assertThat(leader(etcd)).isEqualTo(leaderBefore);
+            }
+        } finally {
+            etcd.stop();
+        }
+    }
+
     /** Overwrites a few keys with 256 KiB values: old revisions pile up until the quota is hit. */
     private static void fillUntilNospace(Client client) {
         byte[] value = new byte[256 * 1024];
@@ -105,9 +159,14 @@ class NospaceHealTest {
 
     private static String leader(EtcdCluster etcd) {
         for (String endpoint : etcd.endpoints()) {
-            String status = io.etcdguardian.localetcd.Etcdctl.run(List.of(
-                    io.etcdguardian.localetcd.EtcdBinaries.etcdctl().toString(), "--endpoints=" + endpoint,
-                    "endpoint", "status", "-w", "fields"));
+            String status;
+            try {
+                status = io.etcdguardian.localetcd.Etcdctl.run(List.of(
+                        io.etcdguardian.localetcd.EtcdBinaries.etcdctl().toString(), "--endpoints=" + endpoint,
+                        "--command-timeout=2s", "endpoint", "status", "-w", "fields"));
+            } catch (IllegalStateException down) {
+                continue; // a member the test killed
+            }
             java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"MemberID\" : (\\d+)").matcher(status);
             java.util.regex.Matcher leader = java.util.regex.Pattern.compile("\"Leader\" : (\\d+)").matcher(status);
             if (id.find() && leader.find() && id.group(1).equals(leader.group(1))) {
