@@ -1,0 +1,108 @@
+package io.etcdguardian.health.alerts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.kafka.EventPublisher;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Consumes;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /alertmanager}: Prometheus Alertmanager's webhook (version 4). A firing etcd alert
+ * whose cluster label names a fleet cluster becomes a {@code maintenance.requested.v1}: fragmentation
+ * and growth alerts a DEFRAG, quota alerts a HEAL_NOSPACE. The request id comes from the alert's
+ * fingerprint and start, so Alertmanager's repeats are done once. A malformed payload gets a 400,
+ * alerts for clusters nobody knows a 404 — never a crash.
+ */
+@Controller("/alertmanager")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class AlertmanagerWebhook {
+    private static final Logger LOG = LoggerFactory.getLogger(AlertmanagerWebhook.class);
+    private static final Set<String> DEFRAG = Set.of("etcdDatabaseHighFragmentationRatio", "etcdExcessiveDatabaseGrowth");
+    private static final Set<String> QUOTA = Set.of("etcdBackendQuotaLowSpace", "etcdDatabaseQuotaLowSpace");
+
+    private final FleetRegistry fleet;
+    private final EventPublisher events;
+    private final String clusterLabel;
+
+    public AlertmanagerWebhook(FleetRegistry fleet, EventPublisher events,
+                               @Value("${guardian.health.alert-cluster-label:cluster}") String clusterLabel) {
+        this.fleet = fleet;
+        this.events = events;
+        this.clusterLabel = clusterLabel;
+    }
+
+    @Post
+    @Consumes(MediaType.APPLICATION_JSON)
+    public HttpResponse<Map<String, Object>> receive(@Body String payload) {
+        JsonNode root;
+        try {
+            root = EventJson.MAPPER.readTree(payload);
+        } catch (IOException e) {
+            return answer(HttpStatus.BAD_REQUEST, "not JSON: " + e.getClass().getSimpleName(), List.of(), List.of());
+        }
+        if (root == null || !root.path("alerts").isArray()) {
+            return answer(HttpStatus.BAD_REQUEST, "not an Alertmanager webhook payload: no 'alerts' list", List.of(), List.of());
+        }
+        List<String> requested = new ArrayList<>();
+        List<String> ignored = new ArrayList<>();
+        int unknown = 0;
+        for (JsonNode alert : root.get("alerts")) {
+            String name = alert.path("labels").path("alertname").asText("");
+            String cluster = alert.path("labels").path(clusterLabel).asText("");
+            if (!"firing".equals(alert.path("status").asText())) {
+                ignored.add(name + ": resolved");
+                continue;
+            }
+            MaintenanceRequested.Action action = DEFRAG.contains(name) ? MaintenanceRequested.Action.DEFRAG
+                    : QUOTA.contains(name) ? MaintenanceRequested.Action.HEAL_NOSPACE : null;
+            if (action == null) {
+                ignored.add(name + ": no maintenance for this alert");
+                continue;
+            }
+            if (cluster.isEmpty() || fleet.find(cluster).isEmpty()) {
+                unknown++;
+                ignored.add(name + ": label " + clusterLabel + "='" + cluster + "' names no fleet cluster");
+                continue;
+            }
+            String operation = "alert/" + alert.path("fingerprint").asText(name + cluster) + "/"
+                    + alert.path("startsAt").asText("");
+            String id = EventEnvelope.deterministicId(operation, MaintenanceRequested.TYPE);
+            events.publish(id, new MaintenanceRequested(cluster, action, name, "alertmanager", Instant.now()));
+            requested.add(id);
+        }
+        ignored.forEach(reason -> LOG.info("alert not acted on: {}", reason));
+        if (requested.isEmpty() && unknown > 0) {
+            return answer(HttpStatus.NOT_FOUND, "no alert names a fleet cluster", requested, ignored);
+        }
+        return answer(HttpStatus.OK, requested.size() + " maintenance request(s)", requested, ignored);
+    }
+
+    private static HttpResponse<Map<String, Object>> answer(HttpStatus status, String message, List<String> requested,
+                                                            List<String> ignored) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("message", message);
+        body.put("requested", requested);
+        body.put("ignored", ignored);
+        return HttpResponse.<Map<String, Object>>status(status).body(body);
+    }
+}

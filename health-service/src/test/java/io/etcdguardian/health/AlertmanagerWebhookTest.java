@@ -1,0 +1,90 @@
+package io.etcdguardian.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.TopicSpec;
+import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.exceptions.HttpClientResponseException;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An Alertmanager notification drives a real defragmentation; bad payloads get clear answers. */
+@ExtendWith(BackplaneExtension.class)
+class AlertmanagerWebhookTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFragmentationAlertDrivesADefragAndBadPayloadsGet4xx(Backplane backplane) throws Exception {
+        String cluster = "alerted-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
+        backplane.kafka().createTopics(Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(),
+                t.compacted())).toList());
+        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: etcd-snapshots }
+                """.formatted(cluster, String.join(", ", etcd.endpoints())));
+        String alert = """
+                {"version":"4","status":"firing","receiver":"guardian","alerts":[
+                  {"status":"firing","labels":{"alertname":"etcdDatabaseHighFragmentationRatio","cluster":"%s",
+                   "severity":"warning"},"startsAt":"2026-11-23T06:00:00Z","fingerprint":"f00d%s"},
+                  {"status":"firing","labels":{"alertname":"etcdMembersDown","cluster":"%s"},"fingerprint":"beef"}]}
+                """.formatted(cluster, cluster, cluster);
+        try (ApplicationContext context = ApplicationContext.run(EmbeddedServer.class, Map.of(
+                "micronaut.server.port", -1,
+                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
+                "guardian.fleet.file", fleet.toString(),
+                "guardian.fleet.topic.enabled", "false",
+                "guardian.health.group", "health-" + cluster,
+                "guardian.health.settle", "500ms")).getApplicationContext();
+             HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {
+            HttpResponse<Map> accepted = http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert), Map.class);
+            assertThat(accepted.code()).isEqualTo(200);
+            assertThat((List<?>) accepted.body().get("requested")).hasSize(1);
+            assertThat((List<?>) accepted.body().get("ignored")).singleElement().asString().contains("etcdMembersDown");
+            // Alertmanager repeats the notification: the same request id, done once
+            http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert), Map.class);
+
+            MaintenanceProgress done = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
+                    && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(60)).orElseThrow();
+            assertThat(done.status()).isEqualTo("COMPLETED");
+            assertThat(done.operationId()).isEqualTo(((List<?>) accepted.body().get("requested")).get(0));
+            assertThat(progress.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
+                    && p.step().equals("maintenance"), Duration.ofSeconds(3))).as("done once").isEmpty();
+
+            HttpClientResponseException malformed = Assertions.assertThrows(HttpClientResponseException.class,
+                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager", "{\"alerts\": 3}"), Map.class));
+            assertThat(malformed.getStatus().getCode()).isEqualTo(400);
+            HttpClientResponseException unknown = Assertions.assertThrows(HttpClientResponseException.class,
+                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager",
+                            alert.replace(cluster, "nobody")), Map.class));
+            assertThat(unknown.getStatus().getCode()).isEqualTo(404);
+            assertThat(unknown.getResponse().getBody(Map.class).orElseThrow().get("ignored").toString())
+                    .contains("'nobody' names no fleet cluster");
+        } finally {
+            etcd.stop();
+        }
+    }
+}
