@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
-import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
@@ -15,7 +14,6 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,27 +34,14 @@ class AlertmanagerWebhookTest {
     void aFragmentationAlertDrivesADefragAndBadPayloadsGet4xx(Backplane backplane) throws Exception {
         String cluster = "alerted-" + UUID.randomUUID().toString().substring(0, 6);
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
-        backplane.kafka().createTopics(Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(),
-                t.compacted())).toList());
-        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
-                clusters:
-                  - id: %s
-                    etcd: { endpoints: [%s] }
-                    store: { bucket: etcd-snapshots }
-                """.formatted(cluster, String.join(", ", etcd.endpoints())));
         String alert = """
                 {"version":"4","status":"firing","receiver":"guardian","alerts":[
                   {"status":"firing","labels":{"alertname":"etcdDatabaseHighFragmentationRatio","cluster":"%s",
                    "severity":"warning"},"startsAt":"2026-11-23T06:00:00Z","fingerprint":"f00d%s"},
                   {"status":"firing","labels":{"alertname":"etcdMembersDown","cluster":"%s"},"fingerprint":"beef"}]}
                 """.formatted(cluster, cluster, cluster);
-        try (ApplicationContext context = ApplicationContext.run(EmbeddedServer.class, Map.of(
-                "micronaut.server.port", -1,
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                "guardian.fleet.file", fleet.toString(),
-                "guardian.fleet.topic.enabled", "false",
-                "guardian.health.group", "health-" + cluster,
-                "guardian.health.settle", "500ms")).getApplicationContext();
+        try (ApplicationContext context = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
+                Map.of("guardian.health.settle", "500ms"));
              HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
              EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
              EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {

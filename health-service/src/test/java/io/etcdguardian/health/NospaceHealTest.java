@@ -13,7 +13,6 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,23 +44,11 @@ class NospaceHealTest {
             assertThat(etcd.etcdctl("alarm", "list")).contains("NOSPACE");
             String leaderBefore = leader(etcd);
 
-            Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
-                    clusters:
-                      - id: %s
-                        etcd: { endpoints: [%s], quotaBackendBytes: %d }
-                        store: { bucket: etcd-snapshots }
-                    """.formatted(cluster, String.join(", ", etcd.endpoints()), QUOTA));
-            backplane.kafka().createTopics(Topics.all().stream()
-                    .map(t -> new io.etcdguardian.backplane.TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
-            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-                 EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS);
-                 ApplicationContext context = ApplicationContext.run(Map.of(
-                         "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                         "guardian.fleet.file", fleet.toString(),
-                         "guardian.fleet.topic.enabled", "false",
-                         "guardian.health.group", "health-" + cluster,
-                         "guardian.health.poll-interval", "500ms",
-                         "guardian.health.settle", "1s"))) {
+            try (ApplicationContext context = HealthServiceUnderTest.start(backplane, dir, cluster, etcd,
+                         ", quotaBackendBytes: " + QUOTA, Map.of("guardian.health.poll-interval", "500ms",
+                                 "guardian.health.settle", "1s"));
+                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {
                 List<MaintenanceProgress> steps = new ArrayList<>();
                 while (true) {
                     GuardianEvent event = progress.await(e -> e instanceof MaintenanceProgress p
@@ -97,22 +84,10 @@ class NospaceHealTest {
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd2"), 3, 0).start();
         try {
             String leaderBefore = leader(etcd);
-            Path fleet = Files.writeString(dir.resolve("fleet2.yaml"), """
-                    clusters:
-                      - id: %s
-                        etcd: { endpoints: [%s], requestTimeout: 2s }
-                        store: { bucket: etcd-snapshots }
-                    """.formatted(cluster, String.join(", ", etcd.endpoints())));
-            backplane.kafka().createTopics(Topics.all().stream()
-                    .map(t -> new io.etcdguardian.backplane.TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
-            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-                 EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS);
-                 ApplicationContext context = ApplicationContext.run(Map.of(
-                         "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                         "guardian.fleet.file", fleet.toString(),
-                         "guardian.fleet.topic.enabled", "false",
-                         "guardian.health.group", "health-" + cluster,
-                         "guardian.health.settle", "3s"))) {
+            try (ApplicationContext context = HealthServiceUnderTest.start(backplane, dir, cluster, etcd,
+                         ", requestTimeout: 2s", Map.of("guardian.health.settle", "3s"));
+                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {
                 stream.publish("/test", new io.etcdguardian.common.event.MaintenanceRequested(cluster,
                         io.etcdguardian.common.event.MaintenanceRequested.Action.DEFRAG, "test", "test",
                         java.time.Instant.now()));

@@ -1,0 +1,44 @@
+package io.etcdguardian.health;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.TopicSpec;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** health-service for one test cluster: its fleet file, the topics it uses, and the running service. */
+final class HealthServiceUnderTest {
+    private HealthServiceUnderTest() {}
+
+    /** Starts the service (with its HTTP server) watching {@code cluster} on {@code etcd}. */
+    static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
+                                    Map<String, Object> settings) {
+        try {
+            Path fleet = Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
+                    clusters:
+                      - id: %s
+                        etcd: { endpoints: [%s]%s }
+                        store: { bucket: etcd-snapshots }
+                    """.formatted(cluster, String.join(", ", etcd.endpoints()), etcdExtra));
+            // followers are opened before the service starts, so the topics must exist first
+            backplane.kafka().createTopics(Topics.all().stream()
+                    .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+            Map<String, Object> props = new HashMap<>(settings);
+            props.put("micronaut.server.port", -1);
+            props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
+            props.put("guardian.fleet.file", fleet.toString());
+            props.put("guardian.fleet.topic.enabled", "false");
+            props.put("guardian.health.group", "health-" + cluster);
+            return ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
