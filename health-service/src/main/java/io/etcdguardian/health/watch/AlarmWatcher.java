@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls every member of every cluster: exports etcd's own numbers per cluster and member (db size,
- * size in use, leader, raft index) and, when a NOSPACE alarm is raised, asks for a heal once per
- * alarm episode (the request id is derived from the episode, so every poll repeats the same id).
+ * size in use, leader, raft index); when a NOSPACE alarm is raised, asks for a heal once per alarm
+ * episode (the request id is derived from the episode, so every poll repeats the same id); when the
+ * {@link MaintenancePolicy} finds a member too fragmented or too close to its quota, asks for a
+ * defragmentation at most once per {@code guardian.health.defrag-cooldown} (an id per period).
  */
 @Singleton
 public class AlarmWatcher {
@@ -39,14 +41,18 @@ public class AlarmWatcher {
     private final MeterRegistry meters;
     private final Map<String, Instant> nospaceSince = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final MaintenancePolicy policy = MaintenancePolicy.DEFAULT;
+    private final java.time.Duration cooldown;
 
     public AlarmWatcher(FleetRegistry fleet, MemberProbe probe, EtcdClients clients, EventPublisher events,
-                        MeterRegistry meters) {
+                        MeterRegistry meters,
+                        @io.micronaut.context.annotation.Value("${guardian.health.defrag-cooldown:6h}") java.time.Duration cooldown) {
         this.fleet = fleet;
         this.probe = probe;
         this.clients = clients;
         this.events = events;
         this.meters = meters;
+        this.cooldown = cooldown;
     }
 
     @Scheduled(fixedDelay = "${guardian.health.poll-interval:10s}", initialDelay = "${guardian.health.poll-interval:10s}")
@@ -70,6 +76,12 @@ public class AlarmWatcher {
             gauge("guardian.etcd.leader", cluster.id(), member).set(m.isLeader() ? 1 : 0);
             gauge("guardian.etcd.up", cluster.id(), member).set(m.reachable() ? 1 : 0);
         }
+        policy.decide(members, cluster.etcd().quotaOrDefault()).ifPresent(reason -> {
+            long period = Instant.now().getEpochSecond() / Math.max(1, cooldown.toSeconds());
+            events.publish(EventEnvelope.deterministicId(cluster.id() + "/defrag/" + period, MaintenanceRequested.TYPE),
+                    new MaintenanceRequested(cluster.id(), MaintenanceRequested.Action.DEFRAG, reason, "health-watch",
+                            Instant.now()));
+        });
         MemberStatus reachable = members.stream().filter(MemberStatus::reachable).findFirst().orElse(null);
         if (reachable == null) {
             return;
