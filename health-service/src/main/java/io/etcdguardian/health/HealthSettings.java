@@ -8,15 +8,36 @@ import java.time.Duration;
 @ConfigurationProperties("guardian.health")
 public record HealthSettings(
         @Bindable(defaultValue = "10s") Duration pollInterval,
+        @Bindable(defaultValue = "8") int pollThreads,
+        @Bindable(defaultValue = "6h") Duration defragCooldown,
         @Bindable(defaultValue = "60s") Duration settle,
         @Bindable(defaultValue = "60s") Duration memberTimeoutBase,
         @Bindable(defaultValue = "20000000") long memberTimeoutBytesPerSecond,
         @Bindable(defaultValue = "0") long keepRevisions,
         @Bindable(defaultValue = "0.9") double disarmBelowQuotaRatio,
-        @Bindable(defaultValue = "2") int memberAttempts) {
+        @Bindable(defaultValue = "2") int memberAttempts,
+        @Bindable(defaultValue = "true") boolean snapshotFirst,
+        @Bindable(defaultValue = "30m") Duration snapshotTimeout) {
+
+    public HealthSettings {
+        require(pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(), "poll-interval",
+                "must be positive");
+        require(pollThreads >= 1, "poll-threads", "must be at least 1");
+        require(memberAttempts >= 1, "member-attempts", "must be at least 1");
+        require(keepRevisions >= 0, "keep-revisions", "must not be negative");
+        require(disarmBelowQuotaRatio > 0 && disarmBelowQuotaRatio <= 1, "disarm-below-quota-ratio",
+                "must be in (0, 1]");
+        require(memberTimeoutBytesPerSecond > 0, "member-timeout-bytes-per-second", "must be positive");
+    }
 
     /** A defrag rewrites the whole database: its timeout grows with the size, as the snapshot's does. */
     public Duration memberTimeout(long dbSize) {
         return memberTimeoutBase.plusMillis(dbSize * 1000 / memberTimeoutBytesPerSecond);
+    }
+
+    private static void require(boolean ok, String key, String reason) {
+        if (!ok) {
+            throw new IllegalArgumentException("guardian.health." + key + ": " + reason);
+        }
     }
 }

@@ -68,8 +68,38 @@ class AlertmanagerWebhookTest {
             assertThat(unknown.getStatus().getCode()).isEqualTo(404);
             assertThat(unknown.getResponse().getBody(Map.class).orElseThrow().get("ignored").toString())
                     .contains("'nobody' names no fleet cluster");
+
+            // both refusals are kept on the dead-letter topic with the reason
+            assertThat(deadLetterReasons(backplane, "nobody")).contains("UNKNOWN_CLUSTER");
+            assertThat(deadLetterReasons(backplane, "{\"alerts\": 3}")).contains("INVALID_EVENT");
         } finally {
             etcd.stop();
+        }
+    }
+
+    /** The guardian.dlq.reason of every dead letter from the webhook whose payload contains {@code marker}. */
+    private static List<String> deadLetterReasons(Backplane backplane, String marker) {
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", backplane.kafka().bootstrapServers());
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(Topics.DEAD_LETTER).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            java.util.List<String> reasons = new java.util.ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    var topic = record.headers().lastHeader("guardian.dlq.topic");
+                    if (topic != null && new String(topic.value()).equals("http:/alertmanager")
+                            && new String(record.value()).contains(marker)) {
+                        reasons.add(new String(record.headers().lastHeader("guardian.dlq.reason").value()));
+                    }
+                }
+                return !reasons.isEmpty();
+            });
+            return reasons;
         }
     }
 }

@@ -31,11 +31,12 @@ final class HealthServiceUnderTest {
             backplane.kafka().createTopics(Topics.all().stream()
                     .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
             Map<String, Object> props = new HashMap<>(settings);
+            props.putIfAbsent("guardian.health.snapshot-first", "false"); // no snapshot-service here: see e2e
             props.put("micronaut.server.port", -1);
             props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
             props.put("guardian.fleet.file", fleet.toString());
             props.put("guardian.fleet.topic.enabled", "false");
-            props.put("guardian.health.group", "health-" + cluster);
+            props.putIfAbsent("guardian.health.group", "health-" + cluster);
             return ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -11,6 +11,5 @@ public record SchedulerSettings(
         @Bindable(defaultValue = "6h") Duration inFlightTimeout,
         @Bindable(defaultValue = "true") boolean beforeRestore,
         @Bindable(defaultValue = "true") boolean beforeDefrag,
-        @Bindable(defaultValue = "true") boolean afterUpgrade,
-        @Bindable(defaultValue = "1m") Duration factsCacheTtl) {
+        @Bindable(defaultValue = "true") boolean afterUpgrade) {
 }

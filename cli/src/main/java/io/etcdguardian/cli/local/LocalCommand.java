@@ -1,7 +1,6 @@
 package io.etcdguardian.cli.local;
 
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.localetcd.ChildReaper;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.Topics;
 import java.nio.file.Files;
@@ -42,7 +41,7 @@ public final class LocalCommand {
                     "KAFKA_BOOTSTRAP_SERVERS", backplane.kafka().bootstrapServers(),
                     "GUARDIAN_FLEET_FILE", fleet.toString()), Duration.ofSeconds(90));
         }
-        ChildReaper.detach();
+        backplane.detach();
         return new LocalStack(backplane, fleet, ports);
     }
 

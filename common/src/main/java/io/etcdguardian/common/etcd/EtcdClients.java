@@ -23,7 +23,6 @@ import javax.net.ssl.SSLException;
  * jetcd clients. {@link #member} hands out one long-lived client per member (maintenance calls —
  * status, snapshot, defragment — act on the member the client is connected to); a connection costs
  * far more than a status call, so they are kept, and closed when the fleet no longer names them.
- * {@link #forCluster} and {@link #forMember} build clients the caller closes.
  */
 @Singleton
 public class EtcdClients {
@@ -39,14 +38,6 @@ public class EtcdClients {
     public Client member(ClusterSpec cluster, String endpoint) {
         return members.computeIfAbsent(Key.of(cluster, endpoint),
                 k -> builder(cluster.etcd(), List.of(endpoint)).build());
-    }
-
-    public Client forCluster(ClusterSpec cluster) {
-        return builder(cluster.etcd(), cluster.etcd().endpoints()).build();
-    }
-
-    public Client forMember(ClusterSpec cluster, String endpoint) {
-        return builder(cluster.etcd(), List.of(endpoint)).build();
     }
 
     @EventListener

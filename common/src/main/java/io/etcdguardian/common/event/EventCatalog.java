@@ -21,6 +21,7 @@ public final class EventCatalog {
             new Entry(SnapshotVerified.TYPE, SnapshotVerified.class, Topics.SNAPSHOT_EVENTS),
             new Entry(MaintenanceRequested.TYPE, MaintenanceRequested.class, Topics.MAINTENANCE_REQUESTS),
             new Entry(MaintenanceProgress.TYPE, MaintenanceProgress.class, Topics.HEALTH_EVENTS),
+            new Entry(HealthChanged.TYPE, HealthChanged.class, Topics.HEALTH_EVENTS),
             new Entry(RestoreRequested.TYPE, RestoreRequested.class, Topics.RESTORE_REQUESTS));
 
     private static final Map<String, Entry> BY_TYPE =

@@ -5,12 +5,14 @@ import java.util.List;
 
 /**
  * The members' client URLs (from the etcd pod spec's --advertise-client-urls), TLS material, and the
- * members' --quota-backend-bytes (etcd's default, 2 GiB, when not given).
+ * members' --quota-backend-bytes (etcd's default, 2 GiB, when not given), and how often health-service
+ * polls the members (its {@code guardian.health.poll-interval} when not given).
  */
 public record EtcdSpec(List<String> endpoints, TlsSpec tls, Duration dialTimeout, Duration requestTimeout,
-                       Long quotaBackendBytes) {
-    public EtcdSpec(List<String> endpoints, TlsSpec tls, Duration dialTimeout, Duration requestTimeout) {
-        this(endpoints, tls, dialTimeout, requestTimeout, null);
+                       Long quotaBackendBytes, Duration pollInterval) {
+
+    public Duration pollIntervalOr(Duration fallback) {
+        return pollInterval == null ? fallback : pollInterval;
     }
 
     public Duration dialTimeoutOrDefault() {

@@ -49,6 +49,12 @@ public final class FleetValidator {
             problems.add(new FleetProblem(id, "etcd.endpoints", "at least one client URL is required"));
             return;
         }
+        if (etcd.pollInterval() != null && etcd.pollInterval().compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+            problems.add(new FleetProblem(id, "etcd.pollInterval", "must be at least 1s"));
+        }
+        if (etcd.quotaBackendBytes() != null && etcd.quotaBackendBytes() <= 0) {
+            problems.add(new FleetProblem(id, "etcd.quotaBackendBytes", "must be positive"));
+        }
         boolean https = false;
         for (int i = 0; i < etcd.endpoints().size(); i++) {
             String endpoint = etcd.endpoints().get(i);

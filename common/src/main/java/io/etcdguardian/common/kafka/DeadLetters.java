@@ -51,6 +51,22 @@ public class DeadLetters {
                 reason);
     }
 
+    /**
+     * Input that came in over HTTP and was refused (a malformed webhook payload, an alert for an
+     * unknown cluster): kept on the dead-letter topic with where it came from and why, so nothing
+     * sent to the service is lost even when the answer was a 4xx.
+     */
+    public void rejected(String endpoint, String key, byte[] payload, Reason reason) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.DEAD_LETTER, key, payload);
+        header(record, "topic", "http:" + endpoint);
+        header(record, "reason", reason.name());
+        publisher.send(record);
+        if (meters != null) {
+            meters.counter("guardian.deadletters", "topic", "http:" + endpoint, "reason", reason.name()).increment();
+        }
+        LOG.warn("refused input on {} kept as a dead letter: {}", endpoint, reason);
+    }
+
     private static void header(ProducerRecord<String, byte[]> record, String name, String value) {
         record.headers().add(HEADER_PREFIX + name, value.getBytes(StandardCharsets.UTF_8));
     }

@@ -33,10 +33,6 @@ public class EventPublisher {
         this.source = "/guardian/" + applicationName;
     }
 
-    public String source() {
-        return source;
-    }
-
     /** Publishes with a random id; use {@link #publish(String, GuardianEvent)} for replay-safe ids. */
     public CloudEvent publish(GuardianEvent data) {
         return send(EventEnvelope.wrap(source, data));

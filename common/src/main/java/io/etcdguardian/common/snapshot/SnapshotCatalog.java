@@ -29,6 +29,9 @@ public class SnapshotCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotCatalog.class);
     private final S3Clients clients;
 
+    public static final String LATEST = "latest";
+    public static final String LATEST_VERIFIED = "latest-verified";
+
     public SnapshotCatalog(S3Clients clients) {
         this.clients = clients;
     }
@@ -56,6 +59,24 @@ public class SnapshotCatalog {
         } catch (RuntimeException e) {
             throw StoreErrors.translate("read manifest " + snapshotId, cluster.store().bucket(), e);
         }
+    }
+
+    /**
+     * A committed snapshot by id, or {@code latest} (the newest) or {@code latest-verified} (the newest
+     * with a passed restore drill); NOT_FOUND with what was looked for otherwise.
+     */
+    public SnapshotManifest require(ClusterSpec cluster, String snapshotId) {
+        Optional<SnapshotManifest> found = switch (snapshotId == null ? LATEST_VERIFIED : snapshotId) {
+            case LATEST -> newest(cluster);
+            case LATEST_VERIFIED -> newestVerified(cluster);
+            default -> find(cluster, snapshotId);
+        };
+        return found.orElseThrow(() -> new GuardianException(Reason.NOT_FOUND, switch (snapshotId == null
+                ? LATEST_VERIFIED : snapshotId) {
+            case LATEST -> "cluster '" + cluster.id() + "' has no committed snapshot";
+            case LATEST_VERIFIED -> "cluster '" + cluster.id() + "' has no verified snapshot (run a restore drill)";
+            default -> "no committed snapshot '" + snapshotId + "' for cluster '" + cluster.id() + "'";
+        }));
     }
 
     /** The newest committed snapshot: one LIST and one GET, because snapshot ids sort by the time they were taken. */

@@ -1,10 +1,12 @@
 package io.etcdguardian.health.alerts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.kafka.DeadLetters;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.http.HttpResponse;
@@ -17,6 +19,7 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * whose cluster label names a fleet cluster becomes a {@code maintenance.requested.v1}: fragmentation
  * and growth alerts a DEFRAG, quota alerts a HEAL_NOSPACE. The request id comes from the alert's
  * fingerprint and start, so Alertmanager's repeats are done once. A malformed payload gets a 400,
- * alerts for clusters nobody knows a 404 — never a crash.
+ * alerts for clusters nobody knows a 404 — never a crash; either way the payload is kept on the
+ * dead-letter topic with the reason, for whoever looks into the alerting setup.
  */
 @Controller("/alertmanager")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -43,11 +47,13 @@ public class AlertmanagerWebhook {
     private final FleetRegistry fleet;
     private final EventPublisher events;
     private final String clusterLabel;
+    private final DeadLetters deadLetters;
 
-    public AlertmanagerWebhook(FleetRegistry fleet, EventPublisher events,
+    public AlertmanagerWebhook(FleetRegistry fleet, EventPublisher events, DeadLetters deadLetters,
                                @Value("${guardian.health.alert-cluster-label:cluster}") String clusterLabel) {
         this.fleet = fleet;
         this.events = events;
+        this.deadLetters = deadLetters;
         this.clusterLabel = clusterLabel;
     }
 
@@ -58,9 +64,11 @@ public class AlertmanagerWebhook {
         try {
             root = EventJson.MAPPER.readTree(payload);
         } catch (IOException e) {
+            deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8), Reason.INVALID_EVENT);
             return answer(HttpStatus.BAD_REQUEST, "not JSON: " + e.getClass().getSimpleName(), List.of(), List.of());
         }
         if (root == null || !root.path("alerts").isArray()) {
+            deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8), Reason.INVALID_EVENT);
             return answer(HttpStatus.BAD_REQUEST, "not an Alertmanager webhook payload: no 'alerts' list", List.of(), List.of());
         }
         List<String> requested = new ArrayList<>();
@@ -91,6 +99,10 @@ public class AlertmanagerWebhook {
             requested.add(id);
         }
         ignored.forEach(reason -> LOG.info("alert not acted on: {}", reason));
+        if (unknown > 0) {
+            deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8),
+                    Reason.UNKNOWN_CLUSTER);
+        }
         if (requested.isEmpty() && unknown > 0) {
             return answer(HttpStatus.NOT_FOUND, "no alert names a fleet cluster", requested, ignored);
         }

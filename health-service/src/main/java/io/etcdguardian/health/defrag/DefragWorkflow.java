@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * it shrank → move leadership away → defrag the former leader → disarm NOSPACE once every member is
  * below the quota threshold}. It aborts when any member is unreachable or unhealthy before a step
  * (defragmenting one member while another is down can cost quorum), never touches learners, and never
- * disarms CORRUPT. Every step is a {@code maintenance.progress.v1} event.
+ * disarms CORRUPT. Every step is a {@code maintenance.progress.v1} event. With {@code snapshot-first}
+ * a committed snapshot comes before anything is touched. A request made before a defragmentation of
+ * the same cluster that then completed is answered by it (SKIPPED) instead of running again.
  */
 @Singleton
 public class DefragWorkflow {
@@ -42,23 +44,40 @@ public class DefragWorkflow {
     private final EtcdClients clients;
     private final EventPublisher events;
     private final HealthSettings settings;
+    private final SnapshotFirst snapshotFirst;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Completed> completed = new ConcurrentHashMap<>();
 
-    public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings) {
+    private record Completed(String operationId, Instant startedAt) {}
+
+    public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings,
+                          SnapshotFirst snapshotFirst) {
         this.probe = probe;
         this.clients = clients;
         this.events = events;
         this.settings = settings;
+        this.snapshotFirst = snapshotFirst;
     }
 
-    /** Returns the endpoints in the order they were defragmented. */
-    public List<String> run(ClusterSpec cluster, String operationId) {
+    /** Returns the endpoints in the order they were defragmented (empty when an earlier run answered it). */
+    public List<String> run(ClusterSpec cluster, String operationId, Instant requestedAt) {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         if (!lock.tryLock()) {
             throw new GuardianException(Reason.BUSY, "a defragmentation of " + cluster.id() + " is already running");
         }
         try {
+            Completed last = completed.get(cluster.id());
+            if (last != null && !last.operationId().equals(operationId) && !requestedAt.isAfter(last.startedAt())) {
+                progress(cluster, operationId, "maintenance", "SKIPPED", null, "answered by " + last.operationId()
+                        + ", which started after this request and completed", null, null);
+                return List.of();
+            }
+            Instant startedAt = Instant.now();
+            if (settings.snapshotFirst()) {
+                snapshot(cluster, operationId, requestedAt);
+            }
             List<String> order = defragment(cluster, operationId);
+            completed.put(cluster.id(), new Completed(operationId, startedAt));
             progress(cluster, operationId, "maintenance", "COMPLETED", null, "defragmented " + order, null, null);
             return order;
         } catch (RuntimeException e) {
@@ -67,6 +86,17 @@ public class DefragWorkflow {
             throw e;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void snapshot(ClusterSpec cluster, String operationId, Instant requestedAt) {
+        progress(cluster, operationId, "snapshot", "STARTED", null, "a snapshot before anything is touched", null, null);
+        try {
+            String snapshotId = snapshotFirst.ensure(cluster, operationId, requestedAt, settings.snapshotTimeout());
+            progress(cluster, operationId, "snapshot", "DONE", null, "snapshot " + snapshotId, null, null);
+        } catch (RuntimeException e) {
+            progress(cluster, operationId, "snapshot", "FAILED", null, e.getMessage(), null, null);
+            throw e;
         }
     }
 

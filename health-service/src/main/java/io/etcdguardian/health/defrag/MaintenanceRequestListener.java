@@ -10,28 +10,37 @@ import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Value;
+import io.etcdguardian.health.watch.OwnedClusters;
+import java.time.Instant;
+import java.util.Collection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Consumes {@code guardian.maintenance.requests} (maintenance.requested.v1: DEFRAG, HEAL_NOSPACE);
  * produces maintenance.progress.v1 on guardian.health.events. One request at a time per consumer,
  * the offset committed after the work: a cluster's requests share a partition, so one cluster is
- * never defragmented twice at once, even with several replicas.
+ * never defragmented twice at once, even with several replicas. The partitions it is assigned decide
+ * which clusters this replica watches ({@link OwnedClusters}).
  */
 @KafkaListener(groupId = "${guardian.health.group:health-service}", offsetReset = OffsetReset.EARLIEST,
         offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
         properties = {
                 @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
                 @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "7200000")})
-public class MaintenanceRequestListener {
+public class MaintenanceRequestListener implements ConsumerRebalanceListener {
     private final EventIntake intake;
     private final FleetRegistry fleet;
     private final DefragWorkflow workflow;
     private final String group;
+    private final OwnedClusters owned;
 
     public MaintenanceRequestListener(EventIntake intake, FleetRegistry fleet, DefragWorkflow workflow,
-                                      @Value("${guardian.health.group:health-service}") String group) {
+                                      @Value("${guardian.health.group:health-service}") String group,
+                                      OwnedClusters owned) {
+        this.owned = owned;
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;
@@ -42,7 +51,19 @@ public class MaintenanceRequestListener {
     void receive(ConsumerRecord<String, byte[]> record) {
         intake.accept(record, group, event -> {
             MaintenanceRequested request = event.dataAs(MaintenanceRequested.class);
-            workflow.run(fleet.require(request.clusterId()), event.id());
+            Instant requestedAt = request.requestedAt() != null ? request.requestedAt()
+                    : Instant.ofEpochMilli(record.timestamp());
+            workflow.run(fleet.require(request.clusterId()), event.id(), requestedAt);
         });
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        owned.assigned(partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        owned.revoked(partitions);
     }
 }

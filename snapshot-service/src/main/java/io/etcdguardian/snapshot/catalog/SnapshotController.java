@@ -1,7 +1,5 @@
 package io.etcdguardian.snapshot.catalog;
 
-import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
@@ -32,8 +30,7 @@ public class SnapshotController {
     @Get("/{clusterId}/{snapshotId}")
     public SnapshotManifest show(String clusterId, String snapshotId) {
         ClusterSpec cluster = fleet.require(clusterId);
-        return catalog.find(cluster, snapshotId).orElseThrow(() -> new GuardianException(Reason.NOT_FOUND,
-                "no committed snapshot '" + snapshotId + "' for cluster '" + clusterId + "'"));
+        return catalog.require(cluster, snapshotId);
     }
 
 }

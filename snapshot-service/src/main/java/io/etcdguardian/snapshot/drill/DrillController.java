@@ -1,7 +1,5 @@
 package io.etcdguardian.snapshot.drill;
 
-import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
@@ -28,14 +26,6 @@ public class DrillController {
     @Post("/{clusterId}/{snapshotId}/drill")
     public SnapshotManifest drill(String clusterId, String snapshotId) {
         ClusterSpec cluster = fleet.require(clusterId);
-        SnapshotManifest manifest;
-        if ("latest".equals(snapshotId)) {
-            manifest = catalog.newest(cluster).orElseThrow(() -> new GuardianException(Reason.NOT_FOUND,
-                    "cluster '" + clusterId + "' has no committed snapshot"));
-        } else {
-            manifest = catalog.find(cluster, snapshotId).orElseThrow(() -> new GuardianException(Reason.NOT_FOUND,
-                    "no committed snapshot '" + snapshotId + "' for cluster '" + clusterId + "'"));
-        }
-        return drill.drill(cluster, manifest);
+        return drill.drill(cluster, catalog.require(cluster, snapshotId));
     }
 }
