@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.health.watch.MaintenancePolicy;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
@@ -10,6 +11,9 @@ public record HealthSettings(
         @Bindable(defaultValue = "10s") Duration pollInterval,
         @Bindable(defaultValue = "8") int pollThreads,
         @Bindable(defaultValue = "6h") Duration defragCooldown,
+        @Bindable(defaultValue = "100000000") long defragMinDbBytes,
+        @Bindable(defaultValue = "0.45") double defragMinFragmentation,
+        @Bindable(defaultValue = "0.8") double defragMaxQuotaUse,
         @Bindable(defaultValue = "60s") Duration settle,
         @Bindable(defaultValue = "60s") Duration memberTimeoutBase,
         @Bindable(defaultValue = "20000000") long memberTimeoutBytesPerSecond,
@@ -27,7 +31,14 @@ public record HealthSettings(
         require(keepRevisions >= 0, "keep-revisions", "must not be negative");
         require(disarmBelowQuotaRatio > 0 && disarmBelowQuotaRatio <= 1, "disarm-below-quota-ratio",
                 "must be in (0, 1]");
+        require(defragMinFragmentation > 0 && defragMinFragmentation <= 1, "defrag-min-fragmentation",
+                "must be in (0, 1]");
+        require(defragMaxQuotaUse > 0 && defragMaxQuotaUse <= 1, "defrag-max-quota-use", "must be in (0, 1]");
         require(memberTimeoutBytesPerSecond > 0, "member-timeout-bytes-per-second", "must be positive");
+    }
+
+    public MaintenancePolicy policy() {
+        return new MaintenancePolicy(defragMinDbBytes, defragMinFragmentation, defragMaxQuotaUse);
     }
 
     /** A defrag rewrites the whole database: its timeout grows with the size, as the snapshot's does. */

@@ -15,6 +15,8 @@ import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
@@ -72,12 +74,14 @@ public class SnapshotWorkflow {
     private final RetentionRunner retention;
     private final EncryptionKeyBundles keyBundles;
     private final EncryptionKeys encryptionKeys;
+    private final KubernetesClients kubernetes;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
                             SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
                             SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles,
-                            EncryptionKeys encryptionKeys) {
+                            EncryptionKeys encryptionKeys, KubernetesClients kubernetes) {
+        this.kubernetes = kubernetes;
         this.probe = probe;
         this.etcd = etcd;
         this.capture = capture;
@@ -190,7 +194,7 @@ public class SnapshotWorkflow {
                     snapshotId, captured.bytes(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, stored);
             SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, cluster.id(), snapshotId,
                     requestId, request.trigger().name(), takenAt, Instant.now(), member.endpoint(), member.version(),
-                    null, stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
+                    clusterVersion(cluster), stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
                     stats.hash(), captured.bytes(), stored, captured.sha256(), compress ? "zstd" : "none",
                     encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
                     (t1 - t0) / 1_000_000);
@@ -257,6 +261,16 @@ public class SnapshotWorkflow {
                             e.getMessage(), Instant.now()));
         } catch (RuntimeException publishFailed) {
             LOG.error("could not publish the failure of request {}: {}", requestId, publishFailed.toString());
+        }
+    }
+
+    /** The control plane's z-stream (restore refuses another one unless forced); unknown is not a failure here. */
+    private String clusterVersion(ClusterSpec cluster) {
+        try {
+            return kubernetes.forCluster(cluster).flatMap(c -> ControlPlane.completedVersion(c, cluster)).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read the cluster version of {}: {}", cluster.id(), e.getClass().getSimpleName());
+            return null;
         }
     }
 }

@@ -28,9 +28,10 @@ import javax.net.ssl.SSLException;
 public class EtcdClients {
     private final Map<Key, Client> members = new ConcurrentHashMap<>();
 
-    private record Key(String endpoint, TlsSpec tls, java.time.Duration dialTimeout) {
+    /** Per cluster, not per endpoint alone: two fleet entries never share (or close) each other's client. */
+    private record Key(String cluster, String endpoint, TlsSpec tls, java.time.Duration dialTimeout) {
         static Key of(ClusterSpec cluster, String endpoint) {
-            return new Key(endpoint, cluster.etcd().tls(), cluster.etcd().dialTimeoutOrDefault());
+            return new Key(cluster.id(), endpoint, cluster.etcd().tls(), cluster.etcd().dialTimeoutOrDefault());
         }
     }
 

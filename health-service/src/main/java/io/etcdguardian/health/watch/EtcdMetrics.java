@@ -4,6 +4,7 @@ import io.etcdguardian.common.etcd.MemberStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,17 @@ public class EtcdMetrics {
     private final MeterRegistry registry;
     private final Map<String, Map<String, AtomicLong>> byCluster = new ConcurrentHashMap<>();
 
+    private final Timer polls;
+
     public EtcdMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.polls = Timer.builder("guardian.health.poll").description("one poll of one cluster: status of every"
+                + " member and its alarms").publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    /** How long polls take: p99 near the poll interval means the pool is too small for the fleet. */
+    public Timer polls() {
+        return polls;
     }
 
     void record(String cluster, long quota, List<MemberStatus> members, Set<String> alarms) {
@@ -64,7 +74,8 @@ public class EtcdMetrics {
         }
     }
 
-    Set<String> clusters() {
+    /** The clusters this replica has series for: those it watches. */
+    public Set<String> clusters() {
         return byCluster.keySet();
     }
 

@@ -50,7 +50,7 @@ public class HealthWatcher {
     private final EtcdMetrics metrics;
     private final OwnedClusters owned;
     private final HealthSettings settings;
-    private final MaintenancePolicy policy = MaintenancePolicy.DEFAULT;
+    private final MaintenancePolicy policy;
     private final ExecutorService pool;
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
 
@@ -72,6 +72,7 @@ public class HealthWatcher {
         this.metrics = metrics;
         this.owned = owned;
         this.settings = settings;
+        this.policy = settings.policy();
         this.pool = Executors.newFixedThreadPool(settings.pollThreads(), r -> {
             Thread t = new Thread(r, "health-poll");
             t.setDaemon(true);
@@ -93,10 +94,13 @@ public class HealthWatcher {
                 continue;
             }
             w.running = true;
-            w.due = now.plus(cluster.etcd().pollIntervalOr(settings.pollInterval()));
+            // on a fixed grid, so the tick's granularity does not stretch every interval
+            java.time.Duration interval = cluster.etcd().pollIntervalOr(settings.pollInterval());
+            Instant next = w.due.plus(interval);
+            w.due = next.isAfter(now) ? next : now.plus(interval);
             pool.execute(() -> {
                 try {
-                    poll(cluster, w);
+                    metrics.polls().record(() -> poll(cluster, w));
                 } catch (RuntimeException e) {
                     LOG.warn("cannot poll {}: {}", cluster.id(), e.toString());
                 } finally {

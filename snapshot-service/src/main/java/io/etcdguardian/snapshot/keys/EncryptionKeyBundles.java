@@ -7,6 +7,7 @@ import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.fleet.KubernetesSpec;
+import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.s3.StoreErrors;
@@ -14,7 +15,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,12 +36,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 @Singleton
 public class EncryptionKeyBundles {
     private static final Logger LOG = LoggerFactory.getLogger(EncryptionKeyBundles.class);
-    static final ResourceDefinitionContext HOSTED_CLUSTER = new ResourceDefinitionContext.Builder()
-            .withGroup("hypershift.openshift.io").withVersion("v1beta1").withKind("HostedCluster")
-            .withPlural("hostedclusters").withNamespaced(true).build();
-    static final ResourceDefinitionContext API_SERVER = new ResourceDefinitionContext.Builder()
-            .withGroup("config.openshift.io").withVersion("v1").withKind("APIServer")
-            .withPlural("apiservers").withNamespaced(false).build();
     private static final String OPENSHIFT_KEYS_NAMESPACE = "openshift-config-managed";
 
     private final KubernetesClients kubernetes;
@@ -93,8 +87,9 @@ public class EncryptionKeyBundles {
         List<Secret> secrets = new ArrayList<>();
         switch (target.kind()) {
             case "openshift" -> {
-                GenericKubernetesResource apiServer = client.genericKubernetesResources(API_SERVER).withName("cluster").get();
-                String type = apiServer == null ? null : text(apiServer.getAdditionalProperties(), "spec", "encryption", "type");
+                GenericKubernetesResource apiServer = client.genericKubernetesResources(ControlPlane.API_SERVER).withName("cluster").get();
+                String type = apiServer == null ? null
+                        : ControlPlane.text(apiServer.getAdditionalProperties(), "spec", "encryption", "type");
                 if ("aescbc".equals(type) || "aesgcm".equals(type)) {
                     client.secrets().inNamespace(OPENSHIFT_KEYS_NAMESPACE).list().getItems().stream()
                             .filter(s -> s.getMetadata().getName().startsWith("encryption-key-"))
@@ -102,16 +97,16 @@ public class EncryptionKeyBundles {
                 }
             }
             case "hosted-onprem", "hosted-aws" -> {
-                GenericKubernetesResource hosted = client.genericKubernetesResources(HOSTED_CLUSTER)
+                GenericKubernetesResource hosted = client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
                         .inNamespace(target.namespace()).withName(target.name()).get();
                 if (hosted == null) {
                     throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + target.namespace() + "/"
                             + target.name() + " not found");
                 }
                 Map<String, Object> spec = hosted.getAdditionalProperties();
-                if ("aescbc".equals(text(spec, "spec", "secretEncryption", "type"))) {
+                if ("aescbc".equals(ControlPlane.text(spec, "spec", "secretEncryption", "type"))) {
                     for (String slot : List.of("activeKey", "backupKey")) {
-                        String name = text(spec, "spec", "secretEncryption", "aescbc", slot, "name");
+                        String name = ControlPlane.text(spec, "spec", "secretEncryption", "aescbc", slot, "name");
                         if (name != null) {
                             Secret secret = client.secrets().inNamespace(target.namespace()).withName(name).get();
                             if (secret == null) {
@@ -139,17 +134,5 @@ public class EncryptionKeyBundles {
         } catch (JsonProcessingException e) {
             throw new GuardianException(Reason.INTERNAL, "cannot serialise the key bundle", e);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String text(Map<String, Object> root, String... path) {
-        Object at = root;
-        for (String step : path) {
-            if (!(at instanceof Map)) {
-                return null;
-            }
-            at = ((Map<String, Object>) at).get(step);
-        }
-        return at instanceof String s ? s : null;
     }
 }
