@@ -22,6 +22,11 @@ public final class ChildReaper {
         CHILDREN.add(handle);
     }
 
+    /** Lets one child outlive this JVM (an etcd member a restore started again belongs to its cluster, not to us). */
+    public static void release(ProcessHandle handle) {
+        CHILDREN.remove(handle);
+    }
+
     /** Lets the children outlive this JVM. */
     public static void detach() {
         detached = true;

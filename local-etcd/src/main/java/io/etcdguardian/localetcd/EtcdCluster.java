@@ -1,6 +1,8 @@
 package io.etcdguardian.localetcd;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,6 +20,9 @@ import java.util.stream.IntStream;
  * ports, directories) is plain data so that another JVM can find and stop the same processes.
  */
 public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members) {
+    /** Where {@link #start} leaves the layout, for whoever manages these processes next (restore-service). */
+    public static final String LAYOUT = "cluster.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public static EtcdCluster plan(Path dir, int size, long quotaBackendBytes) {
         return plan(dir, size, quotaBackendBytes, null);
@@ -33,8 +38,39 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
                 quotaBackendBytes, tls, members);
     }
 
+    /** The cluster a {@link #start} in any JVM laid out under {@code dir}. */
+    public static EtcdCluster load(Path dir) {
+        Path layout = dir.resolve(LAYOUT);
+        if (!Files.isRegularFile(layout)) {
+            throw new IllegalArgumentException("no local etcd cluster under " + dir + " (" + LAYOUT + " is missing)");
+        }
+        try {
+            return JSON.readValue(layout.toFile(), EtcdCluster.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable " + layout, e);
+        }
+    }
+
+    /** The same members under a new cluster token (a restored cluster is a new cluster). */
+    public EtcdCluster withToken(String newToken) {
+        return new EtcdCluster(dir, newToken, quotaBackendBytes, tls, members);
+    }
+
+    public void save() {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(LAYOUT + ".tmp");
+            JSON.writeValue(tmp.toFile(), this);
+            Files.move(tmp, dir.resolve(LAYOUT), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Starts every member that is not running and waits until each reports itself healthy. */
     public EtcdCluster start() {
+        save();
         for (int i = 0; i < members.size(); i++) {
             if (!process(i).isAlive()) {
                 launch(i);
@@ -110,18 +146,29 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
      * `etcdctl snapshot restore` with this cluster's names, peer URLs and token, as the seeds do.
      */
     public void restoreFrom(Path snapshot, List<String> extraFlags) {
-        for (EtcdMember member : members) {
-            deleteRecursively(member.dataDir());
-            List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "restore",
-                    snapshot.toString(),
-                    "--name", member.name(),
-                    "--data-dir", member.dataDir().toString(),
-                    "--initial-cluster", initialCluster(),
-                    "--initial-cluster-token", token,
-                    "--initial-advertise-peer-urls", member.peerUrl()));
-            command.addAll(extraFlags);
-            Etcdctl.run(command);
+        for (int i = 0; i < members.size(); i++) {
+            restoreMember(i, snapshot, extraFlags);
         }
+    }
+
+    /** The command that restores member {@code i}'s data dir from {@code snapshot} (which must not exist yet). */
+    public List<String> restoreCommand(int i, Path snapshot, List<String> extraFlags) {
+        EtcdMember member = members.get(i);
+        List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "restore",
+                snapshot.toString(),
+                "--name", member.name(),
+                "--data-dir", member.dataDir().toString(),
+                "--initial-cluster", initialCluster(),
+                "--initial-cluster-token", token,
+                "--initial-advertise-peer-urls", member.peerUrl()));
+        command.addAll(extraFlags);
+        return command;
+    }
+
+    /** Replaces member {@code i}'s data dir (stopped) with a restore of {@code snapshot}. */
+    public void restoreMember(int i, Path snapshot, List<String> extraFlags) {
+        deleteRecursively(members.get(i).dataDir());
+        Etcdctl.run(restoreCommand(i, snapshot, extraFlags));
     }
 
     /** Removes the data and logs of every member (stopped). */
@@ -129,7 +176,7 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
         deleteRecursively(dir);
     }
 
-    private static void deleteRecursively(Path path) {
+    public static void deleteRecursively(Path path) {
         if (!Files.exists(path)) {
             return;
         }

@@ -22,7 +22,9 @@ public final class EventCatalog {
             new Entry(MaintenanceRequested.TYPE, MaintenanceRequested.class, Topics.MAINTENANCE_REQUESTS),
             new Entry(MaintenanceProgress.TYPE, MaintenanceProgress.class, Topics.HEALTH_EVENTS),
             new Entry(HealthChanged.TYPE, HealthChanged.class, Topics.HEALTH_EVENTS),
-            new Entry(RestoreRequested.TYPE, RestoreRequested.class, Topics.RESTORE_REQUESTS));
+            new Entry(RestoreRequested.TYPE, RestoreRequested.class, Topics.RESTORE_REQUESTS),
+            new Entry(RestorePlanned.TYPE, RestorePlanned.class, Topics.RESTORE_EVENTS),
+            new Entry(RestoreProgress.TYPE, RestoreProgress.class, Topics.RESTORE_EVENTS));
 
     private static final Map<String, Entry> BY_TYPE =
             ENTRIES.stream().collect(Collectors.toUnmodifiableMap(Entry::type, Function.identity()));

@@ -18,6 +18,8 @@ public final class Topics {
     public static final String FLEET_CONFIG = "guardian.fleet.config";
     /** Compacted: key = cluster id (or cluster/upgrade), value = the last slot or version handled. */
     public static final String SCHEDULER_STATE = "guardian.scheduler.state";
+    /** Compacted: key = restore id, value = how far that restore got (JSON), so a restarted service resumes it. */
+    public static final String RESTORE_STATE = "guardian.restore.state";
     /** One partition: the scheduler replica that owns it is the one that emits scheduled requests. */
     public static final String SCHEDULER_LEADER = "guardian.scheduler.leader";
     /** Messages that could not be parsed or handled, with the reason in headers. */
@@ -39,6 +41,7 @@ public final class Topics {
                 new Topic(SCHEDULER_EVENTS, PARTITIONS, false),
                 new Topic(FLEET_CONFIG, PARTITIONS, true),
                 new Topic(SCHEDULER_STATE, PARTITIONS, true),
+                new Topic(RESTORE_STATE, PARTITIONS, true),
                 new Topic(SCHEDULER_LEADER, 1, false),
                 new Topic(DEAD_LETTER, 3, false));
     }

@@ -2,10 +2,10 @@ package io.etcdguardian.common.fleet;
 
 /**
  * One etcd cluster of the fleet: how to reach it, where its snapshots go, when to back it up, how
- * long to keep them, and what kind of control plane it serves. Holds paths to secrets, never secrets.
+ * long to keep them, what kind of control plane it serves, and how to restore it. Holds paths to secrets, never secrets.
  */
 public record ClusterSpec(String id, EtcdSpec etcd, StoreSpec store, ScheduleSpec schedule, RetentionSpec retention,
-                          KubernetesSpec kubernetes, Boolean paused) {
+                          KubernetesSpec kubernetes, RestoreSpec restore, Boolean paused) {
     public boolean isPaused() {
         return Boolean.TRUE.equals(paused);
     }

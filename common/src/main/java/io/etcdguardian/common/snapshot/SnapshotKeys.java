@@ -31,6 +31,11 @@ public final class SnapshotKeys {
                 + (encrypted ? ".enc" : "");
     }
 
+    /** A raw copy of a snapshot staged for one restore (fetched by a Job or a host through a presigned URL). */
+    public static String staged(ClusterSpec cluster, String restoreId) {
+        return clusterPrefix(cluster) + "restores/" + restoreId + "/snapshot.db";
+    }
+
     /** The snapshot id an object or manifest key belongs to. */
     public static String snapshotIdOf(String key) {
         String name = key.substring(key.lastIndexOf('/') + 1);

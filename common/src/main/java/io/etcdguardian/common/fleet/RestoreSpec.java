@@ -1,0 +1,10 @@
+package io.etcdguardian.common.fleet;
+
+/**
+ * What restore-service needs beyond the control plane's own objects. {@code localDir}: the directory
+ * of a local etcd cluster as local-etcd lays it out (target {@code local}). {@code etcdImage}: the
+ * image of the restore Job (hosted-onprem; default: the etcd StatefulSet's own). {@code bumpRevision}:
+ * restore with {@code --bump-revision/--mark-compacted} (null = when the etcdutl/etcdctl version has
+ * them). {@code memberName}, {@code dataDir}: the member name and data directory of a kubeadm node.
+ */
+public record RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir) {}

@@ -1,0 +1,25 @@
+package io.etcdguardian.restore;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import java.time.Duration;
+
+/** {@code guardian.restore.*}. */
+@ConfigurationProperties("guardian.restore")
+public record RestoreSettings(
+        @Bindable(defaultValue = "${java.io.tmpdir}/guardian-restore") String spoolDir,
+        @Bindable(defaultValue = "15m") Duration presignExpiry,
+        @Bindable(defaultValue = "20m") Duration waitTimeout,
+        @Bindable(defaultValue = "2s") Duration waitInterval,
+        @Bindable(defaultValue = "true") boolean keepOldData,
+        @Bindable(defaultValue = "restore-service") String group) {
+
+    public RestoreSettings {
+        if (presignExpiry.compareTo(Duration.ofMinutes(1)) < 0 || presignExpiry.compareTo(Duration.ofDays(7)) > 0) {
+            throw new IllegalArgumentException("guardian.restore.presign-expiry: must be between 1m and 7d (S3's limit)");
+        }
+        if (waitTimeout.isNegative() || waitTimeout.isZero()) {
+            throw new IllegalArgumentException("guardian.restore.wait-timeout: must be positive");
+        }
+    }
+}

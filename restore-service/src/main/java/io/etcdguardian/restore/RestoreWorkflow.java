@@ -1,0 +1,178 @@
+package io.etcdguardian.restore;
+
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.RestorePlanned;
+import io.etcdguardian.common.event.RestoreProgress;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.restore.check.Preconditions;
+import io.etcdguardian.restore.plan.RestoreJournal;
+import io.etcdguardian.restore.plan.RestoreRun;
+import io.etcdguardian.restore.plan.RestoreState;
+import io.etcdguardian.restore.plan.RestoreStep;
+import io.etcdguardian.restore.target.RestoreTarget;
+import io.etcdguardian.restore.target.RestoreTargets;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A restore from request to end: choose the snapshot (an id, latest-verified by default), check the
+ * preconditions, plan the target's steps and publish the plan (a dry run stops there), then run the
+ * steps in order, journaling each before moving on. A redelivered request or a resume finds the
+ * journal and goes on at the first step not done. A failed step stops the restore where it is — the
+ * cluster is left as the failed step left it (never unpaused silently) — and says how to resume.
+ */
+@Singleton
+public class RestoreWorkflow {
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreWorkflow.class);
+
+    private final SnapshotCatalog catalog;
+    private final Preconditions preconditions;
+    private final RestoreTargets targets;
+    private final RestoreJournal journal;
+    private final EventPublisher events;
+    private final MeterRegistry meters;
+
+    public RestoreWorkflow(SnapshotCatalog catalog, Preconditions preconditions, RestoreTargets targets,
+                           RestoreJournal journal, EventPublisher events, MeterRegistry meters) {
+        this.catalog = catalog;
+        this.preconditions = preconditions;
+        this.targets = targets;
+        this.journal = journal;
+        this.events = events;
+        this.meters = meters;
+    }
+
+    /** Runs (or resumes, or plans) a restore; returns its final state. Failures are reported, not thrown. */
+    public RestoreState handle(ClusterSpec cluster, String requestId, RestoreRequested request) {
+        String restoreId = request.resumeRestoreId() != null ? request.resumeRestoreId() : requestId;
+        Optional<RestoreState> known = journal.find(restoreId);
+        if (request.resumeRestoreId() != null && known.isEmpty()) {
+            return refuse(cluster, restoreId, new GuardianException(Reason.NOT_FOUND, "no restore "
+                    + request.resumeRestoreId() + " to resume"));
+        }
+        if (known.isPresent() && known.get().finished()) {
+            progress(cluster, restoreId, "restore", known.get().status(), "already " + known.get().status());
+            return known.get();
+        }
+        RestoreRun run;
+        List<RestoreStep> steps;
+        RestoreTarget target;
+        try {
+            if (known.isEmpty() && !request.dryRun()) {
+                refuseIfAnotherIsOpen(cluster, restoreId, request.force());
+            }
+            String snapshotId = known.map(RestoreState::snapshotId).orElse(request.snapshotId());
+            boolean force = known.map(RestoreState::force).orElse(request.force());
+            SnapshotManifest manifest = catalog.require(cluster, snapshotId);
+            target = targets.choose(cluster, known.map(RestoreState::target).orElse(request.target()));
+            List<String> notes = preconditions.check(cluster, manifest, target.kind(), force);
+            RestoreState state = known.orElseGet(() -> RestoreState.start(restoreId, cluster.id(), target.kind(),
+                    manifest.snapshotId(), force));
+            run = new RestoreRun(cluster, manifest, state, journal, request.dryRun());
+            steps = target.plan(run);
+            events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + state.done().size(), RestorePlanned.TYPE),
+                    new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind(), request.dryRun(),
+                            steps.stream().map(s -> new RestorePlanned.Step(s.name(), s.description(), s.touches(),
+                                    s.manual())).toList()));
+            notes.forEach(note -> progress(cluster, restoreId, "preconditions", "DONE", note));
+            if (request.dryRun()) {
+                return state;
+            }
+            if (known.isEmpty()) {
+                run.update(state);
+            } else {
+                run.update(state.withStatus(RestoreState.RUNNING, null, null));
+            }
+        } catch (RuntimeException e) {
+            return refuse(cluster, restoreId, e);
+        }
+        return execute(cluster, run, steps, target);
+    }
+
+    private RestoreState execute(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, RestoreTarget target) {
+        String restoreId = run.restoreId();
+        LOG.info("restoring {} from {} ({}, restore {})", cluster.id(), run.manifest().snapshotId(), target.kind(), restoreId);
+        for (RestoreStep step : steps) {
+            if (run.state().done().contains(step.name())) {
+                progress(cluster, restoreId, step.name(), "SKIPPED", "done before the restore was resumed");
+                continue;
+            }
+            if (step.manual()) {
+                String left = steps.stream().filter(s -> steps.indexOf(s) >= steps.indexOf(step))
+                        .map(s -> s.name() + ": " + String.join(" && ", s.touches()))
+                        .reduce((a, b) -> a + "\n" + b).orElse("");
+                run.update(run.state().withStatus(RestoreState.HANDED_OVER, step.name(), null));
+                progress(cluster, restoreId, "restore", "HANDED_OVER", "the rest runs on the host, in order:\n" + left);
+                meters.counter("guardian.restores", "cluster", cluster.id(), "result", "handed_over").increment();
+                return run.state();
+            }
+            progress(cluster, restoreId, step.name(), "STARTED", step.description());
+            try {
+                String detail = step.action().run(run);
+                run.update(run.state().withDone(step.name()));
+                progress(cluster, restoreId, step.name(), "DONE", detail);
+            } catch (Exception e) {
+                Reason reason = GuardianException.reasonOf(e);
+                String why = reason + ": " + e.getMessage();
+                LOG.error("restore {} of {} stopped at {}: {}", restoreId, cluster.id(), step.name(), why,
+                        reason == Reason.INTERNAL ? e : null);
+                try {
+                    run.update(run.state().withStatus(RestoreState.FAILED, step.name(), why));
+                } catch (RuntimeException journalDown) {
+                    LOG.error("cannot journal the failure of restore {}: {}", restoreId, journalDown.toString());
+                }
+                progress(cluster, restoreId, step.name(), "FAILED", why);
+                progress(cluster, restoreId, "restore", "FAILED", "stopped at " + step.name() + " (" + why + "); the"
+                        + " cluster is left as that step left it. Fix the cause, then resume: guardianctl restore "
+                        + cluster.id() + " --resume " + restoreId);
+                meters.counter("guardian.restores", "cluster", cluster.id(), "result", "failed").increment();
+                return run.state();
+            }
+        }
+        run.update(run.state().withStatus(RestoreState.COMPLETED, null, null));
+        progress(cluster, restoreId, "restore", "COMPLETED", "restored from " + run.manifest().snapshotId() + " (revision "
+                + run.manifest().revision() + ")");
+        meters.counter("guardian.restores", "cluster", cluster.id(), "result", "completed").increment();
+        return run.state();
+    }
+
+    /** One restore per cluster: a stopped one must be resumed (or a new one forced) before another starts. */
+    private void refuseIfAnotherIsOpen(ClusterSpec cluster, String restoreId, boolean force) {
+        for (RestoreState other : journal.ofCluster(cluster.id())) {
+            if (!other.restoreId().equals(restoreId) && !other.finished() && !force) {
+                throw new GuardianException(Reason.BUSY, "restore " + other.restoreId() + " of " + cluster.id() + " is "
+                        + other.status() + (other.failedStep() == null ? "" : " at " + other.failedStep())
+                        + ": resume it (--resume " + other.restoreId() + ") or force a new one");
+            }
+        }
+    }
+
+    private RestoreState refuse(ClusterSpec cluster, String restoreId, RuntimeException e) {
+        Reason reason = GuardianException.reasonOf(e);
+        LOG.warn("restore {} of {} refused: {}: {}", restoreId, cluster.id(), reason, e.getMessage());
+        progress(cluster, restoreId, "preconditions", "FAILED", reason + ": " + e.getMessage());
+        progress(cluster, restoreId, "restore", "FAILED", "refused before anything was touched: " + reason + ": "
+                + e.getMessage());
+        return RestoreState.start(restoreId, cluster.id(), null, null, false)
+                .withStatus(RestoreState.FAILED, "preconditions", reason + ": " + e.getMessage());
+    }
+
+    private void progress(ClusterSpec cluster, String restoreId, String step, String status, String detail) {
+        try {
+            events.publish(new RestoreProgress(cluster.id(), restoreId, step, status, detail, Instant.now()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not publish progress of restore {}: {}", restoreId, e.toString());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.etcdguardian.restore.check;
+
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.KeyStoreSpec;
+import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.s3.StoreErrors;
+import io.etcdguardian.common.snapshot.EncryptionKeys;
+import io.etcdguardian.common.snapshot.SnapshotEncryption;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What must hold before a restore touches anything: the snapshot is committed and has passed a
+ * restore drill; the control plane runs the z-stream the snapshot was taken on (or the request is
+ * forced); the keys needed to read it — the store's encryption key, the cluster's encryption-key
+ * bundle — are there. The SHA-256 is checked again when the snapshot is fetched.
+ */
+@Singleton
+public class Preconditions {
+    private static final Set<String> VERSIONED = Set.of("openshift", "hosted-onprem", "hosted-aws");
+
+    private final KubernetesClients kubernetes;
+    private final EncryptionKeys keys;
+    private final S3Clients s3;
+
+    public Preconditions(KubernetesClients kubernetes, EncryptionKeys keys, S3Clients s3) {
+        this.kubernetes = kubernetes;
+        this.keys = keys;
+        this.s3 = s3;
+    }
+
+    /** Returns notes for the plan (e.g. a forced version mismatch); throws with the reason when one fails. */
+    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String target, boolean force) {
+        List<String> notes = new ArrayList<>();
+        if (manifest.drill() == null || !manifest.drill().passed()) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
+                    + " has not passed a restore drill (" + (manifest.drill() == null ? "never drilled"
+                    : manifest.drill().detail()) + "): run POST /snapshots/" + cluster.id() + "/"
+                    + manifest.snapshotId() + "/drill first");
+        }
+        if (VERSIONED.contains(target)) {
+            Optional<String> now = kubernetes.forCluster(cluster)
+                    .flatMap(client -> ControlPlane.completedVersion(client, cluster));
+            String then = manifest.clusterVersion();
+            String mismatch = then == null ? "the snapshot does not record the cluster version"
+                    : now.isEmpty() ? "the cluster's current version cannot be read"
+                    : !now.get().equals(then) ? "the snapshot was taken on " + then + ", the cluster runs " + now.get()
+                    : null;
+            if (mismatch != null) {
+                if (!force) {
+                    throw new GuardianException(Reason.VERSION_MISMATCH, mismatch
+                            + ": a restore must use a snapshot of the same z-stream release (force to override)");
+                }
+                notes.add("forced: " + mismatch);
+            }
+        }
+        if (manifest.encryption() != null) {
+            Optional<SnapshotEncryption> key = keys.forCluster(cluster);
+            if (key.isEmpty() || !key.get().keyId().equals(manifest.encryption().keyId())) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
+                        + " is encrypted with key " + manifest.encryption().keyId() + "; configured is "
+                        + key.map(SnapshotEncryption::keyId).orElse("none"));
+            }
+        }
+        if (manifest.keyBundleKey() != null) {
+            KeyStoreSpec store = cluster.store().keyStore();
+            if (store == null) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
+                        + " needs its encryption-key bundle but store.keyStore is not configured");
+            }
+            try {
+                s3.client(store.endpoint() != null ? store.endpoint() : cluster.store().endpoint(),
+                        cluster.store().regionOrDefault(), store.credentialsFile())
+                        .headObject(b -> b.bucket(store.bucket()).key(manifest.keyBundleKey()));
+            } catch (RuntimeException e) {
+                GuardianException translated = StoreErrors.translate("find the encryption-key bundle "
+                        + manifest.keyBundleKey(), store.bucket(), e);
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "the encryption-key bundle of snapshot "
+                        + manifest.snapshotId() + " is not available: " + translated.getMessage(), e);
+            }
+        }
+        return notes;
+    }
+}

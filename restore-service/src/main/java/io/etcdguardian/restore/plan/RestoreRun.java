@@ -1,0 +1,70 @@
+package io.etcdguardian.restore.plan;
+
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import java.util.Optional;
+
+/**
+ * One restore as its steps see it: the cluster, the snapshot, and the journaled state. A step that
+ * is about to change something records what it needs to undo or finish it first ({@link #remember}),
+ * durably, so that a resumed step uses the value seen before the change, not after.
+ */
+public final class RestoreRun {
+    private final ClusterSpec cluster;
+    private final SnapshotManifest manifest;
+    private final RestoreJournal journal;
+    private final boolean dryRun;
+    private volatile RestoreState state;
+
+    public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, RestoreState state, RestoreJournal journal,
+                      boolean dryRun) {
+        this.cluster = cluster;
+        this.manifest = manifest;
+        this.state = state;
+        this.journal = journal;
+        this.dryRun = dryRun;
+    }
+
+    public ClusterSpec cluster() {
+        return cluster;
+    }
+
+    public SnapshotManifest manifest() {
+        return manifest;
+    }
+
+    public String restoreId() {
+        return state.restoreId();
+    }
+
+    /** A short form of the restore id for object names (Kubernetes names are at most 63 characters). */
+    public String shortId() {
+        return state.restoreId().replace("-", "").substring(0, 10);
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    public RestoreState state() {
+        return state;
+    }
+
+    public Optional<String> fact(String key) {
+        return Optional.ofNullable(state.facts().get(key));
+    }
+
+    /** Records {@code value} unless a fact of that name exists already; returns the recorded one. */
+    public String remember(String key, String value) {
+        Optional<String> known = fact(key);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        update(state.withFact(key, value));
+        return value;
+    }
+
+    public void update(RestoreState next) {
+        state = dryRun ? next : journal.record(next);
+    }
+}
