@@ -1,0 +1,193 @@
+package io.etcdguardian.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.RestorePlanned;
+import io.etcdguardian.common.event.RestoreProgress;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.micronaut.context.ApplicationContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real 3-member etcd: back up, write and delete keys, restore through Kafka; the cluster holds
+ * exactly the snapshot's keys at its revision and takes writes. A dry run touches nothing. A
+ * restore-service killed (SIGKILL) in the middle is replaced and the restore resumes at its step.
+ */
+@ExtendWith(BackplaneExtension.class)
+class LocalRestoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void restoresExactlyTheSnapshotAndTakesWritesAfterADryRunThatTouchedNothing(Backplane backplane) throws Exception {
+        String cluster = "local-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
+        try (Client client = client(etcd)) {
+            for (int i = 0; i < 50; i++) {
+                put(client, "/registry/a/" + i, "before-" + i);
+            }
+            SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
+            // what happens after the backup: new keys, deleted keys, changed keys
+            for (int i = 0; i < 20; i++) {
+                put(client, "/registry/b/" + i, "after");
+            }
+            client.getKVClient().delete(bytes("/registry/a/1")).get();
+            put(client, "/registry/a/2", "changed");
+
+            try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
+                         fleet(backplane, cluster, etcd), dir, "restore-" + cluster));
+                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+                String dry = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false, "test")).getId();
+                RestorePlanned plan = (RestorePlanned) events.await(e -> e instanceof RestorePlanned p
+                        && p.restoreId().equals(dry), Duration.ofSeconds(60)).orElseThrow();
+                assertThat(plan.dryRun()).isTrue();
+                assertThat(plan.snapshotId()).isEqualTo(snapshot.snapshotId());
+                assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("fetch-snapshot",
+                        "stop-members", "restore-data", "start-members", "verify", "cleanup");
+                assertThat(String.join("\n", plan.steps().get(2).touches())).contains("snapshot restore",
+                        "--initial-cluster " + etcd.initialCluster(), "--initial-cluster-token restore-",
+                        etcd.members().get(0).dataDir().toString());
+                assertThat(get(client, "/registry/b/0")).as("a dry run touches nothing").isEqualTo("after");
+
+                String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")).getId();
+                List<RestoreProgress> steps = until(events, id, "COMPLETED");
+                assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
+                        .containsExactly("fetch-snapshot", "stop-members", "restore-data", "start-members", "verify",
+                                "cleanup");
+            }
+            assertRestored(etcd, snapshot);
+        } finally {
+            etcd.stop();
+        }
+    }
+
+    @Test
+    void aRestoreServiceKilledMidRestoreIsReplacedAndTheRestoreResumes(Backplane backplane) throws Exception {
+        String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
+        try (Client client = client(etcd)) {
+            for (int i = 0; i < 30; i++) {
+                put(client, "/registry/a/" + i, "v" + i);
+            }
+            SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
+            put(client, "/registry/after", "x");
+            Map<String, String> settings = RestoreServiceUnderTest.settings(backplane, fleet(backplane, cluster, etcd),
+                    dir, "restore-" + cluster);
+            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+                Process first = RestoreServiceUnderTest.fork(settings, dir.resolve("first.log"));
+                Process second = null;
+                try {
+                    String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), "local",
+                            false, false, "test")).getId();
+                    // kill it while it starts the restored members: data replaced, cluster not yet up
+                    events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
+                            && p.step().equals("start-members") && p.status().equals("STARTED"), Duration.ofSeconds(90))
+                            .orElseThrow(() -> new AssertionError("never reached start-members; see "
+                                    + dir.resolve("first.log")));
+                    first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+                    second = RestoreServiceUnderTest.fork(settings, dir.resolve("second.log"));
+                    List<RestoreProgress> steps = until(events, id, "COMPLETED");
+                    // the follower kept the first process's events too: the whole story, in order
+                    List<String> story = steps.stream().map(p -> p.step() + ":" + p.status()).toList();
+                    assertThat(story).containsSubsequence("restore-data:DONE",
+                            "fetch-snapshot:SKIPPED", "stop-members:SKIPPED", "restore-data:SKIPPED",
+                            "start-members:DONE", "verify:DONE", "cleanup:DONE", "restore:COMPLETED");
+                    assertThat(story).as("data replaced once").containsOnlyOnce("restore-data:DONE");
+                } finally {
+                    first.destroyForcibly();
+                    if (second != null) {
+                        second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
+                }
+            }
+            assertRestored(etcd, snapshot);
+        } finally {
+            etcd.stop();
+        }
+    }
+
+    /** Exactly the snapshot's keys at its revision, three healthy members, and writes accepted. */
+    private static void assertRestored(EtcdCluster etcd, SnapshotManifest snapshot) throws Exception {
+        try (Client client = client(etcd)) {
+            ByteSequence all = ByteSequence.from(new byte[] {0});
+            GetResponse everything = client.getKVClient().get(all, GetOption.builder().withRange(all).build()).get();
+            assertThat(everything.getHeader().getRevision()).isEqualTo(snapshot.revision());
+            assertThat(everything.getCount()).isEqualTo(snapshot.liveKeys());
+            assertThat(everything.getKvs()).extracting(kv -> kv.getKey().toString(StandardCharsets.UTF_8))
+                    .allMatch(k -> k.startsWith("/registry/a/"));
+            assertThat(get(client, "/registry/a/1")).isEqualTo(snapshot.liveKeys() == 50 ? "before-1" : "v1");
+            put(client, "/after-restore", "writes accepted");
+            assertThat(get(client, "/after-restore")).isEqualTo("writes accepted");
+        }
+        assertThat(etcd.etcdctl("endpoint", "health")).contains("is healthy").doesNotContain("unhealthy");
+        assertThat(etcd.etcdctl("member", "list")).contains("etcd-0", "etcd-1", "etcd-2");
+    }
+
+    private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, String status) {
+        List<RestoreProgress> steps = new ArrayList<>();
+        while (true) {
+            GuardianEvent event = events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(restoreId),
+                    Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("stalled after " + steps));
+            RestoreProgress p = (RestoreProgress) event;
+            steps.add(p);
+            if (p.step().equals("restore")) {
+                assertThat(p.status()).as(p.detail()).isEqualTo(status);
+                return steps;
+            }
+        }
+    }
+
+    private Path fleet(Backplane backplane, String cluster, EtcdCluster etcd) throws Exception {
+        return Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s }
+                    kubernetes: { kind: local }
+                    restore: { localDir: %s }
+                """.formatted(cluster, String.join(", ", etcd.endpoints()), backplane.bucket(), backplane.s3().endpoint(),
+                RestoreServiceUnderTest.credentials(backplane, dir), etcd.dir()));
+    }
+
+    private static Client client(EtcdCluster etcd) {
+        return Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+    }
+
+    private static void put(Client client, String key, String value) throws Exception {
+        client.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static String get(Client client, String key) throws Exception {
+        GetResponse r = client.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS);
+        return r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,59 @@
+package io.etcdguardian.restore;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.TopicSpec;
+import io.etcdguardian.common.event.Topics;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** restore-service for a test: in this JVM, or as its own process that a test can kill -9. */
+final class RestoreServiceUnderTest {
+    private RestoreServiceUnderTest() {}
+
+    static Path credentials(Backplane backplane, Path dir) throws IOException {
+        return Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
+                + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+    }
+
+    static Map<String, String> settings(Backplane backplane, Path fleet, Path dir, String group) {
+        backplane.kafka().createTopics(Topics.all().stream()
+                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+        Map<String, String> props = new HashMap<>();
+        props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
+        props.put("guardian.fleet.file", fleet.toString());
+        props.put("guardian.fleet.topic.enabled", "false");
+        props.put("guardian.restore.group", group);
+        props.put("guardian.restore.spool-dir", dir.resolve("spool").toString());
+        props.put("guardian.restore.wait-interval", "100ms");
+        props.put("guardian.restore.wait-timeout", "60s");
+        return props;
+    }
+
+    static ApplicationContext start(Map<String, String> settings) {
+        Map<String, Object> props = new HashMap<>(settings);
+        props.put("micronaut.server.port", -1);
+        return ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
+    }
+
+    /** The service as a child process of this test, on this test's class path. */
+    static Process fork(Map<String, String> settings, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path")));
+        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add("-Dmicronaut.server.port=-1");
+        command.add("io.etcdguardian.restore.Application");
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
