@@ -1,0 +1,438 @@
+package io.etcdguardian.restore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.RestorePlanned;
+import io.etcdguardian.common.event.RestoreProgress;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micronaut.context.ApplicationContext;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Kubernetes procedures against the fabric8 mock API server (CRUD): the exact sequence of API
+ * calls restore-service makes and the objects it leaves. The test plays the controllers — Deployment
+ * and StatefulSet status follows spec, the restore Job succeeds (after fetching the snapshot through
+ * the presigned URL from its Secret, for real, from S3Proxy), HyperShift reports etcd available,
+ * OpenShift's operators reach the latest revision — with a client marked by a header so that its own
+ * calls can be told apart.
+ */
+@EnableKubernetesMockClient(crud = true)
+@ExtendWith(BackplaneExtension.class)
+class ControlPlaneRestoreMockTest {
+    private static final String CP = "clusters-hc1";
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+
+    @TempDir
+    Path dir;
+    private KubernetesClient controllers;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<String> fetchedSha256 = new CopyOnWriteArrayList<>();
+    private Thread loop;
+    private static int taken;
+
+    @BeforeEach
+    void playTheControllers() {
+        Config config = new ConfigBuilder(client.getConfiguration()).withCustomHeaders(Map.of("X-Test", "controller"))
+                .build();
+        controllers = new KubernetesClientBuilder().withConfig(config).build();
+        loop = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    reconcile();
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException ignored) {
+                    // an object changed under us: next round
+                }
+            }
+        }, "test-controllers");
+        loop.start();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        running.set(false);
+        loop.join(5000);
+        controllers.close();
+    }
+
+    @Test
+    void hostedOnPremFollowsTheSeedStepByStep(Backplane backplane) throws Exception {
+        String cluster = "onprem-" + UUID.randomUUID().toString().substring(0, 6);
+        hostedCluster("hc1", "4.14.12", false);
+        for (String d : List.of("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")) {
+            client.apps().deployments().inNamespace(CP).resource(new DeploymentBuilder().withNewMetadata().withName(d)
+                    .withNamespace(CP).endMetadata().withNewSpec().withReplicas(3).endSpec().build()).create();
+        }
+        client.apps().statefulSets().inNamespace(CP).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
+                .withNamespace(CP).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
+                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+        for (int i = 0; i < 3; i++) {
+            client.persistentVolumeClaims().inNamespace(CP).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                    .withName("data-etcd-" + i).withNamespace(CP).endMetadata().build()).create();
+        }
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem"), dir, "restore-" + cluster));
+             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            String dry = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false, "test")).getId();
+            RestorePlanned plan = (RestorePlanned) events.await(e -> e instanceof RestorePlanned p
+                    && p.restoreId().equals(dry), Duration.ofSeconds(60)).orElseThrow();
+            assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("pause-reconciliation",
+                    "stop-api-servers", "stop-etcd", "delete-member-volumes", "restore-member-0", "cleanup", "start-etcd",
+                    "start-api-servers", "unpause-reconciliation");
+            String job = String.join(" ", plan.steps().get(4).touches());
+            assertThat(job).contains("etcdutl snapshot restore /var/lib/restored.snap.db --data-dir=/var/lib/data"
+                    + " --name etcd-0 --initial-cluster-token=etcd-cluster --initial-cluster etcd-0=https://etcd-0"
+                    + ".etcd-discovery." + CP + ".svc:2380,etcd-1=https://etcd-1.etcd-discovery." + CP + ".svc:2380,"
+                    + "etcd-2=https://etcd-2.etcd-discovery." + CP + ".svc:2380 --initial-advertise-peer-urls"
+                    + " https://etcd-0.etcd-discovery." + CP + ".svc:2380").doesNotContain("X-Amz-Signature");
+            assertThat(client.apps().statefulSets().inNamespace(CP).withName("etcd").get().getSpec().getReplicas())
+                    .as("the dry run touched nothing").isEqualTo(3);
+
+            drainRecorded();
+            String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")).getId();
+            until(events, id, "COMPLETED");
+        }
+        assertThat(serviceCalls()).containsSubsequence(
+                "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc1",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/deployments/kube-apiserver",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/deployments/openshift-apiserver",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/deployments/openshift-oauth-apiserver",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/statefulsets/etcd",
+                "DELETE /api/v1/namespaces/" + CP + "/persistentvolumeclaims/data-etcd-1",
+                "DELETE /api/v1/namespaces/" + CP + "/persistentvolumeclaims/data-etcd-2",
+                "POST /api/v1/namespaces/" + CP + "/secrets",
+                "POST /apis/batch/v1/namespaces/" + CP + "/jobs",
+                "DELETE /apis/batch/v1/namespaces/" + CP + "/jobs/guardian-restore-",
+                "DELETE /api/v1/namespaces/" + CP + "/secrets/guardian-restore-",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/statefulsets/etcd",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/deployments/kube-apiserver",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/deployments/openshift-apiserver",
+                "PATCH /apis/apps/v1/namespaces/" + CP + "/deployments/openshift-oauth-apiserver",
+                "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc1");
+        // the final objects: everything back as it was, member 0 restored from exactly the snapshot
+        assertThat(client.apps().statefulSets().inNamespace(CP).withName("etcd").get().getSpec().getReplicas()).isEqualTo(3);
+        assertThat(client.apps().deployments().inNamespace(CP).list().getItems())
+                .allSatisfy(d -> assertThat(d.getSpec().getReplicas()).isEqualTo(3));
+        assertThat(client.persistentVolumeClaims().inNamespace(CP).list().getItems())
+                .extracting(p -> p.getMetadata().getName()).containsExactly("data-etcd-0");
+        assertThat(client.batch().v1().jobs().inNamespace(CP).list().getItems()).isEmpty();
+        assertThat(client.secrets().inNamespace(CP).list().getItems()).isEmpty();
+        assertThat(ControlPlane.text(hosted("hc1").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+        assertThat(fetchedSha256).as("the Job's URL served the snapshot").containsExactly(snapshot.sha256());
+        assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(cluster + "/restores/"))
+                .contents()).as("staged copy removed").isEmpty();
+    }
+
+    @Test
+    void hostedOnAwsChecksTheKeyThenSetsAShortLivedUrl(Backplane backplane) throws Exception {
+        String cluster = "aws-" + UUID.randomUUID().toString().substring(0, 6);
+        String key = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
+        hostedCluster("hc2", "4.14.12", true);
+        client.secrets().inNamespace("clusters").resource(new SecretBuilder().withNewMetadata().withName("hc2-key")
+                .endMetadata().addToData("key", key).build()).create();
+        backplane.s3().createBucket("etcd-keys");
+        String bundleKey = "keys/" + cluster + "/bundle.json";
+        backplane.s3().client().putObject(b -> b.bucket("etcd-keys").key(bundleKey),
+                software.amazon.awssdk.core.sync.RequestBody.fromString("{\"secrets\":[{\"name\":\"hc2-key\",\"data\":{\"key\":\""
+                        + key + "\"}}]}"));
+        SnapshotManifest plain = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        SnapshotManifest snapshot = withBundle(backplane, cluster, plain, bundleKey);
+        try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-aws"), dir, "restore-" + cluster));
+             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            // the cluster now runs another z-stream: refused, nothing touched
+            setVersion("hc2", "4.14.13");
+            String refused = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false,
+                    false, "test")).getId();
+            List<RestoreProgress> refusal = until(events, refused, "FAILED");
+            assertThat(refusal.get(refusal.size() - 1).detail()).contains("VERSION_MISMATCH", "4.14.12", "4.14.13");
+            assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
+
+            setVersion("hc2", "4.14.12");
+            drainRecorded();
+            String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,
+                    "test")).getId();
+            List<RestoreProgress> steps = until(events, id, "COMPLETED");
+            assertThat(steps).filteredOn(p -> p.step().equals("check-encryption-key") && p.status().equals("DONE"))
+                    .singleElement().extracting(RestoreProgress::detail).asString().contains("hc2-key");
+            assertThat(steps.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
+        }
+        assertThat(serviceCalls()).containsSubsequence(
+                "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc2",
+                "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc2");
+        assertThat(fetchedSha256).as("HyperShift fetched the snapshot through the URL").containsExactly(snapshot.sha256());
+        assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
+    }
+
+    @Test
+    void openShiftRedeploysTheControlPlaneAndListsPendingCsrs(Backplane backplane) throws Exception {
+        String cluster = "ocp-" + UUID.randomUUID().toString().substring(0, 6);
+        client.genericKubernetesResources(ControlPlane.CLUSTER_VERSION).resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("config.openshift.io/v1").withKind("ClusterVersion").withNewMetadata().withName("version")
+                .endMetadata().addToAdditionalProperties("status", Map.of("history",
+                        List.of(Map.of("state", "Completed", "version", "4.15.3")))).build()).create();
+        for (var operator : List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
+                ControlPlane.KUBE_CONTROLLER_MANAGER_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR)) {
+            client.genericKubernetesResources(operator).resource(new GenericKubernetesResourceBuilder()
+                    .withApiVersion("operator.openshift.io/v1").withKind(operator.getKind()).withNewMetadata()
+                    .withName("cluster").endMetadata().addToAdditionalProperties("spec", Map.of()).build()).create();
+        }
+        client.certificates().v1().certificateSigningRequests().resource(new CertificateSigningRequestBuilder()
+                .withNewMetadata().withName("csr-node1").endMetadata().withNewSpec().withRequest("cmVxdWVzdA==")
+                .withSignerName("kubernetes.io/kubelet-serving").endSpec().build()).create();
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.15.3");
+        try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "openshift"), dir, "restore-" + cluster));
+             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            drainRecorded();
+            String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,
+                    "test")).getId();
+            List<RestoreProgress> steps = until(events, id, "COMPLETED");
+            assertThat(steps).filteredOn(p -> p.step().equals("pending-csrs") && p.status().equals("DONE"))
+                    .singleElement().extracting(RestoreProgress::detail).asString().contains("1 pending", "csr-node1");
+        }
+        assertThat(serviceCalls()).containsSubsequence(
+                "PATCH /apis/operator.openshift.io/v1/etcds/cluster",
+                "PATCH /apis/operator.openshift.io/v1/kubeapiservers/cluster",
+                "PATCH /apis/operator.openshift.io/v1/kubecontrollermanagers/cluster",
+                "PATCH /apis/operator.openshift.io/v1/kubeschedulers/cluster");
+        for (var operator : List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR)) {
+            assertThat(ControlPlane.text(client.genericKubernetesResources(operator).withName("cluster").get()
+                    .getAdditionalProperties(), "spec", "forceRedeploymentReason")).startsWith("etcd-guardian-restore-");
+        }
+    }
+
+    // --- the controllers the test plays ---
+
+    private void reconcile() {
+        for (var d : controllers.apps().deployments().inNamespace(CP).list().getItems()) {
+            int want = d.getSpec().getReplicas();
+            if (d.getStatus() == null || d.getStatus().getReplicas() == null || d.getStatus().getReplicas() != want) {
+                d.setStatus(new DeploymentStatusBuilder().withReplicas(want).withReadyReplicas(want)
+                        .withAvailableReplicas(want).build());
+                controllers.apps().deployments().inNamespace(CP).resource(d).updateStatus();
+            }
+        }
+        for (var s : controllers.apps().statefulSets().inNamespace(CP).list().getItems()) {
+            int want = s.getSpec().getReplicas();
+            if (s.getStatus() == null || s.getStatus().getReplicas() == null || s.getStatus().getReplicas() != want) {
+                s.setStatus(new StatefulSetStatusBuilder().withReplicas(want).withReadyReplicas(want).build());
+                controllers.apps().statefulSets().inNamespace(CP).resource(s).updateStatus();
+            }
+        }
+        for (Job job : controllers.batch().v1().jobs().inNamespace(CP).list().getItems()) {
+            if (job.getStatus() == null || job.getStatus().getSucceeded() == null) {
+                String secret = job.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv().get(0)
+                        .getValueFrom().getSecretKeyRef().getName();
+                var s = controllers.secrets().inNamespace(CP).withName(secret).get();
+                String url = s.getStringData() != null && s.getStringData().get("url") != null ? s.getStringData().get("url")
+                        : new String(Base64.getDecoder().decode(s.getData().get("url")));
+                fetch(url);
+                job.setStatus(new JobStatusBuilder().withSucceeded(1).build());
+                controllers.batch().v1().jobs().inNamespace(CP).resource(job).updateStatus();
+            }
+        }
+        for (var hc : controllers.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").list()
+                .getItems()) {
+            Object urls = ControlPlane.at(hc.getAdditionalProperties(), "spec", "etcd", "managed", "storage",
+                    "restoreSnapshotURL");
+            if (urls instanceof List<?> list && !list.isEmpty() && !hc.getAdditionalProperties().toString()
+                    .contains("EtcdAvailable")) {
+                fetch((String) list.get(0));
+                Map<String, Object> status = new java.util.HashMap<>(map(hc.getAdditionalProperties().get("status")));
+                status.put("conditions", List.of(Map.of("type", "EtcdAvailable", "status", "True")));
+                hc.getAdditionalProperties().put("status", status);
+                controllers.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").resource(hc)
+                        .updateStatus();
+            }
+        }
+        for (var operator : List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
+                ControlPlane.KUBE_CONTROLLER_MANAGER_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR)) {
+            GenericKubernetesResource r = controllers.genericKubernetesResources(operator).withName("cluster").get();
+            if (r != null && ControlPlane.text(r.getAdditionalProperties(), "spec", "forceRedeploymentReason") != null
+                    && !r.getAdditionalProperties().toString().contains("AllNodesAtLatestRevision")) {
+                r.getAdditionalProperties().put("status", Map.of("conditions", List.of(Map.of("type",
+                        "NodeInstallerProgressing", "status", "False", "reason", "AllNodesAtLatestRevision"))));
+                controllers.genericKubernetesResources(operator).resource(r).updateStatus();
+            }
+        }
+    }
+
+    /** What a Job's curl or HyperShift does with the URL: GET it, no credentials. */
+    private void fetch(String url) {
+        try {
+            byte[] body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body();
+            fetchedSha256.add(HexFormat.of().formatHex(body, body.length - 32, body.length));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOf(body, body.length - 32));
+            assertThat(HexFormat.of().formatHex(digest)).isEqualTo(fetchedSha256.get(fetchedSha256.size() - 1));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // --- helpers ---
+
+    /** Forgets what was recorded so far (the controllers keep calling: take exactly what is queued now). */
+    private void drainRecorded() throws InterruptedException {
+        int queued = server.getRequestCount() - taken;
+        for (int i = 0; i < queued && server.takeRequest(1, TimeUnit.SECONDS) != null; i++) {
+            taken++;
+        }
+    }
+
+    /** The mutating calls restore-service made, in order ("METHOD /path", query dropped); stops the controllers. */
+    private List<String> serviceCalls() throws InterruptedException {
+        running.set(false);
+        loop.join(5000);
+        List<String> calls = new ArrayList<>();
+        int queued = server.getRequestCount() - taken;
+        for (int i = 0; i < queued; i++) {
+            RecordedRequest r = server.takeRequest(1, TimeUnit.SECONDS);
+            if (r == null) {
+                break;
+            }
+            taken++;
+            if (!"controller".equals(r.getHeader("X-Test")) && !r.getMethod().equals("GET")) {
+                calls.add(r.getMethod() + " " + r.getPath().replaceAll("\\?.*", ""));
+            }
+        }
+        return calls.stream().map(c -> c.replaceAll("guardian-restore-[0-9a-f]+", "guardian-restore-")).toList();
+    }
+
+    private static void hostedCluster(String name, String version, boolean encrypted) {
+        Map<String, Object> spec = encrypted ? Map.of("secretEncryption", Map.of("type", "aescbc", "aescbc",
+                Map.of("activeKey", Map.of("name", name + "-key")))) : Map.of("pausedUntil", "");
+        GenericKubernetesResource hc = new GenericKubernetesResourceBuilder().withApiVersion("hypershift.openshift.io/v1beta1")
+                .withKind("HostedCluster").withNewMetadata().withName(name).withNamespace("clusters").endMetadata()
+                .addToAdditionalProperties("spec", new java.util.HashMap<>(spec)).build();
+        hc.getAdditionalProperties().remove("status");
+        client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").resource(hc).create();
+        if (!encrypted) {
+            client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").withName(name)
+                    .edit(r -> {
+                        ((Map<String, Object>) r.getAdditionalProperties().get("spec")).remove("pausedUntil");
+                        return r;
+                    });
+        }
+        setVersion(name, version);
+    }
+
+    private static void setVersion(String name, String version) {
+        GenericKubernetesResource hc = hosted(name);
+        hc.getAdditionalProperties().put("status", Map.of("version", Map.of("history",
+                List.of(Map.of("state", "Completed", "version", version)))));
+        client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").resource(hc).updateStatus();
+    }
+
+    private static GenericKubernetesResource hosted(String name) {
+        return client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").withName(name).get();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map ? (Map<String, Object>) o : Map.of();
+    }
+
+    private static SnapshotManifest withBundle(Backplane backplane, String cluster, SnapshotManifest m, String bundleKey)
+            throws Exception {
+        SnapshotManifest with = new SnapshotManifest(m.formatVersion(), m.clusterId(), m.snapshotId(), m.requestId(),
+                m.trigger(), m.takenAt(), m.completedAt(), m.sourceMember(), m.etcdVersion(), m.clusterVersion(),
+                m.revision(), m.totalKeys(), m.liveKeys(), m.boltHash(), m.sizeRaw(), m.sizeStored(), m.sha256(),
+                m.compression(), m.encryption(), m.objectKey(), bundleKey, m.drill(), m.captureMs());
+        backplane.s3().client().putObject(b -> b.bucket(backplane.bucket()).key(cluster + "/manifests/" + m.snapshotId()
+                + ".json"), software.amazon.awssdk.core.sync.RequestBody.fromBytes(
+                io.etcdguardian.common.event.EventJson.MAPPER.writeValueAsBytes(with)));
+        return with;
+    }
+
+    private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, String status) {
+        List<RestoreProgress> steps = new ArrayList<>();
+        while (true) {
+            GuardianEvent event = events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(restoreId),
+                    Duration.ofSeconds(90)).orElseThrow(() -> new AssertionError("stalled after " + steps));
+            RestoreProgress p = (RestoreProgress) event;
+            steps.add(p);
+            if (p.step().equals("restore")) {
+                assertThat(p.status()).as(p.detail()).isEqualTo(status);
+                return steps;
+            }
+        }
+    }
+
+    private Path fleet(Backplane backplane, String cluster, String kind) throws Exception {
+        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: mgmt, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+                users: [{name: guardian, user: {token: not-a-secret}}]
+                contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian}}]
+                current-context: mgmt
+                """.formatted(client.getConfiguration().getMasterUrl()));
+        Path credentials = RestoreServiceUnderTest.credentials(backplane, dir);
+        String name = kind.equals("hosted-onprem") ? "hc1" : "hc2";
+        return Files.writeString(dir.resolve("fleet.yaml"), """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s,
+                             keyStore: { bucket: etcd-keys, prefix: keys/, credentialsFile: %s } }
+                    kubernetes: { kind: %s, namespace: clusters, name: %s, kubeconfig: %s }
+                """.formatted(cluster, backplane.etcd().endpoints().get(0), backplane.bucket(), backplane.s3().endpoint(),
+                credentials, credentials, kind, name, kubeconfig));
+    }
+}
