@@ -34,9 +34,6 @@ final class RestoreServiceUnderTest {
         props.put("guardian.restore.spool-dir", dir.resolve("spool").toString());
         props.put("guardian.restore.wait-interval", "100ms");
         props.put("guardian.restore.wait-timeout", "60s");
-        // a killed replica's partitions move on after the session timeout: keep it short here
-        props.put("kafka.consumers.default.session.timeout.ms", "6000");
-        props.put("kafka.consumers.default.heartbeat.interval.ms", "1000");
         return props;
     }
 
