@@ -1,13 +1,14 @@
 package io.etcdguardian.cli;
 
 import io.etcdguardian.cli.local.LocalCommand;
+import io.etcdguardian.cli.restore.RestoreCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** guardianctl: operate etcd-guardian from a shell or a script. */
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
-        subcommands = {LocalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, RestoreCommand.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {
 
     public static void main(String[] args) {

@@ -98,7 +98,7 @@ class LocalRestoreTest {
                     dir, "restore-" + cluster);
             try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                  EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
-                Process first = RestoreServiceUnderTest.fork(settings, dir.resolve("first.log"));
+                Process first = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
                 Process second = null;
                 try {
                     String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), "local",
@@ -107,10 +107,10 @@ class LocalRestoreTest {
                     events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
                             && p.step().equals("start-members") && p.status().equals("STARTED"), Duration.ofSeconds(90))
                             .orElseThrow(() -> new AssertionError("never reached start-members; see "
-                                    + dir.resolve("first.log")));
+                                    + Path.of("target", cluster + "-first.log")));
                     first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
-                    second = RestoreServiceUnderTest.fork(settings, dir.resolve("second.log"));
+                    second = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-second.log"));
                     List<RestoreProgress> steps = until(events, id, "COMPLETED");
                     // the follower kept the first process's events too: the whole story, in order
                     List<String> story = steps.stream().map(p -> p.step() + ":" + p.status()).toList();

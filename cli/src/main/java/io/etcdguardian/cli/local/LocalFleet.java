@@ -34,8 +34,9 @@ public final class LocalFleet {
                         etcd:
                           endpoints: [%s]
                         kubernetes: { kind: local }
+                        restore: { localDir: %s }
                     """.formatted(backplane.bucket(), backplane.s3().endpoint(), credentials, CLUSTER_ID,
-                    String.join(", ", backplane.etcd().endpoints())));
+                    String.join(", ", backplane.etcd().endpoints()), backplane.etcd().dir()));
             return fleet;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
