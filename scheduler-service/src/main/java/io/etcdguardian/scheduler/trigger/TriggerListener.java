@@ -17,7 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Consumes {@code guardian.restore.requests} (restore.requested.v1) and {@code
  * guardian.maintenance.requests} (maintenance.requested.v1, DEFRAG): a backup before a restore or a
  * defragmentation (each configurable), with an id derived from the triggering event. A dry-run
- * restore touches nothing and needs none. One group for all replicas: each trigger is handled once.
+ * restore touches nothing and needs none; a resumed one would back up a half-restored cluster. One group for all replicas: each trigger is handled once.
  */
 @KafkaListener(groupId = "guardian-scheduler-triggers", offsetReset = OffsetReset.LATEST)
 public class TriggerListener {
@@ -36,7 +36,8 @@ public class TriggerListener {
     @Topic({Topics.RESTORE_REQUESTS, Topics.MAINTENANCE_REQUESTS})
     void receive(ConsumerRecord<String, byte[]> record) {
         intake.accept(record, "guardian-scheduler-triggers", event -> {
-            if (event.data() instanceof RestoreRequested restore && settings.beforeRestore() && !restore.dryRun()) {
+            if (event.data() instanceof RestoreRequested restore && settings.beforeRestore() && !restore.dryRun()
+                    && restore.resumeRestoreId() == null) { // a resumed restore's cluster is half-restored: no backup of it
                 emitter.request(fleet.require(restore.clusterId()), Trigger.PRE_RESTORE,
                         "before restore " + event.id(), "scheduler-service", null, "pre-restore/" + event.id());
             } else if (event.data() instanceof MaintenanceRequested maintenance && settings.beforeDefrag()
