@@ -39,7 +39,14 @@ public final class RestoreRun {
 
     /** A short form of the restore id for object names (Kubernetes names are at most 63 characters). */
     public String shortId() {
-        return state.restoreId().replace("-", "").substring(0, 10);
+        // any event id may name a restore, not only a UUID: a digest keeps it short and name-safe
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(state.restoreId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 5);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public boolean dryRun() {
