@@ -14,6 +14,10 @@ public class BackplaneOption {
             description = "State directory of the local backplane (default: ${DEFAULT-VALUE}).")
     Path state;
 
+    public Path state() {
+        return state;
+    }
+
     public String bootstrapServers() {
         if (bootstrap != null) {
             return bootstrap;

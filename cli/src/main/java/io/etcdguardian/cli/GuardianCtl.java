@@ -1,14 +1,19 @@
 package io.etcdguardian.cli;
 
+import io.etcdguardian.cli.backup.BackupCommand;
+import io.etcdguardian.cli.defrag.DefragCommand;
+import io.etcdguardian.cli.events.EventsCommand;
 import io.etcdguardian.cli.local.LocalCommand;
 import io.etcdguardian.cli.restore.RestoreCommand;
+import io.etcdguardian.cli.snapshots.SnapshotsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** guardianctl: operate etcd-guardian from a shell or a script. */
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
-        subcommands = {LocalCommand.class, RestoreCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
+                DefragCommand.class, EventsCommand.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {
 
     public static void main(String[] args) {

@@ -1,0 +1,49 @@
+package io.etcdguardian.cli;
+
+import io.etcdguardian.cli.local.LocalServices;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Where snapshot-service's HTTP API is: --snapshot-url, else $GUARDIAN_SNAPSHOT_URL, else the local one's port. */
+public class ServiceUrls {
+    @Option(names = "--snapshot-url", description = "snapshot-service base URL (default: $GUARDIAN_SNAPSHOT_URL, else"
+            + " the local service).")
+    String snapshotUrl;
+
+    public URI snapshotService(Path state) {
+        if (snapshotUrl != null) {
+            return URI.create(snapshotUrl);
+        }
+        String env = System.getenv("GUARDIAN_SNAPSHOT_URL");
+        if (env != null && !env.isBlank()) {
+            return URI.create(env);
+        }
+        int port = new LocalServices(state, Path.of(".")).ports().get("snapshot-service");
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** GET or POST; the body of a 2xx, else an exception with the service's own message. */
+    public static String call(String method, URI uri) {
+        try {
+            HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                    .send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30))
+                            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                            HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException(response.statusCode() + " from " + uri + ": " + response.body());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reach " + uri + " (" + e.getClass().getSimpleName() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.etcdguardian.cli.events;
+
+import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Prints events as they arrive on the event topics (JSON, one per line), optionally of one cluster. */
+@Command(name = "events", mixinStandardHelpOptions = true, description = "Follow the backplane's events.")
+public final class EventsCommand implements Callable<Integer> {
+    private static final List<String> TOPICS = List.of(Topics.SNAPSHOT_EVENTS, Topics.HEALTH_EVENTS,
+            Topics.RESTORE_EVENTS, Topics.SCHEDULER_EVENTS, Topics.BACKUP_REQUESTS, Topics.MAINTENANCE_REQUESTS,
+            Topics.RESTORE_REQUESTS);
+
+    @Option(names = "--follow", description = "Keep following (without it: print what arrives within --for seconds).")
+    boolean follow;
+
+    @Option(names = "--for", defaultValue = "10", description = "Seconds to listen without --follow (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--cluster", description = "Only this cluster's events.")
+    String cluster;
+
+    @Mixin
+    BackplaneOption backplane = new BackplaneOption();
+
+    @Override
+    public Integer call() throws Exception {
+        try (EventStream stream = new EventStream(backplane.bootstrapServers())) {
+            List<EventStream.Follower> followers = new ArrayList<>();
+            try {
+                for (String topic : TOPICS) {
+                    followers.add(stream.follow(topic));
+                }
+                long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+                while (follow || System.nanoTime() < end) {
+                    for (EventStream.Follower follower : followers) {
+                        // every event is taken (true), so nothing piles up; the ones of the cluster are printed
+                        while (follower.await(e -> {
+                            if (cluster == null || cluster.equals(e.clusterId())) {
+                                print(e);
+                            }
+                            return true;
+                        }, Duration.ofMillis(100)).isPresent()) {
+                            // drain what has arrived before moving to the next topic
+                        }
+                    }
+                }
+            } finally {
+                followers.forEach(EventStream.Follower::close);
+            }
+        }
+        return 0;
+    }
+
+    private static void print(GuardianEvent e) {
+        try {
+            System.out.println("{\"type\":\"" + e.getClass().getSimpleName() + "\",\"data\":"
+                    + EventJson.MAPPER.writeValueAsString(e) + "}");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
