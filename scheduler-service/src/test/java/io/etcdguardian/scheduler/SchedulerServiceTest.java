@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -195,9 +194,9 @@ class SchedulerServiceTest {
     /** Plays snapshot-service's answer, so the request is no longer in flight. */
     private void complete(ApplicationContext context, String cluster) {
         InFlight inFlight = context.getBean(InFlight.class);
-        Optional<InFlight.Request> request = inFlight.current(cluster);
-        assertThat(request).isPresent();
-        String id = request.get().requestId();
+        // the request can reach the test's consumer a moment before the emitter records it in flight
+        await().atMost(Duration.ofSeconds(10)).until(() -> inFlight.current(cluster).isPresent());
+        String id = inFlight.current(cluster).orElseThrow().requestId();
         stream.publish(EventEnvelope.wrap("/guardian/snapshot-service", new SnapshotCompleted(cluster, id, "s-" + id,
                 "b", "o", "m", "e", "3.4", 1, 1, 1, 1, "x", "zstd", null, Instant.now(), 1, 1, 1L)));
         await().atMost(Duration.ofSeconds(20)).until(() -> contexts.stream()

@@ -22,6 +22,14 @@ public record MemberStatus(String endpoint, long memberId, long leaderId, String
         return reachable() && errors.isEmpty() && leaderId != 0;
     }
 
+    /**
+     * Answers, knows a leader, and reports no error but a NOSPACE alarm: a full database still serves
+     * reads and snapshots — and that is when a snapshot and a defragmentation are needed most.
+     */
+    public boolean healthyButMaybeFull() {
+        return reachable() && leaderId != 0 && errors.stream().allMatch(e -> e.contains("NOSPACE"));
+    }
+
     public boolean isLeader() {
         return reachable() && memberId == leaderId;
     }

@@ -202,8 +202,7 @@ public class DefragWorkflow {
     private List<MemberStatus> requireHealthy(ClusterSpec cluster) {
         List<MemberStatus> members = probe.probe(cluster);
         for (MemberStatus m : members) {
-            boolean onlyNospace = m.errors().stream().allMatch(e -> e.contains("NOSPACE"));
-            if (!m.reachable() || m.leaderId() == 0 || !onlyNospace) {
+            if (!m.healthyButMaybeFull()) {
                 throw new GuardianException(Reason.ETCD_UNAVAILABLE, "member " + m.endpoint() + " is not healthy ("
                         + (m.reachable() ? "errors " + m.errors() + ", leader " + m.leaderId() : m.error())
                         + "): no defragmentation without quorum headroom");

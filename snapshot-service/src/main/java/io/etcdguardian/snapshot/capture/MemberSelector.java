@@ -11,13 +11,14 @@ import java.util.stream.Collectors;
 /**
  * Picks the member to snapshot: a healthy voting follower that is in sync with the leader (its
  * applied index within {@code maxLag} of the leader's), so the leader is spared the I/O; the leader
- * when no follower qualifies; never a learner, never a member that reports errors.
+ * when no follower qualifies; never a learner, never a member that reports errors other than
+ * NOSPACE (a full database still serves reads).
  */
 public final class MemberSelector {
     private MemberSelector() {}
 
     public static MemberStatus choose(List<MemberStatus> members, long maxLag) {
-        List<MemberStatus> healthy = members.stream().filter(MemberStatus::healthy).filter(m -> !m.learner()).toList();
+        List<MemberStatus> healthy = members.stream().filter(MemberStatus::healthyButMaybeFull).filter(m -> !m.learner()).toList();
         if (healthy.isEmpty()) {
             throw new GuardianException(Reason.ETCD_UNAVAILABLE, "no healthy voting member: " + members.stream()
                     .map(m -> m.endpoint() + " " + (m.reachable() ? (m.learner() ? "learner" : "errors " + m.errors())

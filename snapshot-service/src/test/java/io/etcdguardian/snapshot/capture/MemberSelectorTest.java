@@ -25,9 +25,17 @@ class MemberSelectorTest {
     @Test
     void neverALearnerNorAMemberWithErrorsNorOneThatLags() {
         List<MemberStatus> members = List.of(member("a", LEADER, 1000, false, List.of()),
-                member("b", 2, 1000, true, List.of()), member("c", 3, 1000, false, List.of("NOSPACE")),
+                member("b", 2, 1000, true, List.of()), member("c", 3, 1000, false, List.of("memberID:3 alarm:CORRUPT")),
                 member("d", 4, 10, false, List.of()));
         assertThat(MemberSelector.choose(members, 100).endpoint()).isEqualTo("a");
+    }
+
+    @Test
+    void aFullClusterIsStillSnapshotted() {
+        // NOSPACE refuses writes, not reads: the snapshot before the heal is the one that matters most
+        List<String> full = List.of("memberID:1 alarm:NOSPACE ");
+        List<MemberStatus> members = List.of(member("a", LEADER, 1000, false, full), member("b", 2, 1000, false, full));
+        assertThat(MemberSelector.choose(members, 100).endpoint()).isEqualTo("b");
     }
 
     @Test
