@@ -1,0 +1,119 @@
+package io.etcdguardian.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import io.etcdguardian.common.event.Topics;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Renders the chart in the JVM (helm-java) and parses every object with fabric8. */
+class ChartRenderTest {
+    private static final Path CHART = Path.of("helm", "etcd-guardian");
+
+    @Test
+    void defaultsRenderADeploymentPerServiceWithProbesAndLeastPrivilege() {
+        List<HasMetadata> objects = render(Map.of("controlPlaneNamespaces[0]", "clusters-hc1"));
+        List<Deployment> deployments = of(objects, Deployment.class);
+        assertThat(deployments).extracting(d -> d.getMetadata().getName()).containsExactlyInAnyOrder(
+                "g-scheduler-service", "g-snapshot-service", "g-health-service", "g-restore-service");
+        assertThat(deployments).allSatisfy(d -> {
+            var container = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/readiness");
+            assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/liveness");
+            assertThat(container.getEnv()).extracting(e -> e.getName()).contains("KAFKA_BOOTSTRAP_SERVERS",
+                    "GUARDIAN_FLEET_FILE", "GUARDIAN_HTTP_PORT");
+            assertThat(container.getImage()).startsWith("ghcr.io/etcd-guardian/").endsWith(":0.1.0");
+            assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+            assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(d.getMetadata().getName());
+        });
+        assertThat(of(objects, ServiceAccount.class)).hasSize(4).filteredOn(sa -> sa.getMetadata().getName()
+                .equals("g-health-service")).singleElement().satisfies(sa ->
+                assertThat(sa.getAutomountServiceAccountToken()).as("health-service needs no API access").isFalse());
+
+        // only restore-service may change things, and only what a restore needs
+        Map<String, List<String>> verbs = new java.util.TreeMap<>();
+        of(objects, ClusterRole.class).forEach(r -> verbs.put(r.getMetadata().getName(), verbs(r.getRules())));
+        of(objects, Role.class).forEach(r -> verbs.merge(r.getMetadata().getName(), verbs(r.getRules()), (a, b) -> {
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }));
+        assertThat(verbs.get("g-scheduler-service")).allMatch(v -> v.equals("get") || v.equals("list"));
+        assertThat(verbs.get("g-snapshot-service")).allMatch(v -> v.equals("get") || v.equals("list"));
+        assertThat(verbs.get("g-snapshot-service-keys")).allMatch(v -> v.equals("get") || v.equals("list"));
+        assertThat(verbs.get("g-restore-service")).contains("patch", "delete", "create");
+        Role restore = of(objects, Role.class).stream().filter(r -> r.getMetadata().getName().equals("g-restore-service"))
+                .findFirst().orElseThrow();
+        assertThat(restore.getMetadata().getNamespace()).isEqualTo("clusters-hc1");
+
+        List<GenericKubernetesResource> custom = of(objects, GenericKubernetesResource.class);
+        assertThat(custom).extracting(GenericKubernetesResource::getKind).contains("ServiceMonitor", "PrometheusRule");
+        String rules = Serialization.asYaml(custom.stream().filter(c -> c.getKind().equals("PrometheusRule"))
+                .findFirst().orElseThrow());
+        assertThat(rules).contains("etcdDatabaseQuotaLowSpace", "etcdDatabaseHighFragmentationRatio",
+                "etcdExcessiveDatabaseGrowth", "etcdMembersDown", "guardian_snapshot_last_success_timestamp");
+    }
+
+    @Test
+    void kafkaTlsSaslAndStrimziTopicsWithoutASecretInTheManifests() {
+        List<HasMetadata> objects = render(Map.of("kafka.tls.enabled", "true", "kafka.tls.caSecret", "kafka-ca",
+                "kafka.sasl.enabled", "true", "kafka.sasl.jaasConfigSecret", "guardian-kafka-user",
+                "s3.credentialsSecret", "guardian-s3", "strimzi.topics", "true"));
+        Deployment snapshot = of(objects, Deployment.class).stream()
+                .filter(d -> d.getMetadata().getName().equals("g-snapshot-service")).findFirst().orElseThrow();
+        var env = snapshot.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+        assertThat(env).filteredOn(e -> e.getName().equals("KAFKA_SECURITY_PROTOCOL")).singleElement()
+                .extracting(e -> e.getValue()).isEqualTo("SASL_SSL");
+        assertThat(env).filteredOn(e -> e.getName().equals("KAFKA_SASL_JAAS_CONFIG")).singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("guardian-kafka-user"));
+        assertThat(snapshot.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
+                .contains("s3", "kafka-ca", "spool", "fleet");
+
+        Map<String, Integer> topics = of(objects, GenericKubernetesResource.class).stream()
+                .filter(c -> c.getKind().equals("KafkaTopic"))
+                .collect(Collectors.toMap(t -> (String) ((Map<?, ?>) t.getAdditionalProperties().get("spec"))
+                        .get("topicName"), t -> ((Number) ((Map<?, ?>) t.getAdditionalProperties().get("spec"))
+                        .get("partitions")).intValue()));
+        assertThat(topics).as("the chart's topics are the code's").isEqualTo(Topics.all().stream()
+                .collect(Collectors.toMap(Topics.Topic::name, Topics.Topic::partitions)));
+    }
+
+    private static List<HasMetadata> render(Map<String, String> values) {
+        var template = new Helm(CHART).template().withName("g").withNamespace("guardian");
+        values.forEach(template::set);
+        String yaml = template.call();
+        assertThat(yaml).doesNotContainIgnoringCase("secretAccessKey").doesNotContain("X-Amz-Signature");
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String doc : yaml.split("(?m)^---\\s*$")) {
+            if (doc.lines().anyMatch(l -> l.startsWith("kind:"))) {
+                Object parsed = Serialization.unmarshal(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8)));
+                objects.add((HasMetadata) parsed);
+            }
+        }
+        assertThat(objects).isNotEmpty().allSatisfy(o -> assertThat(o.getMetadata().getName()).isNotBlank());
+        return objects;
+    }
+
+    private static <T> List<T> of(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static List<String> verbs(List<PolicyRule> rules) {
+        return rules.stream().flatMap(r -> r.getVerbs().stream()).toList();
+    }
+}
