@@ -1,0 +1,13 @@
+package io.etcdguardian.restore.target;
+
+import io.etcdguardian.restore.plan.RestoreRun;
+import io.etcdguardian.restore.plan.RestoreStep;
+import java.util.List;
+
+/** One restore procedure of the seeds, as a plan of named idempotent steps for a given restore. */
+public interface RestoreTarget {
+    /** The {@code kubernetes.kind} / request target it serves: local, hosted-onprem, hosted-aws, kubeadm, openshift. */
+    String kind();
+
+    List<RestoreStep> plan(RestoreRun run);
+}

@@ -1,0 +1,108 @@
+package io.etcdguardian.restore.target.hosted;
+
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.KubernetesSpec;
+import io.etcdguardian.common.fleet.RestoreSpec;
+import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.restore.plan.RestoreRun;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What the hosted-cluster procedures share: the HostedCluster, its control-plane namespace, pausing, revision bumps. */
+final class HostedClusters {
+    /** Kubernetes informers must see a restored etcd move forward in time: the lessons' value when unknown. */
+    static final String BUMP = "1000000000";
+    private static final Pattern ETCD_TAG = Pattern.compile(":v?(\\d+)\\.(\\d+)\\.(\\d+)");
+
+    private HostedClusters() {}
+
+    static KubernetesSpec spec(RestoreRun run) {
+        KubernetesSpec hc = run.cluster().kubernetes();
+        if (hc == null || hc.namespace() == null || hc.name() == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id()
+                    + "': kubernetes.namespace and kubernetes.name must name the HostedCluster");
+        }
+        return hc;
+    }
+
+    static KubernetesClient client(KubernetesClients clients, RestoreRun run) {
+        return clients.forCluster(run.cluster()).orElseThrow(() -> new GuardianException(Reason.PRECONDITION_FAILED,
+                "cluster '" + run.cluster().id() + "' has no Kubernetes API configured (kubernetes.kubeconfig)"));
+    }
+
+    /** HyperShift's convention: {@code <HostedCluster namespace>-<name>}. */
+    static String controlPlaneNamespace(KubernetesSpec hc) {
+        return hc.namespace() + "-" + hc.name();
+    }
+
+    static Resource<GenericKubernetesResource> resource(KubernetesClient client, KubernetesSpec hc) {
+        return client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace(hc.namespace())
+                .withName(hc.name());
+    }
+
+    static GenericKubernetesResource require(KubernetesClient client, KubernetesSpec hc) {
+        GenericKubernetesResource found = resource(client, hc).get();
+        if (found == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace() + "/" + hc.name()
+                    + " not found");
+        }
+        return found;
+    }
+
+    static String pause(KubernetesClient client, KubernetesSpec hc, RestoreRun run) {
+        String before = ControlPlane.text(require(client, hc).getAdditionalProperties(), "spec", "pausedUntil");
+        run.remember("hostedcluster.pausedUntil", before == null ? "" : before);
+        resource(client, hc).edit(r -> {
+            spec(r).put("pausedUntil", "true");
+            return r;
+        });
+        return "paused (was " + (before == null ? "not paused" : before) + ")";
+    }
+
+    static String unpause(KubernetesClient client, KubernetesSpec hc, RestoreRun run) {
+        String before = run.fact("hostedcluster.pausedUntil").orElse("");
+        resource(client, hc).edit(r -> {
+            if (before.isEmpty()) {
+                spec(r).remove("pausedUntil");
+            } else {
+                spec(r).put("pausedUntil", before);
+            }
+            return r;
+        });
+        return before.isEmpty() ? "unpaused" : "pausedUntil back to " + before;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> spec(GenericKubernetesResource r) {
+        return (Map<String, Object>) r.getAdditionalProperties().computeIfAbsent("spec", k -> new LinkedHashMap<>());
+    }
+
+    /**
+     * {@code --bump-revision --mark-compacted} when the fleet asks for it, or when the image's etcdutl
+     * has it (≥ 3.5.10) and the fleet does not forbid it; none otherwise (the step's detail says so).
+     */
+    static List<String> bumpRevisionFlags(RestoreRun run, String image) {
+        RestoreSpec spec = run.cluster().restore();
+        Boolean wanted = spec == null ? null : spec.bumpRevision();
+        boolean supported = false;
+        Matcher tag = ETCD_TAG.matcher(image == null ? "" : image);
+        if (tag.find()) {
+            int major = Integer.parseInt(tag.group(1));
+            int minor = Integer.parseInt(tag.group(2));
+            int patch = Integer.parseInt(tag.group(3));
+            supported = major > 3 || (major == 3 && (minor > 5 || (minor == 5 && patch >= 10)));
+        }
+        if (Boolean.TRUE.equals(wanted) || (wanted == null && supported)) {
+            return List.of("--bump-revision", BUMP, "--mark-compacted");
+        }
+        return List.of();
+    }
+}

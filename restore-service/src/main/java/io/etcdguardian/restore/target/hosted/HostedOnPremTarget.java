@@ -1,0 +1,215 @@
+package io.etcdguardian.restore.target.hosted;
+
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.KubernetesSpec;
+import io.etcdguardian.common.fleet.RestoreSpec;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.restore.plan.RestoreRun;
+import io.etcdguardian.restore.plan.RestoreStep;
+import io.etcdguardian.restore.stage.SnapshotStaging;
+import io.etcdguardian.restore.target.RestoreTarget;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A hosted cluster's etcd StatefulSet on-prem (seed hosted-cluster-onprem): pause reconciliation,
+ * scale the three API servers and then etcd to 0, delete the volumes of members 1..n-1, restore
+ * member 0's volume with a Job that fetches the snapshot through a short-lived presigned URL (kept in
+ * a Secret, not in the Job) and runs `etcdutl snapshot restore` with the flags of the seed, clean up,
+ * scale etcd back and wait for every member, scale the API servers back, unpause. Replica counts and
+ * the previous pause are journaled before they are changed, so a resumed restore puts back what was.
+ */
+@Singleton
+public class HostedOnPremTarget implements RestoreTarget {
+    static final List<String> API_SERVERS = List.of("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver");
+    static final String ETCD = "etcd";
+    /** The seed's token: HyperShift's etcd members are configured with it. */
+    static final String TOKEN = "etcd-cluster";
+
+    private final KubernetesClients kubernetes;
+    private final SnapshotStaging staging;
+    private final KubernetesWaits waits;
+
+    public HostedOnPremTarget(KubernetesClients kubernetes, SnapshotStaging staging, KubernetesWaits waits) {
+        this.kubernetes = kubernetes;
+        this.staging = staging;
+        this.waits = waits;
+    }
+
+    @Override
+    public String kind() {
+        return "hosted-onprem";
+    }
+
+    @Override
+    public List<RestoreStep> plan(RestoreRun run) {
+        KubernetesSpec hc = HostedClusters.spec(run);
+        KubernetesClient client = HostedClusters.client(kubernetes, run);
+        String ns = HostedClusters.controlPlaneNamespace(hc);
+        String name = "guardian-restore-" + run.shortId();
+        StatefulSet etcd = client.apps().statefulSets().inNamespace(ns).withName(ETCD).get();
+        if (etcd == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "statefulset " + ns + "/" + ETCD + " not found");
+        }
+        int members = Integer.parseInt(run.fact("replicas.statefulset/etcd")
+                .orElse(String.valueOf(etcd.getSpec().getReplicas())));
+        String restoreScript = restoreScript(run, ns, members, image(run, etcd));
+        List<RestoreStep> steps = new ArrayList<>();
+        steps.add(new RestoreStep("pause-reconciliation", "pause the HostedCluster so HyperShift does not undo the"
+                + " steps", List.of("hostedclusters.hypershift.openshift.io " + hc.namespace() + "/" + hc.name()
+                + " spec.pausedUntil=\"true\""), r -> HostedClusters.pause(client, hc, r)));
+        steps.add(new RestoreStep("stop-api-servers", "scale the API servers to 0: nothing writes to etcd",
+                API_SERVERS.stream().map(d -> "deployment " + ns + "/" + d + " replicas -> 0").toList(),
+                r -> API_SERVERS.stream().map(d -> scaleDeployment(client, ns, d, r, 0)).collect(Collectors.joining("; "))));
+        steps.add(new RestoreStep("stop-etcd", "scale etcd to 0 and wait until no member runs",
+                List.of("statefulset " + ns + "/" + ETCD + " replicas -> 0"), r -> scaleEtcd(client, ns, r, 0)));
+        steps.add(new RestoreStep("delete-member-volumes", "delete the volumes of members 1.." + (members - 1)
+                + ": they rejoin empty and sync from member 0", IntStream.range(1, members)
+                .mapToObj(i -> "persistentvolumeclaim " + ns + "/data-etcd-" + i).toList(), r -> {
+                    for (int i = 1; i < members; i++) {
+                        client.persistentVolumeClaims().inNamespace(ns).withName("data-etcd-" + i).delete();
+                    }
+                    return "deleted data-etcd-1..data-etcd-" + (members - 1);
+                }));
+        steps.add(new RestoreStep("restore-member-0", "stage the snapshot, then a Job on member 0's volume fetches it"
+                + " through a presigned URL and restores it", List.of("object " + run.cluster().store().bucket() + "/"
+                + staging.stagedKey(run), "secret " + ns + "/" + name + " (the presigned URL)", "job " + ns + "/" + name
+                + " on persistentvolumeclaim data-etcd-0: " + restoreScript), r -> restoreJob(client, ns, name,
+                restoreScript, etcd, r)));
+        steps.add(new RestoreStep("cleanup", "delete the Job, the Secret and the staged snapshot",
+                List.of("job " + ns + "/" + name, "secret " + ns + "/" + name, "object " + staging.stagedKey(run)), r -> {
+                    client.batch().v1().jobs().inNamespace(ns).withName(name)
+                            .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+                    client.secrets().inNamespace(ns).withName(name).delete();
+                    staging.clean(r);
+                    return "deleted job, secret and staged snapshot";
+                }));
+        steps.add(new RestoreStep("start-etcd", "scale etcd back and wait until every member is ready",
+                List.of("statefulset " + ns + "/" + ETCD + " replicas -> " + members), r -> scaleEtcd(client, ns, r,
+                        Integer.parseInt(r.fact("replicas.statefulset/etcd").orElse(String.valueOf(members))))));
+        steps.add(new RestoreStep("start-api-servers", "scale the API servers back to their replicas",
+                API_SERVERS.stream().map(d -> "deployment " + ns + "/" + d + " replicas -> as before").toList(),
+                r -> API_SERVERS.stream().map(d -> scaleDeployment(client, ns, d, r,
+                        Integer.parseInt(r.fact("replicas.deployment/" + d).orElseThrow()))).collect(Collectors.joining("; "))));
+        steps.add(new RestoreStep("unpause-reconciliation", "give the HostedCluster back to HyperShift",
+                List.of("hostedclusters.hypershift.openshift.io " + hc.namespace() + "/" + hc.name()
+                        + " spec.pausedUntil -> as before"), r -> HostedClusters.unpause(client, hc, r)));
+        return steps;
+    }
+
+    private static String image(RestoreRun run, StatefulSet etcd) {
+        RestoreSpec spec = run.cluster().restore();
+        if (spec != null && spec.etcdImage() != null) {
+            return spec.etcdImage();
+        }
+        return run.fact("etcd.image").orElse(etcd.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+    }
+
+    /** The seed's restore, run in member 0's volume; the trailer is checked (no --skip-hash-check: the file is a real snapshot). */
+    static String restoreScript(RestoreRun run, String ns, int members, String image) {
+        String initialCluster = IntStream.range(0, members).mapToObj(i -> "etcd-" + i + "=" + peer(ns, i))
+                .collect(Collectors.joining(","));
+        List<String> bump = HostedClusters.bumpRevisionFlags(run, image);
+        return "rm -rf /var/lib/data && mkdir -p /var/lib/data && etcdutl snapshot restore /var/lib/restored.snap.db"
+                + " --data-dir=/var/lib/data --name etcd-0 --initial-cluster-token=" + TOKEN
+                + " --initial-cluster " + initialCluster + " --initial-advertise-peer-urls " + peer(ns, 0)
+                + (bump.isEmpty() ? "" : " " + String.join(" ", bump))
+                + " && rm /var/lib/restored.snap.db";
+    }
+
+    private static String peer(String ns, int i) {
+        return "https://etcd-" + i + ".etcd-discovery." + ns + ".svc:2380";
+    }
+
+    private String scaleDeployment(KubernetesClient client, String ns, String name, RestoreRun run, int replicas) {
+        Resource<Deployment> resource = client.apps().deployments().inNamespace(ns).withName(name);
+        Deployment deployment = resource.get();
+        if (deployment == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "deployment " + ns + "/" + name + " not found");
+        }
+        String before = run.remember("replicas.deployment/" + name, String.valueOf(deployment.getSpec().getReplicas()));
+        resource.edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(replicas).endSpec().build());
+        waits.until("deployment " + ns + "/" + name + " at " + replicas + " ready replicas", () -> {
+            Deployment now = resource.get();
+            int ready = now.getStatus() == null || now.getStatus().getReadyReplicas() == null ? 0
+                    : now.getStatus().getReadyReplicas();
+            int running = now.getStatus() == null || now.getStatus().getReplicas() == null ? 0
+                    : now.getStatus().getReplicas();
+            return replicas == 0 ? running == 0 : ready >= replicas;
+        }, () -> String.valueOf(resource.get().getStatus()));
+        return name + " " + before + " -> " + replicas;
+    }
+
+    private String scaleEtcd(KubernetesClient client, String ns, RestoreRun run, int replicas) {
+        Resource<StatefulSet> resource = client.apps().statefulSets().inNamespace(ns).withName(ETCD);
+        StatefulSet sts = resource.get();
+        String before = run.remember("replicas.statefulset/etcd", String.valueOf(sts.getSpec().getReplicas()));
+        run.remember("etcd.image", sts.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+        resource.edit(s -> new StatefulSetBuilder(s).editSpec().withReplicas(replicas).endSpec().build());
+        waits.until("statefulset " + ns + "/etcd at " + replicas + " ready members", () -> {
+            StatefulSet now = resource.get();
+            int ready = now.getStatus() == null || now.getStatus().getReadyReplicas() == null ? 0
+                    : now.getStatus().getReadyReplicas();
+            int running = now.getStatus() == null || now.getStatus().getReplicas() == null ? 0
+                    : now.getStatus().getReplicas();
+            return replicas == 0 ? running == 0 && ready == 0 : ready >= replicas;
+        }, () -> String.valueOf(resource.get().getStatus()));
+        return "etcd " + before + " -> " + replicas;
+    }
+
+    private String restoreJob(KubernetesClient client, String ns, String name, String script, StatefulSet etcd,
+                              RestoreRun run) {
+        String key = staging.upload(run);
+        // a fresh URL on every attempt: a resumed restore must not rely on one that has expired
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                .addToLabels("app.kubernetes.io/managed-by", "etcd-guardian").endMetadata()
+                .addToStringData("url", staging.presign(run).toString()).build()).createOr(e -> e.update());
+        Resource<Job> job = client.batch().v1().jobs().inNamespace(ns).withName(name);
+        if (job.get() == null) {
+            client.batch().v1().jobs().inNamespace(ns).resource(job(ns, name, script, image(run, etcd))).create();
+        }
+        waits.until("job " + ns + "/" + name + " to restore member 0", () -> {
+            Job now = job.get();
+            if (now.getStatus() != null && now.getStatus().getFailed() != null
+                    && now.getStatus().getFailed() > now.getSpec().getBackoffLimit()) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "job " + ns + "/" + name + " failed: "
+                        + now.getStatus().getConditions() + " (kubectl logs -n " + ns + " job/" + name + ")");
+            }
+            return now.getStatus() != null && now.getStatus().getSucceeded() != null && now.getStatus().getSucceeded() > 0;
+        }, () -> String.valueOf(job.get().getStatus()));
+        return "member 0 restored from " + key + " by job " + name;
+    }
+
+    private static Job job(String ns, String name, String script, String image) {
+        Map<String, String> labels = new HashMap<>(Map.of("app", "etcd-guardian-restore",
+                "app.kubernetes.io/managed-by", "etcd-guardian"));
+        return new JobBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels).endMetadata()
+                .withNewSpec().withBackoffLimit(1).withTtlSecondsAfterFinished(86400)
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().withRestartPolicy("Never")
+                .addNewInitContainer().withName("fetch").withImage(image)
+                .withCommand("/bin/sh", "-c", "curl -fsS --retry 3 -o /var/lib/restored.snap.db \"$SNAPSHOT_URL\"")
+                .addNewEnv().withName("SNAPSHOT_URL").withNewValueFrom().withNewSecretKeyRef("url", name, false)
+                .endValueFrom().endEnv()
+                .addNewVolumeMount().withName("data").withMountPath("/var/lib").endVolumeMount().endInitContainer()
+                .addNewContainer().withName("restore").withImage(image).withCommand("/bin/sh", "-c", script)
+                .addNewVolumeMount().withName("data").withMountPath("/var/lib").endVolumeMount().endContainer()
+                .addNewVolume().withName("data").withNewPersistentVolumeClaim("data-etcd-0", false).endVolume()
+                .endSpec().endTemplate().endSpec().build();
+    }
+}

@@ -1,0 +1,159 @@
+package io.etcdguardian.restore.target.local;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.RestoreSpec;
+import io.etcdguardian.localetcd.ChildReaper;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.EtcdMember;
+import io.etcdguardian.restore.RestoreSettings;
+import io.etcdguardian.restore.plan.RestoreRun;
+import io.etcdguardian.restore.plan.RestoreStep;
+import io.etcdguardian.restore.stage.SnapshotStaging;
+import io.etcdguardian.restore.target.RestoreTarget;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local etcd cluster (member processes on this machine, laid out by local-etcd under
+ * {@code restore.localDir}): stop every member, move each data dir aside, `etcdctl snapshot restore`
+ * each member under a new cluster token with the cluster's --initial-cluster, start them, and check
+ * that the restored cluster holds the snapshot's revision and keys.
+ */
+@Singleton
+public class LocalEtcdTarget implements RestoreTarget {
+    private final SnapshotStaging staging;
+    private final RestoreSettings settings;
+
+    public LocalEtcdTarget(SnapshotStaging staging, RestoreSettings settings) {
+        this.staging = staging;
+        this.settings = settings;
+    }
+
+    @Override
+    public String kind() {
+        return "local";
+    }
+
+    @Override
+    public List<RestoreStep> plan(RestoreRun run) {
+        EtcdCluster etcd = layout(run);
+        String token = "restore-" + run.shortId();
+        EtcdCluster restored = etcd.withToken(token);
+        Path snapshot = staging.spoolFile(run);
+        List<String> members = etcd.members().stream().map(m -> m.name() + " pid " + etcd.process(
+                etcd.members().indexOf(m)).pid().map(String::valueOf).orElse("(not running)")).toList();
+        List<String> restoreCommands = new ArrayList<>();
+        for (int i = 0; i < etcd.members().size(); i++) {
+            EtcdMember m = etcd.members().get(i);
+            restoreCommands.add("mv " + m.dataDir() + " " + aside(m, run));
+            restoreCommands.add(String.join(" ", restored.restoreCommand(i, snapshot, List.of())));
+        }
+        return List.of(
+                new RestoreStep("fetch-snapshot", "download, decrypt, decompress and check the SHA-256 of snapshot "
+                        + run.manifest().snapshotId(), List.of(snapshot.toString()), r -> {
+                    Path file = staging.fetch(r);
+                    return Files.size(file) + " bytes checked into " + file;
+                }),
+                new RestoreStep("stop-members", "stop every member: nothing writes while data is replaced", members,
+                        r -> {
+                            for (int i = 0; i < etcd.members().size(); i++) {
+                                etcd.stopMember(i);
+                            }
+                            return "stopped " + etcd.members().size() + " members";
+                        }),
+                new RestoreStep("restore-data", "move each data dir aside and restore it from the snapshot under"
+                        + " cluster token " + token, restoreCommands, r -> restoreData(r, etcd, restored, snapshot)),
+                new RestoreStep("start-members", "start every member of the restored cluster and wait until healthy",
+                        etcd.endpoints(), r -> {
+                            restored.save();
+                            for (int i = 0; i < restored.members().size(); i++) {
+                                restored.startMember(i);
+                                // the members belong to the cluster, not to this service's process
+                                restored.process(i).handle().ifPresent(ChildReaper::release);
+                            }
+                            for (int i = 0; i < restored.members().size(); i++) {
+                                restored.awaitHealthy(i);
+                            }
+                            return "started " + restored.endpoints();
+                        }),
+                new RestoreStep("verify", "the restored cluster holds the snapshot's revision (" + run.manifest().revision()
+                        + ") and keys (" + run.manifest().liveKeys() + ")", etcd.endpoints(), r -> verify(r, restored)),
+                new RestoreStep("cleanup", "remove the spool copy" + (settings.keepOldData() ? "; keep the old data dirs"
+                        + " for an operator" : " and the old data dirs"), List.of(snapshot.getParent().toString()), r -> {
+                    staging.cleanSpool(r);
+                    if (!settings.keepOldData()) {
+                        etcd.members().forEach(m -> EtcdCluster.deleteRecursively(aside(m, r)));
+                        return "removed the spool copy and the old data dirs";
+                    }
+                    return "removed the spool copy; old data kept in " + etcd.members().stream()
+                            .map(m -> aside(m, r).toString()).toList();
+                }));
+    }
+
+    private static EtcdCluster layout(RestoreRun run) {
+        RestoreSpec spec = run.cluster().restore();
+        if (spec == null || spec.localDir() == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id()
+                    + "': restore.localDir must name the local etcd cluster's directory for target local");
+        }
+        try {
+            return EtcdCluster.load(Path.of(spec.localDir()));
+        } catch (RuntimeException e) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Path aside(EtcdMember member, RestoreRun run) {
+        return member.dataDir().resolveSibling(member.dataDir().getFileName() + ".before-" + run.shortId());
+    }
+
+    /** Idempotent: the old data is moved aside once; a half-restored data dir is simply restored again. */
+    private static String restoreData(RestoreRun run, EtcdCluster etcd, EtcdCluster restored, Path snapshot)
+            throws IOException {
+        for (int i = 0; i < etcd.members().size(); i++) {
+            if (etcd.isMemberAlive(i)) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, etcd.members().get(i).name()
+                        + " is running: its data is not replaced under it");
+            }
+            EtcdMember member = etcd.members().get(i);
+            Path aside = aside(member, run);
+            if (!Files.exists(aside) && Files.exists(member.dataDir())) {
+                Files.move(member.dataDir(), aside);
+            }
+            try {
+                restored.restoreMember(i, snapshot, List.of());
+            } catch (IllegalStateException e) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "etcdctl snapshot restore failed for "
+                        + member.name() + ": " + e.getMessage(), e);
+            }
+        }
+        return "restored " + etcd.members().size() + " data dirs (old ones kept beside them)";
+    }
+
+    private static String verify(RestoreRun run, EtcdCluster restored) throws Exception {
+        try (Client client = Client.builder().endpoints(restored.endpoints().toArray(String[]::new)).build()) {
+            ByteSequence all = ByteSequence.from(new byte[] {0});
+            GetResponse count = client.getKVClient().get(all, GetOption.builder().withRange(all).withCountOnly(true)
+                    .build()).get(30, TimeUnit.SECONDS);
+            long revision = count.getHeader().getRevision();
+            long expectedKeys = run.manifest().liveKeys();
+            if (revision != run.manifest().revision() || (expectedKeys >= 0 && count.getCount() != expectedKeys)) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "restored cluster is at revision " + revision
+                        + " with " + count.getCount() + " keys; the snapshot has revision " + run.manifest().revision()
+                        + " and " + expectedKeys + " keys");
+            }
+            return "revision " + revision + ", " + count.getCount() + " keys, as in the snapshot";
+        }
+    }
+}
