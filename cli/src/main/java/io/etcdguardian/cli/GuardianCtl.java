@@ -6,6 +6,7 @@ import io.etcdguardian.cli.events.EventsCommand;
 import io.etcdguardian.cli.local.LocalCommand;
 import io.etcdguardian.cli.restore.RestoreCommand;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
+import io.etcdguardian.cli.status.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
         subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                DefragCommand.class, EventsCommand.class, CommandLine.HelpCommand.class})
+                DefragCommand.class, EventsCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {
 
     public static void main(String[] args) {

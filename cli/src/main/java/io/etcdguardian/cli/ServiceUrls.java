@@ -10,21 +10,33 @@ import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** Where snapshot-service's HTTP API is: --snapshot-url, else $GUARDIAN_SNAPSHOT_URL, else the local one's port. */
+/** Where the services' HTTP APIs are: --<service>-url, else $GUARDIAN_<SERVICE>_URL, else the local one's port. */
 public class ServiceUrls {
     @Option(names = "--snapshot-url", description = "snapshot-service base URL (default: $GUARDIAN_SNAPSHOT_URL, else"
             + " the local service).")
     String snapshotUrl;
 
+    @Option(names = "--restore-url", description = "restore-service base URL (default: $GUARDIAN_RESTORE_URL, else"
+            + " the local service).")
+    String restoreUrl;
+
     public URI snapshotService(Path state) {
-        if (snapshotUrl != null) {
-            return URI.create(snapshotUrl);
+        return resolve(snapshotUrl, "GUARDIAN_SNAPSHOT_URL", state, "snapshot-service");
+    }
+
+    public URI restoreService(Path state) {
+        return resolve(restoreUrl, "GUARDIAN_RESTORE_URL", state, "restore-service");
+    }
+
+    private static URI resolve(String given, String variable, Path state, String service) {
+        if (given != null) {
+            return URI.create(given);
         }
-        String env = System.getenv("GUARDIAN_SNAPSHOT_URL");
+        String env = System.getenv(variable);
         if (env != null && !env.isBlank()) {
             return URI.create(env);
         }
-        int port = new LocalServices(state, Path.of(".")).ports().get("snapshot-service");
+        int port = new LocalServices(state, Path.of(".")).ports().get(service);
         return URI.create("http://127.0.0.1:" + port);
     }
 

@@ -72,6 +72,14 @@ class WholeSystemTest {
                     .orElseThrow(() -> new AssertionError("no scheduled snapshot; logs in " + backplane.stateDir()));
             assertThat(ctl("snapshots", "show", CLUSTER, scheduled.snapshotId())).isZero();
             assertThat(ctl("snapshots", "verify", CLUSTER, scheduled.snapshotId())).as("drill passed").isZero();
+            assertThat(ctl("backup", CLUSTER)).as("on demand").isZero();
+            assertThat(ctl("snapshots", "list", CLUSTER)).isZero();
+            assertThat(ctl("status", CLUSTER)).as("a fresh backup").isZero();
+            assertThat(ctl("status", "--fleet", "--fleet-file", fleet.toString())).isZero();
+            assertThat(ctl("status", CLUSTER, "--max-age", "PT0S")).as("older than allowed").isOne();
+            assertThat(ctl("backup", "nobody")).as("unknown cluster").isOne();
+            assertThat(ctl("backup", CLUSTER, "--bootstrap-servers", "127.0.0.1:1")).as("no backplane").isOne();
+            assertThat(ctl("restore", CLUSTER, "--dry-run")).isZero();
 
             // 2. the wrong keys are deleted after the backup; guardianctl restore brings them back
             for (int i = 0; i < 50; i++) {
@@ -99,6 +107,8 @@ class WholeSystemTest {
             assertThat(health.await(e -> e instanceof HealthChanged h && h.clusterId().equals(CLUSTER)
                     && h.change() == HealthChanged.Change.ALARM_CLEARED, Duration.ofSeconds(30))).isPresent();
             put(etcd, "/registry/after-heal", "writes accepted again");
+            // and an operator's defrag of the healed cluster goes through the same safe steps
+            assertThat(ctl("defrag", CLUSTER)).isZero();
         } finally {
             services.stop();
             backplane.stop();

@@ -96,10 +96,11 @@ public class SnapshotCatalog {
         }
     }
 
+    /** The newest snapshot whose restore drill passed — the one a restore may use without naming it. */
     public Optional<SnapshotManifest> newestVerified(ClusterSpec cluster) {
         List<SnapshotManifest> all = list(cluster);
         for (int i = all.size() - 1; i >= 0; i--) {
-            if (all.get(i).verified()) {
+            if (all.get(i).drillPassed()) {
                 return Optional.of(all.get(i));
             }
         }

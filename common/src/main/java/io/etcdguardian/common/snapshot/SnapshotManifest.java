@@ -40,6 +40,12 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
         return drill == null || drill.passed();
     }
 
+    /** Restored into a scratch etcd and matched this manifest: what a restore insists on. */
+    @JsonIgnore
+    public boolean drillPassed() {
+        return drill != null && drill.passed();
+    }
+
     public SnapshotManifest withDrill(Drill newDrill) {
         return new SnapshotManifest(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt,
                 sourceMember, etcdVersion, clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored,

@@ -1,0 +1,118 @@
+package io.etcdguardian.cli.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.ServiceUrls;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Where a cluster stands — newest snapshot and its age, newest verified one, last restore — or the
+ * same for every cluster of the fleet; exit 1 when a cluster has no snapshot younger than --max-age
+ * (backups that silently stopped are the trap this is for).
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Backup and restore state of a cluster or the fleet.")
+public final class StatusCommand implements Callable<Integer> {
+    @ArgGroup(multiplicity = "1")
+    Which which;
+
+    /** One cluster or the fleet. */
+    static class Which {
+        @Parameters(index = "0", arity = "0..1", description = "Cluster id.")
+        String cluster;
+
+        @Option(names = "--fleet", description = "Every cluster of the fleet file (--fleet-file, $GUARDIAN_FLEET_FILE).")
+        boolean fleet;
+    }
+
+    @Option(names = "--fleet-file", description = "Fleet file (default: $GUARDIAN_FLEET_FILE, else the local one).")
+    Path fleetFile;
+
+    @Option(names = "--max-age", defaultValue = "PT26H", description = "Newest snapshot older than this is an error"
+            + " (ISO-8601, default: ${DEFAULT-VALUE}).")
+    Duration maxAge;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
+    String output;
+
+    @Mixin
+    ServiceUrls urls = new ServiceUrls();
+
+    @Mixin
+    BackplaneOption backplane = new BackplaneOption();
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> clusters = which.fleet ? fleet() : List.of(which.cluster);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        boolean stale = false;
+        for (String cluster : clusters) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("cluster", cluster);
+            JsonNode snapshots = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
+                    urls.snapshotService(backplane.state()).resolve("/snapshots/" + cluster)));
+            // the catalogue lists oldest first
+            JsonNode newest = snapshots.size() == 0 ? null : snapshots.get(snapshots.size() - 1);
+            JsonNode verified = null;
+            for (int i = snapshots.size() - 1; i >= 0 && verified == null; i--) {
+                if ("PASSED".equals(snapshots.get(i).path("drill").path("result").asText())) {
+                    verified = snapshots.get(i);
+                }
+            }
+            Duration age = newest == null ? null : Duration.between(Instant.parse(newest.path("takenAt").asText()),
+                    Instant.now());
+            row.put("newestSnapshot", newest == null ? null : newest.path("snapshotId").asText());
+            row.put("newestAgeSeconds", age == null ? null : age.toSeconds());
+            row.put("newestVerified", verified == null ? null : verified.path("snapshotId").asText());
+            row.put("snapshots", snapshots.size());
+            JsonNode restores = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
+                    urls.restoreService(backplane.state()).resolve("/restores/" + cluster)));
+            row.put("lastRestore", restores.size() == 0 ? null : restores.get(0).path("restoreId").asText() + " "
+                    + restores.get(0).path("status").asText() + (restores.get(0).path("failedStep").isTextual()
+                    ? " at " + restores.get(0).path("failedStep").asText() : ""));
+            boolean tooOld = age == null || age.compareTo(maxAge) > 0;
+            row.put("ok", !tooOld);
+            stale |= tooOld;
+            rows.add(row);
+        }
+        if ("json".equals(output)) {
+            System.out.println(EventJson.MAPPER.writeValueAsString(rows));
+        } else {
+            System.out.printf("%-20s %-30s %10s %-30s %-5s %s%n", "CLUSTER", "NEWEST", "AGE", "NEWEST VERIFIED", "OK",
+                    "LAST RESTORE");
+            for (Map<String, Object> r : rows) {
+                Object seconds = r.get("newestAgeSeconds");
+                System.out.printf("%-20s %-30s %10s %-30s %-5s %s%n", r.get("cluster"), dash(r.get("newestSnapshot")),
+                        seconds == null ? "-" : Duration.ofSeconds((Long) seconds).toString().substring(2).toLowerCase(),
+                        dash(r.get("newestVerified")), (Boolean) r.get("ok") ? "yes" : "NO", dash(r.get("lastRestore")));
+            }
+        }
+        return stale ? 1 : 0;
+    }
+
+    private List<String> fleet() throws Exception {
+        Path file = fleetFile != null ? fleetFile : System.getenv("GUARDIAN_FLEET_FILE") != null
+                ? Path.of(System.getenv("GUARDIAN_FLEET_FILE")) : backplane.state().resolve("fleet.yaml");
+        FleetParser.Result parsed = FleetParser.parseDocument(Files.readString(file));
+        return parsed.clusters().values().stream().map(ClusterSpec::id).toList();
+    }
+
+    private static String dash(Object value) {
+        return value == null ? "-" : value.toString();
+    }
+}
