@@ -89,6 +89,8 @@ class WholeSystemTest {
             assertThat(ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--timeout", "300")).isZero();
             assertThat(count(etcd, "/registry/e2e/")).isEqualTo(100);
             assertThat(count(etcd, "/registry/e2e-after")).isZero();
+            // restore-service ran on its default spool: under java.io.tmpdir, not a directory named after the placeholder
+            assertThat(backplane.stateDir().resolve("services").resolve("${java.io.tmpdir}")).doesNotExist();
 
             // 3. the database fills up: health-service notices, takes a snapshot, heals, disarms
             fillUntilNospace(etcd);

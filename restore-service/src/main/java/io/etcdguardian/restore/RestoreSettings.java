@@ -1,13 +1,15 @@
 package io.etcdguardian.restore;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** {@code guardian.restore.*}. */
 @ConfigurationProperties("guardian.restore")
 public record RestoreSettings(
-        @Bindable(defaultValue = "${java.io.tmpdir}/guardian-restore") String spoolDir,
+        @Nullable String spoolDir,
         @Bindable(defaultValue = "15m") Duration presignExpiry,
         @Bindable(defaultValue = "20m") Duration waitTimeout,
         @Bindable(defaultValue = "2s") Duration waitInterval,
@@ -15,6 +17,9 @@ public record RestoreSettings(
         @Bindable(defaultValue = "restore-service") String group) {
 
     public RestoreSettings {
+        // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
+        spoolDir = spoolDir == null || spoolDir.isBlank()
+                ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore").toString() : spoolDir;
         if (presignExpiry.compareTo(Duration.ofMinutes(1)) < 0 || presignExpiry.compareTo(Duration.ofDays(7)) > 0) {
             throw new IllegalArgumentException("guardian.restore.presign-expiry: must be between 1m and 7d (S3's limit)");
         }

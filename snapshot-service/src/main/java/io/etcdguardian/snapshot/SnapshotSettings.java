@@ -1,7 +1,9 @@
 package io.etcdguardian.snapshot;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.core.bind.annotation.Bindable;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -10,7 +12,7 @@ import java.time.Duration;
  */
 @ConfigurationProperties("guardian.snapshot")
 public record SnapshotSettings(
-        @Bindable(defaultValue = "${java.io.tmpdir}/guardian-spool") String spoolDir,
+        @Nullable String spoolDir,
         @Bindable(defaultValue = "8388608") int partSizeBytes,
         @Bindable(defaultValue = "3") int uploadConcurrency,
         @Bindable(defaultValue = "zstd") String compression,
@@ -28,6 +30,9 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "true") boolean uploadDuringCapture) {
 
     public SnapshotSettings {
+        // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
+        spoolDir = spoolDir == null || spoolDir.isBlank()
+                ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-spool").toString() : spoolDir;
         require(partSizeBytes >= 5 * 1024 * 1024, "part-size-bytes", "must be at least 5 MiB (S3's minimum part size)");
         require(uploadConcurrency >= 1 && uploadConcurrency <= 32, "upload-concurrency", "must be 1..32");
         require(compression.equals("zstd") || compression.equals("none"), "compression", "must be zstd or none");
