@@ -7,6 +7,7 @@ import io.etcdguardian.cli.local.LocalCommand;
 import io.etcdguardian.cli.restore.RestoreCommand;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
 import io.etcdguardian.cli.status.StatusCommand;
+import io.etcdguardian.cli.verify.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
         subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                DefragCommand.class, EventsCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+                VerifyCommand.class, DefragCommand.class, EventsCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {
 
     public static void main(String[] args) {

@@ -1,6 +1,8 @@
 package io.etcdguardian.cli;
 
 import io.etcdguardian.cli.local.LocalServices;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.etcdguardian.common.event.EventJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,6 +42,33 @@ public class ServiceUrls {
         return URI.create("http://127.0.0.1:" + port);
     }
 
+    /** A service answered, with an error: its reason and message (our services answer {reason, message}). */
+    public static final class Refused extends IllegalStateException {
+        private final int status;
+
+        Refused(int status, URI uri, String body) {
+            super(describe(status, uri, body));
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        private static String describe(int status, URI uri, String body) {
+            try {
+                JsonNode error = EventJson.MAPPER.readTree(body);
+                if (error != null && error.hasNonNull("message")) {
+                    return error.path("reason").asText("HTTP " + status) + ": " + error.path("message").asText()
+                            + " (HTTP " + status + " from " + uri + ")";
+                }
+            } catch (IOException notJson) {
+                // fall through: show the body as it came
+            }
+            return "HTTP " + status + " from " + uri + ": " + body;
+        }
+    }
+
     /** GET or POST; the body of a 2xx, else an exception with the service's own message. */
     public static String call(String method, URI uri) {
         try {
@@ -48,7 +77,7 @@ public class ServiceUrls {
                             .method(method, HttpRequest.BodyPublishers.noBody()).build(),
                             HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException(response.statusCode() + " from " + uri + ": " + response.body());
+                throw new Refused(response.statusCode(), uri, response.body());
             }
             return response.body();
         } catch (IOException e) {

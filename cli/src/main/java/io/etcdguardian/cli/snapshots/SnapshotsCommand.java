@@ -49,7 +49,9 @@ public final class SnapshotsCommand {
                 return 0;
             }
             System.out.printf("%-28s %-20s %10s %8s %12s %s%n", "SNAPSHOT", "TAKEN", "REVISION", "KEYS", "SIZE", "DRILL");
-            for (JsonNode m : EventJson.MAPPER.readTree(body)) {
+            JsonNode all = EventJson.MAPPER.readTree(body);
+            for (int i = all.size() - 1; i >= 0; i--) {
+                JsonNode m = all.get(i);
                 System.out.printf("%-28s %-20s %10d %8d %12d %s%n", m.path("snapshotId").asText(),
                         m.path("takenAt").asText().replaceAll("\\.\\d+Z$", "Z"), m.path("revision").asLong(),
                         m.path("liveKeys").asLong(), m.path("sizeRaw").asLong(),
@@ -92,16 +94,28 @@ public final class SnapshotsCommand {
         Common common = new Common();
 
         @Override
-        public Integer call() throws Exception {
-            String body = ServiceUrls.call("POST", common.base().resolve("/snapshots/" + cluster + "/" + snapshot
-                    + "/drill"));
-            JsonNode drill = EventJson.MAPPER.readTree(body).path("drill");
-            if ("json".equals(common.output)) {
-                System.out.println(body);
-            } else {
-                System.out.println(drill.path("result").asText() + ": " + drill.path("detail").asText());
-            }
-            return "PASSED".equals(drill.path("result").asText()) ? 0 : 1;
+        public Integer call() {
+            return drill(common.base(), cluster, snapshot, common.output);
         }
+    }
+
+    /** Runs a restore drill through snapshot-service and prints its result; 0 when it passed. */
+    public static int drill(URI snapshotService, String cluster, String snapshot, String output) {
+        String body = ServiceUrls.call("POST", snapshotService.resolve("/snapshots/" + cluster + "/" + snapshot
+                + "/drill"));
+        JsonNode manifest;
+        try {
+            manifest = EventJson.MAPPER.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("snapshot-service answered with something that is not a manifest", e);
+        }
+        JsonNode drill = manifest.path("drill");
+        if ("json".equals(output)) {
+            System.out.println(body);
+        } else {
+            System.out.println(cluster + "/" + manifest.path("snapshotId").asText() + " " + drill.path("result")
+                    .asText() + ": " + drill.path("detail").asText());
+        }
+        return "PASSED".equals(drill.path("result").asText()) ? 0 : 1;
     }
 }

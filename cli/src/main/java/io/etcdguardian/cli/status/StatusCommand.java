@@ -2,12 +2,9 @@ package io.etcdguardian.cli.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.FleetFileOption;
 import io.etcdguardian.cli.ServiceUrls;
 import io.etcdguardian.common.event.EventJson;
-import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.fleet.FleetParser;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,8 +37,8 @@ public final class StatusCommand implements Callable<Integer> {
         boolean fleet;
     }
 
-    @Option(names = "--fleet-file", description = "Fleet file (default: $GUARDIAN_FLEET_FILE, else the local one).")
-    Path fleetFile;
+    @Mixin
+    FleetFileOption fleetFile = new FleetFileOption();
 
     @Option(names = "--max-age", defaultValue = "PT26H", description = "Newest snapshot older than this is an error"
             + " (ISO-8601, default: ${DEFAULT-VALUE}).")
@@ -58,7 +55,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> clusters = which.fleet ? fleet() : List.of(which.cluster);
+        List<String> clusters = which.fleet ? fleetFile.clusterIds(backplane.state()) : List.of(which.cluster);
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean stale = false;
         for (String cluster : clusters) {
@@ -103,13 +100,6 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         return stale ? 1 : 0;
-    }
-
-    private List<String> fleet() throws Exception {
-        Path file = fleetFile != null ? fleetFile : System.getenv("GUARDIAN_FLEET_FILE") != null
-                ? Path.of(System.getenv("GUARDIAN_FLEET_FILE")) : backplane.state().resolve("fleet.yaml");
-        FleetParser.Result parsed = FleetParser.parseDocument(Files.readString(file));
-        return parsed.clusters().values().stream().map(ClusterSpec::id).toList();
     }
 
     private static String dash(Object value) {

@@ -1,0 +1,28 @@
+package io.etcdguardian.cli;
+
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Which clusters there are: --fleet-file, else $GUARDIAN_FLEET_FILE, else the local backplane's fleet. */
+public class FleetFileOption {
+    @Option(names = "--fleet-file", description = "Fleet file (default: $GUARDIAN_FLEET_FILE, else the local one).")
+    Path fleetFile;
+
+    public List<String> clusterIds(Path state) {
+        String env = System.getenv("GUARDIAN_FLEET_FILE");
+        Path file = fleetFile != null ? fleetFile
+                : env != null && !env.isBlank() ? Path.of(env) : state.resolve("fleet.yaml");
+        try {
+            return FleetParser.parseDocument(Files.readString(file)).clusters().values().stream()
+                    .map(ClusterSpec::id).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the fleet file " + file + ": give --fleet-file or set"
+                    + " GUARDIAN_FLEET_FILE", e);
+        }
+    }
+}
