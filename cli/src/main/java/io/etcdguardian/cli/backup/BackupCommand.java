@@ -7,6 +7,7 @@ import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
+import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
@@ -41,8 +42,14 @@ public final class BackupCommand implements Callable<Integer> {
             CloudEvent request = stream.publish("/guardian/guardianctl", new BackupRequested(cluster, Trigger.ON_DEMAND,
                     "guardianctl backup", "guardianctl", null, Instant.now()));
             String id = request.getId();
-            Optional<GuardianEvent> outcome = events.await(e -> (e instanceof SnapshotCompleted c && id.equals(c.requestId()))
-                    || (e instanceof SnapshotFailed f && id.equals(f.requestId())), Duration.ofSeconds(timeoutSeconds));
+            Optional<GuardianEvent> outcome = events.await(e -> {
+                if (e instanceof SnapshotStarted s && id.equals(s.requestId())) {
+                    // progress for a long capture: which snapshot, from which member, since when
+                    System.err.printf("snapshot %s of %s started from %s%n", s.snapshotId(), cluster, s.member());
+                }
+                return (e instanceof SnapshotCompleted c && id.equals(c.requestId()))
+                        || (e instanceof SnapshotFailed f && id.equals(f.requestId()));
+            }, Duration.ofSeconds(timeoutSeconds));
             if (outcome.isEmpty()) {
                 System.err.println("no snapshot for request " + id + " within " + timeoutSeconds + "s");
                 return 3;
