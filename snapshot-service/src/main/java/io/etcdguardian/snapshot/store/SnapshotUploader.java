@@ -2,7 +2,6 @@ package io.etcdguardian.snapshot.store;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.StoreSpec;
 import io.etcdguardian.common.s3.S3Clients;
