@@ -12,6 +12,7 @@ import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,8 @@ class NospaceHealTest {
                 assertThat(steps.stream().filter(s -> s.step().equals("defrag") && s.status().equals("DONE")))
                         .allSatisfy(s -> assertThat(s.dbSizeAfter()).isLessThan(s.dbSizeBefore()));
                 assertThat(leader(etcd)).isNotEqualTo(leaderBefore);
+                assertThat(context.getBean(MeterRegistry.class).get("guardian.defrag.duration").tag("cluster", cluster)
+                        .tag("result", "completed").timer().count()).isEqualTo(1);
             }
             assertThat(etcd.etcdctl("alarm", "list")).doesNotContain("NOSPACE");
             client.getKVClient().put(bytes("/after-heal"), bytes("writes are accepted again")).get();

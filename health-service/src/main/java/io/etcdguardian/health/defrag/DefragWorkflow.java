@@ -14,6 +14,8 @@ import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.health.HealthSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,18 +47,20 @@ public class DefragWorkflow {
     private final EventPublisher events;
     private final HealthSettings settings;
     private final SnapshotFirst snapshotFirst;
+    private final MeterRegistry meters;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Completed> completed = new ConcurrentHashMap<>();
 
     private record Completed(String operationId, Instant startedAt) {}
 
     public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings,
-                          SnapshotFirst snapshotFirst) {
+                          SnapshotFirst snapshotFirst, MeterRegistry meters) {
         this.probe = probe;
         this.clients = clients;
         this.events = events;
         this.settings = settings;
         this.snapshotFirst = snapshotFirst;
+        this.meters = meters;
     }
 
     /** Returns the endpoints in the order they were defragmented (empty when an earlier run answered it). */
@@ -73,13 +77,19 @@ public class DefragWorkflow {
                 return List.of();
             }
             Instant startedAt = Instant.now();
-            if (settings.snapshotFirst()) {
-                snapshot(cluster, operationId, requestedAt);
+            try {
+                if (settings.snapshotFirst()) {
+                    snapshot(cluster, operationId, requestedAt);
+                }
+                List<String> order = defragment(cluster, operationId);
+                completed.put(cluster.id(), new Completed(operationId, startedAt));
+                record(cluster, startedAt, "completed");
+                progress(cluster, operationId, "maintenance", "COMPLETED", null, "defragmented " + order, null, null);
+                return order;
+            } catch (RuntimeException e) {
+                record(cluster, startedAt, "failed");
+                throw e;
             }
-            List<String> order = defragment(cluster, operationId);
-            completed.put(cluster.id(), new Completed(operationId, startedAt));
-            progress(cluster, operationId, "maintenance", "COMPLETED", null, "defragmented " + order, null, null);
-            return order;
         } catch (RuntimeException e) {
             progress(cluster, operationId, "maintenance", "FAILED", null, GuardianException.reasonOf(e) + ": "
                     + e.getMessage(), null, null);
@@ -87,6 +97,13 @@ public class DefragWorkflow {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** How long maintenance of a cluster takes (settle periods included), and how often it fails. */
+    private void record(ClusterSpec cluster, Instant startedAt, String result) {
+        Timer.builder("guardian.defrag.duration").description("snapshot-first + compact + defrag of every member")
+                .tag("cluster", cluster.id()).tag("result", result).register(meters)
+                .record(Duration.between(startedAt, Instant.now()));
     }
 
     private void snapshot(ClusterSpec cluster, String operationId, Instant requestedAt) {
