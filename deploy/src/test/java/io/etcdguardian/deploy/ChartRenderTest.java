@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
 import io.etcdguardian.common.event.Topics;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -91,6 +93,21 @@ class ChartRenderTest {
                         .get("partitions")).intValue()));
         assertThat(topics).as("the chart's topics are the code's").isEqualTo(Topics.all().stream()
                 .collect(Collectors.toMap(Topics.Topic::name, Topics.Topic::partitions)));
+    }
+
+    @Test
+    void theDashboardShipsForGrafanasSidecarAndQueriesOnlyGuardianMetrics() throws Exception {
+        ConfigMap dashboard = of(render(Map.of()), ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals("g-dashboard")).findFirst().orElseThrow();
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        JsonNode json = Serialization.jsonMapper().readTree(dashboard.getData().get("etcd-guardian.json"));
+        assertThat(json.path("uid").asText()).isEqualTo("etcd-guardian");
+        assertThat(json.path("panels")).hasSizeGreaterThanOrEqualTo(10).allSatisfy(panel -> {
+            assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
+            panel.path("targets").forEach(t -> assertThat(t.path("expr").asText()).contains("guardian_"));
+        });
+        assertThat(of(render(Map.of("grafanaDashboard.enabled", "false")), ConfigMap.class))
+                .noneMatch(c -> c.getMetadata().getName().equals("g-dashboard"));
     }
 
     private static List<HasMetadata> render(Map<String, String> values) {

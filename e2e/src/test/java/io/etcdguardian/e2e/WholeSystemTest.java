@@ -14,12 +14,20 @@ import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,10 +121,38 @@ class WholeSystemTest {
             put(etcd, "/registry/after-heal", "writes accepted again");
             // and an operator's defrag of the healed cluster goes through the same safe steps
             assertThat(ctl("defrag", CLUSTER)).isZero();
+
+            // 4. every metric the shipped Grafana dashboard queries is one the running services export
+            // (a failure counter exists only once something failed: SnapshotServiceTest checks that one)
+            Set<String> queried = dashboardMetrics();
+            queried.remove("guardian_snapshot_failures_total");
+            assertThat(exported(services)).containsAll(queried);
         } finally {
             services.stop();
             backplane.stop();
         }
+    }
+
+    private static Set<String> exported(LocalServices services) throws Exception {
+        Set<String> names = new TreeSet<>();
+        HttpClient http = HttpClient.newHttpClient();
+        for (int port : services.ports().values()) {
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/prometheus"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            body.lines().filter(l -> l.startsWith("guardian_")).forEach(l -> names.add(l.split("[{ ]", 2)[0]));
+        }
+        return names;
+    }
+
+    private static Set<String> dashboardMetrics() throws Exception {
+        String dashboard = Files.readString(Path.of("..", "deploy", "helm", "etcd-guardian", "files", "dashboard.json"));
+        Set<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("guardian_[a-z_]+").matcher(dashboard);
+        while (m.find()) {
+            names.add(m.group());
+        }
+        assertThat(names).isNotEmpty();
+        return names;
     }
 
     /** guardianctl as an operator runs it, pointed at this test's local backplane. */

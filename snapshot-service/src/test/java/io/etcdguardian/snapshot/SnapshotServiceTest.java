@@ -22,6 +22,7 @@ import io.etcdguardian.common.fleet.EncryptionSpec;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
@@ -204,6 +205,9 @@ class SnapshotServiceTest {
             assertThat(failed.reason()).as(cluster).isEqualTo("INTEGRITY_FAILED");
             assertThat(failed.retriable()).isFalse();
             assertNothingStored(cluster);
+            assertThat(context.getBean(MeterRegistry.class)
+                    .get("guardian.snapshot.failures").tag("cluster", cluster).tag("reason", "INTEGRITY_FAILED")
+                    .counter().count()).as("the dashboard's failure panel").isGreaterThanOrEqualTo(1);
         }
     }
 
