@@ -88,6 +88,9 @@ class WholeSystemTest {
             assertThat(ctl("status", "--fleet", "--fleet-file", fleet.toString())).isZero();
             assertThat(ctl("status", CLUSTER, "--max-age", "PT0S")).as("older than allowed").isOne();
             assertThat(ctl("backup", "nobody")).as("unknown cluster").isOne();
+            // refused requests are reported from the dead-letter topic, not waited for until --timeout
+            assertThat(ctl("restore", "nobody", "--timeout", "120")).as("unknown cluster").isOne();
+            assertThat(ctl("defrag", "nobody", "--timeout", "120")).as("unknown cluster").isOne();
             assertThat(ctl("backup", CLUSTER, "--bootstrap-servers", "127.0.0.1:1")).as("no backplane").isOne();
             assertThat(ctl("restore", CLUSTER, "--dry-run")).isZero();
 

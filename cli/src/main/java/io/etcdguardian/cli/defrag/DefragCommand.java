@@ -39,7 +39,8 @@ public final class DefragCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (EventStream stream = new EventStream(backplane.bootstrapServers());
-             EventStream.Follower events = stream.follow(Topics.HEALTH_EVENTS)) {
+             EventStream.Follower events = stream.follow(Topics.HEALTH_EVENTS);
+             EventStream.DeadLetterWatch refused = stream.watchDeadLetters()) {
             CloudEvent request = stream.publish("/guardian/guardianctl", new MaintenanceRequested(cluster,
                     heal ? MaintenanceRequested.Action.HEAL_NOSPACE : MaintenanceRequested.Action.DEFRAG,
                     "guardianctl defrag", "guardianctl", Instant.now()));
@@ -47,8 +48,14 @@ public final class DefragCommand implements Callable<Integer> {
             Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
             while (Instant.now().isBefore(deadline)) {
                 Optional<GuardianEvent> next = events.await(e -> e instanceof MaintenanceProgress p
-                        && id.equals(p.operationId()), Duration.ofSeconds(5));
+                        && id.equals(p.operationId()), Duration.ofSeconds(2));
                 if (next.isEmpty()) {
+                    Optional<String> reason = refused.reasonFor(id);
+                    if (reason.isPresent()) {
+                        System.err.println("defragmentation of " + cluster + " refused by health-service: "
+                                + reason.get() + " (the request is kept on " + Topics.DEAD_LETTER + ")");
+                        return 1;
+                    }
                     continue;
                 }
                 MaintenanceProgress p = (MaintenanceProgress) next.get();

@@ -56,15 +56,22 @@ public final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (EventStream stream = new EventStream(backplane.bootstrapServers());
-             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
+             EventStream.DeadLetterWatch refused = stream.watchDeadLetters()) {
             CloudEvent request = stream.publish("/guardian/guardianctl", new RestoreRequested(cluster, snapshot, target,
                     dryRun, force, "guardianctl", resume));
             String restoreId = resume != null ? resume : request.getId();
             text("restore " + restoreId + " of " + cluster + (dryRun ? " (dry run)" : ""));
             Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
             while (Instant.now().isBefore(deadline)) {
-                Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), Duration.ofSeconds(5));
+                Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), Duration.ofSeconds(2));
                 if (next.isEmpty()) {
+                    Optional<String> reason = refused.reasonFor(request.getId());
+                    if (reason.isPresent()) {
+                        System.err.println("restore of " + cluster + " refused by restore-service: " + reason.get()
+                                + " (the request is kept on " + Topics.DEAD_LETTER + ")");
+                        return 1;
+                    }
                     continue;
                 }
                 GuardianEvent event = next.get();

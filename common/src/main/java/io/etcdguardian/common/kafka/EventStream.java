@@ -7,9 +7,13 @@ import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventCatalog;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -19,6 +23,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -45,6 +50,18 @@ public final class EventStream implements AutoCloseable {
 
     /** Follows {@code topic} from its current end. Open it before publishing what it should see. */
     public Follower follow(String topic) {
+        return new Follower(consumerAtEnd(topic));
+    }
+
+    /**
+     * Watches the dead-letter topic from its current end, so that a request a service refused (an
+     * unknown cluster, an invalid field) is reported as refused instead of waited for until a timeout.
+     */
+    public DeadLetterWatch watchDeadLetters() {
+        return new DeadLetterWatch(consumerAtEnd(Topics.DEAD_LETTER));
+    }
+
+    private KafkaConsumer<String, byte[]> consumerAtEnd(String topic) {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("group.id", "guardianctl-" + UUID.randomUUID());
@@ -81,7 +98,7 @@ public final class EventStream implements AutoCloseable {
             consumer.close();
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot reach Kafka at " + bootstrap, e);
         }
-        return new Follower(consumer);
+        return consumer;
     }
 
     public CloudEvent publish(String source, GuardianEvent data) {
@@ -103,6 +120,34 @@ public final class EventStream implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /** The reasons services gave for dead-lettering records, by the CloudEvent id the record carried. */
+    public static final class DeadLetterWatch implements AutoCloseable {
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final Map<String, String> reasons = new HashMap<>();
+
+        DeadLetterWatch(KafkaConsumer<String, byte[]> consumer) {
+            this.consumer = consumer;
+        }
+
+        /** Why the request with this event id was dead-lettered, if it was (so far): reads what has arrived. */
+        public Optional<String> reasonFor(String eventId) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                Header id = record.headers().lastHeader("ce_id");
+                Header reason = record.headers().lastHeader(DeadLetters.HEADER_PREFIX + "reason");
+                if (id != null && reason != null) {
+                    reasons.put(new String(id.value(), StandardCharsets.UTF_8),
+                            new String(reason.value(), StandardCharsets.UTF_8));
+                }
+            }
+            return Optional.ofNullable(reasons.get(eventId));
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
     }
 
     /** Reads events of one topic as they arrive; events no await has taken yet stay for the next one. */
