@@ -9,6 +9,7 @@ public enum Reason {
     UNKNOWN_EVENT_TYPE(false),
     UNKNOWN_CLUSTER(false),
     INVALID_CONFIG(false),
+    INVALID_REQUEST(false),
     PAUSED(false),
     BUSY(true),
     ETCD_UNAVAILABLE(true),

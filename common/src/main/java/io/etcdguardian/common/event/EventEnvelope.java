@@ -30,6 +30,8 @@ public final class EventEnvelope {
 
     public static CloudEvent wrap(String source, String id, GuardianEvent data) {
         EventCatalog.Entry entry = EventCatalog.of(data.getClass());
+        Ids.id(id, "event id");
+        EventLimits.check(data);
         try {
             return CloudEventBuilder.v1()
                     .withId(id)
@@ -68,6 +70,12 @@ public final class EventEnvelope {
         } catch (IOException e) {
             throw new GuardianException(Reason.INVALID_EVENT, "data of " + entry.type() + " event " + event.getId()
                     + " does not match its schema: " + rootMessage(e));
+        }
+        try {
+            Ids.id(event.getId(), "event id");
+            EventLimits.check(data);
+        } catch (GuardianException e) {
+            throw new GuardianException(Reason.INVALID_EVENT, entry.type() + " event refused: " + e.getMessage());
         }
         if (!data.clusterId().equals(event.getSubject())) {
             throw new GuardianException(Reason.INVALID_EVENT, "event " + event.getId() + " has subject '"

@@ -28,7 +28,7 @@ public class GuardianErrorHandler implements ExceptionHandler<GuardianException,
     static HttpStatus status(GuardianException e) {
         return switch (e.reason()) {
             case UNKNOWN_CLUSTER, NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case INVALID_EVENT, INVALID_CONFIG -> HttpStatus.BAD_REQUEST;
+            case INVALID_EVENT, INVALID_CONFIG, INVALID_REQUEST -> HttpStatus.BAD_REQUEST;
             case BUSY, PAUSED -> HttpStatus.CONFLICT;
             case PRECONDITION_FAILED, VERSION_MISMATCH -> HttpStatus.PRECONDITION_FAILED;
             case STORE_UNAVAILABLE, ETCD_UNAVAILABLE, KAFKA_UNAVAILABLE, TIMEOUT -> HttpStatus.SERVICE_UNAVAILABLE;

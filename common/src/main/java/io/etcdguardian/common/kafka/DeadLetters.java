@@ -42,6 +42,7 @@ public class DeadLetters {
         header(record, "group", group);
         header(record, "reason", reason.name());
         header(record, "exception.class", cause == null ? "" : cause.getClass().getName());
+        header(record, "message", message(cause));
         // a lost dead letter loses the input: let the failure reach the listener, which will not commit
         publisher.send(record);
         if (meters != null) {
@@ -65,6 +66,12 @@ public class DeadLetters {
             meters.counter("guardian.deadletters", "topic", "http:" + endpoint, "reason", reason.name()).increment();
         }
         LOG.warn("refused input on {} kept as a dead letter: {}", endpoint, reason);
+    }
+
+    /** What went wrong, in words, bounded: a dead letter's reader should not need the service's logs. */
+    static String message(Throwable cause) {
+        String message = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
+        return message.length() > 1024 ? message.substring(0, 1024) + "…" : message;
     }
 
     private static void header(ProducerRecord<String, byte[]> record, String name, String value) {

@@ -1,5 +1,6 @@
 package io.etcdguardian.common.snapshot;
 
+import io.etcdguardian.common.event.Ids;
 import io.etcdguardian.common.fleet.ClusterSpec;
 
 /**
@@ -11,7 +12,7 @@ public final class SnapshotKeys {
     private SnapshotKeys() {}
 
     public static String clusterPrefix(ClusterSpec cluster) {
-        return cluster.store().prefixOrEmpty() + cluster.id() + "/";
+        return cluster.store().prefixOrEmpty() + Ids.cluster(cluster.id(), "cluster id") + "/";
     }
 
     public static String manifestsPrefix(ClusterSpec cluster) {
@@ -23,17 +24,17 @@ public final class SnapshotKeys {
     }
 
     public static String manifest(ClusterSpec cluster, String snapshotId) {
-        return manifestsPrefix(cluster) + snapshotId + ".json";
+        return manifestsPrefix(cluster) + Ids.id(snapshotId, "snapshot id") + ".json";
     }
 
     public static String object(ClusterSpec cluster, String snapshotId, String compression, boolean encrypted) {
-        return snapshotsPrefix(cluster) + snapshotId + ".db" + ("zstd".equals(compression) ? ".zst" : "")
+        return snapshotsPrefix(cluster) + Ids.id(snapshotId, "snapshot id") + ".db" + ("zstd".equals(compression) ? ".zst" : "")
                 + (encrypted ? ".enc" : "");
     }
 
     /** A raw copy of a snapshot staged for one restore (fetched by a Job or a host through a presigned URL). */
     public static String staged(ClusterSpec cluster, String restoreId) {
-        return clusterPrefix(cluster) + "restores/" + restoreId + "/snapshot.db";
+        return clusterPrefix(cluster) + "restores/" + Ids.id(restoreId, "restore id") + "/snapshot.db";
     }
 
     /** The snapshot id an object or manifest key belongs to. */

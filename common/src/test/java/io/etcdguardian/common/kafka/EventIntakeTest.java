@@ -1,6 +1,7 @@
 package io.etcdguardian.common.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.cloudevents.CloudEvent;
@@ -120,6 +121,37 @@ class EventIntakeTest {
         assertThat(header(first, "guardian.dlq.offset")).matches("\\d+");
         assertThat(header(first, "guardian.dlq.group")).startsWith("intake-");
         assertThat(header(dead.get(1), "ce_type")).isEqualTo(BackupRequested.TYPE);
+    }
+
+    @Test
+    void refusesIdsThatArePathsAndTextWithoutBounds() throws Exception {
+        java.nio.file.Path victim = java.nio.file.Files.createTempDirectory("victim");
+        java.nio.file.Files.writeString(victim.resolve("keep"), "precious");
+        try (KafkaProducer<String, byte[]> raw = rawProducer()) {
+            for (String id : List.of(victim.toString(), "../../etc", "a/b", "x".repeat(200), "nul\u0000id")) {
+                raw.send(forged(id, request("path id")));
+            }
+            raw.send(forged(UUID.randomUUID().toString(), request("r".repeat(900 * 1024))));
+        }
+        publisher.publish(request("after"));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> handledOf(cluster) == 1);
+        List<ConsumerRecord<String, byte[]>> dead = readAll(Topics.DEAD_LETTER, r -> cluster.equals(r.key()), 6);
+        assertThat(dead).extracting(r -> header(r, "guardian.dlq.reason")).containsOnly("INVALID_EVENT");
+        assertThat(header(dead.get(0), "guardian.dlq.message")).contains("event id").contains("is not a valid id");
+        assertThat(header(dead.get(5), "guardian.dlq.message")).contains("field 'reason' holds 921600 characters");
+        assertThat(java.nio.file.Files.readString(victim.resolve("keep"))).isEqualTo("precious");
+        assertThatThrownBy(() -> publisher.publish("/tmp/x", request("bad id")))
+                .hasMessageContaining("is not a valid id");
+    }
+
+    /** A record as a hostile or broken producer would write it, past our own publisher's checks. */
+    private ProducerRecord<String, byte[]> forged(String id, BackupRequested data) throws Exception {
+        CloudEvent event = io.cloudevents.core.builder.CloudEventBuilder.v1().withId(id)
+                .withSource(java.net.URI.create("/forger")).withType(BackupRequested.TYPE).withSubject(cluster)
+                .withDataContentType("application/json")
+                .withData(io.etcdguardian.common.event.EventJson.MAPPER.writeValueAsBytes(data)).build();
+        return KafkaMessageFactory.createWriter(Topics.BACKUP_REQUESTS, cluster).writeBinary(event);
     }
 
     private long handledOf(String clusterId) {

@@ -1,5 +1,6 @@
 package io.etcdguardian.restore.stage;
 
+import io.etcdguardian.common.event.Ids;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.s3.StoreErrors;
@@ -36,7 +37,7 @@ public class SnapshotStaging {
     }
 
     public Path spoolFile(RestoreRun run) {
-        return Path.of(settings.spoolDir()).resolve(run.restoreId()).resolve("snapshot.db");
+        return Path.of(settings.spoolDir()).resolve(Ids.id(run.restoreId(), "restore id")).resolve("snapshot.db");
     }
 
     /** The checked snapshot in the spool; fetched again unless a complete copy is there (renamed in only once checked). */
