@@ -300,7 +300,8 @@ class SnapshotServiceTest {
                     "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", ""), SnapshotManifest.class);
             assertThat(failed.drill().result()).isEqualTo("FAILED");
             assertThat(failed.drill().detail()).startsWith("INTEGRITY_FAILED");
-            assertThat(failed.verified()).isFalse();
+            assertThat(failed.drillPassed()).isFalse();
+            assertThat(failed.drillFailed()).isTrue();
             var cluster = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(PLAIN);
             assertThat(context.getBean(io.etcdguardian.common.snapshot.SnapshotCatalog.class).newestVerified(cluster))
                     .map(SnapshotManifest::snapshotId).isNotEqualTo(Optional.of(plain.snapshotId()));

@@ -1,6 +1,7 @@
 package io.etcdguardian.common.snapshot;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.etcdguardian.common.event.Ids;
 import java.time.Instant;
 
 /**
@@ -20,6 +21,12 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
                                Drill drill, Long captureMs) {
     public static final int FORMAT_VERSION = 1;
 
+    public SnapshotManifest {
+        // a manifest read from the store names paths and keys: a tampered one must not steer them
+        Ids.cluster(clusterId, "manifest clusterId");
+        Ids.id(snapshotId, "manifest snapshotId");
+    }
+
     /** Client-side encryption: the algorithm and the id of the key in the key provider. */
     public record Encryption(String algorithm, String keyId) {}
 
@@ -34,13 +41,16 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
         }
     }
 
-    /** Committed snapshots had their trailer checked; one whose drill failed is no longer trusted. */
+    /** Its drill ran and failed: it must never stand for a retention bucket or be restored by default. */
     @JsonIgnore
-    public boolean verified() {
-        return drill == null || drill.passed();
+    public boolean drillFailed() {
+        return drill != null && !drill.passed();
     }
 
-    /** Restored into a scratch etcd and matched this manifest: what a restore insists on. */
+    /**
+     * Restored into a scratch etcd and matched this manifest: "verified" and "restorable" mean this and
+     * only this, for retention, restore, status and metrics alike.
+     */
     @JsonIgnore
     public boolean drillPassed() {
         return drill != null && drill.passed();

@@ -17,7 +17,9 @@ import java.util.function.Function;
 /**
  * Which snapshots to keep: the newest {@code keepLast}, plus the newest snapshot of each of the last
  * {@code hourly} hours, {@code daily} days, {@code weekly} ISO weeks and {@code monthly} months
- * (UTC) that have one. The newest verified snapshot is always kept, whatever the policy says.
+ * (UTC) that have one. Whatever the policy says, the newest restorable snapshot (its drill passed)
+ * is kept, so is every snapshot an operation is using, and a cluster that has no restorable
+ * snapshot yet keeps everything until one is drilled: deleting then could leave nothing to restore.
  * Without a policy nothing is deleted.
  */
 public final class RetentionPolicy {
@@ -25,13 +27,19 @@ public final class RetentionPolicy {
 
     /** The ids to delete from {@code manifests} (any order in, oldest first out). */
     public static List<SnapshotManifest> toDelete(List<SnapshotManifest> manifests, RetentionSpec spec) {
-        if (spec == null || manifests.isEmpty()) {
+        return toDelete(manifests, spec, Set.of());
+    }
+
+    /** As above; {@code inUse}: snapshot ids an open restore or a running drill reads, never deleted. */
+    public static List<SnapshotManifest> toDelete(List<SnapshotManifest> manifests, RetentionSpec spec,
+                                                  Set<String> inUse) {
+        if (spec == null || manifests.isEmpty() || manifests.stream().noneMatch(SnapshotManifest::drillPassed)) {
             return List.of();
         }
         List<SnapshotManifest> newestFirst = new ArrayList<>(manifests);
         newestFirst.sort((a, b) -> b.takenAt().compareTo(a.takenAt()));
-        Set<String> keep = new LinkedHashSet<>();
-        newestFirst.stream().filter(SnapshotManifest::verified).findFirst().ifPresent(m -> keep.add(m.snapshotId()));
+        Set<String> keep = new LinkedHashSet<>(inUse);
+        newestFirst.stream().filter(SnapshotManifest::drillPassed).findFirst().ifPresent(m -> keep.add(m.snapshotId()));
         newestFirst.stream().limit(orZero(spec.keepLast())).forEach(m -> keep.add(m.snapshotId()));
         keepNewestPerBucket(newestFirst, orZero(spec.hourly()), t -> t.truncatedTo(ChronoUnit.HOURS).toString(), keep);
         keepNewestPerBucket(newestFirst, orZero(spec.daily()), t -> t.truncatedTo(ChronoUnit.DAYS).toString(), keep);
@@ -51,8 +59,8 @@ public final class RetentionPolicy {
             if (seen.size() >= buckets) {
                 return;
             }
-            // only verified snapshots stand for their bucket: a bucket's only copy must be restorable
-            if (m.verified() && seen.add(bucketOf.apply(utc(m.takenAt())))) {
+            // a snapshot whose drill failed never stands for its bucket: a bucket's only copy must restore
+            if (!m.drillFailed() && seen.add(bucketOf.apply(utc(m.takenAt())))) {
                 keep.add(m.snapshotId());
             }
         }

@@ -8,36 +8,47 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RetentionPolicyTest {
     private static final Instant NOW = Instant.parse("2026-11-23T12:30:00Z");
 
-    private static SnapshotManifest at(Instant takenAt, boolean drillFailed) {
+    private enum Drill { NONE, PASSED, FAILED }
+
+    private static SnapshotManifest at(Instant takenAt, Drill drill) {
         String id = takenAt.toString();
         return new SnapshotManifest(1, "c", id, "r-" + id, "SCHEDULE", takenAt, takenAt, "m", "3.5", null, 1, 1, 1,
                 "h", 1, 1, "s", "zstd", null, "c/snapshots/" + id, null,
-                drillFailed ? new SnapshotManifest.Drill("FAILED", takenAt, 0, 0, "x") : null, 1000L);
+                drill == Drill.NONE ? null : new SnapshotManifest.Drill(drill.name(), takenAt, 0, 0, "x"), 1000L);
     }
 
-    /** One snapshot every 30 minutes for 40 days, newest first at NOW. */
+    /** One snapshot every 30 minutes for 40 days, newest first at NOW; the oldest one's drill passed. */
     private static List<SnapshotManifest> everyHalfHour() {
         List<SnapshotManifest> all = new ArrayList<>();
-        for (int i = 0; i < 40 * 48; i++) {
-            all.add(at(NOW.minus(Duration.ofMinutes(30L * i)), false));
+        int count = 40 * 48;
+        for (int i = 0; i < count; i++) {
+            all.add(at(NOW.minus(Duration.ofMinutes(30L * i)), i == count - 1 ? Drill.PASSED : Drill.NONE));
         }
         return all;
     }
 
     private static List<String> kept(List<SnapshotManifest> all, RetentionSpec spec) {
-        List<String> deleted = RetentionPolicy.toDelete(all, spec).stream().map(SnapshotManifest::snapshotId).toList();
+        return kept(all, spec, Set.of());
+    }
+
+    private static List<String> kept(List<SnapshotManifest> all, RetentionSpec spec, Set<String> inUse) {
+        List<String> deleted = RetentionPolicy.toDelete(all, spec, inUse).stream().map(SnapshotManifest::snapshotId)
+                .toList();
         return all.stream().map(SnapshotManifest::snapshotId).filter(id -> !deleted.contains(id)).toList();
     }
 
+    private static final String OLDEST = NOW.minus(Duration.ofMinutes(30L * (40 * 48 - 1))).toString();
+
     @Test
-    void keepsTheLastN() {
-        assertThat(kept(everyHalfHour(), new RetentionSpec(3, null, null, null, null)))
-                .containsExactly("2026-11-23T12:30:00Z", "2026-11-23T12:00:00Z", "2026-11-23T11:30:00Z");
+    void keepsTheLastNAndTheNewestRestorable() {
+        assertThat(kept(everyHalfHour(), new RetentionSpec(3, null, null, null, null))).containsExactly(
+                "2026-11-23T12:30:00Z", "2026-11-23T12:00:00Z", "2026-11-23T11:30:00Z", OLDEST);
     }
 
     @Test
@@ -48,18 +59,43 @@ class RetentionPolicyTest {
                 "2026-11-23T12:30:00Z",
                 "2026-11-23T11:30:00Z", "2026-11-23T10:30:00Z",   // hours 11 and 10
                 "2026-11-22T23:30:00Z",                           // day 22, also the newest of week 47
-                "2026-10-31T23:30:00Z");                          // October
+                "2026-10-31T23:30:00Z",                           // October
+                OLDEST);                                          // the only restorable one
     }
 
     @Test
-    void neverDeletesTheNewestVerifiedSnapshot() {
-        List<SnapshotManifest> all = List.of(at(NOW.minusSeconds(7200), false), at(NOW.minusSeconds(3600), true),
-                at(NOW, true));
+    void keepLastOneNeverDeletesTheOnlyDrilledSnapshot() {
+        // the case that broke restores: the newest is not drilled yet, the one before is the only restorable
+        List<SnapshotManifest> all = List.of(at(NOW.minusSeconds(7200), Drill.NONE),
+                at(NOW.minusSeconds(3600), Drill.PASSED), at(NOW, Drill.NONE));
+        assertThat(kept(all, new RetentionSpec(1, null, null, null, null)))
+                .containsExactlyInAnyOrder(NOW.toString(), NOW.minusSeconds(3600).toString());
+    }
+
+    @Test
+    void aFailedDrillIsNotRestorableAndNeverStandsForABucket() {
+        List<SnapshotManifest> all = List.of(at(NOW.minusSeconds(7200), Drill.PASSED),
+                at(NOW.minusSeconds(3600), Drill.FAILED), at(NOW, Drill.FAILED));
         assertThat(kept(all, new RetentionSpec(1, null, null, null, null)))
                 .containsExactlyInAnyOrder(NOW.toString(), NOW.minusSeconds(7200).toString());
-        assertThat(RetentionPolicy.toDelete(all, new RetentionSpec(null, 0, 0, 0, 0)))
+        assertThat(RetentionPolicy.toDelete(all, new RetentionSpec(null, 1, 0, 0, 0)))
                 .extracting(SnapshotManifest::snapshotId)
                 .containsExactly(NOW.minusSeconds(3600).toString(), NOW.toString());
+    }
+
+    @Test
+    void aClusterWithoutARestorableSnapshotKeepsEverything() {
+        List<SnapshotManifest> all = List.of(at(NOW.minusSeconds(7200), Drill.NONE),
+                at(NOW.minusSeconds(3600), Drill.FAILED), at(NOW, Drill.NONE));
+        assertThat(RetentionPolicy.toDelete(all, new RetentionSpec(1, 0, 0, 0, 0))).isEmpty();
+    }
+
+    @Test
+    void neverDeletesASnapshotInUse() {
+        List<SnapshotManifest> all = List.of(at(NOW.minusSeconds(7200), Drill.NONE),
+                at(NOW.minusSeconds(3600), Drill.PASSED), at(NOW, Drill.NONE));
+        assertThat(kept(all, new RetentionSpec(1, null, null, null, null), Set.of(NOW.minusSeconds(7200).toString())))
+                .hasSize(3);
     }
 
     @Test
