@@ -20,16 +20,30 @@ final class HealthServiceUnderTest {
     /** Starts the service (with its HTTP server) watching {@code cluster} on {@code etcd}. */
     static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
                                     Map<String, Object> settings) {
+        return start(backplane, dir, cluster, etcd, etcdExtra, "", settings);
+    }
+
+    /** Followers are opened before the service starts, so the topics must exist first. */
+    static void createTopics(Backplane backplane) {
+        backplane.kafka().createTopics(Topics.all().stream()
+                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+    }
+
+    /** {@code clusterExtra}: more keys of the cluster's entry, each on a line of its own indented by 4. */
+    static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
+                                    String clusterExtra, Map<String, Object> settings) {
         try {
+            // the store holds the operation leases (no two defrags of a cluster across replicas)
+            Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId="
+                    + backplane.s3().accessKey() + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
             Path fleet = Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
                     clusters:
                       - id: %s
                         etcd: { endpoints: [%s]%s }
-                        store: { bucket: etcd-snapshots }
-                    """.formatted(cluster, String.join(", ", etcd.endpoints()), etcdExtra));
-            // followers are opened before the service starts, so the topics must exist first
-            backplane.kafka().createTopics(Topics.all().stream()
-                    .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+                        store: { bucket: %s, endpoint: %s, credentialsFile: %s }%s
+                    """.formatted(cluster, String.join(", ", etcd.endpoints()), etcdExtra, backplane.bucket(),
+                    backplane.s3().endpoint(), credentials, clusterExtra));
+            createTopics(backplane);
             Map<String, Object> props = new HashMap<>(settings);
             props.putIfAbsent("guardian.health.snapshot-first", "false"); // no snapshot-service here: see e2e
             props.put("micronaut.server.port", -1);

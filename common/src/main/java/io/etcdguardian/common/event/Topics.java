@@ -20,6 +20,11 @@ public final class Topics {
     public static final String SCHEDULER_STATE = "guardian.scheduler.state";
     /** Compacted: key = restore id, value = how far that restore got (JSON), so a restarted service resumes it. */
     public static final String RESTORE_STATE = "guardian.restore.state";
+    /**
+     * Compacted: key = operation id, value = its one final outcome (JSON): a redelivered or replayed
+     * request finds it and repeats the outcome instead of running the operation again.
+     */
+    public static final String OPERATIONS = "guardian.operations";
     /** One partition: the scheduler replica that owns it is the one that emits scheduled requests. */
     public static final String SCHEDULER_LEADER = "guardian.scheduler.leader";
     /** Messages that could not be parsed or handled, with the reason in headers. */
@@ -42,6 +47,7 @@ public final class Topics {
                 new Topic(FLEET_CONFIG, PARTITIONS, true),
                 new Topic(SCHEDULER_STATE, PARTITIONS, true),
                 new Topic(RESTORE_STATE, PARTITIONS, true),
+                new Topic(OPERATIONS, PARTITIONS, true),
                 new Topic(SCHEDULER_LEADER, 1, false),
                 new Topic(DEAD_LETTER, 3, false));
     }

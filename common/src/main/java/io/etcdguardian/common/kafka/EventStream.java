@@ -191,6 +191,19 @@ public final class EventStream implements AutoCloseable {
             return Optional.empty();
         }
 
+        /**
+         * Every event up to and including the first that matches {@code last}, in arrival order (events
+         * of one cluster arrive in the order they were published); empty when the deadline passes first.
+         */
+        public List<GuardianEvent> until(Predicate<GuardianEvent> last, Duration timeout) {
+            List<GuardianEvent> seen = new java.util.ArrayList<>();
+            Optional<GuardianEvent> end = await(e -> {
+                seen.add(e);
+                return last.test(e);
+            }, timeout);
+            return end.isPresent() ? seen : List.of();
+        }
+
         @Override
         public void close() {
             consumer.close(Duration.ofSeconds(5));

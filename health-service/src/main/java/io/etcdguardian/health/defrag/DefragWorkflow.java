@@ -13,6 +13,10 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.operation.HeldLease;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.health.HealthSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -48,13 +52,19 @@ public class DefragWorkflow {
     private final HealthSettings settings;
     private final SnapshotFirst snapshotFirst;
     private final MeterRegistry meters;
+    private final Operations operations;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Completed> completed = new ConcurrentHashMap<>();
 
     private record Completed(String operationId, Instant startedAt) {}
 
+    private static final List<String> PLAN = List.of("snapshot (when snapshot-first)", "check health and alarms",
+            "compact", "defrag each follower", "move leadership away", "defrag the former leader",
+            "disarm NOSPACE below the quota ratio");
+
     public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings,
-                          SnapshotFirst snapshotFirst, MeterRegistry meters) {
+                          SnapshotFirst snapshotFirst, MeterRegistry meters, Operations operations) {
+        this.operations = operations;
         this.probe = probe;
         this.clients = clients;
         this.events = events;
@@ -63,12 +73,15 @@ public class DefragWorkflow {
         this.meters = meters;
     }
 
-    /** Returns the endpoints in the order they were defragmented (empty when an earlier run answered it). */
+    /**
+     * Runs the maintenance as one operation ({@link Operations}): once per id, under the cluster's
+     * defrag lease, refused on a paused cluster, with one final event — COMPLETED, FAILED or REFUSED —
+     * that a redelivered request repeats instead of running again. Returns the endpoints in the
+     * order they were defragmented (empty when it did not run).
+     */
     public List<String> run(ClusterSpec cluster, String operationId, Instant requestedAt) {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
-        if (!lock.tryLock()) {
-            throw new GuardianException(Reason.BUSY, "a defragmentation of " + cluster.id() + " is already running");
-        }
+        lock.lock(); // requests of one cluster queue here; a request answered by the run before it is SKIPPED
         try {
             Completed last = completed.get(cluster.id());
             if (last != null && !last.operationId().equals(operationId) && !requestedAt.isAfter(last.startedAt())) {
@@ -77,23 +90,27 @@ public class DefragWorkflow {
                 return List.of();
             }
             Instant startedAt = Instant.now();
-            try {
+            List<String> order = new ArrayList<>();
+            Operations.Result result = operations.run(cluster, OperationKind.DEFRAG, operationId, null, PLAN, lease -> {
                 if (settings.snapshotFirst()) {
                     snapshot(cluster, operationId, requestedAt);
                 }
-                List<String> order = defragment(cluster, operationId);
-                completed.put(cluster.id(), new Completed(operationId, startedAt));
-                record(cluster, startedAt, "completed");
-                progress(cluster, operationId, "maintenance", "COMPLETED", null, "defragmented " + order, null, null);
-                return order;
-            } catch (RuntimeException e) {
-                record(cluster, startedAt, "failed");
-                throw e;
+                order.addAll(defragment(cluster, operationId, lease));
+                return "defragmented " + order;
+            });
+            if (result.abandoned()) {
+                return List.of(); // another replica owns the operation now and will end it
             }
-        } catch (RuntimeException e) {
-            progress(cluster, operationId, "maintenance", "FAILED", null, GuardianException.reasonOf(e) + ": "
-                    + e.getMessage(), null, null);
-            throw e;
+            OperationRecord end = result.record();
+            if (!result.replayed()) {
+                record(cluster, startedAt, end.status().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            if (end.status() == OperationRecord.Status.COMPLETED) {
+                completed.put(cluster.id(), new Completed(operationId, startedAt));
+            }
+            progress(cluster, operationId, "maintenance", end.status().name(), null,
+                    end.reason() == null ? end.detail() : end.reason() + ": " + end.detail(), null, null);
+            return order;
         } finally {
             lock.unlock();
         }
@@ -117,7 +134,7 @@ public class DefragWorkflow {
         }
     }
 
-    private List<String> defragment(ClusterSpec cluster, String operationId) {
+    private List<String> defragment(ClusterSpec cluster, String operationId, HeldLease lease) {
         List<MemberStatus> members = requireHealthy(cluster);
         Client any = clients.member(cluster, members.get(0).endpoint());
         List<AlarmMember> alarms = get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms();
@@ -131,6 +148,7 @@ public class DefragWorkflow {
         long revision = members.stream().mapToLong(MemberStatus::revision).max().orElse(0);
         long target = Math.max(1, revision - settings.keepRevisions());
         progress(cluster, operationId, "compact", "STARTED", null, "to revision " + target, null, null);
+        lease.verify();
         try {
             get(any.getKVClient().compact(target, CompactOption.newBuilder().withCompactPhysical(true).build()), cluster);
         } catch (GuardianException e) {
@@ -146,7 +164,7 @@ public class DefragWorkflow {
                 .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
         int step = 0;
         for (MemberStatus follower : followers) {
-            defragOne(cluster, operationId, follower, "follower " + (++step) + " of " + members.size());
+            defragOne(cluster, operationId, lease, follower, "follower " + (++step) + " of " + members.size());
             order.add(follower.endpoint());
         }
         // the leader last, and not as the leader: hand leadership to a defragmented follower first
@@ -154,17 +172,19 @@ public class DefragWorkflow {
         if (!followers.isEmpty()) {
             MemberStatus to = followers.get(0);
             progress(cluster, operationId, "move-leader", "STARTED", leader.endpoint(), "to " + to.endpoint(), null, null);
+            lease.verify();
             get(clients.member(cluster, leader.endpoint()).getMaintenanceClient().moveLeader(to.memberId()), cluster);
             progress(cluster, operationId, "move-leader", "DONE", leader.endpoint(), "to " + to.endpoint(), null, null);
         }
-        defragOne(cluster, operationId, leader, "former leader, last");
+        defragOne(cluster, operationId, lease, leader, "former leader, last");
         order.add(leader.endpoint());
 
-        disarmIfRoom(cluster, operationId, any, alarms);
+        disarmIfRoom(cluster, operationId, lease, any, alarms);
         return order;
     }
 
-    private void defragOne(ClusterSpec cluster, String operationId, MemberStatus member, String detail) {
+    private void defragOne(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
+                           String detail) {
         List<MemberStatus> now = requireHealthy(cluster);
         long before = now.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst()
                 .map(MemberStatus::dbSize).orElse(member.dbSize());
@@ -172,6 +192,7 @@ public class DefragWorkflow {
         progress(cluster, operationId, "defrag", "STARTED", member.endpoint(), detail, before, null);
         GuardianException last = null;
         for (int attempt = 1; attempt <= settings.memberAttempts(); attempt++) {
+            lease.verify();
             try {
                 clients.member(cluster, member.endpoint()).getMaintenanceClient().defragmentMember(member.endpoint())
                         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -194,7 +215,8 @@ public class DefragWorkflow {
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
     }
 
-    private void disarmIfRoom(ClusterSpec cluster, String operationId, Client any, List<AlarmMember> alarms) {
+    private void disarmIfRoom(ClusterSpec cluster, String operationId, HeldLease lease, Client any,
+                              List<AlarmMember> alarms) {
         List<AlarmMember> nospace = alarms.stream().filter(a -> a.getAlarmType() == AlarmType.NOSPACE).toList();
         if (nospace.isEmpty()) {
             return;
@@ -208,6 +230,7 @@ public class DefragWorkflow {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "member " + biggest.endpoint() + " holds "
                     + biggest.dbSize() + " bytes after defragmentation, above " + limit + "; NOSPACE not disarmed");
         }
+        lease.verify();
         for (AlarmMember alarm : nospace) {
             get(any.getMaintenanceClient().alarmDisarm(alarm), cluster);
         }

@@ -1,0 +1,14 @@
+package io.etcdguardian.common.operation;
+
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+
+/**
+ * This replica no longer holds the operation's lease: another one took the operation over. The
+ * work stops where it is and publishes no outcome — the new holder owns the operation now.
+ */
+public class LeaseLostException extends GuardianException {
+    public LeaseLostException(String message) {
+        super(Reason.BUSY, false, message, null);
+    }
+}

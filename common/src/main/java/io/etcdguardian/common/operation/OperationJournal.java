@@ -1,0 +1,50 @@
+package io.etcdguardian.common.operation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.CompactedTopic;
+import io.micronaut.configuration.kafka.annotation.KafkaClient;
+import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * Every operation's record in the compacted {@code guardian.operations} topic, keyed by operation
+ * id: written before the first change and at the end. Any replica reads what another wrote.
+ */
+@Singleton
+public class OperationJournal {
+    private final CompactedTopic topic;
+
+    public OperationJournal(@KafkaClient(id = "operation-journal", acks = KafkaClient.Acknowledge.ALL)
+                            Producer<String, byte[]> producer, DefaultKafkaConsumerConfiguration<?, ?> consumerConfig) {
+        this.topic = new CompactedTopic(Topics.OPERATIONS, producer, consumerConfig.getConfig());
+    }
+
+    /** The operation's record, read from the topic now. */
+    public Optional<OperationRecord> find(String operationId) {
+        topic.reload();
+        return topic.get(operationId).map(OperationJournal::parse);
+    }
+
+    public OperationRecord record(OperationRecord record) {
+        try {
+            topic.put(record.operationId(), EventJson.MAPPER.writeValueAsString(record));
+            return record;
+        } catch (JsonProcessingException e) {
+            throw new GuardianException(Reason.INTERNAL, "cannot journal operation " + record.operationId(), e);
+        }
+    }
+
+    private static OperationRecord parse(String json) {
+        try {
+            return EventJson.MAPPER.readValue(json, OperationRecord.class);
+        } catch (JsonProcessingException e) {
+            throw new GuardianException(Reason.INTERNAL, "unreadable operation record in " + Topics.OPERATIONS, e);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.etcdguardian.common.operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.StoreSpec;
+import io.etcdguardian.common.s3.S3Clients;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Leases on the real object store (S3Proxy, conditional writes), as two replicas would hold them. */
+@ExtendWith(BackplaneExtension.class)
+class OperationLeasesTest {
+    @TempDir
+    Path dir;
+
+    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-30T06:00:00Z"));
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    };
+    private S3Clients clients;
+    private ClusterSpec cluster;
+    private OperationLeases replicaA;
+    private OperationLeases replicaB;
+
+    @BeforeEach
+    void setUp(Backplane backplane) throws Exception {
+        Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
+                + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        cluster = new ClusterSpec("lease-" + UUID.randomUUID().toString().substring(0, 8), null,
+                new StoreSpec(backplane.bucket(), "leases-test", null, backplane.s3().endpoint(), credentials.toString(),
+                        null, null, null, null), null, null, null, null, null);
+        clients = new S3Clients();
+        ObjectStoreLeases store = new ObjectStoreLeases(clients);
+        replicaA = new OperationLeases(store, Duration.ofSeconds(30), clock, "replica-a");
+        replicaB = new OperationLeases(store, Duration.ofSeconds(30), clock, "replica-b");
+    }
+
+    @AfterEach
+    void tearDown() {
+        replicaA.close();
+        replicaB.close();
+    }
+
+    @Test
+    void oneHolderPerKindAndConflictingKindsExcludeEachOther() {
+        HeldLease defrag = replicaA.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
+
+        assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.DEFRAG, "op-2", null))
+                .isInstanceOf(GuardianException.class).hasMessageContaining("op-1").hasMessageContaining("replica-a")
+                .satisfies(e -> assertThat(((GuardianException) e).reason()).isEqualTo(Reason.BUSY));
+        assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.RESTORE, "op-3", null))
+                .hasMessageContaining("defrag op-1 is running");
+        // the refused restore let its own lease go again: it blocks nothing
+        assertThat(replicaA.holding(cluster, OperationKind.RESTORE)).isEmpty();
+        HeldLease snapshot = replicaB.acquire(cluster, OperationKind.SNAPSHOT, "op-4", null);
+        snapshot.close();
+
+        defrag.close();
+        try (HeldLease next = replicaB.acquire(cluster, OperationKind.DEFRAG, "op-2", null)) {
+            assertThat(next.token()).isEqualTo(2);
+            next.verify();
+        }
+    }
+
+    @Test
+    void aHolderThatDiedIsReplacedAfterTheTtlAndFencedByTheLargerToken() {
+        HeldLease zombie = replicaA.acquire(cluster, OperationKind.RESTORE, "op-1", "snap-1");
+        assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.RESTORE, "op-2", null))
+                .hasMessageContaining("op-1");
+
+        now.set(now.get().plusSeconds(31)); // replica A stopped renewing (dead, or paused longer than the TTL)
+        try (HeldLease successor = replicaB.acquire(cluster, OperationKind.RESTORE, "op-2", null)) {
+            assertThat(successor.token()).isEqualTo(zombie.token() + 1);
+            assertThatThrownBy(zombie::verify).isInstanceOf(LeaseLostException.class)
+                    .hasMessageContaining("lost its lease").hasMessageContaining("replica-b");
+            successor.verify();
+        }
+    }
+
+    @Test
+    void aRedeliveredOperationTakesItsLeaseOverAndTheOldReplicaStops() {
+        // a rebalance hands the partition to B while A is still inside a step: partition ownership is no lock
+        HeldLease onA = replicaA.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
+        HeldLease onB = replicaB.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
+
+        assertThat(onB.token()).isEqualTo(onA.token() + 1);
+        assertThatThrownBy(onA::verify).isInstanceOf(LeaseLostException.class);
+        onB.verify();
+        onA.close(); // a fenced holder's release must not free its successor's lease
+        assertThat(replicaB.holding(cluster, OperationKind.DEFRAG)).get()
+                .satisfies(l -> assertThat(l.holder()).isEqualTo("replica-b"));
+        onB.close();
+    }
+
+    @Test
+    void racingReplicasGetExactlyOneLease() throws Exception {
+        int contenders = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(contenders);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<HeldLease>> attempts = new ArrayList<>();
+        for (int i = 0; i < contenders; i++) {
+            OperationLeases replica = new OperationLeases(new ObjectStoreLeases(clients), Duration.ofSeconds(30), clock,
+                    "replica-" + i);
+            String op = "op-" + i;
+            attempts.add(pool.submit((Callable<HeldLease>) () -> {
+                start.await();
+                try {
+                    return replica.acquire(cluster, OperationKind.RETENTION, op, null);
+                } catch (GuardianException e) {
+                    return null;
+                }
+            }));
+        }
+        start.countDown();
+        List<HeldLease> winners = new ArrayList<>();
+        for (Future<HeldLease> attempt : attempts) {
+            HeldLease held = attempt.get();
+            if (held != null) {
+                winners.add(held);
+            }
+        }
+        pool.shutdown();
+        assertThat(winners).hasSize(1);
+        winners.get(0).verify();
+        winners.get(0).close();
+    }
+}
