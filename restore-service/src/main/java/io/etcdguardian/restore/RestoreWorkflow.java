@@ -8,6 +8,10 @@ import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.operation.HeldLease;
+import io.etcdguardian.common.operation.LeaseLostException;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationLeases;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.restore.check.Preconditions;
@@ -42,9 +46,11 @@ public class RestoreWorkflow {
     private final RestoreJournal journal;
     private final EventPublisher events;
     private final MeterRegistry meters;
+    private final OperationLeases leases;
 
     public RestoreWorkflow(SnapshotCatalog catalog, Preconditions preconditions, RestoreTargets targets,
-                           RestoreJournal journal, EventPublisher events, MeterRegistry meters) {
+                           RestoreJournal journal, EventPublisher events, MeterRegistry meters, OperationLeases leases) {
+        this.leases = leases;
         this.catalog = catalog;
         this.preconditions = preconditions;
         this.targets = targets;
@@ -68,7 +74,11 @@ public class RestoreWorkflow {
         RestoreRun run;
         List<RestoreStep> steps;
         RestoreTarget target;
+        HeldLease lease = null;
         try {
+            if (cluster.isPaused()) {
+                throw new GuardianException(Reason.PAUSED, "cluster " + cluster.id() + " is paused (fleet 'paused: true')");
+            }
             if (known.isEmpty() && !request.dryRun()) {
                 refuseIfAnotherIsOpen(cluster, restoreId, request.force());
             }
@@ -89,18 +99,30 @@ public class RestoreWorkflow {
             if (request.dryRun()) {
                 return state;
             }
+            // one restore per cluster across replicas, and no defrag or retention while it runs
+            lease = leases.acquire(cluster, OperationKind.RESTORE, restoreId, manifest.snapshotId());
             if (known.isEmpty()) {
                 run.update(state);
             } else {
                 run.update(state.withStatus(RestoreState.RUNNING, null, null));
             }
         } catch (RuntimeException e) {
+            if (lease != null) {
+                lease.close();
+            }
             return refuse(cluster, restoreId, e);
         }
-        return execute(cluster, run, steps, target);
+        try (HeldLease held = lease) {
+            return execute(cluster, run, steps, target, held);
+        } catch (LeaseLostException e) {
+            // another replica took the restore over (a rebalance): it resumes from the journal and ends it
+            LOG.warn("restore {} of {} continues elsewhere: {}", restoreId, cluster.id(), e.getMessage());
+            return run.state();
+        }
     }
 
-    private RestoreState execute(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, RestoreTarget target) {
+    private RestoreState execute(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, RestoreTarget target,
+                                 HeldLease lease) {
         String restoreId = run.restoreId();
         LOG.info("restoring {} from {} ({}, restore {})", cluster.id(), run.manifest().snapshotId(), target.kind(), restoreId);
         for (RestoreStep step : steps) {
@@ -117,11 +139,14 @@ public class RestoreWorkflow {
                 meters.counter("guardian.restores", "cluster", cluster.id(), "result", "handed_over").increment();
                 return run.state();
             }
+            lease.verify(); // the fencing check: a replaced replica stops before it touches anything
             progress(cluster, restoreId, step.name(), "STARTED", step.description());
             try {
                 String detail = step.action().run(run);
                 run.update(run.state().withDone(step.name()));
                 progress(cluster, restoreId, step.name(), "DONE", detail);
+            } catch (LeaseLostException e) {
+                throw e;
             } catch (Exception e) {
                 Reason reason = GuardianException.reasonOf(e);
                 String why = reason + ": " + e.getMessage();

@@ -148,6 +148,54 @@ class LocalRestoreTest {
         assertThat(etcd.etcdctl("member", "list")).contains("etcd-0", "etcd-1", "etcd-2");
     }
 
+    @Test
+    void refusesAWrongTargetAPausedClusterAndARestoreDuringADefragWithNothingTouched(Backplane backplane)
+            throws Exception {
+        String cluster = "guards-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
+        try (Client client = client(etcd)) {
+            put(client, "/registry/a", "before");
+            SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
+            put(client, "/registry/a", "after");
+            Path fleet = fleet(backplane, cluster, etcd);
+            Path paused = Files.writeString(dir.resolve("paused-fleet.yaml"), Files.readString(fleet)
+                    .replace("kubernetes: { kind: local }", "kubernetes: { kind: local }\n    paused: true"));
+            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+                try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(
+                        backplane, fleet, dir, "restore-" + cluster))) {
+                    // another procedure than the cluster's kind: refused, and force does not change that
+                    String wrong = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
+                            "openshift", false, true, "test")).getId();
+                    assertThat(until(events, wrong, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                            .contains("does not match", "kubernetes.kind is 'local'", "no override");
+
+                    // a defragmentation of the cluster holds its lease (on another replica, say)
+                    var leases = service.getBean(io.etcdguardian.common.operation.OperationLeases.class);
+                    var spec = service.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(cluster);
+                    try (var defrag = leases.acquire(spec, io.etcdguardian.common.operation.OperationKind.DEFRAG,
+                            "defrag-op-1", null)) {
+                        String busy = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
+                                null, false, false, "test")).getId();
+                        assertThat(until(events, busy, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                                .contains("refused before anything was touched", "defrag defrag-op-1 is running");
+                    }
+                }
+                try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(
+                        backplane, paused, dir, "restore-paused-" + cluster))) {
+                    String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null,
+                            false, false, "test")).getId();
+                    assertThat(until(events, id, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                            .contains("PAUSED", "refused before anything was touched");
+                }
+            }
+            assertThat(get(client, "/registry/a")).as("nothing was restored").isEqualTo("after");
+            assertThat(etcd.isMemberAlive(0) && etcd.isMemberAlive(1) && etcd.isMemberAlive(2)).isTrue();
+        } finally {
+            etcd.stop();
+        }
+    }
+
     private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, String status) {
         List<RestoreProgress> steps = new ArrayList<>();
         while (true) {

@@ -2,6 +2,7 @@ package io.etcdguardian.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.github.luben.zstd.ZstdInputStream;
 import io.cloudevents.CloudEvent;
@@ -260,17 +261,28 @@ class SnapshotServiceTest {
     }
 
     @Test
-    void retentionKeepsTheNewestTwo() {
+    void retentionKeepsTheNewestTwoAndTheNewestRestorableOne() {
         List<String> ids = new java.util.ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             ids.add(completed(RETAINED).snapshotId());
         }
-        List<SnapshotManifest> left = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class)
-                .list(RETAINED);
-        assertThat(left).extracting(SnapshotManifest::snapshotId).containsExactly(ids.get(2), ids.get(3));
+        var catalog = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class);
+        // keepLast 2, but nothing is restorable yet: deleting could leave nothing to restore
+        assertThat(catalog.list(RETAINED)).extracting(SnapshotManifest::snapshotId).containsExactlyElementsOf(ids);
+
+        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
+            SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
+                    "/snapshots/" + RETAINED + "/" + ids.get(0) + "/drill", ""), SnapshotManifest.class);
+            assertThat(drilled.drillPassed()).as(drilled.drill().detail()).isTrue();
+        }
+        ids.add(completed(RETAINED).snapshotId());
+        ids.add(completed(RETAINED).snapshotId());
+        // retention runs right after the completed event: await its result rather than race it
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(catalog.list(RETAINED))
+                .extracting(SnapshotManifest::snapshotId).containsExactly(ids.get(0), ids.get(3), ids.get(4)));
         try (S3Client s3 = backplane.s3().client()) {
             assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + RETAINED + "/snapshots/"))
-                    .contents()).hasSize(2);
+                    .contents()).hasSize(3);
         }
     }
 

@@ -67,7 +67,8 @@ public final class DefragCommand implements Callable<Integer> {
                                     : " (" + p.dbSizeBefore() + " -> " + p.dbSizeAfter() + " bytes)");
                 }
                 if (p.step().equals("maintenance")) {
-                    return p.status().equals("FAILED") ? 1 : 0;
+                    // REFUSED: nothing was touched (paused cluster, a restore or another defrag holds the lease)
+                    return p.status().equals("FAILED") || p.status().equals("REFUSED") ? 1 : 0;
                 }
             }
             System.err.println("defragmentation " + id + " did not end within " + timeoutSeconds + "s");

@@ -3,9 +3,10 @@ package io.etcdguardian.common.event;
 import java.time.Instant;
 
 /**
- * One step of a maintenance operation (compact, move-leader, defrag of a member, disarm) or its end:
- * {@code status} STARTED, DONE, FAILED or COMPLETED (the whole operation), with the member's database
- * size before and after where it applies.
+ * One step of a maintenance operation (compact, move-leader, defrag of a member, disarm) — {@code
+ * status} STARTED, DONE or FAILED — or, with step {@code maintenance}, its one final outcome:
+ * COMPLETED, FAILED, REFUSED (nothing touched) or SKIPPED (answered by an earlier run). Database
+ * sizes before and after where they apply.
  */
 public record MaintenanceProgress(String clusterId, String operationId, String step, String status, String member,
                                   String detail, Long dbSizeBefore, Long dbSizeAfter, Instant at)

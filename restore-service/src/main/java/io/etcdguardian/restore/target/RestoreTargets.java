@@ -17,9 +17,19 @@ public class RestoreTargets {
         targets.forEach(t -> byKind.put(t.kind(), t));
     }
 
+    /**
+     * The cluster's procedure. A request may name it, but never another one than the cluster's
+     * declared {@code kubernetes.kind}: an OpenShift procedure run against a hosted cluster scales and
+     * deletes the wrong things, and no override skips this check.
+     */
     public RestoreTarget choose(ClusterSpec cluster, String requested) {
-        String kind = requested != null && !requested.isBlank() ? requested
-                : cluster.kubernetes() != null ? cluster.kubernetes().kind() : null;
+        String declared = cluster.kubernetes() != null ? cluster.kubernetes().kind() : null;
+        boolean named = requested != null && !requested.isBlank();
+        if (named && declared != null && !declared.equals(requested)) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "target '" + requested + "' does not match cluster '"
+                    + cluster.id() + "', whose kubernetes.kind is '" + declared + "': refused, and no override exists");
+        }
+        String kind = named ? requested : declared;
         if (kind == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + cluster.id()
                     + "' has no kubernetes.kind and the request names no target; one of " + byKind.keySet());

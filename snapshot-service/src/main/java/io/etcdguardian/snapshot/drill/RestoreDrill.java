@@ -10,6 +10,9 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.SnapshotVerified;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.operation.HeldLease;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationLeases;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotFetcher;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -46,8 +49,11 @@ public class RestoreDrill {
     private final MeterRegistry meters;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
+    private final OperationLeases leases;
+
     public RestoreDrill(SnapshotFetcher fetcher, SnapshotCatalog catalog, EventPublisher events,
-                        SnapshotSettings settings, MeterRegistry meters) {
+                        SnapshotSettings settings, MeterRegistry meters, OperationLeases leases) {
+        this.leases = leases;
         this.fetcher = fetcher;
         this.catalog = catalog;
         this.events = events;
@@ -59,7 +65,9 @@ public class RestoreDrill {
     public SnapshotManifest drill(ClusterSpec cluster, SnapshotManifest manifest) {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         lock.lock();
-        try {
+        // the drill's lease names its snapshot: retention on any replica keeps it while the drill reads it
+        try (HeldLease lease = leases.acquire(cluster, OperationKind.DRILL, "drill-" + manifest.snapshotId(),
+                manifest.snapshotId())) {
             Instant started = Instant.now();
             SnapshotManifest.Drill drill = run(cluster, manifest);
             SnapshotManifest updated = manifest.withDrill(drill);

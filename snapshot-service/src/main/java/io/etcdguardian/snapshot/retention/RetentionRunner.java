@@ -2,6 +2,11 @@ package io.etcdguardian.snapshot.retention;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.operation.HeldLease;
+import io.etcdguardian.common.operation.Lease;
+import io.etcdguardian.common.operation.OpenRestores;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationLeases;
 import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
@@ -36,9 +41,14 @@ public class RetentionRunner {
     private final FleetRegistry fleet;
     private final MeterRegistry meters;
     private final Duration orphanAge;
+    private final OperationLeases leases;
+    private final OpenRestores openRestores;
 
     public RetentionRunner(SnapshotCatalog catalog, S3Clients clients, FleetRegistry fleet, MeterRegistry meters,
-                           @Value("${guardian.snapshot.orphan-age:24h}") Duration orphanAge) {
+                           @Value("${guardian.snapshot.orphan-age:24h}") Duration orphanAge, OperationLeases leases,
+                           OpenRestores openRestores) {
+        this.leases = leases;
+        this.openRestores = openRestores;
         this.catalog = catalog;
         this.clients = clients;
         this.fleet = fleet;
@@ -51,14 +61,25 @@ public class RetentionRunner {
         fleet.current().all().forEach(this::apply);
     }
 
-    /** Returns the ids it deleted. */
+    /**
+     * Returns the ids it deleted. Runs under the cluster's retention lease — never while a restore
+     * runs — and keeps every snapshot a drill or an open restore reads; a fencing check comes before
+     * each deletion.
+     */
     public List<String> apply(ClusterSpec cluster) {
-        try {
+        if (cluster.isPaused()) {
+            LOG.info("retention of {} skipped: the cluster is paused", cluster.id());
+            return List.of();
+        }
+        try (HeldLease lease = leases.acquire(cluster, OperationKind.RETENTION, "retention-" + cluster.id(), null)) {
             List<SnapshotManifest> manifests = catalog.list(cluster);
-            List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention());
+            Set<String> inUse = new HashSet<>(openRestores.snapshotsInUse(cluster.id()));
+            leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
+            List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
             S3Client s3 = clients.client(cluster.store());
             String bucket = cluster.store().bucket();
             for (SnapshotManifest m : delete) {
+                lease.verify();
                 // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
                 s3.deleteObject(b -> b.bucket(bucket).key(SnapshotKeys.manifest(cluster, m.snapshotId())));
                 s3.deleteObject(b -> b.bucket(bucket).key(m.objectKey()));
@@ -68,7 +89,7 @@ public class RetentionRunner {
             cleanOrphans(cluster, manifests);
             return delete.stream().map(SnapshotManifest::snapshotId).toList();
         } catch (RuntimeException e) {
-            LOG.error("retention of {} failed, will try again: {}", cluster.id(), e.toString());
+            LOG.warn("retention of {} did not run, will try again: {}", cluster.id(), e.getMessage());
             return List.of();
         }
     }
