@@ -1,6 +1,8 @@
 package io.etcdguardian.health.defrag;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.AlarmType;
 import io.etcd.jetcd.options.CompactOption;
@@ -53,6 +55,7 @@ public class DefragWorkflow {
     private final SnapshotFirst snapshotFirst;
     private final MeterRegistry meters;
     private final Operations operations;
+    private final ClusterMembers clusterMembers;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Completed> completed = new ConcurrentHashMap<>();
 
@@ -63,7 +66,9 @@ public class DefragWorkflow {
             "disarm NOSPACE below the quota ratio");
 
     public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings,
-                          SnapshotFirst snapshotFirst, MeterRegistry meters, Operations operations) {
+                          SnapshotFirst snapshotFirst, MeterRegistry meters, Operations operations,
+                          ClusterMembers clusterMembers) {
+        this.clusterMembers = clusterMembers;
         this.operations = operations;
         this.probe = probe;
         this.clients = clients;
@@ -159,7 +164,9 @@ public class DefragWorkflow {
         progress(cluster, operationId, "compact", "DONE", null, "to revision " + target, null, null);
 
         List<String> order = new ArrayList<>();
-        MemberStatus leader = members.stream().filter(MemberStatus::isLeader).findFirst().orElseThrow();
+        MemberStatus leader = members.stream().filter(MemberStatus::isLeader).findFirst()
+                .orElseThrow(() -> new GuardianException(Reason.ETCD_UNAVAILABLE, "no member of " + cluster.id()
+                        + " says it is the leader (an election under way?): nothing defragmented"));
         List<MemberStatus> followers = members.stream().filter(m -> !m.isLeader())
                 .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
         int step = 0;
@@ -190,25 +197,41 @@ public class DefragWorkflow {
                 .map(MemberStatus::dbSize).orElse(member.dbSize());
         Duration timeout = settings.memberTimeout(before);
         progress(cluster, operationId, "defrag", "STARTED", member.endpoint(), detail, before, null);
-        GuardianException last = null;
-        for (int attempt = 1; attempt <= settings.memberAttempts(); attempt++) {
+        MemberStatus after = null;
+        for (int attempt = 1; attempt <= settings.memberAttempts() && after == null; attempt++) {
             lease.verify();
             try {
                 clients.member(cluster, member.endpoint()).getMaintenanceClient().defragmentMember(member.endpoint())
                         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                last = null;
-                break;
-            } catch (Exception e) {
-                last = new GuardianException(Reason.TIMEOUT, "defragmenting " + member.endpoint() + " (attempt " + attempt
-                        + ", timeout " + timeout + "): " + e.getClass().getSimpleName(), e);
-                timeout = timeout.multipliedBy(2); // the seed's advice: raise the timeout when it times out
+                after = awaitDone(cluster, member, settings.memberTimeout(before));
+            } catch (java.util.concurrent.TimeoutException e) {
+                // our deadline passed, etcd's defragmentation did not stop: the member stays busy until etcd
+                // itself shows it is done, and no other member is touched before that
+                progress(cluster, operationId, "defrag", "WAITING", member.endpoint(), "no answer within " + timeout
+                        + " (attempt " + attempt + "); waiting until etcd shows the member is done", before, null);
+                MemberStatus done = awaitDone(cluster, member, settings.memberTimeout(before).multipliedBy(4));
+                if (done.dbSize() < before) {
+                    after = done; // the defragmentation finished on etcd's side
+                } else {
+                    timeout = timeout.multipliedBy(2); // the seed's advice: raise the timeout when it times out
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GuardianException(Reason.INTERNAL, "interrupted", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                GuardianException failed = new GuardianException(Reason.ETCD_UNAVAILABLE, "defragmenting "
+                        + member.endpoint() + " failed: " + e.getCause(), e);
+                progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), failed.getMessage(), before, null);
+                throw failed;
             }
         }
-        if (last != null) {
-            progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), last.getMessage(), before, null);
-            throw last;
+        if (after == null) {
+            GuardianException failed = new GuardianException(Reason.TIMEOUT, "defragmenting " + member.endpoint()
+                    + " did not finish in " + settings.memberAttempts() + " attempts (last timeout " + timeout
+                    + "); stopped before the next member", null);
+            progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), failed.getMessage(), before, null);
+            throw failed;
         }
-        MemberStatus after = awaitAnswering(cluster, member.endpoint(), timeout);
         sleep(settings.settle());
         String shrink = after.dbSize() <= before ? "shrank" : "did not shrink";
         progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink, before, after.dbSize());
@@ -238,29 +261,58 @@ public class DefragWorkflow {
                 + " member(s); largest database " + biggest.dbSize() + " bytes", null, null);
     }
 
-    /** Every member must answer and know a leader; NOSPACE is what we are here to fix, anything else aborts. */
+    /**
+     * Every voting member of etcd's own member list must answer and know a leader (NOSPACE is what we
+     * are here to fix, anything else aborts): defragmenting one member while another is down can cost
+     * quorum. Returns the voting members' statuses; learners are never defragmented.
+     */
     private List<MemberStatus> requireHealthy(ClusterSpec cluster) {
-        List<MemberStatus> members = probe.probe(cluster);
-        for (MemberStatus m : members) {
-            if (!m.healthyButMaybeFull()) {
-                throw new GuardianException(Reason.ETCD_UNAVAILABLE, "member " + m.endpoint() + " is not healthy ("
-                        + (m.reachable() ? "errors " + m.errors() + ", leader " + m.leaderId() : m.error())
-                        + "): no defragmentation without quorum headroom");
+        List<ClusterMembers.Seen> members = clusterMembers.list(cluster);
+        for (ClusterMembers.Seen m : members) {
+            if (!m.learner() && !m.healthy()) {
+                MemberStatus s = m.status();
+                throw new GuardianException(Reason.ETCD_UNAVAILABLE, "member " + m.name() + " (" + s.endpoint()
+                        + ") is not healthy (" + (s.reachable() ? "errors " + s.errors() + ", leader " + s.leaderId()
+                        : s.error()) + "): no defragmentation without quorum headroom");
             }
         }
-        return members.stream().filter(m -> !m.learner()).toList();
+        return members.stream().filter(m -> !m.learner()).map(ClusterMembers.Seen::status).toList();
     }
 
-    private MemberStatus awaitAnswering(ClusterSpec cluster, String endpoint, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
+    /**
+     * Until etcd shows the member is done: it answers its status, knows a leader, serves a read of its
+     * own (a member defragmenting holds its backend and serves none) and has applied what the others
+     * had committed when the wait began.
+     */
+    private MemberStatus awaitDone(ClusterSpec cluster, MemberStatus member, Duration limit) {
+        long target = probe.probe(cluster).stream().filter(m -> m.reachable() && !m.endpoint().equals(member.endpoint()))
+                .mapToLong(MemberStatus::raftIndex).max().orElse(0);
+        Duration request = cluster.etcd().requestTimeoutOrDefault();
+        Instant deadline = Instant.now().plus(limit);
         while (Instant.now().isBefore(deadline)) {
-            MemberStatus status = probe.probe(cluster, endpoint, cluster.etcd().requestTimeoutOrDefault());
-            if (status.reachable()) {
+            MemberStatus status = probe.probe(cluster, member.endpoint(), request);
+            if (status.reachable() && status.leaderId() != 0 && status.raftAppliedIndex() >= target
+                    && servesReads(cluster, member.endpoint(), request)) {
                 return status;
             }
             sleep(Duration.ofMillis(200));
         }
-        throw new GuardianException(Reason.ETCD_UNAVAILABLE, endpoint + " does not answer after its defragmentation");
+        throw new GuardianException(Reason.ETCD_UNAVAILABLE, member.endpoint() + " did not show it was done within "
+                + limit + " of its defragmentation: stopped before the next member; the member is left as etcd left it");
+    }
+
+    private boolean servesReads(ClusterSpec cluster, String endpoint, Duration timeout) {
+        try {
+            clients.member(cluster, endpoint).getKVClient().get(ByteSequence.from(new byte[] {0}),
+                    GetOption.builder().withSerializable(true).withCountOnly(true).build())
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuardianException(Reason.INTERNAL, "interrupted", e);
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private <T> T get(java.util.concurrent.CompletableFuture<T> future, ClusterSpec cluster) {
