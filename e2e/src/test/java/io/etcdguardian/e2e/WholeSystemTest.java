@@ -99,7 +99,7 @@ class WholeSystemTest {
                 etcd.getKVClient().delete(bytes("/registry/e2e/" + i)).get(10, TimeUnit.SECONDS);
             }
             put(etcd, "/registry/e2e-after", "written after the backup");
-            assertThat(ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--timeout", "300")).isZero();
+            assertThat(ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--yes", "--timeout", "300")).isZero();
             assertThat(count(etcd, "/registry/e2e/")).isEqualTo(100);
             assertThat(count(etcd, "/registry/e2e-after")).isZero();
             // restore-service ran on its default spool: under java.io.tmpdir, not a directory named after the placeholder

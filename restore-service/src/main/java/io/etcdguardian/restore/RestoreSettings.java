@@ -14,7 +14,9 @@ public record RestoreSettings(
         @Bindable(defaultValue = "20m") Duration waitTimeout,
         @Bindable(defaultValue = "2s") Duration waitInterval,
         @Bindable(defaultValue = "true") boolean keepOldData,
-        @Bindable(defaultValue = "restore-service") String group) {
+        @Bindable(defaultValue = "restore-service") String group,
+        @Bindable(defaultValue = "true") boolean backupFirst,
+        @Bindable(defaultValue = "30m") Duration backupFirstTimeout) {
 
     public RestoreSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
@@ -22,6 +24,9 @@ public record RestoreSettings(
                 ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore").toString() : spoolDir;
         if (presignExpiry.compareTo(Duration.ofMinutes(1)) < 0 || presignExpiry.compareTo(Duration.ofDays(7)) > 0) {
             throw new IllegalArgumentException("guardian.restore.presign-expiry: must be between 1m and 7d (S3's limit)");
+        }
+        if (backupFirstTimeout.isNegative() || backupFirstTimeout.isZero()) {
+            throw new IllegalArgumentException("guardian.restore.backup-first-timeout: must be positive");
         }
         if (waitTimeout.isNegative() || waitTimeout.isZero()) {
             throw new IllegalArgumentException("guardian.restore.wait-timeout: must be positive");

@@ -73,6 +73,7 @@ class ControlPlaneRestoreMockTest {
     Path dir;
     private KubernetesClient controllers;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean etcdStuck = new AtomicBoolean(false);
     private final List<String> fetchedSha256 = new CopyOnWriteArrayList<>();
     private Thread loop;
     private static int taken;
@@ -128,11 +129,15 @@ class ControlPlaneRestoreMockTest {
             String dry = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false, "test")).getId();
             RestorePlanned plan = (RestorePlanned) events.await(e -> e instanceof RestorePlanned p
                     && p.restoreId().equals(dry), Duration.ofSeconds(60)).orElseThrow();
-            assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("pause-reconciliation",
-                    "stop-api-servers", "stop-etcd", "delete-member-volumes", "restore-member-0", "cleanup", "start-etcd",
-                    "start-api-servers", "unpause-reconciliation");
-            String job = String.join(" ", plan.steps().get(4).touches());
-            assertThat(job).contains("etcdutl snapshot restore /var/lib/restored.snap.db --data-dir=/var/lib/data"
+            // staged and checked first: nothing is destroyed before what replaces it is in place
+            assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("stage-snapshot",
+                    "pause-reconciliation", "stop-api-servers", "stop-etcd", "delete-member-volumes", "restore-member-0",
+                    "cleanup", "start-etcd", "start-api-servers", "unpause-reconciliation");
+            String job = String.join(" ", plan.steps().get(5).touches());
+            assertThat(job).as("restored into a new directory, swapped in only after etcdutl succeeded")
+                    .contains("set -e; rm -rf /var/lib/data.restoring;", "mv /var/lib/data.restoring /var/lib/data")
+                    .doesNotContain("rm -rf /var/lib/data &&", "rm -rf /var/lib/data;");
+            assertThat(job).contains("etcdutl snapshot restore /var/lib/restored.snap.db --data-dir=/var/lib/data.restoring"
                     + " --name etcd-0 --initial-cluster-token=etcd-cluster --initial-cluster etcd-0=https://etcd-0"
                     + ".etcd-discovery." + CP + ".svc:2380,etcd-1=https://etcd-1.etcd-discovery." + CP + ".svc:2380,"
                     + "etcd-2=https://etcd-2.etcd-discovery." + CP + ".svc:2380 --initial-advertise-peer-urls"
@@ -141,8 +146,14 @@ class ControlPlaneRestoreMockTest {
                     .as("the dry run touched nothing").isEqualTo(3);
 
             drainRecorded();
-            String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")).getId();
-            until(events, id, "COMPLETED");
+            String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")
+                    .applying(plan.planDigest())).getId();
+            List<RestoreProgress> steps = until(events, id, "COMPLETED");
+            assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
+                    .startsWith("stage-snapshot", "pause-reconciliation");
+            List<String> order = steps.stream().map(p -> p.step() + " " + p.status()).toList();
+            assertThat(order.indexOf("stage-snapshot DONE")).as("staged before anything else started: " + order)
+                    .isLessThan(order.indexOf("pause-reconciliation STARTED")).isNotNegative();
         }
         assertThat(serviceCalls()).containsSubsequence(
                 "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc1",
@@ -196,15 +207,15 @@ class ControlPlaneRestoreMockTest {
             // the cluster now runs another z-stream: refused, nothing touched
             setVersion("hc2", "4.14.13");
             String refused = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false,
-                    false, "test")).getId();
+                    false, "test").applying("sha256:000000000000000000000000")).getId();
             List<RestoreProgress> refusal = until(events, refused, "FAILED");
             assertThat(refusal.get(refusal.size() - 1).detail()).contains("VERSION_MISMATCH", "4.14.12", "4.14.13");
             assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
 
             setVersion("hc2", "4.14.12");
             drainRecorded();
-            String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,
-                    "test")).getId();
+            String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                    snapshot.snapshotId(), null, false, false, "test"));
             List<RestoreProgress> steps = until(events, id, "COMPLETED");
             assertThat(steps).filteredOn(p -> p.step().equals("check-encryption-key") && p.status().equals("DONE"))
                     .singleElement().extracting(RestoreProgress::detail).asString().contains("hc2-key");
@@ -215,6 +226,77 @@ class ControlPlaneRestoreMockTest {
                 "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc2");
         assertThat(fetchedSha256).as("HyperShift fetched the snapshot through the URL").containsExactly(snapshot.sha256());
         assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
+    }
+
+    @Test
+    void putsBackTheIntendedStateAndStopsWhenTheClusterChangedWhileInterrupted(Backplane backplane) throws Exception {
+        String cluster = "intent-" + UUID.randomUUID().toString().substring(0, 6);
+        String ns = "clusters-hc3";
+        hostedCluster("hc3", "4.14.12", false);
+        // an outage left kube-apiserver at 0: "put back what was" would restore a stopped control plane
+        Map<String, Integer> found = Map.of("kube-apiserver", 0, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2);
+        found.forEach((d, replicas) -> client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+                .withNewMetadata().withName(d).withNamespace(ns).endMetadata().withNewSpec().withReplicas(replicas)
+                .endSpec().build()).create());
+        client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
+                .withNamespace(ns).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
+                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+        for (int i = 0; i < 3; i++) {
+            client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                    .withName("data-etcd-" + i).withNamespace(ns).endMetadata().build()).create();
+        }
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        Map<String, String> settings = new java.util.HashMap<>(RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", "hc3"), dir, "restore-" + cluster));
+        settings.put("guardian.restore.wait-timeout", "3s");
+        RestoreRequested asked = new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false, "test");
+        io.cloudevents.CloudEvent request;
+        try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
+                String dry = stream.publish("/test", asked.planOnly()).getId();
+                assertThat(until(events, dry, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                        .contains("kube-apiserver was found at 0 replicas", "--api-server-replicas");
+
+                RestoreRequested withIntent = new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,
+                        "test", null, null, List.of(), 2);
+                String shown = stream.publish("/test", withIntent.planOnly()).getId();
+                RestorePlanned plan = (RestorePlanned) events.await(e -> e instanceof RestorePlanned p
+                        && p.restoreId().equals(shown), Duration.ofSeconds(60)).orElseThrow();
+                assertThat(plan.notes()).anySatisfy(n -> assertThat(n).contains("kube-apiserver was found at 0 replicas;"
+                        + " it gets 2 back"));
+                // the etcd StatefulSet never gets to 0: the restore stops at stop-etcd
+                etcdStuck.set(true);
+                request = io.etcdguardian.common.event.EventEnvelope.wrap("/test", withIntent.applying(plan.planDigest()));
+                stream.publish(request);
+                assertThat(until(events, request.getId(), "FAILED")).last().extracting(RestoreProgress::detail)
+                        .asString().contains("stopped at stop-etcd");
+            }
+            // meanwhile someone brings an API server back; then the request is delivered again
+            client.apps().deployments().inNamespace(ns).withName("openshift-apiserver")
+                    .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(2).endSpec().build());
+            settings.put("guardian.restore.group", "restore-again-" + cluster);
+            try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
+                stream.publish(request);
+                assertThat(until(events, request.getId(), "FAILED")).last().extracting(RestoreProgress::detail)
+                        .asString().contains("changed while the restore was interrupted",
+                                "deployment " + ns + "/openshift-apiserver is at 2 replicas again", "--resume");
+                assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                        .as("nothing destroyed meanwhile").hasSize(3);
+
+                // the operator looked, and resumes on purpose: the step that no longer holds is done again
+                etcdStuck.set(false);
+                String resumed = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test",
+                        request.getId())).getId();
+                assertThat(resumed).isNotEmpty();
+                List<RestoreProgress> steps = until(events, request.getId(), "COMPLETED");
+                assertThat(steps).anyMatch(p -> p.step().equals("stop-api-servers") && p.status().equals("REDO"));
+            }
+        }
+        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
+                assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
+        assertThat(ControlPlane.text(hosted("hc3").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
     }
 
     @Test
@@ -239,8 +321,8 @@ class ControlPlaneRestoreMockTest {
              EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
              EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
             drainRecorded();
-            String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,
-                    "test")).getId();
+            String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                    snapshot.snapshotId(), null, false, false, "test"));
             List<RestoreProgress> steps = until(events, id, "COMPLETED");
             assertThat(steps).filteredOn(p -> p.step().equals("pending-csrs") && p.status().equals("DONE"))
                     .singleElement().extracting(RestoreProgress::detail).asString().contains("1 pending", "csr-node1");
@@ -259,31 +341,35 @@ class ControlPlaneRestoreMockTest {
     // --- the controllers the test plays ---
 
     private void reconcile() {
-        for (var d : controllers.apps().deployments().inNamespace(CP).list().getItems()) {
+        for (var d : controllers.apps().deployments().inAnyNamespace().list().getItems()) {
             int want = d.getSpec().getReplicas();
             if (d.getStatus() == null || d.getStatus().getReplicas() == null || d.getStatus().getReplicas() != want) {
                 d.setStatus(new DeploymentStatusBuilder().withReplicas(want).withReadyReplicas(want)
                         .withAvailableReplicas(want).build());
-                controllers.apps().deployments().inNamespace(CP).resource(d).updateStatus();
+                controllers.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
             }
         }
-        for (var s : controllers.apps().statefulSets().inNamespace(CP).list().getItems()) {
+        for (var s : controllers.apps().statefulSets().inAnyNamespace().list().getItems()) {
             int want = s.getSpec().getReplicas();
+            if (etcdStuck.get() && s.getStatus() != null) {
+                continue; // a StatefulSet controller that does not get there (a stuck volume detach, say)
+            }
             if (s.getStatus() == null || s.getStatus().getReplicas() == null || s.getStatus().getReplicas() != want) {
                 s.setStatus(new StatefulSetStatusBuilder().withReplicas(want).withReadyReplicas(want).build());
-                controllers.apps().statefulSets().inNamespace(CP).resource(s).updateStatus();
+                controllers.apps().statefulSets().inNamespace(s.getMetadata().getNamespace()).resource(s).updateStatus();
             }
         }
-        for (Job job : controllers.batch().v1().jobs().inNamespace(CP).list().getItems()) {
+        for (Job job : controllers.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+            String jobNs = job.getMetadata().getNamespace();
             if (job.getStatus() == null || job.getStatus().getSucceeded() == null) {
                 String secret = job.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv().get(0)
                         .getValueFrom().getSecretKeyRef().getName();
-                var s = controllers.secrets().inNamespace(CP).withName(secret).get();
+                var s = controllers.secrets().inNamespace(jobNs).withName(secret).get();
                 String url = s.getStringData() != null && s.getStringData().get("url") != null ? s.getStringData().get("url")
                         : new String(Base64.getDecoder().decode(s.getData().get("url")));
                 fetch(url);
                 job.setStatus(new JobStatusBuilder().withSucceeded(1).build());
-                controllers.batch().v1().jobs().inNamespace(CP).resource(job).updateStatus();
+                controllers.batch().v1().jobs().inNamespace(jobNs).resource(job).updateStatus();
             }
         }
         for (var hc : controllers.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").list()
@@ -415,6 +501,10 @@ class ControlPlaneRestoreMockTest {
     }
 
     private Path fleet(Backplane backplane, String cluster, String kind) throws Exception {
+        return fleet(backplane, cluster, kind, kind.equals("hosted-onprem") ? "hc1" : "hc2");
+    }
+
+    private Path fleet(Backplane backplane, String cluster, String kind, String name) throws Exception {
         Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config
@@ -424,7 +514,6 @@ class ControlPlaneRestoreMockTest {
                 current-context: mgmt
                 """.formatted(client.getConfiguration().getMasterUrl()));
         Path credentials = RestoreServiceUnderTest.credentials(backplane, dir);
-        String name = kind.equals("hosted-onprem") ? "hc1" : "hc2";
         return Files.writeString(dir.resolve("fleet.yaml"), """
                 clusters:
                   - id: %s

@@ -56,8 +56,12 @@ class LocalRestoreTest {
             client.getKVClient().delete(bytes("/registry/a/1")).get();
             put(client, "/registry/a/2", "changed");
 
-            try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
-                         fleet(backplane, cluster, etcd), dir, "restore-" + cluster));
+            Map<String, String> settings = new java.util.HashMap<>(RestoreServiceUnderTest.settings(backplane,
+                    fleet(backplane, cluster, etcd), dir, "restore-" + cluster));
+            // the pre-restore backup is the first step; no snapshot-service here, so it is skipped with the reason
+            settings.put("guardian.restore.backup-first", "true");
+            settings.put("guardian.restore.backup-first-timeout", "2s");
+            try (ApplicationContext service = RestoreServiceUnderTest.start(settings);
                  EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                  EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
                 String dry = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false, "test")).getId();
@@ -65,18 +69,22 @@ class LocalRestoreTest {
                         && p.restoreId().equals(dry), Duration.ofSeconds(60)).orElseThrow();
                 assertThat(plan.dryRun()).isTrue();
                 assertThat(plan.snapshotId()).isEqualTo(snapshot.snapshotId());
-                assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("fetch-snapshot",
-                        "stop-members", "restore-data", "start-members", "verify", "cleanup");
-                assertThat(String.join("\n", plan.steps().get(2).touches())).contains("snapshot restore",
+                assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("pre-restore-backup",
+                        "fetch-snapshot", "stop-members", "restore-data", "start-members", "verify", "cleanup");
+                assertThat(String.join("\n", plan.steps().get(3).touches())).contains("snapshot restore",
                         "--initial-cluster " + etcd.initialCluster(), "--initial-cluster-token restore-",
                         etcd.members().get(0).dataDir().toString());
                 assertThat(get(client, "/registry/b/0")).as("a dry run touches nothing").isEqualTo("after");
 
-                String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")).getId();
+                String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")
+                        .applying(plan.planDigest())).getId();
                 List<RestoreProgress> steps = until(events, id, "COMPLETED");
                 assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
-                        .containsExactly("fetch-snapshot", "stop-members", "restore-data", "start-members", "verify",
-                                "cleanup");
+                        .containsExactly("pre-restore-backup", "fetch-snapshot", "stop-members", "restore-data",
+                                "start-members", "verify", "cleanup");
+                assertThat(steps).filteredOn(p -> p.step().equals("pre-restore-backup") && p.status().equals("DONE"))
+                        .singleElement().extracting(RestoreProgress::detail).asString()
+                        .contains("skipped: TIMEOUT", "no snapshot within PT2S");
             }
             assertRestored(etcd, snapshot);
         } finally {
@@ -101,8 +109,8 @@ class LocalRestoreTest {
                 Process first = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
                 Process second = null;
                 try {
-                    String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), "local",
-                            false, false, "test")).getId();
+                    String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                            snapshot.snapshotId(), "local", false, false, "test"));
                     // kill it while it starts the restored members: data replaced, cluster not yet up
                     events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
                             && p.step().equals("start-members") && p.status().equals("STARTED"), Duration.ofSeconds(90))
@@ -164,19 +172,41 @@ class LocalRestoreTest {
                  EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
                 try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(
                         backplane, fleet, dir, "restore-" + cluster))) {
-                    // another procedure than the cluster's kind: refused, and force does not change that
+                    // another procedure than the cluster's kind: refused, and no override changes that
                     String wrong = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
-                            "openshift", false, true, "test")).getId();
+                            "openshift", false, false, "test", null, "sha256:000000000000000000000000",
+                            List.copyOf(RestoreRequested.OVERRIDES), null)).getId();
                     assertThat(until(events, wrong, "FAILED")).last().extracting(RestoreProgress::detail).asString()
                             .contains("does not match", "kubernetes.kind is 'local'", "no override");
+
+                    // apply the plan you saw: no digest, no restore
+                    String blind = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false,
+                            "test")).getId();
+                    assertThat(until(events, blind, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                            .contains("applies the plan it was shown", "planDigest");
+                    String forced = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null,
+                            false, true, "test")).getId();
+                    assertThat(until(events, forced, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                            .contains("'force' is no longer accepted", "accept-version-mismatch");
+                    // a plan shown, then a newer restorable snapshot: the old approval does not carry over to it
+                    String shown = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false,
+                            "test")).getId();
+                    RestorePlanned plan = (RestorePlanned) events.await(e -> e instanceof RestorePlanned p
+                            && p.restoreId().equals(shown), Duration.ofSeconds(60)).orElseThrow();
+                    assertThat(plan.snapshotId()).isEqualTo(snapshot.snapshotId());
+                    CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
+                    String stale = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false,
+                            "test").applying(plan.planDigest())).getId();
+                    assertThat(until(events, stale, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                            .contains("the plan changed since it was shown", plan.planDigest());
 
                     // a defragmentation of the cluster holds its lease (on another replica, say)
                     var leases = service.getBean(io.etcdguardian.common.operation.OperationLeases.class);
                     var spec = service.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(cluster);
                     try (var defrag = leases.acquire(spec, io.etcdguardian.common.operation.OperationKind.DEFRAG,
                             "defrag-op-1", null)) {
-                        String busy = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
-                                null, false, false, "test")).getId();
+                        String busy = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                                snapshot.snapshotId(), null, false, false, "test"));
                         assertThat(until(events, busy, "FAILED")).last().extracting(RestoreProgress::detail).asString()
                                 .contains("refused before anything was touched", "defrag defrag-op-1 is running");
                     }

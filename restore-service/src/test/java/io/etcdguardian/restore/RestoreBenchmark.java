@@ -75,8 +75,8 @@ class RestoreBenchmark {
                     manual.add((System.nanoTime() - start) / 1_000_000);
 
                     start = System.nanoTime();
-                    String id = stream.publish("/bench", new RestoreRequested(cluster, snapshot.snapshotId(), null,
-                            false, false, "bench")).getId();
+                    String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                            snapshot.snapshotId(), null, false, false, "bench"));
                     RestoreProgress end = (RestoreProgress) events.await(e -> e instanceof RestoreProgress p
                             && p.restoreId().equals(id) && p.step().equals("restore"), Duration.ofMinutes(30)).orElseThrow();
                     if (!end.status().equals("COMPLETED")) {

@@ -34,7 +34,23 @@ final class RestoreServiceUnderTest {
         props.put("guardian.restore.spool-dir", dir.resolve("spool").toString());
         props.put("guardian.restore.wait-interval", "100ms");
         props.put("guardian.restore.wait-timeout", "60s");
+        // no snapshot-service in these tests: the pre-restore backup would only wait (the e2e test runs it)
+        props.put("guardian.restore.backup-first", "false");
         return props;
+    }
+
+    /**
+     * Shows the plan (a dry run) and applies exactly that plan with its digest — what guardianctl
+     * restore does; returns the id of the restore that runs.
+     */
+    static String applyPlan(io.etcdguardian.common.kafka.EventStream stream,
+                            io.etcdguardian.common.kafka.EventStream.Follower events,
+                            io.etcdguardian.common.event.RestoreRequested request) {
+        String dry = stream.publish("/test", request.planOnly()).getId();
+        io.etcdguardian.common.event.RestorePlanned plan = (io.etcdguardian.common.event.RestorePlanned) events
+                .await(e -> e instanceof io.etcdguardian.common.event.RestorePlanned p && p.restoreId().equals(dry),
+                        java.time.Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("no plan for " + dry));
+        return stream.publish("/test", request.applying(plan.planDigest())).getId();
     }
 
     static ApplicationContext start(Map<String, String> settings) {

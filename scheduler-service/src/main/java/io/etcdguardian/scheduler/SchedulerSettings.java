@@ -9,7 +9,6 @@ import java.time.Duration;
 public record SchedulerSettings(
         @Bindable(defaultValue = "24h") Duration minClusterAge,
         @Bindable(defaultValue = "6h") Duration inFlightTimeout,
-        @Bindable(defaultValue = "true") boolean beforeRestore,
         @Bindable(defaultValue = "true") boolean beforeDefrag,
         @Bindable(defaultValue = "true") boolean afterUpgrade) {
 }

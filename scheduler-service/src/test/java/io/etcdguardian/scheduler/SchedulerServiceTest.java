@@ -175,11 +175,6 @@ class SchedulerServiceTest {
                             HttpRequest.POST("/clusters/nobody-" + run + "/backups", Map.of()), Map.class));
             assertThat(unknown.getStatus().getCode()).isEqualTo(404);
 
-            stream.publish("/test", new RestoreRequested(manual, "latest", "local", false, false, "test"));
-            BackupRequested preRestore = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
-            assertThat(preRestore.trigger()).isEqualTo(Trigger.PRE_RESTORE);
-            complete(context, manual);
-
             stream.publish("/test", new MaintenanceRequested(manual, MaintenanceRequested.Action.DEFRAG, "fragmented",
                     "test", Instant.now()));
             BackupRequested preDefrag = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();

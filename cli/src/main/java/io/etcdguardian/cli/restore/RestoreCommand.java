@@ -11,6 +11,8 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,8 +40,27 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the plan, touch nothing.")
     boolean dryRun;
 
-    @Option(names = "--force", description = "Accept another z-stream than the snapshot's.")
+    @Option(names = "--force", hidden = true, description = "Removed: name what to accept instead.")
     boolean force;
+
+    @Option(names = "--accept-version-mismatch", description = "Restore a snapshot of another z-stream than the"
+            + " cluster runs (shown in the plan).")
+    boolean acceptVersionMismatch;
+
+    @Option(names = "--supersede-stopped-restore", description = "Start while another restore of the cluster is"
+            + " stopped (FAILED) instead of resuming it (shown in the plan).")
+    boolean supersedeStoppedRestore;
+
+    @Option(names = "--api-server-replicas", paramLabel = "N", description = "Replicas the API servers get back when"
+            + " the restore finds them at 0 (default: the fleet's restore.apiServerReplicas).")
+    Integer apiServerReplicas;
+
+    @Option(names = "--yes", description = "Apply the plan without asking (for scripts): the plan is still printed.")
+    boolean yes;
+
+    @Option(names = "--plan-digest", paramLabel = "DIGEST", description = "Apply only if the plan is still the one"
+            + " with this digest (printed by --dry-run): the plan you reviewed, not whatever runs now.")
+    String planDigest;
 
     @Option(names = "--resume", paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step.")
     String resume;
@@ -55,51 +76,114 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (force) {
+            System.err.println("--force was split into named overrides: --accept-version-mismatch,"
+                    + " --supersede-stopped-restore; none of them skips the target check or the one-restore lease");
+            return 2;
+        }
+        List<String> overrides = new ArrayList<>();
+        if (acceptVersionMismatch) {
+            overrides.add(RestoreRequested.ACCEPT_VERSION_MISMATCH);
+        }
+        if (supersedeStoppedRestore) {
+            overrides.add(RestoreRequested.SUPERSEDE_STOPPED_RESTORE);
+        }
+        RestoreRequested asked = new RestoreRequested(cluster, snapshot, target, true, false, "guardianctl", resume,
+                null, overrides, apiServerReplicas);
         try (EventStream stream = new EventStream(backplane.bootstrapServers());
              EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
              EventStream.DeadLetterWatch refused = stream.watchDeadLetters()) {
-            CloudEvent request = stream.publish("/guardian/guardianctl", new RestoreRequested(cluster, snapshot, target,
-                    dryRun, force, "guardianctl", resume));
-            String restoreId = resume != null ? resume : request.getId();
-            text("restore " + restoreId + " of " + cluster + (dryRun ? " (dry run)" : ""));
             Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
-            while (Instant.now().isBefore(deadline)) {
-                Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), Duration.ofSeconds(2));
-                if (next.isEmpty()) {
-                    Optional<String> reason = refused.reasonFor(request.getId());
-                    if (reason.isPresent()) {
-                        System.err.println("restore of " + cluster + " refused by restore-service: " + reason.get()
-                                + " (the request is kept on " + Topics.DEAD_LETTER + ")");
-                        return 1;
+            if (resume != null) { // the journaled plan goes on; the service checks it is still the approved one
+                CloudEvent request = stream.publish("/guardian/guardianctl", asked.applying(null));
+                return follow(events, refused, request.getId(), resume, deadline);
+            }
+            CloudEvent dry = stream.publish("/guardian/guardianctl", asked);
+            text("plan of a restore of " + cluster + (dryRun ? " (dry run)" : ""));
+            int shown = follow(events, refused, dry.getId(), dry.getId(), deadline);
+            if (shown != 0 || dryRun) {
+                return shown;
+            }
+            String digest = lastPlan.planDigest();
+            if (planDigest != null && !planDigest.equals(digest)) {
+                System.err.println("the plan is no longer the one reviewed (reviewed " + planDigest + ", now " + digest
+                        + "): nothing was done; review the plan above");
+                return 1;
+            }
+            if (!yes && planDigest == null && !confirmed()) {
+                return 1;
+            }
+            CloudEvent request = stream.publish("/guardian/guardianctl", asked.applying(digest));
+            text("restore " + request.getId() + " of " + cluster + " applying plan " + digest);
+            return follow(events, refused, request.getId(), request.getId(), deadline);
+        }
+    }
+
+    private RestorePlanned lastPlan;
+
+    /** On a terminal, the operator types the cluster id; anywhere else --yes (or --plan-digest) is needed. */
+    private boolean confirmed() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            System.err.println("not a terminal: nothing was done. Apply this plan with --yes, or exactly the plan"
+                    + " reviewed with --plan-digest " + lastPlan.planDigest());
+            return false;
+        }
+        String answer = console.readLine("Apply this plan to %s? Type the cluster id to confirm: ", cluster);
+        if (!cluster.equals(answer == null ? null : answer.trim())) {
+            System.err.println("not confirmed: nothing was done");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Prints the restore's events until it ends (or, for a dry run, until its plan): 0 done or handed
+     * over, 1 failed or refused, 3 no end by the deadline.
+     */
+    private int follow(EventStream.Follower events, EventStream.DeadLetterWatch refused, String requestId,
+                       String restoreId, Instant deadline) throws Exception {
+        boolean planOnly = requestId.equals(restoreId) && lastPlan == null && resume == null;
+        while (Instant.now().isBefore(deadline)) {
+            Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), Duration.ofSeconds(2));
+            if (next.isEmpty()) {
+                Optional<String> reason = refused.reasonFor(requestId);
+                if (reason.isPresent()) {
+                    System.err.println("restore of " + cluster + " refused by restore-service: " + reason.get()
+                            + " (the request is kept on " + Topics.DEAD_LETTER + ")");
+                    return 1;
+                }
+                continue;
+            }
+            GuardianEvent event = next.get();
+            if ("json".equals(output)) {
+                System.out.println(EventJson.MAPPER.writeValueAsString(event));
+            }
+            if (event instanceof RestorePlanned plan) {
+                text("plan: snapshot " + plan.snapshotId() + ", target " + plan.target() + ", digest " + plan.planDigest());
+                plan.steps().forEach(s -> {
+                    text(String.format("  %-24s %s%s", s.name(), s.manual() ? "[on the host] " : "", s.description()));
+                    s.touches().forEach(t -> text("      " + t));
+                });
+                plan.notes().forEach(n -> text("  note: " + n));
+                if (planOnly) {
+                    lastPlan = plan;
+                    return 0;
+                }
+            } else if (event instanceof RestoreProgress p) {
+                if (!p.step().equals("restore")) {
+                    if (!planOnly || !p.step().equals("preconditions")) {
+                        text(String.format("%-24s %-8s %s", p.step(), p.status(), p.detail() == null ? "" : p.detail()));
                     }
                     continue;
                 }
-                GuardianEvent event = next.get();
-                if ("json".equals(output)) {
-                    System.out.println(EventJson.MAPPER.writeValueAsString(event));
-                }
-                if (event instanceof RestorePlanned plan) {
-                    text("plan: snapshot " + plan.snapshotId() + ", target " + plan.target());
-                    plan.steps().forEach(s -> {
-                        text(String.format("  %-24s %s%s", s.name(), s.manual() ? "[on the host] " : "", s.description()));
-                        s.touches().forEach(t -> text("      " + t));
-                    });
-                    if (dryRun) {
-                        return 0;
-                    }
-                } else if (event instanceof RestoreProgress p) {
-                    if (!p.step().equals("restore")) {
-                        text(String.format("%-24s %-8s %s", p.step(), p.status(), p.detail() == null ? "" : p.detail()));
-                        continue;
-                    }
-                    text("restore " + p.status() + ": " + p.detail());
-                    return p.status().equals("FAILED") ? 1 : 0;
-                }
+                text("restore " + p.status() + ": " + p.detail());
+                return p.status().equals("FAILED") ? 1 : 0;
             }
-            System.err.println("no end of restore " + restoreId + " within " + timeoutSeconds + "s (it may still run;"
-                    + " GET /restores/" + cluster + " on restore-service shows where it is)");
-            return 3;
         }
+        System.err.println("no end of restore " + restoreId + " within " + timeoutSeconds + "s (it may still run;"
+                + " GET /restores/" + cluster + " on restore-service shows where it is)");
+        return 3;
     }
 
     private void text(String line) {

@@ -1,22 +1,65 @@
 package io.etcdguardian.common.event;
 
+import java.util.List;
+import java.util.Set;
+
 /**
  * Asks restore-service to restore a cluster. {@code snapshotId}: an id, {@code latest-verified} (the
  * default when null) or {@code latest}; {@code target} names the procedure (local, hosted-onprem,
- * hosted-aws, kubeadm, openshift), null for the cluster's {@code kubernetes.kind}. {@code dryRun}
- * returns the plan and touches nothing; {@code force} accepts another z-stream. {@code resumeRestoreId}
- * continues a stopped restore at the step it stopped on (the other fields are then taken from it).
+ * hosted-aws, kubeadm, openshift) and must be the cluster's {@code kubernetes.kind} when it has one.
+ * {@code dryRun} returns the plan and its digest and touches nothing. A destructive request carries
+ * {@code planDigest}, the digest of the plan it was shown: a request whose plan would now differ is
+ * refused. {@code overrides} names each precondition the operator accepts to break (see
+ * {@link #OVERRIDES}); none skips the target check or the one-restore-per-cluster lease.
+ * {@code apiServerReplicas}: how many replicas the API servers get back when they were found at 0.
+ * {@code resumeRestoreId} continues a stopped restore at the step it stopped on (the other fields
+ * are then taken from it). {@code force} is no longer accepted: it was split into the overrides.
  */
 public record RestoreRequested(String clusterId, String snapshotId, String target, boolean dryRun, boolean force,
-                               String requestedBy, String resumeRestoreId) implements GuardianEvent {
+                               String requestedBy, String resumeRestoreId, String planDigest, List<String> overrides,
+                               Integer apiServerReplicas) implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.restore.requested.v1";
+    public static final String ACCEPT_VERSION_MISMATCH = "accept-version-mismatch";
+    public static final String SUPERSEDE_STOPPED_RESTORE = "supersede-stopped-restore";
+    public static final Set<String> OVERRIDES = Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE);
 
     public RestoreRequested {
         Require.text(clusterId, "clusterId");
+        overrides = overrides == null ? List.of() : List.copyOf(overrides);
+        for (String override : overrides) {
+            if (!OVERRIDES.contains(override)) {
+                throw new IllegalArgumentException("unknown override '" + Ids.quoted(override) + "'; one of "
+                        + new java.util.TreeSet<>(OVERRIDES));
+            }
+        }
+        if (apiServerReplicas != null && (apiServerReplicas < 1 || apiServerReplicas > 100)) {
+            throw new IllegalArgumentException("apiServerReplicas must be 1..100");
+        }
+    }
+
+    public RestoreRequested(String clusterId, String snapshotId, String target, boolean dryRun, boolean force,
+                            String requestedBy, String resumeRestoreId) {
+        this(clusterId, snapshotId, target, dryRun, force, requestedBy, resumeRestoreId, null, List.of(), null);
     }
 
     public RestoreRequested(String clusterId, String snapshotId, String target, boolean dryRun, boolean force,
                             String requestedBy) {
         this(clusterId, snapshotId, target, dryRun, force, requestedBy, null);
+    }
+
+    /** The same request as a dry run: its answer is the plan and its digest. */
+    public RestoreRequested planOnly() {
+        return new RestoreRequested(clusterId, snapshotId, target, true, force, requestedBy, resumeRestoreId, null,
+                overrides, apiServerReplicas);
+    }
+
+    /** The same request, applying the plan whose digest a dry run returned. */
+    public RestoreRequested applying(String digest) {
+        return new RestoreRequested(clusterId, snapshotId, target, false, force, requestedBy, resumeRestoreId, digest,
+                overrides, apiServerReplicas);
+    }
+
+    public boolean overrides(String override) {
+        return overrides.contains(override);
     }
 }

@@ -41,6 +41,10 @@ public final class FleetValidator {
             problems.add(new FleetProblem(id, "kubernetes.kind",
                     "must be one of local, hosted-onprem, hosted-aws, kubeadm, openshift"));
         }
+        if (spec.restore() != null && spec.restore().apiServerReplicas() != null
+                && (spec.restore().apiServerReplicas() < 1 || spec.restore().apiServerReplicas() > 100)) {
+            problems.add(new FleetProblem(id, "restore.apiServerReplicas", "must be 1..100"));
+        }
         return problems;
     }
 

@@ -6,5 +6,8 @@ package io.etcdguardian.common.fleet;
  * image of the restore Job (hosted-onprem; default: the etcd StatefulSet's own). {@code bumpRevision}:
  * restore with {@code --bump-revision/--mark-compacted} (null = when the etcdutl/etcdctl version has
  * them). {@code memberName}, {@code dataDir}: the member name and data directory of a kubeadm node.
+ * {@code apiServerReplicas}: the replicas API servers get back when a restore finds them at 0 (the
+ * cluster's intended state, where the state found is degraded).
  */
-public record RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir) {}
+public record RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir,
+                          Integer apiServerReplicas) {}

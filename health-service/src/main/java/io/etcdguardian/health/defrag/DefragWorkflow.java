@@ -19,6 +19,7 @@ import io.etcdguardian.common.operation.HeldLease;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.Operations;
+import io.etcdguardian.common.operation.SnapshotFirst;
 import io.etcdguardian.health.HealthSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -135,7 +136,8 @@ public class DefragWorkflow {
             progress(cluster, operationId, "snapshot", "DONE", null, "snapshot " + snapshotId, null, null);
         } catch (RuntimeException e) {
             progress(cluster, operationId, "snapshot", "FAILED", null, e.getMessage(), null, null);
-            throw e;
+            throw new GuardianException(GuardianException.reasonOf(e), "no snapshot before maintenance: "
+                    + e.getMessage() + ": nothing was defragmented", e);
         }
     }
 

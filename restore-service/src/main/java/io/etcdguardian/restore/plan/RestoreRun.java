@@ -14,15 +14,40 @@ public final class RestoreRun {
     private final SnapshotManifest manifest;
     private final RestoreJournal journal;
     private final boolean dryRun;
+    private final Integer requestedApiServerReplicas;
+    private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile RestoreState state;
 
     public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, RestoreState state, RestoreJournal journal,
-                      boolean dryRun) {
+                      boolean dryRun, Integer requestedApiServerReplicas) {
         this.cluster = cluster;
         this.manifest = manifest;
         this.state = state;
         this.journal = journal;
         this.dryRun = dryRun;
+        this.requestedApiServerReplicas = requestedApiServerReplicas;
+    }
+
+    /**
+     * The replicas API servers get back when they were found at 0 — the cluster's intended state, from
+     * the request or the fleet ({@code restore.apiServerReplicas}); empty when neither says.
+     */
+    public Optional<Integer> intendedApiServerReplicas() {
+        if (requestedApiServerReplicas != null) {
+            return Optional.of(requestedApiServerReplicas);
+        }
+        return Optional.ofNullable(cluster.restore()).map(io.etcdguardian.common.fleet.RestoreSpec::apiServerReplicas);
+    }
+
+    /** Something the operator must read in the plan (a degraded state found, an override in force). */
+    public void note(String note) {
+        if (!notes.contains(note)) {
+            notes.add(note);
+        }
+    }
+
+    public java.util.List<String> notes() {
+        return java.util.List.copyOf(notes);
     }
 
     public ClusterSpec cluster() {

@@ -1,7 +1,6 @@
 package io.etcdguardian.scheduler.trigger;
 
 import io.etcdguardian.common.event.MaintenanceRequested;
-import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.FleetRegistry;
@@ -14,10 +13,10 @@ import io.micronaut.configuration.kafka.annotation.Topic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Consumes {@code guardian.restore.requests} (restore.requested.v1) and {@code
- * guardian.maintenance.requests} (maintenance.requested.v1, DEFRAG): a backup before a restore or a
- * defragmentation (each configurable), with an id derived from the triggering event. A dry-run
- * restore touches nothing and needs none; a resumed one would back up a half-restored cluster. One group for all replicas: each trigger is handled once.
+ * Consumes {@code guardian.maintenance.requests} (maintenance.requested.v1, DEFRAG): a backup before
+ * a defragmentation (configurable), with an id derived from the triggering event. One group for all
+ * replicas: each trigger is handled once. (The backup before a restore is the restore's own first
+ * step: it must finish before anything is replaced, which a trigger here could not promise.)
  */
 @KafkaListener(groupId = "guardian-scheduler-triggers", offsetReset = OffsetReset.LATEST)
 public class TriggerListener {
@@ -33,14 +32,10 @@ public class TriggerListener {
         this.settings = settings;
     }
 
-    @Topic({Topics.RESTORE_REQUESTS, Topics.MAINTENANCE_REQUESTS})
+    @Topic(Topics.MAINTENANCE_REQUESTS)
     void receive(ConsumerRecord<String, byte[]> record) {
         intake.accept(record, "guardian-scheduler-triggers", event -> {
-            if (event.data() instanceof RestoreRequested restore && settings.beforeRestore() && !restore.dryRun()
-                    && restore.resumeRestoreId() == null) { // a resumed restore's cluster is half-restored: no backup of it
-                emitter.request(fleet.require(restore.clusterId()), Trigger.PRE_RESTORE,
-                        "before restore " + event.id(), "scheduler-service", null, "pre-restore/" + event.id());
-            } else if (event.data() instanceof MaintenanceRequested maintenance && settings.beforeDefrag()
+            if (event.data() instanceof MaintenanceRequested maintenance && settings.beforeDefrag()
                     && maintenance.action() == MaintenanceRequested.Action.DEFRAG) {
                 emitter.request(fleet.require(maintenance.clusterId()), Trigger.PRE_DEFRAG,
                         "before defragmentation " + event.id(), "scheduler-service", null, "pre-defrag/" + event.id());

@@ -64,10 +64,10 @@ public class HostedAwsTarget implements RestoreTarget {
                 new RestoreStep("stage-snapshot", "upload the checked raw snapshot for HyperShift to fetch",
                         List.of("object " + run.cluster().store().bucket() + "/" + staging.stagedKey(run)), r -> {
                             GenericKubernetesResource found = HostedClusters.require(client, hc);
-                            if (etcdAvailable(found) && !r.state().force()) {
+                            if (etcdAvailable(found)) { // no override: the URL would be ignored, the restore a no-op
                                 throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace()
                                         + "/" + hc.name() + " already runs etcd: restoreSnapshotURL acts only when the"
-                                        + " cluster is created; recreate it (or force)");
+                                        + " cluster is created; recreate it");
                             }
                             return "staged " + staging.upload(r);
                         }),

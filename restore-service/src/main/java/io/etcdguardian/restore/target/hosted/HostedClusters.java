@@ -67,6 +67,25 @@ final class HostedClusters {
         return "paused (was " + (before == null ? "not paused" : before) + ")";
     }
 
+    /** A HostedCluster found paused before the restore stays paused after it, and the plan says so. */
+    static void notePaused(KubernetesClient client, KubernetesSpec hc, RestoreRun run) {
+        if (run.fact("hostedcluster.pausedUntil").isPresent()) {
+            return;
+        }
+        String found = ControlPlane.text(require(client, hc).getAdditionalProperties(), "spec", "pausedUntil");
+        if (found != null && !found.isEmpty()) {
+            run.note("HostedCluster " + hc.namespace() + "/" + hc.name() + " was found paused (pausedUntil " + found
+                    + "): it is paused again as found after the restore; unpause it yourself if that was not intended");
+        }
+    }
+
+    /** Empty while the HostedCluster is still paused by the restore. */
+    static java.util.Optional<String> changedFromPaused(KubernetesClient client, KubernetesSpec hc) {
+        String now = ControlPlane.text(require(client, hc).getAdditionalProperties(), "spec", "pausedUntil");
+        return "true".equals(now) ? java.util.Optional.empty() : java.util.Optional.of("HostedCluster " + hc.namespace()
+                + "/" + hc.name() + " is no longer paused (pausedUntil " + now + ")");
+    }
+
     static String unpause(KubernetesClient client, KubernetesSpec hc, RestoreRun run) {
         String before = run.fact("hostedcluster.pausedUntil").orElse("");
         resource(client, hc).edit(r -> {

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -70,14 +71,34 @@ public class HostedOnPremTarget implements RestoreTarget {
                 .orElse(String.valueOf(etcd.getSpec().getReplicas())));
         String restoreScript = restoreScript(run, ns, members, image(run, etcd));
         List<RestoreStep> steps = new ArrayList<>();
+        // nothing is destroyed before what replaces it is staged and checked (DESIGN §4.8)
+        steps.add(new RestoreStep("stage-snapshot", "fetch the snapshot, check its SHA-256, and stage the raw copy"
+                + " the Job will fetch", List.of("object " + run.cluster().store().bucket() + "/"
+                + staging.stagedKey(run)), r -> "staged " + staging.upload(r) + " (" + r.manifest().sizeRaw()
+                + " bytes, SHA-256 checked)"));
+        Map<String, Integer> restoreTo = replicasToRestore(client, ns, run);
+        HostedClusters.notePaused(client, hc, run);
         steps.add(new RestoreStep("pause-reconciliation", "pause the HostedCluster so HyperShift does not undo the"
                 + " steps", List.of("hostedclusters.hypershift.openshift.io " + hc.namespace() + "/" + hc.name()
-                + " spec.pausedUntil=\"true\""), r -> HostedClusters.pause(client, hc, r)));
+                + " spec.pausedUntil=\"true\""), r -> HostedClusters.pause(client, hc, r))
+                .holding(r -> r.state().done().contains("unpause-reconciliation") ? java.util.Optional.empty()
+                        : HostedClusters.changedFromPaused(client, hc)));
         steps.add(new RestoreStep("stop-api-servers", "scale the API servers to 0: nothing writes to etcd",
                 API_SERVERS.stream().map(d -> "deployment " + ns + "/" + d + " replicas -> 0").toList(),
-                r -> API_SERVERS.stream().map(d -> scaleDeployment(client, ns, d, r, 0)).collect(Collectors.joining("; "))));
+                r -> API_SERVERS.stream().map(d -> scaleDeployment(client, ns, d, r, 0, restoreTo.get(d)))
+                        .collect(Collectors.joining("; ")))
+                .holding(r -> r.state().done().contains("start-api-servers") ? java.util.Optional.empty()
+                        : API_SERVERS.stream().filter(d -> replicas(client, ns, d) > 0).map(d -> "deployment " + ns + "/"
+                        + d + " is at " + replicas(client, ns, d) + " replicas again").reduce((a, b) -> a + ", " + b)));
         steps.add(new RestoreStep("stop-etcd", "scale etcd to 0 and wait until no member runs",
-                List.of("statefulset " + ns + "/" + ETCD + " replicas -> 0"), r -> scaleEtcd(client, ns, r, 0)));
+                List.of("statefulset " + ns + "/" + ETCD + " replicas -> 0"), r -> scaleEtcd(client, ns, r, 0))
+                .holding(r -> {
+                    StatefulSet now = client.apps().statefulSets().inNamespace(ns).withName(ETCD).get();
+                    int replicas = now == null || now.getSpec().getReplicas() == null ? 0 : now.getSpec().getReplicas();
+                    return r.state().done().contains("start-etcd") || replicas == 0 ? java.util.Optional.empty()
+                            : java.util.Optional.of("statefulset " + ns + "/" + ETCD + " is at " + replicas
+                            + " replicas again");
+                }));
         steps.add(new RestoreStep("delete-member-volumes", "delete the volumes of members 1.." + (members - 1)
                 + ": they rejoin empty and sync from member 0", IntStream.range(1, members)
                 .mapToObj(i -> "persistentvolumeclaim " + ns + "/data-etcd-" + i).toList(), r -> {
@@ -86,9 +107,9 @@ public class HostedOnPremTarget implements RestoreTarget {
                     }
                     return "deleted data-etcd-1..data-etcd-" + (members - 1);
                 }));
-        steps.add(new RestoreStep("restore-member-0", "stage the snapshot, then a Job on member 0's volume fetches it"
-                + " through a presigned URL and restores it", List.of("object " + run.cluster().store().bucket() + "/"
-                + staging.stagedKey(run), "secret " + ns + "/" + name + " (the presigned URL)", "job " + ns + "/" + name
+        steps.add(new RestoreStep("restore-member-0", "a Job on member 0's volume fetches the staged snapshot through"
+                + " a presigned URL, restores it into a new directory and swaps it in only once etcdutl succeeded",
+                List.of("secret " + ns + "/" + name + " (the presigned URL)", "job " + ns + "/" + name
                 + " on persistentvolumeclaim data-etcd-0: " + restoreScript), r -> restoreJob(client, ns, name,
                 restoreScript, etcd, r)));
         steps.add(new RestoreStep("cleanup", "delete the Job, the Secret and the staged snapshot",
@@ -103,9 +124,10 @@ public class HostedOnPremTarget implements RestoreTarget {
                 List.of("statefulset " + ns + "/" + ETCD + " replicas -> " + members), r -> scaleEtcd(client, ns, r,
                         Integer.parseInt(r.fact("replicas.statefulset/etcd").orElse(String.valueOf(members))))));
         steps.add(new RestoreStep("start-api-servers", "scale the API servers back to their replicas",
-                API_SERVERS.stream().map(d -> "deployment " + ns + "/" + d + " replicas -> as before").toList(),
+                API_SERVERS.stream().map(d -> "deployment " + ns + "/" + d + " replicas -> " + restoreTo.get(d)).toList(),
                 r -> API_SERVERS.stream().map(d -> scaleDeployment(client, ns, d, r,
-                        Integer.parseInt(r.fact("replicas.deployment/" + d).orElseThrow()))).collect(Collectors.joining("; "))));
+                        Integer.parseInt(r.fact("replicas.deployment/" + d).orElseThrow()), null))
+                        .collect(Collectors.joining("; "))));
         steps.add(new RestoreStep("unpause-reconciliation", "give the HostedCluster back to HyperShift",
                 List.of("hostedclusters.hypershift.openshift.io " + hc.namespace() + "/" + hc.name()
                         + " spec.pausedUntil -> as before"), r -> HostedClusters.unpause(client, hc, r)));
@@ -120,29 +142,75 @@ public class HostedOnPremTarget implements RestoreTarget {
         return run.fact("etcd.image").orElse(etcd.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
     }
 
-    /** The seed's restore, run in member 0's volume; the trailer is checked (no --skip-hash-check: the file is a real snapshot). */
+    /**
+     * The seed's restore, run in member 0's volume; the trailer is checked (no --skip-hash-check: the
+     * file is a real snapshot). It restores into a new directory and swaps it in only after etcdutl
+     * succeeded, so a failed restore leaves member 0's data as it was; run again after a crash at any
+     * line it reaches the same end (the old data moves aside, then goes once the new data is in place).
+     */
     static String restoreScript(RestoreRun run, String ns, int members, String image) {
         String initialCluster = IntStream.range(0, members).mapToObj(i -> "etcd-" + i + "=" + peer(ns, i))
                 .collect(Collectors.joining(","));
         List<String> bump = HostedClusters.bumpRevisionFlags(run, image);
-        return "rm -rf /var/lib/data && mkdir -p /var/lib/data && etcdutl snapshot restore /var/lib/restored.snap.db"
-                + " --data-dir=/var/lib/data --name etcd-0 --initial-cluster-token=" + TOKEN
+        return "set -e; rm -rf /var/lib/data.restoring"
+                + "; etcdutl snapshot restore /var/lib/restored.snap.db"
+                + " --data-dir=/var/lib/data.restoring --name etcd-0 --initial-cluster-token=" + TOKEN
                 + " --initial-cluster " + initialCluster + " --initial-advertise-peer-urls " + peer(ns, 0)
                 + (bump.isEmpty() ? "" : " " + String.join(" ", bump))
-                + " && rm /var/lib/restored.snap.db";
+                + "; if [ -d /var/lib/data ]; then rm -rf /var/lib/data.before-restore;"
+                + " mv /var/lib/data /var/lib/data.before-restore; fi"
+                + "; mv /var/lib/data.restoring /var/lib/data; rm -rf /var/lib/data.before-restore"
+                + "; rm -f /var/lib/restored.snap.db";
     }
 
     private static String peer(String ns, int i) {
         return "https://etcd-" + i + ".etcd-discovery." + ns + ".svc:2380";
     }
 
-    private String scaleDeployment(KubernetesClient client, String ns, String name, RestoreRun run, int replicas) {
+    /**
+     * "Put back what was" means the cluster's intended state: an API server found at 0 replicas (an
+     * outage, someone's half-done recovery) would be put back at 0, so its count must come from the
+     * request or the fleet — or the restore is refused before it touches anything.
+     */
+    private static Map<String, Integer> replicasToRestore(KubernetesClient client, String ns, RestoreRun run) {
+        Map<String, Integer> restoreTo = new HashMap<>();
+        for (String d : API_SERVERS) {
+            Optional<String> recorded = run.fact("replicas.deployment/" + d);
+            if (recorded.isPresent()) { // recorded before this restore scaled it: that is what goes back
+                restoreTo.put(d, Integer.parseInt(recorded.get()));
+                continue;
+            }
+            Deployment deployment = client.apps().deployments().inNamespace(ns).withName(d).get();
+            if (deployment == null) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "deployment " + ns + "/" + d + " not found");
+            }
+            int replicas = deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
+            if (replicas == 0) {
+                replicas = run.intendedApiServerReplicas().orElseThrow(() -> new GuardianException(
+                        Reason.PRECONDITION_FAILED, "deployment " + ns + "/" + d + " was found at 0 replicas: say how"
+                        + " many it should run after the restore (--api-server-replicas N, or restore.apiServerReplicas"
+                        + " in the fleet) rather than restoring a stopped control plane"));
+                run.note("deployment " + ns + "/" + d + " was found at 0 replicas; it gets " + replicas + " back");
+            }
+            restoreTo.put(d, replicas);
+        }
+        return restoreTo;
+    }
+
+    private static int replicas(KubernetesClient client, String ns, String name) {
+        Deployment now = client.apps().deployments().inNamespace(ns).withName(name).get();
+        return now == null || now.getSpec().getReplicas() == null ? 0 : now.getSpec().getReplicas();
+    }
+
+    private String scaleDeployment(KubernetesClient client, String ns, String name, RestoreRun run, int replicas,
+                                   Integer restoreTo) {
         Resource<Deployment> resource = client.apps().deployments().inNamespace(ns).withName(name);
         Deployment deployment = resource.get();
         if (deployment == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "deployment " + ns + "/" + name + " not found");
         }
-        String before = run.remember("replicas.deployment/" + name, String.valueOf(deployment.getSpec().getReplicas()));
+        String before = run.remember("replicas.deployment/" + name, String.valueOf(restoreTo != null ? restoreTo
+                : deployment.getSpec().getReplicas()));
         resource.edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(replicas).endSpec().build());
         waits.until("deployment " + ns + "/" + name + " at " + replicas + " ready replicas", () -> {
             Deployment now = resource.get();

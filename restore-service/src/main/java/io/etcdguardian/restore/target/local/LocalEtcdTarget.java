@@ -50,8 +50,8 @@ public class LocalEtcdTarget implements RestoreTarget {
         String token = "restore-" + run.shortId();
         EtcdCluster restored = etcd.withToken(token);
         Path snapshot = staging.spoolFile(run);
-        List<String> members = etcd.members().stream().map(m -> m.name() + " pid " + etcd.process(
-                etcd.members().indexOf(m)).pid().map(String::valueOf).orElse("(not running)")).toList();
+        // names and addresses only: a process id changes with every start, and the plan must not
+        List<String> members = etcd.members().stream().map(m -> m.name() + " " + m.clientUrl()).toList();
         List<String> restoreCommands = new ArrayList<>();
         for (int i = 0; i < etcd.members().size(); i++) {
             EtcdMember m = etcd.members().get(i);
@@ -66,11 +66,15 @@ public class LocalEtcdTarget implements RestoreTarget {
                 }),
                 new RestoreStep("stop-members", "stop every member: nothing writes while data is replaced", members,
                         r -> {
+                            List<String> stopped = new ArrayList<>();
                             for (int i = 0; i < etcd.members().size(); i++) {
+                                etcd.process(i).pid().ifPresent(pid -> stopped.add("pid " + pid));
                                 etcd.stopMember(i);
                             }
-                            return "stopped " + etcd.members().size() + " members";
-                        }),
+                            return "stopped " + etcd.members().size() + " members " + stopped;
+                        }).holding(r -> r.state().done().contains("start-members") ? java.util.Optional.empty()
+                        : etcd.members().stream().filter(m -> etcd.isMemberAlive(etcd.members().indexOf(m)))
+                                .map(m -> m.name() + " is running again").reduce((a, b) -> a + ", " + b)),
                 new RestoreStep("restore-data", "move each data dir aside and restore it from the snapshot under"
                         + " cluster token " + token, restoreCommands, r -> restoreData(r, etcd, restored, snapshot)),
                 new RestoreStep("start-members", "start every member of the restored cluster and wait until healthy",

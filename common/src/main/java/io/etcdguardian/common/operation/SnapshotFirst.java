@@ -1,4 +1,4 @@
-package io.etcdguardian.health.defrag;
+package io.etcdguardian.common.operation;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
@@ -20,10 +20,11 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A snapshot before a defragmentation touches anything, waited for. The request id is the one the
- * scheduler derives for its own pre-defrag trigger, so the two never make two snapshots; and a
- * snapshot committed after the maintenance request was made already counts (a redelivered request
- * after a crash finds the snapshot it asked for the first time).
+ * A snapshot before an operation changes anything (a defragmentation, a restore), waited for. The
+ * request id derives from the trigger and the operation id (for a defragmentation the one the
+ * scheduler derives for its own pre-defrag trigger, so the two never make two snapshots); a
+ * snapshot committed after the operation was requested already counts, so a redelivered request
+ * after a crash finds the snapshot it asked for the first time.
  */
 @Singleton
 public class SnapshotFirst {
@@ -37,22 +38,33 @@ public class SnapshotFirst {
 
     /** Returns the id of the snapshot that now exists, or throws with why there is none. */
     public String ensure(ClusterSpec cluster, String operationId, Instant requestedAt, Duration timeout) {
+        return ensure(cluster, Trigger.PRE_DEFRAG, operationId, requestedAt, timeout, "health-service");
+    }
+
+    /**
+     * A snapshot for {@code trigger} (PRE_DEFRAG, PRE_RESTORE) before operation {@code operationId};
+     * returns its id, or throws with why there is none (the first failure counts, even one
+     * snapshot-service would retry: nothing destructive starts on a maybe).
+     */
+    public String ensure(ClusterSpec cluster, Trigger trigger, String operationId, Instant requestedAt,
+                         Duration timeout, String source) {
         Optional<SnapshotManifest> recent = catalog.newest(cluster).filter(m -> !m.takenAt().isBefore(requestedAt));
         if (recent.isPresent()) {
             return recent.get().snapshotId();
         }
-        String requestId = EventEnvelope.deterministicId("pre-defrag/" + operationId, BackupRequested.TYPE);
+        String prefix = trigger == Trigger.PRE_DEFRAG ? "pre-defrag/" : trigger.name().toLowerCase(java.util.Locale.ROOT)
+                .replace('_', '-') + "/";
+        String requestId = EventEnvelope.deterministicId(prefix + operationId, BackupRequested.TYPE);
         try (EventStream stream = new EventStream(bootstrap);
              EventStream.Follower answers = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            stream.publish(EventEnvelope.wrap("/guardian/health-service", requestId, new BackupRequested(cluster.id(),
-                    Trigger.PRE_DEFRAG, "before maintenance " + operationId, "health-service", null, requestedAt)));
-            // the first failure aborts, even one snapshot-service will retry: no defragmentation on a maybe
+            stream.publish(EventEnvelope.wrap("/guardian/" + source, requestId, new BackupRequested(cluster.id(),
+                    trigger, "before " + operationId, source, null, requestedAt)));
             GuardianEvent answer = answers.await(e -> requestId.equals(requestIdOf(e)), timeout)
                     .orElseThrow(() -> new GuardianException(Reason.TIMEOUT, "no snapshot within " + timeout
-                            + " of asking (is snapshot-service running?): nothing was defragmented"));
+                            + " of asking (is snapshot-service running?)"));
             if (answer instanceof SnapshotFailed failed) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "the snapshot before maintenance failed ("
-                        + failed.reason() + ": " + failed.detail() + "): nothing was defragmented");
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "the snapshot failed (" + failed.reason() + ": "
+                        + failed.detail() + ")");
             }
             return ((SnapshotCompleted) answer).snapshotId();
         }
