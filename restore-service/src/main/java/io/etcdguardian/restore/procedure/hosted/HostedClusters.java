@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target.hosted;
+package io.etcdguardian.restore.procedure.hosted;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;

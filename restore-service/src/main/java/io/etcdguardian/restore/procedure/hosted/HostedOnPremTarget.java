@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target.hosted;
+package io.etcdguardian.restore.procedure.hosted;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
@@ -8,7 +8,7 @@ import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.stage.SnapshotStaging;
-import io.etcdguardian.restore.target.RestoreTarget;
+import io.etcdguardian.restore.procedure.RestoreTarget;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;

@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target;
+package io.etcdguardian.restore.procedure;
 
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;

@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target.local;
+package io.etcdguardian.restore.procedure.local;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -14,7 +14,7 @@ import io.etcdguardian.restore.RestoreSettings;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.stage.SnapshotStaging;
-import io.etcdguardian.restore.target.RestoreTarget;
+import io.etcdguardian.restore.procedure.RestoreTarget;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;

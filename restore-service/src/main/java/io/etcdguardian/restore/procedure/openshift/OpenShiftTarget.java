@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target.openshift;
+package io.etcdguardian.restore.procedure.openshift;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
@@ -6,8 +6,8 @@ import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
-import io.etcdguardian.restore.target.RestoreTarget;
-import io.etcdguardian.restore.target.hosted.KubernetesWaits;
+import io.etcdguardian.restore.procedure.RestoreTarget;
+import io.etcdguardian.restore.procedure.hosted.KubernetesWaits;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target;
+package io.etcdguardian.restore.procedure;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;

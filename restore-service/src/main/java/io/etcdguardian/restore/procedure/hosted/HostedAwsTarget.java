@@ -1,4 +1,4 @@
-package io.etcdguardian.restore.target.hosted;
+package io.etcdguardian.restore.procedure.hosted;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.common.error.GuardianException;
@@ -14,7 +14,7 @@ import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.stage.SnapshotStaging;
-import io.etcdguardian.restore.target.RestoreTarget;
+import io.etcdguardian.restore.procedure.RestoreTarget;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,10 +1,10 @@
-package io.etcdguardian.restore.target.kubeadm;
+package io.etcdguardian.restore.procedure.kubeadm;
 
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.stage.SnapshotStaging;
-import io.etcdguardian.restore.target.RestoreTarget;
+import io.etcdguardian.restore.procedure.RestoreTarget;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.util.List;
