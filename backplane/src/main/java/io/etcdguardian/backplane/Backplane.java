@@ -33,6 +33,7 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
     }
 
     public static Backplane startOrReuse(Path stateDir, Options options, Collection<TopicSpec> topics) {
+        DebianEtcd.ensureInstalled();
         Backplane backplane = load(stateDir).orElseGet(() -> plan(stateDir, options));
         backplane.save();
         backplane.etcd.start();

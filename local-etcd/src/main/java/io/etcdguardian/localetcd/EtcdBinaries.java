@@ -2,13 +2,12 @@ package io.etcdguardian.localetcd;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 /**
  * Finds etcd and etcdctl: in {@code $GUARDIAN_ETCD_BIN_DIR} (or {@code -Dguardian.etcd.bin-dir}) when
- * set — the service images carry them in /opt/etcd/bin — else Debian's in /usr/bin, installing
- * etcd-server and etcd-client there when they are missing and this runs as root.
+ * set — the service images carry them in /opt/etcd/bin — else Debian's in /usr/bin. It never installs
+ * anything: services run this, and a service must not run a package manager (the local backplane
+ * installs Debian's packages for the quick start and the tests, see DebianEtcd there).
  */
 public final class EtcdBinaries {
     static final String VARIABLE = "GUARDIAN_ETCD_BIN_DIR";
@@ -35,22 +34,15 @@ public final class EtcdBinaries {
             }
             return path;
         }
-        ensureDebianInstalled();
+        requireDebianInstalled();
         return DEBIAN.resolve(binary);
     }
 
-    private static void ensureDebianInstalled() {
-        if (Files.isExecutable(DEBIAN.resolve("etcd")) && Files.isExecutable(DEBIAN.resolve("etcdctl"))) {
-            return;
+    private static void requireDebianInstalled() {
+        if (!Files.isExecutable(DEBIAN.resolve("etcd")) || !Files.isExecutable(DEBIAN.resolve("etcdctl"))) {
+            throw new IllegalStateException("etcd and etcdctl are not installed in " + DEBIAN + ": install them"
+                    + " (Debian: apt-get install -y etcd-server etcd-client) or set " + VARIABLE
+                    + " to a directory holding etcd and etcdctl");
         }
-        if (!"root".equals(System.getProperty("user.name"))) {
-            throw new IllegalStateException("etcd is not installed: run `apt-get install -y etcd-server etcd-client`"
-                    + " or set " + VARIABLE + " to a directory holding etcd and etcdctl");
-        }
-        Path log = Path.of(System.getProperty("java.io.tmpdir"), "guardian-apt.log");
-        Path cwd = Path.of(".").toAbsolutePath();
-        ChildProcess.runToCompletion(List.of("apt-get", "update", "-qq"), cwd, log, Duration.ofMinutes(5));
-        ChildProcess.runToCompletion(List.of("apt-get", "install", "-y", "-qq", "etcd-server", "etcd-client"),
-                cwd, log, Duration.ofMinutes(5));
     }
 }
