@@ -33,16 +33,15 @@ final class HealthServiceUnderTest {
     static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
                                     String clusterExtra, Map<String, Object> settings) {
         try {
-            // the store holds the operation leases (no two defrags of a cluster across replicas)
-            Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId="
-                    + backplane.s3().accessKey() + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+            // the store holds the operation leases (no two defrags of a cluster across replicas); these tests are
+            // not about S3, so it is a directory store (its conditional writes hold a file lock); e2e uses S3Proxy
             Path fleet = Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
                     clusters:
                       - id: %s
                         etcd: { endpoints: [%s]%s }
-                        store: { bucket: %s, endpoint: %s, credentialsFile: %s }%s
+                        store: { bucket: %s, endpoint: "%s" }%s
                     """.formatted(cluster, String.join(", ", etcd.endpoints()), etcdExtra, backplane.bucket(),
-                    backplane.s3().endpoint(), credentials, clusterExtra));
+                    dir.resolve("store").toUri(), clusterExtra));
             createTopics(backplane);
             Map<String, Object> props = new HashMap<>(settings);
             props.putIfAbsent("guardian.health.snapshot-first", "false"); // no snapshot-service here: see e2e

@@ -16,6 +16,10 @@ import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.operation.HeldLease;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
@@ -46,6 +50,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,11 +81,17 @@ public class SnapshotWorkflow {
     private final EncryptionKeys encryptionKeys;
     private final KubernetesClients kubernetes;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Operations operations;
+
+    private static final java.util.List<String> PLAN = java.util.List.of("select a healthy member",
+            "capture to the spool while uploading from it", "check the trailer", "complete the upload",
+            "read the stats", "commit the manifest", "publish", "apply retention");
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
                             SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
                             SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles,
-                            EncryptionKeys encryptionKeys, KubernetesClients kubernetes) {
+                            EncryptionKeys encryptionKeys, KubernetesClients kubernetes, Operations operations) {
+        this.operations = operations;
         this.kubernetes = kubernetes;
         this.probe = probe;
         this.etcd = etcd;
@@ -96,16 +107,15 @@ public class SnapshotWorkflow {
     }
 
     /**
-     * Handles a request and publishes its outcome (completed or failed). Retriable failures are tried
-     * again with backoff; the failed event carries the last reason.
+     * Handles a request as an operation ({@link Operations}) and publishes its one outcome: completed
+     * (also when a snapshot taken since the request answers it, the same event again on a redelivery)
+     * or failed (refused on a paused cluster or while another replica snapshots it; a redelivered
+     * request that failed before repeats the failure — the next request takes the next snapshot).
+     * Retriable failures are tried again inside the operation, with backoff.
      */
     public Optional<SnapshotManifest> handle(ClusterSpec cluster, String requestId, BackupRequested request,
                                              Instant requestedAt) {
         Instant started = Instant.now();
-        if (cluster.isPaused()) {
-            publishFailed(cluster, requestId, new GuardianException(Reason.PAUSED, "cluster is paused"));
-            return Optional.empty();
-        }
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         // one snapshot per cluster at a time; a second request waits and is then usually coalesced
         lock.lock();
@@ -115,21 +125,45 @@ public class SnapshotWorkflow {
                 publishCompleted(cluster, requestId, answered.get(), 0);
                 return answered;
             }
-            Retry retry = Retry.of("snapshot-" + cluster.id(), RetryConfig.custom()
-                    .maxAttempts(settings.attempts())
-                    .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.retryBackoff(), 2.0))
-                    .retryOnException(GuardianException::isRetriable)
-                    .build());
-            SnapshotManifest manifest = retry.executeSupplier(() -> attempt(cluster, requestId, request));
+            AtomicReference<SnapshotManifest> taken = new AtomicReference<>();
+            Operations.Result result = operations.run(cluster, OperationKind.SNAPSHOT, requestId, null, PLAN, run -> {
+                // one step, safe to repeat: an attempt commits nothing until its manifest is written
+                Retry retry = Retry.of("snapshot-" + cluster.id(), RetryConfig.custom()
+                        .maxAttempts(settings.attempts())
+                        .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.retryBackoff(), 2.0))
+                        .retryOnException(GuardianException::isRetriable)
+                        .build());
+                run.step("capture-and-commit", () -> taken.set(retry.executeSupplier(
+                        () -> attempt(cluster, requestId, request, run.lease()))));
+                return "snapshot " + (taken.get() == null ? "committed before" : taken.get().snapshotId());
+            });
+            if (result.abandoned()) {
+                return Optional.empty(); // another replica owns the request now
+            }
             Duration took = Duration.between(started, Instant.now());
-            metrics.succeeded(cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
-            publishCompleted(cluster, requestId, manifest, took.toMillis());
-            retention.apply(cluster);
-            return Optional.of(manifest);
-        } catch (RuntimeException e) {
-            metrics.failed(cluster.id(), Duration.between(started, Instant.now()), GuardianException.reasonOf(e).name());
-            publishFailed(cluster, requestId, e);
+            if (result.status() == OperationRecord.Status.COMPLETED && taken.get() != null) {
+                SnapshotManifest manifest = taken.get();
+                metrics.succeeded(cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
+                publishCompleted(cluster, requestId, manifest, took.toMillis());
+                retention.apply(cluster);
+                return Optional.of(manifest);
+            }
+            if (result.status() == OperationRecord.Status.COMPLETED) { // completed before: its manifest says so
+                Optional<SnapshotManifest> committed = catalog.newest(cluster).filter(m -> requestId.equals(m.requestId()));
+                committed.ifPresent(m -> publishCompleted(cluster, requestId, m, 0));
+                return committed;
+            }
+            OperationRecord end = result.record();
+            Reason reason = end.reason() == null ? Reason.INTERNAL : Reason.valueOf(end.reason());
+            if (!result.replayed()) {
+                metrics.failed(cluster.id(), took, reason.name());
+            }
+            publishFailed(cluster, requestId, new GuardianException(reason, false, end.detail(), null));
             return Optional.empty();
+        } catch (RuntimeException e) {
+            // the operation could not even start (its store unreachable): nothing ran, the intake may try again
+            metrics.failed(cluster.id(), Duration.between(started, Instant.now()), GuardianException.reasonOf(e).name());
+            throw e;
         } finally {
             lock.unlock();
         }
@@ -150,7 +184,7 @@ public class SnapshotWorkflow {
         });
     }
 
-    private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request) {
+    private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request, HeldLease lease) {
         MemberStatus member = MemberSelector.choose(probe.probe(cluster), settings.maxFollowerLag());
         Instant takenAt = Instant.now();
         String snapshotId = ID_TIME.format(takenAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -198,6 +232,7 @@ public class SnapshotWorkflow {
                     stats.hash(), captured.bytes(), stored, captured.sha256(), compress ? "zstd" : "none",
                     encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
                     (t1 - t0) / 1_000_000);
+            lease.verify(); // the commit is the act: a replica that lost the request commits nothing
             catalog.write(cluster, manifest);
             return manifest;
         } catch (IOException e) {

@@ -98,7 +98,9 @@ public final class FleetValidator {
         if (!BUCKET.matcher(store.bucket()).matches()) {
             problems.add(new FleetProblem(id, "store.bucket", "'" + store.bucket() + "' is not a valid S3 bucket name"));
         }
-        if (store.endpoint() != null) {
+        if (store.endpoint() != null && store.endpoint().startsWith("file:")) {
+            directory(id, "store.endpoint", store.endpoint(), problems);
+        } else if (store.endpoint() != null) {
             url(id, "store.endpoint", store.endpoint(), problems);
         }
         readableFile(id, "store.credentialsFile", store.credentialsFile(), problems);
@@ -179,6 +181,18 @@ public final class FleetValidator {
     private static void nonNegative(String id, String key, Integer value, List<FleetProblem> problems) {
         if (value != null && value < 0) {
             problems.add(new FleetProblem(id, key, "must not be negative"));
+        }
+    }
+
+    /** A directory store: {@code file:///absolute/dir}, created on first write. */
+    private static void directory(String id, String key, String value, List<FleetProblem> problems) {
+        try {
+            URI uri = new URI(value);
+            if (uri.getPath() == null || !uri.getPath().startsWith("/") || uri.getHost() != null) {
+                problems.add(new FleetProblem(id, key, "'" + value + "' must be file:///an/absolute/directory"));
+            }
+        } catch (URISyntaxException e) {
+            problems.add(new FleetProblem(id, key, "'" + value + "' is not a URL"));
         }
     }
 

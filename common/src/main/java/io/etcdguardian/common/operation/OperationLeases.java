@@ -39,7 +39,9 @@ public class OperationLeases {
     });
 
     public OperationLeases(LeaseStore store, @Value("${guardian.operation.lease-ttl:30s}") Duration ttl) {
-        this(store, ttl, Clock.systemUTC(), ManagementFactory.getRuntimeMXBean().getName());
+        // pid@host names the replica for an operator; the suffix keeps two services in one JVM apart
+        this(store, ttl, Clock.systemUTC(), ManagementFactory.getRuntimeMXBean().getName() + "/"
+                + java.util.UUID.randomUUID().toString().substring(0, 6));
     }
 
     OperationLeases(LeaseStore store, Duration ttl, Clock clock, String holder) {

@@ -6,7 +6,6 @@ import io.etcdguardian.common.event.Ids;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.operation.OperationRecord.Status;
 import jakarta.inject.Singleton;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -32,10 +31,13 @@ public class Operations {
         this.journal = journal;
     }
 
-    /** The operation's body: does the work under the lease, returns what it did in a line. */
+    /**
+     * The operation's body: does the work under the lease — as a plan of named steps with
+     * {@link StepRun#step}, journaled — and returns what it did in a line.
+     */
     @FunctionalInterface
     public interface Work {
-        String run(HeldLease lease) throws Exception;
+        String run(StepRun run) throws Exception;
     }
 
     /**
@@ -57,8 +59,7 @@ public class Operations {
                     known.get().status());
             return new Result(known.get(), true, false);
         }
-        OperationRecord running = known.orElseGet(() -> new OperationRecord(operationId, cluster.id(), kind,
-                Status.RUNNING, plan, null, null, Instant.now(), Instant.now()));
+        OperationRecord running = known.orElseGet(() -> OperationRecord.running(operationId, cluster.id(), kind, plan));
         if (cluster.isPaused()) {
             return end(running, Status.REFUSED, Reason.PAUSED, "cluster " + cluster.id()
                     + " is paused (fleet 'paused: true'): nothing was touched");
@@ -72,18 +73,18 @@ public class Operations {
             }
             throw e; // the store is unreachable: nothing ran, the intake may try again
         }
+        StepRun run = new StepRun(journal, journal.record(running), lease);
         try (lease) {
-            journal.record(running);
-            String detail = work.run(lease);
-            return end(running, Status.COMPLETED, null, detail);
+            String detail = work.run(run);
+            return end(run.record(), Status.COMPLETED, null, detail);
         } catch (LeaseLostException e) {
             LOG.warn("{} {} of {} abandoned here: {}", kind.key(), operationId, cluster.id(), e.getMessage());
-            return new Result(running, false, true);
+            return new Result(run.record(), false, true);
         } catch (Exception e) {
             Reason reason = GuardianException.reasonOf(e);
             LOG.error("{} {} of {} failed: {}: {}", kind.key(), operationId, cluster.id(), reason, e.getMessage(),
                     reason == Reason.INTERNAL ? e : null);
-            return end(running, Status.FAILED, reason, e.getMessage());
+            return end(run.record(), Status.FAILED, reason, e.getMessage());
         }
     }
 

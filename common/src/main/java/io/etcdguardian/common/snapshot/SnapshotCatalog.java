@@ -5,8 +5,8 @@ import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.s3.S3Clients;
-import io.etcdguardian.common.s3.StoreErrors;
+import io.etcdguardian.common.store.SnapshotStore;
+import io.etcdguardian.common.store.SnapshotStores;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,10 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The committed snapshots of a cluster, read from their manifests: the only thing listing,
@@ -27,38 +23,29 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 @Singleton
 public class SnapshotCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotCatalog.class);
-    private final S3Clients clients;
+    private final SnapshotStores stores;
 
     public static final String LATEST = "latest";
     public static final String LATEST_VERIFIED = "latest-verified";
 
-    public SnapshotCatalog(S3Clients clients) {
-        this.clients = clients;
+    public SnapshotCatalog(SnapshotStores stores) {
+        this.stores = stores;
     }
 
     public List<SnapshotManifest> list(ClusterSpec cluster) {
-        S3Client s3 = clients.client(cluster.store());
+        SnapshotStore store = stores.of(cluster);
         List<SnapshotManifest> manifests = new ArrayList<>();
-        try {
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(cluster.store().bucket())
-                    .prefix(SnapshotKeys.manifestsPrefix(cluster))).contents()) {
-                if (object.key().endsWith(".json")) {
-                    read(s3, cluster, object.key()).ifPresent(manifests::add);
-                }
+        for (SnapshotStore.Entry object : store.list(SnapshotKeys.manifestsPrefix(cluster))) {
+            if (object.key().endsWith(".json")) {
+                read(store, object.key()).ifPresent(manifests::add);
             }
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("list snapshots of " + cluster.id(), cluster.store().bucket(), e);
         }
         manifests.sort(Comparator.comparing(SnapshotManifest::takenAt).thenComparing(SnapshotManifest::snapshotId));
         return manifests;
     }
 
     public Optional<SnapshotManifest> find(ClusterSpec cluster, String snapshotId) {
-        try {
-            return read(clients.client(cluster.store()), cluster, SnapshotKeys.manifest(cluster, snapshotId));
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("read manifest " + snapshotId, cluster.store().bucket(), e);
-        }
+        return read(stores.of(cluster), SnapshotKeys.manifest(cluster, snapshotId));
     }
 
     /**
@@ -81,19 +68,14 @@ public class SnapshotCatalog {
 
     /** The newest committed snapshot: one LIST and one GET, because snapshot ids sort by the time they were taken. */
     public Optional<SnapshotManifest> newest(ClusterSpec cluster) {
-        S3Client s3 = clients.client(cluster.store());
-        try {
-            String newestKey = null;
-            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(cluster.store().bucket())
-                    .prefix(SnapshotKeys.manifestsPrefix(cluster))).contents()) {
-                if (object.key().endsWith(".json") && (newestKey == null || object.key().compareTo(newestKey) > 0)) {
-                    newestKey = object.key();
-                }
+        SnapshotStore store = stores.of(cluster);
+        String newestKey = null;
+        for (SnapshotStore.Entry object : store.list(SnapshotKeys.manifestsPrefix(cluster))) {
+            if (object.key().endsWith(".json") && (newestKey == null || object.key().compareTo(newestKey) > 0)) {
+                newestKey = object.key();
             }
-            return newestKey == null ? Optional.empty() : read(s3, cluster, newestKey);
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("find the newest snapshot of " + cluster.id(), cluster.store().bucket(), e);
         }
+        return newestKey == null ? Optional.empty() : read(store, newestKey);
     }
 
     /** The newest snapshot whose restore drill passed — the one a restore may use without naming it. */
@@ -111,22 +93,19 @@ public class SnapshotCatalog {
     public void write(ClusterSpec cluster, SnapshotManifest manifest) {
         try {
             byte[] json = EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
-            clients.client(cluster.store()).putObject(b -> b.bucket(cluster.store().bucket())
-                    .key(SnapshotKeys.manifest(cluster, manifest.snapshotId())).contentType("application/json"),
-                    RequestBody.fromBytes(json));
+            stores.of(cluster).write(SnapshotKeys.manifest(cluster, manifest.snapshotId()), json, "application/json");
         } catch (JsonProcessingException e) {
             throw new GuardianException(Reason.INTERNAL, "cannot serialise manifest", e);
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("write manifest " + manifest.snapshotId(), cluster.store().bucket(), e);
         }
     }
 
-    private static Optional<SnapshotManifest> read(S3Client s3, ClusterSpec cluster, String key) {
-        try {
-            byte[] json = s3.getObjectAsBytes(b -> b.bucket(cluster.store().bucket()).key(key)).asByteArray();
-            return Optional.of(EventJson.MAPPER.readValue(json, SnapshotManifest.class));
-        } catch (NoSuchKeyException e) {
+    private static Optional<SnapshotManifest> read(SnapshotStore store, String key) {
+        Optional<byte[]> json = store.read(key);
+        if (json.isEmpty()) {
             return Optional.empty();
+        }
+        try {
+            return Optional.of(EventJson.MAPPER.readValue(json.get(), SnapshotManifest.class));
         } catch (IOException e) {
             LOG.error("manifest {} is unreadable and is ignored: {}", key, e.getMessage());
             return Optional.empty();

@@ -4,7 +4,7 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -20,11 +20,11 @@ import java.nio.file.Path;
  */
 @Singleton
 public class SnapshotFetcher {
-    private final S3Clients clients;
+    private final SnapshotStores stores;
     private final EncryptionKeys keys;
 
-    public SnapshotFetcher(S3Clients clients, EncryptionKeys keys) {
-        this.clients = clients;
+    public SnapshotFetcher(SnapshotStores stores, EncryptionKeys keys) {
+        this.stores = stores;
         this.keys = keys;
     }
 
@@ -42,8 +42,7 @@ public class SnapshotFetcher {
             }
         }
         TrailerDigest digest;
-        try (InputStream object = clients.client(cluster.store()).getObject(b -> b.bucket(cluster.store().bucket())
-                .key(manifest.objectKey()));
+        try (InputStream object = stores.of(cluster).open(manifest.objectKey());
              InputStream plain = encryption == null ? object
                      : encryption.decrypt(object, manifest.clusterId(), manifest.snapshotId());
              InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;

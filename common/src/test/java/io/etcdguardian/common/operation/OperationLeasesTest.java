@@ -27,7 +27,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import io.etcdguardian.common.store.SnapshotStores;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,32 +56,46 @@ class OperationLeasesTest {
             return now.get();
         }
     };
-    private S3Clients clients;
+    private SnapshotStores stores;
     private ClusterSpec cluster;
     private OperationLeases replicaA;
     private OperationLeases replicaB;
+    private Backplane backplane;
 
     @BeforeEach
-    void setUp(Backplane backplane) throws Exception {
+    void setUp(Backplane backplane) {
+        this.backplane = backplane;
+        stores = new SnapshotStores(new S3Clients());
+    }
+
+    /** The same tests on S3 (S3Proxy's conditional writes) and on a directory store (a file lock). */
+    private void use(String kind) throws Exception {
         Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
                 + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
-        cluster = new ClusterSpec("lease-" + UUID.randomUUID().toString().substring(0, 8), null,
-                new StoreSpec(backplane.bucket(), "leases-test", null, backplane.s3().endpoint(), credentials.toString(),
-                        null, null, null, null), null, null, null, null, null);
-        clients = new S3Clients();
-        ObjectStoreLeases store = new ObjectStoreLeases(clients);
-        replicaA = new OperationLeases(store, Duration.ofSeconds(30), clock, "replica-a");
-        replicaB = new OperationLeases(store, Duration.ofSeconds(30), clock, "replica-b");
+        StoreSpec store = kind.equals("s3")
+                ? new StoreSpec(backplane.bucket(), "leases-test", null, backplane.s3().endpoint(), credentials.toString(),
+                        null, null, null, null)
+                : new StoreSpec("leases", null, null, dir.resolve("store").toUri().toString(), null, null, null, null,
+                        null);
+        cluster = new ClusterSpec("lease-" + UUID.randomUUID().toString().substring(0, 8), null, store, null, null,
+                null, null, null);
+        ObjectStoreLeases leases = new ObjectStoreLeases(stores);
+        replicaA = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-a");
+        replicaB = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-b");
     }
 
     @AfterEach
     void tearDown() {
-        replicaA.close();
-        replicaB.close();
+        if (replicaA != null) {
+            replicaA.close();
+            replicaB.close();
+        }
     }
 
-    @Test
-    void oneHolderPerKindAndConflictingKindsExcludeEachOther() {
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "directory"})
+    void oneHolderPerKindAndConflictingKindsExcludeEachOther(String kind) throws Exception {
+        use(kind);
         HeldLease defrag = replicaA.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
 
         assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.DEFRAG, "op-2", null))
@@ -99,8 +115,10 @@ class OperationLeasesTest {
         }
     }
 
-    @Test
-    void aHolderThatDiedIsReplacedAfterTheTtlAndFencedByTheLargerToken() {
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "directory"})
+    void aHolderThatDiedIsReplacedAfterTheTtlAndFencedByTheLargerToken(String kind) throws Exception {
+        use(kind);
         HeldLease zombie = replicaA.acquire(cluster, OperationKind.RESTORE, "op-1", "snap-1");
         assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.RESTORE, "op-2", null))
                 .hasMessageContaining("op-1");
@@ -114,8 +132,10 @@ class OperationLeasesTest {
         }
     }
 
-    @Test
-    void aRedeliveredOperationTakesItsLeaseOverAndTheOldReplicaStops() {
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "directory"})
+    void aRedeliveredOperationTakesItsLeaseOverAndTheOldReplicaStops(String kind) throws Exception {
+        use(kind);
         // a rebalance hands the partition to B while A is still inside a step: partition ownership is no lock
         HeldLease onA = replicaA.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
         HeldLease onB = replicaB.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
@@ -129,14 +149,16 @@ class OperationLeasesTest {
         onB.close();
     }
 
-    @Test
-    void racingReplicasGetExactlyOneLease() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "directory"})
+    void racingReplicasGetExactlyOneLease(String kind) throws Exception {
+        use(kind);
         int contenders = 6;
         ExecutorService pool = Executors.newFixedThreadPool(contenders);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<HeldLease>> attempts = new ArrayList<>();
         for (int i = 0; i < contenders; i++) {
-            OperationLeases replica = new OperationLeases(new ObjectStoreLeases(clients), Duration.ofSeconds(30), clock,
+            OperationLeases replica = new OperationLeases(new ObjectStoreLeases(stores), Duration.ofSeconds(30), clock,
                     "replica-" + i);
             String op = "op-" + i;
             attempts.add(pool.submit((Callable<HeldLease>) () -> {

@@ -20,6 +20,7 @@ import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.operation.SnapshotFirst;
+import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.health.HealthSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -59,6 +60,7 @@ public class DefragWorkflow {
     private final ClusterMembers clusterMembers;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Completed> completed = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger abandoned = new java.util.concurrent.atomic.AtomicInteger();
 
     private record Completed(String operationId, Instant startedAt) {}
 
@@ -97,14 +99,15 @@ public class DefragWorkflow {
             }
             Instant startedAt = Instant.now();
             List<String> order = new ArrayList<>();
-            Operations.Result result = operations.run(cluster, OperationKind.DEFRAG, operationId, null, PLAN, lease -> {
+            Operations.Result result = operations.run(cluster, OperationKind.DEFRAG, operationId, null, PLAN, run -> {
                 if (settings.snapshotFirst()) {
-                    snapshot(cluster, operationId, requestedAt);
+                    run.step("snapshot", () -> snapshot(cluster, operationId, requestedAt));
                 }
-                order.addAll(defragment(cluster, operationId, lease));
+                order.addAll(defragment(cluster, operationId, run));
                 return "defragmented " + order;
             });
             if (result.abandoned()) {
+                abandoned.incrementAndGet();
                 return List.of(); // another replica owns the operation now and will end it
             }
             OperationRecord end = result.record();
@@ -120,6 +123,11 @@ public class DefragWorkflow {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Operations this replica stopped because another took them over (its fencing check failed). */
+    public int abandoned() {
+        return abandoned.get();
     }
 
     /** How long maintenance of a cluster takes (settle periods included), and how often it fails. */
@@ -141,7 +149,13 @@ public class DefragWorkflow {
         }
     }
 
-    private List<String> defragment(ClusterSpec cluster, String operationId, HeldLease lease) {
+    /**
+     * The plan, from etcd's view now: compact, each follower, move the leader, the former leader,
+     * disarm. Journaled step by step: a defragmentation resumed after a crash skips what was done (a
+     * member defragmented before keeps its step even if leadership moved since).
+     */
+    private List<String> defragment(ClusterSpec cluster, String operationId, StepRun run) throws Exception {
+        HeldLease lease = run.lease();
         List<MemberStatus> members = requireHealthy(cluster);
         Client any = clients.member(cluster, members.get(0).endpoint());
         List<AlarmMember> alarms = get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms();
@@ -150,12 +164,62 @@ public class DefragWorkflow {
             throw new GuardianException(Reason.PRECONDITION_FAILED,
                     "a CORRUPT (non-NOSPACE) alarm is raised: restore, do not defragment; it is never disarmed automatically");
         }
+        boolean nospace = Boolean.parseBoolean(run.remember("nospace",
+                String.valueOf(alarms.stream().anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE))));
+        MemberStatus leader = members.stream().filter(MemberStatus::isLeader).findFirst()
+                .orElseThrow(() -> new GuardianException(Reason.ETCD_UNAVAILABLE, "no member of " + cluster.id()
+                        + " says it is the leader (an election under way?): nothing defragmented"));
+        List<MemberStatus> followers = members.stream().filter(m -> !m.isLeader())
+                .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
+        List<String> plan = new ArrayList<>(List.of("compact"));
+        followers.forEach(f -> plan.add("defrag " + f.endpoint()));
+        if (!followers.isEmpty()) {
+            plan.add("move-leader");
+        }
+        plan.add("defrag " + leader.endpoint());
+        if (nospace) {
+            plan.add("disarm");
+        }
+        run.plan(plan);
 
         // compaction first: defragmenting without it can leave the database as large as before
+        run.step("compact", () -> compact(cluster, operationId, members, any));
+        List<String> order = new ArrayList<>();
+        int step = 0;
+        for (MemberStatus follower : followers) {
+            String detail = "follower " + (++step) + " of " + members.size();
+            if (!run.step("defrag " + follower.endpoint(), () -> defragOne(cluster, operationId, lease, follower, detail))) {
+                progress(cluster, operationId, "defrag", "SKIPPED", follower.endpoint(), "done before the"
+                        + " defragmentation was resumed", null, null);
+            }
+            order.add(follower.endpoint());
+        }
+        // the leader last, and not as the leader: hand leadership to a defragmented follower first
+        if (!followers.isEmpty()) {
+            run.step("move-leader", () -> {
+                requireHealthy(cluster);
+                MemberStatus to = followers.get(0);
+                progress(cluster, operationId, "move-leader", "STARTED", leader.endpoint(), "to " + to.endpoint(), null,
+                        null);
+                lease.verify();
+                get(clients.member(cluster, leader.endpoint()).getMaintenanceClient().moveLeader(to.memberId()), cluster);
+                progress(cluster, operationId, "move-leader", "DONE", leader.endpoint(), "to " + to.endpoint(), null,
+                        null);
+            });
+        }
+        run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
+                "former leader, last"));
+        order.add(leader.endpoint());
+        if (nospace) {
+            run.step("disarm", () -> disarmIfRoom(cluster, operationId, lease, any));
+        }
+        return order;
+    }
+
+    private void compact(ClusterSpec cluster, String operationId, List<MemberStatus> members, Client any) {
         long revision = members.stream().mapToLong(MemberStatus::revision).max().orElse(0);
         long target = Math.max(1, revision - settings.keepRevisions());
         progress(cluster, operationId, "compact", "STARTED", null, "to revision " + target, null, null);
-        lease.verify();
         try {
             get(any.getKVClient().compact(target, CompactOption.newBuilder().withCompactPhysical(true).build()), cluster);
         } catch (GuardianException e) {
@@ -164,32 +228,6 @@ public class DefragWorkflow {
             }
         }
         progress(cluster, operationId, "compact", "DONE", null, "to revision " + target, null, null);
-
-        List<String> order = new ArrayList<>();
-        MemberStatus leader = members.stream().filter(MemberStatus::isLeader).findFirst()
-                .orElseThrow(() -> new GuardianException(Reason.ETCD_UNAVAILABLE, "no member of " + cluster.id()
-                        + " says it is the leader (an election under way?): nothing defragmented"));
-        List<MemberStatus> followers = members.stream().filter(m -> !m.isLeader())
-                .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
-        int step = 0;
-        for (MemberStatus follower : followers) {
-            defragOne(cluster, operationId, lease, follower, "follower " + (++step) + " of " + members.size());
-            order.add(follower.endpoint());
-        }
-        // the leader last, and not as the leader: hand leadership to a defragmented follower first
-        requireHealthy(cluster);
-        if (!followers.isEmpty()) {
-            MemberStatus to = followers.get(0);
-            progress(cluster, operationId, "move-leader", "STARTED", leader.endpoint(), "to " + to.endpoint(), null, null);
-            lease.verify();
-            get(clients.member(cluster, leader.endpoint()).getMaintenanceClient().moveLeader(to.memberId()), cluster);
-            progress(cluster, operationId, "move-leader", "DONE", leader.endpoint(), "to " + to.endpoint(), null, null);
-        }
-        defragOne(cluster, operationId, lease, leader, "former leader, last");
-        order.add(leader.endpoint());
-
-        disarmIfRoom(cluster, operationId, lease, any, alarms);
-        return order;
     }
 
     private void defragOne(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
@@ -240,9 +278,9 @@ public class DefragWorkflow {
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
     }
 
-    private void disarmIfRoom(ClusterSpec cluster, String operationId, HeldLease lease, Client any,
-                              List<AlarmMember> alarms) {
-        List<AlarmMember> nospace = alarms.stream().filter(a -> a.getAlarmType() == AlarmType.NOSPACE).toList();
+    private void disarmIfRoom(ClusterSpec cluster, String operationId, HeldLease lease, Client any) {
+        List<AlarmMember> nospace = get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms().stream()
+                .filter(a -> a.getAlarmType() == AlarmType.NOSPACE).toList();
         if (nospace.isEmpty()) {
             return;
         }

@@ -29,7 +29,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
         offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
         properties = {
                 @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
-                @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "7200000")})
+                @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                        value = "${guardian.health.max-poll-interval-ms:7200000}")})
 public class MaintenanceRequestListener implements ConsumerRebalanceListener {
     private final EventIntake intake;
     private final FleetRegistry fleet;

@@ -6,7 +6,7 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
-import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
@@ -29,12 +29,12 @@ public class Preconditions {
 
     private final KubernetesClients kubernetes;
     private final EncryptionKeys keys;
-    private final S3Clients s3;
+    private final SnapshotStores stores;
 
-    public Preconditions(KubernetesClients kubernetes, EncryptionKeys keys, S3Clients s3) {
+    public Preconditions(KubernetesClients kubernetes, EncryptionKeys keys, SnapshotStores stores) {
         this.kubernetes = kubernetes;
         this.keys = keys;
-        this.s3 = s3;
+        this.stores = stores;
     }
 
     /** Returns notes for the plan (e.g. a forced version mismatch); throws with the reason when one fails. */
@@ -77,9 +77,9 @@ public class Preconditions {
                         + " needs its encryption-key bundle but store.keyStore is not configured");
             }
             try {
-                s3.client(store.endpoint() != null ? store.endpoint() : cluster.store().endpoint(),
-                        cluster.store().regionOrDefault(), store.credentialsFile())
-                        .headObject(b -> b.bucket(store.bucket()).key(manifest.keyBundleKey()));
+                if (stores.keyStore(cluster).size(manifest.keyBundleKey()).isEmpty()) {
+                    throw new GuardianException(Reason.NOT_FOUND, "no object " + manifest.keyBundleKey());
+                }
             } catch (RuntimeException e) {
                 GuardianException translated = StoreErrors.translate("find the encryption-key bundle "
                         + manifest.keyBundleKey(), store.bucket(), e);

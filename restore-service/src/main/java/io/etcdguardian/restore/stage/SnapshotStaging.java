@@ -1,11 +1,10 @@
 package io.etcdguardian.restore.stage;
 
 import io.etcdguardian.common.event.Ids;
-import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.s3.S3Clients;
-import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.snapshot.SnapshotFetcher;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
+import io.etcdguardian.common.store.SnapshotStore;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.restore.RestoreSettings;
 import io.etcdguardian.restore.plan.RestoreRun;
 import jakarta.inject.Singleton;
@@ -15,8 +14,6 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Gets a snapshot ready to restore from: fetched, decrypted, decompressed and checked (trailer and
@@ -27,12 +24,12 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 @Singleton
 public class SnapshotStaging {
     private final SnapshotFetcher fetcher;
-    private final S3Clients s3;
+    private final SnapshotStores stores;
     private final RestoreSettings settings;
 
-    public SnapshotStaging(SnapshotFetcher fetcher, S3Clients s3, RestoreSettings settings) {
+    public SnapshotStaging(SnapshotFetcher fetcher, SnapshotStores stores, RestoreSettings settings) {
         this.fetcher = fetcher;
-        this.s3 = s3;
+        this.stores = stores;
         this.settings = settings;
     }
 
@@ -63,43 +60,23 @@ public class SnapshotStaging {
 
     /** Uploads the checked raw snapshot unless it is staged already; returns its key. */
     public String upload(RestoreRun run) {
-        ClusterSpec cluster = run.cluster();
+        SnapshotStore store = stores.of(run.cluster());
         String key = stagedKey(run);
-        try {
-            var client = s3.client(cluster.store());
-            try {
-                long size = client.headObject(b -> b.bucket(cluster.store().bucket()).key(key)).contentLength();
-                if (size == run.manifest().sizeRaw()) {
-                    return key;
-                }
-            } catch (S3Exception absent) {
-                // not staged yet (HEAD answers 404 without a body, so not always as NoSuchKeyException)
-            }
-            client.putObject(b -> b.bucket(cluster.store().bucket()).key(key), RequestBody.fromFile(fetch(run)));
+        if (store.size(key).filter(size -> size == run.manifest().sizeRaw()).isPresent()) {
             return key;
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("stage the snapshot for restore " + run.restoreId(), cluster.store().bucket(), e);
         }
+        store.writeFile(key, fetch(run));
+        return key;
     }
 
     /** A GET URL for the staged copy, valid for {@code presign-expiry}: a bearer credential, never logged or published. */
     public URL presign(RestoreRun run) {
-        ClusterSpec cluster = run.cluster();
-        try (var presigner = s3.presigner(cluster.store())) {
-            return presigner.presignGetObject(b -> b.signatureDuration(settings.presignExpiry())
-                    .getObjectRequest(g -> g.bucket(cluster.store().bucket()).key(stagedKey(run)))).url();
-        }
+        return stores.of(run.cluster()).presignGet(stagedKey(run), settings.presignExpiry());
     }
 
     /** Removes the staged object and the spool copy. */
     public void clean(RestoreRun run) {
-        ClusterSpec cluster = run.cluster();
-        try {
-            s3.client(cluster.store()).deleteObject(b -> b.bucket(cluster.store().bucket()).key(stagedKey(run)));
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("delete the staged snapshot of restore " + run.restoreId(),
-                    cluster.store().bucket(), e);
-        }
+        stores.of(run.cluster()).delete(stagedKey(run));
         cleanSpool(run);
     }
 

@@ -9,7 +9,7 @@ import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
-import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
 
 /**
  * With etcd encryption on, a snapshot is useless without the key that was active when it was taken —
@@ -39,11 +38,11 @@ public class EncryptionKeyBundles {
     private static final String OPENSHIFT_KEYS_NAMESPACE = "openshift-config-managed";
 
     private final KubernetesClients kubernetes;
-    private final S3Clients s3;
+    private final SnapshotStores stores;
 
-    public EncryptionKeyBundles(KubernetesClients kubernetes, S3Clients s3) {
+    public EncryptionKeyBundles(KubernetesClients kubernetes, SnapshotStores stores) {
         this.kubernetes = kubernetes;
-        this.s3 = s3;
+        this.stores = stores;
     }
 
     /** The key-store object written, or empty when the cluster does not encrypt etcd. */
@@ -72,10 +71,7 @@ public class EncryptionKeyBundles {
                 + cluster.id() + "/" + snapshotId + ".keys.json";
         byte[] bundle = bundle(cluster, snapshotId, secrets);
         try {
-            s3.client(keyStore.endpoint() != null ? keyStore.endpoint() : cluster.store().endpoint(),
-                    cluster.store().regionOrDefault(), keyStore.credentialsFile())
-                    .putObject(b -> b.bucket(keyStore.bucket()).key(key).contentType("application/json"),
-                            RequestBody.fromBytes(bundle));
+            stores.keyStore(cluster).write(key, bundle, "application/json");
         } catch (RuntimeException e) {
             throw StoreErrors.translate("save the encryption-key bundle", keyStore.bucket(), e);
         }

@@ -7,10 +7,11 @@ import io.etcdguardian.common.operation.Lease;
 import io.etcdguardian.common.operation.OpenRestores;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationLeases;
-import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.common.store.SnapshotStore;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.annotation.Scheduled;
@@ -22,9 +23,6 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.MultipartUpload;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Applies each cluster's retention after every snapshot and on a schedule, and removes what failed
@@ -37,20 +35,20 @@ public class RetentionRunner {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionRunner.class);
 
     private final SnapshotCatalog catalog;
-    private final S3Clients clients;
+    private final SnapshotStores stores;
     private final FleetRegistry fleet;
     private final MeterRegistry meters;
     private final Duration orphanAge;
     private final OperationLeases leases;
     private final OpenRestores openRestores;
 
-    public RetentionRunner(SnapshotCatalog catalog, S3Clients clients, FleetRegistry fleet, MeterRegistry meters,
+    public RetentionRunner(SnapshotCatalog catalog, SnapshotStores stores, FleetRegistry fleet, MeterRegistry meters,
                            @Value("${guardian.snapshot.orphan-age:24h}") Duration orphanAge, OperationLeases leases,
                            OpenRestores openRestores) {
         this.leases = leases;
         this.openRestores = openRestores;
         this.catalog = catalog;
-        this.clients = clients;
+        this.stores = stores;
         this.fleet = fleet;
         this.meters = meters;
         this.orphanAge = orphanAge;
@@ -76,13 +74,12 @@ public class RetentionRunner {
             Set<String> inUse = new HashSet<>(openRestores.snapshotsInUse(cluster.id()));
             leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
             List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
-            S3Client s3 = clients.client(cluster.store());
-            String bucket = cluster.store().bucket();
+            SnapshotStore store = stores.of(cluster);
             for (SnapshotManifest m : delete) {
                 lease.verify();
                 // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
-                s3.deleteObject(b -> b.bucket(bucket).key(SnapshotKeys.manifest(cluster, m.snapshotId())));
-                s3.deleteObject(b -> b.bucket(bucket).key(m.objectKey()));
+                store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
+                store.delete(m.objectKey());
                 LOG.info("retention deleted snapshot {} of {} (taken {})", m.snapshotId(), cluster.id(), m.takenAt());
             }
             meters.counter("guardian.retention.deleted", "cluster", cluster.id()).increment(delete.size());
@@ -105,23 +102,18 @@ public class RetentionRunner {
     }
 
     private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests) {
-        S3Client s3 = clients.client(cluster.store());
-        String bucket = cluster.store().bucket();
+        SnapshotStore store = stores.of(cluster);
         Instant cutoff = Instant.now().minus(orphanAge);
         Set<String> committed = new HashSet<>();
         manifests.forEach(m -> committed.add(m.objectKey()));
-        for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)
-                .prefix(SnapshotKeys.snapshotsPrefix(cluster))).contents()) {
+        for (SnapshotStore.Entry object : store.list(SnapshotKeys.snapshotsPrefix(cluster))) {
             if (!committed.contains(object.key()) && object.lastModified().isBefore(cutoff)) {
-                quietly("remove manifest-less object " + object.key(),
-                        () -> s3.deleteObject(b -> b.bucket(bucket).key(object.key())));
+                quietly("remove manifest-less object " + object.key(), () -> store.delete(object.key()));
             }
         }
-        for (MultipartUpload upload : s3.listMultipartUploads(b -> b.bucket(bucket)
-                .prefix(SnapshotKeys.snapshotsPrefix(cluster))).uploads()) {
+        for (SnapshotStore.PendingUpload upload : store.pendingUploads(SnapshotKeys.snapshotsPrefix(cluster))) {
             if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
-                quietly("abort stale multipart upload of " + upload.key(), () -> s3.abortMultipartUpload(
-                        b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
+                quietly("abort stale multipart upload of " + upload.key(), () -> store.abort(upload));
             }
         }
     }

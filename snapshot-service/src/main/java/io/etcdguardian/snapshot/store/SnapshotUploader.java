@@ -3,9 +3,9 @@ package io.etcdguardian.snapshot.store;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.fleet.StoreSpec;
-import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.s3.StoreErrors;
+import io.etcdguardian.common.store.SnapshotStore;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.snapshot.SnapshotSettings;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
@@ -26,13 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
-import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * Uploads a snapshot from the spool as an S3 multipart upload: the stored bytes (compressed, then
@@ -45,7 +38,7 @@ public class SnapshotUploader {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUploader.class);
     private static final int COPY_BUFFER = 1 << 20;
 
-    private final S3Clients clients;
+    private final SnapshotStores stores;
     private final SnapshotSettings settings;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "snapshot-upload");
@@ -54,8 +47,8 @@ public class SnapshotUploader {
     });
     private final RetryConfig partRetry;
 
-    public SnapshotUploader(S3Clients clients, SnapshotSettings settings) {
-        this.clients = clients;
+    public SnapshotUploader(SnapshotStores stores, SnapshotSettings settings) {
+        this.stores = stores;
         this.settings = settings;
         this.partRetry = RetryConfig.custom()
                 .maxAttempts(settings.partAttempts())
@@ -70,47 +63,29 @@ public class SnapshotUploader {
      */
     public Upload start(ClusterSpec cluster, String key, InputStream source, boolean compress,
                         UnaryOperator<OutputStream> encrypt) {
-        StoreSpec store = cluster.store();
-        S3Client s3 = clients.client(store);
-        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-                .bucket(store.bucket()).key(key).contentType("application/octet-stream")
-                .checksumAlgorithm(ChecksumAlgorithm.SHA256);
-        if (store.serverSideEncryption() != null) {
-            create.serverSideEncryption(ServerSideEncryption.fromValue(store.serverSideEncryption()));
-            if (store.kmsKeyId() != null) {
-                create.ssekmsKeyId(store.kmsKeyId());
-            }
-        }
-        String uploadId;
-        try {
-            uploadId = s3.createMultipartUpload(create.build()).uploadId();
-        } catch (RuntimeException e) {
-            throw StoreErrors.translate("start upload of " + key, store.bucket(), e);
-        }
-        Upload upload = new Upload(s3, store.bucket(), key, uploadId);
+        SnapshotStore store = stores.of(cluster);
+        Upload upload = new Upload(store, key, store.startMultipart(key));
         upload.feeding = CompletableFuture.supplyAsync(() -> upload.feed(source, compress, encrypt), pool);
         return upload;
     }
 
     /** One multipart upload in progress. */
     public final class Upload {
-        private final S3Client s3;
-        private final String bucket;
+        private final SnapshotStore store;
         private final String key;
-        private final String uploadId;
+        private final SnapshotStore.MultipartWrite write;
         private CompletableFuture<Fed> feeding;
 
-        private record Fed(List<CompletedPart> parts, long storedBytes) {}
+        private record Fed(List<SnapshotStore.Part> parts, long storedBytes) {}
 
-        Upload(S3Client s3, String bucket, String key, String uploadId) {
-            this.s3 = s3;
-            this.bucket = bucket;
+        Upload(SnapshotStore store, String key, SnapshotStore.MultipartWrite write) {
+            this.store = store;
             this.key = key;
-            this.uploadId = uploadId;
+            this.write = write;
         }
 
         private Fed feed(InputStream source, boolean compress, UnaryOperator<OutputStream> encrypt) {
-            PartSink<CompletedPart> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), pool,
+            PartSink<SnapshotStore.Part> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), pool,
                     this::uploadPart);
             try (source) {
                 OutputStream encrypted = encrypt.apply(sink);
@@ -125,7 +100,7 @@ public class SnapshotUploader {
                 sink.parts().forEach(p -> p.cancel(false));
                 throw new CompletionException(e);
             }
-            List<CompletedPart> parts = sink.parts().stream().map(CompletableFuture::join).toList();
+            List<SnapshotStore.Part> parts = sink.parts().stream().map(CompletableFuture::join).toList();
             return new Fed(parts, sink.total());
         }
 
@@ -137,23 +112,12 @@ public class SnapshotUploader {
             return zstd;
         }
 
-        private CompletedPart uploadPart(int number, PartSink.Part part) {
+        private SnapshotStore.Part uploadPart(int number, PartSink.Part part) {
             byte[] bytes = part.bytes();
             int length = part.length();
             String checksum = Base64.getEncoder().encodeToString(sha256(bytes, length));
             Retry retry = Retry.of("part-" + number, partRetry);
-            return retry.executeSupplier(() -> {
-                try {
-                    UploadPartResponse response = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                            .partNumber(number).contentLength((long) length).checksumSHA256(checksum),
-                            RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(bytes, 0, length),
-                                    length, "application/octet-stream"));
-                    return CompletedPart.builder().partNumber(number).eTag(response.eTag())
-                            .checksumSHA256(checksum).build();
-                } catch (RuntimeException e) {
-                    throw StoreErrors.translate("upload part " + number + " of " + key, bucket, e);
-                }
-            });
+            return retry.executeSupplier(() -> write.upload(number, bytes, length, checksum));
         }
 
         /** Waits for every part, then commits the object. Returns the stored size. */
@@ -163,15 +127,14 @@ public class SnapshotUploader {
                 fed = feeding.join();
             } catch (CompletionException e) {
                 abort();
-                throw StoreErrors.translate("upload " + key, bucket, e.getCause());
+                throw StoreErrors.translate("upload " + key, store.describe(), e.getCause());
             }
             try {
-                s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                        .multipartUpload(m -> m.parts(fed.parts())));
+                write.complete(fed.parts());
                 return fed.storedBytes();
             } catch (RuntimeException e) {
                 abort();
-                throw StoreErrors.translate("complete upload of " + key, bucket, e);
+                throw e;
             }
         }
 
@@ -179,9 +142,9 @@ public class SnapshotUploader {
         public void abort() {
             try {
                 feeding.handle((r, e) -> null).join();
-                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+                write.abort();
             } catch (RuntimeException e) {
-                LOG.warn("could not abort upload {} of {}; the incomplete-upload cleaner will: {}", uploadId, key,
+                LOG.warn("could not abort upload {} of {}; the incomplete-upload cleaner will: {}", write.uploadId(), key,
                         e.toString());
             }
         }

@@ -9,7 +9,7 @@ import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
-import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
@@ -38,13 +38,14 @@ public class HostedAwsTarget implements RestoreTarget {
     private final KubernetesClients kubernetes;
     private final SnapshotStaging staging;
     private final KubernetesWaits waits;
-    private final S3Clients s3;
+    private final SnapshotStores stores;
 
-    public HostedAwsTarget(KubernetesClients kubernetes, SnapshotStaging staging, KubernetesWaits waits, S3Clients s3) {
+    public HostedAwsTarget(KubernetesClients kubernetes, SnapshotStaging staging, KubernetesWaits waits,
+                          SnapshotStores stores) {
         this.kubernetes = kubernetes;
         this.staging = staging;
         this.waits = waits;
-        this.s3 = s3;
+        this.stores = stores;
     }
 
     @Override
@@ -139,8 +140,7 @@ public class HostedAwsTarget implements RestoreTarget {
         if (store == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "store.keyStore is not configured");
         }
-        try (var in = s3.client(store.endpoint() != null ? store.endpoint() : cluster.store().endpoint(),
-                cluster.store().regionOrDefault(), store.credentialsFile()).getObject(b -> b.bucket(store.bucket()).key(key))) {
+        try (var in = stores.keyStore(cluster).open(key)) {
             return EventJson.MAPPER.readTree(in);
         } catch (RuntimeException e) {
             throw StoreErrors.translate("read the key bundle " + key, store.bucket(), e);

@@ -1,0 +1,73 @@
+package io.etcdguardian.common.store;
+
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a cluster's snapshots, manifests, leases and staged restore copies live, by key (the
+ * layout is {@code SnapshotKeys}'). Two implementations: S3 (and compatible stores) for real use,
+ * and a local directory for tests and set-ups that are not about S3 ({@code store.endpoint:
+ * file:///dir}). Failures are {@code GuardianException}s with a STORE_* reason.
+ */
+public interface SnapshotStore {
+    /** One stored object. */
+    record Entry(String key, long size, Instant lastModified) {}
+
+    /** An object's bytes with the version a conditional write must name. */
+    record Versioned(byte[] bytes, String version) {}
+
+    /** A multipart upload that was started and neither completed nor aborted. */
+    record PendingUpload(String key, String uploadId, Instant initiated) {}
+
+    /** What the store acknowledged for one part; passed back in order to {@link MultipartWrite#complete}. */
+    record Part(int number, String etag, String sha256Base64) {}
+
+    /** Where this store is, for messages: {@code s3://bucket} or {@code file:///dir/bucket}. */
+    String describe();
+
+    List<Entry> list(String prefix);
+
+    Optional<byte[]> read(String key);
+
+    Optional<Versioned> readVersioned(String key);
+
+    /** The object's content; NOT_FOUND when it does not exist. */
+    InputStream open(String key);
+
+    Optional<Long> size(String key);
+
+    void write(String key, byte[] bytes, String contentType);
+
+    void writeFile(String key, Path file);
+
+    /** Writes only if the stored version is still {@code expected} (null: only if absent); false when it was not. */
+    boolean compareAndSet(String key, byte[] bytes, String expected);
+
+    void delete(String key);
+
+    MultipartWrite startMultipart(String key);
+
+    List<PendingUpload> pendingUploads(String prefix);
+
+    void abort(PendingUpload upload);
+
+    /** A short-lived GET URL (a bearer credential: never log or publish it). */
+    URL presignGet(String key, Duration expiry);
+
+    /** An object written in numbered parts (from 1), committed whole by {@link #complete}. */
+    interface MultipartWrite {
+        String uploadId();
+
+        /** Uploads a part with its SHA-256 (the store checks it); safe to repeat. */
+        Part upload(int number, byte[] bytes, int length, String sha256Base64);
+
+        void complete(List<Part> parts);
+
+        void abort();
+    }
+}
