@@ -81,6 +81,15 @@ public class RestoreWorkflow {
             progress(cluster, restoreId, "restore", known.get().status(), "already " + known.get().status());
             return known.get();
         }
+        if (known.isPresent() && RestoreState.FAILED.equals(known.get().status()) && request.resumeRestoreId() == null) {
+            // one request, one outcome: a redelivered request that ended FAILED says so again; resuming is an
+            // operator's decision (--resume), a new operation that continues the journal
+            RestoreState failed = known.get();
+            progress(cluster, restoreId, "restore", "FAILED", "already FAILED at " + failed.failedStep() + " ("
+                    + failed.failure() + "); resume on purpose: guardianctl restore " + cluster.id() + " --resume "
+                    + restoreId);
+            return failed;
+        }
         RestoreRun run;
         List<RestoreStep> steps;
         RestoreTarget target;

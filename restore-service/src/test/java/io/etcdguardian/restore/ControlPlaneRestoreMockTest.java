@@ -247,14 +247,14 @@ class ControlPlaneRestoreMockTest {
                     .withName("data-etcd-" + i).withNamespace(ns).endMetadata().build()).create();
         }
         SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
-        Map<String, String> settings = new java.util.HashMap<>(RestoreServiceUnderTest.settings(backplane,
-                fleet(backplane, cluster, "hosted-onprem", "hc3"), dir, "restore-" + cluster));
-        settings.put("guardian.restore.wait-timeout", "3s");
+        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", "hc3"), dir, "restore-" + cluster);
         RestoreRequested asked = new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false, "test");
-        io.cloudevents.CloudEvent request;
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
              EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
-            try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
+            String id;
+            Process first = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
+            try {
                 String dry = stream.publish("/test", asked.planOnly()).getId();
                 assertThat(until(events, dry, "FAILED")).last().extracting(RestoreProgress::detail).asString()
                         .contains("kube-apiserver was found at 0 replicas", "--api-server-replicas");
@@ -266,20 +266,21 @@ class ControlPlaneRestoreMockTest {
                         && p.restoreId().equals(shown), Duration.ofSeconds(60)).orElseThrow();
                 assertThat(plan.notes()).anySatisfy(n -> assertThat(n).contains("kube-apiserver was found at 0 replicas;"
                         + " it gets 2 back"));
-                // the etcd StatefulSet never gets to 0: the restore stops at stop-etcd
+                // the etcd StatefulSet does not get to 0, and the service dies while it waits for it
                 etcdStuck.set(true);
-                request = io.etcdguardian.common.event.EventEnvelope.wrap("/test", withIntent.applying(plan.planDigest()));
-                stream.publish(request);
-                assertThat(until(events, request.getId(), "FAILED")).last().extracting(RestoreProgress::detail)
-                        .asString().contains("stopped at stop-etcd");
+                id = stream.publish("/test", withIntent.applying(plan.planDigest())).getId();
+                events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
+                        && p.step().equals("stop-etcd") && p.status().equals("STARTED"), Duration.ofSeconds(90))
+                        .orElseThrow(() -> new AssertionError("never reached stop-etcd; see target/" + cluster
+                                + "-first.log"));
+            } finally {
+                first.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
             }
             // meanwhile someone brings an API server back; then the request is delivered again
             client.apps().deployments().inNamespace(ns).withName("openshift-apiserver")
                     .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(2).endSpec().build());
-            settings.put("guardian.restore.group", "restore-again-" + cluster);
             try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
-                stream.publish(request);
-                assertThat(until(events, request.getId(), "FAILED")).last().extracting(RestoreProgress::detail)
+                assertThat(until(events, id, "FAILED")).last().extracting(RestoreProgress::detail)
                         .asString().contains("changed while the restore was interrupted",
                                 "deployment " + ns + "/openshift-apiserver is at 2 replicas again", "--resume");
                 assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
@@ -287,10 +288,8 @@ class ControlPlaneRestoreMockTest {
 
                 // the operator looked, and resumes on purpose: the step that no longer holds is done again
                 etcdStuck.set(false);
-                String resumed = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test",
-                        request.getId())).getId();
-                assertThat(resumed).isNotEmpty();
-                List<RestoreProgress> steps = until(events, request.getId(), "COMPLETED");
+                stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
+                List<RestoreProgress> steps = until(events, id, "COMPLETED");
                 assertThat(steps).anyMatch(p -> p.step().equals("stop-api-servers") && p.status().equals("REDO"));
             }
         }

@@ -158,12 +158,14 @@ public class SnapshotWorkflow {
             if (!result.replayed()) {
                 metrics.failed(cluster.id(), took, reason.name());
             }
-            publishFailed(cluster, requestId, new GuardianException(reason, false, end.detail(), null));
+            publishFailed(cluster, requestId, new GuardianException(reason, reason.retriableByDefault(), end.detail(),
+                    null));
             return Optional.empty();
         } catch (RuntimeException e) {
-            // the operation could not even start (its store unreachable): nothing ran, the intake may try again
+            // before the operation could start (the store's catalogue unreadable, say): nothing ran; say why
             metrics.failed(cluster.id(), Duration.between(started, Instant.now()), GuardianException.reasonOf(e).name());
-            throw e;
+            publishFailed(cluster, requestId, e);
+            return Optional.empty();
         } finally {
             lock.unlock();
         }

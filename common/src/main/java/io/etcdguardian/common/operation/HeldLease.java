@@ -65,8 +65,6 @@ public final class HeldLease implements AutoCloseable {
         if (renewal != null) {
             renewal.cancel(false);
         }
-        if (!lost) {
-            leases.release(cluster, lease);
-        }
+        leases.release(cluster, lease); // a lost lease is not released: the token check inside leaves it alone
     }
 }

@@ -32,6 +32,8 @@ public class OperationLeases {
     private final Duration ttl;
     private final Clock clock;
     private final String holder;
+    /** operation/token of the leases this replica holds now. */
+    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lease-renewer");
         t.setDaemon(true);
@@ -54,6 +56,7 @@ public class OperationLeases {
     /** Takes the lease or fails with BUSY naming who holds it (or the operation it conflicts with). */
     public HeldLease acquire(ClusterSpec cluster, OperationKind kind, String operationId, String subject) {
         Lease mine = take(cluster, kind, operationId, subject);
+        running.add(mine.operationId() + "/" + mine.token());
         HeldLease held = new HeldLease(this, cluster, mine);
         try {
             for (OperationKind other : kind.excludes()) {
@@ -83,7 +86,8 @@ public class OperationLeases {
             Instant now = clock.instant();
             Optional<LeaseStore.Versioned> current = store.read(cluster, kind);
             if (current.isPresent() && current.get().lease().heldAt(now)
-                    && !current.get().lease().operationId().equals(operationId)) {
+                    && !current.get().lease().operationId().equals(operationId)
+                    && !endedHere(current.get().lease())) {
                 Lease other = current.get().lease();
                 throw new GuardianException(Reason.BUSY, kind.key() + " " + other.operationId() + " of "
                         + cluster.id() + " is running on " + other.holder() + " (lease until " + other.expiresAt() + ")");
@@ -97,6 +101,14 @@ public class OperationLeases {
         }
         throw new GuardianException(Reason.BUSY, "the " + kind.key() + " lease of " + cluster.id()
                 + " keeps changing hands; try again");
+    }
+
+    /**
+     * A lease this replica took for an operation that has ended here, but could not release (the
+     * store was down at that moment): it waits for nobody, so this replica's next operation may take it.
+     */
+    private boolean endedHere(Lease lease) {
+        return lease.holder().equals(holder) && !running.contains(lease.operationId() + "/" + lease.token());
     }
 
     /** Extends the lease if it is still this holder's; false when it was taken over (fenced). */
@@ -121,6 +133,7 @@ public class OperationLeases {
 
     /** Lets the lease go at once (it keeps its token, so the next holder's is still larger). */
     void release(ClusterSpec cluster, Lease lease) {
+        running.remove(lease.operationId() + "/" + lease.token());
         try {
             Optional<LeaseStore.Versioned> current = store.read(cluster, lease.kind());
             if (current.isPresent() && current.get().lease().token() == lease.token()) {

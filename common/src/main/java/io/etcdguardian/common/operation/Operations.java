@@ -68,10 +68,8 @@ public class Operations {
         try {
             lease = leases.acquire(cluster, kind, operationId, subject);
         } catch (GuardianException e) {
-            if (e.reason() == Reason.BUSY) {
-                return end(running, Status.REFUSED, Reason.BUSY, e.getMessage() + ": nothing was touched");
-            }
-            throw e; // the store is unreachable: nothing ran, the intake may try again
+            // held elsewhere, or the store (which holds the lease) cannot be reached: refused, untouched
+            return end(running, Status.REFUSED, e.reason(), e.getMessage() + " (refused before anything was touched)");
         }
         StepRun run = new StepRun(journal, journal.record(running), lease);
         try (lease) {

@@ -151,6 +151,42 @@ class OperationLeasesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"s3", "directory"})
+    void aLeaseThisReplicaCouldNotReleaseDoesNotBlockItsNextOperation(String kind) throws Exception {
+        use(kind);
+        java.util.concurrent.atomic.AtomicBoolean storeDown = new java.util.concurrent.atomic.AtomicBoolean();
+        LeaseStore real = new ObjectStoreLeases(stores);
+        LeaseStore flaky = new LeaseStore() {
+            @Override
+            public java.util.Optional<Versioned> read(ClusterSpec c, OperationKind k) {
+                if (storeDown.get()) {
+                    throw new GuardianException(Reason.STORE_UNAVAILABLE, "store down");
+                }
+                return real.read(c, k);
+            }
+
+            @Override
+            public boolean compareAndSet(ClusterSpec c, Lease lease, String expected) {
+                return real.compareAndSet(c, lease, expected);
+            }
+        };
+        OperationLeases replica = new OperationLeases(flaky, Duration.ofSeconds(30), clock, "replica-c");
+        HeldLease first = replica.acquire(cluster, OperationKind.SNAPSHOT, "op-1", null);
+        storeDown.set(true); // the upload failed because the store went away; the release fails too
+        first.close();
+        storeDown.set(false);
+        try (HeldLease next = replica.acquire(cluster, OperationKind.SNAPSHOT, "op-2", null)) {
+            assertThat(next.token()).isEqualTo(2);
+        }
+        // another replica still waits for the lease to expire: it cannot know op-1 has ended
+        HeldLease third = replica.acquire(cluster, OperationKind.SNAPSHOT, "op-3", null);
+        assertThatThrownBy(() -> replicaA.acquire(cluster, OperationKind.SNAPSHOT, "op-4", null))
+                .hasMessageContaining("op-3");
+        third.close();
+        replica.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "directory"})
     void racingReplicasGetExactlyOneLease(String kind) throws Exception {
         use(kind);
         int contenders = 6;
