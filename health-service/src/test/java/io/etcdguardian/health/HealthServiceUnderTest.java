@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** health-service for one test cluster: its fleet file, the topics it uses, and the running service. */
@@ -32,6 +34,25 @@ final class HealthServiceUnderTest {
     /** {@code clusterExtra}: more keys of the cluster's entry, each on a line of its own indented by 4. */
     static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
                                     String clusterExtra, Map<String, Object> settings) {
+        return ApplicationContext.run(EmbeddedServer.class, settings(backplane, dir, cluster, etcd, etcdExtra,
+                clusterExtra, settings)).getApplicationContext();
+    }
+
+    /** The service as a child process of this test (on its class path), to be killed like a real one. */
+    static Process fork(Map<String, Object> settings, Path log) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path")));
+        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add("io.etcdguardian.health.Application");
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> settings(Backplane backplane, Path dir, String cluster, EtcdCluster etcd,
+                                        String etcdExtra, String clusterExtra, Map<String, Object> settings) {
         try {
             // the store holds the operation leases (no two defrags of a cluster across replicas); these tests are
             // not about S3, so it is a directory store (its conditional writes hold a file lock); e2e uses S3Proxy
@@ -50,7 +71,7 @@ final class HealthServiceUnderTest {
             props.put("guardian.fleet.file", fleet.toString());
             props.put("guardian.fleet.topic.enabled", "false");
             props.putIfAbsent("guardian.health.group", "health-" + cluster);
-            return ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
+            return props;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
