@@ -14,8 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -202,7 +200,7 @@ final class FileSnapshotStore implements SnapshotStore {
 
             @Override
             public Part upload(int number, byte[] bytes, int length, String sha256Base64) {
-                String actual = Base64.getEncoder().encodeToString(sha256(bytes, length));
+                String actual = SnapshotStore.sha256Base64(bytes, length);
                 if (!actual.equals(sha256Base64)) {
                     throw new GuardianException(Reason.INTEGRITY_FAILED, "part " + number + " of " + key
                             + " does not match its SHA-256");
@@ -285,17 +283,8 @@ final class FileSnapshotStore implements SnapshotStore {
         }
     }
 
+    /** A version is the content's digest: any change to the object changes it. */
     private static String version(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256(bytes, bytes.length));
-    }
-
-    private static byte[] sha256(byte[] bytes, int length) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(bytes, 0, length);
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HexFormat.of().formatHex(Base64.getDecoder().decode(SnapshotStore.sha256Base64(bytes, bytes.length)));
     }
 }

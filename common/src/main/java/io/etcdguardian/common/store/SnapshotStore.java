@@ -27,6 +27,17 @@ public interface SnapshotStore {
     /** What the store acknowledged for one part; passed back in order to {@link MultipartWrite#complete}. */
     record Part(int number, String etag, String sha256Base64) {}
 
+    /** The SHA-256 of a part, base64 as S3's {@code x-amz-checksum-sha256} wants it. */
+    static String sha256Base64(byte[] bytes, int length) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            digest.update(bytes, 0, length);
+            return java.util.Base64.getEncoder().encodeToString(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Where this store is, for messages: {@code s3://bucket} or {@code file:///dir/bucket}. */
     String describe();
 

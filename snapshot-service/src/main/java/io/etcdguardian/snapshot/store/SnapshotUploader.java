@@ -15,9 +15,6 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -115,7 +112,7 @@ public class SnapshotUploader {
         private SnapshotStore.Part uploadPart(int number, PartSink.Part part) {
             byte[] bytes = part.bytes();
             int length = part.length();
-            String checksum = Base64.getEncoder().encodeToString(sha256(bytes, length));
+            String checksum = SnapshotStore.sha256Base64(bytes, length);
             Retry retry = Retry.of("part-" + number, partRetry);
             return retry.executeSupplier(() -> write.upload(number, bytes, length, checksum));
         }
@@ -147,16 +144,6 @@ public class SnapshotUploader {
                 LOG.warn("could not abort upload {} of {}; the incomplete-upload cleaner will: {}", write.uploadId(), key,
                         e.toString());
             }
-        }
-    }
-
-    private static byte[] sha256(byte[] bytes, int length) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(bytes, 0, length);
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
