@@ -28,6 +28,8 @@ public final class CompactedTopic {
     private final Producer<String, byte[]> producer;
     private final Properties consumerConfig = new Properties();
     private final Map<String, String> values = new ConcurrentHashMap<>();
+    private KafkaConsumer<String, byte[]> consumer;
+    private List<TopicPartition> partitions = List.of();
 
     public CompactedTopic(String topic, Producer<String, byte[]> producer, Map<?, ?> consumerConfig) {
         this.topic = topic;
@@ -35,18 +37,16 @@ public final class CompactedTopic {
         this.consumerConfig.putAll(consumerConfig);
     }
 
-    /** Reads the whole topic; what another replica wrote becomes visible. */
-    public void reload() {
-        Properties props = new Properties();
-        props.putAll(consumerConfig);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<String, byte[]> consumer =
-                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10))
-                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+    /**
+     * Brings the table up to date with the topic: the first call reads it from the start, later calls
+     * read only what was appended since (one consumer kept for that), so what another replica wrote
+     * becomes visible without re-reading the whole history every time.
+     */
+    public synchronized void reload() {
+        try {
+            if (consumer == null) {
+                consumer = open();
+            }
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
@@ -58,7 +58,40 @@ public final class CompactedTopic {
                 });
             }
         } catch (RuntimeException e) {
+            if (consumer != null) { // start afresh next time: the table may have missed records
+                consumer.close(Duration.ofSeconds(1));
+                consumer = null;
+                values.clear();
+            }
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot read " + topic, e);
+        }
+    }
+
+    private KafkaConsumer<String, byte[]> open() {
+        Properties props = new Properties();
+        props.putAll(consumerConfig);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaConsumer<String, byte[]> opened =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
+            partitions = opened.partitionsFor(topic, Duration.ofSeconds(10))
+                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            opened.assign(partitions);
+            opened.seekToBeginning(partitions);
+            values.clear();
+            return opened;
+        } catch (RuntimeException e) {
+            opened.close(Duration.ofSeconds(1));
+            throw e;
+        }
+    }
+
+    /** Closes the tailing consumer. */
+    public synchronized void close() {
+        if (consumer != null) {
+            consumer.close(Duration.ofSeconds(5));
+            consumer = null;
         }
     }
 

@@ -42,4 +42,9 @@ public class OpenRestores {
             return null;
         }
     }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        topic.close();
+    }
 }

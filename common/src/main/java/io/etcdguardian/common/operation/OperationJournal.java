@@ -47,4 +47,9 @@ public class OperationJournal {
             throw new GuardianException(Reason.INTERNAL, "unreadable operation record in " + Topics.OPERATIONS, e);
         }
     }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        topic.close();
+    }
 }

@@ -57,4 +57,9 @@ public class RestoreJournal {
             throw new GuardianException(Reason.INTERNAL, "unreadable restore state in " + Topics.RESTORE_STATE, e);
         }
     }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        topic.close();
+    }
 }

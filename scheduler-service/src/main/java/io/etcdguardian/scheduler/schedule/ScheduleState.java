@@ -34,4 +34,9 @@ public class ScheduleState {
     public void put(String key, String value) {
         topic.put(key, value);
     }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        topic.close();
+    }
 }
