@@ -153,12 +153,12 @@ class DefragByEtcdsViewTest {
         }
     }
 
-    /** ~50 MB of values, a third deleted and compacted away: a defragmentation that takes etcd a while. */
+    /** ~100 MB of values, a third deleted and compacted away: a defragmentation that takes etcd a while. */
     private static void fillAndFragment(Client client) throws Exception {
         byte[] value = new byte[100_000];
         new java.util.Random(7).nextBytes(value);
         List<CompletableFuture<?>> puts = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < 1000; i++) {
             puts.add(client.getKVClient().put(bytes("/fill/" + i), ByteSequence.from(value)));
             if (puts.size() == 16) {
                 CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -166,7 +166,7 @@ class DefragByEtcdsViewTest {
             }
         }
         CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        for (int i = 0; i < 500; i += 3) {
+        for (int i = 0; i < 1000; i += 3) {
             client.getKVClient().delete(bytes("/fill/" + i)).get(10, TimeUnit.SECONDS);
         }
     }

@@ -82,9 +82,13 @@ class DefragRebalanceTest {
                 List<GuardianEvent> after = health.until(e -> e instanceof MaintenanceProgress p
                         && p.operationId().equals(sentinel.getId()) && p.step().equals("maintenance"),
                         Duration.ofSeconds(120));
+                // a redelivery (the partition moving back after the zombie rejoined) may repeat the outcome,
+                // identically; nothing may ever say anything else about this operation
                 assertThat(after).filteredOn(e -> e instanceof MaintenanceProgress p
-                        && p.operationId().equals(request.getId()) && p.step().equals("maintenance"))
-                        .as("no second outcome from the replica that lost the request").isEmpty();
+                        && p.operationId().equals(request.getId()))
+                        .as("no other outcome, and no step, from the replica that lost the request")
+                        .allSatisfy(e -> assertThat((MaintenanceProgress) e).extracting(MaintenanceProgress::step,
+                                MaintenanceProgress::status).containsExactly("maintenance", "COMPLETED"));
             }
         } finally {
             etcd.stop();

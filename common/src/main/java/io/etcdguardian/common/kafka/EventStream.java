@@ -197,11 +197,35 @@ public final class EventStream implements AutoCloseable {
          */
         public List<GuardianEvent> until(Predicate<GuardianEvent> last, Duration timeout) {
             List<GuardianEvent> seen = new java.util.ArrayList<>();
-            Optional<GuardianEvent> end = await(e -> {
-                seen.add(e);
-                return last.test(e);
-            }, timeout);
-            return end.isPresent() ? seen : List.of();
+            while (!unclaimed.isEmpty()) { // what earlier awaits left, in arrival order, is taken too
+                GuardianEvent event = unclaimed.removeFirst();
+                seen.add(event);
+                if (last.test(event)) {
+                    return seen;
+                }
+            }
+            Instant deadline = Instant.now().plus(timeout);
+            while (Instant.now().isBefore(deadline)) {
+                boolean found = false;
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
+                    GuardianEvent data;
+                    try {
+                        data = EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent());
+                    } catch (RuntimeException unreadable) {
+                        continue; // not ours to judge: the services dead-letter it
+                    }
+                    if (found) {
+                        unclaimed.add(data);
+                    } else {
+                        seen.add(data);
+                        found = last.test(data);
+                    }
+                }
+                if (found) {
+                    return seen;
+                }
+            }
+            return List.of();
         }
 
         @Override

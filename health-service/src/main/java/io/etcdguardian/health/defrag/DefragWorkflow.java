@@ -243,13 +243,13 @@ public class DefragWorkflow {
             try {
                 clients.member(cluster, member.endpoint()).getMaintenanceClient().defragmentMember(member.endpoint())
                         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                after = awaitDone(cluster, member, settings.memberTimeout(before));
+                after = awaitDone(cluster, member, doneWithin(before));
             } catch (java.util.concurrent.TimeoutException e) {
                 // our deadline passed, etcd's defragmentation did not stop: the member stays busy until etcd
                 // itself shows it is done, and no other member is touched before that
                 progress(cluster, operationId, "defrag", "WAITING", member.endpoint(), "no answer within " + timeout
                         + " (attempt " + attempt + "); waiting until etcd shows the member is done", before, null);
-                MemberStatus done = awaitDone(cluster, member, settings.memberTimeout(before).multipliedBy(4));
+                MemberStatus done = awaitDone(cluster, member, doneWithin(before));
                 if (done.dbSize() < before) {
                     after = done; // the defragmentation finished on etcd's side
                 } else {
@@ -273,6 +273,7 @@ public class DefragWorkflow {
             throw failed;
         }
         sleep(settings.settle());
+        lease.verify(); // a replica replaced while it settled says nothing more: the successor reports the member
         String shrink = after.dbSize() <= before ? "shrank" : "did not shrink";
         progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink, before, after.dbSize());
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
@@ -317,6 +318,16 @@ public class DefragWorkflow {
             }
         }
         return members.stream().filter(m -> !m.learner()).map(ClusterMembers.Seen::status).toList();
+    }
+
+    /**
+     * How long a member may take to show it is done once its defragmentation call returned or timed
+     * out: four times the size-scaled timeout, and never less than two minutes — stopping the run is
+     * the safe end, but not because our own deadline was short.
+     */
+    private Duration doneWithin(long dbSize) {
+        Duration scaled = settings.memberTimeout(dbSize).multipliedBy(4);
+        return scaled.compareTo(Duration.ofMinutes(2)) > 0 ? scaled : Duration.ofMinutes(2);
     }
 
     /**
