@@ -70,7 +70,11 @@ public record KafkaBroker(Path dir, int port, int controllerPort) {
             List<NewTopic> wanted = new ArrayList<>();
             for (TopicSpec topic : topics) {
                 NewTopic newTopic = new NewTopic(topic.name(), topic.partitions(), (short) 1);
-                if (topic.compacted()) {
+                if (topic.compacted() && topic.retentionMs() > 0) {
+                    newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
+                            + TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.RETENTION_MS_CONFIG,
+                            Long.toString(topic.retentionMs())));
+                } else if (topic.compacted()) {
                     newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
                 }
                 wanted.add(newTopic);

@@ -93,6 +93,16 @@ class ChartRenderTest {
                         .get("partitions")).intValue()));
         assertThat(topics).as("the chart's topics are the code's").isEqualTo(Topics.all().stream()
                 .collect(Collectors.toMap(Topics.Topic::name, Topics.Topic::partitions)));
+        // the operations journal's keys are one-off operation ids: compaction alone would keep them forever
+        Map<String, Map<?, ?>> configs = of(objects, GenericKubernetesResource.class).stream()
+                .filter(c -> c.getKind().equals("KafkaTopic"))
+                .collect(Collectors.toMap(t -> (String) ((Map<?, ?>) t.getAdditionalProperties().get("spec"))
+                        .get("topicName"), t -> (Map<?, ?>) ((Map<?, ?>) t.getAdditionalProperties().get("spec"))
+                        .get("config")));
+        assertThat(configs.get(Topics.OPERATIONS).get("cleanup.policy")).isEqualTo("compact,delete");
+        assertThat(((Number) configs.get(Topics.OPERATIONS).get("retention.ms")).longValue())
+                .isEqualTo(Topics.OPERATIONS_RETENTION.toMillis());
+        assertThat(configs.get(Topics.RESTORE_STATE).get("cleanup.policy")).isEqualTo("compact");
     }
 
     @Test

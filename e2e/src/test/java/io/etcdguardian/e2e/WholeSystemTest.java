@@ -47,7 +47,8 @@ class WholeSystemTest {
     @Test
     void scheduledBackupRestoreThroughGuardianctlAndNospaceHealedAlone() throws Exception {
         Backplane backplane = Backplane.startOrReuse(state, new Backplane.Options(3, QUOTA, "etcd-snapshots"),
-                Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+                Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
+                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
         LocalServices services = new LocalServices(backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
              EventStream.Follower snapshots = stream.follow(Topics.SNAPSHOT_EVENTS);

@@ -28,7 +28,8 @@ final class HealthServiceUnderTest {
     /** Followers are opened before the service starts, so the topics must exist first. */
     static void createTopics(Backplane backplane) {
         backplane.kafka().createTopics(Topics.all().stream()
-                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
+                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
     }
 
     /** {@code clusterExtra}: more keys of the cluster's entry, each on a line of its own indented by 4. */

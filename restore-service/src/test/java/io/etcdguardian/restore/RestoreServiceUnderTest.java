@@ -25,7 +25,8 @@ final class RestoreServiceUnderTest {
 
     static Map<String, String> settings(Backplane backplane, Path fleet, Path dir, String group) {
         backplane.kafka().createTopics(Topics.all().stream()
-                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
+                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
         Map<String, String> props = new HashMap<>();
         props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
         props.put("guardian.fleet.file", fleet.toString());

@@ -30,7 +30,8 @@ public final class LocalCommand {
     /** Brings everything up (idempotent) and returns the running stack. */
     static LocalStack up(StateOption options, boolean services) {
         Backplane backplane = Backplane.startOrReuse(options.state, Backplane.Options.defaults(),
-                Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted())).toList());
+                Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
+                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
         Path fleet = LocalFleet.write(backplane);
         Map<String, Integer> ports = Map.of();
         LocalServices localServices = new LocalServices(backplane.stateDir(), options.home.toAbsolutePath());

@@ -32,8 +32,19 @@ public final class Topics {
 
     public static final int PARTITIONS = 12;
 
-    /** A topic with its partition count and whether it keeps only the latest value per key. */
-    public record Topic(String name, int partitions, boolean compacted) {}
+    /**
+     * A topic with its partition count, whether it keeps only the latest value per key, and how long a
+     * compacted topic keeps a key at all ({@code retention} null: forever) — for tables whose keys are
+     * one-off, like operation ids, which compaction alone would keep forever.
+     */
+    public record Topic(String name, int partitions, boolean compacted, java.time.Duration retention) {
+        public Topic(String name, int partitions, boolean compacted) {
+            this(name, partitions, compacted, null);
+        }
+    }
+
+    /** How long an operation's outcome is remembered: far longer than any request waits to be redelivered. */
+    public static final java.time.Duration OPERATIONS_RETENTION = java.time.Duration.ofDays(30);
 
     public static List<Topic> all() {
         return List.of(
@@ -47,7 +58,7 @@ public final class Topics {
                 new Topic(FLEET_CONFIG, PARTITIONS, true),
                 new Topic(SCHEDULER_STATE, PARTITIONS, true),
                 new Topic(RESTORE_STATE, PARTITIONS, true),
-                new Topic(OPERATIONS, PARTITIONS, true),
+                new Topic(OPERATIONS, PARTITIONS, true, OPERATIONS_RETENTION),
                 new Topic(SCHEDULER_LEADER, 1, false),
                 new Topic(DEAD_LETTER, 3, false));
     }
