@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** health-service for one test cluster: its fleet file, the topics it uses, and the running service. */
@@ -41,15 +39,7 @@ final class HealthServiceUnderTest {
 
     /** The service as a child process of this test (on its class path), to be killed like a real one. */
     static Process fork(Map<String, Object> settings, Path log) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path")));
-        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("io.etcdguardian.health.Application");
-        try {
-            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.etcdguardian.backplane.ForkedService.start("io.etcdguardian.health.Application", settings, log);
     }
 
     static Map<String, Object> settings(Backplane backplane, Path dir, String cluster, EtcdCluster etcd,

@@ -6,12 +6,9 @@ import io.etcdguardian.common.event.Topics;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** restore-service for a test: in this JVM, or as its own process that a test can kill -9. */
@@ -62,15 +59,8 @@ final class RestoreServiceUnderTest {
 
     /** The service as a child process of this test, on this test's class path. */
     static Process fork(Map<String, String> settings, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path")));
-        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-Dmicronaut.server.port=-1");
-        command.add("io.etcdguardian.restore.Application");
-        try {
-            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Map<String, String> props = new HashMap<>(settings);
+        props.put("micronaut.server.port", "-1");
+        return io.etcdguardian.backplane.ForkedService.start("io.etcdguardian.restore.Application", props, log);
     }
 }

@@ -60,11 +60,11 @@ public class OperationLeases {
         HeldLease held = new HeldLease(this, cluster, mine);
         try {
             for (OperationKind other : kind.excludes()) {
-                Optional<Lease> running = holding(cluster, other);
-                if (running.isPresent()) {
+                Optional<Lease> conflicting = holding(cluster, other);
+                if (conflicting.isPresent()) {
                     throw new GuardianException(Reason.BUSY, kind.key() + " of " + cluster.id() + " refused: "
-                            + other.key() + " " + running.get().operationId() + " is running (until "
-                            + running.get().expiresAt() + " unless renewed)");
+                            + other.key() + " " + conflicting.get().operationId() + " is running (until "
+                            + conflicting.get().expiresAt() + " unless renewed)");
                 }
             }
         } catch (RuntimeException e) {

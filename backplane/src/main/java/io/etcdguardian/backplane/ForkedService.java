@@ -1,0 +1,28 @@
+package io.etcdguardian.backplane;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A service started as a child JVM of a test, on the test's class path, with its settings as system
+ * properties: a process a test can SIGKILL like a real one.
+ */
+public final class ForkedService {
+    private ForkedService() {}
+
+    public static Process start(String mainClass, Map<String, ?> settings, Path log) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path")));
+        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add(mainClass);
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
