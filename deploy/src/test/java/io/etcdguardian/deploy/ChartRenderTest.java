@@ -102,7 +102,7 @@ class ChartRenderTest {
         assertThat(configs.get(Topics.OPERATIONS).get("cleanup.policy")).isEqualTo("compact,delete");
         assertThat(((Number) configs.get(Topics.OPERATIONS).get("retention.ms")).longValue())
                 .isEqualTo(Topics.OPERATIONS_RETENTION.toMillis());
-        assertThat(configs.get(Topics.RESTORE_STATE).get("cleanup.policy")).isEqualTo("compact");
+        assertThat(configs.get(Topics.SCHEDULER_STATE).get("cleanup.policy")).isEqualTo("compact");
     }
 
     @Test

@@ -6,27 +6,28 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
-import io.etcdguardian.common.operation.HeldLease;
 import io.etcdguardian.common.operation.LeaseLostException;
+import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
-import io.etcdguardian.common.operation.OperationLeases;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.common.operation.OperationRecord.Status;
+import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.operation.SnapshotFirst;
-import io.etcdguardian.common.event.Trigger;
-import java.time.Duration;
+import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.restore.check.Preconditions;
 import io.etcdguardian.restore.plan.PlanDigest;
-import io.etcdguardian.restore.plan.RestoreJournal;
 import io.etcdguardian.restore.plan.RestoreRun;
-import io.etcdguardian.restore.plan.RestoreState;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.procedure.RestoreTarget;
 import io.etcdguardian.restore.procedure.RestoreTargets;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -34,31 +35,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A restore from request to end: choose the snapshot (an id, latest-verified by default), check the
- * preconditions, plan the target's steps and publish the plan (a dry run stops there), then run the
- * steps in order, journaling each before moving on. A redelivered request or a resume finds the
- * journal and goes on at the first step not done. A failed step stops the restore where it is — the
- * cluster is left as the failed step left it (never unpaused silently) — and says how to resume.
+ * A restore from request to end, as an operation of the one model (README, "Operation model"):
+ * choose the snapshot (an id, latest-verified by default), check the preconditions, plan the
+ * target's steps and publish the plan with its digest (a dry run stops there), check that it is the
+ * plan the operator approved, then run the steps in order under the cluster's restore lease, each
+ * journaled in {@code guardian.operations} before moving on. A redelivered request finds the
+ * journal and goes on at the first step not done — unless what a done step left has changed. A
+ * failed step stops the restore where it is (never unpaused silently) and says how to resume.
  */
 @Singleton
 public class RestoreWorkflow {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreWorkflow.class);
     static final String PLAN_DIGEST = "plan.digest";
+    static final String TARGET = "restore.target";
+    static final String OVERRIDES = "restore.overrides";
 
     private final SnapshotCatalog catalog;
     private final Preconditions preconditions;
     private final RestoreTargets targets;
-    private final RestoreJournal journal;
+    private final OperationJournal journal;
+    private final Operations operations;
     private final EventPublisher events;
     private final MeterRegistry meters;
-    private final OperationLeases leases;
     private final SnapshotFirst snapshotFirst;
     private final RestoreSettings settings;
 
     public RestoreWorkflow(SnapshotCatalog catalog, Preconditions preconditions, RestoreTargets targets,
-                           RestoreJournal journal, EventPublisher events, MeterRegistry meters, OperationLeases leases,
+                           OperationJournal journal, Operations operations, EventPublisher events, MeterRegistry meters,
                            SnapshotFirst snapshotFirst, RestoreSettings settings) {
-        this.leases = leases;
+        this.operations = operations;
         this.snapshotFirst = snapshotFirst;
         this.settings = settings;
         this.catalog = catalog;
@@ -69,31 +74,30 @@ public class RestoreWorkflow {
         this.meters = meters;
     }
 
-    /** Runs (or resumes, or plans) a restore; returns its final state. Failures are reported, not thrown. */
-    public RestoreState handle(ClusterSpec cluster, String requestId, RestoreRequested request) {
-        String restoreId = request.resumeRestoreId() != null ? request.resumeRestoreId() : requestId;
-        Optional<RestoreState> known = journal.find(restoreId);
-        if (request.resumeRestoreId() != null && known.isEmpty()) {
-            return refuse(cluster, restoreId, new GuardianException(Reason.NOT_FOUND, "no restore "
-                    + request.resumeRestoreId() + " to resume"));
+    /**
+     * Plans a restore and, unless it is a dry run, runs it as an operation ({@link Operations}) and
+     * publishes its one outcome. Failures are reported, not thrown.
+     */
+    public void handle(ClusterSpec cluster, String requestId, RestoreRequested request) {
+        boolean resume = request.resumeRestoreId() != null;
+        String restoreId = resume ? request.resumeRestoreId() : requestId;
+        Optional<OperationRecord> known = journal.find(restoreId).filter(r -> r.kind() == OperationKind.RESTORE);
+        if (resume && known.isEmpty()) {
+            refuse(cluster, restoreId, null, new GuardianException(Reason.NOT_FOUND, "no restore " + restoreId
+                    + " to resume"), false);
+            return;
         }
-        if (known.isPresent() && known.get().finished()) {
-            progress(cluster, restoreId, "restore", known.get().status(), "already " + known.get().status());
-            return known.get();
-        }
-        if (known.isPresent() && RestoreState.FAILED.equals(known.get().status()) && request.resumeRestoreId() == null) {
-            // one request, one outcome: a redelivered request that ended FAILED says so again; resuming is an
-            // operator's decision (--resume), a new operation that continues the journal
-            RestoreState failed = known.get();
-            progress(cluster, restoreId, "restore", "FAILED", "already FAILED at " + failed.failedStep() + " ("
-                    + failed.failure() + "); resume on purpose: guardianctl restore " + cluster.id() + " --resume "
-                    + restoreId);
-            return failed;
+        if (known.isPresent() && known.get().isFinal() && !(resume && known.get().status() == Status.FAILED)) {
+            // one request, one outcome: a redelivered request says again how it ended; resuming a FAILED
+            // restore is an operator's decision (--resume), which continues its journal
+            report(cluster, new Operations.Result(known.get(), true, false));
+            return;
         }
         RestoreRun run;
         List<RestoreStep> steps;
+        String digest;
+        List<String> overrides;
         RestoreTarget target;
-        HeldLease lease = null;
         try {
             if (request.force()) {
                 throw new GuardianException(Reason.INVALID_REQUEST, "'force' is no longer accepted: name what to accept"
@@ -103,62 +107,62 @@ public class RestoreWorkflow {
             if (cluster.isPaused()) {
                 throw new GuardianException(Reason.PAUSED, "cluster " + cluster.id() + " is paused (fleet 'paused: true')");
             }
-            List<String> overrides = known.map(RestoreState::overrides).orElse(request.overrides());
+            overrides = known.map(r -> split(r.facts().get(OVERRIDES))).orElse(request.overrides());
             if (known.isEmpty() && !request.dryRun()) {
                 refuseIfAnotherIsOpen(cluster, restoreId, overrides.contains(RestoreRequested.SUPERSEDE_STOPPED_RESTORE));
             }
-            String snapshotId = known.map(RestoreState::snapshotId).orElse(request.snapshotId());
-            SnapshotManifest manifest = catalog.require(cluster, snapshotId);
-            target = targets.choose(cluster, known.map(RestoreState::target).orElse(request.target()));
+            SnapshotManifest manifest = catalog.require(cluster, known.map(OperationRecord::subject)
+                    .orElse(request.snapshotId()));
+            target = targets.choose(cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
             List<String> notes = new java.util.ArrayList<>(preconditions.check(cluster, manifest, target.kind(),
                     overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH)));
             overrides.forEach(o -> notes.add("override in force: " + o));
-            RestoreState state = known.orElseGet(() -> RestoreState.start(restoreId, cluster.id(), target.kind(),
-                    manifest.snapshotId(), overrides));
-            run = new RestoreRun(cluster, manifest, state, journal, request.dryRun(), request.apiServerReplicas());
+            run = new RestoreRun(cluster, manifest, restoreId, known.map(OperationRecord::startedAt).orElse(Instant.now()),
+                    known.map(OperationRecord::facts).orElse(java.util.Map.of()),
+                    known.map(OperationRecord::done).orElse(List.of()), request.dryRun(), request.apiServerReplicas());
             steps = withBackupFirst(target.plan(run), restoreId);
             notes.addAll(run.notes());
-            String digest = PlanDigest.of(manifest.snapshotId(), target.kind(), overrides, steps, restoreId, run.shortId());
-            events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + state.done().size(), RestorePlanned.TYPE),
+            digest = PlanDigest.of(manifest.snapshotId(), target.kind(), overrides, steps, restoreId, run.shortId());
+            int done = known.map(r -> r.done().size()).orElse(0);
+            events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + done, RestorePlanned.TYPE),
                     new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind(), request.dryRun(),
                             steps.stream().map(s -> new RestorePlanned.Step(s.name(), s.description(), s.touches(),
                                     s.manual())).toList(), digest, notes));
             notes.forEach(note -> progress(cluster, restoreId, "preconditions", "DONE", note));
             if (request.dryRun()) {
-                return state;
+                return;
             }
-            state = approved(restoreId, known, request, digest, state);
-            // one restore per cluster across replicas, and no defrag or retention while it runs
-            lease = leases.acquire(cluster, OperationKind.RESTORE, restoreId, manifest.snapshotId());
-            if (known.isEmpty()) {
-                run.update(state);
-            } else if (request.resumeRestoreId() == null) {
-                Optional<String> changed = changedWhileInterrupted(run, steps);
-                if (changed.isPresent()) {
-                    lease.close();
-                    return stopChanged(cluster, run, steps, changed.get());
-                }
-                run.update(state.withStatus(RestoreState.RUNNING, null, null));
-            } else {
-                // resumed on purpose: what no longer holds is established again by its (idempotent) step first
-                List<String> redo = steps.stream().filter(s -> run.state().done().contains(s.name())
-                        && s.holds().changed(run).isPresent()).map(RestoreStep::name).toList();
-                redo.forEach(name -> progress(cluster, restoreId, name, "REDO", "no longer holds; done again"));
-                run.update(state.withoutDone(redo).withStatus(RestoreState.RUNNING, null, null));
-            }
+            approve(restoreId, known, request, digest);
+            LOG.info("restoring {} from {} ({}, restore {})", cluster.id(), manifest.snapshotId(), target.kind(),
+                    restoreId);
         } catch (RuntimeException e) {
-            if (lease != null) {
-                lease.close();
+            refuse(cluster, restoreId, request.snapshotId(), e, !request.dryRun());
+            return;
+        }
+        // one restore per cluster across replicas, and no defrag or retention while it runs
+        Operations.Start start = new Operations.Start(cluster, OperationKind.RESTORE, restoreId,
+                run.manifest().snapshotId(), steps.stream().map(RestoreStep::name).toList(), java.util.Map.of(
+                        PLAN_DIGEST, digest, TARGET, target.kind(),
+                        OVERRIDES, String.join(",", overrides)), resume);
+        report(cluster, operations.run(start, operation -> {
+            run.runAs(operation);
+            switch (operation.start()) {
+                case RESUMED -> changedWhileInterrupted(run, steps).ifPresent(changed -> {
+                    throw new GuardianException(Reason.PRECONDITION_FAILED, "changed while the restore was"
+                            + " interrupted: " + changed + ". Nothing was touched; check the cluster, then resume on"
+                            + " purpose");
+                });
+                case REOPENED -> {
+                    // resumed on purpose: what no longer holds is established again by its (idempotent) step first
+                    List<String> redo = steps.stream().filter(s -> run.done(s.name())
+                            && s.holds().changed(run).isPresent()).map(RestoreStep::name).toList();
+                    redo.forEach(name -> progress(cluster, restoreId, name, "REDO", "no longer holds; done again"));
+                    operation.redo(redo);
+                }
+                case NEW -> { }
             }
-            return refuse(cluster, restoreId, e);
-        }
-        try (HeldLease held = lease) {
-            return execute(cluster, run, steps, target, held);
-        } catch (LeaseLostException e) {
-            // another replica took the restore over (a rebalance): it resumes from the journal and ends it
-            LOG.warn("restore {} of {} continues elsewhere: {}", restoreId, cluster.id(), e.getMessage());
-            return run.state();
-        }
+            return execute(cluster, run, steps, operation);
+        }));
     }
 
     /**
@@ -177,7 +181,7 @@ public class RestoreWorkflow {
                 r -> {
                     try {
                         return "snapshot " + snapshotFirst.ensure(r.cluster(), Trigger.PRE_RESTORE, r.restoreId(),
-                                r.state().startedAt(), timeout, "restore-service") + " taken";
+                                r.startedAt(), timeout, "restore-service") + " taken";
                     } catch (GuardianException e) {
                         r.remember("pre-restore-backup", "skipped");
                         return "skipped: " + GuardianException.reasonOf(e) + ": " + e.getMessage();
@@ -192,10 +196,10 @@ public class RestoreWorkflow {
     /**
      * Apply the plan you saw: a new destructive restore carries the digest of the plan it was shown,
      * which must be the plan that would run now; a resumed one must still have the plan it was
-     * approved with. The approved digest is journaled with the restore.
+     * approved with (journaled with the restore).
      */
-    private static RestoreState approved(String restoreId, Optional<RestoreState> known, RestoreRequested request,
-                                         String digest, RestoreState state) {
+    private static void approve(String restoreId, Optional<OperationRecord> known, RestoreRequested request,
+                                String digest) {
         if (known.isPresent()) {
             String approvedDigest = known.get().facts().get(PLAN_DIGEST);
             if (approvedDigest != null && !approvedDigest.equals(digest)) {
@@ -203,7 +207,7 @@ public class RestoreWorkflow {
                         + " is no longer the one approved (approved " + approvedDigest + ", now " + digest
                         + "): the cluster, the snapshot or the fleet changed; review it and start a new restore");
             }
-            return state;
+            return;
         }
         if (request.planDigest() == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "a restore applies the plan it was shown: ask for"
@@ -214,104 +218,109 @@ public class RestoreWorkflow {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "the plan changed since it was shown (shown "
                     + request.planDigest() + ", now " + digest + "): review the new plan");
         }
-        return state.withFact(PLAN_DIGEST, digest);
     }
 
     /** A restore resumed on its own re-checks what its done steps left before it acts again. */
     private static Optional<String> changedWhileInterrupted(RestoreRun run, List<RestoreStep> steps) {
         List<String> changes = new java.util.ArrayList<>();
         for (RestoreStep step : steps) {
-            if (run.state().done().contains(step.name())) {
+            if (run.done(step.name())) {
                 step.holds().changed(run).ifPresent(c -> changes.add(step.name() + ": " + c));
             }
         }
         return changes.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", changes));
     }
 
-    private RestoreState stopChanged(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, String changed) {
-        String why = "PRECONDITION_FAILED: changed while the restore was interrupted: " + changed;
-        String next = steps.stream().map(RestoreStep::name).filter(s -> !run.state().done().contains(s)).findFirst()
-                .orElse("restore");
-        run.update(run.state().withStatus(RestoreState.FAILED, next, why));
-        progress(cluster, run.restoreId(), "restore", "FAILED", why + ". Nothing was touched; check the cluster, then"
-                + " resume on purpose: guardianctl restore " + cluster.id() + " --resume " + run.restoreId());
-        meters.counter("guardian.restores", "cluster", cluster.id(), "result", "failed").increment();
-        return run.state();
-    }
-
-    private RestoreState execute(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, RestoreTarget target,
-                                 HeldLease lease) {
+    private String execute(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, StepRun operation)
+            throws Exception {
         String restoreId = run.restoreId();
-        LOG.info("restoring {} from {} ({}, restore {})", cluster.id(), run.manifest().snapshotId(), target.kind(), restoreId);
         for (RestoreStep step : steps) {
-            if (run.state().done().contains(step.name())) {
+            if (operation.done(step.name())) {
                 progress(cluster, restoreId, step.name(), "SKIPPED", "done before the restore was resumed");
                 continue;
             }
             if (step.manual()) {
-                String left = steps.stream().filter(s -> steps.indexOf(s) >= steps.indexOf(step))
-                        .map(s -> s.name() + ": " + String.join(" && ", s.touches()))
-                        .reduce((a, b) -> a + "\n" + b).orElse("");
-                run.update(run.state().withStatus(RestoreState.HANDED_OVER, step.name(), null));
-                progress(cluster, restoreId, "restore", "HANDED_OVER", "the rest runs on the host, in order:\n" + left);
-                meters.counter("guardian.restores", "cluster", cluster.id(), "result", "handed_over").increment();
-                return run.state();
+                operation.handOver(step.name());
+                return "the rest runs on the host, in order:\n" + steps.subList(steps.indexOf(step), steps.size())
+                        .stream().map(s -> s.name() + ": " + String.join(" && ", s.touches()))
+                        .collect(java.util.stream.Collectors.joining("\n"));
             }
-            lease.verify(); // the fencing check: a replaced replica stops before it touches anything
             progress(cluster, restoreId, step.name(), "STARTED", step.description());
+            java.util.concurrent.atomic.AtomicReference<String> detail = new java.util.concurrent.atomic.AtomicReference<>();
             try {
-                String detail = step.action().run(run);
-                run.update(run.state().withDone(step.name()));
-                progress(cluster, restoreId, step.name(), "DONE", detail);
+                operation.step(step.name(), () -> detail.set(step.action().run(run)));
             } catch (LeaseLostException e) {
                 throw e;
             } catch (Exception e) {
-                Reason reason = GuardianException.reasonOf(e);
-                String why = reason + ": " + e.getMessage();
-                LOG.error("restore {} of {} stopped at {}: {}", restoreId, cluster.id(), step.name(), why,
-                        reason == Reason.INTERNAL ? e : null);
-                try {
-                    run.update(run.state().withStatus(RestoreState.FAILED, step.name(), why));
-                } catch (RuntimeException journalDown) {
-                    LOG.error("cannot journal the failure of restore {}: {}", restoreId, journalDown.toString());
-                }
-                progress(cluster, restoreId, step.name(), "FAILED", why);
-                progress(cluster, restoreId, "restore", "FAILED", "stopped at " + step.name() + " (" + why + "); the"
-                        + " cluster is left as that step left it. Fix the cause, then resume: guardianctl restore "
-                        + cluster.id() + " --resume " + restoreId);
-                meters.counter("guardian.restores", "cluster", cluster.id(), "result", "failed").increment();
-                return run.state();
+                progress(cluster, restoreId, step.name(), "FAILED", GuardianException.reasonOf(e) + ": " + e.getMessage());
+                throw e;
             }
+            progress(cluster, restoreId, step.name(), "DONE", detail.get());
         }
-        run.update(run.state().withStatus(RestoreState.COMPLETED, null, null));
-        progress(cluster, restoreId, "restore", "COMPLETED", "restored from " + run.manifest().snapshotId() + " (revision "
-                + run.manifest().revision() + ")");
-        meters.counter("guardian.restores", "cluster", cluster.id(), "result", "completed").increment();
-        return run.state();
+        return "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
     }
 
-    /** One restore per cluster: a stopped one must be resumed (or a new one forced) before another starts. */
+    /** Publishes how the restore ended, once per outcome; a restore another replica took over says nothing here. */
+    private void report(ClusterSpec cluster, Operations.Result result) {
+        if (result.abandoned()) {
+            LOG.warn("restore {} of {} continues elsewhere", result.record().operationId(), cluster.id());
+            return;
+        }
+        OperationRecord end = result.record();
+        String restoreId = end.operationId();
+        String detail = switch (end.status()) {
+            case COMPLETED, HANDED_OVER -> end.detail();
+            case REFUSED -> "refused before anything was touched: " + end.reason() + ": " + end.detail();
+            case FAILED -> (end.stoppedAt() == null ? "" : "stopped at " + end.stoppedAt() + " (") + end.reason() + ": "
+                    + end.detail() + (end.stoppedAt() == null ? "" : "); the cluster is left as that step left it")
+                    + ". Fix the cause, then resume on purpose: guardianctl restore " + cluster.id() + " --resume "
+                    + restoreId;
+            case RUNNING -> "running";
+        };
+        progress(cluster, restoreId, "restore", end.status().name(), (result.replayed() ? "already " + end.status()
+                + ": " : "") + detail);
+        if (!result.replayed()) {
+            meters.counter("guardian.restores", "cluster", cluster.id(), "result",
+                    end.status().name().toLowerCase(java.util.Locale.ROOT)).increment();
+        }
+    }
+
+    /** One restore per cluster: a stopped one must be resumed (or superseded) before another starts. */
     private void refuseIfAnotherIsOpen(ClusterSpec cluster, String restoreId, boolean supersede) {
-        for (RestoreState other : journal.ofCluster(cluster.id())) {
-            if (!other.restoreId().equals(restoreId) && !other.finished()
-                    && (!supersede || RestoreState.RUNNING.equals(other.status()))) {
-                throw new GuardianException(Reason.BUSY, "restore " + other.restoreId() + " of " + cluster.id() + " is "
-                        + other.status() + (other.failedStep() == null ? "" : " at " + other.failedStep())
-                        + ": resume it (--resume " + other.restoreId() + ")"
-                        + (RestoreState.RUNNING.equals(other.status()) ? ""
-                        : " or start another with --supersede-stopped-restore"));
+        for (OperationRecord other : journal.ofCluster(cluster.id(), OperationKind.RESTORE)) {
+            boolean running = other.status() == Status.RUNNING;
+            if (!other.operationId().equals(restoreId) && other.isOpen() && (!supersede || running)) {
+                throw new GuardianException(Reason.BUSY, "restore " + other.operationId() + " of " + cluster.id()
+                        + " is " + other.status() + (other.stoppedAt() == null ? "" : " at " + other.stoppedAt())
+                        + ": resume it (--resume " + other.operationId() + ")"
+                        + (running ? "" : " or start another with --supersede-stopped-restore"));
             }
         }
     }
 
-    private RestoreState refuse(ClusterSpec cluster, String restoreId, RuntimeException e) {
-        Reason reason = GuardianException.reasonOf(e);
-        LOG.warn("restore {} of {} refused: {}: {}", restoreId, cluster.id(), reason, e.getMessage());
-        progress(cluster, restoreId, "preconditions", "FAILED", reason + ": " + e.getMessage());
-        progress(cluster, restoreId, "restore", "FAILED", "refused before anything was touched: " + reason + ": "
-                + e.getMessage());
-        return RestoreState.start(restoreId, cluster.id(), null, null, List.of())
-                .withStatus(RestoreState.FAILED, "preconditions", reason + ": " + e.getMessage());
+    /**
+     * A restore refused before it ran: journaled (when it is not a dry run), so a redelivered request
+     * says the same again; one that had started ends FAILED, resumable.
+     */
+    private void refuse(ClusterSpec cluster, String restoreId, String snapshotId, RuntimeException e, boolean journaled) {
+        GuardianException why = e instanceof GuardianException g ? g
+                : new GuardianException(GuardianException.reasonOf(e), String.valueOf(e.getMessage()), e);
+        LOG.warn("restore {} of {} refused: {}: {}", restoreId, cluster.id(), why.reason(), why.getMessage());
+        progress(cluster, restoreId, "preconditions", "FAILED", why.reason() + ": " + why.getMessage());
+        if (journaled) {
+            try {
+                report(cluster, operations.refuse(cluster, OperationKind.RESTORE, restoreId, snapshotId, why));
+                return;
+            } catch (RuntimeException journalDown) {
+                LOG.error("cannot journal the refusal of restore {}: {}", restoreId, journalDown.toString());
+            }
+        }
+        progress(cluster, restoreId, "restore", Status.REFUSED.name(), "refused before anything was touched: "
+                + why.reason() + ": " + why.getMessage());
+    }
+
+    private static List<String> split(String joined) {
+        return joined == null || joined.isBlank() ? List.of() : List.of(joined.split(","));
     }
 
     private void progress(ClusterSpec cluster, String restoreId, String step, String status, String detail) {

@@ -208,7 +208,7 @@ class ControlPlaneRestoreMockTest {
             setVersion("hc2", "4.14.13");
             String refused = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false,
                     false, "test").applying("sha256:000000000000000000000000")).getId();
-            List<RestoreProgress> refusal = until(events, refused, "FAILED");
+            List<RestoreProgress> refusal = until(events, refused, "REFUSED");
             assertThat(refusal.get(refusal.size() - 1).detail()).contains("VERSION_MISMATCH", "4.14.12", "4.14.13");
             assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
 
@@ -256,7 +256,7 @@ class ControlPlaneRestoreMockTest {
             Process first = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
             try {
                 String dry = stream.publish("/test", asked.planOnly()).getId();
-                assertThat(until(events, dry, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                assertThat(until(events, dry, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                         .contains("kube-apiserver was found at 0 replicas", "--api-server-replicas");
 
                 RestoreRequested withIntent = new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,

@@ -176,17 +176,17 @@ class LocalRestoreTest {
                     String wrong = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
                             "openshift", false, false, "test", null, "sha256:000000000000000000000000",
                             List.copyOf(RestoreRequested.OVERRIDES), null)).getId();
-                    assertThat(until(events, wrong, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, wrong, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                             .contains("does not match", "kubernetes.kind is 'local'", "no override");
 
                     // apply the plan you saw: no digest, no restore
                     String blind = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false,
                             "test")).getId();
-                    assertThat(until(events, blind, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, blind, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                             .contains("applies the plan it was shown", "planDigest");
                     String forced = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null,
                             false, true, "test")).getId();
-                    assertThat(until(events, forced, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, forced, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                             .contains("'force' is no longer accepted", "accept-version-mismatch");
                     // a plan shown, then a newer restorable snapshot: the old approval does not carry over to it
                     String shown = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false,
@@ -197,7 +197,7 @@ class LocalRestoreTest {
                     CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
                     String stale = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false,
                             "test").applying(plan.planDigest())).getId();
-                    assertThat(until(events, stale, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, stale, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                             .contains("the plan changed since it was shown", plan.planDigest());
 
                     // a defragmentation of the cluster holds its lease (on another replica, say)
@@ -207,7 +207,7 @@ class LocalRestoreTest {
                             "defrag-op-1", null)) {
                         String busy = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
                                 snapshot.snapshotId(), null, false, false, "test"));
-                        assertThat(until(events, busy, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                        assertThat(until(events, busy, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                                 .contains("refused before anything was touched", "defrag defrag-op-1 is running");
                     }
                 }
@@ -215,7 +215,7 @@ class LocalRestoreTest {
                         backplane, paused, dir, "restore-paused-" + cluster))) {
                     String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null,
                             false, false, "test")).getId();
-                    assertThat(until(events, id, "FAILED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, id, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                             .contains("PAUSED", "refused before anything was touched");
                 }
             }

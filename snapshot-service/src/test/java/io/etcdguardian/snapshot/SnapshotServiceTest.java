@@ -306,19 +306,15 @@ class SnapshotServiceTest {
                 .extracting(SnapshotManifest::snapshotId).containsExactly(ids.get(0), ids.get(6), ids.get(7)));
     }
 
-    /** A restore as restore-service journals it: what retention must know of open restores. */
+    /** A restore as restore-service journals it (an operation of kind RESTORE reading its snapshot). */
     private static void restoreState(String restoreId, String snapshotId, String status) {
-        java.util.Properties props = new java.util.Properties();
-        props.put("bootstrap.servers", backplane.kafka().bootstrapServers());
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(props,
-                new org.apache.kafka.common.serialization.StringSerializer(),
-                new org.apache.kafka.common.serialization.StringSerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.RESTORE_STATE, restoreId,
-                    "{\"restoreId\":\"" + restoreId + "\",\"clusterId\":\"" + RETAINED + "\",\"snapshotId\":\""
-                            + snapshotId + "\",\"status\":\"" + status + "\"}")).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        java.time.Instant now = java.time.Instant.now();
+        context.getBean(io.etcdguardian.common.operation.OperationJournal.class).record(
+                new io.etcdguardian.common.operation.OperationRecord(restoreId, RETAINED,
+                        io.etcdguardian.common.operation.OperationKind.RESTORE,
+                        io.etcdguardian.common.operation.OperationRecord.Status.valueOf(status), snapshotId,
+                        List.of("stop-members", "restore-members"), List.of("stop-members"), java.util.Map.of(), null,
+                        null, null, now, now));
     }
 
     @Test

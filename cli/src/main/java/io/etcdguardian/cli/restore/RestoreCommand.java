@@ -178,7 +178,8 @@ public final class RestoreCommand implements Callable<Integer> {
                     continue;
                 }
                 text("restore " + p.status() + ": " + p.detail());
-                return p.status().equals("FAILED") ? 1 : 0;
+                // REFUSED touched nothing, FAILED stopped part-way: both are not what was asked for
+                return p.status().equals("COMPLETED") || p.status().equals("HANDED_OVER") ? 0 : 1;
             }
         }
         System.err.println("no end of restore " + restoreId + " within " + timeoutSeconds + "s (it may still run;"

@@ -79,9 +79,9 @@ public final class StatusCommand implements Callable<Integer> {
             row.put("snapshots", snapshots.size());
             JsonNode restores = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
                     urls.restoreService(backplane.state()).resolve("/restores/" + cluster)));
-            row.put("lastRestore", restores.size() == 0 ? null : restores.get(0).path("restoreId").asText() + " "
-                    + restores.get(0).path("status").asText() + (restores.get(0).path("failedStep").isTextual()
-                    ? " at " + restores.get(0).path("failedStep").asText() : ""));
+            row.put("lastRestore", restores.size() == 0 ? null : restores.get(0).path("operationId").asText() + " "
+                    + restores.get(0).path("status").asText() + (restores.get(0).path("stoppedAt").isTextual()
+                    ? " at " + restores.get(0).path("stoppedAt").asText() : ""));
             boolean tooOld = age == null || age.compareTo(maxAge) > 0;
             row.put("ok", !tooOld);
             stale |= tooOld;

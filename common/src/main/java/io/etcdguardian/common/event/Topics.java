@@ -18,11 +18,10 @@ public final class Topics {
     public static final String FLEET_CONFIG = "guardian.fleet.config";
     /** Compacted: key = cluster id (or cluster/upgrade), value = the last slot or version handled. */
     public static final String SCHEDULER_STATE = "guardian.scheduler.state";
-    /** Compacted: key = restore id, value = how far that restore got (JSON), so a restarted service resumes it. */
-    public static final String RESTORE_STATE = "guardian.restore.state";
     /**
-     * Compacted: key = operation id, value = its one final outcome (JSON): a redelivered or replayed
-     * request finds it and repeats the outcome instead of running the operation again.
+     * Compacted: key = operation id (a restore's id for restores), value = the operation's record
+     * (JSON: plan, steps done, facts, outcome): a restarted service resumes a RUNNING one where it
+     * was; a redelivered or replayed request finds an ended one and repeats its outcome.
      */
     public static final String OPERATIONS = "guardian.operations";
     /** One partition: the scheduler replica that owns it is the one that emits scheduled requests. */
@@ -57,7 +56,6 @@ public final class Topics {
                 new Topic(SCHEDULER_EVENTS, PARTITIONS, false),
                 new Topic(FLEET_CONFIG, PARTITIONS, true),
                 new Topic(SCHEDULER_STATE, PARTITIONS, true),
-                new Topic(RESTORE_STATE, PARTITIONS, true),
                 new Topic(OPERATIONS, PARTITIONS, true, OPERATIONS_RETENTION),
                 new Topic(SCHEDULER_LEADER, 1, false),
                 new Topic(DEAD_LETTER, 3, false));

@@ -9,7 +9,10 @@ import io.etcdguardian.common.kafka.CompactedTopic;
 import io.micronaut.configuration.kafka.annotation.KafkaClient;
 import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
 import jakarta.inject.Singleton;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
@@ -29,6 +32,24 @@ public class OperationJournal {
     public Optional<OperationRecord> find(String operationId) {
         topic.reload();
         return topic.get(operationId).map(OperationJournal::parse);
+    }
+
+    /** A cluster's operations of one kind, newest first. */
+    public List<OperationRecord> ofCluster(String clusterId, OperationKind kind) {
+        topic.reload();
+        return topic.all().values().stream().map(OperationJournal::parse)
+                .filter(r -> r.clusterId().equals(clusterId) && r.kind() == kind)
+                .sorted(Comparator.comparing(OperationRecord::startedAt).reversed()).toList();
+    }
+
+    /**
+     * The snapshots that open restores of the cluster read: a restore that stopped FAILED is resumed
+     * later from the snapshot it started with, so retention must keep that snapshot until it ends.
+     */
+    public Set<String> snapshotsOfOpenRestores(String clusterId) {
+        return ofCluster(clusterId, OperationKind.RESTORE).stream()
+                .filter(r -> r.isOpen() && r.subject() != null).map(OperationRecord::subject)
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     public OperationRecord record(OperationRecord record) {

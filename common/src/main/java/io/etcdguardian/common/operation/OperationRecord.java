@@ -2,52 +2,75 @@ package io.etcdguardian.common.operation;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An operation as journaled: RUNNING with its plan before the first change — then the steps done
  * and the facts recorded before each change, so a resumed operation goes on where it was — and
- * once and for all COMPLETED, FAILED (where and why) or REFUSED (nothing was touched). Never holds a
- * secret.
+ * once and for all COMPLETED, FAILED (at which step and why), REFUSED (nothing was touched) or
+ * HANDED_OVER (the rest is an operator's, on a host). {@code subject} is what the operation acts
+ * on or reads (a restore's snapshot). Never holds a secret.
  */
-public record OperationRecord(String operationId, String clusterId, OperationKind kind, Status status,
-                              List<String> plan, List<String> done, java.util.Map<String, String> facts,
+public record OperationRecord(String operationId, String clusterId, OperationKind kind, Status status, String subject,
+                              List<String> plan, List<String> done, Map<String, String> facts, String stoppedAt,
                               String reason, String detail, Instant startedAt, Instant at) {
 
-    /** RUNNING until it ends; the three others are final. */
-    public enum Status { RUNNING, COMPLETED, FAILED, REFUSED }
+    /**
+     * RUNNING until it ends. FAILED is final for the request that ran it; only an operator's resume
+     * (a new request naming this operation) reopens it, which restores allow.
+     */
+    public enum Status { RUNNING, COMPLETED, FAILED, REFUSED, HANDED_OVER }
 
     public OperationRecord {
         plan = plan == null ? List.of() : List.copyOf(plan);
         done = done == null ? List.of() : List.copyOf(done);
-        facts = facts == null ? java.util.Map.of() : java.util.Map.copyOf(facts);
+        // in the order they were recorded: an operator reads them as a story
+        facts = facts == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(facts));
     }
 
-    static OperationRecord running(String operationId, String clusterId, OperationKind kind, List<String> plan) {
+    static OperationRecord running(String operationId, String clusterId, OperationKind kind, String subject,
+                                   List<String> plan, Map<String, String> facts) {
         Instant now = Instant.now();
-        return new OperationRecord(operationId, clusterId, kind, Status.RUNNING, plan, List.of(), java.util.Map.of(),
+        return new OperationRecord(operationId, clusterId, kind, Status.RUNNING, subject, plan, List.of(), facts, null,
                 null, null, now, now);
     }
 
     OperationRecord withDone(String step) {
-        List<String> steps = new java.util.ArrayList<>(done);
+        List<String> steps = new ArrayList<>(done);
         if (!steps.contains(step)) {
             steps.add(step);
         }
-        return new OperationRecord(operationId, clusterId, kind, status, plan, steps, facts, reason, detail, startedAt,
-                Instant.now());
+        return new OperationRecord(operationId, clusterId, kind, status, subject, plan, steps, facts, stoppedAt, reason,
+                detail, startedAt, Instant.now());
+    }
+
+    /** Marks done steps to run again: an operator resumed an operation whose done steps no longer hold. */
+    OperationRecord withoutDone(List<String> steps) {
+        List<String> left = new ArrayList<>(done);
+        left.removeAll(steps);
+        return new OperationRecord(operationId, clusterId, kind, status, subject, plan, left, facts, stoppedAt, reason,
+                detail, startedAt, Instant.now());
     }
 
     OperationRecord withFact(String key, String value) {
-        java.util.Map<String, String> all = new java.util.LinkedHashMap<>(facts);
+        Map<String, String> all = new LinkedHashMap<>(facts);
         all.put(key, value);
-        return new OperationRecord(operationId, clusterId, kind, status, plan, done, all, reason, detail, startedAt,
-                Instant.now());
+        return new OperationRecord(operationId, clusterId, kind, status, subject, plan, done, all, stoppedAt, reason,
+                detail, startedAt, Instant.now());
     }
 
     OperationRecord withPlan(List<String> steps) {
-        return new OperationRecord(operationId, clusterId, kind, status, steps, done, facts, reason, detail, startedAt,
-                Instant.now());
+        return new OperationRecord(operationId, clusterId, kind, status, subject, steps, done, facts, stoppedAt, reason,
+                detail, startedAt, Instant.now());
+    }
+
+    /** RUNNING again, where it stopped: an operator's resume of a FAILED operation. */
+    OperationRecord reopened() {
+        return new OperationRecord(operationId, clusterId, kind, Status.RUNNING, subject, plan, done, facts, null, null,
+                null, startedAt, Instant.now());
     }
 
     @JsonIgnore
@@ -55,8 +78,14 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
         return status != Status.RUNNING;
     }
 
-    OperationRecord ended(Status end, String why, String what) {
-        return new OperationRecord(operationId, clusterId, kind, end, plan, done, facts, why, what, startedAt,
-                Instant.now());
+    /** Started and not ended for good: running, or FAILED and resumable. */
+    @JsonIgnore
+    public boolean isOpen() {
+        return status == Status.RUNNING || status == Status.FAILED;
+    }
+
+    OperationRecord ended(Status end, String at, String why, String what) {
+        return new OperationRecord(operationId, clusterId, kind, end, subject, plan, done, facts, at, why, what,
+                startedAt, Instant.now());
     }
 }

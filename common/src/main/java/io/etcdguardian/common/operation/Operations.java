@@ -7,6 +7,7 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.operation.OperationRecord.Status;
 import jakarta.inject.Singleton;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +42,17 @@ public class Operations {
     }
 
     /**
+     * What to run: {@code facts} are journaled with the plan of a new operation (what it was approved
+     * with); {@code reopen} lets an operator's request resume an operation that ended FAILED.
+     */
+    public record Start(ClusterSpec cluster, OperationKind kind, String operationId, String subject,
+                        List<String> plan, Map<String, String> facts, boolean reopen) {
+        public Start {
+            facts = facts == null ? Map.of() : facts;
+        }
+    }
+
+    /**
      * How the operation ended; {@code replayed} when it had ended before (the caller republishes the
      * same outcome), {@code abandoned} when this replica lost the lease (it publishes nothing).
      */
@@ -52,42 +64,88 @@ public class Operations {
 
     public Result run(ClusterSpec cluster, OperationKind kind, String operationId, String subject, List<String> plan,
                       Work work) {
-        Ids.id(operationId, "operation id");
+        return run(new Start(cluster, kind, operationId, subject, plan, Map.of(), false), work);
+    }
+
+    public Result run(Start start, Work work) {
+        ClusterSpec cluster = start.cluster();
+        OperationKind kind = start.kind();
+        String operationId = Ids.id(start.operationId(), "operation id");
         Optional<OperationRecord> known = journal.find(operationId);
-        if (known.isPresent() && known.get().isFinal()) {
+        if (known.isPresent() && known.get().isFinal() && !(start.reopen() && known.get().status() == Status.FAILED)) {
             LOG.info("{} {} of {} ended {} before; repeating its outcome", kind.key(), operationId, cluster.id(),
                     known.get().status());
             return new Result(known.get(), true, false);
         }
-        OperationRecord running = known.orElseGet(() -> OperationRecord.running(operationId, cluster.id(), kind, plan));
+        StepRun.Start how = known.isEmpty() ? StepRun.Start.NEW
+                : known.get().status() == Status.FAILED ? StepRun.Start.REOPENED : StepRun.Start.RESUMED;
+        OperationRecord running = known.map(r -> r.status() == Status.FAILED ? r.reopened() : r).orElseGet(() ->
+                OperationRecord.running(operationId, cluster.id(), kind, start.subject(), start.plan(), start.facts()));
         if (cluster.isPaused()) {
-            return end(running, Status.REFUSED, Reason.PAUSED, "cluster " + cluster.id()
-                    + " is paused (fleet 'paused: true'): nothing was touched");
+            return stopBefore(running, how, new GuardianException(Reason.PAUSED, "cluster " + cluster.id()
+                    + " is paused (fleet 'paused: true')"));
         }
         HeldLease lease;
         try {
-            lease = leases.acquire(cluster, kind, operationId, subject);
+            lease = leases.acquire(cluster, kind, operationId, start.subject());
         } catch (GuardianException e) {
-            // held elsewhere, or the store (which holds the lease) cannot be reached: refused, untouched
-            return end(running, Status.REFUSED, e.reason(), e.getMessage() + " (refused before anything was touched)");
+            // held elsewhere, or the store (which holds the lease) cannot be reached
+            return stopBefore(running, how, e);
         }
-        StepRun run = new StepRun(journal, journal.record(running), lease);
+        StepRun run;
+        try {
+            run = new StepRun(journal, journal.record(running), lease, how);
+        } catch (RuntimeException e) {
+            lease.close();
+            // without its journal an operation must not start: it could not say where it stopped
+            return new Result(running.ended(Status.REFUSED, null, GuardianException.reasonOf(e).name(),
+                    "cannot journal the plan, nothing was touched: " + e.getMessage()), false, false);
+        }
         try (lease) {
             String detail = work.run(run);
-            return end(run.record(), Status.COMPLETED, null, detail);
+            return run.handedOverAt().map(step -> end(run.record(), Status.HANDED_OVER, step, null, detail))
+                    .orElseGet(() -> end(run.record(), Status.COMPLETED, null, null, detail));
         } catch (LeaseLostException e) {
             LOG.warn("{} {} of {} abandoned here: {}", kind.key(), operationId, cluster.id(), e.getMessage());
             return new Result(run.record(), false, true);
         } catch (Exception e) {
             Reason reason = GuardianException.reasonOf(e);
-            LOG.error("{} {} of {} failed: {}: {}", kind.key(), operationId, cluster.id(), reason, e.getMessage(),
+            LOG.error("{} {} of {} failed{}: {}: {}", kind.key(), operationId, cluster.id(),
+                    run.current().map(s -> " at " + s).orElse(""), reason, e.getMessage(),
                     reason == Reason.INTERNAL ? e : null);
-            return end(run.record(), Status.FAILED, reason, e.getMessage());
+            return end(run.record(), Status.FAILED, run.current().orElse(null), reason, e.getMessage());
         }
     }
 
-    private Result end(OperationRecord running, Status status, Reason reason, String detail) {
-        OperationRecord ended = running.ended(status, reason == null ? null : reason.name(), detail);
+    /**
+     * Ends an operation that is refused before it runs (its request is invalid, its plan is not the
+     * one approved): REFUSED when it never started; an operation that had started (its service died,
+     * or an operator resumes it) ends FAILED instead, since steps of it were done.
+     */
+    public Result refuse(ClusterSpec cluster, OperationKind kind, String operationId, String subject,
+                         GuardianException why) {
+        Optional<OperationRecord> known = journal.find(operationId);
+        if (known.isPresent() && known.get().isFinal() && known.get().status() != Status.FAILED) {
+            return new Result(known.get(), true, false);
+        }
+        StepRun.Start how = known.isEmpty() ? StepRun.Start.NEW : StepRun.Start.RESUMED;
+        return stopBefore(known.orElseGet(() -> OperationRecord.running(operationId, cluster.id(), kind, subject,
+                List.of(), Map.of())), how, why);
+    }
+
+    private Result stopBefore(OperationRecord running, StepRun.Start how, GuardianException why) {
+        if (how == StepRun.Start.NEW) {
+            return end(running, Status.REFUSED, null, why.reason(), why.getMessage()
+                    + " (refused before anything was touched)");
+        }
+        // it had started: saying REFUSED ("nothing was touched") would hide the steps done before
+        return end(running, Status.FAILED, running.stoppedAt(), why.reason(), why.getMessage()
+                + " (stopped before resuming; nothing more was touched; done before: "
+                + (running.done().isEmpty() ? "nothing" : String.join(", ", running.done())) + ")");
+    }
+
+    private Result end(OperationRecord running, Status status, String at, Reason reason, String detail) {
+        OperationRecord ended = running.ended(status, at, reason == null ? null : reason.name(), detail);
         try {
             journal.record(ended);
         } catch (RuntimeException e) {

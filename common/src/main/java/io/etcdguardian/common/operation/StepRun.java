@@ -6,21 +6,34 @@ import java.util.Optional;
 /**
  * One operation as its steps see it: the journaled record, the lease, and the plan's steps. A step
  * runs once: done steps are skipped when the operation is resumed (a redelivered request after a
- * crash); before its action the lease is checked (the fencing token), after it the step is
- * journaled as done. A step that is about to change something records what it needs to undo or
- * finish it first ({@link #remember}), so a resumed step uses the value seen before the change.
- * Restores keep the same shape in their own journal (they also carry plan digests and facts per
- * target); snapshots, drills, retention and maintenance use this one.
+ * crash, or an operator's resume); before its action the lease is checked (the fencing token),
+ * after it the step is journaled as done. A step that is about to change something records what it
+ * needs to undo or finish it first ({@link #remember}), so a resumed step uses the value seen
+ * before the change.
  */
 public final class StepRun {
+    /** How this run of the operation began. */
+    public enum Start {
+        /** a new operation */
+        NEW,
+        /** found RUNNING: its service died mid-way and the request was delivered again */
+        RESUMED,
+        /** found FAILED and resumed on purpose by an operator */
+        REOPENED
+    }
+
     private final OperationJournal journal;
     private final HeldLease lease;
+    private final Start start;
     private volatile OperationRecord record;
+    private volatile String current;
+    private volatile String handedOverAt;
 
-    StepRun(OperationJournal journal, OperationRecord record, HeldLease lease) {
+    StepRun(OperationJournal journal, OperationRecord record, HeldLease lease, Start start) {
         this.journal = journal;
         this.record = record;
         this.lease = lease;
+        this.start = start;
     }
 
     /** A named step of the plan. */
@@ -35,6 +48,10 @@ public final class StepRun {
 
     public OperationRecord record() {
         return record;
+    }
+
+    public Start start() {
+        return start;
     }
 
     /** Records the whole plan (step names) before the first step, so the journal shows what is left. */
@@ -52,11 +69,34 @@ public final class StepRun {
             return false;
         }
         lease.verify();
+        current = step;
         action.run();
         // a replica replaced while it acted must not journal over its successor's record
         lease.verify();
         record = journal.record(record.withDone(step));
+        current = null;
         return true;
+    }
+
+    /** The step that was acting when the operation stopped, if one was. */
+    Optional<String> current() {
+        return Optional.ofNullable(current);
+    }
+
+    /** Marks done steps to run again, journaled: what they established no longer holds. */
+    public void redo(List<String> steps) {
+        if (!steps.isEmpty()) {
+            record = journal.record(record.withoutDone(steps));
+        }
+    }
+
+    /** Ends the operation HANDED_OVER at {@code step} once the work returns: the rest is an operator's. */
+    public void handOver(String step) {
+        handedOverAt = step;
+    }
+
+    Optional<String> handedOverAt() {
+        return Optional.ofNullable(handedOverAt);
     }
 
     public Optional<String> fact(String key) {

@@ -1,28 +1,29 @@
 package io.etcdguardian.restore.api;
 
 import io.etcdguardian.common.fleet.FleetRegistry;
-import io.etcdguardian.restore.plan.RestoreJournal;
-import io.etcdguardian.restore.plan.RestoreState;
+import io.etcdguardian.common.operation.OperationJournal;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationRecord;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import java.util.List;
 
-/** {@code GET /restores/{cluster}}: the cluster's restores, newest first, as journaled (steps done, where one stopped). */
+/** {@code GET /restores/{cluster}}: the cluster's restores, newest first, as journaled in guardian.operations (plan, steps done, facts, where one stopped). */
 @Controller("/restores")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class RestoreController {
     private final FleetRegistry fleet;
-    private final RestoreJournal journal;
+    private final OperationJournal journal;
 
-    public RestoreController(FleetRegistry fleet, RestoreJournal journal) {
+    public RestoreController(FleetRegistry fleet, OperationJournal journal) {
         this.fleet = fleet;
         this.journal = journal;
     }
 
     @Get("/{clusterId}")
-    public List<RestoreState> list(String clusterId) {
-        return journal.ofCluster(fleet.require(clusterId).id());
+    public List<OperationRecord> list(String clusterId) {
+        return journal.ofCluster(fleet.require(clusterId).id(), OperationKind.RESTORE);
     }
 }

@@ -1,31 +1,53 @@
 package io.etcdguardian.restore.plan;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One restore as its steps see it: the cluster, the snapshot, and the journaled state. A step that
- * is about to change something records what it needs to undo or finish it first ({@link #remember}),
- * durably, so that a resumed step uses the value seen before the change, not after.
+ * One restore as its targets see it: the cluster, the snapshot, and the facts its steps recorded.
+ * While the plan is made (and in a dry run) facts live here only; once the restore runs under its
+ * lease they are journaled through the operation's {@link StepRun}, so a step that is about to
+ * change something records what it needs to undo or finish it first ({@link #remember}) and a
+ * resumed step uses the value seen before the change, not after.
  */
 public final class RestoreRun {
     private final ClusterSpec cluster;
     private final SnapshotManifest manifest;
-    private final RestoreJournal journal;
+    private final String restoreId;
+    private final Instant startedAt;
     private final boolean dryRun;
     private final Integer requestedApiServerReplicas;
-    private final java.util.List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private volatile RestoreState state;
+    private final List<String> notes = new CopyOnWriteArrayList<>();
+    private final Map<String, String> planned;
+    private final List<String> plannedDone;
+    private volatile StepRun steps;
 
-    public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, RestoreState state, RestoreJournal journal,
-                      boolean dryRun, Integer requestedApiServerReplicas) {
+    /** {@code facts} and {@code done}: what the journal holds of a restore that ran before. */
+    public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, String restoreId, Instant startedAt,
+                      Map<String, String> facts, List<String> done, boolean dryRun,
+                      Integer requestedApiServerReplicas) {
         this.cluster = cluster;
         this.manifest = manifest;
-        this.state = state;
-        this.journal = journal;
+        this.restoreId = restoreId;
+        this.startedAt = startedAt;
+        this.planned = new ConcurrentHashMap<>(facts);
+        this.plannedDone = List.copyOf(done);
         this.dryRun = dryRun;
         this.requestedApiServerReplicas = requestedApiServerReplicas;
+    }
+
+    /** From here on facts and steps are the journaled operation's. */
+    public void runAs(StepRun operation) {
+        // a fact found while planning holds from the start of the operation
+        planned.forEach(operation::remember);
+        this.steps = operation;
     }
 
     /**
@@ -46,8 +68,8 @@ public final class RestoreRun {
         }
     }
 
-    public java.util.List<String> notes() {
-        return java.util.List.copyOf(notes);
+    public List<String> notes() {
+        return List.copyOf(notes);
     }
 
     public ClusterSpec cluster() {
@@ -59,7 +81,11 @@ public final class RestoreRun {
     }
 
     public String restoreId() {
-        return state.restoreId();
+        return restoreId;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
     }
 
     /** A short form of the restore id for object names (Kubernetes names are at most 63 characters). */
@@ -67,7 +93,7 @@ public final class RestoreRun {
         // any event id may name a restore, not only a UUID: a digest keeps it short and name-safe
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(state.restoreId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .digest(restoreId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 5);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -78,25 +104,20 @@ public final class RestoreRun {
         return dryRun;
     }
 
-    public RestoreState state() {
-        return state;
+    /** Whether the step was done (journaled) by this restore, before or now. */
+    public boolean done(String step) {
+        StepRun operation = steps;
+        return operation != null ? operation.done(step) : plannedDone.contains(step);
     }
 
     public Optional<String> fact(String key) {
-        return Optional.ofNullable(state.facts().get(key));
+        StepRun operation = steps;
+        return operation != null ? operation.fact(key) : Optional.ofNullable(planned.get(key));
     }
 
     /** Records {@code value} unless a fact of that name exists already; returns the recorded one. */
     public String remember(String key, String value) {
-        Optional<String> known = fact(key);
-        if (known.isPresent()) {
-            return known.get();
-        }
-        update(state.withFact(key, value));
-        return value;
-    }
-
-    public void update(RestoreState next) {
-        state = dryRun ? next : journal.record(next);
+        StepRun operation = steps;
+        return operation != null ? operation.remember(key, value) : planned.computeIfAbsent(key, k -> value);
     }
 }

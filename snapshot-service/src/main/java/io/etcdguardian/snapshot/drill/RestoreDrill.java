@@ -10,9 +10,9 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.SnapshotVerified;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
-import io.etcdguardian.common.operation.HeldLease;
 import io.etcdguardian.common.operation.OperationKind;
-import io.etcdguardian.common.operation.OperationLeases;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotFetcher;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,11 +50,13 @@ public class RestoreDrill {
     private final MeterRegistry meters;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
-    private final OperationLeases leases;
+    /** A drill is one operation: restore into scratch and compare, then record the result in the manifest. */
+    private static final List<String> PLAN = List.of("restore-and-compare", "record-result");
+    private final Operations operations;
 
     public RestoreDrill(SnapshotFetcher fetcher, SnapshotCatalog catalog, EventPublisher events,
-                        SnapshotSettings settings, MeterRegistry meters, OperationLeases leases) {
-        this.leases = leases;
+                        SnapshotSettings settings, MeterRegistry meters, Operations operations) {
+        this.operations = operations;
         this.fetcher = fetcher;
         this.catalog = catalog;
         this.events = events;
@@ -61,24 +64,41 @@ public class RestoreDrill {
         this.meters = meters;
     }
 
-    /** Runs the drill and records it; a store that cannot be read is an error, not a failed drill. */
+    /**
+     * Runs the drill as an operation ({@link Operations}) and records it; a store that cannot be read
+     * is an error, not a failed drill, and so is a drill refused (a paused cluster, another replica
+     * drilling the cluster) — thrown with the reason.
+     */
     public SnapshotManifest drill(ClusterSpec cluster, SnapshotManifest manifest) {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         lock.lock();
-        // the drill's lease names its snapshot: retention on any replica keeps it while the drill reads it
-        try (HeldLease lease = leases.acquire(cluster, OperationKind.DRILL, "drill-" + manifest.snapshotId(),
-                manifest.snapshotId())) {
+        try {
+            AtomicReference<SnapshotManifest> updated = new AtomicReference<>();
             Instant started = Instant.now();
-            SnapshotManifest.Drill drill = run(cluster, manifest);
-            SnapshotManifest updated = manifest.withDrill(drill);
-            catalog.write(cluster, updated);
+            // the drill's lease names its snapshot: retention on any replica keeps it while the drill reads it
+            Operations.Result result = operations.run(cluster, OperationKind.DRILL, "drill-" + manifest.snapshotId()
+                    + "-" + started.toEpochMilli(), manifest.snapshotId(), PLAN, run -> {
+                        AtomicReference<SnapshotManifest.Drill> drill = new AtomicReference<>();
+                        run.step("restore-and-compare", () -> drill.set(run(cluster, manifest)));
+                        run.step("record-result", () -> {
+                            updated.set(manifest.withDrill(drill.get()));
+                            catalog.write(cluster, updated.get());
+                        });
+                        return "drill " + drill.get().result() + ": " + drill.get().detail();
+                    });
+            if (result.status() != OperationRecord.Status.COMPLETED || updated.get() == null) {
+                OperationRecord end = result.record();
+                throw new GuardianException(end.reason() == null ? Reason.INTERNAL : Reason.valueOf(end.reason()),
+                        "drill of " + manifest.snapshotId() + " " + end.status() + ": " + end.detail());
+            }
+            SnapshotManifest.Drill drill = updated.get().drill();
             meters.counter("guardian.snapshot.drills", "cluster", cluster.id(), "result", drill.result()).increment();
             events.publish(EventEnvelope.deterministicId(manifest.snapshotId() + "/" + drill.at(), SnapshotVerified.TYPE),
                     new SnapshotVerified(cluster.id(), manifest.snapshotId(), drill.result(), manifest.revision(),
                             drill.restoredRevision(), manifest.liveKeys(), drill.restoredKeys(), drill.detail(),
                             Duration.between(started, Instant.now()).toMillis(), drill.at()));
             LOG.info("drill of snapshot {}: {} ({})", manifest.snapshotId(), drill.result(), drill.detail());
-            return updated;
+            return updated.get();
         } finally {
             lock.unlock();
         }

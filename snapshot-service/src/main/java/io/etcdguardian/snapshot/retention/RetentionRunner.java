@@ -2,11 +2,12 @@ package io.etcdguardian.snapshot.retention;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
-import io.etcdguardian.common.operation.HeldLease;
 import io.etcdguardian.common.operation.Lease;
-import io.etcdguardian.common.operation.OpenRestores;
+import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationLeases;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -40,13 +41,15 @@ public class RetentionRunner {
     private final MeterRegistry meters;
     private final Duration orphanAge;
     private final OperationLeases leases;
-    private final OpenRestores openRestores;
+    private final OperationJournal journal;
+    private final Operations operations;
 
     public RetentionRunner(SnapshotCatalog catalog, SnapshotStores stores, FleetRegistry fleet, MeterRegistry meters,
                            @Value("${guardian.snapshot.orphan-age:24h}") Duration orphanAge, OperationLeases leases,
-                           OpenRestores openRestores) {
+                           OperationJournal journal, Operations operations) {
         this.leases = leases;
-        this.openRestores = openRestores;
+        this.journal = journal;
+        this.operations = operations;
         this.catalog = catalog;
         this.stores = stores;
         this.fleet = fleet;
@@ -60,35 +63,46 @@ public class RetentionRunner {
     }
 
     /**
-     * Returns the ids it deleted. Runs under the cluster's retention lease — never while a restore
-     * runs — and keeps every snapshot a drill or an open restore reads; a fencing check comes before
-     * each deletion.
+     * Returns the ids it deleted. Runs as an operation ({@link Operations}): under the cluster's
+     * retention lease — never while a restore runs —, refused on a paused cluster, with the
+     * deletions journaled as its plan before the first one. Keeps every snapshot a drill or an open
+     * restore reads; a fencing check comes before each deletion.
      */
     public List<String> apply(ClusterSpec cluster) {
-        if (cluster.isPaused()) {
-            LOG.info("retention of {} skipped: the cluster is paused", cluster.id());
-            return List.of();
-        }
-        try (HeldLease lease = leases.acquire(cluster, OperationKind.RETENTION, "retention-" + cluster.id(), null)) {
-            List<SnapshotManifest> manifests = catalog.list(cluster);
-            Set<String> inUse = new HashSet<>(openRestores.snapshotsInUse(cluster.id()));
-            leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
-            List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
-            SnapshotStore store = stores.of(cluster);
-            for (SnapshotManifest m : delete) {
-                lease.verify();
-                // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
-                store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
-                store.delete(m.objectKey());
-                LOG.info("retention deleted snapshot {} of {} (taken {})", m.snapshotId(), cluster.id(), m.takenAt());
+        List<String> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // one operation per run: nothing redelivers a retention run, the next one decides afresh
+        String operationId = "retention-" + cluster.id() + "-" + Instant.now().toEpochMilli();
+        try {
+            Operations.Result result = operations.run(cluster, OperationKind.RETENTION, operationId, null, List.of(),
+                    run -> {
+                        List<SnapshotManifest> manifests = catalog.list(cluster);
+                        Set<String> inUse = new HashSet<>(journal.snapshotsOfOpenRestores(cluster.id()));
+                        leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
+                        List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
+                        run.plan(delete.stream().map(m -> "delete " + m.snapshotId()).toList());
+                        SnapshotStore store = stores.of(cluster);
+                        for (SnapshotManifest m : delete) {
+                            run.step("delete " + m.snapshotId(), () -> {
+                                // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
+                                store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
+                                store.delete(m.objectKey());
+                            });
+                            deleted.add(m.snapshotId());
+                            LOG.info("retention deleted snapshot {} of {} (taken {})", m.snapshotId(), cluster.id(),
+                                    m.takenAt());
+                        }
+                        meters.counter("guardian.retention.deleted", "cluster", cluster.id()).increment(delete.size());
+                        cleanOrphans(cluster, manifests);
+                        return delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted);
+                    });
+            if (result.status() != OperationRecord.Status.COMPLETED) {
+                LOG.info("retention of {} {}: {}", cluster.id(), result.status(), result.record().detail());
             }
-            meters.counter("guardian.retention.deleted", "cluster", cluster.id()).increment(delete.size());
-            cleanOrphans(cluster, manifests);
-            return delete.stream().map(SnapshotManifest::snapshotId).toList();
         } catch (RuntimeException e) {
+            // the journal itself out of reach: retention is a side job, it tries again next time
             LOG.warn("retention of {} did not run, will try again: {}", cluster.id(), e.getMessage());
-            return List.of();
         }
+        return List.copyOf(deleted);
     }
 
     /** One leftover that cannot be removed (gone already, say) must not keep the others. */

@@ -72,7 +72,7 @@ public class LocalEtcdTarget implements RestoreTarget {
                                 etcd.stopMember(i);
                             }
                             return "stopped " + etcd.members().size() + " members " + stopped;
-                        }).holding(r -> r.state().done().contains("start-members") ? java.util.Optional.empty()
+                        }).holding(r -> r.done("start-members") ? java.util.Optional.empty()
                         : etcd.members().stream().filter(m -> etcd.isMemberAlive(etcd.members().indexOf(m)))
                                 .map(m -> m.name() + " is running again").reduce((a, b) -> a + ", " + b)),
                 new RestoreStep("restore-data", "move each data dir aside and restore it from the snapshot under"
