@@ -21,7 +21,9 @@ public record HealthSettings(
         @Bindable(defaultValue = "0.9") double disarmBelowQuotaRatio,
         @Bindable(defaultValue = "2") int memberAttempts,
         @Bindable(defaultValue = "true") boolean snapshotFirst,
-        @Bindable(defaultValue = "30m") Duration snapshotTimeout) {
+        @Bindable(defaultValue = "30m") Duration snapshotTimeout,
+        // false: watch and report only — an operator (or another system) asks for every defrag and heal
+        @Bindable(defaultValue = "true") boolean autoMaintenance) {
 
     public HealthSettings {
         require(pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(), "poll-interval",

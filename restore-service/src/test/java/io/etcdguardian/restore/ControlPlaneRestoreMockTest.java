@@ -1,6 +1,7 @@
 package io.etcdguardian.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
@@ -74,6 +75,7 @@ class ControlPlaneRestoreMockTest {
     private KubernetesClient controllers;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean etcdStuck = new AtomicBoolean(false);
+    private final AtomicBoolean jobStuck = new AtomicBoolean(false);
     private final List<String> fetchedSha256 = new CopyOnWriteArrayList<>();
     private Thread loop;
     private static int taken;
@@ -299,6 +301,73 @@ class ControlPlaneRestoreMockTest {
     }
 
     @Test
+    void aServiceKilledWhileMemberZeroIsReplacedResumesOnItsOwnAndDestroysNothingTwice(Backplane backplane)
+            throws Exception {
+        String cluster = "kill0-" + UUID.randomUUID().toString().substring(0, 6);
+        String ns = "clusters-hc4";
+        hostedCluster("hc4", "4.14.12", false);
+        for (String d : List.of("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")) {
+            client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder().withNewMetadata().withName(d)
+                    .withNamespace(ns).endMetadata().withNewSpec().withReplicas(2).endSpec().build()).create();
+        }
+        client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
+                .withNamespace(ns).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
+                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+        for (int i = 0; i < 3; i++) {
+            client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                    .withName("data-etcd-" + i).withNamespace(ns).endMetadata().build()).create();
+        }
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", "hc4"), dir, "restore-" + cluster);
+        try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            String id;
+            // the Job on member 0's volume does not finish, and the service is SIGKILLed while it waits for it:
+            // member volumes 1..2 are deleted, member 0's data is being replaced
+            jobStuck.set(true);
+            Process first = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
+            try {
+                id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                        snapshot.snapshotId(), null, false, false, "test"));
+                events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
+                        && p.step().equals("restore-member-0") && p.status().equals("STARTED"), Duration.ofSeconds(90))
+                        .orElseThrow(() -> new AssertionError("never reached restore-member-0; see target/" + cluster
+                                + "-first.log"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> !client.batch().v1().jobs().inNamespace(ns).list()
+                        .getItems().isEmpty());
+            } finally {
+                first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                    .extracting(pvc -> pvc.getMetadata().getName()).containsExactly("data-etcd-0");
+
+            // nothing changed meanwhile: the redelivered request resumes on its own where it was
+            jobStuck.set(false);
+            try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
+                List<RestoreProgress> steps = until(events, id, "COMPLETED");
+                assertThat(steps).filteredOn(p -> p.status().equals("SKIPPED")).extracting(RestoreProgress::step)
+                        .containsExactly("stage-snapshot", "pause-reconciliation",
+                                "stop-api-servers", "stop-etcd", "delete-member-volumes");
+                assertThat(steps).anyMatch(p -> p.step().equals("restore-member-0") && p.status().equals("DONE"));
+            }
+            assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                    .as("member 0's volume, the one the snapshot was restored into, was never deleted")
+                    .extracting(pvc -> pvc.getMetadata().getName()).containsExactly("data-etcd-0");
+            List<String> calls = serviceCalls();
+            assertThat(calls).noneMatch(c -> c.startsWith("DELETE") && c.contains("data-etcd-0"));
+            assertThat(calls).filteredOn(c -> c.startsWith("POST") && c.contains("/jobs"))
+                    .as("the resumed step found its Job and waited for it: one Job, not two").hasSize(1);
+        }
+        assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec().getReplicas())
+                .isEqualTo(3);
+        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
+                assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
+        assertThat(ControlPlane.text(hosted("hc4").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+    }
+
+    @Test
     void openShiftRedeploysTheControlPlaneAndListsPendingCsrs(Backplane backplane) throws Exception {
         String cluster = "ocp-" + UUID.randomUUID().toString().substring(0, 6);
         client.genericKubernetesResources(ControlPlane.CLUSTER_VERSION).resource(new GenericKubernetesResourceBuilder()
@@ -360,7 +429,7 @@ class ControlPlaneRestoreMockTest {
         }
         for (Job job : controllers.batch().v1().jobs().inAnyNamespace().list().getItems()) {
             String jobNs = job.getMetadata().getNamespace();
-            if (job.getStatus() == null || job.getStatus().getSucceeded() == null) {
+            if (!jobStuck.get() && (job.getStatus() == null || job.getStatus().getSucceeded() == null)) {
                 String secret = job.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv().get(0)
                         .getValueFrom().getSecretKeyRef().getName();
                 var s = controllers.secrets().inNamespace(jobNs).withName(secret).get();

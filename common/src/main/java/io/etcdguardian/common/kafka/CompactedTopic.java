@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * start (one value per key survives compaction), {@link #put} returns only once the broker has it.
  * Services keep their state here rather than on a disk another replica cannot see.
  */
-public final class CompactedTopic {
+public final class CompactedTopic implements AutoCloseable {
     private final String topic;
     private final Producer<String, byte[]> producer;
     private final Properties consumerConfig = new Properties();

@@ -207,8 +207,12 @@ public class DefragWorkflow {
                         null);
             });
         }
-        run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
-                "former leader, last"));
+        // resumed after leadership moved, the leader now may be a member done before: say so, as for followers
+        if (!run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
+                "former leader, last"))) {
+            progress(cluster, operationId, "defrag", "SKIPPED", leader.endpoint(), "done before the"
+                    + " defragmentation was resumed", null, null);
+        }
         order.add(leader.endpoint());
         if (nospace) {
             run.step("disarm", () -> disarmIfRoom(cluster, operationId, lease, any));

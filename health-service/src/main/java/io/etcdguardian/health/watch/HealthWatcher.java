@@ -153,6 +153,12 @@ public class HealthWatcher {
         if (id.equals(w.lastRequestId)) {
             return;
         }
+        if (!settings.autoMaintenance()) {
+            w.lastRequestId = id;
+            LOG.info("{} of {} is due ({}); not asked for: guardian.health.auto-maintenance is false", action,
+                    cluster.id(), reason);
+            return;
+        }
         events.publish(id, new MaintenanceRequested(cluster.id(), action, reason, "health-watch", Instant.now()));
         w.lastRequestId = id;
         LOG.info("asked for {} of {}: {}", action, cluster.id(), reason);
