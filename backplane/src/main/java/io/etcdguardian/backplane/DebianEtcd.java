@@ -17,8 +17,9 @@ public final class DebianEtcd {
 
     public static synchronized void ensureInstalled() {
         String configured = System.getProperty("guardian.etcd.bin-dir", System.getenv("GUARDIAN_ETCD_BIN_DIR"));
-        if ((configured != null && !configured.isBlank())
-                || (Files.isExecutable(BIN.resolve("etcd")) && Files.isExecutable(BIN.resolve("etcdctl")))) {
+        boolean elsewhere = configured != null && !configured.isBlank()
+                && !Path.of(configured).toAbsolutePath().normalize().equals(BIN);
+        if (elsewhere || (Files.isExecutable(BIN.resolve("etcd")) && Files.isExecutable(BIN.resolve("etcdctl")))) {
             return;
         }
         if (!"root".equals(System.getProperty("user.name"))) {

@@ -57,7 +57,7 @@ class DefragByEtcdsViewTest {
             List<String> followers = etcd.endpoints().stream().filter(e -> !e.equals(leader)).toList();
             // the fleet names one follower only: the other follower and the leader are etcd's to tell
             EtcdCluster listed = new EtcdCluster(etcd.dir(), etcd.token(), etcd.quotaBackendBytes(), etcd.tls(),
-                    etcd.members().stream().filter(m -> m.clientUrl().equals(followers.get(0))).toList());
+                    etcd.members().stream().filter(m -> m.clientUrl().equals(followers.get(0))).toList(), etcd.binDir());
             try (ApplicationContext service = HealthServiceUnderTest.start(backplane, dir, cluster, listed, "",
                     Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "100ms"))) {
                 int stopped = etcd.endpoints().indexOf(followers.get(1));

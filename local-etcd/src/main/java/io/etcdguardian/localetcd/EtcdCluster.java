@@ -16,10 +16,12 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * A real etcd cluster of N members on loopback, each a Debian `etcd` process. The layout (names,
- * ports, directories) is plain data so that another JVM can find and stop the same processes.
+ * A real etcd cluster of N members on loopback, each an `etcd` process. The layout (names, ports,
+ * directories, and the directory of the etcd tools it runs — null: {@link EtcdBinaries}' default) is
+ * plain data so that another JVM can find, stop and start the same processes with the same etcd.
  */
-public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members) {
+public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members,
+                          Path binDir) {
     /** Where {@link #start} leaves the layout, for whoever manages these processes next (restore-service). */
     public static final String LAYOUT = "cluster.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -35,7 +37,7 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
                         tls != null, dir.resolve("etcd-" + i).resolve("data")))
                 .toList();
         return new EtcdCluster(dir, "guardian-" + UUID.randomUUID().toString().substring(0, 8),
-                quotaBackendBytes, tls, members);
+                quotaBackendBytes, tls, members, null);
     }
 
     /** The cluster a {@link #start} in any JVM laid out under {@code dir}. */
@@ -53,14 +55,26 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
 
     /** The same members under a new cluster token (a restored cluster is a new cluster). */
     public EtcdCluster withToken(String newToken) {
-        return new EtcdCluster(dir, newToken, quotaBackendBytes, tls, members);
+        return new EtcdCluster(dir, newToken, quotaBackendBytes, tls, members, binDir);
+    }
+
+    /** The same cluster run with the etcd tools in {@code tools} (an etcd of another version). */
+    public EtcdCluster withBinaries(Path tools) {
+        return new EtcdCluster(dir, token, quotaBackendBytes, tls, members, tools);
+    }
+
+    /** The etcd tools this cluster runs with. */
+    @JsonIgnore
+    public Path tools() {
+        return binDir != null ? binDir : EtcdBinaries.etcd().getParent();
     }
 
     public void save() {
         try {
             Files.createDirectories(dir);
             Path tmp = dir.resolve(LAYOUT + ".tmp");
-            JSON.writeValue(tmp.toFile(), this);
+            // with the tools resolved: another JVM (restore-service) must run this cluster with the same etcd
+            JSON.writeValue(tmp.toFile(), binDir == null ? withBinaries(tools()) : this);
             Files.move(tmp, dir.resolve(LAYOUT), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -131,7 +145,7 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
 
     /** Runs etcdctl against this cluster and returns its standard output; fails with its output otherwise. */
     public String etcdctl(String... args) {
-        List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(),
+        List<String> command = new ArrayList<>(List.of(tools().resolve("etcdctl").toString(),
                 "--endpoints=" + String.join(",", endpoints())));
         if (tls != null) {
             command.addAll(List.of("--cacert", tls.ca().toString(), "--cert", tls.clientCert().toString(),
@@ -143,7 +157,8 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
 
     /**
      * Replaces every member's data dir with a restore of {@code snapshot} (members must be stopped):
-     * `etcdctl snapshot restore` with this cluster's names, peer URLs and token, as the seeds do.
+     * `etcdutl snapshot restore` (`etcdctl` on 3.4) with this cluster's names, peer URLs and token, as
+     * the seeds do.
      */
     public void restoreFrom(Path snapshot, List<String> extraFlags) {
         for (int i = 0; i < members.size(); i++) {
@@ -154,7 +169,8 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
     /** The command that restores member {@code i}'s data dir from {@code snapshot} (which must not exist yet). */
     public List<String> restoreCommand(int i, Path snapshot, List<String> extraFlags) {
         EtcdMember member = members.get(i);
-        List<String> command = new ArrayList<>(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "restore",
+        List<String> command = new ArrayList<>(List.of(EtcdBinaries.snapshotToolIn(tools()).toString(), "snapshot",
+                "restore",
                 snapshot.toString(),
                 "--name", member.name(),
                 "--data-dir", member.dataDir().toString(),
@@ -201,7 +217,7 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
             throw new UncheckedIOException(e);
         }
         List<String> command = new ArrayList<>(List.of(
-                EtcdBinaries.etcd().toString(),
+                tools().resolve("etcd").toString(),
                 "--name", member.name(),
                 "--data-dir", member.dataDir().toString(),
                 "--listen-client-urls", member.clientUrl(),

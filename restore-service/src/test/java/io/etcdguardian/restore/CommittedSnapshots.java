@@ -43,13 +43,18 @@ final class CommittedSnapshots {
         Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "--endpoints=" + etcd.endpoints().get(0), "snapshot",
                 "save", file.toString()));
         byte[] bytes = Files.readAllBytes(file);
+        // the etcd it came from, as snapshot-service records it: restores choose their tools by it
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("\"version\":\"([^\"]+)\"").matcher(
+                Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "--endpoints=" + etcd.endpoints().get(0),
+                        "endpoint", "status", "-w", "json")));
+        String etcdVersion = version.find() ? version.group(1) : "unknown";
         String trailer = HexFormat.of().formatHex(bytes, bytes.length - 32, bytes.length);
         String snapshotId = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                 .withZone(java.time.ZoneOffset.UTC).format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 6);
         String base = prefix + clusterId + "/";
         String objectKey = base + "snapshots/" + snapshotId + ".db";
         SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, clusterId, snapshotId,
-                "fixture", "ON_DEMAND", Instant.now(), Instant.now(), etcd.endpoints().get(0), "3.4.23", clusterVersion,
+                "fixture", "ON_DEMAND", Instant.now(), Instant.now(), etcd.endpoints().get(0), etcdVersion, clusterVersion,
                 revision, -1, keys, null, bytes.length, bytes.length, trailer, "none", null, objectKey, null,
                 new SnapshotManifest.Drill(SnapshotManifest.Drill.PASSED, Instant.now(), revision, keys, "fixture"), 0L);
         var s3 = backplane.s3().client();

@@ -141,10 +141,13 @@ class SnapshotServiceTest {
         assertThat(done.sizeStored()).isLessThan(done.sizeRaw());
         Path db = download(done, Optional.empty());
         assertThat(Files.size(db)).isEqualTo(done.sizeRaw());
-        String[] status = Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "status", db.toString(),
+        String[] status = Etcdctl.run(List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "status", db.toString(),
                 "-w", "simple")).strip().split(",\\s*");
         assertThat(Long.parseLong(status[1])).isEqualTo(done.revision());
-        assertThat(Long.parseLong(status[2])).isEqualTo(done.totalKeys());
+        // 3.6's etcdutl adds the storage version and counts live keys; 3.4/3.5 count every bbolt key
+        long liveKeys = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class)
+                .show(PLAIN, done.snapshotId()).liveKeys();
+        assertThat(Long.parseLong(status[2])).isEqualTo(status.length > 4 ? liveKeys : done.totalKeys());
 
         List<String> restored = restoreAndList(db, prefix);
         assertThat(restored).hasSize(299).doesNotContain(prefix + "/key-0", prefix + "/later").contains(prefix + "/key-1");
@@ -395,7 +398,7 @@ class SnapshotServiceTest {
     /** `etcdctl snapshot restore` into a fresh one-member cluster, started, and the keys under prefix listed. */
     private static List<String> restoreAndList(Path db, String prefix) {
         EtcdCluster restored = EtcdCluster.plan(dir.resolve("restored-" + UUID.randomUUID()), 1, 0);
-        Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "restore", db.toString(),
+        Etcdctl.run(List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "restore", db.toString(),
                 "--name", restored.members().get(0).name(), "--data-dir", restored.members().get(0).dataDir().toString(),
                 "--initial-cluster", restored.initialCluster(), "--initial-cluster-token", restored.token(),
                 "--initial-advertise-peer-urls", restored.members().get(0).peerUrl()));

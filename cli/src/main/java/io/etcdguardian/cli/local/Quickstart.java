@@ -86,9 +86,10 @@ final class Quickstart implements Callable<Integer> {
         System.out.printf("   size       %d bytes raw, %d stored (%s), %d ms, %.1f MB/s%n", done.sizeRaw(),
                 done.sizeStored(), done.compression(), done.durationMs(), done.bytesPerSecond() / 1e6);
 
-        System.out.println("\n== independent check: download the object and run `etcdctl snapshot status`");
+        System.out.println("\n== independent check: download the object and run `" + EtcdBinaries.snapshotTool()
+                .getFileName() + " snapshot status`");
         Path db = download(stack, done);
-        System.out.print(Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "snapshot", "status", db.toString(),
+        System.out.print(Etcdctl.run(List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "status", db.toString(),
                 "-w", "table")));
         Files.deleteIfExists(db);
         System.out.println("\nEverything keeps running; `java -jar cli/target/guardianctl.jar local status` shows it,"

@@ -135,8 +135,7 @@ public class Operations {
 
     private Result stopBefore(OperationRecord running, StepRun.Start how, GuardianException why) {
         if (how == StepRun.Start.NEW) {
-            return end(running, Status.REFUSED, null, why.reason(), why.getMessage()
-                    + " (refused before anything was touched)");
+            return end(running, Status.REFUSED, null, why.reason(), why.getMessage() + "; nothing was touched");
         }
         // it had started: saying REFUSED ("nothing was touched") would hide the steps done before
         return end(running, Status.FAILED, running.stoppedAt(), why.reason(), why.getMessage()

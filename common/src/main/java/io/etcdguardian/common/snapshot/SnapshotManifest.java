@@ -9,9 +9,10 @@ import java.time.Instant;
  * incomplete upload and is never listed, restored or counted. Holds a key id, never a key.
  *
  * @param sha256 SHA-256 of the raw stream without its trailer, equal to the trailer etcd sent
- * @param boltHash CRC-32C over buckets, keys and values, as `etcdctl snapshot status` prints it
- * @param totalKeys keys in all bbolt buckets, as `etcdctl snapshot status` counts them
- * @param liveKeys keys a restored cluster holds (the latest, non-deleted revision of each key)
+ * @param boltHash CRC-32C over buckets, keys and values, as `etcdutl`/`etcdctl snapshot status` prints it
+ * @param totalKeys keys in all bbolt buckets, as 3.4's and 3.5's `snapshot status` count them
+ * @param liveKeys keys a restored cluster holds (the latest, non-deleted revision of each key): what
+ *     3.6's `etcdutl snapshot status` calls TOTAL KEYS
  */
 public record SnapshotManifest(int formatVersion, String clusterId, String snapshotId, String requestId,
                                String trigger, Instant takenAt, Instant completedAt, String sourceMember,

@@ -96,7 +96,7 @@ class OperationsTest {
                 run -> steps(run, null));
         assertThat(paused.status()).isEqualTo(Status.FAILED);
         assertThat(paused.record().reason()).isEqualTo(Reason.PAUSED.name());
-        assertThat(paused.record().detail()).contains("done before: one").doesNotContain("refused before anything");
+        assertThat(paused.record().detail()).contains("done before: one").doesNotContain("nothing was touched");
         assertThat(paused.record().facts()).containsEntry("plan.digest", "sha256:abc");
         assertThat(acted).isEmpty();
 
@@ -105,7 +105,7 @@ class OperationsTest {
         Operations.Result refused = operations.refuse(cluster, OperationKind.RESTORE, fresh, "snap-1",
                 new GuardianException(Reason.PRECONDITION_FAILED, "plan changed"));
         assertThat(refused.status()).isEqualTo(Status.REFUSED);
-        assertThat(refused.record().detail()).contains("plan changed", "refused before anything was touched");
+        assertThat(refused.record().detail()).contains("plan changed", "nothing was touched");
         Operations.Result replay = operations.run(cluster, OperationKind.RESTORE, fresh, "snap-1", PLAN,
                 run -> steps(run, null));
         assertThat(replay.replayed()).isTrue();

@@ -16,6 +16,7 @@ import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotFetcher;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.snapshot.SnapshotSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -125,7 +126,9 @@ public class RestoreDrill {
             throws IOException {
         Files.createDirectories(scratch);
         Path db = fetcher.fetch(cluster, manifest, scratch.resolve("snapshot.db"));
-        EtcdCluster etcd = EtcdCluster.plan(scratch.resolve("etcd"), 1, 0);
+        // the etcd the snapshot came from, where this service has it (GUARDIAN_ETCD_BIN_DIRS)
+        EtcdCluster etcd = EtcdCluster.plan(scratch.resolve("etcd"), 1, 0)
+                .withBinaries(EtcdBinaries.dirFor(manifest.etcdVersion()));
         etcd.restoreFrom(db, List.of());
         try {
             etcd.start();

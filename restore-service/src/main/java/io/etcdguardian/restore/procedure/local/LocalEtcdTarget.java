@@ -8,6 +8,7 @@ import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.localetcd.ChildReaper;
+import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.EtcdMember;
 import io.etcdguardian.restore.RestoreSettings;
@@ -49,6 +50,8 @@ public class LocalEtcdTarget implements RestoreTarget {
         EtcdCluster etcd = layout(run);
         String token = "restore-" + run.shortId();
         EtcdCluster restored = etcd.withToken(token);
+        // the data is restored with the tools of the etcd the snapshot came from; the members run the cluster's own
+        EtcdCluster restoring = restored.withBinaries(EtcdBinaries.dirFor(run.manifest().etcdVersion()));
         Path snapshot = staging.spoolFile(run);
         // names and addresses only: a process id changes with every start, and the plan must not
         List<String> members = etcd.members().stream().map(m -> m.name() + " " + m.clientUrl()).toList();
@@ -56,7 +59,7 @@ public class LocalEtcdTarget implements RestoreTarget {
         for (int i = 0; i < etcd.members().size(); i++) {
             EtcdMember m = etcd.members().get(i);
             restoreCommands.add("mv " + m.dataDir() + " " + aside(m, run));
-            restoreCommands.add(String.join(" ", restored.restoreCommand(i, snapshot, List.of())));
+            restoreCommands.add(String.join(" ", restoring.restoreCommand(i, snapshot, List.of())));
         }
         return List.of(
                 new RestoreStep("fetch-snapshot", "download, decrypt, decompress and check the SHA-256 of snapshot "
@@ -76,7 +79,7 @@ public class LocalEtcdTarget implements RestoreTarget {
                         : etcd.members().stream().filter(m -> etcd.isMemberAlive(etcd.members().indexOf(m)))
                                 .map(m -> m.name() + " is running again").reduce((a, b) -> a + ", " + b)),
                 new RestoreStep("restore-data", "move each data dir aside and restore it from the snapshot under"
-                        + " cluster token " + token, restoreCommands, r -> restoreData(r, etcd, restored, snapshot)),
+                        + " cluster token " + token, restoreCommands, r -> restoreData(r, etcd, restoring, snapshot)),
                 new RestoreStep("start-members", "start every member of the restored cluster and wait until healthy",
                         etcd.endpoints(), r -> {
                             restored.save();
@@ -138,7 +141,7 @@ public class LocalEtcdTarget implements RestoreTarget {
             try {
                 restored.restoreMember(i, snapshot, List.of());
             } catch (IllegalStateException e) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "etcdctl snapshot restore failed for "
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot restore failed for "
                         + member.name() + ": " + e.getMessage(), e);
             }
         }
