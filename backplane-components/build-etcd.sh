@@ -36,7 +36,8 @@ if [[ ! -x "$bin/etcd" || ! -x "$bin/etcdctl" || ! -x "$bin/etcdutl" ]]; then
     rm -rf "$bin" && mv out "$bin"
   fi
 fi
-"$bin/etcd" --version | head -1 | grep -q "etcd Version: $version" \
-  || { echo "$bin/etcd is not etcd $version" >&2; exit 1; }
+# read it whole: with pipefail, `| head -1` may cut etcd off (SIGPIPE) and fail a good binary
+built="$("$bin/etcd" --version)"
+[[ "$built" == *"etcd Version: $version"* ]] || { echo "$bin/etcd is not etcd $version: $built" >&2; exit 1; }
 mkdir -p "$(dirname "$link")"
 ln -sfn "$bin" "$link"
