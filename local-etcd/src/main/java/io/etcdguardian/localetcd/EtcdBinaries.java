@@ -55,7 +55,7 @@ public final class EtcdBinaries {
      */
     public static synchronized Path dirFor(String version) {
         String configured = System.getProperty(BY_MINOR_PROPERTY, System.getenv(BY_MINOR_VARIABLE));
-        String minor = version == null ? "" : version.replaceFirst("^v", "").replaceFirst("^(\\d+\\.\\d+).*", "$1");
+        String minor = minor(version);
         if (configured != null) {
             for (String entry : configured.split(",")) {
                 String[] pair = entry.trim().split("=", 2);
@@ -70,6 +70,23 @@ public final class EtcdBinaries {
             }
         }
         return etcd().getParent();
+    }
+
+    /** The version of the etcd in {@code dir}, as {@code etcd --version} prints it (e.g. 3.6.16). */
+    public static String versionIn(Path dir) {
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("etcd Version: (\\S+)")
+                .matcher(Etcdctl.run(java.util.List.of(dir.resolve("etcd").toString(), "--version")));
+        if (!version.find()) {
+            throw new IllegalStateException(dir.resolve("etcd") + " --version printed no version");
+        }
+        return version.group(1);
+    }
+
+    /** {@code 3.6} of {@code 3.6.16} or {@code v3.6.0}; empty when it is not a version. */
+    public static String minor(String version) {
+        java.util.regex.Matcher minor = java.util.regex.Pattern.compile("^v?(\\d+\\.\\d+)")
+                .matcher(version == null ? "" : version);
+        return minor.find() ? minor.group(1) : "";
     }
 
     private static Optional<Path> etcdutlIn(Path dir) {

@@ -15,6 +15,7 @@ import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
@@ -209,6 +210,20 @@ class LocalRestoreTest {
                                 snapshot.snapshotId(), null, false, false, "test"));
                         assertThat(until(events, busy, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
                                 .contains("refused before anything was touched", "defrag defrag-op-1 is running");
+                    }
+
+                    // the snapshot's tools two minors behind the etcd that would start the data: 3.6 panics on it
+                    if (EtcdBinaries.minor(EtcdBinaries.versionIn(etcd.tools())).equals("3.6")
+                            && Files.isExecutable(Path.of("/usr/bin/etcd"))) {
+                        System.setProperty("guardian.etcd.bin-dirs", "3.6=/usr/bin");
+                        try {
+                            String skew = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
+                                    null, true, false, "test")).getId();
+                            assertThat(until(events, skew, "REFUSED")).last().extracting(RestoreProgress::detail)
+                                    .asString().contains("VERSION_MISMATCH", "runs etcd 3.6", "etcd 3.4");
+                        } finally {
+                            System.clearProperty("guardian.etcd.bin-dirs");
+                        }
                     }
                 }
                 try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(

@@ -52,6 +52,7 @@ public class LocalEtcdTarget implements RestoreTarget {
         EtcdCluster restored = etcd.withToken(token);
         // the data is restored with the tools of the etcd the snapshot came from; the members run the cluster's own
         EtcdCluster restoring = restored.withBinaries(EtcdBinaries.dirFor(run.manifest().etcdVersion()));
+        requireStartable(run, etcd, restoring);
         Path snapshot = staging.spoolFile(run);
         // names and addresses only: a process id changes with every start, and the plan must not
         List<String> members = etcd.members().stream().map(m -> m.name() + " " + m.clientUrl()).toList();
@@ -105,6 +106,32 @@ public class LocalEtcdTarget implements RestoreTarget {
                     return "removed the spool copy; old data kept in " + etcd.members().stream()
                             .map(m -> aside(m, r).toString()).toList();
                 }));
+    }
+
+    /**
+     * The members start the restored data with the cluster's own etcd: it can take data of its own minor
+     * or the one before (an upgrade), never of a newer minor or two behind — etcd 3.6 given a data dir
+     * restored by 3.4's tools panics at start ("member unknown"), with the old data already aside.
+     */
+    private static void requireStartable(RestoreRun run, EtcdCluster etcd, EtcdCluster restoring) {
+        String runs = EtcdBinaries.versionIn(etcd.tools());
+        String restores = EtcdBinaries.versionIn(restoring.tools());
+        int gap = minorNumber(runs) - minorNumber(restores);
+        if (gap < 0 || gap > 1) {
+            throw new GuardianException(Reason.VERSION_MISMATCH, "the local cluster runs etcd " + runs + " and the"
+                    + " snapshot would be restored with etcd " + restores + "'s tools (snapshot from "
+                    + run.manifest().etcdVersion() + "): etcd starts data of its own minor or the one before only;"
+                    + " name the snapshot's minor in GUARDIAN_ETCD_BIN_DIRS or restore with a matching etcd");
+        }
+        if (gap > 0) {
+            run.note("the snapshot is restored with etcd " + restores + "'s tools and started by the cluster's etcd "
+                    + runs + ": an upgrade of the restored data by one minor");
+        }
+    }
+
+    private static int minorNumber(String version) {
+        String[] parts = EtcdBinaries.minor(version).split("\\.");
+        return parts.length == 2 ? Integer.parseInt(parts[0]) * 100 + Integer.parseInt(parts[1]) : 0;
     }
 
     private static EtcdCluster layout(RestoreRun run) {
