@@ -56,7 +56,7 @@ final class CommittedSnapshots {
         SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, clusterId, snapshotId,
                 "fixture", "ON_DEMAND", Instant.now(), Instant.now(), etcd.endpoints().get(0), etcdVersion, clusterVersion,
                 revision, -1, keys, null, bytes.length, bytes.length, trailer, "none", null, objectKey, null,
-                new SnapshotManifest.Drill(SnapshotManifest.Drill.PASSED, Instant.now(), revision, keys, "fixture"), 0L);
+                new SnapshotManifest.Drill(SnapshotManifest.Drill.PASSED, Instant.now(), revision, keys, "fixture"), 0L, null);
         var s3 = backplane.s3().client();
         s3.putObject(b -> b.bucket(backplane.bucket()).key(objectKey), RequestBody.fromFile(file));
         s3.putObject(b -> b.bucket(backplane.bucket()).key(base + "manifests/" + snapshotId + ".json"),

@@ -547,7 +547,7 @@ class ControlPlaneRestoreMockTest {
         SnapshotManifest with = new SnapshotManifest(m.formatVersion(), m.clusterId(), m.snapshotId(), m.requestId(),
                 m.trigger(), m.takenAt(), m.completedAt(), m.sourceMember(), m.etcdVersion(), m.clusterVersion(),
                 m.revision(), m.totalKeys(), m.liveKeys(), m.boltHash(), m.sizeRaw(), m.sizeStored(), m.sha256(),
-                m.compression(), m.encryption(), m.objectKey(), bundleKey, m.drill(), m.captureMs());
+                m.compression(), m.encryption(), m.objectKey(), bundleKey, m.drill(), m.captureMs(), null);
         backplane.s3().client().putObject(b -> b.bucket(backplane.bucket()).key(cluster + "/manifests/" + m.snapshotId()
                 + ".json"), software.amazon.awssdk.core.sync.RequestBody.fromBytes(
                 io.etcdguardian.common.event.EventJson.MAPPER.writeValueAsBytes(with)));

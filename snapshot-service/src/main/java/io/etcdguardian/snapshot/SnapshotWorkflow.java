@@ -224,16 +224,16 @@ public class SnapshotWorkflow {
             long t1 = System.nanoTime();
             // the spool is complete: read its stats while the upload's last parts go out
             CompletableFuture<BoltStats> reading = CompletableFuture.supplyAsync(() -> readStats(spool.file()));
-            long stored = upload.complete();
+            SnapshotUploader.Stored stored = upload.complete();
             BoltStats stats = reading.join();
             LOG.info("snapshot {}: {} bytes captured in {} ms, upload done {} ms later ({} bytes stored)",
-                    snapshotId, captured.bytes(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, stored);
+                    snapshotId, captured.bytes(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, stored.bytes());
             SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, cluster.id(), snapshotId,
                     requestId, request.trigger().name(), takenAt, Instant.now(), member.endpoint(), member.version(),
                     clusterVersion(cluster), stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
-                    stats.hash(), captured.bytes(), stored, captured.sha256(), compress ? "zstd" : "none",
+                    stats.hash(), captured.bytes(), stored.bytes(), captured.sha256(), compress ? "zstd" : "none",
                     encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
-                    (t1 - t0) / 1_000_000);
+                    (t1 - t0) / 1_000_000, stored.sha256());
             lease.verify(); // the commit is the act: a replica that lost the request commits nothing
             catalog.write(cluster, manifest);
             return manifest;

@@ -161,6 +161,13 @@ class SnapshotServiceTest {
             assertThat(manifest.sha256()).isEqualTo(done.sha256());
             assertThat(manifest.liveKeys()).isGreaterThanOrEqualTo(299);
             assertThat(manifest.boltHash()).isEqualTo(status[0]);
+            // `sha256sum` of the object as downloaded, compressed: the manifest's storedSha256
+            try (S3Client s3 = backplane.s3().client()) {
+                byte[] object = s3.getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(done.objectKey())).asByteArray();
+                assertThat(manifest.storedSha256()).isEqualTo(java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(object)));
+                assertThat(manifest.storedSha256()).isNotEqualTo(manifest.sha256());
+            }
             assertThatThrownBy(() -> http.toBlocking().exchange("/snapshots/nobody-" + RUN, Map.class))
                     .isInstanceOfSatisfying(HttpClientResponseException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(404);

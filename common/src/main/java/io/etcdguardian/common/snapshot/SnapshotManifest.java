@@ -13,13 +13,15 @@ import java.time.Instant;
  * @param totalKeys keys in all bbolt buckets, as 3.4's and 3.5's `snapshot status` count them
  * @param liveKeys keys a restored cluster holds (the latest, non-deleted revision of each key): what
  *     3.6's `etcdutl snapshot status` calls TOTAL KEYS
+ * @param storedSha256 SHA-256 of the object as stored (compressed, encrypted): what {@code sha256sum}
+ *     prints for a downloaded object, before anything is undone (null for manifests older than it)
  */
 public record SnapshotManifest(int formatVersion, String clusterId, String snapshotId, String requestId,
                                String trigger, Instant takenAt, Instant completedAt, String sourceMember,
                                String etcdVersion, String clusterVersion, long revision, long totalKeys,
                                long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
                                String compression, Encryption encryption, String objectKey, String keyBundleKey,
-                               Drill drill, Long captureMs) {
+                               Drill drill, Long captureMs, String storedSha256) {
     public static final int FORMAT_VERSION = 1;
 
     public SnapshotManifest {
@@ -60,6 +62,6 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
     public SnapshotManifest withDrill(Drill newDrill) {
         return new SnapshotManifest(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt,
                 sourceMember, etcdVersion, clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored,
-                sha256, compression, encryption, objectKey, keyBundleKey, newDrill, captureMs);
+                sha256, compression, encryption, objectKey, keyBundleKey, newDrill, captureMs, storedSha256);
     }
 }

@@ -66,6 +66,17 @@ public class SnapshotUploader {
         return upload;
     }
 
+    /** The object as stored: its size and SHA-256 (hex). */
+    public record Stored(long bytes, String sha256) {}
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** One multipart upload in progress. */
     public final class Upload {
         private final SnapshotStore store;
@@ -73,7 +84,7 @@ public class SnapshotUploader {
         private final SnapshotStore.MultipartWrite write;
         private CompletableFuture<Fed> feeding;
 
-        private record Fed(List<SnapshotStore.Part> parts, long storedBytes) {}
+        private record Fed(List<SnapshotStore.Part> parts, long storedBytes, String storedSha256) {}
 
         Upload(SnapshotStore store, String key, SnapshotStore.MultipartWrite write) {
             this.store = store;
@@ -84,8 +95,10 @@ public class SnapshotUploader {
         private Fed feed(InputStream source, boolean compress, UnaryOperator<OutputStream> encrypt) {
             PartSink<SnapshotStore.Part> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), pool,
                     this::uploadPart);
+            // the stored bytes' own digest: `sha256sum` of a downloaded object checks against it
+            java.security.MessageDigest digest = sha256();
             try (source) {
-                OutputStream encrypted = encrypt.apply(sink);
+                OutputStream encrypted = encrypt.apply(new java.security.DigestOutputStream(sink, digest));
                 try (OutputStream stored = compress ? zstd(encrypted) : encrypted) {
                     // large copies: each read wakes the spool lock and each write crosses into zstd's native code
                     byte[] buffer = new byte[COPY_BUFFER];
@@ -98,7 +111,7 @@ public class SnapshotUploader {
                 throw new CompletionException(e);
             }
             List<SnapshotStore.Part> parts = sink.parts().stream().map(CompletableFuture::join).toList();
-            return new Fed(parts, sink.total());
+            return new Fed(parts, sink.total(), java.util.HexFormat.of().formatHex(digest.digest()));
         }
 
         private OutputStream zstd(OutputStream out) throws IOException {
@@ -117,8 +130,8 @@ public class SnapshotUploader {
             return retry.executeSupplier(() -> write.upload(number, bytes, length, checksum));
         }
 
-        /** Waits for every part, then commits the object. Returns the stored size. */
-        public long complete() {
+        /** Waits for every part, then commits the object. Returns the stored size and digest. */
+        public Stored complete() {
             Fed fed;
             try {
                 fed = feeding.join();
@@ -128,7 +141,7 @@ public class SnapshotUploader {
             }
             try {
                 write.complete(fed.parts());
-                return fed.storedBytes();
+                return new Stored(fed.storedBytes(), fed.storedSha256());
             } catch (RuntimeException e) {
                 abort();
                 throw e;

@@ -20,7 +20,7 @@ class RetentionPolicyTest {
         String id = takenAt.toString();
         return new SnapshotManifest(1, "c", id, "r-" + id, "SCHEDULE", takenAt, takenAt, "m", "3.5", null, 1, 1, 1,
                 "h", 1, 1, "s", "zstd", null, "c/snapshots/" + id, null,
-                drill == Drill.NONE ? null : new SnapshotManifest.Drill(drill.name(), takenAt, 0, 0, "x"), 1000L);
+                drill == Drill.NONE ? null : new SnapshotManifest.Drill(drill.name(), takenAt, 0, 0, "x"), 1000L, null);
     }
 
     /** One snapshot every 30 minutes for 40 days, newest first at NOW; the oldest one's drill passed. */

@@ -88,7 +88,7 @@ class HostedOnPremJobScriptTest {
                 new RestoreSpec(null, null, true, null, null, null), null);
         SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, "hc9", "s1", null, null,
                 Instant.now(), Instant.now(), null, null, null, 1, 1, 1, null, 1, 1, null, null, null, "k", null, null,
-                null);
+                null, null);
         RestoreRun run = new RestoreRun(cluster, manifest, "restore-1", Instant.now(), Map.of(), List.of(), true, null);
         return HostedOnPremTarget.restoreScript(run, NS, 3, "quay.io/openshift/etcd:v3.5.35");
     }
