@@ -80,6 +80,7 @@ class WholeSystemTest {
                     && c.clusterId().equals(CLUSTER) && c.totalKeys() > 100, Duration.ofSeconds(150))
                     .orElseThrow(() -> new AssertionError("no scheduled snapshot; logs in " + backplane.stateDir()));
             assertThat(ctl("snapshots", "show", CLUSTER, scheduled.snapshotId())).isZero();
+            assertThat(ctl("status", CLUSTER)).as("backed up, but nothing proven restorable yet").isOne();
             assertThat(ctl("verify", scheduled.snapshotId())).as("drill of an id found in the fleet").isZero();
             assertThat(ctl("snapshots", "verify", CLUSTER, "latest")).as("drill of the newest").isZero();
             assertThat(ctl("verify", CLUSTER + "/20000101T000000Z-00000000")).as("no such snapshot").isOne();

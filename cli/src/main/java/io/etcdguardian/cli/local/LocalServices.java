@@ -18,8 +18,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The four services as local processes (`java -jar <module>/target/<module>.jar`), each on its own
- * HTTP port, logs and PIDs beside the backplane's. Ports are remembered so that status and the CLI
+ * The four services as local processes, each from a copy of its jar taken when it starts
+ * ({@code services/jars/}: a rebuild never changes what runs) on its own HTTP port, logs and PIDs
+ * beside the backplane's. Ports are remembered so that status and the CLI
  * find them again.
  */
 public final class LocalServices {
@@ -43,10 +44,12 @@ public final class LocalServices {
             if (process.isAlive()) {
                 continue;
             }
-            Path jar = home.resolve(name).resolve("target").resolve(name + ".jar");
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(jar + " is missing: build with `mvn -DskipTests package` first");
+            Path built = home.resolve(name).resolve("target").resolve(name + ".jar");
+            if (!Files.isRegularFile(built)) {
+                throw new IllegalStateException(built + " is missing: build with `mvn -DskipTests package` first");
             }
+            // a copy taken now: a rebuild replaces target/*.jar, and would pull classes out from under the service
+            Path jar = copyForRun(built, name);
             Map<String, String> own = new LinkedHashMap<>(env);
             own.put("GUARDIAN_HTTP_PORT", Integer.toString(ports.get(name)));
             own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
@@ -59,6 +62,20 @@ public final class LocalServices {
                             r -> r.statusCode() == 200));
         }
         return ports;
+    }
+
+    private Path copyForRun(Path built, String name) {
+        try {
+            Path jars = Files.createDirectories(dir.resolve("jars"));
+            Path tmp = Files.createTempFile(jars, name, ".jar.tmp");
+            Files.copy(built, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Path jar = jars.resolve(name + ".jar");
+            Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return jar;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + built + " for " + name, e);
+        }
     }
 
     public void stop() {

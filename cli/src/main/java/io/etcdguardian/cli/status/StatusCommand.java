@@ -19,9 +19,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Where a cluster stands — newest snapshot and its age, newest verified one, last restore — or the
- * same for every cluster of the fleet; exit 1 when a cluster has no snapshot younger than --max-age
- * (backups that silently stopped are the trap this is for).
+ * Where a cluster stands — newest snapshot and its age, newest restorable one (its restore drill
+ * passed) and its age, last restore — or the same for every cluster of the fleet; exit 1 when a
+ * cluster has no restorable snapshot younger than --max-age: backups that silently stopped, or that
+ * no longer restore, are the trap this is for. A snapshot whose drill failed or that was never
+ * drilled is not restorable.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Backup and restore state of a cluster or the fleet.")
 public final class StatusCommand implements Callable<Integer> {
@@ -40,8 +42,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     FleetFileOption fleetFile = new FleetFileOption();
 
-    @Option(names = "--max-age", defaultValue = "PT26H", description = "Newest snapshot older than this is an error"
-            + " (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-age", defaultValue = "PT26H", description = "Newest restorable snapshot (drill passed)"
+            + " older than this, or none, is an error (ISO-8601, default: ${DEFAULT-VALUE}).")
     Duration maxAge;
 
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
@@ -73,16 +75,19 @@ public final class StatusCommand implements Callable<Integer> {
             }
             Duration age = newest == null ? null : Duration.between(Instant.parse(newest.path("takenAt").asText()),
                     Instant.now());
+            Duration restorableAge = verified == null ? null
+                    : Duration.between(Instant.parse(verified.path("takenAt").asText()), Instant.now());
             row.put("newestSnapshot", newest == null ? null : newest.path("snapshotId").asText());
             row.put("newestAgeSeconds", age == null ? null : age.toSeconds());
-            row.put("newestVerified", verified == null ? null : verified.path("snapshotId").asText());
+            row.put("newestRestorable", verified == null ? null : verified.path("snapshotId").asText());
+            row.put("newestRestorableAgeSeconds", restorableAge == null ? null : restorableAge.toSeconds());
             row.put("snapshots", snapshots.size());
             JsonNode restores = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
                     urls.restoreService(backplane.state()).resolve("/restores/" + cluster)));
             row.put("lastRestore", restores.size() == 0 ? null : restores.get(0).path("operationId").asText() + " "
                     + restores.get(0).path("status").asText() + (restores.get(0).path("stoppedAt").isTextual()
                     ? " at " + restores.get(0).path("stoppedAt").asText() : ""));
-            boolean tooOld = age == null || age.compareTo(maxAge) > 0;
+            boolean tooOld = restorableAge == null || restorableAge.compareTo(maxAge) > 0;
             row.put("ok", !tooOld);
             stale |= tooOld;
             rows.add(row);
@@ -90,16 +95,20 @@ public final class StatusCommand implements Callable<Integer> {
         if ("json".equals(output)) {
             System.out.println(EventJson.MAPPER.writeValueAsString(rows));
         } else {
-            System.out.printf("%-20s %-30s %10s %-30s %-5s %s%n", "CLUSTER", "NEWEST", "AGE", "NEWEST VERIFIED", "OK",
-                    "LAST RESTORE");
+            System.out.printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", "CLUSTER", "NEWEST", "AGE", "NEWEST RESTORABLE",
+                    "AGE", "OK", "LAST RESTORE");
             for (Map<String, Object> r : rows) {
-                Object seconds = r.get("newestAgeSeconds");
-                System.out.printf("%-20s %-30s %10s %-30s %-5s %s%n", r.get("cluster"), dash(r.get("newestSnapshot")),
-                        seconds == null ? "-" : Duration.ofSeconds((Long) seconds).toString().substring(2).toLowerCase(),
-                        dash(r.get("newestVerified")), (Boolean) r.get("ok") ? "yes" : "NO", dash(r.get("lastRestore")));
+                System.out.printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", r.get("cluster"), dash(r.get("newestSnapshot")),
+                        age(r.get("newestAgeSeconds")), dash(r.get("newestRestorable")),
+                        age(r.get("newestRestorableAgeSeconds")), (Boolean) r.get("ok") ? "yes" : "NO",
+                        dash(r.get("lastRestore")));
             }
         }
         return stale ? 1 : 0;
+    }
+
+    private static String age(Object seconds) {
+        return seconds == null ? "-" : Duration.ofSeconds((Long) seconds).toString().substring(2).toLowerCase();
     }
 
     private static String dash(Object value) {
