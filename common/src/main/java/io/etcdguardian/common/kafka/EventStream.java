@@ -159,6 +159,19 @@ public final class EventStream implements AutoCloseable {
             this.consumer = consumer;
         }
 
+        /** One poll's events, in arrival order; a record that is not an event of ours is skipped. */
+        private List<GuardianEvent> pollReadable() {
+            List<GuardianEvent> events = new java.util.ArrayList<>();
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
+                try {
+                    events.add(EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent()));
+                } catch (RuntimeException unreadable) {
+                    // not ours to judge: the services dead-letter it
+                }
+            }
+            return events;
+        }
+
         /** The first event (in arrival order) whose data matches, or empty when the deadline passes. */
         public Optional<GuardianEvent> await(Predicate<GuardianEvent> match, Duration timeout) {
             for (var it = unclaimed.iterator(); it.hasNext(); ) {
@@ -171,13 +184,7 @@ public final class EventStream implements AutoCloseable {
             Instant deadline = Instant.now().plus(timeout);
             while (Instant.now().isBefore(deadline)) {
                 Optional<GuardianEvent> found = Optional.empty();
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
-                    GuardianEvent data;
-                    try {
-                        data = EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent());
-                    } catch (RuntimeException unreadable) {
-                        continue; // not ours to judge: the services dead-letter it
-                    }
+                for (GuardianEvent data : pollReadable()) {
                     if (found.isEmpty() && match.test(data)) {
                         found = Optional.of(data);
                     } else {
@@ -207,13 +214,7 @@ public final class EventStream implements AutoCloseable {
             Instant deadline = Instant.now().plus(timeout);
             while (Instant.now().isBefore(deadline)) {
                 boolean found = false;
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
-                    GuardianEvent data;
-                    try {
-                        data = EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent());
-                    } catch (RuntimeException unreadable) {
-                        continue; // not ours to judge: the services dead-letter it
-                    }
+                for (GuardianEvent data : pollReadable()) {
                     if (found) {
                         unclaimed.add(data);
                     } else {
