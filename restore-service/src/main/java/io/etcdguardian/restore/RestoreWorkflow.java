@@ -87,7 +87,7 @@ public class RestoreWorkflow {
                     + " to resume"), false);
             return;
         }
-        if (known.isPresent() && known.get().isFinal() && !(resume && known.get().status() == Status.FAILED)) {
+        if (known.isPresent() && known.get().endedFor(resume)) {
             // one request, one outcome: a redelivered request says again how it ended; resuming a FAILED
             // restore is an operator's decision (--resume), which continues its journal
             report(cluster, new Operations.Result(known.get(), true, false));

@@ -78,6 +78,15 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
         return status != Status.RUNNING;
     }
 
+    /**
+     * Ended as far as this request goes: a redelivery repeats the outcome. An operator's resume
+     * ({@code reopen}) of a FAILED operation is the one exception.
+     */
+    @JsonIgnore
+    public boolean endedFor(boolean reopen) {
+        return isFinal() && !(reopen && status == Status.FAILED);
+    }
+
     /** Started and not ended for good: running, or FAILED and resumable. */
     @JsonIgnore
     public boolean isOpen() {

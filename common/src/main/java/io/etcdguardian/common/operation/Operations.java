@@ -72,7 +72,7 @@ public class Operations {
         OperationKind kind = start.kind();
         String operationId = Ids.id(start.operationId(), "operation id");
         Optional<OperationRecord> known = journal.find(operationId);
-        if (known.isPresent() && known.get().isFinal() && !(start.reopen() && known.get().status() == Status.FAILED)) {
+        if (known.isPresent() && known.get().endedFor(start.reopen())) {
             LOG.info("{} {} of {} ended {} before; repeating its outcome", kind.key(), operationId, cluster.id(),
                     known.get().status());
             return new Result(known.get(), true, false);
