@@ -1,7 +1,6 @@
 package io.etcdguardian.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.cloudevents.CloudEvent;
@@ -80,7 +79,7 @@ class DefragKilledMidStepTest {
              CompactedTopic journal = new CompactedTopic(Topics.OPERATIONS, null,
                      Map.of("bootstrap.servers", backplane.kafka().bootstrapServers()))) {
             if (nospace) {
-                fillUntilNospace(client);
+                HealthServiceUnderTest.fillUntilNospace(client);
                 assertThat(etcd.etcdctl("alarm", "list")).contains("NOSPACE");
             }
             Process first = HealthServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
@@ -142,17 +141,6 @@ class DefragKilledMidStepTest {
                 throw new IllegalStateException(e);
             }
         });
-    }
-
-    /** Overwrites a few keys with 256 KiB values: old revisions pile up until the quota is hit. */
-    private static void fillUntilNospace(Client client) {
-        byte[] value = new byte[256 * 1024];
-        assertThatThrownBy(() -> {
-            for (int i = 0; i < 1000; i++) {
-                value[i % value.length] = (byte) i;
-                client.getKVClient().put(bytes("/fill/" + (i % 4)), ByteSequence.from(value)).get();
-            }
-        }).hasStackTraceContaining("database space exceeded");
     }
 
     private static ByteSequence bytes(String text) {

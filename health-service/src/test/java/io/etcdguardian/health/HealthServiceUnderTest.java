@@ -1,5 +1,9 @@
 package io.etcdguardian.health;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.Topics;
@@ -66,5 +70,18 @@ final class HealthServiceUnderTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Overwrites a few keys with 256 KiB values: old revisions pile up until the quota is hit (NOSPACE). */
+    static void fillUntilNospace(Client client) {
+        byte[] value = new byte[256 * 1024];
+        java.util.Arrays.fill(value, (byte) 'x');
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 1000; i++) {
+                value[i % value.length] = (byte) i;
+                client.getKVClient().put(ByteSequence.from(("/fill/" + (i % 4)).getBytes()), ByteSequence.from(value))
+                        .get();
+            }
+        }).hasStackTraceContaining("database space exceeded");
     }
 }

@@ -1,7 +1,6 @@
 package io.etcdguardian.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -41,7 +40,7 @@ class NospaceHealTest {
         String cluster = "nospace-" + UUID.randomUUID().toString().substring(0, 6);
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, QUOTA).start();
         try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
-            fillUntilNospace(client);
+            HealthServiceUnderTest.fillUntilNospace(client);
             assertThat(etcd.etcdctl("alarm", "list")).contains("NOSPACE");
             String leaderBefore = leader(etcd);
 
@@ -121,18 +120,6 @@ class NospaceHealTest {
         } finally {
             etcd.stop();
         }
-    }
-
-    /** Overwrites a few keys with 256 KiB values: old revisions pile up until the quota is hit. */
-    private static void fillUntilNospace(Client client) {
-        byte[] value = new byte[256 * 1024];
-        java.util.Arrays.fill(value, (byte) 'x');
-        assertThatThrownBy(() -> {
-            for (int i = 0; i < 1000; i++) {
-                value[i % value.length] = (byte) i;
-                client.getKVClient().put(bytes("/fill/" + (i % 4)), ByteSequence.from(value)).get();
-            }
-        }).hasStackTraceContaining("database space exceeded");
     }
 
     private static String leader(EtcdCluster etcd) {

@@ -111,18 +111,7 @@ class ControlPlaneRestoreMockTest {
     void hostedOnPremFollowsTheSeedStepByStep(Backplane backplane) throws Exception {
         String cluster = "onprem-" + UUID.randomUUID().toString().substring(0, 6);
         hostedCluster("hc1", "4.14.12", false);
-        for (String d : List.of("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")) {
-            client.apps().deployments().inNamespace(CP).resource(new DeploymentBuilder().withNewMetadata().withName(d)
-                    .withNamespace(CP).endMetadata().withNewSpec().withReplicas(3).endSpec().build()).create();
-        }
-        client.apps().statefulSets().inNamespace(CP).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
-                .withNamespace(CP).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
-                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
-                .endSpec().endTemplate().endSpec().build()).create();
-        for (int i = 0; i < 3; i++) {
-            client.persistentVolumeClaims().inNamespace(CP).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
-                    .withName("data-etcd-" + i).withNamespace(CP).endMetadata().build()).create();
-        }
+        controlPlane(CP, Map.of("kube-apiserver", 3, "openshift-apiserver", 3, "openshift-oauth-apiserver", 3));
         SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
         try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
                 fleet(backplane, cluster, "hosted-onprem"), dir, "restore-" + cluster));
@@ -237,17 +226,7 @@ class ControlPlaneRestoreMockTest {
         hostedCluster("hc3", "4.14.12", false);
         // an outage left kube-apiserver at 0: "put back what was" would restore a stopped control plane
         Map<String, Integer> found = Map.of("kube-apiserver", 0, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2);
-        found.forEach((d, replicas) -> client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
-                .withNewMetadata().withName(d).withNamespace(ns).endMetadata().withNewSpec().withReplicas(replicas)
-                .endSpec().build()).create());
-        client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
-                .withNamespace(ns).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
-                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
-                .endSpec().endTemplate().endSpec().build()).create();
-        for (int i = 0; i < 3; i++) {
-            client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
-                    .withName("data-etcd-" + i).withNamespace(ns).endMetadata().build()).create();
-        }
+        controlPlane(ns, found);
         SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
         Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
                 fleet(backplane, cluster, "hosted-onprem", "hc3"), dir, "restore-" + cluster);
@@ -306,18 +285,7 @@ class ControlPlaneRestoreMockTest {
         String cluster = "kill0-" + UUID.randomUUID().toString().substring(0, 6);
         String ns = "clusters-hc4";
         hostedCluster("hc4", "4.14.12", false);
-        for (String d : List.of("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")) {
-            client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder().withNewMetadata().withName(d)
-                    .withNamespace(ns).endMetadata().withNewSpec().withReplicas(2).endSpec().build()).create();
-        }
-        client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
-                .withNamespace(ns).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
-                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
-                .endSpec().endTemplate().endSpec().build()).create();
-        for (int i = 0; i < 3; i++) {
-            client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
-                    .withName("data-etcd-" + i).withNamespace(ns).endMetadata().build()).create();
-        }
+        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
         SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
         Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
                 fleet(backplane, cluster, "hosted-onprem", "hc4"), dir, "restore-" + cluster);
@@ -480,6 +448,21 @@ class ControlPlaneRestoreMockTest {
     }
 
     // --- helpers ---
+
+    /** A hosted control plane as HyperShift lays it out: the API servers, a 3-member etcd and its volumes. */
+    private void controlPlane(String ns, Map<String, Integer> apiServers) {
+        apiServers.forEach((d, replicas) -> client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+                .withNewMetadata().withName(d).withNamespace(ns).endMetadata().withNewSpec().withReplicas(replicas)
+                .endSpec().build()).create());
+        client.apps().statefulSets().inNamespace(ns).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
+                .withNamespace(ns).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
+                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd@sha256:0123").endContainer()
+                .endSpec().endTemplate().endSpec().build()).create();
+        for (int i = 0; i < 3; i++) {
+            client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
+                    .withName("data-etcd-" + i).withNamespace(ns).endMetadata().build()).create();
+        }
+    }
 
     /** Forgets what was recorded so far (the controllers keep calling: take exactly what is queued now). */
     private void drainRecorded() throws InterruptedException {
