@@ -16,7 +16,8 @@ public record RestoreSettings(
         @Bindable(defaultValue = "true") boolean keepOldData,
         @Bindable(defaultValue = "restore-service") String group,
         @Bindable(defaultValue = "true") boolean backupFirst,
-        @Bindable(defaultValue = "30m") Duration backupFirstTimeout) {
+        @Bindable(defaultValue = "30m") Duration backupFirstTimeout,
+        @Bindable(defaultValue = "2s") Duration progressInterval) {
 
     public RestoreSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
@@ -27,6 +28,9 @@ public record RestoreSettings(
         }
         if (backupFirstTimeout.isNegative() || backupFirstTimeout.isZero()) {
             throw new IllegalArgumentException("guardian.restore.backup-first-timeout: must be positive");
+        }
+        if (progressInterval.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new IllegalArgumentException("guardian.restore.progress-interval: must be at least 100ms");
         }
         if (waitTimeout.isNegative() || waitTimeout.isZero()) {
             throw new IllegalArgumentException("guardian.restore.wait-timeout: must be positive");

@@ -9,6 +9,7 @@ import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.progress.ProgressRate;
 import io.etcdguardian.common.operation.LeaseLostException;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
@@ -127,7 +128,7 @@ public class RestoreWorkflow {
             events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + done, RestorePlanned.TYPE),
                     new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind(), request.dryRun(),
                             steps.stream().map(s -> new RestorePlanned.Step(s.name(), s.description(), s.touches(),
-                                    s.manual())).toList(), digest, notes));
+                                    s.manual())).toList(), digest, notes, manifest.sizeRaw()));
             notes.forEach(note -> progress(cluster, restoreId, "preconditions", "DONE", note));
             if (request.dryRun()) {
                 return;
@@ -235,8 +236,10 @@ public class RestoreWorkflow {
             throws Exception {
         String restoreId = run.restoreId();
         for (RestoreStep step : steps) {
+            int index = steps.indexOf(step) + 1;
             if (operation.done(step.name())) {
-                progress(cluster, restoreId, step.name(), "SKIPPED", "done before the restore was resumed");
+                progress(cluster, restoreId, step.name(), "SKIPPED", "done before the restore was resumed", index,
+                        steps.size(), null, null);
                 continue;
             }
             if (step.manual()) {
@@ -245,17 +248,27 @@ public class RestoreWorkflow {
                         .stream().map(s -> s.name() + ": " + String.join(" && ", s.touches()))
                         .collect(java.util.stream.Collectors.joining("\n"));
             }
-            progress(cluster, restoreId, step.name(), "STARTED", step.description());
+            progress(cluster, restoreId, step.name(), "STARTED", step.description(), index, steps.size(), null, null);
+            ProgressRate rate = new ProgressRate("restore-" + restoreId, settings.progressInterval());
+            run.onFetched(bytes -> {
+                if (rate.due()) {
+                    progress(cluster, restoreId, step.name(), "RUNNING", "fetched " + bytes + " of "
+                            + run.manifest().sizeRaw() + " bytes", index, steps.size(), bytes, run.manifest().sizeRaw());
+                }
+            });
             java.util.concurrent.atomic.AtomicReference<String> detail = new java.util.concurrent.atomic.AtomicReference<>();
             try {
                 operation.step(step.name(), () -> detail.set(step.action().run(run)));
             } catch (LeaseLostException e) {
                 throw e;
             } catch (Exception e) {
-                progress(cluster, restoreId, step.name(), "FAILED", GuardianException.reasonOf(e) + ": " + e.getMessage());
+                progress(cluster, restoreId, step.name(), "FAILED", GuardianException.reasonOf(e) + ": " + e.getMessage(),
+                        index, steps.size(), null, null);
                 throw e;
+            } finally {
+                run.onFetched(bytes -> { });
             }
-            progress(cluster, restoreId, step.name(), "DONE", detail.get());
+            progress(cluster, restoreId, step.name(), "DONE", detail.get(), index, steps.size(), null, null);
         }
         return "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
     }
@@ -324,8 +337,15 @@ public class RestoreWorkflow {
     }
 
     private void progress(ClusterSpec cluster, String restoreId, String step, String status, String detail) {
+        progress(cluster, restoreId, step, status, detail, null, null, null, null);
+    }
+
+    /** A step placed in the plan ({@code index} of {@code count}); {@code bytes} of {@code total}: the snapshot fetched so far. */
+    private void progress(ClusterSpec cluster, String restoreId, String step, String status, String detail,
+                          Integer index, Integer count, Long bytes, Long total) {
         try {
-            events.publish(new RestoreProgress(cluster.id(), restoreId, step, status, detail, Instant.now()));
+            events.publish(new RestoreProgress(cluster.id(), restoreId, step, status, detail, Instant.now(), index, count,
+                    bytes, total));
         } catch (RuntimeException e) {
             LOG.warn("could not publish progress of restore {}: {}", restoreId, e.toString());
         }

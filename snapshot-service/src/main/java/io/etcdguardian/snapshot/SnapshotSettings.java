@@ -27,7 +27,8 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "6h") Duration maxTimeout,
         @Bindable(defaultValue = "1000") long maxFollowerLag,
         @Bindable(defaultValue = "1.2") double spoolHeadroom,
-        @Bindable(defaultValue = "true") boolean uploadDuringCapture) {
+        @Bindable(defaultValue = "true") boolean uploadDuringCapture,
+        @Bindable(defaultValue = "2s") Duration progressInterval) {
 
     public SnapshotSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
@@ -41,6 +42,7 @@ public record SnapshotSettings(
         require(partAttempts >= 1 && attempts >= 1, "attempts", "must be at least 1");
         require(minThroughputBytesPerSecond > 0, "min-throughput-bytes-per-second", "must be positive");
         require(spoolHeadroom >= 1.0, "spool-headroom", "must be at least 1.0");
+        require(progressInterval.compareTo(Duration.ofMillis(100)) >= 0, "progress-interval", "must be at least 100ms");
     }
 
     private static void require(boolean ok, String property, String reason) {

@@ -26,6 +26,7 @@ import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.snapshot.capture.BoltStats;
+import io.etcdguardian.snapshot.capture.CaptureProgress;
 import io.etcdguardian.snapshot.capture.MemberSelector;
 import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.etcdguardian.snapshot.capture.Spool;
@@ -201,9 +202,11 @@ public class SnapshotWorkflow {
         LOG.info("snapshot {} from {} (member {}, db {} bytes, deadline {})", snapshotId, member.endpoint(),
                 member.memberIdHex(), member.dbSize(), deadline);
         events.publish(EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
-                new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt));
+                new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt, member.dbSize()));
 
-        try (Spool spool = new Spool(spoolFile)) {
+        try (Spool spool = new Spool(spoolFile);
+             CaptureProgress progress = new CaptureProgress(events, cluster.id(), requestId, snapshotId, spool,
+                     member.dbSize(), settings.progressInterval())) {
             java.util.function.Supplier<SnapshotUploader.Upload> startUpload = () -> uploader.start(cluster, objectKey,
                     spool.tail(), compress, out -> encryption.map(e -> e.encrypt(out, cluster.id(), snapshotId)).orElse(out));
             // concurrent upload shortens the whole; after-capture keeps the CPU for etcd's stream on small hosts
@@ -218,6 +221,7 @@ public class SnapshotWorkflow {
                 }
                 throw e;
             }
+            progress.captured();
             if (upload == null) {
                 upload = startUpload.get();
             }

@@ -16,6 +16,7 @@ public final class EventCatalog {
             new Entry(BackupRequested.TYPE, BackupRequested.class, Topics.BACKUP_REQUESTS),
             new Entry(BackupSkipped.TYPE, BackupSkipped.class, Topics.SCHEDULER_EVENTS),
             new Entry(SnapshotStarted.TYPE, SnapshotStarted.class, Topics.SNAPSHOT_EVENTS),
+            new Entry(SnapshotProgress.TYPE, SnapshotProgress.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotCompleted.TYPE, SnapshotCompleted.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotFailed.TYPE, SnapshotFailed.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotVerified.TYPE, SnapshotVerified.class, Topics.SNAPSHOT_EVENTS),

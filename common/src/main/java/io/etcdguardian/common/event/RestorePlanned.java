@@ -7,10 +7,12 @@ import java.util.List;
  * chosen, the target procedure, and every step with the exact objects and commands it touches.
  * Presigned URLs and keys never appear: they are named, not shown. {@code planDigest} is what a
  * request must carry to apply exactly this plan; {@code notes} are what the operator must know
- * (overrides in force, a control plane found degraded, a pre-restore backup skipped).
+ * (overrides in force, a control plane found degraded, a pre-restore backup skipped);
+ * {@code snapshotBytes} the snapshot's raw size (what a restore fetches and etcd restores).
  */
 public record RestorePlanned(String clusterId, String restoreId, String snapshotId, String target, boolean dryRun,
-                             List<Step> steps, String planDigest, List<String> notes) implements GuardianEvent {
+                             List<Step> steps, String planDigest, List<String> notes, Long snapshotBytes)
+        implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.restore.planned.v1";
 
     /** One step: {@code manual} steps are for an operator (commands to run on a host). */

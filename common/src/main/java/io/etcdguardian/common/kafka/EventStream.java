@@ -101,6 +101,27 @@ public final class EventStream implements AutoCloseable {
         return consumer;
     }
 
+    /**
+     * Members of a consumer group right now: 0 means no replica of the service that reads with it is
+     * running (a request published now would wait on its topic until one starts).
+     */
+    public int consumers(String group) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("default.api.timeout.ms", "10000");
+        props.put("request.timeout.ms", "10000");
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS).members().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "interrupted", e);
+        } catch (Exception e) {
+            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "Kafka at " + bootstrap + " did not describe consumer"
+                    + " group " + group + " within 10s (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
     public CloudEvent publish(String source, GuardianEvent data) {
         return publish(EventEnvelope.wrap(source, data));
     }

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 /**
  * Brings a committed snapshot back to a local file as etcd wrote it: download, decrypt, decompress,
@@ -29,6 +30,11 @@ public class SnapshotFetcher {
     }
 
     public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target) {
+        return fetch(cluster, manifest, target, bytes -> { });
+    }
+
+    /** As {@link #fetch(ClusterSpec, SnapshotManifest, Path)}, telling {@code fetched} the raw bytes written so far. */
+    public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target, LongConsumer fetched) {
         SnapshotEncryption encryption = null;
         if (manifest.encryption() != null) {
             if (cluster.store().encryption() == null) {
@@ -48,7 +54,13 @@ public class SnapshotFetcher {
              InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;
              OutputStream out = Files.newOutputStream(target)) {
             digest = new TrailerDigest(out);
-            raw.transferTo(digest);
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = raw.read(buffer)) > 0; ) {
+                digest.write(buffer, 0, n);
+                total += n;
+                fetched.accept(total);
+            }
         } catch (IOException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
                     + " cannot be read back (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);

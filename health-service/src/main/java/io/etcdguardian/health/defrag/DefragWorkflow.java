@@ -60,6 +60,8 @@ public class DefragWorkflow {
     private final ClusterMembers clusterMembers;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Completed> completed = new ConcurrentHashMap<>();
+    // the concrete plan of each running operation: its events say "step i of n" against it
+    private final ConcurrentHashMap<String, List<String>> plans = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger abandoned = new java.util.concurrent.atomic.AtomicInteger();
 
     private record Completed(String operationId, Instant startedAt) {}
@@ -121,6 +123,7 @@ public class DefragWorkflow {
                     end.reason() == null ? end.detail() : end.reason() + ": " + end.detail(), null, null);
             return order;
         } finally {
+            plans.remove(operationId);
             lock.unlock();
         }
     }
@@ -181,13 +184,16 @@ public class DefragWorkflow {
             plan.add("disarm");
         }
         run.plan(plan);
+        List<String> placed = new ArrayList<>(settings.snapshotFirst() ? List.of("snapshot") : List.of());
+        placed.addAll(plan);
+        plans.put(operationId, placed);
 
         // compaction first: defragmenting without it can leave the database as large as before
         run.step("compact", () -> compact(cluster, operationId, members, any));
         List<String> order = new ArrayList<>();
         int step = 0;
         for (MemberStatus follower : followers) {
-            String detail = "follower " + (++step) + " of " + members.size();
+            String detail = "member " + (++step) + " of " + members.size() + " (follower)";
             if (!run.step("defrag " + follower.endpoint(), () -> defragOne(cluster, operationId, lease, follower, detail))) {
                 progress(cluster, operationId, "defrag", "SKIPPED", follower.endpoint(), "done before the"
                         + " defragmentation was resumed", null, null);
@@ -209,7 +215,7 @@ public class DefragWorkflow {
         }
         // resumed after leadership moved, the leader now may be a member done before: say so, as for followers
         if (!run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
-                "former leader, last"))) {
+                "member " + members.size() + " of " + members.size() + " (former leader, last)"))) {
             progress(cluster, operationId, "defrag", "SKIPPED", leader.endpoint(), "done before the"
                     + " defragmentation was resumed", null, null);
         }
@@ -380,10 +386,12 @@ public class DefragWorkflow {
 
     private void progress(ClusterSpec cluster, String operationId, String step, String status, String member,
                           String detail, Long before, Long after) {
+        List<String> plan = plans.getOrDefault(operationId, List.of());
+        int index = (plan.contains(step + " " + member) ? plan.indexOf(step + " " + member) : plan.indexOf(step)) + 1;
         try {
             events.publish(EventEnvelope.deterministicId(operationId + "/" + step + "/" + member + "/" + status,
                     MaintenanceProgress.TYPE), new MaintenanceProgress(cluster.id(), operationId, step, status, member,
-                    detail, before, after, Instant.now()));
+                    detail, before, after, Instant.now(), index == 0 ? null : index, index == 0 ? null : plan.size()));
         } catch (RuntimeException e) {
             LOG.warn("could not publish progress of {}: {}", operationId, e.toString()); // a side channel never fails the work
         }

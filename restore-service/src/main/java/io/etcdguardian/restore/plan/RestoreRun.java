@@ -28,6 +28,7 @@ public final class RestoreRun {
     private final Map<String, String> planned;
     private final List<String> plannedDone;
     private volatile StepRun steps;
+    private volatile java.util.function.LongConsumer fetched = bytes -> { };
 
     /** {@code facts} and {@code done}: what the journal holds of a restore that ran before. */
     public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, String restoreId, Instant startedAt,
@@ -59,6 +60,15 @@ public final class RestoreRun {
             return Optional.of(requestedApiServerReplicas);
         }
         return Optional.ofNullable(cluster.restore()).map(io.etcdguardian.common.fleet.RestoreSpec::apiServerReplicas);
+    }
+
+    /** Where the running step reports bytes of the snapshot it fetches (a progress event at a bounded rate). */
+    public void onFetched(java.util.function.LongConsumer listener) {
+        this.fetched = listener;
+    }
+
+    public java.util.function.LongConsumer fetched() {
+        return fetched;
     }
 
     /** Something the operator must read in the plan (a degraded state found, an override in force). */

@@ -46,7 +46,7 @@ public class SnapshotStaging {
             }
             Files.createDirectories(target.getParent());
             Path partial = target.resolveSibling("snapshot.db.part");
-            fetcher.fetch(run.cluster(), run.manifest(), partial);
+            fetcher.fetch(run.cluster(), run.manifest(), partial, run.fetched());
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } catch (IOException e) {

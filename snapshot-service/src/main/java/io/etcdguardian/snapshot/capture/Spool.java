@@ -23,6 +23,7 @@ public final class Spool implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition grown = lock.newCondition();
     private long written;
+    private final java.util.concurrent.atomic.AtomicLong tailed = new java.util.concurrent.atomic.AtomicLong();
     private boolean finished;
     private IOException failure;
 
@@ -44,6 +45,11 @@ public final class Spool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The furthest any reader has read: what the upload has taken so far. */
+    public long tailed() {
+        return tailed.get();
     }
 
     /** Where the capture writes; not thread-safe, one writer. */
@@ -115,6 +121,8 @@ public final class Spool implements AutoCloseable {
                 }
                 int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, available - position)), position);
                 position += n;
+                long reached = position;
+                tailed.accumulateAndGet(reached, Math::max);
                 return n;
             }
         };
