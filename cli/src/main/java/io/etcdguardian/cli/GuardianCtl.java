@@ -8,10 +8,17 @@ import io.etcdguardian.cli.restore.RestoreCommand;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
 import io.etcdguardian.cli.status.StatusCommand;
 import io.etcdguardian.cli.verify.VerifyCommand;
+import io.etcdguardian.cli.wait.NoAnswer;
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.error.Reason;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** guardianctl: operate etcd-guardian from a shell or a script. */
+/**
+ * guardianctl: operate etcd-guardian from a shell or a script. Exit codes: 0 done (or OK), 1 failed,
+ * refused or not OK, 2 a usage error, 3 no answer — a deadline passed, or a service or Kafka does
+ * not answer.
+ */
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
         subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
@@ -25,6 +32,14 @@ public final class GuardianCtl {
     public static CommandLine commandLine() {
         return new CommandLine(new GuardianCtl())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof NoAnswer || (e instanceof GuardianException g && g.reason() == Reason.KAFKA_UNAVAILABLE)) {
+                        cmd.getErr().println("no answer: " + e.getMessage()); // nothing to wait for: say so, exit 3
+                        return NoAnswer.EXIT_CODE;
+                    }
+                    if (e instanceof IllegalArgumentException) {
+                        cmd.getErr().println("error: " + e.getMessage());
+                        return 2; // as picocli's own usage errors
+                    }
                     cmd.getErr().println("error: " + e.getMessage());
                     return 1;
                 });

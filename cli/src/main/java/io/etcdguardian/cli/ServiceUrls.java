@@ -1,6 +1,8 @@
 package io.etcdguardian.cli;
 
 import io.etcdguardian.cli.local.LocalServices;
+import io.etcdguardian.cli.wait.Durations;
+import io.etcdguardian.cli.wait.NoAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.common.event.EventJson;
 import java.io.IOException;
@@ -69,19 +71,34 @@ public class ServiceUrls {
         }
     }
 
-    /** GET or POST; the body of a 2xx, else an exception with the service's own message. */
+    /** A quick call (catalogue, manifest, restores): an answer within 30 s, or the service is not answering. */
     public static String call(String method, URI uri) {
+        return call(method, uri, Duration.ofSeconds(30));
+    }
+
+    /**
+     * GET or POST; the body of a 2xx, else an exception with the service's own message. A service
+     * that is down is reported within the 5 s connect timeout, one that does not answer when {@code
+     * timeout} passes — both as {@link NoAnswer} (exit 3).
+     */
+    public static String call(String method, URI uri, Duration timeout) {
         try {
             HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30))
+                    .send(HttpRequest.newBuilder(uri).timeout(timeout)
                             .method(method, HttpRequest.BodyPublishers.noBody()).build(),
                             HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
                 throw new Refused(response.statusCode(), uri, response.body());
             }
             return response.body();
+        } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
+            throw new NoAnswer("nothing answers at " + uri.resolve("/") + " (" + e.getClass().getSimpleName()
+                    + "): is the service running there?", e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new NoAnswer("no answer from " + uri + " within " + Durations.format(timeout)
+                    + " (the service may still be working on it)", e);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot reach " + uri + " (" + e.getClass().getSimpleName() + ")", e);
+            throw new NoAnswer("cannot reach " + uri + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Prints events as they arrive on the event topics (JSON, one per line), optionally of one cluster. */
 @Command(name = "events", mixinStandardHelpOptions = true, description = "Follow the backplane's events.")
@@ -31,6 +33,13 @@ public final class EventsCommand implements Callable<Integer> {
 
     @Mixin
     BackplaneOption backplane = new BackplaneOption();
+
+    @Spec
+    CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -61,9 +70,9 @@ public final class EventsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void print(GuardianEvent e) {
+    private void print(GuardianEvent e) {
         try {
-            System.out.println("{\"type\":\"" + e.getClass().getSimpleName() + "\",\"data\":"
+            out().println("{\"type\":\"" + e.getClass().getSimpleName() + "\",\"data\":"
                     + EventJson.MAPPER.writeValueAsString(e) + "}");
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
             throw new IllegalStateException(ex);

@@ -2,15 +2,19 @@ package io.etcdguardian.cli.restore;
 
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.cli.progress.ProgressDisplay;
+import io.etcdguardian.cli.progress.Sizes;
+import io.etcdguardian.cli.wait.Deadline;
+import io.etcdguardian.cli.wait.NoAnswer;
+import io.etcdguardian.cli.wait.RunningService;
+import io.etcdguardian.cli.wait.TimeoutOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +22,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * Publishes a restore request and follows it: the plan, then every step, until the restore completes,
@@ -65,8 +71,8 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step.")
     String resume;
 
-    @Option(names = "--timeout", defaultValue = "3600", description = "Seconds to follow the restore (default: ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+    @Mixin
+    TimeoutOption timeout = new TimeoutOption();
 
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (one event per line).")
     String output;
@@ -74,10 +80,23 @@ public final class RestoreCommand implements Callable<Integer> {
     @Mixin
     BackplaneOption backplane = new BackplaneOption();
 
+    @Spec
+    CommandSpec spec;
+
+    // the plan: preconditions, the catalogue, the control plane read; applying it: a pre-restore
+    // backup, the fetch, etcd's restore and the members' start, at 1 s per 4 MiB of the snapshot, after 20 min
+    static final Duration PLAN_BASE = Duration.ofMinutes(2);
+    static final Duration APPLY_BASE = Duration.ofMinutes(20);
+    static final long APPLY_RATE = 4L << 20;
+
+    private ProgressDisplay progress;
+    private java.io.PrintWriter err;
+
     @Override
     public Integer call() throws Exception {
+        err = spec.commandLine().getErr();
         if (force) {
-            System.err.println("--force was split into named overrides: --accept-version-mismatch,"
+            err.println("--force was split into named overrides: --accept-version-mismatch,"
                     + " --supersede-stopped-restore; none of them skips the target check or the one-restore lease");
             return 2;
         }
@@ -92,21 +111,23 @@ public final class RestoreCommand implements Callable<Integer> {
                 null, overrides, apiServerReplicas);
         try (EventStream stream = new EventStream(backplane.bootstrapServers());
              EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
-             EventStream.DeadLetterWatch refused = stream.watchDeadLetters()) {
-            Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
+             EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
+             ProgressDisplay shown = ProgressDisplay.of(spec, output, "restore " + cluster)) {
+            progress = shown;
+            RunningService.require(stream, "restore-service", Topics.RESTORE_REQUESTS);
             if (resume != null) { // the journaled plan goes on; the service checks it is still the approved one
                 CloudEvent request = stream.publish("/guardian/guardianctl", asked.applying(null));
-                return follow(events, refused, request.getId(), resume, deadline);
+                return follow(events, refused, request.getId(), resume, timeout.start(APPLY_BASE, APPLY_RATE));
             }
             CloudEvent dry = stream.publish("/guardian/guardianctl", asked);
             text("plan of a restore of " + cluster + (dryRun ? " (dry run)" : ""));
-            int shown = follow(events, refused, dry.getId(), dry.getId(), deadline);
-            if (shown != 0 || dryRun) {
-                return shown;
+            int planned = follow(events, refused, dry.getId(), dry.getId(), timeout.start(PLAN_BASE, APPLY_RATE));
+            if (planned != 0 || dryRun) {
+                return planned;
             }
             String digest = lastPlan.planDigest();
             if (planDigest != null && !planDigest.equals(digest)) {
-                System.err.println("the plan is no longer the one reviewed (reviewed " + planDigest + ", now " + digest
+                err.println("the plan is no longer the one reviewed (reviewed " + planDigest + ", now " + digest
                         + "): nothing was done; review the plan above");
                 return 1;
             }
@@ -115,6 +136,10 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             CloudEvent request = stream.publish("/guardian/guardianctl", asked.applying(digest));
             text("restore " + request.getId() + " of " + cluster + " applying plan " + digest);
+            Deadline deadline = timeout.start(APPLY_BASE, APPLY_RATE);
+            if (lastPlan.snapshotBytes() != null) {
+                deadline.sizeFor(lastPlan.snapshotBytes());
+            }
             return follow(events, refused, request.getId(), request.getId(), deadline);
         }
     }
@@ -125,13 +150,13 @@ public final class RestoreCommand implements Callable<Integer> {
     private boolean confirmed() {
         java.io.Console console = System.console();
         if (console == null) {
-            System.err.println("not a terminal: nothing was done. Apply this plan with --yes, or exactly the plan"
+            err.println("not a terminal: nothing was done. Apply this plan with --yes, or exactly the plan"
                     + " reviewed with --plan-digest " + lastPlan.planDigest());
             return false;
         }
         String answer = console.readLine("Apply this plan to %s? Type the cluster id to confirm: ", cluster);
         if (!cluster.equals(answer == null ? null : answer.trim())) {
-            System.err.println("not confirmed: nothing was done");
+            err.println("not confirmed: nothing was done");
             return false;
         }
         return true;
@@ -139,28 +164,29 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /**
      * Prints the restore's events until it ends (or, for a dry run, until its plan): 0 done or handed
-     * over, 1 failed or refused, 3 no end by the deadline.
+     * over, 1 failed or refused; no end by the deadline is {@link NoAnswer} (exit 3).
      */
     private int follow(EventStream.Follower events, EventStream.DeadLetterWatch refused, String requestId,
-                       String restoreId, Instant deadline) throws Exception {
+                       String restoreId, Deadline deadline) throws Exception {
         boolean planOnly = requestId.equals(restoreId) && lastPlan == null && resume == null;
-        while (Instant.now().isBefore(deadline)) {
-            Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), Duration.ofSeconds(2));
+        while (!deadline.passed()) {
+            Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), deadline.left(Duration.ofSeconds(2)));
             if (next.isEmpty()) {
                 Optional<String> reason = refused.reasonFor(requestId);
                 if (reason.isPresent()) {
-                    System.err.println("restore of " + cluster + " refused by restore-service: " + reason.get()
+                    progress.close();
+                    err.println("restore of " + cluster + " refused by restore-service: " + reason.get()
                             + " (the request is kept on " + Topics.DEAD_LETTER + ")");
                     return 1;
                 }
                 continue;
             }
             GuardianEvent event = next.get();
-            if ("json".equals(output)) {
-                System.out.println(EventJson.MAPPER.writeValueAsString(event));
-            }
+            progress.event(event);
             if (event instanceof RestorePlanned plan) {
-                text("plan: snapshot " + plan.snapshotId() + ", target " + plan.target() + ", digest " + plan.planDigest());
+                text("plan: snapshot " + plan.snapshotId() + (plan.snapshotBytes() == null ? "" : " ("
+                        + Sizes.format(plan.snapshotBytes()) + ")") + ", target " + plan.target() + ", digest "
+                        + plan.planDigest());
                 plan.steps().forEach(s -> {
                     text(String.format("  %-24s %s%s", s.name(), s.manual() ? "[on the host] " : "", s.description()));
                     s.touches().forEach(t -> text("      " + t));
@@ -172,25 +198,40 @@ public final class RestoreCommand implements Callable<Integer> {
                 }
             } else if (event instanceof RestoreProgress p) {
                 if (!p.step().equals("restore")) {
+                    if (p.status().equals("RUNNING") && p.bytesDone() != null && p.bytesTotal() != null) {
+                        deadline.sizeFor(p.bytesTotal());
+                        if (progress.mode() == ProgressDisplay.Mode.BAR) {
+                            progress.step(p.stepIndex() == null ? 0 : p.stepIndex() - 1, p.stepCount() == null ? 1
+                                    : p.stepCount(), p.step() + " " + Sizes.format(p.bytesDone()) + " of "
+                                    + Sizes.format(p.bytesTotal()));
+                        } else {
+                            progress.bytes(p.bytesDone(), p.bytesTotal(), p.step());
+                        }
+                        continue;
+                    }
                     if (!planOnly || !p.step().equals("preconditions")) {
-                        text(String.format("%-24s %-8s %s", p.step(), p.status(), p.detail() == null ? "" : p.detail()));
+                        String place = p.stepIndex() == null ? "" : "[" + p.stepIndex() + "/" + p.stepCount() + "] ";
+                        text(String.format("%-32s %-8s %s", place + p.step(), p.status(), p.detail() == null ? "" : p.detail()));
+                        if (p.stepIndex() != null) {
+                            progress.step(p.status().equals("STARTED") ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
+                                    p.step() + " " + p.status());
+                        }
                     }
                     continue;
                 }
+                progress.close();
                 text("restore " + p.status() + ": " + p.detail());
                 // REFUSED touched nothing, FAILED stopped part-way: both are not what was asked for
                 return p.status().equals("COMPLETED") || p.status().equals("HANDED_OVER") ? 0 : 1;
             }
         }
-        System.err.println("no end of restore " + restoreId + " within " + timeoutSeconds + "s (it may still run;"
-                + " GET /restores/" + cluster + " on restore-service shows where it is)");
-        return 3;
+        throw new NoAnswer("no " + (planOnly ? "plan" : "end") + " of restore " + restoreId + " of " + cluster + " "
+                + deadline.describe() + (planOnly ? "" : "; it may still run: guardianctl status " + cluster
+                + " shows where it is"));
     }
 
     private void text(String line) {
-        if (!"json".equals(output)) {
-            System.out.println(line);
-        }
+        progress.line(line);
     }
 
     private static String idOf(GuardianEvent e) {

@@ -4,12 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
 import io.etcdguardian.cli.ServiceUrls;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.cli.progress.Sizes;
+import io.etcdguardian.cli.wait.Deadline;
+import io.etcdguardian.cli.wait.NoAnswer;
+import io.etcdguardian.cli.wait.TimeoutOption;
+import java.io.PrintWriter;
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** The committed snapshots of a cluster (snapshot-service's catalogue), and drills that verify one. */
 @Command(name = "snapshots", mixinStandardHelpOptions = true, description = "List, show and verify snapshots.",
@@ -19,6 +27,13 @@ public final class SnapshotsCommand {
 
     /** Shared options. */
     static class Common {
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
         @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
         String output;
 
@@ -44,17 +59,18 @@ public final class SnapshotsCommand {
         @Override
         public Integer call() throws Exception {
             String body = ServiceUrls.call("GET", common.base().resolve("/snapshots/" + cluster));
+            PrintWriter out = common.out();
             if ("json".equals(common.output)) {
-                System.out.println(body);
+                out.println(body);
                 return 0;
             }
-            System.out.printf("%-28s %-20s %10s %8s %12s %s%n", "SNAPSHOT", "TAKEN", "REVISION", "KEYS", "SIZE", "DRILL");
+            out.printf("%-28s %-20s %10s %8s %12s %s%n", "SNAPSHOT", "TAKEN", "REVISION", "KEYS", "SIZE", "DRILL");
             JsonNode all = EventJson.MAPPER.readTree(body);
             for (int i = all.size() - 1; i >= 0; i--) {
                 JsonNode m = all.get(i);
-                System.out.printf("%-28s %-20s %10d %8d %12d %s%n", m.path("snapshotId").asText(),
+                out.printf("%-28s %-20s %10d %8d %12s %s%n", m.path("snapshotId").asText(),
                         m.path("takenAt").asText().replaceAll("\\.\\d+Z$", "Z"), m.path("revision").asLong(),
-                        m.path("liveKeys").asLong(), m.path("sizeRaw").asLong(),
+                        m.path("liveKeys").asLong(), Sizes.format(m.path("sizeRaw").asLong()),
                         m.path("drill").path("result").asText("-"));
             }
             return 0;
@@ -75,7 +91,7 @@ public final class SnapshotsCommand {
         @Override
         public Integer call() throws Exception {
             String body = ServiceUrls.call("GET", common.base().resolve("/snapshots/" + cluster + "/" + snapshot));
-            System.out.println(EventJson.MAPPER.writerWithDefaultPrettyPrinter()
+            common.out().println(EventJson.MAPPER.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(EventJson.MAPPER.readTree(body)));
             return 0;
         }
@@ -93,29 +109,52 @@ public final class SnapshotsCommand {
         @Mixin
         Common common = new Common();
 
+        @Mixin
+        TimeoutOption timeout = new TimeoutOption();
+
         @Override
         public Integer call() {
-            return drill(common.base(), cluster, snapshot, common.output);
+            return drill(common.base(), cluster, snapshot, common.output, timeout, common.out());
         }
     }
 
-    /** Runs a restore drill through snapshot-service and prints its result; 0 when it passed. */
-    public static int drill(URI snapshotService, String cluster, String snapshot, String output) {
-        String body = ServiceUrls.call("POST", snapshotService.resolve("/snapshots/" + cluster + "/" + snapshot
-                + "/drill"));
-        JsonNode manifest;
+    // a drill fetches, decompresses, checks, restores into a scratch etcd and counts: 1 s per 8 MiB, after 2 min
+    static final Duration DRILL_BASE = Duration.ofMinutes(2);
+    static final long DRILL_RATE = 8L << 20;
+
+    /**
+     * Runs a restore drill through snapshot-service and prints its result; 0 when it passed. The
+     * snapshot's manifest comes first: its size sizes the wait (--timeout auto).
+     */
+    public static int drill(URI snapshotService, String cluster, String snapshot, String output, TimeoutOption timeout,
+                            PrintWriter out) {
+        JsonNode described = read(ServiceUrls.call("GET", snapshotService.resolve("/snapshots/" + cluster + "/" + snapshot)));
+        String id = described.path("snapshotId").asText(snapshot);
+        Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE).sizeFor(described.path("sizeRaw").asLong());
+        String body;
         try {
-            manifest = EventJson.MAPPER.readTree(body);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("snapshot-service answered with something that is not a manifest", e);
+            body = ServiceUrls.call("POST", snapshotService.resolve("/snapshots/" + cluster + "/" + id + "/drill"),
+                    deadline.left(Duration.ofDays(1)));
+        } catch (NoAnswer e) {
+            throw new NoAnswer("no drill result for " + cluster + "/" + id + " (" + Sizes.format(described.path("sizeRaw")
+                    .asLong()) + ") " + deadline.describe() + ": " + e.getMessage(), e);
         }
+        JsonNode manifest = read(body);
         JsonNode drill = manifest.path("drill");
         if ("json".equals(output)) {
-            System.out.println(body);
+            out.println(body);
         } else {
-            System.out.println(cluster + "/" + manifest.path("snapshotId").asText() + " " + drill.path("result")
+            out.println(cluster + "/" + manifest.path("snapshotId").asText() + " " + drill.path("result")
                     .asText() + ": " + drill.path("detail").asText());
         }
         return "PASSED".equals(drill.path("result").asText()) ? 0 : 1;
+    }
+
+    private static JsonNode read(String body) {
+        try {
+            return EventJson.MAPPER.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("snapshot-service answered with something that is not a manifest", e);
+        }
     }
 }

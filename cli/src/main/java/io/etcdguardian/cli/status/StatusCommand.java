@@ -15,7 +15,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -55,6 +57,13 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     BackplaneOption backplane = new BackplaneOption();
 
+    @Spec
+    CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Override
     public Integer call() throws Exception {
         List<String> clusters = which.fleet ? fleetFile.clusterIds(backplane.state()) : List.of(which.cluster);
@@ -93,12 +102,12 @@ public final class StatusCommand implements Callable<Integer> {
             rows.add(row);
         }
         if ("json".equals(output)) {
-            System.out.println(EventJson.MAPPER.writeValueAsString(rows));
+            out().println(EventJson.MAPPER.writeValueAsString(rows));
         } else {
-            System.out.printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", "CLUSTER", "NEWEST", "AGE", "NEWEST RESTORABLE",
+            out().printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", "CLUSTER", "NEWEST", "AGE", "NEWEST RESTORABLE",
                     "AGE", "OK", "LAST RESTORE");
             for (Map<String, Object> r : rows) {
-                System.out.printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", r.get("cluster"), dash(r.get("newestSnapshot")),
+                out().printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", r.get("cluster"), dash(r.get("newestSnapshot")),
                         age(r.get("newestAgeSeconds")), dash(r.get("newestRestorable")),
                         age(r.get("newestRestorableAgeSeconds")), (Boolean) r.get("ok") ? "yes" : "NO",
                         dash(r.get("lastRestore")));

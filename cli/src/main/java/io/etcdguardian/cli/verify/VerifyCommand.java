@@ -11,7 +11,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.etcdguardian.cli.wait.TimeoutOption;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * A restore drill of one snapshot, named the way an operator has it at hand: {@code CLUSTER/ID}, an id
@@ -39,19 +42,26 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     FleetFileOption fleet = new FleetFileOption();
 
+    @Mixin
+    TimeoutOption timeout = new TimeoutOption();
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        java.io.PrintWriter out = spec.commandLine().getOut();
         URI service = urls.snapshotService(backplane.state());
         int slash = snapshot.indexOf('/');
         if (slash > 0) {
-            return SnapshotsCommand.drill(service, snapshot.substring(0, slash), snapshot.substring(slash + 1), output);
+            return SnapshotsCommand.drill(service, snapshot.substring(0, slash), snapshot.substring(slash + 1), output, timeout, out);
         }
         if (cluster != null) {
-            return SnapshotsCommand.drill(service, cluster, snapshot, output);
+            return SnapshotsCommand.drill(service, cluster, snapshot, output, timeout, out);
         }
         List<String> clusters = fleet.clusterIds(backplane.state());
         if (clusters.contains(snapshot)) {
-            return SnapshotsCommand.drill(service, snapshot, "latest", output);
+            return SnapshotsCommand.drill(service, snapshot, "latest", output, timeout, out);
         }
         List<String> holders = new ArrayList<>();
         for (String c : clusters) {
@@ -64,7 +74,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     ? "no cluster of the fleet has a committed snapshot '" + snapshot + "'"
                     : "snapshot id '" + snapshot + "' exists in " + holders + ": say which with --cluster");
         }
-        return SnapshotsCommand.drill(service, holders.get(0), snapshot, output);
+        return SnapshotsCommand.drill(service, holders.get(0), snapshot, output, timeout, out);
     }
 
     private static boolean exists(URI manifest) {
