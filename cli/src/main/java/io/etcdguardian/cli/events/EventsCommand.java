@@ -1,7 +1,7 @@
 package io.etcdguardian.cli.events;
 
 import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Prints events as they arrive on the event topics (JSON, one per line), optionally of one cluster. */
+/** Prints events as they arrive on the event topics ({type, data} JSON, one per line), optionally of one cluster. */
 @Command(name = "events", mixinStandardHelpOptions = true, description = "Follow the backplane's events.")
 public final class EventsCommand implements Callable<Integer> {
     private static final List<String> TOPICS = List.of(Topics.SNAPSHOT_EVENTS, Topics.HEALTH_EVENTS,
@@ -71,11 +71,6 @@ public final class EventsCommand implements Callable<Integer> {
     }
 
     private void print(GuardianEvent e) {
-        try {
-            out().println("{\"type\":\"" + e.getClass().getSimpleName() + "\",\"data\":"
-                    + EventJson.MAPPER.writeValueAsString(e) + "}");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
-        }
+        out().println(ProgressDisplay.jsonLine(e));
     }
 }

@@ -1,5 +1,6 @@
 package io.etcdguardian.cli.progress;
 
+import io.etcdguardian.common.event.EventCatalog;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import java.io.PrintStream;
@@ -50,11 +51,17 @@ public final class ProgressDisplay implements AutoCloseable {
     /** With -o json: the event as one line on stdout. */
     public void event(GuardianEvent event) {
         if (mode == Mode.JSON) {
-            try {
-                out.println(EventJson.MAPPER.writeValueAsString(event));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            out.println(jsonLine(event));
+        }
+    }
+
+    /** {"type": the CloudEvents type, "data": the event}: one line a script can pick by type. */
+    public static String jsonLine(GuardianEvent event) {
+        try {
+            return "{\"type\":\"" + EventCatalog.of(event.getClass()).type() + "\",\"data\":"
+                    + EventJson.MAPPER.writeValueAsString(event) + "}";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 
