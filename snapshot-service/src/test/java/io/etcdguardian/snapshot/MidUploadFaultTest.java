@@ -45,6 +45,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 class MidUploadFaultTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
     private static final String CLUSTER = "midupload-" + RUN;
+    private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(200);
 
     @TempDir
     static Path dir;
@@ -140,6 +141,45 @@ class MidUploadFaultTest {
         }
     }
 
+    @Test
+    void aRunningSnapshotReportsItsProgressAtABoundedRate() throws Exception {
+        ChildProcess service = service("progress");
+        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            String id = request(Instant.now());
+            List<GuardianEvent> seen = events.until(e -> e instanceof SnapshotCompleted c && c.requestId().equals(id)
+                    || e instanceof SnapshotFailed f && f.requestId().equals(id), Duration.ofSeconds(120));
+            assertThat(seen).isNotEmpty().last().isInstanceOf(SnapshotCompleted.class);
+            SnapshotCompleted done = (SnapshotCompleted) seen.get(seen.size() - 1);
+            SnapshotStarted started = seen.stream().filter(e -> e instanceof SnapshotStarted s && s.requestId().equals(id))
+                    .map(SnapshotStarted.class::cast).findFirst().orElseThrow();
+            List<io.etcdguardian.common.event.SnapshotProgress> progress = seen.stream()
+                    .filter(e -> e instanceof io.etcdguardian.common.event.SnapshotProgress p && p.requestId().equals(id))
+                    .map(io.etcdguardian.common.event.SnapshotProgress.class::cast).toList();
+            assertThat(started.expectedBytes()).isGreaterThanOrEqualTo(96L << 20);
+            // 96 MiB, uncompressed, one 5 MiB part at a time: seconds of upload, several reports
+            assertThat(progress).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(progress.size()).as("at most one report per interval")
+                    .isLessThanOrEqualTo((int) (done.durationMs() / PROGRESS_INTERVAL.toMillis()) + 2);
+            for (int i = 0; i < progress.size(); i++) {
+                var p = progress.get(i);
+                assertThat(p.snapshotId()).isEqualTo(done.snapshotId());
+                assertThat(p.bytesUploaded()).isLessThanOrEqualTo(p.bytesCaptured());
+                assertThat(p.bytesCaptured()).isLessThanOrEqualTo(p.bytesTotal());
+                if (i > 0) {
+                    assertThat(p.bytesCaptured()).isGreaterThanOrEqualTo(progress.get(i - 1).bytesCaptured());
+                    assertThat(p.bytesUploaded()).isGreaterThanOrEqualTo(progress.get(i - 1).bytesUploaded());
+                }
+            }
+            assertThat(progress).anySatisfy(p -> {
+                assertThat(p.bytesPerSecond()).isPositive();
+                assertThat(p.etaSeconds()).isNotNull();
+            });
+            assertThat(progress.get(progress.size() - 1).bytesUploaded()).isGreaterThan(0);
+        } finally {
+            service.stop(Duration.ofSeconds(10));
+        }
+    }
+
     private static String request(Instant at) {
         return stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "fault", "test", null, at)).getId();
     }
@@ -174,6 +214,7 @@ class MidUploadFaultTest {
                 "-Dguardian.snapshot.part-retry-backoff=100ms",
                 "-Dguardian.snapshot.orphan-age=1s",
                 "-Dguardian.snapshot.drill.enabled=false",
+                "-Dguardian.snapshot.progress-interval=" + PROGRESS_INTERVAL.toMillis() + "ms",
                 "io.etcdguardian.snapshot.Application"));
         process.start(command, dir);
         Readiness.await("snapshot-service " + name, Duration.ofSeconds(60), process,

@@ -78,7 +78,7 @@ public final class ProgressDisplay implements AutoCloseable {
                 }
                 bar.maxHint(Math.max(total, done));
                 bar.stepTo(done);
-                bar.setExtraMessage(message);
+                bar.setExtraMessage(" " + message);
             }
             case LINES -> err.println(task + ": " + Sizes.format(done) + " of " + Sizes.format(total) + ", " + message);
             case JSON -> { }
@@ -99,7 +99,7 @@ public final class ProgressDisplay implements AutoCloseable {
         }
         bar.maxHint(count);
         bar.stepTo(index);
-        bar.setExtraMessage(message);
+        bar.setExtraMessage(" " + message);
     }
 
     /** A line of the command's text output (not with -o json); on a terminal the bar is redrawn below it. */
