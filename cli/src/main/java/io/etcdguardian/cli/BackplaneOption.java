@@ -1,13 +1,21 @@
 package io.etcdguardian.cli;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.cli.config.ContextSelection;
+import io.etcdguardian.cli.config.GuardianConfig;
+import io.etcdguardian.common.kafka.EventStream;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
-/** Where Kafka is: --bootstrap-servers, else $KAFKA_BOOTSTRAP_SERVERS, else the local backplane under --state. */
+/**
+ * Where Kafka is: --bootstrap-servers, else $KAFKA_BOOTSTRAP_SERVERS, else the selected context of
+ * guardianctl's config (with its client security settings), else the local backplane under --state.
+ */
 public class BackplaneOption {
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS,"
-            + " else the local backplane's).")
+            + " else the context's, else the local backplane's).")
     String bootstrap;
 
     @Option(names = "--state", defaultValue = "${GUARDIAN_LOCAL_STATE:-.guardian-local}",
@@ -18,6 +26,12 @@ public class BackplaneOption {
         return state;
     }
 
+    /** A stream to the backplane, every client of it with the context's Kafka settings (TLS, SASL). */
+    public EventStream eventStream() {
+        Map<String, String> client = kafka().map(GuardianConfig.Kafka::clientProperties).orElse(Map.of());
+        return new EventStream(bootstrapServers(), client);
+    }
+
     public String bootstrapServers() {
         if (bootstrap != null) {
             return bootstrap;
@@ -26,8 +40,16 @@ public class BackplaneOption {
         if (env != null && !env.isBlank()) {
             return env;
         }
+        Optional<String> fromContext = kafka().map(GuardianConfig.Kafka::bootstrapServers);
+        if (fromContext.isPresent()) {
+            return fromContext.get();
+        }
         return Backplane.load(state).map(b -> b.kafka().bootstrapServers()).orElseThrow(() -> new IllegalStateException(
-                "no Kafka to talk to: give --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, or start the local"
-                        + " backplane (./guardian up)"));
+                "no Kafka to talk to: give --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, select a context"
+                        + " (guardianctl config use-context), or start the local backplane (./guardian up)"));
+    }
+
+    private static Optional<GuardianConfig.Kafka> kafka() {
+        return ContextSelection.current().map(GuardianConfig.Context::kafka);
     }
 }

@@ -1,5 +1,7 @@
 package io.etcdguardian.cli;
 
+import io.etcdguardian.cli.config.ContextSelection;
+import io.etcdguardian.cli.config.GuardianConfig;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetParser;
 import java.io.IOException;
@@ -8,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Which clusters there are: --fleet-file, else $GUARDIAN_FLEET_FILE, else the local backplane's fleet. */
+/** Which clusters there are: --fleet-file, else $GUARDIAN_FLEET_FILE, else the context's, else the local backplane's fleet. */
 public class FleetFileOption {
     @Option(names = "--fleet-file", description = "Fleet file (default: $GUARDIAN_FLEET_FILE, else the local one).")
     Path fleetFile;
@@ -16,7 +18,9 @@ public class FleetFileOption {
     public List<String> clusterIds(Path state) {
         String env = System.getenv("GUARDIAN_FLEET_FILE");
         Path file = fleetFile != null ? fleetFile
-                : env != null && !env.isBlank() ? Path.of(env) : state.resolve("fleet.yaml");
+                : env != null && !env.isBlank() ? Path.of(env)
+                : ContextSelection.current().map(GuardianConfig.Context::fleetFile).map(GuardianConfig::expand)
+                        .orElse(state.resolve("fleet.yaml"));
         try {
             return FleetParser.parseDocument(Files.readString(file)).clusters().values().stream()
                     .map(ClusterSpec::id).toList();

@@ -11,8 +11,13 @@ import io.etcdguardian.cli.verify.VerifyCommand;
 import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.cli.config.ConfigCommand;
+import io.etcdguardian.cli.config.ContextSelection;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * guardianctl: operate etcd-guardian from a shell or a script. Exit codes: 0 done (or OK), 1 failed,
@@ -22,14 +27,22 @@ import picocli.CommandLine.Command;
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
         subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
-                VerifyCommand.class, DefragCommand.class, EventsCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+                VerifyCommand.class, DefragCommand.class, EventsCommand.class, StatusCommand.class, ConfigCommand.class,
+                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {
+
+    @Option(names = "--context", scope = ScopeType.INHERIT, paramLabel = "NAME", description = "The context of"
+            + " guardianctl's config to use (default: $GUARDIAN_CONTEXT, else the current one).")
+    void context(String name) {
+        ContextSelection.select(name);
+    }
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     public static CommandLine commandLine() {
+        ContextSelection.select(null); // one invocation's --context is not the next one's (tests run many in one JVM)
         return new CommandLine(new GuardianCtl())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof NoAnswer || (e instanceof GuardianException g && g.reason() == Reason.KAFKA_UNAVAILABLE)) {

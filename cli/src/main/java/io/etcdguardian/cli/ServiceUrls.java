@@ -1,5 +1,7 @@
 package io.etcdguardian.cli;
 
+import io.etcdguardian.cli.config.ContextSelection;
+import io.etcdguardian.cli.config.GuardianConfig;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.cli.wait.Durations;
 import io.etcdguardian.cli.wait.NoAnswer;
@@ -12,9 +14,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
-/** Where the services' HTTP APIs are: --<service>-url, else $GUARDIAN_<SERVICE>_URL, else the local one's port. */
+/**
+ * Where the services' HTTP APIs are: --&lt;service&gt;-url, else $GUARDIAN_&lt;SERVICE&gt;_URL, else the
+ * selected context's, else the local one's port.
+ */
 public class ServiceUrls {
     @Option(names = "--snapshot-url", description = "snapshot-service base URL (default: $GUARDIAN_SNAPSHOT_URL, else"
             + " the local service).")
@@ -25,20 +32,26 @@ public class ServiceUrls {
     String restoreUrl;
 
     public URI snapshotService(Path state) {
-        return resolve(snapshotUrl, "GUARDIAN_SNAPSHOT_URL", state, "snapshot-service");
+        return resolve(snapshotUrl, "GUARDIAN_SNAPSHOT_URL", GuardianConfig.Context::snapshotUrl, state, "snapshot-service");
     }
 
     public URI restoreService(Path state) {
-        return resolve(restoreUrl, "GUARDIAN_RESTORE_URL", state, "restore-service");
+        return resolve(restoreUrl, "GUARDIAN_RESTORE_URL", GuardianConfig.Context::restoreUrl, state, "restore-service");
     }
 
-    private static URI resolve(String given, String variable, Path state, String service) {
+    /** The flag, else the environment, else the selected context, else the local service's port. */
+    private static URI resolve(String given, String variable, Function<GuardianConfig.Context, String> inContext,
+                               Path state, String service) {
         if (given != null) {
             return URI.create(given);
         }
         String env = System.getenv(variable);
         if (env != null && !env.isBlank()) {
             return URI.create(env);
+        }
+        Optional<String> fromContext = ContextSelection.current().map(inContext);
+        if (fromContext.isPresent()) {
+            return URI.create(fromContext.get());
         }
         int port = new LocalServices(state, Path.of(".")).ports().get(service);
         return URI.create("http://127.0.0.1:" + port);

@@ -57,7 +57,7 @@ public final class DefragCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        try (EventStream stream = new EventStream(backplane.bootstrapServers());
+        try (EventStream stream = backplane.eventStream();
              EventStream.Follower events = stream.follow(Topics.HEALTH_EVENTS);
              EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
              ProgressDisplay progress = ProgressDisplay.of(spec, output, "defrag " + cluster)) {

@@ -43,7 +43,7 @@ public final class EventsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (EventStream stream = new EventStream(backplane.bootstrapServers())) {
+        try (EventStream stream = backplane.eventStream()) {
             List<EventStream.Follower> followers = new ArrayList<>();
             try {
                 for (String topic : TOPICS) {

@@ -109,7 +109,7 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         RestoreRequested asked = new RestoreRequested(cluster, snapshot, target, true, false, "guardianctl", resume,
                 null, overrides, apiServerReplicas);
-        try (EventStream stream = new EventStream(backplane.bootstrapServers());
+        try (EventStream stream = backplane.eventStream();
              EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
              EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
              ProgressDisplay shown = ProgressDisplay.of(spec, output, "restore " + cluster)) {

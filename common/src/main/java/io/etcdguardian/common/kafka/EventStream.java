@@ -35,12 +35,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class EventStream implements AutoCloseable {
     private final String bootstrap;
+    private final Map<String, String> security;
     private final KafkaProducer<String, byte[]> producer;
 
     public EventStream(String bootstrap) {
+        this(bootstrap, Map.of());
+    }
+
+    /**
+     * {@code client}: Kafka client settings every client opened here gets — security.protocol,
+     * sasl.*, ssl.* — so a secured broker is reached by the producer, the followers and the admin alike.
+     */
+    public EventStream(String bootstrap, Map<String, String> client) {
         this.bootstrap = bootstrap;
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
+        this.security = Map.copyOf(client);
+        Properties props = clientProperties();
         props.put("acks", "all");
         props.put("max.block.ms", "10000");
         props.put("delivery.timeout.ms", "15000");
@@ -61,9 +70,15 @@ public final class EventStream implements AutoCloseable {
         return new DeadLetterWatch(consumerAtEnd(Topics.DEAD_LETTER));
     }
 
-    private KafkaConsumer<String, byte[]> consumerAtEnd(String topic) {
+    private Properties clientProperties() {
         Properties props = new Properties();
+        props.putAll(security);
         props.put("bootstrap.servers", bootstrap);
+        return props;
+    }
+
+    private KafkaConsumer<String, byte[]> consumerAtEnd(String topic) {
+        Properties props = clientProperties();
         props.put("group.id", "guardianctl-" + UUID.randomUUID());
         props.put("enable.auto.commit", "false");
         props.put("default.api.timeout.ms", "10000");
@@ -106,8 +121,7 @@ public final class EventStream implements AutoCloseable {
      * running (a request published now would wait on its topic until one starts).
      */
     public int consumers(String group) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
+        Properties props = clientProperties();
         props.put("default.api.timeout.ms", "10000");
         props.put("request.timeout.ms", "10000");
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
