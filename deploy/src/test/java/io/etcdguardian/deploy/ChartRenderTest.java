@@ -68,7 +68,9 @@ class ChartRenderTest {
         String rules = Serialization.asYaml(custom.stream().filter(c -> c.getKind().equals("PrometheusRule"))
                 .findFirst().orElseThrow());
         assertThat(rules).contains("etcdDatabaseQuotaLowSpace", "etcdDatabaseHighFragmentationRatio",
-                "etcdExcessiveDatabaseGrowth", "etcdMembersDown", "guardian_snapshot_last_success_timestamp");
+                "etcdExcessiveDatabaseGrowth", "etcdMembersDown", "guardian_snapshot_last_success_timestamp",
+                "EtcdGuardianRestorableBackupTooOld", "EtcdGuardianNoRestorableBackup",
+                "time() - guardian_snapshot_restorable_timestamp > on (cluster) guardian_backup_slo_max_age_seconds");
     }
 
     @Test

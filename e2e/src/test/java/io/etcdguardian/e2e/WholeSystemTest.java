@@ -9,7 +9,10 @@ import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.GuardianCtl;
 import io.etcdguardian.cli.local.LocalServices;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.HealthChanged;
+import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
@@ -40,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 class WholeSystemTest {
     private static final String CLUSTER = "e2e";
     private static final long QUOTA = 16L * 1024 * 1024;
+    private static final String AGE = "(\\d+s|\\d+m(\\d+s)?)";
+    // a scheduled snapshot may be running at any moment: "snapshot 0/8"
+    private static final String RUNNING = "(-|[a-z]+ \\d+/\\d+(,[a-z]+ \\d+/\\d+)*)";
 
     @TempDir
     Path state;
@@ -63,6 +69,7 @@ class WholeSystemTest {
                         store: { bucket: %s, endpoint: %s, credentialsFile: %s }
                         schedule: { cron: "* * * * *", timezone: UTC, jitter: 0s }
                         retention: { keepLast: 50 }
+                        slo: { maxBackupAge: 2h }
                         kubernetes: { kind: local }
                         restore: { localDir: %s }
                     """.formatted(CLUSTER, String.join(", ", backplane.etcd().endpoints()), QUOTA, backplane.bucket(),
@@ -79,29 +86,109 @@ class WholeSystemTest {
             SnapshotCompleted scheduled = (SnapshotCompleted) snapshots.await(e -> e instanceof SnapshotCompleted c
                     && c.clusterId().equals(CLUSTER) && c.totalKeys() > 100, Duration.ofSeconds(150))
                     .orElseThrow(() -> new AssertionError("no scheduled snapshot; logs in " + backplane.stateDir()));
-            assertThat(ctl("snapshots", "show", CLUSTER, scheduled.snapshotId())).isZero();
-            assertThat(ctl("status", CLUSTER)).as("backed up, but nothing proven restorable yet").isOne();
-            assertThat(ctl("verify", scheduled.snapshotId())).as("drill of an id found in the fleet").isZero();
-            assertThat(ctl("snapshots", "verify", CLUSTER, "latest")).as("drill of the newest").isZero();
-            assertThat(ctl("verify", CLUSTER + "/20000101T000000Z-00000000")).as("no such snapshot").isOne();
-            assertThat(ctl("backup", CLUSTER)).as("on demand").isZero();
-            assertThat(ctl("snapshots", "list", CLUSTER)).isZero();
-            assertThat(ctl("status", CLUSTER)).as("a fresh backup").isZero();
-            assertThat(ctl("status", "--fleet", "--fleet-file", fleet.toString())).isZero();
-            assertThat(ctl("status", CLUSTER, "--max-age", "PT0S")).as("older than allowed").isOne();
-            assertThat(ctl("backup", "nobody")).as("unknown cluster").isOne();
+            // guardianctl as a person reads it: columns, units, ages; and as a script reads it (-o json)
+            Run shown = ctl("snapshots", "show", CLUSTER, scheduled.snapshotId());
+            assertThat(shown.exit()).isZero();
+            assertThat(EventJson.MAPPER.readTree(shown.out()).path("sha256").asText()).isEqualTo(scheduled.sha256());
+            Run unproven = ctl("status", CLUSTER);
+            assertThat(unproven.exit()).as("backed up, but nothing proven restorable yet").isOne();
+            assertThat(unproven.out().lines().toList()).hasSize(2);
+            assertThat(unproven.out().lines().findFirst().orElseThrow().split(" +")).containsExactly("CLUSTER", "NEWEST",
+                    "AGE", "NEWEST", "RESTORABLE", "AGE", "MAX", "AGE", "OK", "RUNNING", "LAST", "RESTORE");
+            assertThat(unproven.out().lines().skip(1).findFirst().orElseThrow()).as("the fleet's slo.maxBackupAge: 2h")
+                    .matches(CLUSTER + " +" + scheduled.snapshotId() + " +" + AGE + " +- +- +2h +NO +" + RUNNING + " +-");
+            JsonNode unprovenJson = EventJson.MAPPER.readTree(ctl("status", CLUSTER, "-o", "json").out()).get(0);
+            assertThat(unprovenJson.path("ok").asBoolean()).isFalse();
+            assertThat(unprovenJson.path("newestSnapshot").asText()).isEqualTo(scheduled.snapshotId());
+            assertThat(unprovenJson.hasNonNull("newestRestorable")).isFalse();
+            assertThat(unprovenJson.path("maxAgeSeconds").asLong()).isEqualTo(7200);
+
+            Run drilled = ctl("verify", scheduled.snapshotId());
+            assertThat(drilled.exit()).as("drill of an id found in the fleet").isZero();
+            assertThat(drilled.out()).matches(CLUSTER + "/" + scheduled.snapshotId()
+                    + " PASSED: restored revision \\d+ \\(manifest \\d+\\), \\d+ keys.*\\R");
+            Run drilledJson = ctl("snapshots", "verify", CLUSTER, "latest", "-o", "json");
+            assertThat(drilledJson.exit()).as("drill of the newest").isZero();
+            assertThat(EventJson.MAPPER.readTree(drilledJson.out()).path("drill").path("result").asText()).isEqualTo("PASSED");
+            Run missing = ctl("verify", CLUSTER + "/20000101T000000Z-00000000");
+            assertThat(missing.exit()).as("no such snapshot").isOne();
+            assertThat(missing.err()).startsWith("error: ").contains("20000101T000000Z-00000000");
+
+            Run backup = ctl("backup", CLUSTER);
+            assertThat(backup.exit()).as("on demand").isZero();
+            assertThat(backup.out()).containsPattern("snapshot \\S+ of " + CLUSTER + " started from http://127\\.0\\.0\\.1:\\d+"
+                    + " \\(database [\\d.]+ (KiB|MiB)\\)").containsPattern("snapshot \\S+ of " + CLUSTER + ": revision \\d+,"
+                    + " \\d+ keys, [\\d.]+ (KiB|MiB) raw, [\\d.]+ (B|KiB|MiB) stored, in \\d+(ms|s), s3://"
+                    + backplane.bucket() + "/" + CLUSTER + "/snapshots/\\S+");
+            Run backupJson = ctl("backup", CLUSTER, "-o", "json");
+            assertThat(backupJson.exit()).isZero();
+            java.util.List<JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : backupJson.out().lines().toList()) {
+                lines.add(EventJson.MAPPER.readTree(line)); // every line is one event
+            }
+            assertThat(lines.get(0).path("type").asText()).isEqualTo(SnapshotStarted.TYPE);
+            assertThat(lines.get(lines.size() - 1).path("type").asText()).isEqualTo(SnapshotCompleted.TYPE);
+            assertThat(lines.get(lines.size() - 1).path("data").path("objectKey").asText()).startsWith(CLUSTER + "/snapshots/");
+
+            Run list = ctl("snapshots", "list", CLUSTER);
+            assertThat(list.exit()).isZero();
+            assertThat(list.out().lines().findFirst().orElseThrow().split(" +")).containsExactly("SNAPSHOT", "TAKEN",
+                    "REVISION", "KEYS", "SIZE", "DRILL");
+            assertThat(list.out()).containsPattern(scheduled.snapshotId() + " +\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ +\\d+ +\\d+ +[\\d.]+ (KiB|MiB)"
+                    + " +PASSED");
+            assertThat(EventJson.MAPPER.readTree(ctl("snapshots", "list", CLUSTER, "-o", "json").out()).size())
+                    .isEqualTo(list.out().lines().count() - 1);
+            Run fresh = ctl("status", CLUSTER);
+            assertThat(fresh.exit()).as("a fresh backup").isZero();
+            assertThat(fresh.out()).containsPattern(CLUSTER + " +\\S+ +\\d+s +\\S+ +" + AGE + " +2h +yes +" + RUNNING + " +-");
+            assertThat(ctl("status", "--fleet", "--fleet-file", fleet.toString()).exit()).isZero();
+            assertThat(ctl("status", CLUSTER, "--max-age", "PT0S").exit()).as("older than allowed").isOne();
+            Run unknown = ctl("backup", "nobody");
+            assertThat(unknown.exit()).as("unknown cluster").isOne();
+            assertThat(unknown.err()).contains("refused by snapshot-service").contains("nobody");
             // refused requests are reported from the dead-letter topic, not waited for until --timeout
-            assertThat(ctl("restore", "nobody", "--timeout", "120")).as("unknown cluster").isOne();
-            assertThat(ctl("defrag", "nobody", "--timeout", "120")).as("unknown cluster").isOne();
-            assertThat(ctl("backup", CLUSTER, "--bootstrap-servers", "127.0.0.1:1")).as("no backplane").isOne();
-            assertThat(ctl("restore", CLUSTER, "--dry-run")).isZero();
+            assertThat(ctl("restore", "nobody", "--timeout", "120").exit()).as("unknown cluster").isOne();
+            assertThat(ctl("defrag", "nobody", "--timeout", "2m").exit()).as("unknown cluster").isOne();
+            long t0 = System.nanoTime();
+            Run noKafka = ctl("backup", CLUSTER, "--bootstrap-servers", "127.0.0.1:1");
+            assertThat(noKafka.exit()).as("no backplane: no answer").isEqualTo(3);
+            assertThat(noKafka.err()).startsWith("no answer: ").contains("127.0.0.1:1");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("reported within seconds, not by a hang")
+                    .isLessThan(Duration.ofSeconds(45));
+            Run impatient = ctl("backup", CLUSTER, "--timeout", "1ms");
+            assertThat(impatient.exit()).as("deadline passed").isEqualTo(3);
+            assertThat(impatient.err()).contains("within 1ms (--timeout)").contains("waited for the start of a snapshot");
+            assertThat(ctl("backup", CLUSTER, "--timeout", "soon").exit()).as("usage error").isEqualTo(2);
+            // the same through a context of guardianctl's config: no local state to fall back on
+            System.setProperty("guardian.config", state.resolve("guardianctl.yaml").toString());
+            try {
+                assertThat(run("config", "set-context", "e2e", "--bootstrap-servers", backplane.kafka().bootstrapServers(),
+                        "--snapshot-url", "http://127.0.0.1:" + services.ports().get("snapshot-service"),
+                        "--restore-url", "http://127.0.0.1:" + services.ports().get("restore-service"),
+                        "--fleet-file", fleet.toString()).exit()).isZero();
+                Run viaContext = run("status", "--fleet", "--state", state.resolve("nothing-here").toString());
+                assertThat(viaContext.exit()).isZero();
+                assertThat(viaContext.out()).contains(CLUSTER);
+                assertThat(run("--context", "e2e", "backup", CLUSTER, "--state", state.resolve("nothing-here").toString())
+                        .exit()).isZero();
+            } finally {
+                System.clearProperty("guardian.config");
+            }
+            Run dry = ctl("restore", CLUSTER, "--dry-run");
+            assertThat(dry.exit()).isZero();
+            assertThat(dry.out()).containsPattern("plan: snapshot \\S+ \\([\\d.]+ (KiB|MiB)\\), target local, digest \\S+")
+                    .contains("fetch-snapshot");
+            assertThat(Run.eventsJson(ctl("events", "--for", "1", "--cluster", CLUSTER))).isNotNull();
 
             // 2. the wrong keys are deleted after the backup; guardianctl restore brings them back
             for (int i = 0; i < 50; i++) {
                 etcd.getKVClient().delete(bytes("/registry/e2e/" + i)).get(10, TimeUnit.SECONDS);
             }
             put(etcd, "/registry/e2e-after", "written after the backup");
-            assertThat(ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--yes", "--timeout", "300")).isZero();
+            Run restored = ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--yes", "--timeout", "300");
+            assertThat(restored.exit()).isZero();
+            assertThat(restored.out()).containsPattern("\\[1/\\d+\\] \\S+ +STARTED").containsPattern("\\[\\d+/\\d+\\] fetch-snapshot"
+                    + " +DONE").contains("restore COMPLETED");
             assertThat(count(etcd, "/registry/e2e/")).isEqualTo(100);
             assertThat(count(etcd, "/registry/e2e-after")).isZero();
             // restore-service ran on its default spool: under java.io.tmpdir, not a directory named after the placeholder
@@ -125,13 +212,27 @@ class WholeSystemTest {
                     && h.change() == HealthChanged.Change.ALARM_CLEARED, Duration.ofSeconds(30))).isPresent();
             put(etcd, "/registry/after-heal", "writes accepted again");
             // and an operator's defrag of the healed cluster goes through the same safe steps
-            assertThat(ctl("defrag", CLUSTER)).isZero();
+            Run defrag = ctl("defrag", CLUSTER);
+            assertThat(defrag.exit()).isZero();
+            assertThat(defrag.out()).containsPattern("\\[\\d/\\d\\] defrag +DONE +http://127\\.0\\.0\\.1:\\d+ +member 1 of 3"
+                    + " \\(follower\\), (shrank|did not shrink) \\([\\d.]+ (B|KiB|MiB) -> [\\d.]+ (B|KiB|MiB)\\)").contains("maintenance COMPLETED");
 
-            // 4. every metric the shipped Grafana dashboard queries is one the running services export
+            // 4. every metric the shipped Grafana dashboard and alerts query is one the running services export
             // (a failure counter exists only once something failed: SnapshotServiceTest checks that one)
             Set<String> queried = dashboardMetrics();
             queried.remove("guardian_snapshot_failures_total");
             assertThat(exported(services)).containsAll(queried);
+
+            // 5. a service that is down is reported as such within seconds, before anything is published
+            services.process("snapshot-service").stop(Duration.ofSeconds(20));
+            t0 = System.nanoTime();
+            Run down = ctl("backup", CLUSTER);
+            assertThat(down.exit()).isEqualTo(3);
+            assertThat(down.err()).contains("snapshot-service is not running").contains("Nothing was published");
+            Run unreachable = ctl("verify", CLUSTER);
+            assertThat(unreachable.exit()).isEqualTo(3);
+            assertThat(unreachable.err()).contains("nothing answers at http://127.0.0.1:");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
         } finally {
             services.stop();
             backplane.stop();
@@ -149,8 +250,11 @@ class WholeSystemTest {
         return names;
     }
 
+    /** Every guardian_ metric the shipped dashboard and alerts query. */
     private static Set<String> dashboardMetrics() throws Exception {
-        String dashboard = Files.readString(Path.of("..", "deploy", "helm", "etcd-guardian", "files", "dashboard.json"));
+        Path chart = Path.of("..", "deploy", "helm", "etcd-guardian");
+        String dashboard = Files.readString(chart.resolve("files").resolve("dashboard.json"))
+                + Files.readString(chart.resolve("templates").resolve("monitoring.yaml"));
         Set<String> names = new TreeSet<>();
         Matcher m = Pattern.compile("guardian_[a-z_]+").matcher(dashboard);
         while (m.find()) {
@@ -160,11 +264,35 @@ class WholeSystemTest {
         return names;
     }
 
-    /** guardianctl as an operator runs it, pointed at this test's local backplane. */
-    private int ctl(String... args) {
-        String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
-                "--state", state.toString())).toArray(String[]::new);
-        return GuardianCtl.commandLine().execute(all);
+    /** What one guardianctl command did: its exit code and what it printed. */
+    record Run(int exit, String out, String err) {
+        static JsonNode eventsJson(Run run) throws Exception {
+            assertThat(run.exit()).isZero();
+            JsonNode last = null;
+            for (String line : run.out().lines().toList()) {
+                last = EventJson.MAPPER.readTree(line);
+                assertThat(last.path("type").asText()).startsWith("io.etcdguardian.");
+                assertThat(last.path("data").path("clusterId").asText()).isEqualTo(CLUSTER);
+            }
+            return run.out().isEmpty() ? EventJson.MAPPER.createObjectNode() : last;
+        }
+    }
+
+    /** guardianctl as an operator runs it, pointed at this test's local backplane; what it printed is in the report too. */
+    private Run ctl(String... args) {
+        return run(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
+                "--state", state.toString())).toArray(String[]::new));
+    }
+
+    private static Run run(String... all) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cmd = GuardianCtl.commandLine();
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        cmd.setErr(new java.io.PrintWriter(err, true));
+        int exit = cmd.execute(all);
+        System.out.println("$ guardianctl " + String.join(" ", all) + "  # exit " + exit + "\n" + out + err);
+        return new Run(exit, out.toString(), err.toString());
     }
 
     private static long count(Client etcd, String prefix) throws Exception {

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
 import io.etcdguardian.cli.FleetFileOption;
 import io.etcdguardian.cli.ServiceUrls;
+import io.etcdguardian.cli.wait.Durations;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.SloSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,8 +25,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * Where a cluster stands — newest snapshot and its age, newest restorable one (its restore drill
- * passed) and its age, last restore — or the same for every cluster of the fleet; exit 1 when a
- * cluster has no restorable snapshot younger than --max-age: backups that silently stopped, or that
+ * passed) and its age, operations running now, last restore — or the same for every cluster of the
+ * fleet; exit 1 when a cluster has no restorable snapshot younger than its SLO (--max-age, else the
+ * fleet's slo.maxBackupAge, else 26h): backups that silently stopped, or that
  * no longer restore, are the trap this is for. A snapshot whose drill failed or that was never
  * drilled is not restorable.
  */
@@ -44,9 +48,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     FleetFileOption fleetFile = new FleetFileOption();
 
-    @Option(names = "--max-age", defaultValue = "PT26H", description = "Newest restorable snapshot (drill passed)"
-            + " older than this, or none, is an error (ISO-8601, default: ${DEFAULT-VALUE}).")
-    Duration maxAge;
+    @Option(names = "--max-age", paramLabel = "DURATION", description = "Newest restorable snapshot (drill passed)"
+            + " older than this, or none, is not OK (90m, 26h, PT26H; default: the cluster's slo.maxBackupAge in the"
+            + " fleet file, else 26h).")
+    String maxAge;
 
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
     String output;
@@ -67,6 +72,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> clusters = which.fleet ? fleetFile.clusterIds(backplane.state()) : List.of(which.cluster);
+        Map<String, ClusterSpec> specs = which.fleet ? fleetFile.clusters(backplane.state())
+                : fleetFile.clustersIfKnown(backplane.state());
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean stale = false;
         for (String cluster : clusters) {
@@ -96,7 +103,23 @@ public final class StatusCommand implements Callable<Integer> {
             row.put("lastRestore", restores.size() == 0 ? null : restores.get(0).path("operationId").asText() + " "
                     + restores.get(0).path("status").asText() + (restores.get(0).path("stoppedAt").isTextual()
                     ? " at " + restores.get(0).path("stoppedAt").asText() : ""));
-            boolean tooOld = restorableAge == null || restorableAge.compareTo(maxAge) > 0;
+            JsonNode running = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
+                    urls.restoreService(backplane.state()).resolve("/operations/" + cluster + "?status=RUNNING")));
+            List<Map<String, Object>> operations = new ArrayList<>();
+            running.forEach(op -> {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("kind", op.path("kind").asText());
+                o.put("operationId", op.path("operationId").asText());
+                o.put("startedAt", op.path("startedAt").asText());
+                o.put("stepsDone", op.path("done").size());
+                o.put("steps", op.path("plan").size());
+                operations.add(o);
+            });
+            row.put("running", operations);
+            Duration allowed = maxAge != null ? Durations.parse(maxAge)
+                    : specs.containsKey(cluster) ? SloSpec.maxBackupAgeOf(specs.get(cluster)) : SloSpec.DEFAULT_MAX_BACKUP_AGE;
+            row.put("maxAgeSeconds", allowed.toSeconds());
+            boolean tooOld = restorableAge == null || restorableAge.compareTo(allowed) > 0;
             row.put("ok", !tooOld);
             stale |= tooOld;
             rows.add(row);
@@ -104,13 +127,17 @@ public final class StatusCommand implements Callable<Integer> {
         if ("json".equals(output)) {
             out().println(EventJson.MAPPER.writeValueAsString(rows));
         } else {
-            out().printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", "CLUSTER", "NEWEST", "AGE", "NEWEST RESTORABLE",
-                    "AGE", "OK", "LAST RESTORE");
+            out().printf("%-20s %-30s %10s %-30s %10s %8s %-5s %-24s %s%n", "CLUSTER", "NEWEST", "AGE",
+                    "NEWEST RESTORABLE", "AGE", "MAX AGE", "OK", "RUNNING", "LAST RESTORE");
             for (Map<String, Object> r : rows) {
-                out().printf("%-20s %-30s %10s %-30s %10s %-5s %s%n", r.get("cluster"), dash(r.get("newestSnapshot")),
-                        age(r.get("newestAgeSeconds")), dash(r.get("newestRestorable")),
-                        age(r.get("newestRestorableAgeSeconds")), (Boolean) r.get("ok") ? "yes" : "NO",
-                        dash(r.get("lastRestore")));
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> ops = (List<Map<String, Object>>) r.get("running");
+                String running = ops.isEmpty() ? "-" : String.join(",", ops.stream().map(o -> o.get("kind").toString()
+                        .toLowerCase(java.util.Locale.ROOT) + " " + o.get("stepsDone") + "/" + o.get("steps")).toList());
+                out().printf("%-20s %-30s %10s %-30s %10s %8s %-5s %-24s %s%n", r.get("cluster"),
+                        dash(r.get("newestSnapshot")), age(r.get("newestAgeSeconds")), dash(r.get("newestRestorable")),
+                        age(r.get("newestRestorableAgeSeconds")), age(r.get("maxAgeSeconds")),
+                        (Boolean) r.get("ok") ? "yes" : "NO", running, dash(r.get("lastRestore")));
             }
         }
         return stale ? 1 : 0;

@@ -5,7 +5,7 @@ package io.etcdguardian.common.fleet;
  * long to keep them, what kind of control plane it serves, and how to restore it. Holds paths to secrets, never secrets.
  */
 public record ClusterSpec(String id, EtcdSpec etcd, StoreSpec store, ScheduleSpec schedule, RetentionSpec retention,
-                          KubernetesSpec kubernetes, RestoreSpec restore, Boolean paused) {
+                          KubernetesSpec kubernetes, RestoreSpec restore, Boolean paused, SloSpec slo) {
     public boolean isPaused() {
         return Boolean.TRUE.equals(paused);
     }

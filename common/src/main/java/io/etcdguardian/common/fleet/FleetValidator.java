@@ -41,6 +41,10 @@ public final class FleetValidator {
             problems.add(new FleetProblem(id, "kubernetes.kind",
                     "must be one of local, hosted-onprem, hosted-aws, kubeadm, openshift"));
         }
+        if (spec.slo() != null && spec.slo().maxBackupAge() != null
+                && spec.slo().maxBackupAge().compareTo(java.time.Duration.ofMinutes(5)) < 0) {
+            problems.add(new FleetProblem(id, "slo.maxBackupAge", "must be at least 5m (a drill takes minutes)"));
+        }
         if (spec.restore() != null && spec.restore().apiServerReplicas() != null
                 && (spec.restore().apiServerReplicas() < 1 || spec.restore().apiServerReplicas() > 100)) {
             problems.add(new FleetProblem(id, "restore.apiServerReplicas", "must be 1..100"));

@@ -36,9 +36,14 @@ public class OperationJournal {
 
     /** A cluster's operations of one kind, newest first. */
     public List<OperationRecord> ofCluster(String clusterId, OperationKind kind) {
+        return ofCluster(clusterId).stream().filter(r -> r.kind() == kind).toList();
+    }
+
+    /** A cluster's operations of every kind, newest first. */
+    public List<OperationRecord> ofCluster(String clusterId) {
         topic.reload();
         return topic.all().values().stream().map(OperationJournal::parse)
-                .filter(r -> r.clusterId().equals(clusterId) && r.kind() == kind)
+                .filter(r -> r.clusterId().equals(clusterId))
                 .sorted(Comparator.comparing(OperationRecord::startedAt).reversed()).toList();
     }
 

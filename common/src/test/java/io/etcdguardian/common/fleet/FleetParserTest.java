@@ -18,6 +18,7 @@ class FleetParserTest {
                   store: { bucket: etcd-snapshots, region: eu-west-1 }
                   schedule: { cron: "0 */6 * * *", timezone: UTC, jitter: 5m }
                   retention: { keepLast: 7, daily: 7 }
+                  slo: { maxBackupAge: 8h }
                 clusters:
                   - id: prod-eu-1
                     etcd: { endpoints: [http://10.0.0.1:2379, http://10.0.0.2:2379], dialTimeout: 3s }
@@ -34,6 +35,7 @@ class FleetParserTest {
         assertThat(spec.schedule().jitter()).isEqualTo(Duration.ofMinutes(5));
         assertThat(spec.etcd().dialTimeoutOrDefault()).isEqualTo(Duration.ofSeconds(3));
         assertThat(spec.isPaused()).isFalse();
+        assertThat(SloSpec.maxBackupAgeOf(spec)).isEqualTo(Duration.ofHours(8));
     }
 
     @Test
@@ -86,6 +88,7 @@ class FleetParserTest {
                     etcd: { endpoints: [http://127.0.0.1:2379] }
                     store: { bucket: x }
                     retention: { keepLast: 0, daily: -1 }
+                    slo: { maxBackupAge: 1m }
                   - id: no-store
                     etcd: { endpoints: [] }
                 """);
@@ -94,6 +97,7 @@ class FleetParserTest {
                 "cluster 'Bad_Id': store.bucket: 'x' is not a valid S3 bucket name",
                 "cluster 'Bad_Id': retention.keepLast: must be at least 1",
                 "cluster 'Bad_Id': retention.daily: must not be negative",
+                "cluster 'Bad_Id': slo.maxBackupAge: must be at least 5m (a drill takes minutes)",
                 "cluster 'no-store': etcd.endpoints: at least one client URL is required",
                 "cluster 'no-store': store.bucket: is required");
     }

@@ -78,7 +78,7 @@ class OperationLeasesTest {
                 : new StoreSpec("leases", null, null, dir.resolve("store").toUri().toString(), null, null, null, null,
                         null);
         cluster = new ClusterSpec("lease-" + UUID.randomUUID().toString().substring(0, 8), null, store, null, null,
-                null, null, null);
+                null, null, null, null);
         ObjectStoreLeases leases = new ObjectStoreLeases(stores);
         replicaA = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-a");
         replicaB = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-b");

@@ -144,6 +144,6 @@ class OperationsTest {
     private ClusterSpec cluster(boolean paused) {
         String id = cluster == null ? "ops-" + UUID.randomUUID().toString().substring(0, 8) : cluster.id();
         return new ClusterSpec(id, null, new StoreSpec("ops", null, null, dir.resolve("store").toUri().toString(), null,
-                null, null, null, null), null, null, null, null, paused);
+                null, null, null, null), null, null, null, null, paused, null);
     }
 }

@@ -55,8 +55,12 @@ public class RestoreDrill {
     private static final List<String> PLAN = List.of("restore-and-compare", "record-result");
     private final Operations operations;
 
+    private final RestorableAge restorable;
+
     public RestoreDrill(SnapshotFetcher fetcher, SnapshotCatalog catalog, EventPublisher events,
-                        SnapshotSettings settings, MeterRegistry meters, Operations operations) {
+                        SnapshotSettings settings, MeterRegistry meters, Operations operations,
+                        RestorableAge restorable) {
+        this.restorable = restorable;
         this.operations = operations;
         this.fetcher = fetcher;
         this.catalog = catalog;
@@ -94,6 +98,9 @@ public class RestoreDrill {
             }
             SnapshotManifest.Drill drill = updated.get().drill();
             meters.counter("guardian.snapshot.drills", "cluster", cluster.id(), "result", drill.result()).increment();
+            if (SnapshotManifest.Drill.PASSED.equals(drill.result())) {
+                restorable.passed(cluster, updated.get());
+            }
             events.publish(EventEnvelope.deterministicId(manifest.snapshotId() + "/" + drill.at(), SnapshotVerified.TYPE),
                     new SnapshotVerified(cluster.id(), manifest.snapshotId(), drill.result(), manifest.revision(),
                             drill.restoredRevision(), manifest.liveKeys(), drill.restoredKeys(), drill.detail(),

@@ -85,7 +85,7 @@ class HostedOnPremJobScriptTest {
     /** The script as the plan shows it, for a 3-member cluster whose image supports the revision bump. */
     private static String script() {
         ClusterSpec cluster = new ClusterSpec("hc9", null, null, null, null, null,
-                new RestoreSpec(null, null, true, null, null, null), null);
+                new RestoreSpec(null, null, true, null, null, null), null, null);
         SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, "hc9", "s1", null, null,
                 Instant.now(), Instant.now(), null, null, null, 1, 1, 1, null, 1, 1, null, null, null, "k", null, null,
                 null, null);
