@@ -183,6 +183,10 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             GuardianEvent event = next.get();
             progress.event(event);
+            if (event instanceof RestorePlanned plan && lastPlan != null && !planOnly
+                    && plan.planDigest().equals(lastPlan.planDigest())) {
+                continue; // the plan just reviewed, journaled for this restore: not printed twice
+            }
             if (event instanceof RestorePlanned plan) {
                 text("plan: snapshot " + plan.snapshotId() + (plan.snapshotBytes() == null ? "" : " ("
                         + Sizes.format(plan.snapshotBytes()) + ")") + ", target " + plan.target() + ", digest "

@@ -27,8 +27,16 @@ public final class FleetParser {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .registerModule(new SimpleModule().addDeserializer(Duration.class, new Durations.Deserializer()));
 
-    /** What a parse produced: the valid clusters, the problems, and the defaults for later single updates. */
-    public record Result(Map<String, ClusterSpec> clusters, List<FleetProblem> problems, ObjectNode defaults) {}
+    /**
+     * What a parse produced: the valid clusters, the problems, the defaults for later single updates,
+     * and each valid cluster's own entry as written (what a fleet-topic override is merged over).
+     */
+    public record Result(Map<String, ClusterSpec> clusters, List<FleetProblem> problems, ObjectNode defaults,
+                         Map<String, ObjectNode> entries) {
+        Result(Map<String, ClusterSpec> clusters, List<FleetProblem> problems, ObjectNode defaults) {
+            this(clusters, problems, defaults, Map.of());
+        }
+    }
 
     private FleetParser() {}
 
@@ -57,6 +65,7 @@ public final class FleetParser {
         ObjectNode defaults = root.path("defaults").isObject() ? (ObjectNode) root.get("defaults") : YAML.createObjectNode();
         JsonNode clusters = root.path("clusters");
         Map<String, ClusterSpec> valid = new LinkedHashMap<>();
+        Map<String, ObjectNode> entries = new LinkedHashMap<>();
         if (!clusters.isMissingNode() && !clusters.isArray()) {
             problems.add(new FleetProblem("-", "clusters", "expected a list"));
         } else {
@@ -67,9 +76,47 @@ public final class FleetParser {
                     problems.add(new FleetProblem(id, "id", "duplicate cluster id"));
                 } else {
                     parseOne(node, defaults, id, valid, problems);
+                    if (valid.containsKey(id)) {
+                        entries.put(id, (ObjectNode) node);
+                    }
                 }
                 index++;
             }
+        }
+        return new Result(valid, problems, defaults, entries);
+    }
+
+    /**
+     * A fleet-topic override of a cluster the file defines: only {@code allowed} top-level keys (the
+     * file is the authority on endpoints, stores, credentials, key stores and Kubernetes targets),
+     * merged key by key over the file's own entry. A key outside the list is a problem, and nothing
+     * of the record applies.
+     */
+    public static Result parseOverride(String text, String expectedId, ObjectNode defaults, ObjectNode fileEntry,
+                                       java.util.Set<String> allowed) {
+        List<FleetProblem> problems = new ArrayList<>();
+        Map<String, ClusterSpec> valid = new LinkedHashMap<>();
+        try {
+            JsonNode node = YAML.readTree(text);
+            if (node == null || !node.isObject()) {
+                problems.add(new FleetProblem(expectedId, "(value)", "expected a mapping"));
+            } else if (node.has("id") && !expectedId.equals(node.path("id").asText())) {
+                problems.add(new FleetProblem(expectedId, "id", "differs from the record key"));
+            } else {
+                node.fieldNames().forEachRemaining(key -> {
+                    if (!key.equals("id") && !allowed.contains(key)) {
+                        problems.add(new FleetProblem(expectedId, key, "changes only through the fleet file (the"
+                                + " fleet topic may change " + new java.util.TreeSet<>(allowed) + ")"));
+                    }
+                });
+                if (problems.isEmpty()) {
+                    ObjectNode merged = fileEntry.deepCopy();
+                    merge(merged, (ObjectNode) node);
+                    parseOne(merged, defaults, expectedId, valid, problems);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            problems.add(new FleetProblem(expectedId, "(value)", "not valid YAML/JSON: " + e.getOriginalMessage()));
         }
         return new Result(valid, problems, defaults);
     }

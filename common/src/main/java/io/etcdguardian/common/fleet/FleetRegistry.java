@@ -17,6 +17,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,15 +40,25 @@ public class FleetRegistry {
     private final Path file;
     private final ApplicationEventPublisher<FleetChanged> events;
     private Map<String, ClusterSpec> fromFile = Map.of();
+    private Map<String, ObjectNode> fileEntries = Map.of();
+    private final java.util.Set<String> topicKeys;
+    private final Map<String, String> topicRecords = new LinkedHashMap<>();
     private final Map<String, ClusterSpec> fromTopic = new LinkedHashMap<>();
     private ObjectNode defaults = JsonNodeFactory.instance.objectNode();
     private FileTime fileStamp;
     private volatile Fleet current = Fleet.EMPTY;
 
     public FleetRegistry(@Nullable @Value("${guardian.fleet.file}") String file,
-                         ApplicationEventPublisher<FleetChanged> events) {
+                         ApplicationEventPublisher<FleetChanged> events,
+                         @Value("${guardian.fleet.topic.allowed-keys:paused,schedule,retention,slo}") List<String> topicKeys) {
         this.file = file == null || file.isBlank() ? null : Path.of(file);
         this.events = events;
+        this.topicKeys = java.util.Set.copyOf(topicKeys);
+    }
+
+    /** Fleet-topic records may set whole clusters: the old behaviour, chosen explicitly with allowed-keys "*". */
+    private boolean topicSetsWholeClusters() {
+        return topicKeys.contains("*");
     }
 
     @PostConstruct
@@ -93,20 +104,56 @@ public class FleetRegistry {
         apply(readFile(), false);
     }
 
-    /** One record of the fleet topic: a cluster spec, or null (tombstone) to drop the topic's entry. */
-    public synchronized void applyTopicRecord(String clusterId, @Nullable String value) {
+    /**
+     * One record of the fleet topic: an override of the allowed keys of a cluster the file defines
+     * (or a whole cluster spec when allowed-keys is "*"), or null (tombstone) to drop the topic's
+     * entry. Returns why a record was refused — nothing of it applies, the cluster keeps its spec.
+     */
+    public synchronized Optional<String> applyTopicRecord(String clusterId, @Nullable String value) {
         Map<String, ClusterSpec> before = merged();
         if (value == null) {
             fromTopic.remove(clusterId);
-        } else {
-            FleetParser.Result result = FleetParser.parseCluster(value, clusterId, defaults);
-            if (!result.problems().isEmpty()) {
-                result.problems().forEach(p -> LOG.error("fleet topic: {}; keeping the last valid spec", p));
-                return;
-            }
-            fromTopic.putAll(result.clusters());
+            topicRecords.remove(clusterId);
+            publish(before);
+            return Optional.empty();
         }
+        FleetParser.Result result;
+        if (topicSetsWholeClusters()) {
+            result = FleetParser.parseCluster(value, clusterId, defaults);
+        } else if (!fileEntries.containsKey(clusterId)) {
+            result = new FleetParser.Result(Map.of(), List.of(new FleetProblem(clusterId, "id", "not in the fleet file:"
+                    + " the fleet topic changes clusters the file defines, it does not add them")), defaults);
+        } else {
+            result = FleetParser.parseOverride(value, clusterId, defaults, fileEntries.get(clusterId), topicKeys);
+        }
+        if (!result.problems().isEmpty()) {
+            String why = String.join("; ", result.problems().stream().map(FleetProblem::toString).toList());
+            LOG.error("fleet topic: refused {}; keeping the last valid spec", why);
+            return Optional.of(why);
+        }
+        fromTopic.putAll(result.clusters());
+        topicRecords.put(clusterId, value);
         publish(before);
+        return Optional.empty();
+    }
+
+    /** The file changed: overrides apply over its new entries (an endpoint changed in the file is not masked). */
+    private void reapplyOverrides() {
+        if (topicSetsWholeClusters()) {
+            return;
+        }
+        for (var record : List.copyOf(topicRecords.entrySet())) {
+            ObjectNode entry = fileEntries.get(record.getKey());
+            FleetParser.Result result = entry == null ? null
+                    : FleetParser.parseOverride(record.getValue(), record.getKey(), defaults, entry, topicKeys);
+            if (result == null || !result.problems().isEmpty()) {
+                LOG.error("fleet topic override of {} no longer applies to the file's entry; dropped", record.getKey());
+                fromTopic.remove(record.getKey());
+                topicRecords.remove(record.getKey());
+            } else {
+                fromTopic.putAll(result.clusters());
+            }
+        }
     }
 
     private FleetParser.Result readFile() {
@@ -130,7 +177,12 @@ public class FleetRegistry {
             }
         }
         fromFile = next;
+        Map<String, ObjectNode> entries = new LinkedHashMap<>(fileEntries);
+        entries.keySet().retainAll(next.keySet());
+        entries.putAll(result.entries());
+        fileEntries = entries;
         defaults = result.defaults();
+        reapplyOverrides();
         if (!startup || !next.isEmpty()) {
             publish(before);
         }

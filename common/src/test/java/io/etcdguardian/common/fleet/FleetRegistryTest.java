@@ -18,7 +18,13 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -56,7 +62,9 @@ class FleetRegistryTest {
         try (ApplicationContext context = ApplicationContext.run(Map.of(
                 "guardian.fleet.file", file.toString(),
                 "guardian.fleet.reload-interval", "100ms",
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers()))) {
+                "guardian.fleet.topic.enabled", "true",
+                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers()));
+             KafkaConsumer<String, byte[]> deadLetters = deadLetters(backplane)) {
             FleetRegistry registry = context.getBean(FleetRegistry.class);
             assertThat(registry.current().clusters()).containsKeys("alpha", "beta");
 
@@ -67,20 +75,72 @@ class FleetRegistryTest {
                     .until(() -> registry.require("alpha").schedule().cron().equals("*/5 * * * *"));
             assertThat(registry.require("beta").schedule().cron()).isEqualTo("0 1 * * *");
 
-            // a cluster added through the compacted topic, with the file's defaults, then removed by a tombstone
             try (KafkaProducer<String, byte[]> producer = producer(backplane)) {
-                producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, extra,
-                        ("{\"id\":\"" + extra + "\",\"etcd\":{\"endpoints\":[\"http://127.0.0.1:2379\"]}}")
-                                .getBytes(StandardCharsets.UTF_8))).get();
-                await().atMost(Duration.ofSeconds(20)).until(() -> registry.find(extra).isPresent());
-                assertThat(registry.require(extra).store().bucket()).isEqualTo("etcd-snapshots");
+                // allowed keys of a file cluster: applied over the file's entry, the rest stays the file's
+                send(producer, "beta", "{\"paused\": true, \"schedule\": {\"cron\": \"30 2 * * *\"}}");
+                await().atMost(Duration.ofSeconds(20)).until(() -> registry.require("beta").isPaused());
+                assertThat(registry.require("beta").schedule().cron()).isEqualTo("30 2 * * *");
+                assertThat(registry.require("beta").etcd().endpoints()).containsExactly("http://127.0.0.1:2379");
 
-                producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, extra, "{\"id\": 42".getBytes())).get();
-                producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, extra, null)).get();
-                await().atMost(Duration.ofSeconds(20)).until(() -> registry.find(extra).isEmpty());
+                // the attack: a record pointing alpha's snapshots at another store, and one adding a cluster
+                send(producer, "alpha", "{\"paused\": true, \"store\": {\"endpoint\": \"https://attacker.example\"}}");
+                send(producer, extra, "{\"id\":\"" + extra + "\",\"etcd\":{\"endpoints\":[\"http://127.0.0.1:2379\"]}}");
+                Map<String, String> refused = new java.util.HashMap<>();
+                await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    for (ConsumerRecord<String, byte[]> r : deadLetters.poll(Duration.ofMillis(200))) {
+                        if (Topics.FLEET_CONFIG.equals(header(r, "topic"))) {
+                            refused.put(r.key(), header(r, "reason") + ": " + header(r, "message"));
+                        }
+                    }
+                    return refused.containsKey("alpha") && refused.containsKey(extra);
+                });
+                assertThat(refused.get("alpha")).startsWith("INVALID_CONFIG: ").contains("store: changes only through"
+                        + " the fleet file");
+                assertThat(refused.get(extra)).contains("not in the fleet file");
+                assertThat(registry.require("alpha").store().endpoint()).isNull();
+                assertThat(registry.require("alpha").isPaused()).as("nothing of a refused record applies").isFalse();
+                assertThat(registry.find(extra)).isEmpty();
+
+                // a tombstone drops the override: the file's spec again
+                producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, "beta", null)).get();
+                await().atMost(Duration.ofSeconds(20)).until(() -> !registry.require("beta").isPaused());
             }
             assertThat(registry.current().clusters()).containsKeys("alpha", "beta");
         }
+    }
+
+    @Test
+    void theTopicIsOffUnlessEnabled(@TempDir Path dir, Backplane backplane) throws IOException {
+        Path file = Files.writeString(dir.resolve("fleet.yaml"), FLEET.formatted("0 * * * *", "0 1 * * *"));
+        try (ApplicationContext context = ApplicationContext.run(Map.of("guardian.fleet.file", file.toString(),
+                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers()))) {
+            assertThat(context.containsBean(FleetTopicListener.class)).isFalse();
+            assertThat(context.getBean(FleetRegistry.class).current().clusters()).containsKeys("alpha", "beta");
+        }
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String key, String value) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, key, value.getBytes(StandardCharsets.UTF_8))).get();
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        var header = record.headers().lastHeader(io.etcdguardian.common.kafka.DeadLetters.HEADER_PREFIX + name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** The dead-letter topic from its current end. */
+    private static KafkaConsumer<String, byte[]> deadLetters(Backplane backplane) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", backplane.kafka().bootstrapServers());
+        props.put("group.id", "fleet-test-" + UUID.randomUUID());
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER, Duration.ofSeconds(10)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+        return consumer;
     }
 
     private static KafkaProducer<String, byte[]> producer(Backplane backplane) {
