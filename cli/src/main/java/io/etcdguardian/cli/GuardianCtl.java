@@ -12,6 +12,7 @@ import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.cli.config.ConfigCommand;
+import io.etcdguardian.cli.config.TokenCommand;
 import io.etcdguardian.cli.config.ContextSelection;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -28,7 +29,7 @@ import picocli.CommandLine.ScopeType;
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
         subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
                 VerifyCommand.class, DefragCommand.class, EventsCommand.class, StatusCommand.class, ConfigCommand.class,
-                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+                TokenCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {
 
     @Option(names = "--context", scope = ScopeType.INHERIT, paramLabel = "NAME", description = "The context of"
@@ -43,6 +44,7 @@ public final class GuardianCtl {
 
     public static CommandLine commandLine() {
         ContextSelection.select(null); // one invocation's --context is not the next one's (tests run many in one JVM)
+        ServiceUrls.forgetToken();
         return new CommandLine(new GuardianCtl())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof NoAnswer || (e instanceof GuardianException g && g.reason() == Reason.KAFKA_UNAVAILABLE)) {

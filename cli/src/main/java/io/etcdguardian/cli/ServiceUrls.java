@@ -39,9 +39,36 @@ public class ServiceUrls {
         return resolve(restoreUrl, "GUARDIAN_RESTORE_URL", GuardianConfig.Context::restoreUrl, state, "restore-service");
     }
 
+    // the caller's bearer token for this invocation's calls, found with the service's URL
+    private static volatile String token;
+
+    /** One invocation's token is not the next one's (tests run many in one JVM). */
+    public static void forgetToken() {
+        token = null;
+    }
+
+    /** $GUARDIAN_TOKEN, else the context's tokenFile, else the local stack's token under --state. */
+    private static String findToken(Path state) {
+        String env = System.getenv("GUARDIAN_TOKEN");
+        if (env != null && !env.isBlank()) {
+            return env.strip();
+        }
+        Optional<Path> file = ContextSelection.current().map(GuardianConfig.Context::tokenFile).map(GuardianConfig::expand)
+                .or(() -> Optional.of(LocalServices.tokenFile(state)).filter(java.nio.file.Files::isReadable));
+        if (file.isEmpty()) {
+            return null;
+        }
+        try {
+            return java.nio.file.Files.readString(file.get()).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("token file " + file.get() + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
     /** The flag, else the environment, else the selected context, else the local service's port. */
     private static URI resolve(String given, String variable, Function<GuardianConfig.Context, String> inContext,
                                Path state, String service) {
+        token = findToken(state);
         if (given != null) {
             return URI.create(given);
         }
@@ -71,6 +98,14 @@ public class ServiceUrls {
         }
 
         private static String describe(int status, URI uri, String body) {
+            if (status == 401) {
+                return "HTTP 401 from " + uri + ": no valid token (give one with $GUARDIAN_TOKEN or the context's"
+                        + " tokenFile; guardianctl token create issues one)";
+            }
+            if (status == 403) {
+                return "HTTP 403 from " + uri + ": the token's roles do not allow this (read: catalogue and status;"
+                        + " operate: backup, drill, defrag)";
+            }
             try {
                 JsonNode error = EventJson.MAPPER.readTree(body);
                 if (error != null && error.hasNonNull("message")) {
@@ -82,6 +117,11 @@ public class ServiceUrls {
             }
             return "HTTP " + status + " from " + uri + ": " + body;
         }
+    }
+
+    private static HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        String bearer = token;
+        return bearer == null ? request : request.header("Authorization", "Bearer " + bearer); // never logged
     }
 
     /** A quick call (catalogue, manifest, restores): an answer within 30 s, or the service is not answering. */
@@ -97,8 +137,8 @@ public class ServiceUrls {
     public static String call(String method, URI uri, Duration timeout) {
         try {
             HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(HttpRequest.newBuilder(uri).timeout(timeout)
-                            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                    .send(authorized(HttpRequest.newBuilder(uri).timeout(timeout)
+                            .method(method, HttpRequest.BodyPublishers.noBody())).build(),
                             HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
                 throw new Refused(response.statusCode(), uri, response.body());

@@ -77,7 +77,7 @@ class ChartRenderTest {
     void kafkaTlsSaslAndStrimziTopicsWithoutASecretInTheManifests() {
         List<HasMetadata> objects = render(Map.of("kafka.tls.enabled", "true", "kafka.tls.caSecret", "kafka-ca",
                 "kafka.sasl.enabled", "true", "kafka.sasl.jaasConfigSecret", "guardian-kafka-user",
-                "s3.credentialsSecret", "guardian-s3", "strimzi.topics", "true"));
+                "s3.credentialsSecret", "guardian-s3", "strimzi.topics", "true", "security.tokensSecret", "guardian-tokens"));
         Deployment snapshot = of(objects, Deployment.class).stream()
                 .filter(d -> d.getMetadata().getName().equals("g-snapshot-service")).findFirst().orElseThrow();
         var env = snapshot.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
@@ -86,7 +86,9 @@ class ChartRenderTest {
         assertThat(env).filteredOn(e -> e.getName().equals("KAFKA_SASL_JAAS_CONFIG")).singleElement()
                 .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("guardian-kafka-user"));
         assertThat(snapshot.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
-                .contains("s3", "kafka-ca", "spool", "fleet");
+                .contains("s3", "kafka-ca", "spool", "fleet", "tokens");
+        assertThat(env).filteredOn(e -> e.getName().equals("GUARDIAN_SECURITY_TOKENS_FILE")).singleElement()
+                .extracting(e -> e.getValue()).isEqualTo("/etc/guardian/tokens/tokens");
 
         Map<String, Integer> topics = of(objects, GenericKubernetesResource.class).stream()
                 .filter(c -> c.getKind().equals("KafkaTopic"))

@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.HealthChanged;
 import io.etcdguardian.common.event.SnapshotStarted;
+import io.etcdguardian.common.security.CallerTokens;
+import io.etcdguardian.common.security.Roles;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
@@ -25,12 +27,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import static org.awaitility.Awaitility.await;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -165,7 +170,7 @@ class WholeSystemTest {
                 assertThat(run("config", "set-context", "e2e", "--bootstrap-servers", backplane.kafka().bootstrapServers(),
                         "--snapshot-url", "http://127.0.0.1:" + services.ports().get("snapshot-service"),
                         "--restore-url", "http://127.0.0.1:" + services.ports().get("restore-service"),
-                        "--fleet-file", fleet.toString()).exit()).isZero();
+                        "--fleet-file", fleet.toString(), "--token-file", state.resolve("token").toString()).exit()).isZero();
                 Run viaContext = run("status", "--fleet", "--state", state.resolve("nothing-here").toString());
                 assertThat(viaContext.exit()).isZero();
                 assertThat(viaContext.out()).contains(CLUSTER);
@@ -223,7 +228,51 @@ class WholeSystemTest {
             queried.remove("guardian_snapshot_failures_total");
             assertThat(exported(services)).containsAll(queried);
 
-            // 5. a service that is down is reported as such within seconds, before anything is published
+            // 5. every endpoint of every service asks for a token with its role: 401 without one or with an
+            // unknown one, 403 with one whose roles do not allow it; health and metrics stay open
+            Path tokens = state.resolve("services").resolve("tokens");
+            Map<String, String> callers = new java.util.LinkedHashMap<>();
+            StringBuilder tokenLines = new StringBuilder(Files.readString(tokens));
+            for (String role : List.of(Roles.READ, Roles.OPERATE, Roles.RESTORE)) {
+                String[] issued = CallerTokens.issue("only-" + role, Set.of(role));
+                callers.put(role, issued[0]);
+                tokenLines.append(issued[1]).append('\n');
+            }
+            CallerTokens.writeOwnerOnly(tokens, tokenLines.toString());
+            Map<String, Integer> ports = services.ports();
+            List<String[]> endpoints = List.of( // service, method, path, role
+                    new String[] {"scheduler-service", "POST", "/clusters/nobody/backups", Roles.OPERATE},
+                    new String[] {"snapshot-service", "GET", "/snapshots/nobody", Roles.READ},
+                    new String[] {"snapshot-service", "GET", "/snapshots/nobody/latest", Roles.READ},
+                    new String[] {"snapshot-service", "POST", "/snapshots/nobody/latest/drill", Roles.OPERATE},
+                    new String[] {"health-service", "POST", "/alertmanager", Roles.OPERATE},
+                    new String[] {"restore-service", "GET", "/restores/nobody", Roles.READ},
+                    new String[] {"restore-service", "GET", "/operations/nobody", Roles.READ});
+            for (String[] e : endpoints) {
+                URI uri = URI.create("http://127.0.0.1:" + ports.get(e[0]) + e[2]);
+                String what = e[0] + " " + e[1] + " " + e[2];
+                assertThat(status(uri, e[1], null)).as(what + " without a token").isEqualTo(401);
+                assertThat(status(uri, e[1], "gdn_not-a-token")).as(what + " with an unknown token").isEqualTo(401);
+                // the tokens file is re-read on change: the new callers are known at once
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(status(uri, e[1], callers.get(e[3]))).as(what + " with role " + e[3]).isNotIn(401, 403));
+                for (var other : callers.entrySet()) {
+                    if (!other.getKey().equals(e[3])) {
+                        assertThat(status(uri, e[1], other.getValue())).as(what + " with role " + other.getKey())
+                                .isEqualTo(403);
+                    }
+                }
+            }
+            for (int port : ports.values()) {
+                assertThat(status(URI.create("http://127.0.0.1:" + port + "/health"), "GET", null)).isEqualTo(200);
+                assertThat(status(URI.create("http://127.0.0.1:" + port + "/prometheus"), "GET", null)).isEqualTo(200);
+            }
+            String logs = Files.readString(state.resolve("services").resolve("restore-service.log"))
+                    + Files.readString(state.resolve("services").resolve("snapshot-service.log"));
+            assertThat(logs).as("tokens are never logged").doesNotContain(callers.get(Roles.READ))
+                    .doesNotContain(Files.readString(state.resolve("token")).strip());
+
+            // 6. a service that is down is reported as such within seconds, before anything is published
             services.process("snapshot-service").stop(Duration.ofSeconds(20));
             t0 = System.nanoTime();
             Run down = ctl("backup", CLUSTER);
@@ -237,6 +286,17 @@ class WholeSystemTest {
             services.stop();
             backplane.stop();
         }
+    }
+
+    private static int status(URI uri, String method, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("{\"version\":\"4\",\"alerts\":[]}")
+                        : HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static Set<String> exported(LocalServices services) throws Exception {

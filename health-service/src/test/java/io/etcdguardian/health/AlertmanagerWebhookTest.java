@@ -45,12 +45,16 @@ class AlertmanagerWebhookTest {
              HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
              EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
              EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {
-            HttpResponse<Map> accepted = http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert), Map.class);
+            String token = HealthServiceUnderTest.alertmanagerToken(dir, cluster);
+            HttpClientResponseException anonymous = Assertions.assertThrows(HttpClientResponseException.class,
+                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert), Map.class));
+            assertThat(anonymous.getStatus().getCode()).as("Alertmanager's credentials are required").isEqualTo(401);
+            HttpResponse<Map> accepted = http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert).bearerAuth(token), Map.class);
             assertThat(accepted.code()).isEqualTo(200);
             assertThat((List<?>) accepted.body().get("requested")).hasSize(1);
             assertThat((List<?>) accepted.body().get("ignored")).singleElement().asString().contains("etcdMembersDown");
             // Alertmanager repeats the notification: the same request id, done once
-            http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert), Map.class);
+            http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert).bearerAuth(token), Map.class);
 
             MaintenanceProgress done = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
                     && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(60)).orElseThrow();
@@ -60,11 +64,12 @@ class AlertmanagerWebhookTest {
                     && p.step().equals("maintenance"), Duration.ofSeconds(3))).as("done once").isEmpty();
 
             HttpClientResponseException malformed = Assertions.assertThrows(HttpClientResponseException.class,
-                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager", "{\"alerts\": 3}"), Map.class));
+                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager", "{\"alerts\": 3}")
+                            .bearerAuth(token), Map.class));
             assertThat(malformed.getStatus().getCode()).isEqualTo(400);
             HttpClientResponseException unknown = Assertions.assertThrows(HttpClientResponseException.class,
                     () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager",
-                            alert.replace(cluster, "nobody")), Map.class));
+                            alert.replace(cluster, "nobody")).bearerAuth(token), Map.class));
             assertThat(unknown.getStatus().getCode()).isEqualTo(404);
             assertThat(unknown.getResponse().getBody(Map.class).orElseThrow().get("ignored").toString())
                     .contains("'nobody' names no fleet cluster");

@@ -41,6 +41,11 @@ final class HealthServiceUnderTest {
                 clusterExtra, settings)).getApplicationContext();
     }
 
+    /** The bearer token Alertmanager sends (role operate), issued with the service's settings. */
+    static String alertmanagerToken(Path dir, String cluster) throws IOException {
+        return Files.readString(dir.resolve(cluster + "-alertmanager.token"));
+    }
+
     /** The service as a child process of this test (on its class path), to be killed like a real one. */
     static Process fork(Map<String, Object> settings, Path log) {
         return io.etcdguardian.backplane.ForkedService.start("io.etcdguardian.health.Application", settings, log);
@@ -66,6 +71,12 @@ final class HealthServiceUnderTest {
             props.put("guardian.fleet.file", fleet.toString());
             props.put("guardian.fleet.topic.enabled", "false");
             props.putIfAbsent("guardian.health.group", "health-" + cluster);
+            Path tokens = dir.resolve(cluster + "-tokens");
+            String alertmanager = io.etcdguardian.common.security.CallerTokens.writeFile(tokens,
+                    Map.of("alertmanager", java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE))).get("alertmanager");
+            io.etcdguardian.common.security.CallerTokens.writeOwnerOnly(dir.resolve(cluster + "-alertmanager.token"),
+                    alertmanager);
+            props.put("guardian.security.tokens-file", tokens.toString());
             return props;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

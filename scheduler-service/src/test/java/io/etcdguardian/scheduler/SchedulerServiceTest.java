@@ -82,6 +82,8 @@ class SchedulerServiceTest {
         stream.close();
     }
 
+    private String token;
+
     private ApplicationContext start() {
         Map<String, Object> props = new HashMap<>();
         props.put("micronaut.server.port", -1);
@@ -91,6 +93,14 @@ class SchedulerServiceTest {
         props.put("guardian.scheduler.tick", "100ms");
         props.put("guardian.scheduler.leader-group", "leader-" + run);
         props.put("guardian.scheduler.leader-session-timeout", "6s");
+        try {
+            Path tokens = fleet.resolveSibling("tokens-" + run);
+            token = io.etcdguardian.common.security.CallerTokens.writeFile(tokens, Map.of("operator",
+                    java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE))).get("operator");
+            props.put("guardian.security.tokens-file", tokens.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         ApplicationContext context = ApplicationContext.builder().properties(props).singletons(clock).start();
         context.getBean(EmbeddedServer.class).start();
         contexts.add(context);
@@ -156,7 +166,7 @@ class SchedulerServiceTest {
         try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
              EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
             var accepted = http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups",
-                    Map.of("reason", "before the upgrade", "requestedBy", "alice")), Map.class);
+                    Map.of("reason", "before the upgrade", "requestedBy", "alice")).bearerAuth(token), Map.class);
             assertThat(accepted.code()).isEqualTo(202);
             BackupRequested demanded = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
             assertThat(demanded.trigger()).isEqualTo(Trigger.ON_DEMAND);
@@ -165,14 +175,14 @@ class SchedulerServiceTest {
 
             // one in flight already: a second is refused with the reason
             HttpClientResponseException busy = org.junit.jupiter.api.Assertions.assertThrows(HttpClientResponseException.class,
-                    () -> http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups", Map.of()), Map.class));
+                    () -> http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups", Map.of()).bearerAuth(token), Map.class));
             assertThat(busy.getStatus().getCode()).isEqualTo(409);
             assertThat(busy.getResponse().getBody(Map.class).orElseThrow()).containsEntry("reason", "IN_FLIGHT");
             complete(context, manual);
 
             HttpClientResponseException unknown = org.junit.jupiter.api.Assertions.assertThrows(
                     HttpClientResponseException.class, () -> http.toBlocking().exchange(
-                            HttpRequest.POST("/clusters/nobody-" + run + "/backups", Map.of()), Map.class));
+                            HttpRequest.POST("/clusters/nobody-" + run + "/backups", Map.of()).bearerAuth(token), Map.class));
             assertThat(unknown.getStatus().getCode()).isEqualTo(404);
 
             stream.publish("/test", new MaintenanceRequested(manual, MaintenanceRequested.Action.DEFRAG, "fragmented",

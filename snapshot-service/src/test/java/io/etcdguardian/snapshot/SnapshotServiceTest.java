@@ -70,6 +70,7 @@ class SnapshotServiceTest {
     static ApplicationContext context;
     static EventStream stream;
     static Path keyFile;
+    static String token; // every role: the 401/403 matrix of every endpoint is WholeSystemTest's
 
     @BeforeAll
     static void start(Backplane shared) throws IOException {
@@ -113,6 +114,10 @@ class SnapshotServiceTest {
         props.put("guardian.snapshot.part-retry-backoff", "50ms");
         props.put("guardian.intake.initial-backoff", "50ms");
         props.put("guardian.snapshot.drill.enabled", "false");
+        Path tokens = dir.resolve("tokens");
+        token = io.etcdguardian.common.security.CallerTokens.writeFile(tokens, Map.of("test",
+                io.etcdguardian.common.security.Roles.ALL)).get("test");
+        props.put("guardian.security.tokens-file", tokens.toString());
         context = ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
         stream = new EventStream(shared.kafka().bootstrapServers());
     }
@@ -154,9 +159,11 @@ class SnapshotServiceTest {
 
         // the catalogue lists it, from its manifest
         try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
-            SnapshotManifest[] listed = http.toBlocking().retrieve("/snapshots/" + PLAIN, SnapshotManifest[].class);
+            SnapshotManifest[] listed = http.toBlocking().retrieve(
+                    io.micronaut.http.HttpRequest.GET("/snapshots/" + PLAIN).bearerAuth(token), SnapshotManifest[].class);
             assertThat(listed).extracting(SnapshotManifest::snapshotId).contains(done.snapshotId());
-            SnapshotManifest manifest = http.toBlocking().retrieve("/snapshots/" + PLAIN + "/" + done.snapshotId(),
+            SnapshotManifest manifest = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.GET("/snapshots/" + PLAIN + "/"
+                    + done.snapshotId()).bearerAuth(token),
                     SnapshotManifest.class);
             assertThat(manifest.sha256()).isEqualTo(done.sha256());
             assertThat(manifest.liveKeys()).isGreaterThanOrEqualTo(299);
@@ -168,7 +175,8 @@ class SnapshotServiceTest {
                         java.security.MessageDigest.getInstance("SHA-256").digest(object)));
                 assertThat(manifest.storedSha256()).isNotEqualTo(manifest.sha256());
             }
-            assertThatThrownBy(() -> http.toBlocking().exchange("/snapshots/nobody-" + RUN, Map.class))
+            assertThatThrownBy(() -> http.toBlocking().exchange(io.micronaut.http.HttpRequest.GET("/snapshots/nobody-"
+                    + RUN).bearerAuth(token), Map.class))
                     .isInstanceOfSatisfying(HttpClientResponseException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(404);
                         assertThat(e.getResponse().getBody(Map.class).orElseThrow())
@@ -282,7 +290,7 @@ class SnapshotServiceTest {
 
         try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
             SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
-                    "/snapshots/" + RETAINED + "/" + ids.get(0) + "/drill", ""), SnapshotManifest.class);
+                    "/snapshots/" + RETAINED + "/" + ids.get(0) + "/drill", "").bearerAuth(token), SnapshotManifest.class);
             assertThat(drilled.drillPassed()).as(drilled.drill().detail()).isTrue();
         }
         ids.add(completed(RETAINED).snapshotId());
@@ -335,7 +343,7 @@ class SnapshotServiceTest {
              EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             for (SnapshotCompleted done : List.of(plain, secret)) {
                 SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
-                        "/snapshots/" + done.clusterId() + "/" + done.snapshotId() + "/drill", ""), SnapshotManifest.class);
+                        "/snapshots/" + done.clusterId() + "/" + done.snapshotId() + "/drill", "").bearerAuth(token), SnapshotManifest.class);
                 assertThat(drilled.drill().result()).as(drilled.drill().detail()).isEqualTo("PASSED");
                 assertThat(drilled.drill().restoredRevision()).isEqualTo(done.revision());
                 assertThat(drilled.drill().restoredKeys()).isEqualTo(drilled.liveKeys());
@@ -350,7 +358,7 @@ class SnapshotServiceTest {
                         software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[4096]));
             }
             SnapshotManifest failed = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
-                    "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", ""), SnapshotManifest.class);
+                    "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", "").bearerAuth(token), SnapshotManifest.class);
             assertThat(failed.drill().result()).isEqualTo("FAILED");
             assertThat(failed.drill().detail()).startsWith("INTEGRITY_FAILED");
             assertThat(failed.drillPassed()).isFalse();

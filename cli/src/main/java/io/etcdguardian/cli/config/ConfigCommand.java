@@ -115,6 +115,10 @@ public final class ConfigCommand {
         @Option(names = "--fleet-file", description = "The fleet file of this context.")
         String fleetFile;
 
+        @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the bearer token the"
+                + " services know this caller by (guardianctl token create); named here, never copied in.")
+        String tokenFile;
+
         @Option(names = "--use", description = "Also make it the current context.")
         boolean use;
 
@@ -127,7 +131,8 @@ public final class ConfigCommand {
                         + ": put it in a file only you can read and name it with --kafka-properties-file");
             }
             GuardianConfig config = config();
-            GuardianConfig.Context old = config.context(name).orElse(new GuardianConfig.Context(name, null, null, null, null));
+            GuardianConfig.Context old = config.context(name).orElse(new GuardianConfig.Context(name, null, null, null, null,
+                    null));
             GuardianConfig.Kafka oldKafka = old.kafka() == null ? new GuardianConfig.Kafka(null, null, null) : old.kafka();
             Map<String, String> props = new LinkedHashMap<>(oldKafka.properties() == null ? Map.of() : oldKafka.properties());
             if (kafkaProperties != null) {
@@ -138,7 +143,7 @@ public final class ConfigCommand {
             GuardianConfig.Context context = new GuardianConfig.Context(name,
                     kafka.bootstrapServers() == null && kafka.properties() == null && kafka.propertiesFile() == null ? null : kafka,
                     snapshotUrl != null ? snapshotUrl : old.snapshotUrl(), restoreUrl != null ? restoreUrl : old.restoreUrl(),
-                    fleetFile != null ? fleetFile : old.fleetFile());
+                    fleetFile != null ? fleetFile : old.fleetFile(), tokenFile != null ? tokenFile : old.tokenFile());
             GuardianConfig changed = config.with(context);
             if (use || changed.currentContext() == null) {
                 changed = changed.using(name);

@@ -34,6 +34,7 @@ import java.util.Properties;
  *     snapshotUrl: https://snapshot.guardian.example
  *     restoreUrl: https://restore.guardian.example
  *     fleetFile: ~/fleet/prod.yaml
+ *     tokenFile: ~/.config/guardian/prod.token      # the bearer token the services know this caller by
  * </pre>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -45,7 +46,8 @@ public record GuardianConfig(String currentContext, List<Context> contexts) {
 
     /** One place etcd-guardian runs. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Context(String name, Kafka kafka, String snapshotUrl, String restoreUrl, String fleetFile) {}
+    public record Context(String name, Kafka kafka, String snapshotUrl, String restoreUrl, String fleetFile,
+                          String tokenFile) {}
 
     /** How to reach its Kafka. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import io.etcdguardian.common.security.CallerTokens;
+import io.etcdguardian.common.security.Roles;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -36,6 +38,29 @@ public final class LocalServices {
         this.home = home;
     }
 
+    /**
+     * The services' tokens file: one operator with every role, whose token ({@code <state>/token},
+     * readable by its owner only) guardianctl sends when it talks to this local stack. Made once.
+     */
+    private Path tokensFile() {
+        Path tokens = dir.resolve("tokens");
+        Path token = tokenFile(dir.getParent());
+        try {
+            if (!Files.exists(tokens) || !Files.exists(token)) {
+                String issued = CallerTokens.writeFile(tokens, Map.of("local-operator", Roles.ALL)).get("local-operator");
+                CallerTokens.writeOwnerOnly(token, issued + "\n");
+            }
+            return tokens;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the local tokens under " + dir, e);
+        }
+    }
+
+    /** Where the local stack's operator token is. */
+    public static Path tokenFile(Path stateDir) {
+        return stateDir.resolve("token");
+    }
+
     /** Starts every service that is not running; returns name → HTTP port. */
     public Map<String, Integer> start(Map<String, String> env, Duration timeout) {
         Map<String, Integer> ports = ports();
@@ -52,6 +77,7 @@ public final class LocalServices {
             Path jar = copyForRun(built, name);
             Map<String, String> own = new LinkedHashMap<>(env);
             own.put("GUARDIAN_HTTP_PORT", Integer.toString(ports.get(name)));
+            own.put("GUARDIAN_SECURITY_TOKENS_FILE", tokensFile().toString());
             own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
             process.start(List.of(javaBin(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), dir, own);
         }

@@ -14,7 +14,9 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
+import io.etcdguardian.common.security.Roles;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -37,6 +39,7 @@ import org.slf4j.LoggerFactory;
  * alerts for clusters nobody knows a 404 — never a crash; either way the payload is kept on the
  * dead-letter topic with the reason, for whoever looks into the alerting setup.
  */
+@Secured(Roles.OPERATE)
 @Controller("/alertmanager")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AlertmanagerWebhook {

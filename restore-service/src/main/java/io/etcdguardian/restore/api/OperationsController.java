@@ -4,7 +4,9 @@ import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.micronaut.core.annotation.Nullable;
+import io.etcdguardian.common.security.Roles;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
@@ -17,6 +19,7 @@ import java.util.List;
  * what runs now, and where each one stopped. restore-service serves it because it reads the
  * journal for restores anyway.
  */
+@Secured(Roles.READ)
 @Controller("/operations")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class OperationsController {

@@ -8,7 +8,9 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Body;
+import io.etcdguardian.common.security.Roles;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /** {@code POST /clusters/{id}/backups {"reason": "...", "requestedBy": "..."}}: a backup now, through the same guards. */
+@Secured(Roles.OPERATE)
 @Controller("/clusters")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class BackupController {
