@@ -51,7 +51,7 @@ public final class GuardianCtl {
                         cmd.getErr().println("no answer: " + e.getMessage()); // nothing to wait for: say so, exit 3
                         return NoAnswer.EXIT_CODE;
                     }
-                    if (e instanceof IllegalArgumentException) {
+                    if (e instanceof IllegalArgumentException || e instanceof CommandLine.TypeConversionException) {
                         cmd.getErr().println("error: " + e.getMessage());
                         return 2; // as picocli's own usage errors
                     }

@@ -2,6 +2,7 @@ package io.etcdguardian.cli.backup;
 
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;
@@ -40,7 +41,7 @@ public final class BackupCommand implements Callable<Integer> {
     static final Duration QUEUED = Duration.ofMinutes(10);
     static final long RATE = 8L << 20;
 
-    @Parameters(index = "0", description = "Cluster id.")
+    @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
     String cluster;
 
     @Mixin

@@ -2,6 +2,7 @@ package io.etcdguardian.cli.defrag;
 
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;
@@ -36,7 +37,7 @@ public final class DefragCommand implements Callable<Integer> {
     static final Duration BASE = Duration.ofMinutes(10);
     static final long RATE = 4L << 20;
 
-    @Parameters(index = "0", description = "Cluster id.")
+    @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
     String cluster;
 
     @Option(names = "--heal-nospace", description = "Also disarm NOSPACE once space is back (what alerts ask for).")

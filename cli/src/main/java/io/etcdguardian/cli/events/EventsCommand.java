@@ -1,6 +1,7 @@
 package io.etcdguardian.cli.events;
 
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.Topics;
@@ -28,7 +29,7 @@ public final class EventsCommand implements Callable<Integer> {
     @Option(names = "--for", defaultValue = "10", description = "Seconds to listen without --follow (default: ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--cluster", description = "Only this cluster's events.")
+    @Option(names = "--cluster", converter = IdArgs.Cluster.class, description = "Only this cluster's events.")
     String cluster;
 
     @Mixin

@@ -2,6 +2,7 @@ package io.etcdguardian.cli.restore;
 
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
@@ -33,10 +34,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = "Restore a cluster from a snapshot (latest verified unless --snapshot), step by step.")
 public final class RestoreCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Cluster id.")
+    @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
     String cluster;
 
-    @Option(names = "--snapshot", description = "Snapshot id, latest-verified (default) or latest.")
+    @Option(names = "--snapshot", converter = IdArgs.Id.class, description = "Snapshot id, latest-verified (default) or latest.")
     String snapshot;
 
     @Option(names = "--target", description = "local, hosted-onprem, hosted-aws, kubeadm or openshift (default: the"
@@ -68,7 +69,7 @@ public final class RestoreCommand implements Callable<Integer> {
             + " with this digest (printed by --dry-run): the plan you reviewed, not whatever runs now.")
     String planDigest;
 
-    @Option(names = "--resume", paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step.")
+    @Option(names = "--resume", converter = IdArgs.Id.class, paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step.")
     String resume;
 
     @Mixin

@@ -2,6 +2,7 @@ package io.etcdguardian.cli.snapshots;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.ServiceUrls;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.cli.progress.Sizes;
@@ -50,7 +51,7 @@ public final class SnapshotsCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "A cluster's committed snapshots, newest first.")
     static final class ListCommand implements Callable<Integer> {
-        @Parameters(index = "0", description = "Cluster id.")
+        @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
         @Mixin
@@ -79,10 +80,10 @@ public final class SnapshotsCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "One snapshot's manifest.")
     static final class ShowCommand implements Callable<Integer> {
-        @Parameters(index = "0", description = "Cluster id.")
+        @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
-        @Parameters(index = "1", defaultValue = "latest", description = "Snapshot id, latest or latest-verified.")
+        @Parameters(index = "1", converter = IdArgs.Id.class, defaultValue = "latest", description = "Snapshot id, latest or latest-verified.")
         String snapshot;
 
         @Mixin
@@ -100,10 +101,10 @@ public final class SnapshotsCommand {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Restore drill: fetch, check, restore into a scratch etcd, compare; exit 1 when it fails.")
     static final class VerifyCommand implements Callable<Integer> {
-        @Parameters(index = "0", description = "Cluster id.")
+        @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
-        @Parameters(index = "1", defaultValue = "latest", description = "Snapshot id or latest.")
+        @Parameters(index = "1", converter = IdArgs.Id.class, defaultValue = "latest", description = "Snapshot id or latest.")
         String snapshot;
 
         @Mixin

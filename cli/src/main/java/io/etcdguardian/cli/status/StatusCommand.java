@@ -2,6 +2,7 @@ package io.etcdguardian.cli.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.FleetFileOption;
 import io.etcdguardian.cli.ServiceUrls;
 import io.etcdguardian.cli.wait.Durations;
@@ -38,7 +39,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** One cluster or the fleet. */
     static class Which {
-        @Parameters(index = "0", arity = "0..1", description = "Cluster id.")
+        @Parameters(index = "0", arity = "0..1", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
         @Option(names = "--fleet", description = "Every cluster of the fleet file (--fleet-file, $GUARDIAN_FLEET_FILE).")

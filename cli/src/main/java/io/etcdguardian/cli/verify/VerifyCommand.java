@@ -1,6 +1,7 @@
 package io.etcdguardian.cli.verify;
 
 import io.etcdguardian.cli.BackplaneOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.FleetFileOption;
 import io.etcdguardian.cli.ServiceUrls;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
@@ -27,7 +28,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "CLUSTER/ID, ID, or CLUSTER (its newest).")
     String snapshot;
 
-    @Option(names = "--cluster", description = "The cluster the snapshot id belongs to.")
+    @Option(names = "--cluster", converter = IdArgs.Cluster.class, description = "The cluster the snapshot id belongs to.")
     String cluster;
 
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
@@ -53,6 +54,13 @@ public final class VerifyCommand implements Callable<Integer> {
         java.io.PrintWriter out = spec.commandLine().getOut();
         URI service = urls.snapshotService(backplane.state());
         int slash = snapshot.indexOf('/');
+        // CLUSTER/ID, ID or CLUSTER: each part checked like a typed id before it reaches a URL
+        if (slash > 0) {
+            new IdArgs.Cluster().convert(snapshot.substring(0, slash));
+            new IdArgs.Id().convert(snapshot.substring(slash + 1));
+        } else {
+            new IdArgs.Id().convert(snapshot);
+        }
         if (slash > 0) {
             return SnapshotsCommand.drill(service, snapshot.substring(0, slash), snapshot.substring(slash + 1), output, timeout, out);
         }
