@@ -263,6 +263,24 @@ class WholeSystemTest {
                     }
                 }
             }
+            // hostile ids in every path of every endpoint: refused with a reason (4xx), never a 5xx, nothing made
+            String admin = Files.readString(state.resolve("token")).strip();
+            for (String hostile : List.of("..", "../etc", "%2e%2e%2fetc", "a%2f..%2f..%2fb", "nul%00byte",
+                    "x".repeat(1000), "c;rm%20-rf%20%2f", "%24(reboot)", "UPPER")) {
+                for (String[] e : endpoints) {
+                    for (String path : List.of(e[2].replace("nobody", hostile), e[2].replace("latest", hostile))) {
+                        if (path.equals(e[2])) {
+                            continue;
+                        }
+                        URI uri = URI.create("http://127.0.0.1:" + ports.get(e[0]) + path);
+                        assertThat(status(uri, e[1], admin)).as(e[0] + " " + e[1] + " " + path).isBetween(400, 499);
+                    }
+                }
+            }
+            try (java.util.stream.Stream<Path> made = Files.walk(state)) {
+                assertThat(made.map(Path::toString)).as("no file named by a hostile id")
+                        .noneMatch(p -> p.contains("etc") && p.contains("..") || p.contains("reboot") || p.contains("xxxxxxxxxx"));
+            }
             for (int port : ports.values()) {
                 assertThat(status(URI.create("http://127.0.0.1:" + port + "/health"), "GET", null)).isEqualTo(200);
                 assertThat(status(URI.create("http://127.0.0.1:" + port + "/prometheus"), "GET", null)).isEqualTo(200);

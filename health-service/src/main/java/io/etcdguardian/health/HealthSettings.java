@@ -14,6 +14,7 @@ public record HealthSettings(
         @Bindable(defaultValue = "100000000") long defragMinDbBytes,
         @Bindable(defaultValue = "0.45") double defragMinFragmentation,
         @Bindable(defaultValue = "0.8") double defragMaxQuotaUse,
+        // the most a member may take to settle after its defragmentation (a condition: see DefragWorkflow)
         @Bindable(defaultValue = "60s") Duration settle,
         @Bindable(defaultValue = "60s") Duration memberTimeoutBase,
         @Bindable(defaultValue = "20000000") long memberTimeoutBytesPerSecond,
@@ -23,12 +24,15 @@ public record HealthSettings(
         @Bindable(defaultValue = "true") boolean snapshotFirst,
         @Bindable(defaultValue = "30m") Duration snapshotTimeout,
         // false: watch and report only — an operator (or another system) asks for every defrag and heal
-        @Bindable(defaultValue = "true") boolean autoMaintenance) {
+        @Bindable(defaultValue = "true") boolean autoMaintenance,
+        // a fixed pause between members on top of the condition, for who wants the seed's "wait a while"
+        @Bindable(defaultValue = "0s") Duration settleMin) {
 
     public HealthSettings {
         require(pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(), "poll-interval",
                 "must be positive");
         require(pollThreads >= 1, "poll-threads", "must be at least 1");
+        require(!settleMin.isNegative() && settleMin.compareTo(settle) <= 0, "settle-min", "must be between 0 and settle");
         require(memberAttempts >= 1, "member-attempts", "must be at least 1");
         require(keepRevisions >= 0, "keep-revisions", "must not be negative");
         require(disarmBelowQuotaRatio > 0 && disarmBelowQuotaRatio <= 1, "disarm-below-quota-ratio",

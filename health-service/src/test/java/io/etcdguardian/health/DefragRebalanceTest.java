@@ -51,7 +51,8 @@ class DefragRebalanceTest {
              // A stops polling while it settles after its first member: Kafka revokes its partitions
              ApplicationContext zombie = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
                      Map.of("guardian.health.group", group, "guardian.health.poll-interval", "1h",
-                             "guardian.health.settle", "8s", "guardian.health.max-poll-interval-ms", "4000"))) {
+                             "guardian.health.settle", "8s", "guardian.health.settle-min", "8s",
+                             "guardian.health.max-poll-interval-ms", "4000"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> zombie.getBean(OwnedClusters.class).owns(cluster));
             CloudEvent request = stream.publish("/test", new MaintenanceRequested(cluster,
                     MaintenanceRequested.Action.DEFRAG, "rebalance", "test", Instant.now()));

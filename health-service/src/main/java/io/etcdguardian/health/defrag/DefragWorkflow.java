@@ -22,6 +22,7 @@ import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.operation.SnapshotFirst;
 import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.health.HealthSettings;
+import io.etcdguardian.health.watch.EtcdQuota;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,9 +72,12 @@ public class DefragWorkflow {
             "compact", "defrag each follower", "move leadership away", "defrag the former leader",
             "disarm NOSPACE below the quota ratio");
 
+    private final EtcdQuota quota;
+
     public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings,
                           SnapshotFirst snapshotFirst, MeterRegistry meters, Operations operations,
-                          ClusterMembers clusterMembers) {
+                          ClusterMembers clusterMembers, EtcdQuota quota) {
+        this.quota = quota;
         this.clusterMembers = clusterMembers;
         this.operations = operations;
         this.probe = probe;
@@ -282,10 +287,11 @@ public class DefragWorkflow {
             progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), failed.getMessage(), before, null);
             throw failed;
         }
-        sleep(settings.settle());
+        Duration settled = awaitSettled(cluster, member);
         lease.verify(); // a replica replaced while it settled says nothing more: the successor reports the member
         String shrink = after.dbSize() <= before ? "shrank" : "did not shrink";
-        progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink, before, after.dbSize());
+        progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink + ", settled in "
+                + settled.toMillis() + " ms", before, after.dbSize());
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
     }
 
@@ -295,7 +301,8 @@ public class DefragWorkflow {
         if (nospace.isEmpty()) {
             return;
         }
-        long limit = (long) (cluster.etcd().quotaOrDefault() * settings.disarmBelowQuotaRatio());
+        quota.refresh(cluster, probe.probe(cluster));
+        long limit = (long) (quota.of(cluster) * settings.disarmBelowQuotaRatio());
         List<MemberStatus> members = requireHealthy(cluster);
         MemberStatus biggest = members.stream().max(Comparator.comparingLong(MemberStatus::dbSize)).orElseThrow();
         if (biggest.dbSize() >= limit) {
@@ -360,6 +367,40 @@ public class DefragWorkflow {
         }
         throw new GuardianException(Reason.ETCD_UNAVAILABLE, member.endpoint() + " did not show it was done within "
                 + limit + " of its defragmentation: stopped before the next member; the member is left as etcd left it");
+    }
+
+    /**
+     * Settling between members is a condition, not a fixed pause (three fixed 60 s pauses kept a full
+     * cluster read-only for minutes): every member answers and names the same leader — no election
+     * under way — and the defragmented member has applied what that leader had committed when the
+     * check began. At most {@code guardian.health.settle}; reaching it is not an error, the next
+     * member's own health check still runs before it is touched.
+     */
+    private Duration awaitSettled(ClusterSpec cluster, MemberStatus member) {
+        Instant start = Instant.now();
+        Instant deadline = start.plus(settings.settle());
+        long target = -1;
+        while (Instant.now().isBefore(deadline)) {
+            List<MemberStatus> all = probe.probe(cluster);
+            Optional<MemberStatus> leader = all.stream().filter(MemberStatus::isLeader).findFirst();
+            Optional<MemberStatus> self = all.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst();
+            boolean oneLeader = all.stream().allMatch(MemberStatus::reachable)
+                    && all.stream().map(MemberStatus::leaderId).distinct().count() == 1 && leader.isPresent();
+            if (oneLeader && self.isPresent()) {
+                if (target < 0) {
+                    target = leader.get().raftIndex();
+                }
+                if (self.get().raftAppliedIndex() >= target) {
+                    Duration waited = Duration.between(start, Instant.now());
+                    if (waited.compareTo(settings.settleMin()) < 0) {
+                        sleep(settings.settleMin().minus(waited));
+                    }
+                    return Duration.between(start, Instant.now());
+                }
+            }
+            sleep(Duration.ofMillis(100));
+        }
+        return settings.settle();
     }
 
     private boolean servesReads(ClusterSpec cluster, String endpoint, Duration timeout) {

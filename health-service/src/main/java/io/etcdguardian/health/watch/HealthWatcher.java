@@ -63,8 +63,11 @@ public class HealthWatcher {
         volatile String lastRequestId;
     }
 
+    private final EtcdQuota quota;
+
     public HealthWatcher(FleetRegistry fleet, MemberProbe probe, EtcdClients clients, EventPublisher events,
-                         EtcdMetrics metrics, OwnedClusters owned, HealthSettings settings) {
+                         EtcdMetrics metrics, OwnedClusters owned, HealthSettings settings, EtcdQuota quota) {
+        this.quota = quota;
         this.fleet = fleet;
         this.probe = probe;
         this.clients = clients;
@@ -116,7 +119,8 @@ public class HealthWatcher {
     private void poll(ClusterSpec cluster, Watched w) {
         List<MemberStatus> members = probe.probe(cluster);
         Set<String> alarms = alarms(cluster, members).orElse(w.view == null ? Set.of() : w.view.alarms());
-        metrics.record(cluster.id(), cluster.etcd().quotaOrDefault(), members, alarms);
+        quota.refresh(cluster, members);
+        metrics.record(cluster.id(), quota.of(cluster), members, alarms);
 
         ClusterView view = ClusterView.of(members, alarms);
         Instant now = Instant.now();
@@ -140,7 +144,7 @@ public class HealthWatcher {
         if (alarms.stream().anyMatch(a -> a.endsWith("/CORRUPT"))) {
             return; // never defragment a corrupt member: the event above told the operator
         }
-        policy.decide(members, cluster.etcd().quotaOrDefault()).ifPresent(reason -> {
+        policy.decide(members, quota.of(cluster)).ifPresent(reason -> {
             long period = now.getEpochSecond() / Math.max(1, settings.defragCooldown().toSeconds());
             request(cluster, w, cluster.id() + "/defrag/" + period, MaintenanceRequested.Action.DEFRAG, reason);
         });
