@@ -220,7 +220,7 @@ class WholeSystemTest {
             Run defrag = ctl("defrag", CLUSTER);
             assertThat(defrag.exit()).isZero();
             assertThat(defrag.out()).containsPattern("\\[\\d/\\d\\] defrag +DONE +http://127\\.0\\.0\\.1:\\d+ +member 1 of 3"
-                    + " \\(follower\\), (shrank|did not shrink) \\([\\d.]+ (B|KiB|MiB) -> [\\d.]+ (B|KiB|MiB)\\)").containsPattern("maintenance +COMPLETED");
+                    + " \\(follower\\), (shrank|did not shrink), settled in \\d+ ms \\([\\d.]+ (B|KiB|MiB) -> [\\d.]+ (B|KiB|MiB)\\)").containsPattern("maintenance +COMPLETED");
 
             // 4. every metric the shipped Grafana dashboard and alerts query is one the running services export
             // (a failure counter exists only once something failed: SnapshotServiceTest checks that one)
