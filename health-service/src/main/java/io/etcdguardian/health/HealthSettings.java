@@ -26,7 +26,9 @@ public record HealthSettings(
         // false: watch and report only — an operator (or another system) asks for every defrag and heal
         @Bindable(defaultValue = "true") boolean autoMaintenance,
         // a fixed pause between members on top of the condition, for who wants the seed's "wait a while"
-        @Bindable(defaultValue = "0s") Duration settleMin) {
+        @Bindable(defaultValue = "0s") Duration settleMin,
+        // plain defrags compact too (to the head minus keep-revisions); NOSPACE heals always compact to the head
+        @Bindable(defaultValue = "false") boolean defragCompacts) {
 
     public HealthSettings {
         require(pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(), "poll-interval",

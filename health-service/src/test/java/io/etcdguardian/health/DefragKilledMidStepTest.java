@@ -69,6 +69,7 @@ class DefragKilledMidStepTest {
                 nospace ? ", quotaBackendBytes: " + QUOTA : "", "",
                 // the watcher would ask for its own NOSPACE heal: this test asks, once
                 Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "3s",
+                        "guardian.health.defrag-compacts", "true", // so a plain defrag has a compaction to kill
                         "guardian.health.auto-maintenance", "false",
                         "micronaut.server.port", "-1", "guardian.operation.lease-ttl", "10s",
                         // the killed consumer's partitions move on after the session timeout, not after 45 s

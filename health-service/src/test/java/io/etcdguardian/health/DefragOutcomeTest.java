@@ -37,7 +37,7 @@ class DefragOutcomeTest {
     Path dir;
 
     @Test
-    void aFailedDefragEndsOnceAndIsNeverRunAgainByARetryOrARedelivery(Backplane backplane) {
+    void aFailedDefragEndsOnceAndIsNeverRunAgainByARetryOrARedelivery(Backplane backplane) throws Exception {
         String cluster = "outcome-" + UUID.randomUUID().toString().substring(0, 6);
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         HealthServiceUnderTest.createTopics(backplane);
@@ -55,10 +55,22 @@ class DefragOutcomeTest {
                 // the member is back while the intake's backoff would have run the whole defrag again
                 etcd.startMember(2);
                 etcd.awaitHealthy(2);
-                CloudEvent sentinel = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,
-                        MaintenanceRequested.Action.DEFRAG, "sentinel", "test", Instant.now()));
-                stream.publish(sentinel);
-                assertThat(end(health, cluster, sentinel.getId()).status()).isEqualTo("COMPLETED");
+                // a plain defrag keeps history (the API server compacts on its own): a revision from before it reads
+                long before;
+                try (io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder()
+                        .endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+                    var key = io.etcd.jetcd.ByteSequence.from("/history".getBytes());
+                    before = client.getKVClient().put(key, io.etcd.jetcd.ByteSequence.from("old".getBytes())).get()
+                            .getHeader().getRevision();
+                    client.getKVClient().put(key, io.etcd.jetcd.ByteSequence.from("new".getBytes())).get();
+                    CloudEvent sentinel = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,
+                            MaintenanceRequested.Action.DEFRAG, "sentinel", "test", Instant.now()));
+                    stream.publish(sentinel);
+                    assertThat(end(health, cluster, sentinel.getId()).status()).isEqualTo("COMPLETED");
+                    assertThat(client.getKVClient().get(key, io.etcd.jetcd.options.GetOption.builder()
+                            .withRevision(before).build()).get().getKvs().get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8))
+                            .as("not compacted away").isEqualTo("old");
+                }
             }
             // the request is delivered again, to a fresh replica (its in-memory dedup is empty)
             CloudEvent lastSentinel = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,

@@ -69,7 +69,7 @@ public class DefragWorkflow {
     private record Completed(String operationId, Instant startedAt) {}
 
     private static final List<String> PLAN = List.of("snapshot (when snapshot-first)", "check health and alarms",
-            "compact", "defrag each follower", "move leadership away", "defrag the former leader",
+            "compact (NOSPACE, or defrag-compacts)", "defrag each follower", "move leadership away", "defrag the former leader",
             "disarm NOSPACE below the quota ratio");
 
     private final EtcdQuota quota;
@@ -179,7 +179,12 @@ public class DefragWorkflow {
                         + " says it is the leader (an election under way?): nothing defragmented"));
         List<MemberStatus> followers = members.stream().filter(m -> !m.isLeader())
                 .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
-        List<String> plan = new ArrayList<>(List.of("compact"));
+        // a NOSPACE heal compacts to the head, as etcd's runbook does; a plain defrag leaves history to the
+        // API server's own compaction (every 5 min) unless told otherwise: compacting to the head makes
+        // every informer that is behind relist
+        boolean compacts = nospace || settings.defragCompacts();
+        long keep = nospace ? 0 : settings.keepRevisions();
+        List<String> plan = new ArrayList<>(compacts ? List.of("compact") : List.of());
         followers.forEach(f -> plan.add("defrag " + f.endpoint()));
         if (!followers.isEmpty()) {
             plan.add("move-leader");
@@ -193,8 +198,9 @@ public class DefragWorkflow {
         placed.addAll(plan);
         plans.put(operationId, placed);
 
-        // compaction first: defragmenting without it can leave the database as large as before
-        run.step("compact", () -> compact(cluster, operationId, members, any));
+        if (compacts) {
+            run.step("compact", () -> compact(cluster, operationId, members, any, keep));
+        }
         List<String> order = new ArrayList<>();
         int step = 0;
         for (MemberStatus follower : followers) {
@@ -231,9 +237,9 @@ public class DefragWorkflow {
         return order;
     }
 
-    private void compact(ClusterSpec cluster, String operationId, List<MemberStatus> members, Client any) {
+    private void compact(ClusterSpec cluster, String operationId, List<MemberStatus> members, Client any, long keep) {
         long revision = members.stream().mapToLong(MemberStatus::revision).max().orElse(0);
-        long target = Math.max(1, revision - settings.keepRevisions());
+        long target = Math.max(1, revision - keep);
         progress(cluster, operationId, "compact", "STARTED", null, "to revision " + target, null, null);
         try {
             get(any.getKVClient().compact(target, CompactOption.newBuilder().withCompactPhysical(true).build()), cluster);
