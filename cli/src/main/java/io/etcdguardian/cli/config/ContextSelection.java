@@ -9,15 +9,23 @@ import java.util.Optional;
  */
 public final class ContextSelection {
     private static volatile String asked;
+    // read once per invocation: every Kafka client and service URL asks, status --fleet twice per cluster
+    private static volatile Optional<GuardianConfig.Context> resolved;
 
     private ContextSelection() {}
 
     public static void select(String name) {
         asked = name;
+        resolved = null;
     }
 
     public static Optional<GuardianConfig.Context> current() {
-        String name = asked != null ? asked : System.getenv("GUARDIAN_CONTEXT");
-        return GuardianConfig.load(GuardianConfig.location()).selected(name);
+        Optional<GuardianConfig.Context> known = resolved;
+        if (known == null) {
+            String name = asked != null ? asked : System.getenv("GUARDIAN_CONTEXT");
+            known = GuardianConfig.load(GuardianConfig.location()).selected(name);
+            resolved = known;
+        }
+        return known;
     }
 }

@@ -96,27 +96,19 @@ public final class FleetParser {
                                        java.util.Set<String> allowed) {
         List<FleetProblem> problems = new ArrayList<>();
         Map<String, ClusterSpec> valid = new LinkedHashMap<>();
-        try {
-            JsonNode node = YAML.readTree(text);
-            if (node == null || !node.isObject()) {
-                problems.add(new FleetProblem(expectedId, "(value)", "expected a mapping"));
-            } else if (node.has("id") && !expectedId.equals(node.path("id").asText())) {
-                problems.add(new FleetProblem(expectedId, "id", "differs from the record key"));
-            } else {
-                node.fieldNames().forEachRemaining(key -> {
-                    if (!key.equals("id") && !allowed.contains(key)) {
-                        problems.add(new FleetProblem(expectedId, key, "changes only through the fleet file (the"
-                                + " fleet topic may change " + new java.util.TreeSet<>(allowed) + ")"));
-                    }
-                });
-                if (problems.isEmpty()) {
-                    ObjectNode merged = fileEntry.deepCopy();
-                    merge(merged, (ObjectNode) node);
-                    parseOne(merged, defaults, expectedId, valid, problems);
+        ObjectNode node = topicEntry(text, expectedId, false, problems);
+        if (node != null) {
+            node.fieldNames().forEachRemaining(key -> {
+                if (!key.equals("id") && !allowed.contains(key)) {
+                    problems.add(new FleetProblem(expectedId, key, "changes only through the fleet file (the"
+                            + " fleet topic may change " + new java.util.TreeSet<>(allowed) + ")"));
                 }
+            });
+            if (problems.isEmpty()) {
+                ObjectNode merged = fileEntry.deepCopy();
+                merge(merged, node);
+                parseOne(merged, defaults, expectedId, valid, problems);
             }
-        } catch (JsonProcessingException e) {
-            problems.add(new FleetProblem(expectedId, "(value)", "not valid YAML/JSON: " + e.getOriginalMessage()));
         }
         return new Result(valid, problems, defaults);
     }
@@ -125,19 +117,34 @@ public final class FleetParser {
     public static Result parseCluster(String text, String expectedId, ObjectNode defaults) {
         List<FleetProblem> problems = new ArrayList<>();
         Map<String, ClusterSpec> valid = new LinkedHashMap<>();
+        ObjectNode node = topicEntry(text, expectedId, true, problems);
+        if (node != null) {
+            parseOne(node, defaults, expectedId, valid, problems);
+        }
+        return new Result(valid, problems, defaults);
+    }
+
+    /**
+     * A fleet-topic record's value as a mapping for {@code expectedId} (its {@code id}, when {@code
+     * idRequired} or present, must be the record key); null, with the problem added, when it is not one.
+     */
+    private static ObjectNode topicEntry(String text, String expectedId, boolean idRequired,
+                                         List<FleetProblem> problems) {
         try {
             JsonNode node = YAML.readTree(text);
             if (node == null || !node.isObject()) {
                 problems.add(new FleetProblem(expectedId, "(value)", "expected a mapping"));
-            } else if (!expectedId.equals(node.path("id").asText())) {
-                problems.add(new FleetProblem(expectedId, "id", "differs from the record key"));
-            } else {
-                parseOne(node, defaults, expectedId, valid, problems);
+                return null;
             }
+            if ((idRequired || node.has("id")) && !expectedId.equals(node.path("id").asText())) {
+                problems.add(new FleetProblem(expectedId, "id", "differs from the record key"));
+                return null;
+            }
+            return (ObjectNode) node;
         } catch (JsonProcessingException e) {
             problems.add(new FleetProblem(expectedId, "(value)", "not valid YAML/JSON: " + e.getOriginalMessage()));
+            return null;
         }
-        return new Result(valid, problems, defaults);
     }
 
     private static void parseOne(JsonNode node, ObjectNode defaults, String id, Map<String, ClusterSpec> valid,

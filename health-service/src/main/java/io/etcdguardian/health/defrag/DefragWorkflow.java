@@ -307,9 +307,9 @@ public class DefragWorkflow {
         if (nospace.isEmpty()) {
             return;
         }
-        quota.refresh(cluster, probe.probe(cluster));
-        long limit = (long) (quota.of(cluster) * settings.disarmBelowQuotaRatio());
         List<MemberStatus> members = requireHealthy(cluster);
+        quota.refresh(cluster, members);
+        long limit = (long) (quota.of(cluster) * settings.disarmBelowQuotaRatio());
         MemberStatus biggest = members.stream().max(Comparator.comparingLong(MemberStatus::dbSize)).orElseThrow();
         if (biggest.dbSize() >= limit) {
             progress(cluster, operationId, "disarm", "FAILED", biggest.endpoint(), "still " + biggest.dbSize()
