@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.acl.AclBinding;
 
 /**
  * The local backplane: a real etcd cluster, a KRaft Kafka broker and S3Proxy, all under one state
@@ -26,20 +29,40 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final String LAYOUT = "backplane.json";
 
-    public record Options(int etcdMembers, long quotaBackendBytes, String bucket) {
+    /** {@code secureKafka}: a broker reached only over TLS by named users, each allowed only its ACLs. */
+    public record Options(int etcdMembers, long quotaBackendBytes, String bucket, boolean secureKafka) {
+        public Options(int etcdMembers, long quotaBackendBytes, String bucket) {
+            this(etcdMembers, quotaBackendBytes, bucket, false);
+        }
+
         public static Options defaults() {
             return new Options(3, 0, "etcd-snapshots");
+        }
+
+        public Options withSecureKafka() {
+            return new Options(etcdMembers, quotaBackendBytes, bucket, true);
         }
     }
 
     public static Backplane startOrReuse(Path stateDir, Options options, Collection<TopicSpec> topics) {
+        return startOrReuse(stateDir, options, topics, List.of());
+    }
+
+    /**
+     * {@code acls}: what each user may do on a secured broker; their principals ({@code User:NAME}) are
+     * the users created with it. A plaintext broker ignores them.
+     */
+    public static Backplane startOrReuse(Path stateDir, Options options, Collection<TopicSpec> topics,
+                                         Collection<AclBinding> acls) {
         DebianEtcd.ensureInstalled();
         Backplane backplane = load(stateDir).orElseGet(() -> plan(stateDir, options));
         backplane.save();
         backplane.etcd.start();
-        backplane.kafka.start();
+        backplane.kafka.start(acls.stream().map(a -> a.entry().principal())
+                .filter(p -> p.startsWith("User:")).map(p -> p.substring(5)).collect(Collectors.toCollection(TreeSet::new)));
         backplane.s3.start();
         backplane.kafka.createTopics(topics);
+        backplane.kafka.grant(acls);
         backplane.s3.createBucket(backplane.bucket);
         return backplane;
     }
@@ -48,7 +71,7 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
         Path dir = stateDir.toAbsolutePath();
         return new Backplane(dir,
                 EtcdCluster.plan(dir.resolve("etcd"), options.etcdMembers(), options.quotaBackendBytes()),
-                KafkaBroker.plan(dir.resolve("kafka")),
+                KafkaBroker.plan(dir.resolve("kafka"), options.secureKafka()),
                 S3ProxyServer.plan(dir.resolve("s3")),
                 options.bucket());
     }

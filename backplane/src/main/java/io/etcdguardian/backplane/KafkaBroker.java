@@ -20,17 +20,51 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * A single-node Kafka in KRaft mode (broker and controller in one JVM), run from the jars that
  * `backplane-components` collects, formatted once with a dynamic (`--standalone`) quorum.
+ *
+ * <p>Secured ({@code secured}): clients reach it only over TLS — SASL_SSL with SCRAM-SHA-512 on
+ * {@code port}, mutual TLS on {@code mtlsPort} — and the controller only with the broker's own
+ * certificate; every user is created at format time, and nothing is allowed that an ACL does not grant
+ * ({@link #grant}). Plaintext: one PLAINTEXT listener, as a developer's broker.
  */
-public record KafkaBroker(Path dir, int port, int controllerPort) {
+public record KafkaBroker(Path dir, int port, int controllerPort, boolean secured, int mtlsPort) {
 
     public static KafkaBroker plan(Path dir) {
-        return new KafkaBroker(dir, FreePorts.next(), FreePorts.next());
+        return plan(dir, false);
+    }
+
+    public static KafkaBroker plan(Path dir, boolean secured) {
+        return new KafkaBroker(dir, FreePorts.next(), FreePorts.next(), secured, secured ? FreePorts.next() : 0);
+    }
+
+    /** Where a mutual-TLS client connects (secured brokers only). */
+    public String mtlsBootstrapServers() {
+        if (!secured) {
+            throw new IllegalStateException("the local Kafka is not secured: it has no mTLS listener");
+        }
+        return "127.0.0.1:" + mtlsPort;
+    }
+
+    /** The users, certificates and passwords of a secured broker. */
+    public KafkaCredentials credentials() {
+        if (!secured) {
+            throw new IllegalStateException("the local Kafka is not secured: it has no users");
+        }
+        return KafkaCredentials.read(dir.resolve("security"));
+    }
+
+    /**
+     * Client settings for {@code user} (SASL_SSL, SCRAM-SHA-512): nothing for a plaintext broker, so
+     * callers need not care which one runs.
+     */
+    public Map<String, String> clientProperties(String user) {
+        return secured ? credentials().scramClient(user) : Map.of();
     }
 
     public String bootstrapServers() {
@@ -38,12 +72,27 @@ public record KafkaBroker(Path dir, int port, int controllerPort) {
     }
 
     public KafkaBroker start() {
+        return start(Set.of());
+    }
+
+    /** Starts the broker; a secured one is formatted with a SCRAM user for each of {@code users}. */
+    public KafkaBroker start(Collection<String> users) {
         ChildProcess process = process();
         if (!process.isAlive()) {
-            Path config = writeConfig();
+            KafkaCredentials credentials = secured ? KafkaCredentials.ensure(dir.resolve("security"), users) : null;
+            Path config = writeConfig(credentials);
             if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
-                ChildProcess.runToCompletion(command("kafka.tools.StorageTool", "format",
-                                "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"),
+                List<String> format = new ArrayList<>(List.of("format",
+                        "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"));
+                if (credentials != null) {
+                    for (String user : credentials.users()) {
+                        format.add("--add-scram");
+                        format.add("SCRAM-SHA-512=[name=" + user + ",password=" + credentials.scramPassword(user) + "]");
+                    }
+                }
+                // the passwords are on this command line for the seconds it runs (same user, loopback machine);
+                // a failure names only its first words
+                ChildProcess.runToCompletion(command("kafka.tools.StorageTool", format.toArray(String[]::new)),
                         dir, dir.resolve("format.log"), Duration.ofSeconds(60));
             }
             process.start(command("kafka.Kafka", config.toString()), dir);
@@ -101,8 +150,24 @@ public record KafkaBroker(Path dir, int port, int controllerPort) {
         }
     }
 
+    /**
+     * Grants what {@code acls} allow (a secured broker denies everything else); bindings already there
+     * stay, so a restart is idempotent.
+     */
+    public void grant(Collection<AclBinding> acls) {
+        if (!secured || acls.isEmpty()) {
+            return;
+        }
+        try (Admin admin = admin()) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the ACLs on " + bootstrapServers(), e);
+        }
+    }
+
     private Admin admin() {
         Properties props = new Properties();
+        props.putAll(clientProperties(KafkaCredentials.ADMIN));
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
@@ -126,7 +191,7 @@ public record KafkaBroker(Path dir, int port, int controllerPort) {
         return command;
     }
 
-    private Path writeConfig() {
+    private Path writeConfig(KafkaCredentials credentials) {
         try {
             Files.createDirectories(dir.resolve("data"));
             Files.writeString(dir.resolve("log4j2.properties"), """
@@ -140,15 +205,41 @@ public record KafkaBroker(Path dir, int port, int controllerPort) {
                     logger.kafka.level = INFO
                     """);
             Path config = dir.resolve("server.properties");
-            Files.writeString(config, String.join("\n",
+            List<String> lines = new ArrayList<>(List.of(
                     "process.roles=broker,controller",
                     "node.id=1",
                     "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                    "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "controller.listener.names=CONTROLLER"));
+            if (credentials == null) {
+                lines.addAll(List.of(
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"));
+            } else {
+                lines.addAll(List.of(
+                        "listeners=SASL_SSL://127.0.0.1:" + port + ",SSL://127.0.0.1:" + mtlsPort
+                                + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=SASL_SSL://127.0.0.1:" + port + ",SSL://127.0.0.1:" + mtlsPort,
+                        "inter.broker.listener.name=SASL_SSL",
+                        "listener.security.protocol.map=CONTROLLER:SSL,SASL_SSL:SASL_SSL,SSL:SSL",
+                        "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                        "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
+                        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=" + credentials.jaas(KafkaCredentials.ADMIN),
+                        "ssl.keystore.type=PKCS12",
+                        "ssl.keystore.location=" + credentials.brokerKeyStore(),
+                        "ssl.keystore.password=" + credentials.storePassword(),
+                        "ssl.truststore.type=PEM",
+                        "ssl.truststore.location=" + credentials.caCertificate(),
+                        "listener.name.ssl.ssl.client.auth=required",
+                        "listener.name.controller.ssl.client.auth=required",
+                        // a certificate's principal is its CN: the same user over SCRAM and over mTLS
+                        "ssl.principal.mapping.rules=RULE:^CN=([^,]+)$/$1/,DEFAULT",
+                        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                        "super.users=User:" + KafkaCredentials.ADMIN + ";User:" + KafkaCredentials.BROKER,
+                        "allow.everyone.if.no.acl.found=false"));
+            }
+            lines.addAll(List.of(
                     "log.dirs=" + dir.resolve("data"),
                     "num.partitions=6",
                     "offsets.topic.replication.factor=1",
@@ -162,6 +253,8 @@ public record KafkaBroker(Path dir, int port, int controllerPort) {
                     "log.retention.hours=24",
                     "log.segment.bytes=16777216",
                     ""));
+            Files.writeString(config, String.join("\n", lines));
+            SecretFiles.restrict(config);
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

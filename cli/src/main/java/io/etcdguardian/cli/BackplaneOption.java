@@ -4,6 +4,7 @@ import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.cli.config.ContextSelection;
 import io.etcdguardian.cli.config.GuardianConfig;
 import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.kafka.TopicAccess;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -28,8 +29,16 @@ public class BackplaneOption {
 
     /** A stream to the backplane, every client of it with the context's Kafka settings (TLS, SASL). */
     public EventStream eventStream() {
-        Map<String, String> client = kafka().map(GuardianConfig.Kafka::clientProperties).orElse(Map.of());
+        Map<String, String> client = kafka().map(GuardianConfig.Kafka::clientProperties).orElseGet(this::localClient);
         return new EventStream(bootstrapServers(), client);
+    }
+
+    /** The local backplane's guardianctl user when its broker is secured and it is the one talked to. */
+    private Map<String, String> localClient() {
+        if (bootstrap != null || System.getenv("KAFKA_BOOTSTRAP_SERVERS") != null) {
+            return Map.of();
+        }
+        return Backplane.load(state).map(b -> b.kafka().clientProperties(TopicAccess.CLI)).orElse(Map.of());
     }
 
     public String bootstrapServers() {

@@ -3,6 +3,8 @@ package io.etcdguardian.cli.local;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.TopicAccess;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,13 +27,19 @@ public final class LocalCommand {
         @Option(names = "--home", defaultValue = "${GUARDIAN_HOME:-.}",
                 description = "The etcd-guardian checkout whose service jars to run (default: ${DEFAULT-VALUE}).")
         Path home;
+
+        @Option(names = "--secure-kafka", defaultValue = "${GUARDIAN_LOCAL_SECURE_KAFKA:-false}",
+                description = "A broker reached only over TLS (SASL_SSL with SCRAM-SHA-512, or mutual TLS), one Kafka"
+                        + " user per service and for guardianctl, each allowed only its ACLs. Chosen when the state"
+                        + " directory is first created (default: ${DEFAULT-VALUE}).")
+        boolean secureKafka;
     }
 
     /** Brings everything up (idempotent) and returns the running stack. */
     static LocalStack up(StateOption options, boolean services) {
-        Backplane backplane = Backplane.startOrReuse(options.state, Backplane.Options.defaults(),
-                Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
-                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
+        Backplane.Options wanted = options.secureKafka ? Backplane.Options.defaults().withSecureKafka()
+                : Backplane.Options.defaults();
+        Backplane backplane = Backplane.startOrReuse(options.state, wanted, topicSpecs(), TopicAccess.acls());
         Path fleet = LocalFleet.write(backplane);
         Map<String, Integer> ports = Map.of();
         LocalServices localServices = new LocalServices(backplane.stateDir(), options.home.toAbsolutePath());
@@ -44,11 +52,19 @@ public final class LocalCommand {
         return new LocalStack(backplane, fleet, ports);
     }
 
+    /** Every topic of the backplane, as the local broker creates it. */
+    public static List<TopicSpec> topicSpecs() {
+        return Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
+                t.retention() == null ? 0 : t.retention().toMillis())).toList();
+    }
+
     /** What `up` started. */
     record LocalStack(Backplane backplane, Path fleet, Map<String, Integer> servicePorts) {
         void print() {
             System.out.println("etcd       " + String.join(",", backplane.etcd().endpoints()));
-            System.out.println("kafka      " + backplane.kafka().bootstrapServers());
+            System.out.println("kafka      " + backplane.kafka().bootstrapServers() + (backplane.kafka().secured()
+                    ? "  SASL_SSL (SCRAM-SHA-512); mTLS on " + backplane.kafka().mtlsBootstrapServers()
+                    + "; users and certificates in " + backplane.kafka().dir().resolve("security") : ""));
             System.out.println("s3         " + backplane.s3().endpoint() + "  bucket " + backplane.bucket());
             System.out.println("fleet      " + fleet);
             servicePorts.forEach((name, port) -> System.out.printf("%-17s http://127.0.0.1:%d%n", name, port));

@@ -17,7 +17,9 @@ import io.etcdguardian.common.security.CallerTokens;
 import io.etcdguardian.common.security.Roles;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import io.etcdguardian.backplane.Backplane;
 
 /**
  * The four services as local processes, each from a copy of its jar taken when it starts
@@ -76,6 +78,7 @@ public final class LocalServices {
             // a copy taken now: a rebuild replaces target/*.jar, and would pull classes out from under the service
             Path jar = copyForRun(built, name);
             Map<String, String> own = new LinkedHashMap<>(env);
+            own.putAll(kafkaEnvironment(name));
             own.put("GUARDIAN_HTTP_PORT", Integer.toString(ports.get(name)));
             own.put("GUARDIAN_SECURITY_TOKENS_FILE", tokensFile().toString());
             own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
@@ -88,6 +91,23 @@ public final class LocalServices {
                             r -> r.statusCode() == 200));
         }
         return ports;
+    }
+
+    /**
+     * On a secured local broker, the service's own Kafka user, given the way the chart gives it (the
+     * environment a Secret fills: KAFKA_SASL_JAAS_CONFIG, …), so that this path is the one tested; and
+     * the health check that needs no cluster-wide permission.
+     */
+    private Map<String, String> kafkaEnvironment(String service) {
+        Optional<Backplane> backplane = Backplane.load(dir.getParent());
+        if (backplane.isEmpty() || !backplane.get().kafka().secured()) {
+            return Map.of();
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        backplane.get().kafka().clientProperties(service).forEach((key, value) ->
+                env.put("KAFKA_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), value));
+        env.put("KAFKA_HEALTH_RESTRICTED", "true");
+        return env;
     }
 
     private Path copyForRun(Path built, String name) {

@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.Etcdctl;
 import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.kafka.TopicAccess;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
@@ -59,7 +60,8 @@ final class Quickstart implements Callable<Integer> {
                 + Topics.BACKUP_REQUESTS);
         Optional<GuardianEvent> outcome;
         String requestId;
-        try (EventStream stream = new EventStream(stack.backplane().kafka().bootstrapServers());
+        try (EventStream stream = new EventStream(stack.backplane().kafka().bootstrapServers(),
+                stack.backplane().kafka().clientProperties(TopicAccess.CLI));
              EventStream.Follower follower = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             CloudEvent request = stream.publish("/guardian/guardianctl", new BackupRequested(LocalFleet.CLUSTER_ID,
                     Trigger.ON_DEMAND, "quickstart", "guardianctl", null, Instant.now()));

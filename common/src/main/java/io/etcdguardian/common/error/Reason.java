@@ -22,6 +22,8 @@ public enum Reason {
     NOT_FOUND(false),
     PRECONDITION_FAILED(false),
     KAFKA_UNAVAILABLE(true),
+    /** The broker refused this client: bad or missing credentials, or no ACL for what it tried. */
+    KAFKA_ACCESS_DENIED(false),
     TIMEOUT(true),
     INTERNAL(false);
 

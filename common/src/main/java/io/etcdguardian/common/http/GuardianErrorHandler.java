@@ -32,7 +32,7 @@ public class GuardianErrorHandler implements ExceptionHandler<GuardianException,
             case BUSY, PAUSED -> HttpStatus.CONFLICT;
             case PRECONDITION_FAILED, VERSION_MISMATCH -> HttpStatus.PRECONDITION_FAILED;
             case STORE_UNAVAILABLE, ETCD_UNAVAILABLE, KAFKA_UNAVAILABLE, TIMEOUT -> HttpStatus.SERVICE_UNAVAILABLE;
-            case STORE_ACCESS_DENIED, STORE_MISSING_BUCKET -> HttpStatus.BAD_GATEWAY;
+            case STORE_ACCESS_DENIED, STORE_MISSING_BUCKET, KAFKA_ACCESS_DENIED -> HttpStatus.BAD_GATEWAY;
             default -> HttpStatus.INTERNAL_SERVER_ERROR;
         };
     }

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -70,6 +69,21 @@ public final class EventStream implements AutoCloseable {
         return new DeadLetterWatch(consumerAtEnd(Topics.DEAD_LETTER));
     }
 
+    /**
+     * The settings of a service's Kafka configuration that say how to reach and authenticate to the
+     * brokers (security.protocol, sasl.*, ssl.*): what a client opened outside micronaut-kafka needs.
+     */
+    public static Map<String, String> securitySettings(Map<?, ?> config) {
+        Map<String, String> security = new HashMap<>();
+        config.forEach((key, value) -> {
+            String name = String.valueOf(key);
+            if (value != null && (name.equals("security.protocol") || name.startsWith("sasl.") || name.startsWith("ssl."))) {
+                security.put(name, String.valueOf(value));
+            }
+        });
+        return security;
+    }
+
     private Properties clientProperties() {
         Properties props = new Properties();
         props.putAll(security);
@@ -79,7 +93,7 @@ public final class EventStream implements AutoCloseable {
 
     private KafkaConsumer<String, byte[]> consumerAtEnd(String topic) {
         Properties props = clientProperties();
-        props.put("group.id", "guardianctl-" + UUID.randomUUID());
+        // no group: followers are assigned and seek themselves, so they need no group ACL and leave no group behind
         props.put("enable.auto.commit", "false");
         props.put("default.api.timeout.ms", "10000");
         KafkaConsumer<String, byte[]> consumer =
@@ -111,7 +125,7 @@ public final class EventStream implements AutoCloseable {
             throw e;
         } catch (RuntimeException e) {
             consumer.close();
-            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot reach Kafka at " + bootstrap, e);
+            throw failure("cannot read " + topic + " from Kafka at " + bootstrap, e);
         }
         return consumer;
     }
@@ -131,6 +145,10 @@ public final class EventStream implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "interrupted", e);
         } catch (Exception e) {
+            GuardianException denied = failure("Kafka at " + bootstrap + " did not describe consumer group " + group, e);
+            if (denied.reason() == Reason.KAFKA_ACCESS_DENIED) {
+                throw denied;
+            }
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "Kafka at " + bootstrap + " did not describe consumer"
                     + " group " + group + " within 10s (" + e.getClass().getSimpleName() + ")", e);
         }
@@ -146,10 +164,28 @@ public final class EventStream implements AutoCloseable {
         ProducerRecord<String, byte[]> record = KafkaMessageFactory.createWriter(topic, data.clusterId()).writeBinary(event);
         try {
             producer.send(record).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "interrupted", e);
         } catch (Exception e) {
-            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot publish to Kafka at " + bootstrap, e);
+            throw failure("cannot publish to " + topic + " on Kafka at " + bootstrap, e);
         }
         return event;
+    }
+
+    /**
+     * A refusal (credentials, ACLs) is an answer, not an outage: it names what was refused and is not
+     * worth retrying; anything else is Kafka being unreachable.
+     */
+    private static GuardianException failure(String what, Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || cause instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                return new GuardianException(Reason.KAFKA_ACCESS_DENIED, what + ": refused ("
+                        + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")", e);
+            }
+        }
+        return new GuardianException(Reason.KAFKA_UNAVAILABLE, what, e);
     }
 
     @Override

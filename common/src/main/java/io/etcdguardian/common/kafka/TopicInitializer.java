@@ -36,12 +36,18 @@ public class TopicInitializer {
             }
             return topic;
         }).toList();
+        java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
         admin.createTopics(topics).values().forEach((name, future) -> {
             try {
                 future.get(30, TimeUnit.SECONDS);
                 LOG.info("created topic {}", name);
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                    // a secured broker: topics are its administrator's to create (ACLs grant no CREATE)
+                    if (refused.compareAndSet(false, true)) {
+                        LOG.info("not allowed to create topics on this broker; expecting them to exist");
+                    }
+                } else if (!(e.getCause() instanceof TopicExistsException)) {
                     LOG.warn("cannot create topic {}: {}", name, e.getCause().toString());
                 }
             } catch (Exception e) {

@@ -16,7 +16,9 @@ import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import io.micronaut.configuration.kafka.config.KafkaDefaultConfiguration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,10 +32,14 @@ import java.util.Optional;
 public class SnapshotFirst {
     private final SnapshotCatalog catalog;
     private final String bootstrap;
+    private final Map<String, String> security;
 
-    public SnapshotFirst(SnapshotCatalog catalog, @Value("${kafka.bootstrap.servers}") String bootstrap) {
+    public SnapshotFirst(SnapshotCatalog catalog, @Value("${kafka.bootstrap.servers}") String bootstrap,
+                         KafkaDefaultConfiguration kafka) {
         this.catalog = catalog;
         this.bootstrap = bootstrap;
+        // the service's own TLS and SASL settings: against a secured broker a bare client is refused
+        this.security = EventStream.securitySettings(kafka.getConfig());
     }
 
     /** Returns the id of the snapshot that now exists, or throws with why there is none. */
@@ -55,7 +61,7 @@ public class SnapshotFirst {
         String prefix = trigger == Trigger.PRE_DEFRAG ? "pre-defrag/" : trigger.name().toLowerCase(java.util.Locale.ROOT)
                 .replace('_', '-') + "/";
         String requestId = EventEnvelope.deterministicId(prefix + operationId, BackupRequested.TYPE);
-        try (EventStream stream = new EventStream(bootstrap);
+        try (EventStream stream = new EventStream(bootstrap, security);
              EventStream.Follower answers = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             stream.publish(EventEnvelope.wrap("/guardian/" + source, requestId, new BackupRequested(cluster.id(),
                     trigger, "before " + operationId, source, null, requestedAt)));
