@@ -1,9 +1,14 @@
 package io.etcdguardian.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.TopicAccess;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.acl.AclOperation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -107,6 +112,70 @@ class ChartRenderTest {
         assertThat(((Number) configs.get(Topics.OPERATIONS).get("retention.ms")).longValue())
                 .isEqualTo(Topics.OPERATIONS_RETENTION.toMillis());
         assertThat(configs.get(Topics.SCHEDULER_STATE).get("cleanup.policy")).isEqualTo("compact");
+    }
+
+    @Test
+    void strimziUsersGrantExactlyWhatTopicAccessGrantsAndEachServiceLogsInAsItself() {
+        List<HasMetadata> objects = render(Map.of("strimzi.users", "true", "kafka.tls.enabled", "true",
+                "kafka.tls.caSecret", "kafka-ca"));
+        Set<String> rendered = new TreeSet<>();
+        List<GenericKubernetesResource> users = of(objects, GenericKubernetesResource.class).stream()
+                .filter(c -> c.getKind().equals("KafkaUser")).toList();
+        assertThat(users).extracting(u -> u.getMetadata().getName()).containsExactlyInAnyOrder("g-scheduler-service",
+                "g-snapshot-service", "g-health-service", "g-restore-service", "g-guardianctl");
+        for (GenericKubernetesResource user : users) {
+            String name = user.getMetadata().getName().substring("g-".length());
+            Map<?, ?> spec = (Map<?, ?>) user.getAdditionalProperties().get("spec");
+            assertThat(((Map<?, ?>) spec.get("authentication")).get("type")).isEqualTo("scram-sha-512");
+            for (Object entry : (List<?>) ((Map<?, ?>) spec.get("authorization")).get("acls")) {
+                Map<?, ?> resource = (Map<?, ?>) ((Map<?, ?>) entry).get("resource");
+                for (Object operation : (List<?>) ((Map<?, ?>) entry).get("operations")) {
+                    rendered.add(String.join(" ", name, (String) resource.get("type"), (String) resource.get("name"),
+                            (String) resource.get("patternType"), (String) operation));
+                }
+            }
+        }
+        // every grant of the table, and nothing else: a widened ACL in the chart fails here
+        Set<String> expected = new TreeSet<>();
+        for (TopicAccess.Grant grant : TopicAccess.topics()) {
+            expected.add(String.join(" ", grant.user(), "topic", grant.topic(), "literal",
+                    grant.access() == TopicAccess.Access.READ ? "Read" : "Write"));
+            expected.add(String.join(" ", grant.user(), "topic", grant.topic(), "literal", "Describe"));
+        }
+        for (TopicAccess.GroupGrant grant : TopicAccess.groups()) {
+            expected.add(String.join(" ", grant.user(), "group", grant.group(), grant.prefix() ? "prefix" : "literal",
+                    grant.operation() == AclOperation.READ ? "Read" : "Describe"));
+        }
+        assertThat(rendered).isEqualTo(expected);
+        assertThat(rendered).noneMatch(r -> r.contains(Topics.FLEET_CONFIG + " literal Write"))
+                .noneMatch(r -> r.startsWith("snapshot-service topic " + Topics.RESTORE_REQUESTS));
+
+        var env = container(objects, "g-restore-service").getEnv();
+        assertThat(env).filteredOn(e -> e.getName().equals("KAFKA_SASL_JAAS_CONFIG")).singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("g-restore-service"));
+        assertThat(env).filteredOn(e -> e.getName().equals("KAFKA_SECURITY_PROTOCOL")).singleElement()
+                .extracting(e -> e.getValue()).isEqualTo("SASL_SSL");
+        assertThat(env).filteredOn(e -> e.getName().equals("KAFKA_HEALTH_RESTRICTED")).singleElement()
+                .extracting(e -> e.getValue()).isEqualTo("true");
+
+        List<HasMetadata> mtls = render(Map.of("strimzi.users", "true", "strimzi.userAuthentication", "tls",
+                "kafka.tls.enabled", "true", "kafka.tls.caSecret", "kafka-ca"));
+        var mtlsEnv = container(mtls, "g-health-service").getEnv();
+        assertThat(mtlsEnv).extracting(e -> e.getName()).doesNotContain("KAFKA_SASL_JAAS_CONFIG")
+                .contains("KAFKA_SSL_KEYSTORE_LOCATION");
+        assertThat(mtlsEnv).filteredOn(e -> e.getName().equals("KAFKA_SSL_KEYSTORE_PASSWORD")).singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("g-health-service"));
+        assertThat(mtlsEnv).filteredOn(e -> e.getName().equals("KAFKA_SECURITY_PROTOCOL")).singleElement()
+                .extracting(e -> e.getValue()).isEqualTo("SSL");
+        assertThatThrownBy(() -> render(Map.of("strimzi.users", "true", "strimzi.userAuthentication", "tls")))
+                .hasStackTraceContaining("needs kafka.tls.enabled");
+        assertThatThrownBy(() -> render(Map.of("strimzi.users", "true", "strimzi.userAuthentication", "plain")))
+                .hasStackTraceContaining("is neither scram-sha-512 nor tls");
+    }
+
+    private static io.fabric8.kubernetes.api.model.Container container(List<HasMetadata> objects, String deployment) {
+        return of(objects, Deployment.class).stream().filter(d -> d.getMetadata().getName().equals(deployment))
+                .findFirst().orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
     }
 
     @Test
