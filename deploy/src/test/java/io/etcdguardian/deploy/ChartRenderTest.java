@@ -114,6 +114,94 @@ class ChartRenderTest {
         assertThat(configs.get(Topics.SCHEDULER_STATE).get("cleanup.policy")).isEqualTo("compact");
     }
 
+    /**
+     * Every rule of every Role and ClusterRole, spelled out: a widened rule (a verb, a resource, a
+     * namespace, a dropped resourceNames) fails here and has to be argued for in review.
+     */
+    @Test
+    void everyRbacRuleIsTheReviewedOneAndNoServiceReadsSecretsClusterWide() {
+        List<HasMetadata> objects = render(Map.of("controlPlaneNamespaces[0]", "clusters-hc1",
+                "encryptionKeys.hostedSecrets.clusters[0]", "hc1-etcd-encryption-key",
+                "encryptionKeys.hostedSecrets.clusters[1]", "hc1-etcd-encryption-key-backup"));
+        Set<String> rules = new TreeSet<>();
+        for (ClusterRole role : of(objects, ClusterRole.class)) {
+            role.getRules().forEach(r -> describe(rules, "ClusterRole " + role.getMetadata().getName(), r));
+        }
+        for (Role role : of(objects, Role.class)) {
+            role.getRules().forEach(r -> describe(rules, "Role " + role.getMetadata().getName() + "@"
+                    + role.getMetadata().getNamespace(), r));
+        }
+        assertThat(rules).containsExactlyInAnyOrder(
+                "ClusterRole g-scheduler-service config.openshift.io/clusterversions get",
+                "ClusterRole g-scheduler-service config.openshift.io/clusterversions list",
+                "ClusterRole g-scheduler-service operator.openshift.io/openshiftapiservers get",
+                "ClusterRole g-scheduler-service operator.openshift.io/kubeapiservers get",
+                "ClusterRole g-scheduler-service hypershift.openshift.io/hostedclusters get",
+                "ClusterRole g-scheduler-service hypershift.openshift.io/hostedclusters list",
+                "ClusterRole g-snapshot-service config.openshift.io/clusterversions get",
+                "ClusterRole g-snapshot-service config.openshift.io/apiservers get",
+                "ClusterRole g-snapshot-service hypershift.openshift.io/hostedclusters get",
+                "Role g-snapshot-service-keys@openshift-config-managed core/secrets get",
+                "Role g-snapshot-service-keys@openshift-config-managed core/secrets list",
+                "Role g-hosted-keys@clusters core/secrets get [hc1-etcd-encryption-key, hc1-etcd-encryption-key-backup]",
+                "ClusterRole g-restore-service hypershift.openshift.io/hostedclusters get",
+                "ClusterRole g-restore-service hypershift.openshift.io/hostedclusters patch",
+                "ClusterRole g-restore-service config.openshift.io/clusterversions get",
+                "ClusterRole g-restore-service operator.openshift.io/etcds get",
+                "ClusterRole g-restore-service operator.openshift.io/etcds patch",
+                "ClusterRole g-restore-service operator.openshift.io/kubeapiservers get",
+                "ClusterRole g-restore-service operator.openshift.io/kubeapiservers patch",
+                "ClusterRole g-restore-service operator.openshift.io/kubecontrollermanagers get",
+                "ClusterRole g-restore-service operator.openshift.io/kubecontrollermanagers patch",
+                "ClusterRole g-restore-service operator.openshift.io/kubeschedulers get",
+                "ClusterRole g-restore-service operator.openshift.io/kubeschedulers patch",
+                "ClusterRole g-restore-service certificates.k8s.io/certificatesigningrequests list",
+                "Role g-restore-service@clusters-hc1 apps/deployments get",
+                "Role g-restore-service@clusters-hc1 apps/deployments patch",
+                "Role g-restore-service@clusters-hc1 apps/statefulsets get",
+                "Role g-restore-service@clusters-hc1 apps/statefulsets patch",
+                "Role g-restore-service@clusters-hc1 core/persistentvolumeclaims delete",
+                "Role g-restore-service@clusters-hc1 core/secrets create",
+                "Role g-restore-service@clusters-hc1 core/secrets update",
+                "Role g-restore-service@clusters-hc1 core/secrets delete",
+                "Role g-restore-service@clusters-hc1 batch/jobs create",
+                "Role g-restore-service@clusters-hc1 batch/jobs get",
+                "Role g-restore-service@clusters-hc1 batch/jobs delete");
+        assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding") && o.getMetadata().getName().equals("g-hosted-keys"))
+                .singleElement().satisfies(b -> assertThat(((io.fabric8.kubernetes.api.model.rbac.RoleBinding) b).getSubjects())
+                        .extracting(sub -> sub.getName()).containsExactlyInAnyOrder("g-snapshot-service", "g-restore-service"));
+        assertThat(objects).as("health-service is bound to nothing").filteredOn(o -> o.getKind().endsWith("Binding"))
+                .noneMatch(b -> Serialization.asYaml(b).contains("g-health-service"));
+
+        // each service's HTTP port answers only its callers
+        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policies =
+                of(objects, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+        assertThat(policies).hasSize(4).allSatisfy(p -> {
+            assertThat(p.getSpec().getPolicyTypes()).containsExactly("Ingress");
+            assertThat(p.getSpec().getIngress()).singleElement().satisfies(rule -> {
+                assertThat(rule.getPorts()).singleElement();
+                assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> assertThat(peer.getNamespaceSelector())
+                        .as("no peer is 'everyone'").isNotNull());
+            });
+        });
+        assertThat(policies).filteredOn(p -> p.getMetadata().getName().equals("g-health-service")).singleElement()
+                .satisfies(p -> assertThat(Serialization.asYaml(p)).contains("alertmanager"));
+        assertThat(policies).filteredOn(p -> !p.getMetadata().getName().equals("g-health-service"))
+                .allSatisfy(p -> assertThat(Serialization.asYaml(p)).doesNotContain("alertmanager"));
+    }
+
+    private static void describe(Set<String> rules, String role, PolicyRule rule) {
+        for (String group : rule.getApiGroups()) {
+            for (String resource : rule.getResources()) {
+                for (String verb : rule.getVerbs()) {
+                    String names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty() ? ""
+                            : " " + rule.getResourceNames();
+                    rules.add(role + " " + (group.isEmpty() ? "core" : group) + "/" + resource + " " + verb + names);
+                }
+            }
+        }
+    }
+
     @Test
     void strimziUsersGrantExactlyWhatTopicAccessGrantsAndEachServiceLogsInAsItself() {
         List<HasMetadata> objects = render(Map.of("strimzi.users", "true", "kafka.tls.enabled", "true",
