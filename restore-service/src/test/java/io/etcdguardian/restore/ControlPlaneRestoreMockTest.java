@@ -12,6 +12,9 @@ import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.snapshot.KeyBundles;
+import io.etcdguardian.common.snapshot.Keyring;
+import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -35,6 +38,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -185,11 +189,13 @@ class ControlPlaneRestoreMockTest {
         client.secrets().inNamespace("clusters").resource(new SecretBuilder().withNewMetadata().withName("hc2-key")
                 .endMetadata().addToData("key", key).build()).create();
         backplane.s3().createBucket("etcd-keys");
-        String bundleKey = "keys/" + cluster + "/bundle.json";
-        backplane.s3().client().putObject(b -> b.bucket("etcd-keys").key(bundleKey),
-                software.amazon.awssdk.core.sync.RequestBody.fromString("{\"secrets\":[{\"name\":\"hc2-key\",\"data\":{\"key\":\""
-                        + key + "\"}}]}"));
         SnapshotManifest plain = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        String bundleKey = "keys/" + cluster + "/" + plain.snapshotId() + ".keys.json.enc";
+        byte[] bundle = ("{\"secrets\":[{\"name\":\"hc2-key\",\"data\":{\"key\":\"" + key + "\"}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        // planted in the clear, as a key store written by hand or by an old version would hold it
+        backplane.s3().client().putObject(b -> b.bucket("etcd-keys").key(bundleKey),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(bundle));
         SnapshotManifest snapshot = withBundle(backplane, cluster, plain, bundleKey);
         try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
                 fleet(backplane, cluster, "hosted-aws"), dir, "restore-" + cluster));
@@ -204,6 +210,16 @@ class ControlPlaneRestoreMockTest {
             assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
 
             setVersion("hc2", "4.14.12");
+            String plaintext = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false,
+                    false, "test").applying("sha256:000000000000000000000000")).getId();
+            List<RestoreProgress> plainRefusal = until(events, plaintext, "REFUSED");
+            assertThat(plainRefusal.get(plainRefusal.size() - 1).detail()).as("a plaintext key bundle is refused")
+                    .contains("is not a sealed key bundle").doesNotContain(key);
+            assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
+            backplane.s3().client().putObject(b -> b.bucket("etcd-keys").key(bundleKey),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(KeyBundles.seal(bundleKeys(), cluster,
+                            snapshot.snapshotId(), bundle)));
+
             drainRecorded();
             String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
                     snapshot.snapshotId(), null, false, false, "test"));
@@ -555,7 +571,19 @@ class ControlPlaneRestoreMockTest {
         return fleet(backplane, cluster, kind, kind.equals("hosted-onprem") ? "hc1" : "hc2");
     }
 
+    /** The key bundles' own key (not the snapshots'), as the fleet names it. */
+    private Keyring bundleKeys() throws java.io.IOException {
+        Path file = dir.resolve("bundles.key");
+        if (!Files.exists(file)) {
+            byte[] bytes = new byte[32];
+            new java.security.SecureRandom().nextBytes(bytes);
+            Files.writeString(file, Base64.getEncoder().encodeToString(bytes));
+        }
+        return new Keyring(SnapshotEncryption.fromBase64(Files.readString(file), "bundles-1", "test key"), List.of());
+    }
+
     private Path fleet(Backplane backplane, String cluster, String kind, String name) throws Exception {
+        bundleKeys();
         Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config
@@ -570,9 +598,10 @@ class ControlPlaneRestoreMockTest {
                   - id: %s
                     etcd: { endpoints: [%s] }
                     store: { bucket: %s, endpoint: %s, credentialsFile: %s,
-                             keyStore: { bucket: etcd-keys, prefix: keys/, credentialsFile: %s } }
+                             keyStore: { bucket: etcd-keys, prefix: keys/, credentialsFile: %s,
+                                         encryption: { keyFile: %s, keyId: bundles-1 } } }
                     kubernetes: { kind: %s, namespace: clusters, name: %s, kubeconfig: %s }
                 """.formatted(cluster, backplane.etcd().endpoints().get(0), backplane.bucket(), backplane.s3().endpoint(),
-                credentials, credentials, kind, name, kubeconfig));
+                credentials, credentials, dir.resolve("bundles.key"), kind, name, kubeconfig));
     }
 }

@@ -1,6 +1,7 @@
 package io.etcdguardian.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
@@ -8,6 +9,7 @@ import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.snapshot.KeyBundles;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -42,6 +45,7 @@ class KeyBundleMockTest {
     private static final String HOSTED = "hc-" + RUN;
     private static final String NO_KEY_STORE = "hcnokeys-" + RUN;
     private static final String SECRET_KEY = "secretkey-" + RUN;
+    private static final String ROTATED = "rotated-" + RUN;
     private static final String AES_KEY = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
     private static final ResourceDefinitionContext HOSTED_CLUSTERS = new ResourceDefinitionContext.Builder()
             .withGroup("hypershift.openshift.io").withVersion("v1beta1").withKind("HostedCluster")
@@ -81,30 +85,52 @@ class KeyBundleMockTest {
                 contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian, namespace: clusters}}]
                 current-context: mgmt
                 """.formatted(client.getConfiguration().getMasterUrl()));
-        Path credentials = SnapshotRequests.credentials(shared, dir);
-        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
-                defaults:
-                  etcd: { endpoints: [%s] }
-                  store: { bucket: %s, endpoint: %s, credentialsFile: %s }
-                clusters:
-                  - id: %s
-                    store: { keyStore: { bucket: etcd-keys, prefix: keys/, credentialsFile: %s } }
-                    kubernetes: { kind: hosted-onprem, namespace: clusters, name: %s, kubeconfig: %s }
-                  - id: %s
-                    kubernetes: { kind: hosted-onprem, namespace: clusters, name: %s, kubeconfig: %s }
-                  - id: %s
-                    store: { encryption: { secret: "guardian/snapshot-key" } }
-                """.formatted(String.join(", ", shared.etcd().endpoints()), shared.bucket(), shared.s3().endpoint(),
-                credentials, HOSTED, credentials, HOSTED, kubeconfig, NO_KEY_STORE, NO_KEY_STORE, kubeconfig, SECRET_KEY));
+        credentials = SnapshotRequests.credentials(shared, dir);
+        kubeconfigFile = kubeconfig;
+        for (String name : new String[] {"bundle-1", "bundle-2", "snap-1", "snap-2"}) {
+            byte[] bytes = new byte[32];
+            new java.security.SecureRandom().nextBytes(bytes);
+            Files.writeString(dir.resolve(name + ".key"), Base64.getEncoder().encodeToString(bytes));
+        }
+        writeFleet("{ keyFile: %s, keyId: bundle-1 }".formatted(dir.resolve("bundle-1.key")),
+                "{ keyFile: %s, keyId: snap-1 }".formatted(dir.resolve("snap-1.key")));
         context = ApplicationContext.run(Map.of(
                 "kafka.bootstrap.servers", shared.kafka().bootstrapServers(),
-                "guardian.fleet.file", fleet.toString(),
+                "guardian.fleet.file", dir.resolve("fleet.yaml").toString(),
+                "guardian.fleet.reload-interval", "200ms",
                 "guardian.kubernetes.kubeconfig", kubeconfig.toString(),
                 "guardian.snapshot.group", "keys-" + RUN,
                 "guardian.snapshot.spool-dir", dir.resolve("spool").toString(),
                 "guardian.snapshot.attempts", 1,
                 "guardian.snapshot.drill.enabled", "false"));
         stream = new EventStream(shared.kafka().bootstrapServers());
+    }
+
+    static Path credentials;
+    static Path kubeconfigFile;
+
+    /** The fleet, with the key bundles' keyring and the ROTATED cluster's snapshot keyring as given. */
+    static void writeFleet(String bundleKeys, String rotatedKeys) throws IOException {
+        Path next = dir.resolve("fleet.yaml.next");
+        Files.writeString(next, """
+                defaults:
+                  etcd: { endpoints: [%s] }
+                  store: { bucket: %s, endpoint: %s, credentialsFile: %s }
+                clusters:
+                  - id: %s
+                    store: { keyStore: { bucket: etcd-keys, prefix: keys/, credentialsFile: %s, encryption: %s } }
+                    kubernetes: { kind: hosted-onprem, namespace: clusters, name: %s, kubeconfig: %s }
+                  - id: %s
+                    kubernetes: { kind: hosted-onprem, namespace: clusters, name: %s, kubeconfig: %s }
+                  - id: %s
+                    store: { encryption: { secret: "guardian/snapshot-key" } }
+                  - id: %s
+                    store: { encryption: %s }
+                """.formatted(String.join(", ", backplane.etcd().endpoints()), backplane.bucket(),
+                backplane.s3().endpoint(), credentials, HOSTED, credentials, bundleKeys, HOSTED, kubeconfigFile,
+                NO_KEY_STORE, NO_KEY_STORE, kubeconfigFile, SECRET_KEY, ROTATED, rotatedKeys));
+        Files.move(next, dir.resolve("fleet.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     @AfterAll
@@ -129,10 +155,19 @@ class KeyBundleMockTest {
         SnapshotCompleted done = (SnapshotCompleted) outcome;
         try (S3Client s3 = backplane.s3().client()) {
             String manifest = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.manifestKey())).asUtf8String();
-            String bundleKey = "keys/" + HOSTED + "/" + done.snapshotId() + ".keys.json";
+            String bundleKey = "keys/" + HOSTED + "/" + done.snapshotId() + ".keys.json.enc";
             assertThat(manifest).contains("\"keyBundleKey\" : \"" + bundleKey + "\"").doesNotContain(AES_KEY);
-            String bundle = s3.getObjectAsBytes(b -> b.bucket("etcd-keys").key(bundleKey)).asUtf8String();
+            byte[] stored = s3.getObjectAsBytes(b -> b.bucket("etcd-keys").key(bundleKey)).asByteArray();
+            // what the key store holds is ciphertext: no key, no secret name, not JSON
+            assertThat(new String(stored, StandardCharsets.ISO_8859_1)).startsWith(
+                    "etcd-guardian-key-bundle/1 AES256_GCM_HKDF_1MB bundle-").doesNotContain(AES_KEY)
+                    .doesNotContain(Base64.getEncoder().encodeToString("old-key-old-key-old-key-old-key!".getBytes()))
+                    .doesNotContain(HOSTED + "-etcd-encryption-key");
+            String bundle = new String(KeyBundles.open(keys(HOSTED), HOSTED, done.snapshotId(), stored, bundleKey),
+                    StandardCharsets.UTF_8);
             assertThat(bundle).contains(AES_KEY, HOSTED + "-etcd-encryption-key-old", "\"snapshotId\":\"" + done.snapshotId());
+            assertThatThrownBy(() -> KeyBundles.open(keys(HOSTED), HOSTED, "20000101T000000Z-00000000", stored, bundleKey))
+                    .as("a bundle moved to another snapshot's name does not open").hasMessageContaining("does not open");
             // nothing of the key beside the snapshot
             s3.listObjectsV2(b -> b.bucket(done.bucket()).prefix(HOSTED + "/")).contents().forEach(o -> assertThat(
                     s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(o.key())).asString(StandardCharsets.ISO_8859_1))
@@ -153,6 +188,90 @@ class KeyBundleMockTest {
         Path db = context.getBean(io.etcdguardian.common.snapshot.SnapshotFetcher.class)
                 .fetch(cluster, manifest, dir.resolve("fetched.db"));
         assertThat(Files.size(db)).isEqualTo(done.sizeRaw());
+    }
+
+    /**
+     * Keys are rotated by adding the new one and keeping the old under previous: snapshots and key bundles
+     * written before stay readable, new ones use the new key; drop an old key and what needed it is
+     * refused, naming the key.
+     */
+    @Test
+    void aRotationKeepsOlderSnapshotsAndBundlesReadable() throws Exception {
+        SnapshotCompleted before = (SnapshotCompleted) SnapshotRequests.outcome(stream, ROTATED);
+        assertThat(before.encryptionKeyId()).isEqualTo("snap-1");
+        SnapshotCompleted bundledBefore = (SnapshotCompleted) SnapshotRequests.outcome(stream, HOSTED);
+
+        writeFleet("{ keyFile: %s, keyId: bundle-2, previous: [{ keyFile: %s, keyId: bundle-1 }] }".formatted(
+                dir.resolve("bundle-2.key"), dir.resolve("bundle-1.key")),
+                "{ keyFile: %s, keyId: snap-2, previous: [{ keyFile: %s, keyId: snap-1 }] }".formatted(
+                        dir.resolve("snap-2.key"), dir.resolve("snap-1.key")));
+        var registry = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+                "snap-2".equals(registry.require(ROTATED).store().encryption().keyId()));
+        SnapshotCompleted after = (SnapshotCompleted) SnapshotRequests.outcome(stream, ROTATED);
+        assertThat(after.encryptionKeyId()).isEqualTo("snap-2");
+        assertThat(fetch(ROTATED, before.snapshotId())).as("the old snapshot, by its old key").isEqualTo(before.sizeRaw());
+        assertThat(fetch(ROTATED, after.snapshotId())).isEqualTo(after.sizeRaw());
+        assertThat(openBundle(bundledBefore)).as("the old bundle, by the bundles' old key").contains(AES_KEY);
+        SnapshotCompleted bundledAfter = (SnapshotCompleted) SnapshotRequests.outcome(stream, HOSTED);
+        try (S3Client s3 = backplane.s3().client()) {
+            assertThat(s3.getObjectAsBytes(b -> b.bucket("etcd-keys").key("keys/" + HOSTED + "/"
+                    + bundledAfter.snapshotId() + ".keys.json.enc")).asString(StandardCharsets.ISO_8859_1)).startsWith(
+                    "etcd-guardian-key-bundle/1 AES256_GCM_HKDF_1MB bundle-2\n");
+        }
+
+        // the old key dropped: refused, naming what is missing
+        writeFleet("{ keyFile: %s, keyId: bundle-2 }".formatted(dir.resolve("bundle-2.key")),
+                "{ keyFile: %s, keyId: snap-2 }".formatted(dir.resolve("snap-2.key")));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+                registry.require(ROTATED).store().encryption().previous().isEmpty());
+        assertThatThrownBy(() -> fetch(ROTATED, before.snapshotId())).hasMessageContaining("encrypted with key snap-1")
+                .hasMessageContaining("not in the keyring [snap-2]");
+        assertThatThrownBy(() -> openBundle(bundledBefore)).hasMessageContaining("encrypted with key bundle-1");
+    }
+
+    /** The keys go with the snapshot that needed them: retention deletes the bundle too, and nothing else's. */
+    @Test
+    void retentionDeletesABundleWithItsSnapshot() {
+        SnapshotCompleted older = (SnapshotCompleted) SnapshotRequests.outcome(stream, HOSTED);
+        SnapshotCompleted newer = (SnapshotCompleted) SnapshotRequests.outcome(stream, HOSTED);
+        var registry = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class);
+        var hosted = registry.require(HOSTED);
+        // retention deletes nothing until something is proven restorable: drill the newer one
+        context.getBean(io.etcdguardian.snapshot.drill.RestoreDrill.class).drill(hosted, context.getBean(
+                io.etcdguardian.common.snapshot.SnapshotCatalog.class).find(hosted, newer.snapshotId()).orElseThrow());
+        var keepOne = new io.etcdguardian.common.fleet.ClusterSpec(hosted.id(), hosted.etcd(), hosted.store(),
+                hosted.schedule(), new io.etcdguardian.common.fleet.RetentionSpec(1, 0, 0, 0, 0), hosted.kubernetes(),
+                hosted.restore(), hosted.paused(), hosted.slo());
+        assertThat(context.getBean(io.etcdguardian.snapshot.retention.RetentionRunner.class).apply(keepOne))
+                .contains(older.snapshotId()).doesNotContain(newer.snapshotId());
+        try (S3Client s3 = backplane.s3().client()) {
+            List<String> bundles = s3.listObjectsV2(b -> b.bucket("etcd-keys").prefix("keys/" + HOSTED + "/")).contents()
+                    .stream().map(o -> o.key()).toList();
+            assertThat(bundles).containsExactly("keys/" + HOSTED + "/" + newer.snapshotId() + ".keys.json.enc");
+        }
+    }
+
+    private static io.etcdguardian.common.snapshot.Keyring keys(String cluster) {
+        var registry = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class);
+        return context.getBean(io.etcdguardian.common.snapshot.EncryptionKeys.class).bundleKeys(registry.require(cluster));
+    }
+
+    private static long fetch(String cluster, String snapshotId) throws IOException {
+        var spec = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(cluster);
+        var manifest = context.getBean(io.etcdguardian.common.snapshot.SnapshotCatalog.class)
+                .find(spec, snapshotId).orElseThrow();
+        Path target = dir.resolve("fetched-" + snapshotId + ".db");
+        return Files.size(context.getBean(io.etcdguardian.common.snapshot.SnapshotFetcher.class)
+                .fetch(spec, manifest, target));
+    }
+
+    private static String openBundle(SnapshotCompleted done) {
+        String key = "keys/" + HOSTED + "/" + done.snapshotId() + ".keys.json.enc";
+        try (S3Client s3 = backplane.s3().client()) {
+            byte[] stored = s3.getObjectAsBytes(b -> b.bucket("etcd-keys").key(key)).asByteArray();
+            return new String(KeyBundles.open(keys(HOSTED), HOSTED, done.snapshotId(), stored, key), StandardCharsets.UTF_8);
+        }
     }
 
     @Test

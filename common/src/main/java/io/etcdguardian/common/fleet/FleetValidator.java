@@ -113,14 +113,7 @@ public final class FleetValidator {
             problems.add(new FleetProblem(id, "store.serverSideEncryption", "must be AES256 or aws:kms"));
         }
         if (store.encryption() != null) {
-            EncryptionSpec encryption = store.encryption();
-            if ((encryption.keyFile() == null) == (encryption.secret() == null)) {
-                problems.add(new FleetProblem(id, "store.encryption", "needs exactly one of keyFile or secret"));
-            } else if (encryption.keyFile() != null) {
-                readableFile(id, "store.encryption.keyFile", encryption.keyFile(), problems);
-            } else if (!encryption.secret().matches("[a-z0-9.-]+/[a-z0-9.-]+(:[-._a-zA-Z0-9]+)?")) {
-                problems.add(new FleetProblem(id, "store.encryption.secret", "must be namespace/name or namespace/name:key"));
-            }
+            validateEncryption(id, "store.encryption", store.encryption(), problems);
         }
         if (store.keyStore() != null) {
             KeyStoreSpec keys = store.keyStore();
@@ -135,6 +128,36 @@ public final class FleetValidator {
             if (keys.endpoint() != null) {
                 url(id, "store.keyStore.endpoint", keys.endpoint(), problems);
             }
+            if (keys.encryption() == null) {
+                problems.add(new FleetProblem(id, "store.keyStore.encryption", "is required: key bundles hold a"
+                        + " cluster's etcd encryption keys and are sealed before upload, with a key of their own"));
+            } else {
+                validateEncryption(id, "store.keyStore.encryption", keys.encryption(), problems);
+                if (store.encryption() != null && keys.encryption().keyFile() != null
+                        && keys.encryption().keyFile().equals(store.encryption().keyFile())) {
+                    problems.add(new FleetProblem(id, "store.keyStore.encryption.keyFile", "must not be the snapshots'"
+                            + " key: whoever holds one must not hold both"));
+                }
+            }
+        }
+    }
+
+    /** One key (file or secret), and each key it replaced: {@code previous[i]} names its own problems. */
+    private static void validateEncryption(String id, String key, EncryptionSpec encryption, List<FleetProblem> problems) {
+        if ((encryption.keyFile() == null) == (encryption.secret() == null)) {
+            problems.add(new FleetProblem(id, key, "needs exactly one of keyFile or secret"));
+        } else if (encryption.keyFile() != null) {
+            readableFile(id, key + ".keyFile", encryption.keyFile(), problems);
+        } else if (!encryption.secret().matches("[a-z0-9.-]+/[a-z0-9.-]+(:[-._a-zA-Z0-9]+)?")) {
+            problems.add(new FleetProblem(id, key + ".secret", "must be namespace/name or namespace/name:key"));
+        }
+        for (int i = 0; i < encryption.previous().size(); i++) {
+            EncryptionSpec older = encryption.previous().get(i);
+            if (!older.previous().isEmpty()) {
+                problems.add(new FleetProblem(id, key + ".previous[" + i + "].previous", "list every older key"
+                        + " directly under " + key + ".previous"));
+            }
+            validateEncryption(id, key + ".previous[" + i + "]", older, problems);
         }
     }
 

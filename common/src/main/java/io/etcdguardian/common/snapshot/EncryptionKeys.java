@@ -9,10 +9,15 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
-/** The snapshot encryption of a cluster, with its key from a key file or a Kubernetes secret. */
+/**
+ * A cluster's keys: the snapshots' keyring ({@code store.encryption}) and the key bundles' keyring
+ * ({@code store.keyStore.encryption}), each key from a key file or a Kubernetes secret.
+ */
 @Singleton
 public class EncryptionKeys {
     private final KubernetesClients kubernetes;
@@ -21,13 +26,43 @@ public class EncryptionKeys {
         this.kubernetes = kubernetes;
     }
 
+    /** The key new snapshots are encrypted with. */
     public Optional<SnapshotEncryption> forCluster(ClusterSpec cluster) {
+        return snapshotKeys(cluster).map(Keyring::current);
+    }
+
+    public Optional<Keyring> snapshotKeys(ClusterSpec cluster) {
         EncryptionSpec spec = cluster.store().encryption();
+        return spec == null ? Optional.empty() : Optional.of(keyring(spec));
+    }
+
+    /**
+     * The key bundles' keyring; refused when it shares a key with the snapshots' (whoever holds one must
+     * not hold both), or when none is configured (a bundle is never stored in the clear).
+     */
+    public Keyring bundleKeys(ClusterSpec cluster) {
+        EncryptionSpec spec = cluster.store().keyStore() == null ? null : cluster.store().keyStore().encryption();
         if (spec == null) {
-            return Optional.empty();
+            throw new GuardianException(Reason.INVALID_CONFIG, "store.keyStore.encryption is not configured for "
+                    + cluster.id() + ": encryption-key bundles are never stored in the clear");
         }
+        Keyring bundles = keyring(spec);
+        if (snapshotKeys(cluster).map(bundles::shares).orElse(false)) {
+            throw new GuardianException(Reason.INVALID_CONFIG, "store.keyStore.encryption of " + cluster.id()
+                    + " holds a key of store.encryption: the key bundles need a key of their own");
+        }
+        return bundles;
+    }
+
+    private Keyring keyring(EncryptionSpec spec) {
+        List<SnapshotEncryption> previous = new ArrayList<>();
+        spec.previous().forEach(p -> previous.add(key(p)));
+        return new Keyring(key(spec), previous);
+    }
+
+    private SnapshotEncryption key(EncryptionSpec spec) {
         if (spec.keyFile() != null) {
-            return Optional.of(SnapshotEncryption.fromSpec(spec));
+            return SnapshotEncryption.fromSpec(spec);
         }
         String[] ref = spec.secret().split("[/:]");
         String dataKey = ref.length > 2 ? ref[2] : "key";
@@ -39,7 +74,7 @@ public class EncryptionKeys {
             }
             // Secret data is base64 of the value, and the value is the base64 key itself
             String value = new String(Base64.getDecoder().decode(secret.getData().get(dataKey)), StandardCharsets.UTF_8);
-            return Optional.of(SnapshotEncryption.fromBase64(value, spec.keyId(), "secret " + ref[0] + "/" + ref[1]));
+            return SnapshotEncryption.fromBase64(value, spec.keyId(), "secret " + ref[0] + "/" + ref[1]);
         } catch (KubernetesClientException e) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot read secret " + ref[0] + "/" + ref[1]
                     + " (" + e.getCode() + ")", e);

@@ -28,10 +28,12 @@ public final class SnapshotEncryption {
 
     private final AesGcmHkdfStreaming aead;
     private final String keyId;
+    private final String fingerprint;
 
-    private SnapshotEncryption(byte[] key, String keyId) throws GeneralSecurityException {
+    private SnapshotEncryption(byte[] key, String keyId, String fingerprint) throws GeneralSecurityException {
         this.aead = new AesGcmHkdfStreaming(key, "HmacSha256", 32, SEGMENT, 0);
         this.keyId = keyId;
+        this.fingerprint = fingerprint;
     }
 
     /** Reads the key file named by the spec; the key stays in memory only. */
@@ -53,9 +55,9 @@ public final class SnapshotEncryption {
                 throw new GuardianException(Reason.INVALID_CONFIG, where
                         + " must hold a base64 AES-256 key (32 bytes), not " + key.length + " bytes");
             }
-            String id = keyId != null ? keyId : "sha256:" + HexFormat.of()
+            String fingerprint = "sha256:" + HexFormat.of()
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 16);
-            return new SnapshotEncryption(key, id);
+            return new SnapshotEncryption(key, keyId != null ? keyId : fingerprint, fingerprint);
         } catch (IllegalArgumentException e) {
             throw new GuardianException(Reason.INVALID_CONFIG, where + " is not base64", e);
         } catch (GeneralSecurityException e) {
@@ -69,6 +71,11 @@ public final class SnapshotEncryption {
 
     public String keyId() {
         return keyId;
+    }
+
+    /** Which key this is, whatever it is called: two specs naming one key have the same fingerprint. */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     public SnapshotManifest.Encryption describe() {

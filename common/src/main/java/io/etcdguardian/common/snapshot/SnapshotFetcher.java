@@ -41,11 +41,9 @@ public class SnapshotFetcher {
                 throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
                         + " is encrypted with key " + manifest.encryption().keyId() + " but the cluster has no key configured");
             }
-            encryption = keys.forCluster(cluster).orElseThrow();
-            if (!encryption.keyId().equals(manifest.encryption().keyId())) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
-                        + " needs key " + manifest.encryption().keyId() + ", configured is " + encryption.keyId());
-            }
+            // the key it was written with, current or replaced since: a rotation keeps older snapshots restorable
+            encryption = keys.snapshotKeys(cluster).orElseThrow()
+                    .require(manifest.encryption().keyId(), "snapshot " + manifest.snapshotId());
         }
         TrailerDigest digest;
         try (InputStream object = stores.of(cluster).open(manifest.objectKey());

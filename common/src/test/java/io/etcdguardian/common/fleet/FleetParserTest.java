@@ -124,7 +124,27 @@ class FleetParserTest {
                     etcd: { endpoints: [http://127.0.0.1:2379] }
                     store: { bucket: snaps, prefix: c1, keyStore: { bucket: snaps, prefix: c1/ } }
                 """);
-        assertThat(result.problems()).extracting(FleetProblem::key).containsExactly("store.keyStore");
+        assertThat(result.problems()).extracting(FleetProblem::key).containsExactly("store.keyStore",
+                "store.keyStore.encryption");
+    }
+
+    @Test
+    void sealsKeyBundlesWithAKeyOfTheirOwnAndNamesEveryOldKeysProblem(@TempDir Path dir) throws IOException {
+        Path key = Files.writeString(dir.resolve("snap.key"), "x");
+        FleetParser.Result result = FleetParser.parseDocument("""
+                clusters:
+                  - id: c1
+                    etcd: { endpoints: [http://127.0.0.1:2379] }
+                    store:
+                      bucket: snaps
+                      encryption: { keyFile: %s, keyId: k2, previous: [{ keyFile: %s, keyId: k1 }, { keyId: k0 }] }
+                      keyStore: { bucket: keys, encryption: { keyFile: %s } }
+                """.formatted(key, dir.resolve("gone.key"), key));
+        assertThat(result.problems()).extracting(FleetProblem::toString).containsExactlyInAnyOrder(
+                "cluster 'c1': store.encryption.previous[0].keyFile: file " + dir.resolve("gone.key") + " does not exist or is not readable",
+                "cluster 'c1': store.encryption.previous[1]: needs exactly one of keyFile or secret",
+                "cluster 'c1': store.keyStore.encryption.keyFile: must not be the snapshots' key: whoever holds one"
+                        + " must not hold both");
     }
 
     @Test

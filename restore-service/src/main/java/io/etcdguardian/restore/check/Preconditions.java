@@ -9,7 +9,7 @@ import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
-import io.etcdguardian.common.snapshot.SnapshotEncryption;
+import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -63,12 +63,10 @@ public class Preconditions {
             }
         }
         if (manifest.encryption() != null) {
-            Optional<SnapshotEncryption> key = keys.forCluster(cluster);
-            if (key.isEmpty() || !key.get().keyId().equals(manifest.encryption().keyId())) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
-                        + " is encrypted with key " + manifest.encryption().keyId() + "; configured is "
-                        + key.map(SnapshotEncryption::keyId).orElse("none"));
-            }
+            keys.snapshotKeys(cluster).orElseThrow(() -> new GuardianException(Reason.PRECONDITION_FAILED, "snapshot "
+                    + manifest.snapshotId() + " is encrypted with key " + manifest.encryption().keyId()
+                    + "; the cluster has no store.encryption")).require(manifest.encryption().keyId(),
+                    "snapshot " + manifest.snapshotId());
         }
         if (manifest.keyBundleKey() != null) {
             KeyStoreSpec store = cluster.store().keyStore();
@@ -76,10 +74,21 @@ public class Preconditions {
                 throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
                         + " needs its encryption-key bundle but store.keyStore is not configured");
             }
+            // opened, not only found: sealed, with a key the keyring still has, for this very snapshot
             try {
                 if (stores.keyStore(cluster).size(manifest.keyBundleKey()).isEmpty()) {
                     throw new GuardianException(Reason.NOT_FOUND, "no object " + manifest.keyBundleKey());
                 }
+                try (var in = stores.keyStore(cluster).open(manifest.keyBundleKey())) {
+                    KeyBundles.open(keys.bundleKeys(cluster), cluster.id(), manifest.snapshotId(), in.readAllBytes(),
+                            "key bundle " + manifest.keyBundleKey());
+                }
+            } catch (java.io.IOException e) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "the encryption-key bundle of snapshot "
+                        + manifest.snapshotId() + " cannot be read (" + e.getMessage() + ")", e);
+            } catch (GuardianException e) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "the encryption-key bundle of snapshot "
+                        + manifest.snapshotId() + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 GuardianException translated = StoreErrors.translate("find the encryption-key bundle "
                         + manifest.keyBundleKey(), store.bucket(), e);

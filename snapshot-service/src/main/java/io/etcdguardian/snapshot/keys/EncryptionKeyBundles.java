@@ -10,6 +10,8 @@ import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.common.snapshot.EncryptionKeys;
+import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -39,10 +41,12 @@ public class EncryptionKeyBundles {
 
     private final KubernetesClients kubernetes;
     private final SnapshotStores stores;
+    private final EncryptionKeys keys;
 
-    public EncryptionKeyBundles(KubernetesClients kubernetes, SnapshotStores stores) {
+    public EncryptionKeyBundles(KubernetesClients kubernetes, SnapshotStores stores, EncryptionKeys keys) {
         this.kubernetes = kubernetes;
         this.stores = stores;
+        this.keys = keys;
     }
 
     /** The key-store object written, or empty when the cluster does not encrypt etcd. */
@@ -66,12 +70,11 @@ public class EncryptionKeyBundles {
             throw new GuardianException(Reason.INVALID_CONFIG, "etcd encryption is on for " + cluster.id()
                     + " but store.keyStore is not configured: a snapshot without its key cannot be restored");
         }
-        String key = (keyStore.prefix() == null || keyStore.prefix().isBlank() ? ""
-                : keyStore.prefix().endsWith("/") ? keyStore.prefix() : keyStore.prefix() + "/")
-                + cluster.id() + "/" + snapshotId + ".keys.json";
-        byte[] bundle = bundle(cluster, snapshotId, secrets);
+        String key = KeyBundles.objectKey(cluster, snapshotId);
+        // sealed before it leaves the process: the key store holds ciphertext only, under a key of its own
+        byte[] bundle = KeyBundles.seal(keys.bundleKeys(cluster), cluster.id(), snapshotId, bundle(cluster, snapshotId, secrets));
         try {
-            stores.keyStore(cluster).write(key, bundle, "application/json");
+            stores.keyStore(cluster).write(key, bundle, "application/octet-stream");
         } catch (RuntimeException e) {
             throw StoreErrors.translate("save the encryption-key bundle", keyStore.bucket(), e);
         }

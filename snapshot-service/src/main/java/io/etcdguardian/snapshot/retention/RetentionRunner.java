@@ -9,6 +9,7 @@ import io.etcdguardian.common.operation.OperationLeases;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStore;
@@ -86,6 +87,10 @@ public class RetentionRunner {
                                 // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
                                 store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
                                 store.delete(m.objectKey());
+                                // the keys go with the snapshot, last: a snapshot never outlives the keys it needs
+                                if (m.keyBundleKey() != null) {
+                                    stores.keyStore(cluster).delete(m.keyBundleKey());
+                                }
                             });
                             deleted.add(m.snapshotId());
                             LOG.info("retention deleted snapshot {} of {} (taken {})", m.snapshotId(), cluster.id(),
@@ -128,6 +133,19 @@ public class RetentionRunner {
         for (SnapshotStore.PendingUpload upload : store.pendingUploads(SnapshotKeys.snapshotsPrefix(cluster))) {
             if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
                 quietly("abort stale multipart upload of " + upload.key(), () -> store.abort(upload));
+            }
+        }
+        if (cluster.store().keyStore() != null) {
+            // a bundle whose snapshot never committed, or whose deletion was cut short: keys kept for nothing
+            Set<String> snapshots = new HashSet<>();
+            manifests.forEach(m -> snapshots.add(m.snapshotId()));
+            SnapshotStore keys = stores.keyStore(cluster);
+            for (SnapshotStore.Entry bundle : keys.list(KeyBundles.clusterPrefix(cluster))) {
+                boolean orphan = KeyBundles.snapshotIdOf(bundle.key()).map(id -> !snapshots.contains(id)).orElse(false);
+                if (orphan && bundle.lastModified().isBefore(cutoff)) {
+                    quietly("remove the key bundle of a snapshot that is gone, " + bundle.key(),
+                            () -> keys.delete(bundle.key()));
+                }
             }
         }
     }

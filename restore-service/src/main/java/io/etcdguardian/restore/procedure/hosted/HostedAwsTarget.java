@@ -10,6 +10,8 @@ import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.common.snapshot.EncryptionKeys;
+import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
@@ -39,13 +41,15 @@ public class HostedAwsTarget implements RestoreTarget {
     private final SnapshotStaging staging;
     private final KubernetesWaits waits;
     private final SnapshotStores stores;
+    private final EncryptionKeys keys;
 
     public HostedAwsTarget(KubernetesClients kubernetes, SnapshotStaging staging, KubernetesWaits waits,
-                          SnapshotStores stores) {
+                          SnapshotStores stores, EncryptionKeys keys) {
         this.kubernetes = kubernetes;
         this.staging = staging;
         this.waits = waits;
         this.stores = stores;
+        this.keys = keys;
     }
 
     @Override
@@ -125,7 +129,7 @@ public class HostedAwsTarget implements RestoreTarget {
                     + " (activeKey) is missing or has no 'key'");
         }
         String now = digest(secret.getData().get("key"));
-        for (JsonNode saved : bundle(run.cluster(), bundleKey).path("secrets")) {
+        for (JsonNode saved : bundle(run.cluster(), run.manifest().snapshotId(), bundleKey).path("secrets")) {
             JsonNode key = saved.path("data").path("key");
             if (!key.isMissingNode() && digest(key.asText()).equals(now)) {
                 return "activeKey " + keyName + " holds the key saved as " + saved.path("name").asText() + " at backup";
@@ -135,13 +139,16 @@ public class HostedAwsTarget implements RestoreTarget {
                 + " was taken with: restored data would be unreadable; point it at a secret with the saved key");
     }
 
-    private JsonNode bundle(ClusterSpec cluster, String key) throws Exception {
+    private JsonNode bundle(ClusterSpec cluster, String snapshotId, String key) throws Exception {
         KeyStoreSpec store = cluster.store().keyStore();
         if (store == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "store.keyStore is not configured");
         }
         try (var in = stores.keyStore(cluster).open(key)) {
-            return EventJson.MAPPER.readTree(in);
+            return EventJson.MAPPER.readTree(KeyBundles.open(keys.bundleKeys(cluster), cluster.id(), snapshotId,
+                    in.readAllBytes(), "key bundle " + key));
+        } catch (GuardianException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw StoreErrors.translate("read the key bundle " + key, store.bucket(), e);
         }
