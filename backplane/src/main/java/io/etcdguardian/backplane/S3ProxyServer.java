@@ -22,14 +22,20 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 /**
  * S3Proxy with its filesystem backend: the real S3 API (multipart, presigned URLs, checksums) on
  * loopback. Its access key pair is made up per backplane and kept in the state dir, readable by root only.
+ * {@code inMemory}: S3Proxy's transient backend instead, which also answers server-side encryption
+ * (SSE-S3) as S3 does — and which the filesystem backend refuses (501) — but keeps nothing across a restart.
  */
-public record S3ProxyServer(Path dir, int port, String accessKey, String secretKey) {
+public record S3ProxyServer(Path dir, int port, String accessKey, String secretKey, boolean inMemory) {
 
     public static S3ProxyServer plan(Path dir) {
+        return plan(dir, false);
+    }
+
+    public static S3ProxyServer plan(Path dir, boolean inMemory) {
         SecureRandom random = new SecureRandom();
         byte[] secret = new byte[20];
         random.nextBytes(secret);
-        return new S3ProxyServer(dir, FreePorts.next(), "guardian-local", HexFormat.of().formatHex(secret));
+        return new S3ProxyServer(dir, FreePorts.next(), "guardian-local", HexFormat.of().formatHex(secret), inMemory);
     }
 
     @JsonIgnore
@@ -93,7 +99,7 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
                     "s3proxy.authorization=aws-v2-or-v4",
                     "s3proxy.identity=" + accessKey,
                     "s3proxy.credential=" + secretKey,
-                    "jclouds.provider=filesystem",
+                    inMemory ? "jclouds.provider=transient" : "jclouds.provider=filesystem",
                     "jclouds.filesystem.basedir=" + data,
                     ""));
             SecretFiles.restrict(config);

@@ -17,7 +17,9 @@ public record RestoreSettings(
         @Bindable(defaultValue = "restore-service") String group,
         @Bindable(defaultValue = "true") boolean backupFirst,
         @Bindable(defaultValue = "30m") Duration backupFirstTimeout,
-        @Bindable(defaultValue = "2s") Duration progressInterval) {
+        @Bindable(defaultValue = "2s") Duration progressInterval,
+        @Bindable(defaultValue = "true") boolean stagedEncryption,
+        @Bindable(defaultValue = "1") int stagedExpiryDays) {
 
     public RestoreSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
@@ -31,6 +33,9 @@ public record RestoreSettings(
         }
         if (progressInterval.compareTo(Duration.ofMillis(100)) < 0) {
             throw new IllegalArgumentException("guardian.restore.progress-interval: must be at least 100ms");
+        }
+        if (stagedExpiryDays < 1) {
+            throw new IllegalArgumentException("guardian.restore.staged-expiry-days: must be at least 1 (S3 lifecycle's unit)");
         }
         if (waitTimeout.isNegative() || waitTimeout.isZero()) {
             throw new IllegalArgumentException("guardian.restore.wait-timeout: must be positive");

@@ -17,6 +17,7 @@ import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.OperationRecord.Status;
 import io.etcdguardian.common.operation.Operations;
 import io.etcdguardian.common.operation.SnapshotFirst;
+import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -59,11 +60,13 @@ public class RestoreWorkflow {
     private final EventPublisher events;
     private final MeterRegistry meters;
     private final SnapshotFirst snapshotFirst;
+    private final SnapshotStaging staging;
     private final RestoreSettings settings;
 
     public RestoreWorkflow(SnapshotCatalog catalog, Preconditions preconditions, RestoreTargets targets,
                            OperationJournal journal, Operations operations, EventPublisher events, MeterRegistry meters,
-                           SnapshotFirst snapshotFirst, RestoreSettings settings) {
+                           SnapshotFirst snapshotFirst, RestoreSettings settings, SnapshotStaging staging) {
+        this.staging = staging;
         this.operations = operations;
         this.snapshotFirst = snapshotFirst;
         this.settings = settings;
@@ -292,6 +295,15 @@ public class RestoreWorkflow {
         };
         progress(cluster, restoreId, "restore", end.status().name(), (result.replayed() ? "already " + end.status()
                 + ": " : "") + detail);
+        if (end.status() != OperationRecord.Status.RUNNING && end.status() != OperationRecord.Status.HANDED_OVER) {
+            // whichever way it ended, the staged copy goes: a resume stages again; a hand-over's host still
+            // needs it, until its URL expires (StagedCopySweeper)
+            try {
+                staging.discard(cluster, restoreId);
+            } catch (RuntimeException e) {
+                LOG.warn("staged copy of restore {} not removed yet (the sweep will): {}", restoreId, e.getMessage());
+            }
+        }
         if (!result.replayed()) {
             meters.counter("guardian.restores", "cluster", cluster.id(), "result",
                     end.status().name().toLowerCase(java.util.Locale.ROOT)).increment();

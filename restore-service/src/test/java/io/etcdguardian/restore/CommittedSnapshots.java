@@ -30,6 +30,11 @@ final class CommittedSnapshots {
 
     static SnapshotManifest commit(Backplane backplane, String prefix, String clusterId, EtcdCluster etcd, Path dir,
                                    String clusterVersion) throws Exception {
+        return commit(backplane.s3(), backplane.bucket(), prefix, clusterId, etcd, dir, clusterVersion);
+    }
+
+    static SnapshotManifest commit(io.etcdguardian.backplane.S3ProxyServer store, String bucket, String prefix,
+                                   String clusterId, EtcdCluster etcd, Path dir, String clusterVersion) throws Exception {
         long revision;
         long keys;
         try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
@@ -57,9 +62,9 @@ final class CommittedSnapshots {
                 "fixture", "ON_DEMAND", Instant.now(), Instant.now(), etcd.endpoints().get(0), etcdVersion, clusterVersion,
                 revision, -1, keys, null, bytes.length, bytes.length, trailer, "none", null, objectKey, null,
                 new SnapshotManifest.Drill(SnapshotManifest.Drill.PASSED, Instant.now(), revision, keys, "fixture"), 0L, null);
-        var s3 = backplane.s3().client();
-        s3.putObject(b -> b.bucket(backplane.bucket()).key(objectKey), RequestBody.fromFile(file));
-        s3.putObject(b -> b.bucket(backplane.bucket()).key(base + "manifests/" + snapshotId + ".json"),
+        var s3 = store.client();
+        s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.fromFile(file));
+        s3.putObject(b -> b.bucket(bucket).key(base + "manifests/" + snapshotId + ".json"),
                 RequestBody.fromBytes(EventJson.MAPPER.writeValueAsBytes(manifest)));
         Files.delete(file);
         return manifest;

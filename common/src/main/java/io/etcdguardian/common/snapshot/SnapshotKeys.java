@@ -34,7 +34,12 @@ public final class SnapshotKeys {
 
     /** A raw copy of a snapshot staged for one restore (fetched by a Job or a host through a presigned URL). */
     public static String staged(ClusterSpec cluster, String restoreId) {
-        return clusterPrefix(cluster) + "restores/" + Ids.id(restoreId, "restore id") + "/snapshot.db";
+        return restoresPrefix(cluster) + Ids.id(restoreId, "restore id") + "/snapshot.db";
+    }
+
+    /** Where a cluster's staged restore copies are, one directory per restore id. */
+    public static String restoresPrefix(ClusterSpec cluster) {
+        return clusterPrefix(cluster) + "restores/";
     }
 
     /** The snapshot id an object or manifest key belongs to. */

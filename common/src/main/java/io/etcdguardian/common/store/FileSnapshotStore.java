@@ -126,6 +126,17 @@ final class FileSnapshotStore implements SnapshotStore {
         place(key, out -> Files.copy(file, out));
     }
 
+    @Override
+    public void writeFileEncryptedAtRest(String key, Path file) {
+        throw new GuardianException(Reason.INVALID_CONFIG, "a directory store cannot encrypt " + key
+                + " at rest; use S3 (or turn guardian.restore.staged-encryption off)");
+    }
+
+    @Override
+    public boolean expireUnder(String prefix, int days) {
+        return false;
+    }
+
     private interface Writer {
         void write(OutputStream out) throws IOException;
     }

@@ -21,6 +21,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
@@ -116,11 +118,69 @@ final class S3SnapshotStore implements SnapshotStore {
 
     @Override
     public void writeFile(String key, Path file) {
+        put(key, file, serverSideEncryption);
+    }
+
+    @Override
+    public void writeFileEncryptedAtRest(String key, Path file) {
+        put(key, file, serverSideEncryption != null ? serverSideEncryption : ServerSideEncryption.AES256.toString());
+    }
+
+    @Override
+    public boolean expireUnder(String prefix, int days) {
+        try {
+            List<LifecycleRule> existing;
+            try {
+                existing = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules();
+            } catch (S3Exception e) {
+                if (e.statusCode() != 404) {
+                    throw e;
+                }
+                existing = List.of(); // NoSuchLifecycleConfiguration
+            }
+            Optional<List<LifecycleRule>> merged = withExpiry(existing, prefix, days);
+            if (merged.isPresent()) {
+                s3.putBucketLifecycleConfiguration(b -> b.bucket(bucket).lifecycleConfiguration(c -> c.rules(merged.get())));
+            }
+            return true;
+        } catch (S3Exception e) {
+            // 501 (S3Proxy, some S3-compatible stores), 403 (no s3:PutLifecycleConfiguration): the caller sweeps instead
+            return false;
+        }
+    }
+
+    /**
+     * The bucket's rules with ours for {@code prefix} (id {@code etcd-guardian:<prefix>}) added or updated;
+     * empty when they already say so. Other rules are kept as they are.
+     */
+    static Optional<List<LifecycleRule>> withExpiry(List<LifecycleRule> existing, String prefix, int days) {
+        String id = "etcd-guardian:" + prefix;
+        LifecycleRule ours = LifecycleRule.builder().id(id.length() > 255 ? id.substring(0, 255) : id)
+                .filter(f -> f.prefix(prefix)).status(ExpirationStatus.ENABLED)
+                .expiration(e -> e.days(days))
+                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(days)).build();
+        List<LifecycleRule> merged = new ArrayList<>();
+        boolean same = false;
+        for (LifecycleRule rule : existing) {
+            if (ours.id().equals(rule.id())) {
+                same = rule.equals(ours);
+            } else {
+                merged.add(rule);
+            }
+        }
+        if (same) {
+            return Optional.empty();
+        }
+        merged.add(ours);
+        return Optional.of(merged);
+    }
+
+    private void put(String key, Path file, String encryption) {
         call("write " + key, () -> s3.putObject(b -> {
             b.bucket(bucket).key(key).contentType("application/octet-stream");
-            if (serverSideEncryption != null) {
-                b.serverSideEncryption(ServerSideEncryption.fromValue(serverSideEncryption));
-                if (kmsKeyId != null) {
+            if (encryption != null) {
+                b.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
+                if (kmsKeyId != null && "aws:kms".equals(encryption)) {
                     b.ssekmsKeyId(kmsKeyId);
                 }
             }

@@ -56,6 +56,20 @@ public interface SnapshotStore {
 
     void writeFile(String key, Path file);
 
+    /**
+     * As {@link #writeFile}, encrypted at rest by the store: its configured server-side encryption, else
+     * SSE-S3 (AES256). A store that cannot encrypt refuses it (the caller fails, nothing is written in
+     * the clear).
+     */
+    void writeFileEncryptedAtRest(String key, Path file);
+
+    /**
+     * Asks the store to expire objects under {@code prefix} {@code days} days after they were written
+     * (an S3 lifecycle rule, added beside the bucket's other rules, never replacing them); false when
+     * the store cannot (a directory store, S3-compatible servers without lifecycle support, no permission).
+     */
+    boolean expireUnder(String prefix, int days);
+
     /** Writes only if the stored version is still {@code expected} (null: only if absent); false when it was not. */
     boolean compareAndSet(String key, byte[] bytes, String expected);
 

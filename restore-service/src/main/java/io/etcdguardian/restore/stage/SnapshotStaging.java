@@ -1,6 +1,7 @@
 package io.etcdguardian.restore.stage;
 
 import io.etcdguardian.common.event.Ids;
+import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.snapshot.SnapshotFetcher;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.store.SnapshotStore;
@@ -65,7 +66,12 @@ public class SnapshotStaging {
         if (store.size(key).filter(size -> size == run.manifest().sizeRaw()).isPresent()) {
             return key;
         }
-        store.writeFile(key, fetch(run));
+        // raw etcd data, every Secret of the cluster in it: encrypted at rest unless the store cannot
+        if (settings.stagedEncryption()) {
+            store.writeFileEncryptedAtRest(key, fetch(run));
+        } else {
+            store.writeFile(key, fetch(run));
+        }
         return key;
     }
 
@@ -76,8 +82,14 @@ public class SnapshotStaging {
 
     /** Removes the staged object and the spool copy. */
     public void clean(RestoreRun run) {
-        stores.of(run.cluster()).delete(stagedKey(run));
-        cleanSpool(run);
+        discard(run.cluster(), run.restoreId());
+    }
+
+    /** As {@link #clean}, by id: at the end of a restore, whichever way it ended. */
+    public void discard(ClusterSpec cluster, String restoreId) {
+        stores.of(cluster).delete(SnapshotKeys.staged(cluster, restoreId));
+        io.etcdguardian.localetcd.EtcdCluster.deleteRecursively(
+                Path.of(settings.spoolDir()).resolve(Ids.id(restoreId, "restore id")));
     }
 
     public void cleanSpool(RestoreRun run) {
