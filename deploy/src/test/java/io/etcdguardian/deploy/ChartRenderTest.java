@@ -41,6 +41,9 @@ class ChartRenderTest {
         assertThat(deployments).allSatisfy(d -> {
             var container = d.getSpec().getTemplate().getSpec().getContainers().get(0);
             assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/readiness");
+            assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).as("health is on the management"
+                    + " port").isEqualTo("management");
+            assertThat(container.getEnv()).extracting(e -> e.getName()).contains("GUARDIAN_MANAGEMENT_PORT");
             assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/liveness");
             assertThat(container.getEnv()).extracting(e -> e.getName()).contains("KAFKA_BOOTSTRAP_SERVERS",
                     "GUARDIAN_FLEET_FILE", "GUARDIAN_HTTP_PORT");
@@ -178,14 +181,20 @@ class ChartRenderTest {
                 of(objects, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
         assertThat(policies).hasSize(4).allSatisfy(p -> {
             assertThat(p.getSpec().getPolicyTypes()).containsExactly("Ingress");
-            assertThat(p.getSpec().getIngress()).singleElement().satisfies(rule -> {
+            assertThat(p.getSpec().getIngress()).hasSize(2).allSatisfy(rule -> {
                 assertThat(rule.getPorts()).singleElement();
                 assertThat(rule.getFrom()).isNotEmpty().allSatisfy(peer -> assertThat(peer.getNamespaceSelector())
                         .as("no peer is 'everyone'").isNotNull());
             });
+            var api = p.getSpec().getIngress().get(0);
+            var management = p.getSpec().getIngress().get(1);
+            assertThat(management.getPorts().get(0).getPort().getIntVal()).as("metrics port").isBetween(9081, 9084);
+            assertThat(Serialization.asYaml(management)).as("only Prometheus scrapes").contains("prometheus")
+                    .doesNotContain("guardian-operators");
+            assertThat(Serialization.asYaml(api)).as("Prometheus has no business on the API").doesNotContain("prometheus");
         });
         assertThat(policies).filteredOn(p -> p.getMetadata().getName().equals("g-health-service")).singleElement()
-                .satisfies(p -> assertThat(Serialization.asYaml(p)).contains("alertmanager"));
+                .satisfies(p -> assertThat(Serialization.asYaml(p.getSpec().getIngress().get(0))).contains("alertmanager"));
         assertThat(policies).filteredOn(p -> !p.getMetadata().getName().equals("g-health-service"))
                 .allSatisfy(p -> assertThat(Serialization.asYaml(p)).doesNotContain("alertmanager"));
     }

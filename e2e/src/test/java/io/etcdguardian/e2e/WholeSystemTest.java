@@ -281,9 +281,23 @@ class WholeSystemTest {
                 assertThat(made.map(Path::toString)).as("no file named by a hostile id")
                         .noneMatch(p -> p.contains("etc") && p.contains("..") || p.contains("reboot") || p.contains("xxxxxxxxxx"));
             }
-            for (int port : ports.values()) {
-                assertThat(status(URI.create("http://127.0.0.1:" + port + "/health"), "GET", null)).isEqualTo(200);
-                assertThat(status(URI.create("http://127.0.0.1:" + port + "/prometheus"), "GET", null)).isEqualTo(200);
+            // health and metrics are on the management port only, open; the API is not served there
+            Map<String, Integer> management = services.managementPorts();
+            for (String service : LocalServices.NAMES) {
+                int api = ports.get(service);
+                int mgmt = management.get(service);
+                assertThat(mgmt).isNotEqualTo(api);
+                assertThat(status(URI.create("http://127.0.0.1:" + mgmt + "/health"), "GET", null)).isEqualTo(200);
+                assertThat(status(URI.create("http://127.0.0.1:" + mgmt + "/prometheus"), "GET", null)).isEqualTo(200);
+                assertThat(status(URI.create("http://127.0.0.1:" + api + "/health"), "GET", null))
+                        .as(service + ": no health on the API port").isNotEqualTo(200);
+                assertThat(status(URI.create("http://127.0.0.1:" + api + "/prometheus"), "GET", admin))
+                        .as(service + ": no metrics on the API port").isNotEqualTo(200);
+            }
+            for (String[] e : endpoints) {
+                assertThat(status(URI.create("http://127.0.0.1:" + management.get(e[0]) + e[2]), e[1], admin))
+                        .as(e[0] + " " + e[1] + " " + e[2] + " on the management port: refused (Micronaut answers 403"
+                                + " for a route on another port's listener)").isIn(403, 404);
             }
             String logs = Files.readString(state.resolve("services").resolve("restore-service.log"))
                     + Files.readString(state.resolve("services").resolve("snapshot-service.log"));
@@ -320,7 +334,7 @@ class WholeSystemTest {
     private static Set<String> exported(LocalServices services) throws Exception {
         Set<String> names = new TreeSet<>();
         HttpClient http = HttpClient.newHttpClient();
-        for (int port : services.ports().values()) {
+        for (int port : services.managementPorts().values()) {
             String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/prometheus"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
             body.lines().filter(l -> l.startsWith("guardian_")).forEach(l -> names.add(l.split("[{ ]", 2)[0]));

@@ -1,11 +1,11 @@
 package io.etcdguardian.restore;
 
-import io.micronaut.runtime.Micronaut;
+import io.etcdguardian.common.http.ServiceLauncher;
 
 public final class Application {
     private Application() {}
 
     public static void main(String[] args) {
-        Micronaut.run(Application.class, args);
+        ServiceLauncher.run(Application.class, args);
     }
 }

@@ -117,12 +117,13 @@ public final class LocalCommand {
                         status.running() ? "pid " + status.pid() : "DOWN", status.address(), status.log());
             }
             LocalServices services = new LocalServices(options.state.toAbsolutePath(), options.home);
+            Map<String, Integer> management = services.managementPorts();
             for (var entry : services.ports().entrySet()) {
                 var process = services.process(entry.getKey());
                 all &= process.isAlive();
                 System.out.printf("%-17s %-8s %-40s %s%n", entry.getKey(),
-                        process.pid().map(p -> "pid " + p).orElse("DOWN"), "http://127.0.0.1:" + entry.getValue(),
-                        process.logFile());
+                        process.pid().map(p -> "pid " + p).orElse("DOWN"), "http://127.0.0.1:" + entry.getValue()
+                                + " (health :" + management.get(entry.getKey()) + ")", process.logFile());
             }
             return all ? 0 : 1;
         }

@@ -31,6 +31,7 @@ public final class LocalServices {
     public static final List<String> NAMES = List.of("scheduler-service", "snapshot-service", "health-service",
             "restore-service");
     private static final int FIRST_DEFAULT_PORT = 8081;
+    private static final int FIRST_DEFAULT_MANAGEMENT_PORT = 9081;
 
     private final Path dir;
     private final Path home;
@@ -80,13 +81,15 @@ public final class LocalServices {
             Map<String, String> own = new LinkedHashMap<>(env);
             own.putAll(kafkaEnvironment(name));
             own.put("GUARDIAN_HTTP_PORT", Integer.toString(ports.get(name)));
+            own.put("GUARDIAN_MANAGEMENT_PORT", Integer.toString(managementPorts().get(name)));
             own.put("GUARDIAN_SECURITY_TOKENS_FILE", tokensFile().toString());
             own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
             process.start(List.of(javaBin(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), dir, own);
         }
+        Map<String, Integer> management = managementPorts();
         for (String name : NAMES) {
-            int port = ports.get(name);
-            Readiness.await(name + " on port " + port, timeout, process(name),
+            int port = management.get(name);
+            Readiness.await(name + " (health on port " + port + ")", timeout, process(name),
                     () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"),
                             r -> r.statusCode() == 200));
         }
@@ -134,8 +137,17 @@ public final class LocalServices {
         return new ChildProcess(name, dir);
     }
 
-    /** The HTTP port of each service: remembered, else 8081… when free, else any free port. */
-    public synchronized Map<String, Integer> ports() {
+    /** The HTTP (API) port of each service: remembered, else 8081… when free, else any free port. */
+    public Map<String, Integer> ports() {
+        return ports("", FIRST_DEFAULT_PORT);
+    }
+
+    /** The management port (health, metrics) of each service: remembered, else 9081… when free, else any. */
+    public Map<String, Integer> managementPorts() {
+        return ports(".management", FIRST_DEFAULT_MANAGEMENT_PORT);
+    }
+
+    private synchronized Map<String, Integer> ports(String suffix, int firstDefault) {
         Path file = dir.resolve("ports.properties");
         Properties props = new Properties();
         try {
@@ -149,15 +161,15 @@ public final class LocalServices {
             List<Integer> taken = new ArrayList<>();
             for (int i = 0; i < NAMES.size(); i++) {
                 String name = NAMES.get(i);
-                String known = props.getProperty(name);
+                String known = props.getProperty(name + suffix);
                 int port = known != null ? Integer.parseInt(known)
-                        : isFree(FIRST_DEFAULT_PORT + i) ? FIRST_DEFAULT_PORT + i : FreePorts.next();
+                        : isFree(firstDefault + i) ? firstDefault + i : FreePorts.next();
                 taken.add(port);
                 ports.put(name, port);
-                props.setProperty(name, Integer.toString(port));
+                props.setProperty(name + suffix, Integer.toString(port));
             }
             try (var out = Files.newOutputStream(file)) {
-                props.store(out, "HTTP ports of the local services");
+                props.store(out, "HTTP ports of the local services (API; NAME.management: health and metrics)");
             }
             return ports;
         } catch (IOException e) {
