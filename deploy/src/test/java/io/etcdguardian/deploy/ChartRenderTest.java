@@ -139,6 +139,7 @@ class ChartRenderTest {
                 "ClusterRole g-scheduler-service config.openshift.io/clusterversions list",
                 "ClusterRole g-scheduler-service operator.openshift.io/openshiftapiservers get",
                 "ClusterRole g-scheduler-service operator.openshift.io/kubeapiservers get",
+                "ClusterRole g-scheduler-service operator.openshift.io/authentications get",
                 "ClusterRole g-scheduler-service hypershift.openshift.io/hostedclusters get",
                 "ClusterRole g-scheduler-service hypershift.openshift.io/hostedclusters list",
                 "ClusterRole g-snapshot-service config.openshift.io/clusterversions get",

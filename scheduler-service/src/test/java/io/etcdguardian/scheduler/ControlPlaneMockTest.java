@@ -41,6 +41,10 @@ class ControlPlaneMockTest {
             .withGroup("operator.openshift.io").withVersion("v1").withKind("OpenShiftAPIServer")
             .withPlural("openshiftapiservers").withNamespaced(false).build();
 
+    private static final ResourceDefinitionContext AUTHENTICATION = new ResourceDefinitionContext.Builder()
+            .withGroup("operator.openshift.io").withVersion("v1").withKind("Authentication")
+            .withPlural("authentications").withNamespaced(false).build();
+
     static KubernetesClient client;
     @TempDir
     Path dir;
@@ -108,10 +112,23 @@ class ControlPlaneMockTest {
             assertThat(encrypting.reason()).isEqualTo("ENCRYPTION_IN_PROGRESS");
             assertThat(encrypting.detail()).contains("EncryptionInProgress");
 
-            // a cluster created an hour ago is too young for a backup (certificates not yet rotated)
-            clock.set(Instant.now().plus(Duration.ofHours(1)));
+            // any of the three operators migrating stops a backup: the OAuth API server's (Authentication) too
             var cluster0 = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(cluster);
             client.genericKubernetesResources(OPENSHIFT_API_SERVER).withName("cluster").delete();
+            client.genericKubernetesResources(AUTHENTICATION).resource(new GenericKubernetesResourceBuilder()
+                    .withApiVersion("operator.openshift.io/v1").withKind("Authentication").withNewMetadata()
+                    .withName("cluster").endMetadata().addToAdditionalProperties("status", Map.of("conditions", List.of(
+                            Map.of("type", "Encrypted", "status", "False", "reason", "DecryptionInProgress")))).build())
+                    .create();
+            assertThat(context.getBean(io.etcdguardian.scheduler.guard.BackupGuards.class)
+                    .check(cluster0, Trigger.ON_DEMAND, null)).hasValueSatisfying(skip -> {
+                        assertThat(skip.reason()).isEqualTo("ENCRYPTION_IN_PROGRESS");
+                        assertThat(skip.detail()).contains("DecryptionInProgress");
+                    });
+            client.genericKubernetesResources(AUTHENTICATION).withName("cluster").delete();
+
+            // a cluster created an hour ago is too young for a backup (certificates not yet rotated)
+            clock.set(Instant.now().plus(Duration.ofHours(1)));
             assertThat(context.getBean(io.etcdguardian.scheduler.guard.BackupGuards.class)
                     .check(cluster0, Trigger.ON_DEMAND, null)).hasValueSatisfying(skip -> {
                         assertThat(skip.reason()).isEqualTo("TOO_YOUNG");

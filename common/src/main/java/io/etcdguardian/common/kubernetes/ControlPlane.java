@@ -25,6 +25,8 @@ public final class ControlPlane {
             "openshiftapiservers");
     public static final ResourceDefinitionContext KUBE_API_SERVER_OPERATOR = operator("KubeAPIServer", "kubeapiservers");
     public static final ResourceDefinitionContext ETCD_OPERATOR = operator("Etcd", "etcds");
+    /** Encrypts the OAuth API server's resources (oauthaccesstokens, oauthauthorizetokens). */
+    public static final ResourceDefinitionContext AUTHENTICATION_OPERATOR = operator("Authentication", "authentications");
     public static final ResourceDefinitionContext KUBE_CONTROLLER_MANAGER_OPERATOR = operator("KubeControllerManager",
             "kubecontrollermanagers");
     public static final ResourceDefinitionContext KUBE_SCHEDULER_OPERATOR = operator("KubeScheduler", "kubeschedulers");

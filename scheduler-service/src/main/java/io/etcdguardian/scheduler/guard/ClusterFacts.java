@@ -15,13 +15,16 @@ import java.util.Optional;
 /**
  * What the control plane says about itself, read with fabric8: when the cluster was created, whether
  * etcd encryption or decryption is still running, and the last completed upgrade. OpenShift reads
- * ClusterVersion "version" and the OpenShift/Kube API server operators' Encrypted condition; a hosted
- * cluster reads its HostedCluster.
+ * ClusterVersion "version" and the Encrypted condition of the OpenShift API server, Kube API server
+ * and Authentication operators (any one migrating stops a backup); a hosted cluster reads its
+ * HostedCluster's conditions.
  */
 @Singleton
 public class ClusterFacts {
+    /** The three operators that migrate resources when encryption is turned on or off (the seed's check). */
     private static final List<ResourceDefinitionContext> API_SERVER_OPERATORS = List.of(
-            ControlPlane.OPENSHIFT_API_SERVER_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR);
+            ControlPlane.OPENSHIFT_API_SERVER_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
+            ControlPlane.AUTHENTICATION_OPERATOR);
 
     private final KubernetesClients clients;
 
