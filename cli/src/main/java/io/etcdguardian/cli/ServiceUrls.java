@@ -124,6 +124,35 @@ public class ServiceUrls {
         return bearer == null ? request : request.header("Authorization", "Bearer " + bearer); // never logged
     }
 
+    /**
+     * A GET whose body is a stream (a snapshot): open until the caller closes it; the same errors as
+     * {@link #call(String, URI, Duration)}.
+     */
+    public static java.io.InputStream download(URI uri, Duration timeout) {
+        try {
+            HttpResponse<java.io.InputStream> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .build().send(authorized(HttpRequest.newBuilder(uri).timeout(timeout).GET()).build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() / 100 != 2) {
+                try (java.io.InputStream body = response.body()) {
+                    throw new Refused(response.statusCode(), uri, new String(body.readAllBytes(),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+            return response.body();
+        } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
+            throw new NoAnswer("nothing answers at " + uri.resolve("/") + " (" + e.getClass().getSimpleName()
+                    + "): is the service running there?", e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new NoAnswer("no answer from " + uri + " within " + Durations.format(timeout), e);
+        } catch (IOException e) {
+            throw new NoAnswer("cannot reach " + uri + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** A quick call (catalogue, manifest, restores): an answer within 30 s, or the service is not answering. */
     public static String call(String method, URI uri) {
         return call(method, uri, Duration.ofSeconds(30));

@@ -108,6 +108,23 @@ class WholeSystemTest {
             assertThat(unprovenJson.hasNonNull("newestRestorable")).isFalse();
             assertThat(unprovenJson.path("maxAgeSeconds").asLong()).isEqualTo(7200);
 
+            // the raw database, as a host-side restore (etcdutl, cluster-restore.sh) takes it
+            Path downloads = state.resolve("downloads");
+            Run got = ctl("snapshots", "get", CLUSTER, scheduled.snapshotId(), "--dir", downloads.toString());
+            assertThat(got.exit()).isZero();
+            List<Path> written;
+            try (java.util.stream.Stream<Path> files = Files.list(downloads)) {
+                written = files.toList();
+            }
+            assertThat(written).singleElement().satisfies(db -> {
+                assertThat(db.getFileName().toString()).matches("snapshot_\\d{4}-\\d{2}-\\d{2}_\\d{6}\\.db");
+                assertThat(Files.size(db)).isEqualTo(scheduled.sizeRaw());
+                Process status = new ProcessBuilder(io.etcdguardian.localetcd.EtcdBinaries.etcdutl().orElseThrow().toString(),
+                        "snapshot", "status", db.toString(), "-w", "json").redirectErrorStream(true).start();
+                String answer = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(status.waitFor()).as("etcdutl snapshot status: " + answer).isZero();
+                assertThat(answer).contains("\"revision\":" + scheduled.revision());
+            });
             Run drilled = ctl("verify", scheduled.snapshotId());
             assertThat(drilled.exit()).as("drill of an id found in the fleet").isZero();
             assertThat(drilled.out()).matches(CLUSTER + "/" + scheduled.snapshotId()
@@ -245,6 +262,7 @@ class WholeSystemTest {
                     new String[] {"snapshot-service", "GET", "/snapshots/nobody", Roles.READ},
                     new String[] {"snapshot-service", "GET", "/snapshots/nobody/latest", Roles.READ},
                     new String[] {"snapshot-service", "POST", "/snapshots/nobody/latest/drill", Roles.OPERATE},
+                    new String[] {"snapshot-service", "GET", "/snapshots/nobody/latest/db", Roles.RESTORE},
                     new String[] {"health-service", "POST", "/alertmanager", Roles.OPERATE},
                     new String[] {"restore-service", "GET", "/restores/nobody", Roles.READ},
                     new String[] {"restore-service", "GET", "/operations/nobody", Roles.READ});

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 /** The committed snapshots of a cluster (snapshot-service's catalogue), and drills that verify one. */
 @Command(name = "snapshots", mixinStandardHelpOptions = true, description = "List, show and verify snapshots.",
         subcommands = {SnapshotsCommand.ListCommand.class, SnapshotsCommand.ShowCommand.class,
-                SnapshotsCommand.VerifyCommand.class})
+                SnapshotsCommand.VerifyCommand.class, SnapshotsCommand.GetCommand.class})
 public final class SnapshotsCommand {
 
     /** Shared options. */
@@ -116,6 +116,63 @@ public final class SnapshotsCommand {
         @Override
         public Integer call() {
             return drill(common.base(), cluster, snapshot, common.output, timeout, common.out());
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Download a snapshot as the raw etcd database into --dir, named as cluster-backup.sh names it"
+                    + " (snapshot_<yyyy-MM-dd_HHmmss>.db): decrypted, decompressed, its trailer and SHA-256 checked,"
+                    + " ready for etcdutl snapshot restore. Needs a token with role restore.")
+    static final class GetCommand implements Callable<Integer> {
+        private static final java.time.format.DateTimeFormatter NAME = java.time.format.DateTimeFormatter
+                .ofPattern("yyyy-MM-dd_HHmmss").withZone(java.time.ZoneOffset.UTC);
+
+        @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
+        String cluster;
+
+        @Parameters(index = "1", converter = IdArgs.Id.class, defaultValue = "latest",
+                description = "Snapshot id, latest or latest-verified (default: ${DEFAULT-VALUE}).")
+        String snapshot;
+
+        @Option(names = "--dir", required = true, description = "Directory to write into (created if missing).")
+        java.nio.file.Path dir;
+
+        @Mixin
+        Common common = new Common();
+
+        @Mixin
+        TimeoutOption timeout = new TimeoutOption();
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode manifest = read(ServiceUrls.call("GET", common.base().resolve("/snapshots/" + cluster + "/" + snapshot)));
+            String id = manifest.path("snapshotId").asText();
+            Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE).sizeFor(manifest.path("sizeRaw").asLong());
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path target = dir.resolve("snapshot_" + NAME.format(java.time.Instant.parse(
+                    manifest.path("takenAt").asText())) + ".db");
+            java.nio.file.Path partial = target.resolveSibling(target.getFileName() + ".part");
+            String sha256;
+            try (java.io.InputStream in = ServiceUrls.download(common.base().resolve("/snapshots/" + cluster + "/" + id
+                    + "/db"), deadline.left(Duration.ofDays(1)));
+                 java.io.OutputStream file = java.nio.file.Files.newOutputStream(partial)) {
+                io.etcdguardian.common.snapshot.TrailerDigest digest = new io.etcdguardian.common.snapshot.TrailerDigest(file);
+                in.transferTo(digest);
+                sha256 = digest.check(); // etcd's own trailer: a truncated or altered download fails here
+            } catch (Exception e) {
+                java.nio.file.Files.deleteIfExists(partial); // nothing half-written or unchecked is left behind
+                throw e;
+            }
+            if (!sha256.equals(manifest.path("sha256").asText())) {
+                java.nio.file.Files.deleteIfExists(partial);
+                throw new IllegalStateException("downloaded " + cluster + "/" + id + " has SHA-256 " + sha256
+                        + ", its manifest says " + manifest.path("sha256").asText() + ": not written");
+            }
+            java.nio.file.Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            common.out().println(target + "  " + cluster + "/" + id + ", revision " + manifest.path("revision").asLong()
+                    + ", " + Sizes.format(java.nio.file.Files.size(target)) + ", sha256 " + sha256);
+            return 0;
         }
     }
 

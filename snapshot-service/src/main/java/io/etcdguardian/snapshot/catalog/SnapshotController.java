@@ -10,7 +10,18 @@ import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.etcdguardian.common.snapshot.SnapshotFetcher;
+import io.etcdguardian.snapshot.SnapshotSettings;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.server.types.files.StreamedFile;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 
 /** The committed snapshots of a cluster, as their manifests say (newest last). */
 @Secured(Roles.READ)
@@ -19,10 +30,15 @@ import java.util.List;
 public class SnapshotController {
     private final FleetRegistry fleet;
     private final SnapshotCatalog catalog;
+    private final SnapshotFetcher fetcher;
+    private final SnapshotSettings settings;
 
-    public SnapshotController(FleetRegistry fleet, SnapshotCatalog catalog) {
+    public SnapshotController(FleetRegistry fleet, SnapshotCatalog catalog, SnapshotFetcher fetcher,
+                              SnapshotSettings settings) {
         this.fleet = fleet;
         this.catalog = catalog;
+        this.fetcher = fetcher;
+        this.settings = settings;
     }
 
     @Get("/{clusterId}")
@@ -34,6 +50,38 @@ public class SnapshotController {
     public SnapshotManifest show(String clusterId, String snapshotId) {
         ClusterSpec cluster = fleet.require(clusterId);
         return catalog.require(cluster, snapshotId);
+    }
+
+    /**
+     * The snapshot as etcd wrote it — decrypted, decompressed, its trailer and the manifest's SHA-256
+     * checked before the first byte is sent — for {@code etcdutl snapshot restore} or OpenShift's
+     * {@code cluster-restore.sh} on a host. A whole cluster's data, so role {@code restore}; the copy in
+     * the spool is deleted once sent.
+     */
+    @Secured(Roles.RESTORE)
+    @Get(value = "/{clusterId}/{snapshotId}/db", produces = MediaType.APPLICATION_OCTET_STREAM)
+    public HttpResponse<StreamedFile> database(String clusterId, String snapshotId) throws IOException {
+        ClusterSpec cluster = fleet.require(clusterId);
+        SnapshotManifest manifest = catalog.require(cluster, snapshotId);
+        Path dir = Files.createDirectories(Path.of(settings.spoolDir()).resolve("downloads"));
+        Path file = dir.resolve(manifest.snapshotId() + "-" + UUID.randomUUID() + ".db");
+        try {
+            fetcher.fetch(cluster, manifest, file);
+            InputStream content = new FilterInputStream(Files.newInputStream(file)) {
+                @Override
+                public void close() throws IOException {
+                    super.close();
+                    Files.deleteIfExists(file);
+                }
+            };
+            return HttpResponse.ok(new StreamedFile(content, MediaType.APPLICATION_OCTET_STREAM_TYPE,
+                    manifest.completedAt().toEpochMilli(), Files.size(file)))
+                    .header("X-Guardian-Snapshot-Id", manifest.snapshotId())
+                    .header("X-Guardian-Sha256", manifest.sha256());
+        } catch (RuntimeException | IOException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
     }
 
 }
