@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
         subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
+                io.etcdguardian.cli.restore.RestoreUrlCommand.class,
                 VerifyCommand.class, DefragCommand.class, EventsCommand.class, StatusCommand.class, ConfigCommand.class,
                 TokenCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class GuardianCtl {

@@ -265,7 +265,8 @@ class WholeSystemTest {
                     new String[] {"snapshot-service", "GET", "/snapshots/nobody/latest/db", Roles.RESTORE},
                     new String[] {"health-service", "POST", "/alertmanager", Roles.OPERATE},
                     new String[] {"restore-service", "GET", "/restores/nobody", Roles.READ},
-                    new String[] {"restore-service", "GET", "/operations/nobody", Roles.READ});
+                    new String[] {"restore-service", "GET", "/operations/nobody", Roles.READ},
+                    new String[] {"restore-service", "GET", "/restores/nobody/r1/snapshot-url", Roles.RESTORE});
             for (String[] e : endpoints) {
                 URI uri = URI.create("http://127.0.0.1:" + ports.get(e[0]) + e[2]);
                 String what = e[0] + " " + e[1] + " " + e[2];

@@ -72,8 +72,23 @@ class StagedCopiesTest {
                     assertThat(client.headObject(b -> b.bucket("staged-snapshots").key(key)).contentLength())
                             .isEqualTo(manifest.sizeRaw());
                 }
+                // handed over to hosts (kubeadm): they fetch through a fresh short-lived URL, no credentials
+                Instant at = Instant.now();
+                OperationJournal handedOver = service.getBean(OperationJournal.class);
+                handedOver.record(new OperationRecord(restoreId, cluster, OperationKind.RESTORE,
+                        OperationRecord.Status.HANDED_OVER, manifest.snapshotId(), List.of(), List.of(), Map.of(), null,
+                        null, "the rest runs on the host", at, at));
+                var controller = service.getBean(io.etcdguardian.restore.api.RestoreController.class);
+                String url = controller.snapshotUrl(cluster, restoreId).get("url");
+                assertThat(url).contains("X-Amz-Expires=60");
+                byte[] fetched = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+                assertThat(fetched.length).as("the URL serves the staged snapshot").isEqualTo((int) manifest.sizeRaw());
+
                 staging.discard(spec, restoreId);
                 assertThat(exists(s3, key)).as("removed at the end of its restore").isFalse();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> controller.snapshotUrl(cluster, restoreId))
+                        .as("nothing staged any more").hasMessageContaining("nothing is staged");
                 assertThat(staging.spoolFile(run).getParent()).doesNotExist();
 
                 // left behind: one by a restore that ended (crashed before its cleanup), one by a running one

@@ -49,6 +49,22 @@ public final class FleetValidator {
                 && (spec.restore().apiServerReplicas() < 1 || spec.restore().apiServerReplicas() > 100)) {
             problems.add(new FleetProblem(id, "restore.apiServerReplicas", "must be 1..100"));
         }
+        if (spec.restore() != null) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (int i = 0; i < spec.restore().members().size(); i++) {
+                RestoreSpec.Member member = spec.restore().members().get(i);
+                String key = "restore.members[" + i + "]";
+                // a member name goes onto a command line on the host: a DNS name, nothing a shell would read
+                if (member.name() == null || !member.name().matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+                    problems.add(new FleetProblem(id, key + ".name", "must be the node's name (lowercase DNS name)"));
+                } else if (!names.add(member.name())) {
+                    problems.add(new FleetProblem(id, key + ".name", "'" + member.name() + "' appears twice"));
+                }
+                if (member.peerUrl() == null || !member.peerUrl().matches("https?://[-a-zA-Z0-9.\\[\\]:]+:\\d+")) {
+                    problems.add(new FleetProblem(id, key + ".peerUrl", "must be http(s)://HOST:PORT"));
+                }
+            }
+        }
         return problems;
     }
 

@@ -5,9 +5,23 @@ package io.etcdguardian.common.fleet;
  * of a local etcd cluster as local-etcd lays it out (target {@code local}). {@code etcdImage}: the
  * image of the restore Job (hosted-onprem; default: the etcd StatefulSet's own). {@code bumpRevision}:
  * restore with {@code --bump-revision/--mark-compacted} (null = when the etcdutl/etcdctl version has
- * them). {@code memberName}, {@code dataDir}: the member name and data directory of a kubeadm node.
+ * them). {@code memberName}, {@code dataDir}: the member name and data directory of a kubeadm node;
+ * {@code members}: every stacked etcd member of a kubeadm control plane (its node name and peer URL),
+ * all restored from the same snapshot.
  * {@code apiServerReplicas}: the replicas API servers get back when a restore finds them at 0 (the
  * cluster's intended state, where the state found is degraded).
  */
 public record RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir,
-                          Integer apiServerReplicas) {}
+                          Integer apiServerReplicas, java.util.List<Member> members) {
+    public RestoreSpec {
+        members = members == null ? java.util.List.of() : java.util.List.copyOf(members);
+    }
+
+    public RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir,
+                       Integer apiServerReplicas) {
+        this(localDir, etcdImage, bumpRevision, memberName, dataDir, apiServerReplicas, null);
+    }
+
+    /** A stacked etcd member: the node's name (kubeadm names the member after it) and its peer URL. */
+    public record Member(String name, String peerUrl) {}
+}

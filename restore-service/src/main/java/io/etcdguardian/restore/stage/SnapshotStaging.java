@@ -77,7 +77,23 @@ public class SnapshotStaging {
 
     /** A GET URL for the staged copy, valid for {@code presign-expiry}: a bearer credential, never logged or published. */
     public URL presign(RestoreRun run) {
-        return stores.of(run.cluster()).presignGet(stagedKey(run), settings.presignExpiry());
+        return presign(run.cluster(), run.restoreId());
+    }
+
+    /** As {@link #presign(RestoreRun)}, for a restore handed over to a host; NOT_FOUND when nothing is staged. */
+    public URL presign(ClusterSpec cluster, String restoreId) {
+        String key = SnapshotKeys.staged(cluster, restoreId);
+        SnapshotStore store = stores.of(cluster);
+        if (store.size(key).isEmpty()) {
+            throw new io.etcdguardian.common.error.GuardianException(io.etcdguardian.common.error.Reason.NOT_FOUND,
+                    "nothing is staged for restore " + restoreId + " of " + cluster.id()
+                            + " (it ended, or its copy expired: ask for the restore again)");
+        }
+        return store.presignGet(key, settings.presignExpiry());
+    }
+
+    public java.time.Duration presignExpiry() {
+        return settings.presignExpiry();
     }
 
     /** Removes the staged object and the spool copy. */

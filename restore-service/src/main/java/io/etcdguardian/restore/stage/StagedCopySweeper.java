@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Staged restore copies hold a whole cluster's data: none outlives its use. Each restore removes its
- * copy when it ends; this removes what a crash or a hand-over left — a copy older than
- * {@code presign-expiry} (its URL no longer works) whose restore is not running — and asks each store
- * to expire {@code restores/} by lifecycle ({@code staged-expiry-days}) as well, where it can.
+ * copy when it ends; this removes what a crash left — a copy older than {@code presign-expiry} (its URL
+ * no longer works) whose restore is not running — and a handed-over restore's copy after
+ * {@code staged-expiry-days}, and asks each store to expire {@code restores/} by lifecycle as well,
+ * where it can.
  */
 @Singleton
 public class StagedCopySweeper {
@@ -64,12 +65,15 @@ public class StagedCopySweeper {
                     + settings.stagedExpiryDays() + "d" : ": the store keeps no lifecycle rule; removed by this sweep");
         }
         Instant cutoff = now.minus(settings.presignExpiry()).minus(Duration.ofMinutes(1));
+        // hosts of a handed-over restore fetch when the operator gets to it (fresh URLs: guardianctl restore-url)
+        Instant handedOverCutoff = now.minus(Duration.ofDays(settings.stagedExpiryDays()));
         List<String> removed = new ArrayList<>();
         for (SnapshotStore.Entry object : store.list(prefix)) {
             String restoreId = object.key().substring(prefix.length()).split("/", 2)[0];
-            boolean running = journal.find(restoreId).map(r -> r.status() == OperationRecord.Status.RUNNING)
-                    .orElse(false);
-            if (!running && object.lastModified().isBefore(cutoff)) {
+            OperationRecord.Status status = journal.find(restoreId).map(OperationRecord::status).orElse(null);
+            boolean running = status == OperationRecord.Status.RUNNING;
+            Instant before = status == OperationRecord.Status.HANDED_OVER ? handedOverCutoff : cutoff;
+            if (!running && object.lastModified().isBefore(before)) {
                 store.delete(object.key());
                 removed.add(object.key());
                 LOG.info("removed the staged copy {} (restore {} is not running, its URL has expired)", object.key(),
