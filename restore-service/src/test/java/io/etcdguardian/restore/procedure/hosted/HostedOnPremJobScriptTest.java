@@ -1,5 +1,6 @@
 package io.etcdguardian.restore.procedure.hosted;
 
+import io.etcdguardian.restore.procedure.OneMemberSnapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -40,7 +41,8 @@ class HostedOnPremJobScriptTest {
         Path etcdutl = EtcdBinaries.etcdutl().orElse(null);
         org.junit.jupiter.api.Assumptions.assumeTrue(etcdutl != null, "etcdutl: etcd 3.5 or later");
         Path volume = Files.createDirectories(dir.resolve("volume"));
-        long revision = snapshotInto(volume.resolve("restored.snap.db"));
+        long revision = OneMemberSnapshot.save(dir.resolve("source"),
+                "/registry/hc9", volume.resolve("restored.snap.db"));
         Path old = Files.createDirectories(volume.resolve("data/member/snap"));
         Files.writeString(old.resolve("db"), "the old member data");
 
@@ -101,21 +103,5 @@ class HostedOnPremJobScriptTest {
         job.environment().put("PATH", etcdutl.getParent() + ":" + System.getenv("PATH"));
         Process sh = job.start();
         return sh.waitFor(60, TimeUnit.SECONDS) ? sh.exitValue() : -1;
-    }
-
-    /** A real snapshot of a one-member etcd holding /registry/hc9/key-0..19; returns its revision. */
-    private long snapshotInto(Path file) {
-        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
-        try {
-            for (int i = 0; i < 20; i++) {
-                source.etcdctl("put", "/registry/hc9/key-" + i, "value-" + i);
-            }
-            source.etcdctl("snapshot", "save", file.toString());
-            java.util.regex.Matcher rev = java.util.regex.Pattern.compile("\"revision\":(\\d+)")
-                    .matcher(source.etcdctl("endpoint", "status", "-w", "json"));
-            return rev.find() ? Long.parseLong(rev.group(1)) : -1;
-        } finally {
-            source.stop();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.etcdguardian.restore.procedure.kubeadm;
 
+import io.etcdguardian.restore.procedure.OneMemberSnapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -48,7 +49,8 @@ class KubeadmHandOverTest {
         Path etcdutl = EtcdBinaries.etcdutl().orElse(null);
         Assumptions.assumeTrue(etcdutl != null, "etcdutl: etcd 3.5 or later");
         Path snapshot = dir.resolve("staged.db");
-        long revision = snapshotInto(snapshot);
+        long revision = OneMemberSnapshot.save(dir.resolve("source"),
+                "/registry/kubeadm", snapshot);
 
         List<Integer> peers = new ArrayList<>();
         List<Integer> clients = new ArrayList<>();
@@ -171,20 +173,5 @@ class KubeadmHandOverTest {
         bash.environment().put("PATH", etcdutl.getParent() + ":" + System.getenv("PATH"));
         Process process = bash.start();
         return process.waitFor(60, TimeUnit.SECONDS) ? process.exitValue() : -1;
-    }
-
-    /** A real snapshot of a one-member etcd holding /registry/kubeadm/key-0..19; returns its revision. */
-    private long snapshotInto(Path file) {
-        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
-        try {
-            for (int i = 0; i < 20; i++) {
-                source.etcdctl("put", "/registry/kubeadm/key-" + i, "value-" + i);
-            }
-            source.etcdctl("snapshot", "save", file.toString());
-            Matcher rev = Pattern.compile("\"revision\":(\\d+)").matcher(source.etcdctl("endpoint", "status", "-w", "json"));
-            return rev.find() ? Long.parseLong(rev.group(1)) : -1;
-        } finally {
-            source.stop();
-        }
     }
 }
