@@ -38,9 +38,13 @@ final class HostedClusters {
                 "cluster '" + run.cluster().id() + "' has no Kubernetes API configured (kubernetes.kubeconfig)"));
     }
 
-    /** HyperShift's convention: {@code <HostedCluster namespace>-<name>}. */
+    /**
+     * HyperShift's own derivation ({@code manifests.HostedControlPlaneNamespace}):
+     * {@code <HostedCluster namespace>-<name>}, dots in the name turned into hyphens — a HostedCluster
+     * name may hold dots, a namespace may not.
+     */
     static String controlPlaneNamespace(KubernetesSpec hc) {
-        return hc.namespace() + "-" + hc.name();
+        return hc.namespace() + "-" + hc.name().replace('.', '-');
     }
 
     static Resource<GenericKubernetesResource> resource(KubernetesClient client, KubernetesSpec hc) {
