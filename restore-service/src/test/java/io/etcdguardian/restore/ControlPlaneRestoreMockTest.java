@@ -191,8 +191,9 @@ class ControlPlaneRestoreMockTest {
         backplane.s3().createBucket("etcd-keys");
         SnapshotManifest plain = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
         String bundleKey = "keys/" + cluster + "/" + plain.snapshotId() + ".keys.json.enc";
-        byte[] bundle = ("{\"secrets\":[{\"name\":\"hc2-key\",\"data\":{\"key\":\"" + key + "\"}}]}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] bundle = ("{\"secrets\":[{\"name\":\"hc2-key\",\"slot\":\"activeKey\",\"data\":{\"key\":\"" + key
+                + "\"}},{\"name\":\"hc2-old\",\"slot\":\"backupKey\",\"data\":{\"key\":\"" + Base64.getEncoder()
+                .encodeToString("another-key-another-key-another!".getBytes()) + "\"}}]}").getBytes(StandardCharsets.UTF_8);
         // planted in the clear, as a key store written by hand or by an old version would hold it
         backplane.s3().client().putObject(b -> b.bucket("etcd-keys").key(bundleKey),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(bundle));
@@ -225,7 +226,8 @@ class ControlPlaneRestoreMockTest {
                     snapshot.snapshotId(), null, false, false, "test"));
             List<RestoreProgress> steps = until(events, id, "COMPLETED");
             assertThat(steps).filteredOn(p -> p.step().equals("check-encryption-key") && p.status().equals("DONE"))
-                    .singleElement().extracting(RestoreProgress::detail).asString().contains("hc2-key");
+                    .singleElement().extracting(RestoreProgress::detail).asString().contains("hc2-key")
+                    .contains("was activeKey");
             assertThat(steps.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
         }
         assertThat(serviceCalls()).containsSubsequence(

@@ -165,7 +165,10 @@ class KeyBundleMockTest {
                     .doesNotContain(HOSTED + "-etcd-encryption-key");
             String bundle = new String(KeyBundles.open(keys(HOSTED), HOSTED, done.snapshotId(), stored, bundleKey),
                     StandardCharsets.UTF_8);
-            assertThat(bundle).contains(AES_KEY, HOSTED + "-etcd-encryption-key-old", "\"snapshotId\":\"" + done.snapshotId());
+            assertThat(bundle).contains(AES_KEY, HOSTED + "-etcd-encryption-key-old", "\"snapshotId\":\"" + done.snapshotId())
+                    .as("each key with the slot it filled").contains("\"name\":\"" + HOSTED
+                            + "-etcd-encryption-key\",\"slot\":\"activeKey\"")
+                    .contains("\"name\":\"" + HOSTED + "-etcd-encryption-key-old\",\"slot\":\"backupKey\"");
             assertThatThrownBy(() -> KeyBundles.open(keys(HOSTED), HOSTED, "20000101T000000Z-00000000", stored, bundleKey))
                     .as("a bundle moved to another snapshot's name does not open").hasMessageContaining("does not open");
             // nothing of the key beside the snapshot

@@ -55,7 +55,7 @@ public class EncryptionKeyBundles {
         if (client.isEmpty()) {
             return Optional.empty();
         }
-        List<Secret> secrets;
+        List<SlottedKey> secrets;
         try {
             secrets = activeKeys(client.get(), cluster.kubernetes());
         } catch (KubernetesClientException e) {
@@ -82,8 +82,11 @@ public class EncryptionKeyBundles {
         return Optional.of(key);
     }
 
-    private static List<Secret> activeKeys(KubernetesClient client, KubernetesSpec target) {
-        List<Secret> secrets = new ArrayList<>();
+    /** A key secret and the HostedCluster slot it filled at backup time (null: OpenShift's, which rotate by name). */
+    private record SlottedKey(String slot, Secret secret) {}
+
+    private static List<SlottedKey> activeKeys(KubernetesClient client, KubernetesSpec target) {
+        List<SlottedKey> secrets = new ArrayList<>();
         switch (target.kind()) {
             case "openshift" -> {
                 GenericKubernetesResource apiServer = client.genericKubernetesResources(ControlPlane.API_SERVER).withName("cluster").get();
@@ -92,7 +95,7 @@ public class EncryptionKeyBundles {
                 if ("aescbc".equals(type) || "aesgcm".equals(type)) {
                     client.secrets().inNamespace(OPENSHIFT_KEYS_NAMESPACE).list().getItems().stream()
                             .filter(s -> s.getMetadata().getName().startsWith("encryption-key-"))
-                            .forEach(secrets::add);
+                            .forEach(s -> secrets.add(new SlottedKey(null, s)));
                 }
             }
             case "hosted-onprem", "hosted-aws" -> {
@@ -112,7 +115,7 @@ public class EncryptionKeyBundles {
                                 throw new GuardianException(Reason.PRECONDITION_FAILED, "encryption key secret "
                                         + target.namespace() + "/" + name + " (" + slot + ") not found");
                             }
-                            secrets.add(secret);
+                            secrets.add(new SlottedKey(slot, secret));
                         }
                     }
                 }
@@ -122,11 +125,19 @@ public class EncryptionKeyBundles {
         return secrets;
     }
 
-    private static byte[] bundle(ClusterSpec cluster, String snapshotId, List<Secret> secrets) {
-        List<Map<String, Object>> items = secrets.stream().map(s -> Map.<String, Object>of(
-                "namespace", s.getMetadata().getNamespace(), "name", s.getMetadata().getName(),
-                "type", s.getType() == null ? "Opaque" : s.getType(),
-                "data", s.getData() == null ? Map.of() : s.getData())).toList();
+    private static byte[] bundle(ClusterSpec cluster, String snapshotId, List<SlottedKey> secrets) {
+        List<Map<String, Object>> items = secrets.stream().map(k -> {
+            Secret s = k.secret();
+            Map<String, Object> item = new java.util.LinkedHashMap<>();
+            item.put("namespace", s.getMetadata().getNamespace());
+            item.put("name", s.getMetadata().getName());
+            if (k.slot() != null) {
+                item.put("slot", k.slot()); // a restore checks slot by slot: the active key must stay the active key
+            }
+            item.put("type", s.getType() == null ? "Opaque" : s.getType());
+            item.put("data", s.getData() == null ? Map.of() : s.getData());
+            return item;
+        }).toList();
         try {
             return EventJson.MAPPER.writeValueAsBytes(Map.of("clusterId", cluster.id(), "snapshotId", snapshotId,
                     "savedAt", Instant.now().toString(), "kind", cluster.kubernetes().kind(), "secrets", items));

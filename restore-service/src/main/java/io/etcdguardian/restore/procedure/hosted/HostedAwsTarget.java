@@ -129,10 +129,27 @@ public class HostedAwsTarget implements RestoreTarget {
                     + " (activeKey) is missing or has no 'key'");
         }
         String now = digest(secret.getData().get("key"));
-        for (JsonNode saved : bundle(run.cluster(), run.manifest().snapshotId(), bundleKey).path("secrets")) {
-            JsonNode key = saved.path("data").path("key");
-            if (!key.isMissingNode() && digest(key.asText()).equals(now)) {
-                return "activeKey " + keyName + " holds the key saved as " + saved.path("name").asText() + " at backup";
+        JsonNode saved = bundle(run.cluster(), run.manifest().snapshotId(), bundleKey).path("secrets");
+        // slot by slot: what was the active key at backup must be the active key now (bundles from before
+        // slots were recorded: any saved key)
+        boolean slotted = false;
+        for (JsonNode item : saved) {
+            slotted |= item.has("slot");
+        }
+        for (JsonNode item : saved) {
+            JsonNode key = item.path("data").path("key");
+            boolean candidate = !slotted || "activeKey".equals(item.path("slot").asText());
+            if (candidate && !key.isMissingNode() && digest(key.asText()).equals(now)) {
+                return "activeKey " + keyName + " holds the key that was activeKey (" + item.path("name").asText()
+                        + ") at backup";
+            }
+        }
+        for (JsonNode item : saved) {
+            JsonNode key = item.path("data").path("key");
+            if (slotted && !key.isMissingNode() && digest(key.asText()).equals(now)) {
+                throw new GuardianException(Reason.PRECONDITION_FAILED, "activeKey " + keyName + " holds the key that"
+                        + " was " + item.path("slot").asText() + " (" + item.path("name").asText() + ") at backup, not"
+                        + " the active one: point activeKey at a secret with the key saved as activeKey");
             }
         }
         throw new GuardianException(Reason.PRECONDITION_FAILED, "activeKey " + keyName + " is not the key the snapshot"
