@@ -46,6 +46,7 @@ class KeyBundleMockTest {
     private static final String NO_KEY_STORE = "hcnokeys-" + RUN;
     private static final String SECRET_KEY = "secretkey-" + RUN;
     private static final String ROTATED = "rotated-" + RUN;
+    private static final String OPENSHIFT = "ocp-" + RUN;
     private static final String AES_KEY = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
     private static final ResourceDefinitionContext HOSTED_CLUSTERS = new ResourceDefinitionContext.Builder()
             .withGroup("hypershift.openshift.io").withVersion("v1beta1").withKind("HostedCluster")
@@ -72,6 +73,17 @@ class KeyBundleMockTest {
                     .withName(name + "-etcd-encryption-key-old").endMetadata()
                     .addToData("key", Base64.getEncoder().encodeToString("old-key-old-key-old-key-old-key!".getBytes()))
                     .build()).create();
+        }
+        // OpenShift keeps its etcd encryption keys in openshift-config-managed, beside other platform secrets
+        client.genericKubernetesResources(io.etcdguardian.common.kubernetes.ControlPlane.API_SERVER).resource(
+                new GenericKubernetesResourceBuilder().withApiVersion("config.openshift.io/v1").withKind("APIServer")
+                        .withNewMetadata().withName("cluster").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("encryption", Map.of("type", "aescbc"))).build()).create();
+        for (String name : new String[] {"encryption-key-openshift-apiserver-1", "encryption-key-openshift-kube-apiserver-3",
+                "router-certs"}) {
+            client.secrets().inNamespace("openshift-config-managed").resource(new SecretBuilder().withNewMetadata()
+                    .withName(name).endMetadata().addToData("key", Base64.getEncoder().encodeToString(
+                            (name + "-0123456789abcdef0123456789abcdef").substring(0, 32).getBytes())).build()).create();
         }
         // the snapshot encryption key of the service itself, in its own namespace
         client.secrets().inNamespace("guardian").resource(new SecretBuilder().withNewMetadata()
@@ -126,9 +138,13 @@ class KeyBundleMockTest {
                     store: { encryption: { secret: "guardian/snapshot-key" } }
                   - id: %s
                     store: { encryption: %s }
+                  - id: %s
+                    store: { keyStore: { bucket: etcd-keys, prefix: keys/, credentialsFile: %s, encryption: %s } }
+                    kubernetes: { kind: openshift, kubeconfig: %s }
                 """.formatted(String.join(", ", backplane.etcd().endpoints()), backplane.bucket(),
                 backplane.s3().endpoint(), credentials, HOSTED, credentials, bundleKeys, HOSTED, kubeconfigFile,
-                NO_KEY_STORE, NO_KEY_STORE, kubeconfigFile, SECRET_KEY, ROTATED, rotatedKeys));
+                NO_KEY_STORE, NO_KEY_STORE, kubeconfigFile, SECRET_KEY, ROTATED, rotatedKeys, OPENSHIFT, credentials, bundleKeys,
+                kubeconfigFile));
         Files.move(next, dir.resolve("fleet.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
@@ -191,6 +207,21 @@ class KeyBundleMockTest {
         Path db = context.getBean(io.etcdguardian.common.snapshot.SnapshotFetcher.class)
                 .fetch(cluster, manifest, dir.resolve("fetched.db"));
         assertThat(Files.size(db)).isEqualTo(done.sizeRaw());
+    }
+
+    /** OpenShift's keys: every encryption-key-* of openshift-config-managed, and no other secret of it. */
+    @Test
+    void savesOpenShiftsEncryptionKeysAndNothingElseOfTheirNamespace() {
+        SnapshotCompleted done = (SnapshotCompleted) SnapshotRequests.outcome(stream, OPENSHIFT);
+        String key = "keys/" + OPENSHIFT + "/" + done.snapshotId() + ".keys.json.enc";
+        try (S3Client s3 = backplane.s3().client()) {
+            byte[] stored = s3.getObjectAsBytes(b -> b.bucket("etcd-keys").key(key)).asByteArray();
+            String bundle = new String(KeyBundles.open(keys(OPENSHIFT), OPENSHIFT, done.snapshotId(), stored, key),
+                    StandardCharsets.UTF_8);
+            assertThat(bundle).contains("\"kind\":\"openshift\"", "encryption-key-openshift-apiserver-1",
+                    "encryption-key-openshift-kube-apiserver-3").doesNotContain("router-certs")
+                    .as("OpenShift's keys rotate by name: no slots").doesNotContain("\"slot\"");
+        }
     }
 
     /**
