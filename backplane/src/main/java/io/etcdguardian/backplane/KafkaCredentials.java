@@ -68,18 +68,12 @@ public final class KafkaCredentials {
         try {
             Files.createDirectories(dir);
             Path file = dir.resolve("secrets.properties");
-            Properties secrets = new Properties();
-            if (Files.exists(file)) {
-                try (var in = Files.newInputStream(file)) {
-                    secrets.load(in);
-                }
-            }
-            KafkaCredentials credentials = new KafkaCredentials(dir, secrets);
+            KafkaCredentials credentials = new KafkaCredentials(dir, load(file));
             boolean changed = credentials.mint(users);
             if (changed) {
                 Path tmp = dir.resolve("secrets.properties.tmp");
                 try (OutputStream out = Files.newOutputStream(tmp)) {
-                    secrets.store(out, "store and SCRAM passwords of the local Kafka's users");
+                    credentials.secrets.store(out, "store and SCRAM passwords of the local Kafka's users");
                 }
                 SecretFiles.restrict(tmp);
                 Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -93,8 +87,26 @@ public final class KafkaCredentials {
         }
     }
 
+    /**
+     * What the broker's start minted under {@code dir}, read only: clients ask for it on every connection
+     * (the readiness loop too), and minting would load the CA's key store each time.
+     */
     public static KafkaCredentials read(Path dir) {
-        return ensure(dir, Set.of());
+        try {
+            return new KafkaCredentials(dir, load(dir.resolve("secrets.properties")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the local Kafka's credentials under " + dir, e);
+        }
+    }
+
+    private static Properties load(Path file) throws IOException {
+        Properties secrets = new Properties();
+        if (Files.exists(file)) {
+            try (var in = Files.newInputStream(file)) {
+                secrets.load(in);
+            }
+        }
+        return secrets;
     }
 
     /** Every user with a SCRAM password (the admin included). */
