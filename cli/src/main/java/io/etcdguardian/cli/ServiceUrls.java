@@ -129,28 +129,17 @@ public class ServiceUrls {
      * {@link #call(String, URI, Duration)}.
      */
     public static java.io.InputStream download(URI uri, Duration timeout) {
-        try {
-            HttpResponse<java.io.InputStream> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .build().send(authorized(HttpRequest.newBuilder(uri).timeout(timeout).GET()).build(),
-                            HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() / 100 != 2) {
-                try (java.io.InputStream body = response.body()) {
-                    throw new Refused(response.statusCode(), uri, new String(body.readAllBytes(),
-                            java.nio.charset.StandardCharsets.UTF_8));
-                }
+        HttpResponse<java.io.InputStream> response = send(HttpRequest.newBuilder(uri).timeout(timeout).GET(), uri,
+                timeout, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() / 100 != 2) {
+            try (java.io.InputStream body = response.body()) {
+                throw new Refused(response.statusCode(), uri, new String(body.readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new NoAnswer("cannot read the answer of " + uri + " (" + e.getMessage() + ")", e);
             }
-            return response.body();
-        } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
-            throw new NoAnswer("nothing answers at " + uri.resolve("/") + " (" + e.getClass().getSimpleName()
-                    + "): is the service running there?", e);
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw new NoAnswer("no answer from " + uri + " within " + Durations.format(timeout), e);
-        } catch (IOException e) {
-            throw new NoAnswer("cannot reach " + uri + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
+        return response.body();
     }
 
     /** A quick call (catalogue, manifest, restores): an answer within 30 s, or the service is not answering. */
@@ -164,15 +153,20 @@ public class ServiceUrls {
      * timeout} passes — both as {@link NoAnswer} (exit 3).
      */
     public static String call(String method, URI uri, Duration timeout) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody()), uri, timeout, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new Refused(response.statusCode(), uri, response.body());
+        }
+        return response.body();
+    }
+
+    /** Sends with the token; a service down, silent or unreachable is {@link NoAnswer} (exit 3). */
+    private static <T> HttpResponse<T> send(HttpRequest.Builder request, URI uri, Duration timeout,
+                                            HttpResponse.BodyHandler<T> body) {
         try {
-            HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(authorized(HttpRequest.newBuilder(uri).timeout(timeout)
-                            .method(method, HttpRequest.BodyPublishers.noBody())).build(),
-                            HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 != 2) {
-                throw new Refused(response.statusCode(), uri, response.body());
-            }
-            return response.body();
+            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                    .send(authorized(request).build(), body);
         } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
             throw new NoAnswer("nothing answers at " + uri.resolve("/") + " (" + e.getClass().getSimpleName()
                     + "): is the service running there?", e);
