@@ -11,7 +11,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import io.etcdguardian.common.security.CallerTokens;
 import io.etcdguardian.common.security.Roles;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.KafkaBroker;
 
 /**
  * The four services as local processes, each from a copy of its jar taken when it starts
@@ -67,6 +67,8 @@ public final class LocalServices {
     /** Starts every service that is not running; returns name → HTTP port. */
     public Map<String, Integer> start(Map<String, String> env, Duration timeout) {
         Map<String, Integer> ports = ports();
+        Map<String, Integer> management = managementPorts();
+        Optional<KafkaBroker> secured = Backplane.load(dir.getParent()).map(Backplane::kafka).filter(KafkaBroker::secured);
         for (String name : NAMES) {
             ChildProcess process = process(name);
             if (process.isAlive()) {
@@ -79,14 +81,13 @@ public final class LocalServices {
             // a copy taken now: a rebuild replaces target/*.jar, and would pull classes out from under the service
             Path jar = copyForRun(built, name);
             Map<String, String> own = new LinkedHashMap<>(env);
-            own.putAll(kafkaEnvironment(name));
+            secured.ifPresent(kafka -> own.putAll(kafkaEnvironment(kafka, name)));
             own.put("GUARDIAN_HTTP_PORT", Integer.toString(ports.get(name)));
-            own.put("GUARDIAN_MANAGEMENT_PORT", Integer.toString(managementPorts().get(name)));
+            own.put("GUARDIAN_MANAGEMENT_PORT", Integer.toString(management.get(name)));
             own.put("GUARDIAN_SECURITY_TOKENS_FILE", tokensFile().toString());
             own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
             process.start(List.of(javaBin(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), dir, own);
         }
-        Map<String, Integer> management = managementPorts();
         for (String name : NAMES) {
             int port = management.get(name);
             Readiness.await(name + " (health on port " + port + ")", timeout, process(name),
@@ -101,13 +102,9 @@ public final class LocalServices {
      * environment a Secret fills: KAFKA_SASL_JAAS_CONFIG, …), so that this path is the one tested; and
      * the health check that needs no cluster-wide permission.
      */
-    private Map<String, String> kafkaEnvironment(String service) {
-        Optional<Backplane> backplane = Backplane.load(dir.getParent());
-        if (backplane.isEmpty() || !backplane.get().kafka().secured()) {
-            return Map.of();
-        }
+    private static Map<String, String> kafkaEnvironment(KafkaBroker kafka, String service) {
         Map<String, String> env = new LinkedHashMap<>();
-        backplane.get().kafka().clientProperties(service).forEach((key, value) ->
+        kafka.clientProperties(service).forEach((key, value) ->
                 env.put("KAFKA_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), value));
         env.put("KAFKA_HEALTH_RESTRICTED", "true");
         return env;
@@ -158,13 +155,11 @@ public final class LocalServices {
                 }
             }
             Map<String, Integer> ports = new LinkedHashMap<>();
-            List<Integer> taken = new ArrayList<>();
             for (int i = 0; i < NAMES.size(); i++) {
                 String name = NAMES.get(i);
                 String known = props.getProperty(name + suffix);
                 int port = known != null ? Integer.parseInt(known)
                         : isFree(firstDefault + i) ? firstDefault + i : FreePorts.next();
-                taken.add(port);
                 ports.put(name, port);
                 props.setProperty(name + suffix, Integer.toString(port));
             }
