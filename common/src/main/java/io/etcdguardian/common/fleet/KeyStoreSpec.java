@@ -9,4 +9,8 @@ public record KeyStoreSpec(String bucket, String prefix, String endpoint, String
     public KeyStoreSpec(String bucket, String prefix, String endpoint, String credentialsFile) {
         this(bucket, prefix, endpoint, credentialsFile, null);
     }
+
+    public String prefixOrEmpty() {
+        return StoreSpec.directory(prefix);
+    }
 }

@@ -14,6 +14,11 @@ public record StoreSpec(String bucket, String prefix, String region, String endp
     }
 
     public String prefixOrEmpty() {
+        return directory(prefix);
+    }
+
+    /** A key prefix as a directory: empty, or ending in one slash. */
+    static String directory(String prefix) {
         if (prefix == null || prefix.isBlank()) {
             return "";
         }

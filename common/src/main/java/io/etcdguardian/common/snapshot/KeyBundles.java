@@ -27,9 +27,7 @@ public final class KeyBundles {
 
     /** Where a cluster's bundles live in its key store: {@code <keyStore.prefix>/<cluster>/}. */
     public static String clusterPrefix(io.etcdguardian.common.fleet.ClusterSpec cluster) {
-        String prefix = cluster.store().keyStore().prefix();
-        return (prefix == null || prefix.isBlank() ? "" : prefix.endsWith("/") ? prefix : prefix + "/")
-                + cluster.id() + "/";
+        return cluster.store().keyStore().prefixOrEmpty() + cluster.id() + "/";
     }
 
     public static String objectKey(io.etcdguardian.common.fleet.ClusterSpec cluster, String snapshotId) {
