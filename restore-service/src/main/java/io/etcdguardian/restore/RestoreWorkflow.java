@@ -238,6 +238,9 @@ public class RestoreWorkflow {
     private String execute(ClusterSpec cluster, RestoreRun run, List<RestoreStep> steps, StepRun operation)
             throws Exception {
         String restoreId = run.restoreId();
+        // an operator resuming a restore handed over at a host step says the host steps are done
+        String confirmedFrom = operation.stoppedBefore().orElse(null);
+        boolean confirming = false;
         for (RestoreStep step : steps) {
             int index = steps.indexOf(step) + 1;
             if (operation.done(step.name())) {
@@ -245,11 +248,22 @@ public class RestoreWorkflow {
                         steps.size(), null, null);
                 continue;
             }
+            confirming = step.manual() && (confirming || step.name().equals(confirmedFrom));
+            if (confirming) {
+                operation.step(step.name(), () -> { });
+                progress(cluster, restoreId, step.name(), "DONE", "done on the hosts (confirmed by the operator's"
+                        + " resume)", index, steps.size(), null, null);
+                continue;
+            }
             if (step.manual()) {
                 operation.handOver(step.name());
-                return "the rest runs on the host, in order:\n" + steps.subList(steps.indexOf(step), steps.size())
-                        .stream().map(s -> s.name() + ": " + String.join(" && ", s.touches()))
-                        .collect(java.util.stream.Collectors.joining("\n"));
+                List<RestoreStep> hostSteps = hostSteps(steps.subList(steps.indexOf(step), steps.size()));
+                boolean more = hostSteps.size() < steps.size() - steps.indexOf(step);
+                return "the next steps run on the hosts, in order:\n" + hostSteps.stream()
+                        .map(s -> s.name() + ": " + String.join(" && ", s.touches()))
+                        .collect(java.util.stream.Collectors.joining("\n"))
+                        + (more ? "\nthen: guardianctl restore " + cluster.id() + " --resume " + restoreId
+                                + " (the remaining steps run here)" : "");
             }
             progress(cluster, restoreId, step.name(), "STARTED", step.description(), index, steps.size(), null, null);
             ProgressRate rate = new ProgressRate("restore-" + restoreId, settings.progressInterval());
@@ -274,6 +288,15 @@ public class RestoreWorkflow {
             progress(cluster, restoreId, step.name(), "DONE", detail.get(), index, steps.size(), null, null);
         }
         return "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
+    }
+
+    /** The manual steps from the first one up to the next step this service runs. */
+    private static List<RestoreStep> hostSteps(List<RestoreStep> rest) {
+        int end = 0;
+        while (end < rest.size() && rest.get(end).manual()) {
+            end++;
+        }
+        return rest.subList(0, end);
     }
 
     /** Publishes how the restore ended, once per outcome; a restore another replica took over says nothing here. */

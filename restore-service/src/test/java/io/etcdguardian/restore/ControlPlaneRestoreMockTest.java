@@ -18,6 +18,8 @@ import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -80,6 +82,13 @@ class ControlPlaneRestoreMockTest {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicBoolean etcdStuck = new AtomicBoolean(false);
     private final AtomicBoolean jobStuck = new AtomicBoolean(false);
+    private final AtomicBoolean openShiftPlayed = new AtomicBoolean(false);
+    private final List<String> rollouts = new CopyOnWriteArrayList<>();
+    private final java.util.Queue<io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest> approvals =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final List<io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext> OPENSHIFT_OPERATORS =
+            List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
+                    ControlPlane.KUBE_CONTROLLER_MANAGER_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR);
     private final List<String> fetchedSha256 = new CopyOnWriteArrayList<>();
     private Thread loop;
     private static int taken;
@@ -89,7 +98,12 @@ class ControlPlaneRestoreMockTest {
         Config config = new ConfigBuilder(client.getConfiguration()).withCustomHeaders(Map.of("X-Test", "controller"))
                 .build();
         controllers = new KubernetesClientBuilder().withConfig(config).build();
-        loop = new Thread(() -> {
+        loop = controllerLoop();
+        loop.start();
+    }
+
+    private Thread controllerLoop() {
+        return new Thread(() -> {
             while (running.get()) {
                 try {
                     reconcile();
@@ -101,7 +115,6 @@ class ControlPlaneRestoreMockTest {
                 }
             }
         }, "test-controllers");
-        loop.start();
     }
 
     @AfterEach
@@ -353,22 +366,42 @@ class ControlPlaneRestoreMockTest {
         assertThat(ControlPlane.text(hosted("hc4").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
     }
 
+    /**
+     * OpenShift in the seed's order: the host steps are handed over (nothing touched through the API),
+     * the operator's resume confirms them, then the kubelets' CSRs — only those — are approved until the
+     * control-plane nodes are Ready, and etcd, kube-apiserver, kube-controller-manager, kube-scheduler
+     * are rolled out one after the other, each waited for by revision: the operators' stale
+     * AllNodesAtLatestRevision condition stays true throughout, so a wait on it would not wait.
+     */
     @Test
-    void openShiftRedeploysTheControlPlaneAndListsPendingCsrs(Backplane backplane) throws Exception {
+    void openShiftRestoresInTheSeedsOrder(Backplane backplane) throws Exception {
         String cluster = "ocp-" + UUID.randomUUID().toString().substring(0, 6);
         client.genericKubernetesResources(ControlPlane.CLUSTER_VERSION).resource(new GenericKubernetesResourceBuilder()
                 .withApiVersion("config.openshift.io/v1").withKind("ClusterVersion").withNewMetadata().withName("version")
                 .endMetadata().addToAdditionalProperties("status", Map.of("history",
                         List.of(Map.of("state", "Completed", "version", "4.15.3")))).build()).create();
-        for (var operator : List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
-                ControlPlane.KUBE_CONTROLLER_MANAGER_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR)) {
-            client.genericKubernetesResources(operator).resource(new GenericKubernetesResourceBuilder()
-                    .withApiVersion("operator.openshift.io/v1").withKind(operator.getKind()).withNewMetadata()
-                    .withName("cluster").endMetadata().addToAdditionalProperties("spec", Map.of()).build()).create();
+        for (var operator : OPENSHIFT_OPERATORS) {
+            GenericKubernetesResource r = client.genericKubernetesResources(operator).resource(
+                    new GenericKubernetesResourceBuilder().withApiVersion("operator.openshift.io/v1")
+                            .withKind(operator.getKind()).withNewMetadata().withName("cluster").endMetadata()
+                            .addToAdditionalProperties("spec", Map.of()).build()).create();
+            r.getAdditionalProperties().put("status", operandStatus(7, Map.of("master-0", 7L, "master-1", 7L,
+                    "master-2", 7L)));
+            client.genericKubernetesResources(operator).resource(r).updateStatus();
         }
-        client.certificates().v1().certificateSigningRequests().resource(new CertificateSigningRequestBuilder()
-                .withNewMetadata().withName("csr-node1").endMetadata().withNewSpec().withRequest("cmVxdWVzdA==")
-                .withSignerName("kubernetes.io/kubelet-serving").endSpec().build()).create();
+        for (String node : List.of("master-0", "master-1", "master-2")) {
+            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
+                    .addToLabels("node-role.kubernetes.io/master", "").endMetadata().withNewStatus()
+                    .addNewCondition().withType("Ready").withStatus("False").endCondition().endStatus().build()).create();
+            csr("csr-boot-" + node, "kubernetes.io/kube-apiserver-client-kubelet",
+                    "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper");
+        }
+        csr("csr-other-signer", "example.com/custom-signer", "system:node:master-0");
+        csr("csr-serving-not-a-node", "kubernetes.io/kubelet-serving", "system:serviceaccount:default:builder");
+        etcdPod("master-0"); // the recovery host's etcd, started by cluster-restore.sh
+        serveApprovals("csr-boot-master-0", "csr-boot-master-1", "csr-boot-master-2", "csr-serving-master-0",
+                "csr-serving-master-1", "csr-serving-master-2");
+        openShiftPlayed.set(true);
         SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.15.3");
         try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
                 fleet(backplane, cluster, "openshift"), dir, "restore-" + cluster));
@@ -377,19 +410,57 @@ class ControlPlaneRestoreMockTest {
             drainRecorded();
             String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
                     snapshot.snapshotId(), null, false, false, "test"));
+            List<RestoreProgress> handedOver = until(events, id, "HANDED_OVER");
+            assertThat(handedOver.get(handedOver.size() - 1).detail()).contains(
+                    "recovery-host: ssh core@<each control-plane host>",
+                    "copy-backup: guardianctl snapshots get " + cluster + " " + snapshot.snapshotId()
+                            + " --dir /home/core/backup",
+                    "sudo mv /etc/kubernetes/manifests/etcd-pod.yaml /tmp && sudo crictl ps | grep etcd | grep -v operator",
+                    "cluster-restore: sudo -E /usr/local/bin/cluster-restore.sh /home/core/backup",
+                    "restart-kubelet: sudo systemctl restart kubelet.service",
+                    "then: guardianctl restore " + cluster + " --resume " + id);
+            assertThat(serviceCalls()).as("nothing is changed through the API before the host steps are done")
+                    .isEmpty();
+            running.set(true);
+            loop = controllerLoop();
+            loop.start();
+
+            stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
             List<RestoreProgress> steps = until(events, id, "COMPLETED");
-            assertThat(steps).filteredOn(p -> p.step().equals("pending-csrs") && p.status().equals("DONE"))
-                    .singleElement().extracting(RestoreProgress::detail).asString().contains("1 pending", "csr-node1");
+            assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
+                    .containsExactly("recovery-host", "copy-backup", "stop-static-pods", "cluster-restore",
+                            "restart-kubelet", "approve-csrs", "await-recovery-etcd", "redeploy-etcd",
+                            "redeploy-kube-apiserver", "redeploy-kube-controller-manager", "redeploy-kube-scheduler",
+                            "await-members");
+            assertThat(steps).filteredOn(p -> p.step().equals("approve-csrs") && p.status().equals("DONE"))
+                    .singleElement().extracting(RestoreProgress::detail).asString().contains(
+                            "csr-boot-master-0", "csr-serving-master-2", "3 control-plane node(s) Ready",
+                            "left pending for an operator (other signers): csr-other-signer csr-serving-not-a-node");
         }
-        assertThat(serviceCalls()).containsSubsequence(
+        var csrs = client.certificates().v1().certificateSigningRequests();
+        for (String node : List.of("master-0", "master-1", "master-2")) {
+            assertThat(approved(csrs.withName("csr-boot-" + node).get())).isTrue();
+            assertThat(approved(csrs.withName("csr-serving-" + node).get())).isTrue();
+        }
+        assertThat(csrs.withName("csr-other-signer").get().getStatus()).as("another signer: not ours to approve").isNull();
+        assertThat(csrs.withName("csr-serving-not-a-node").get().getStatus()).as("kubelet-serving asked for by a"
+                + " service account, not a node").isNull();
+        List<String> patches = serviceCalls().stream().filter(c -> c.startsWith("PATCH")).toList();
+        assertThat(patches).containsExactly(
                 "PATCH /apis/operator.openshift.io/v1/etcds/cluster",
                 "PATCH /apis/operator.openshift.io/v1/kubeapiservers/cluster",
                 "PATCH /apis/operator.openshift.io/v1/kubecontrollermanagers/cluster",
                 "PATCH /apis/operator.openshift.io/v1/kubeschedulers/cluster");
-        for (var operator : List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR)) {
+        assertThat(rollouts).as("each operand was asked for a new revision only once the previous one ran it on"
+                + " every node, and the first only after the nodes were Ready").containsExactly(
+                "nodes Ready", "etcds asked", "etcds at 8 on every node", "kubeapiservers asked",
+                "kubeapiservers at 8 on every node", "kubecontrollermanagers asked",
+                "kubecontrollermanagers at 8 on every node", "kubeschedulers asked", "kubeschedulers at 8 on every node");
+        for (var operator : OPENSHIFT_OPERATORS) {
             assertThat(ControlPlane.text(client.genericKubernetesResources(operator).withName("cluster").get()
-                    .getAdditionalProperties(), "spec", "forceRedeploymentReason")).startsWith("etcd-guardian-restore-");
+                    .getAdditionalProperties(), "spec", "forceRedeploymentReason")).startsWith("recovery-etcd-guardian-");
         }
+        assertThat(client.pods().inNamespace("openshift-etcd").list().getItems()).hasSize(3);
     }
 
     // --- the controllers the test plays ---
@@ -440,15 +511,125 @@ class ControlPlaneRestoreMockTest {
                         .updateStatus();
             }
         }
-        for (var operator : List.of(ControlPlane.ETCD_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
-                ControlPlane.KUBE_CONTROLLER_MANAGER_OPERATOR, ControlPlane.KUBE_SCHEDULER_OPERATOR)) {
-            GenericKubernetesResource r = controllers.genericKubernetesResources(operator).withName("cluster").get();
-            if (r != null && ControlPlane.text(r.getAdditionalProperties(), "spec", "forceRedeploymentReason") != null
-                    && !r.getAdditionalProperties().toString().contains("AllNodesAtLatestRevision")) {
-                r.getAdditionalProperties().put("status", Map.of("conditions", List.of(Map.of("type",
-                        "NodeInstallerProgressing", "status", "False", "reason", "AllNodesAtLatestRevision"))));
-                controllers.genericKubernetesResources(operator).resource(r).updateStatus();
+        if (openShiftPlayed.get()) {
+            playKubelets();
+            playOperators();
+        }
+    }
+
+    /** A kubelet after cluster-restore.sh: a client CSR, once approved a serving CSR, once approved Ready. */
+    private void playKubelets() {
+        var csrs = controllers.certificates().v1().certificateSigningRequests();
+        for (var sent = approvals.poll(); sent != null; sent = approvals.poll()) {
+            var stored = csrs.withName(sent.getMetadata().getName()).get();
+            stored.setStatus(sent.getStatus());
+            csrs.resource(stored).updateStatus();
+        }
+        for (var node : controllers.nodes().list().getItems()) {
+            String name = node.getMetadata().getName();
+            if (approved(csrs.withName("csr-boot-" + name).get()) && csrs.withName("csr-serving-" + name).get() == null) {
+                csr(controllers, "csr-serving-" + name, "kubernetes.io/kubelet-serving", "system:node:" + name);
             }
+            if (approved(csrs.withName("csr-serving-" + name).get())
+                    && "False".equals(node.getStatus().getConditions().get(0).getStatus())) {
+                node.getStatus().getConditions().get(0).setStatus("True");
+                controllers.nodes().resource(node).updateStatus();
+            }
+        }
+        List<String> ready = controllers.nodes().list().getItems().stream()
+                .filter(n -> "True".equals(n.getStatus().getConditions().get(0).getStatus()))
+                .map(n -> n.getMetadata().getName()).toList();
+        if (ready.size() == 3 && !rollouts.contains("nodes Ready")) {
+            rollouts.add("nodes Ready");
+        }
+    }
+
+    /**
+     * The static-pod operators: a new forceRedeploymentReason makes a new latestAvailableRevision,
+     * rolled out one node per round; the NodeInstallerProgressing condition is never touched (stale).
+     * The etcd operator's new revision brings the other members' pods up.
+     */
+    private void playOperators() {
+        for (var operator : OPENSHIFT_OPERATORS) {
+            GenericKubernetesResource r = controllers.genericKubernetesResources(operator).withName("cluster").get();
+            String reason = ControlPlane.text(r.getAdditionalProperties(), "spec", "forceRedeploymentReason");
+            Map<String, Object> status = new java.util.HashMap<>(map(r.getAdditionalProperties().get("status")));
+            long latest = ((Number) status.get("latestAvailableRevision")).longValue();
+            String plural = operator.getPlural();
+            if (reason != null && !rollouts.contains(plural + " asked")) {
+                rollouts.add(plural + " asked");
+                status.put("latestAvailableRevision", latest + 1);
+            } else if (reason != null) {
+                List<Map<String, Object>> nodes = ControlPlane.list(status, "nodeStatuses").stream()
+                        .map(n -> (Map<String, Object>) new java.util.HashMap<>(n)).toList();
+                var behind = nodes.stream().filter(n -> ((Number) n.get("currentRevision")).longValue() < latest)
+                        .findFirst();
+                if (behind.isEmpty()) {
+                    if (!rollouts.contains(plural + " at " + latest + " on every node")) {
+                        rollouts.add(plural + " at " + latest + " on every node");
+                    }
+                    if (operator == ControlPlane.ETCD_OPERATOR) {
+                        nodes.forEach(n -> etcdPod((String) n.get("nodeName")));
+                    }
+                    continue;
+                }
+                behind.get().put("currentRevision", latest);
+                status.put("nodeStatuses", nodes);
+            } else {
+                continue;
+            }
+            r.getAdditionalProperties().put("status", status);
+            controllers.genericKubernetesResources(operator).resource(r).updateStatus();
+        }
+    }
+
+    private static Map<String, Object> operandStatus(long latest, Map<String, Long> nodes) {
+        return Map.of("latestAvailableRevision", latest,
+                "nodeStatuses", nodes.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> Map.of(
+                        "nodeName", e.getKey(), "currentRevision", e.getValue())).toList(),
+                "conditions", List.of(Map.of("type", "NodeInstallerProgressing", "status", "False",
+                        "reason", "AllNodesAtLatestRevision", "message", "3 nodes are at revision " + latest)));
+    }
+
+    private static void csr(String name, String signer, String user) {
+        csr(client, name, signer, user);
+    }
+
+    private static void csr(KubernetesClient as, String name, String signer, String user) {
+        as.certificates().v1().certificateSigningRequests().resource(new CertificateSigningRequestBuilder()
+                .withNewMetadata().withName(name).endMetadata().withNewSpec().withRequest("cmVxdWVzdA==")
+                .withSignerName(signer).withUsername(user).withUsages("client auth").endSpec().build()).create();
+    }
+
+    /**
+     * The API server's approval subresource, which the CRUD mock lacks, for these CSRs only: a request
+     * to approve any other one gets no answer, and the restore fails.
+     */
+    private void serveApprovals(String... names) {
+        for (String name : names) {
+            server.expect().put().withPath("/apis/certificates.k8s.io/v1/certificatesigningrequests/" + name + "/approval")
+                    .andReply(200, request -> {
+                        // stored by the controllers' loop: the mock answers one request at a time
+                        var sent = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(request.getUtf8Body(),
+                                io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest.class);
+                        approvals.add(sent);
+                        return sent;
+                    }).always();
+        }
+    }
+
+    private static boolean approved(io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest csr) {
+        return csr != null && csr.getStatus() != null && csr.getStatus().getConditions() != null
+                && csr.getStatus().getConditions().stream().anyMatch(c -> "Approved".equals(c.getType()));
+    }
+
+    /** An etcd static pod, Running and Ready, on {@code node} (idempotent). */
+    private static void etcdPod(String node) {
+        if (client.pods().inNamespace("openshift-etcd").withName("etcd-" + node).get() == null) {
+            client.pods().inNamespace("openshift-etcd").resource(new PodBuilder().withNewMetadata().withName("etcd-" + node)
+                    .withNamespace("openshift-etcd").addToLabels("app", "etcd").endMetadata().withNewSpec()
+                    .withNodeName(node).endSpec().withNewStatus().withPhase("Running").addNewCondition()
+                    .withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
         }
     }
 

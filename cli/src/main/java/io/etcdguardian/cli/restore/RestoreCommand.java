@@ -69,7 +69,7 @@ public final class RestoreCommand implements Callable<Integer> {
             + " with this digest (printed by --dry-run): the plan you reviewed, not whatever runs now.")
     String planDigest;
 
-    @Option(names = "--resume", converter = IdArgs.Id.class, paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step.")
+    @Option(names = "--resume", converter = IdArgs.Id.class, paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step, or a handed-over one once its host steps are done.")
     String resume;
 
     @Mixin

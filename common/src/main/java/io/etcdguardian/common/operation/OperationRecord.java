@@ -67,7 +67,7 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
                 detail, startedAt, Instant.now());
     }
 
-    /** RUNNING again, where it stopped: an operator's resume of a FAILED operation. */
+    /** RUNNING again, where it stopped: an operator's resume of a FAILED or HANDED_OVER operation. */
     OperationRecord reopened() {
         return new OperationRecord(operationId, clusterId, kind, Status.RUNNING, subject, plan, done, facts, null, null,
                 null, startedAt, Instant.now());
@@ -80,11 +80,18 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
 
     /**
      * Ended as far as this request goes: a redelivery repeats the outcome. An operator's resume
-     * ({@code reopen}) of a FAILED operation is the one exception.
+     * ({@code reopen}) of a FAILED operation, or of one HANDED_OVER once the host steps are done,
+     * is the exception.
      */
     @JsonIgnore
     public boolean endedFor(boolean reopen) {
-        return isFinal() && !(reopen && status == Status.FAILED);
+        return isFinal() && !(reopen && resumable());
+    }
+
+    /** FAILED or HANDED_OVER: an operator may go on with it on purpose. */
+    @JsonIgnore
+    public boolean resumable() {
+        return status == Status.FAILED || status == Status.HANDED_OVER;
     }
 
     /** Started and not ended for good: running, or FAILED and resumable. */

@@ -78,8 +78,9 @@ public class Operations {
             return new Result(known.get(), true, false);
         }
         StepRun.Start how = known.isEmpty() ? StepRun.Start.NEW
-                : known.get().status() == Status.FAILED ? StepRun.Start.REOPENED : StepRun.Start.RESUMED;
-        OperationRecord running = known.map(r -> r.status() == Status.FAILED ? r.reopened() : r).orElseGet(() ->
+                : known.get().resumable() ? StepRun.Start.REOPENED : StepRun.Start.RESUMED;
+        String stoppedAt = known.map(OperationRecord::stoppedAt).orElse(null);
+        OperationRecord running = known.map(r -> r.resumable() ? r.reopened() : r).orElseGet(() ->
                 OperationRecord.running(operationId, cluster.id(), kind, start.subject(), start.plan(), start.facts()));
         if (cluster.isPaused()) {
             return stopBefore(running, how, new GuardianException(Reason.PAUSED, "cluster " + cluster.id()
@@ -94,7 +95,7 @@ public class Operations {
         }
         StepRun run;
         try {
-            run = new StepRun(journal, journal.record(running), lease, how);
+            run = new StepRun(journal, journal.record(running), lease, how, stoppedAt);
         } catch (RuntimeException e) {
             lease.close();
             // without its journal an operation must not start: it could not say where it stopped
@@ -125,7 +126,7 @@ public class Operations {
     public Result refuse(ClusterSpec cluster, OperationKind kind, String operationId, String subject,
                          GuardianException why) {
         Optional<OperationRecord> known = journal.find(operationId);
-        if (known.isPresent() && known.get().isFinal() && known.get().status() != Status.FAILED) {
+        if (known.isPresent() && known.get().isFinal() && !known.get().resumable()) {
             return new Result(known.get(), true, false);
         }
         StepRun.Start how = known.isEmpty() ? StepRun.Start.NEW : StepRun.Start.RESUMED;

@@ -18,7 +18,7 @@ public final class StepRun {
         NEW,
         /** found RUNNING: its service died mid-way and the request was delivered again */
         RESUMED,
-        /** found FAILED and resumed on purpose by an operator */
+        /** found FAILED, or HANDED_OVER with the host steps done, and resumed on purpose by an operator */
         REOPENED
     }
 
@@ -28,8 +28,10 @@ public final class StepRun {
     private volatile OperationRecord record;
     private volatile String current;
     private volatile String handedOverAt;
+    private final String stoppedBefore;
 
-    StepRun(OperationJournal journal, OperationRecord record, HeldLease lease, Start start) {
+    StepRun(OperationJournal journal, OperationRecord record, HeldLease lease, Start start, String stoppedBefore) {
+        this.stoppedBefore = stoppedBefore;
         this.journal = journal;
         this.record = record;
         this.lease = lease;
@@ -52,6 +54,11 @@ public final class StepRun {
 
     public Start start() {
         return start;
+    }
+
+    /** The step a reopened operation had stopped at (failed, or handed over to an operator), if any. */
+    public Optional<String> stoppedBefore() {
+        return start == Start.REOPENED ? Optional.ofNullable(stoppedBefore) : Optional.empty();
     }
 
     /** Records the whole plan (step names) before the first step, so the journal shows what is left. */
