@@ -150,6 +150,8 @@ class ChartRenderTest {
                 "Role g-hosted-keys@clusters core/secrets get [hc1-etcd-encryption-key, hc1-etcd-encryption-key-backup]",
                 "ClusterRole g-restore-service hypershift.openshift.io/hostedclusters get",
                 "ClusterRole g-restore-service hypershift.openshift.io/hostedclusters patch",
+                "ClusterRole g-restore-service hypershift.openshift.io/hostedclusters create",
+                "Role g-restore-service-keys@clusters core/secrets create",
                 "ClusterRole g-restore-service config.openshift.io/clusterversions get",
                 "ClusterRole g-restore-service operator.openshift.io/etcds get",
                 "ClusterRole g-restore-service operator.openshift.io/etcds patch",
@@ -175,7 +177,8 @@ class ChartRenderTest {
                 "Role g-restore-service@clusters-hc1 core/secrets delete",
                 "Role g-restore-service@clusters-hc1 batch/jobs create",
                 "Role g-restore-service@clusters-hc1 batch/jobs get",
-                "Role g-restore-service@clusters-hc1 batch/jobs delete");
+                "Role g-restore-service@clusters-hc1 batch/jobs delete",
+                "Role g-restore-service@clusters-hc1 hypershift.openshift.io/hostedcontrolplanes get");
         assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding") && o.getMetadata().getName().equals("g-hosted-keys"))
                 .singleElement().satisfies(b -> assertThat(((io.fabric8.kubernetes.api.model.rbac.RoleBinding) b).getSubjects())
                         .extracting(sub -> sub.getName()).containsExactlyInAnyOrder("g-snapshot-service", "g-restore-service"));

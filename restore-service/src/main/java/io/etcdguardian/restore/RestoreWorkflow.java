@@ -119,11 +119,13 @@ public class RestoreWorkflow {
                     .orElse(request.snapshotId()));
             target = targets.choose(cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
             List<String> notes = new java.util.ArrayList<>(preconditions.check(cluster, manifest, target.kind(),
-                    overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH)));
+                    overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH),
+                    known.map(OperationRecord::facts).orElse(java.util.Map.of())));
             overrides.forEach(o -> notes.add("override in force: " + o));
             run = new RestoreRun(cluster, manifest, restoreId, known.map(OperationRecord::startedAt).orElse(Instant.now()),
                     known.map(OperationRecord::facts).orElse(java.util.Map.of()),
-                    known.map(OperationRecord::done).orElse(List.of()), request.dryRun(), request.apiServerReplicas());
+                    known.map(OperationRecord::done).orElse(List.of()), request.dryRun(), request.apiServerReplicas(),
+                    overrides);
             steps = withBackupFirst(target.plan(run), restoreId);
             notes.addAll(run.notes());
             digest = PlanDigest.of(manifest.snapshotId(), target.kind(), overrides, steps, restoreId, run.shortId());

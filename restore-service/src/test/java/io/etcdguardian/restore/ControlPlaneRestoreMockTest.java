@@ -195,7 +195,8 @@ class ControlPlaneRestoreMockTest {
     }
 
     @Test
-    void hostedOnAwsChecksTheKeyThenSetsAShortLivedUrl(Backplane backplane) throws Exception {
+    void hostedOnAwsChecksTheKeyThenCreatesTheHostedClusterWithAShortLivedUrl(Backplane backplane) throws Exception {
+        String[] restoreId = new String[1];
         String cluster = "aws-" + UUID.randomUUID().toString().substring(0, 6);
         String key = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
         hostedCluster("hc2", "4.14.12", true);
@@ -236,18 +237,50 @@ class ControlPlaneRestoreMockTest {
 
             drainRecorded();
             String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
-                    snapshot.snapshotId(), null, false, false, "test"));
-            List<RestoreProgress> steps = until(events, id, "COMPLETED");
-            assertThat(steps).filteredOn(p -> p.step().equals("check-encryption-key") && p.status().equals("DONE"))
+                    snapshot.snapshotId(), null, false, false, "test", null, null,
+                    List.of(RestoreRequested.RECREATE_ENCRYPTION_SECRET), null));
+            restoreId[0] = id;
+            List<RestoreProgress> handedOver = until(events, id, "HANDED_OVER");
+            assertThat(handedOver).filteredOn(p -> p.step().equals("check-encryption-key") && p.status().equals("DONE"))
                     .singleElement().extracting(RestoreProgress::detail).asString().contains("hc2-key")
                     .contains("was activeKey");
+            assertThat(handedOver.get(handedOver.size() - 1).detail()).contains(
+                    "oc delete hostedcluster -n clusters hc2 --wait", "--resume " + id);
+            assertThat(serviceCalls()).as("a running HostedCluster is never patched or deleted by the service")
+                    .isEmpty();
+            running.set(true);
+            loop = controllerLoop();
+            loop.start();
+
+            // the operator deletes it; its key secret goes too (a management cluster rebuilt, say)
+            client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").withName("hc2")
+                    .delete();
+            client.secrets().inNamespace("clusters").withName("hc2-key").delete();
+            drainRecorded(); // the operator's calls, not the service's
+            stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
+            List<RestoreProgress> steps = until(events, id, "COMPLETED");
+            assertThat(steps).filteredOn(p -> p.status().equals("SKIPPED")).extracting(RestoreProgress::step)
+                    .containsExactly("save-hostedcluster", "check-encryption-key");
+            assertThat(steps).filteredOn(p -> p.status().equals("DONE") && !p.step().equals("preconditions"))
+                    .extracting(RestoreProgress::step).containsExactly("delete-hostedcluster", "stage-snapshot",
+                            "create-hostedcluster", "await-etcd-restored", "cleanup");
+            assertThat(steps).filteredOn(p -> p.step().equals("create-hostedcluster") && p.status().equals("DONE"))
+                    .singleElement().extracting(RestoreProgress::detail).asString()
+                    .contains("re-created from the key bundle");
             assertThat(steps.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
         }
-        assertThat(serviceCalls()).containsSubsequence(
-                "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc2",
-                "PATCH /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters/hc2");
+        assertThat(serviceCalls()).containsExactly(
+                "POST /api/v1/namespaces/clusters/secrets",
+                "POST /apis/hypershift.openshift.io/v1beta1/namespaces/clusters/hostedclusters");
         assertThat(fetchedSha256).as("HyperShift fetched the snapshot through the URL").containsExactly(snapshot.sha256());
-        assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
+        GenericKubernetesResource created = hosted("hc2");
+        assertThat(ControlPlane.text(created.getAdditionalProperties(), "spec", "release", "image"))
+                .as("created from the saved object").isEqualTo("quay.io/openshift-release-dev/ocp-release:4.14.12-x86_64");
+        assertThat(ControlPlane.at(created.getAdditionalProperties(), "spec", "etcd", "managed", "storage",
+                "restoreSnapshotURL")).asList().singleElement().asString().contains("X-Amz-Signature");
+        assertThat(created.getMetadata().getAnnotations()).containsEntry("etcd-guardian.io/restore", restoreId[0]);
+        assertThat(client.secrets().inNamespace("clusters").withName("hc2-key").get().getData().get("key"))
+                .as("the key that was activeKey at backup").isEqualTo(key);
     }
 
     @Test
@@ -501,14 +534,19 @@ class ControlPlaneRestoreMockTest {
                 .getItems()) {
             Object urls = ControlPlane.at(hc.getAdditionalProperties(), "spec", "etcd", "managed", "storage",
                     "restoreSnapshotURL");
-            if (urls instanceof List<?> list && !list.isEmpty() && !hc.getAdditionalProperties().toString()
-                    .contains("EtcdAvailable")) {
+            String cpNamespace = "clusters-" + hc.getMetadata().getName();
+            var hcps = controllers.genericKubernetesResources(ControlPlane.HOSTED_CONTROL_PLANE)
+                    .inNamespace(cpNamespace);
+            if (urls instanceof List<?> list && !list.isEmpty() && hcps.withName(hc.getMetadata().getName()).get() == null) {
+                // HyperShift on a new HostedCluster: etcd starts on an empty volume and restores from the URL
                 fetch((String) list.get(0));
-                Map<String, Object> status = new java.util.HashMap<>(map(hc.getAdditionalProperties().get("status")));
-                status.put("conditions", List.of(Map.of("type", "EtcdAvailable", "status", "True")));
-                hc.getAdditionalProperties().put("status", status);
-                controllers.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").resource(hc)
-                        .updateStatus();
+                GenericKubernetesResource hcp = hcps.resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("hypershift.openshift.io/v1beta1").withKind("HostedControlPlane")
+                        .withNewMetadata().withName(hc.getMetadata().getName()).withNamespace(cpNamespace).endMetadata()
+                        .build()).create();
+                hcp.getAdditionalProperties().put("status", Map.of("conditions", List.of(
+                        Map.of("type", "EtcdSnapshotRestored", "status", "True", "reason", "AsExpected"))));
+                hcps.resource(hcp).updateStatus();
             }
         }
         if (openShiftPlayed.get()) {
@@ -692,7 +730,8 @@ class ControlPlaneRestoreMockTest {
 
     private static void hostedCluster(String name, String version, boolean encrypted) {
         Map<String, Object> spec = encrypted ? Map.of("secretEncryption", Map.of("type", "aescbc", "aescbc",
-                Map.of("activeKey", Map.of("name", name + "-key")))) : Map.of("pausedUntil", "");
+                Map.of("activeKey", Map.of("name", name + "-key"))), "release", Map.of("image",
+                "quay.io/openshift-release-dev/ocp-release:" + version + "-x86_64")) : Map.of("pausedUntil", "");
         GenericKubernetesResource hc = new GenericKubernetesResourceBuilder().withApiVersion("hypershift.openshift.io/v1beta1")
                 .withKind("HostedCluster").withNewMetadata().withName(name).withNamespace("clusters").endMetadata()
                 .addToAdditionalProperties("spec", new java.util.HashMap<>(spec)).build();

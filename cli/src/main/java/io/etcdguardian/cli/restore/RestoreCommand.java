@@ -54,6 +54,10 @@ public final class RestoreCommand implements Callable<Integer> {
             + " cluster runs (shown in the plan).")
     boolean acceptVersionMismatch;
 
+    @Option(names = "--recreate-encryption-secret", description = "hosted-aws: create the missing encryption-key"
+            + " secret (spec.secretEncryption.aescbc.activeKey) from the key bundle saved with the snapshot.")
+    boolean recreateEncryptionSecret;
+
     @Option(names = "--supersede-stopped-restore", description = "Start while another restore of the cluster is"
             + " stopped (FAILED) instead of resuming it (shown in the plan).")
     boolean supersedeStoppedRestore;
@@ -104,6 +108,9 @@ public final class RestoreCommand implements Callable<Integer> {
         List<String> overrides = new ArrayList<>();
         if (acceptVersionMismatch) {
             overrides.add(RestoreRequested.ACCEPT_VERSION_MISMATCH);
+        }
+        if (recreateEncryptionSecret) {
+            overrides.add(RestoreRequested.RECREATE_ENCRYPTION_SECRET);
         }
         if (supersedeStoppedRestore) {
             overrides.add(RestoreRequested.SUPERSEDE_STOPPED_RESTORE);

@@ -21,7 +21,10 @@ public record RestoreRequested(String clusterId, String snapshotId, String targe
     public static final String TYPE = "io.etcdguardian.restore.requested.v1";
     public static final String ACCEPT_VERSION_MISMATCH = "accept-version-mismatch";
     public static final String SUPERSEDE_STOPPED_RESTORE = "supersede-stopped-restore";
-    public static final Set<String> OVERRIDES = Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE);
+    /** hosted-aws: create the missing encryption-key secret from the key bundle saved with the snapshot. */
+    public static final String RECREATE_ENCRYPTION_SECRET = "recreate-encryption-secret";
+    public static final Set<String> OVERRIDES = Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE,
+            RECREATE_ENCRYPTION_SECRET);
 
     public RestoreRequested {
         Require.text(clusterId, "clusterId");

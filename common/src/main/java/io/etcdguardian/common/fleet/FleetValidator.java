@@ -49,6 +49,11 @@ public final class FleetValidator {
                 && (spec.restore().apiServerReplicas() < 1 || spec.restore().apiServerReplicas() > 100)) {
             problems.add(new FleetProblem(id, "restore.apiServerReplicas", "must be 1..100"));
         }
+        if (spec.restore() != null && spec.restore().hostedClusterManifest() != null
+                && (spec.kubernetes() == null || !"hosted-aws".equals(spec.kubernetes().kind()))) {
+            problems.add(new FleetProblem(id, "restore.hostedClusterManifest", "only for kubernetes.kind hosted-aws"
+                    + " (the HostedCluster a restore creates)"));
+        }
         if (spec.restore() != null) {
             java.util.Set<String> names = new java.util.HashSet<>();
             for (int i = 0; i < spec.restore().members().size(); i++) {

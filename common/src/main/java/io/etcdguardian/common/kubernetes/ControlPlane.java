@@ -21,6 +21,9 @@ public final class ControlPlane {
             "apiservers", false);
     public static final ResourceDefinitionContext HOSTED_CLUSTER = context("hypershift.openshift.io", "v1beta1",
             "HostedCluster", "hostedclusters", true);
+    /** In the control-plane namespace; reports EtcdSnapshotRestored once etcd started from restoreSnapshotURL. */
+    public static final ResourceDefinitionContext HOSTED_CONTROL_PLANE = context("hypershift.openshift.io", "v1beta1",
+            "HostedControlPlane", "hostedcontrolplanes", true);
     public static final ResourceDefinitionContext OPENSHIFT_API_SERVER_OPERATOR = operator("OpenShiftAPIServer",
             "openshiftapiservers");
     public static final ResourceDefinitionContext KUBE_API_SERVER_OPERATOR = operator("KubeAPIServer", "kubeapiservers");

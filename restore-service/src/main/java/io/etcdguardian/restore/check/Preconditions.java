@@ -5,6 +5,7 @@ import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.restore.procedure.hosted.HostedClusterManifest;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
@@ -14,6 +15,7 @@ import io.etcdguardian.common.snapshot.SnapshotManifest;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,7 +40,8 @@ public class Preconditions {
     }
 
     /** Returns notes for the plan (e.g. a forced version mismatch); throws with the reason when one fails. */
-    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String target, boolean force) {
+    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String target, boolean force,
+                              Map<String, String> facts) {
         List<String> notes = new ArrayList<>();
         if (manifest.drill() == null || !manifest.drill().passed()) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
@@ -49,6 +52,10 @@ public class Preconditions {
         if (VERSIONED.contains(target)) {
             Optional<String> now = kubernetes.forCluster(cluster)
                     .flatMap(client -> ControlPlane.completedVersion(client, cluster));
+            if (now.isEmpty() && "hosted-aws".equals(target)) {
+                // no HostedCluster runs (deleted for the restore, or never created): the one to be created
+                now = HostedClusterManifest.toCreate(cluster, facts).flatMap(HostedClusterManifest::releaseVersion);
+            }
             String then = manifest.clusterVersion();
             String mismatch = then == null ? "the snapshot does not record the cluster version"
                     : now.isEmpty() ? "the cluster's current version cannot be read"

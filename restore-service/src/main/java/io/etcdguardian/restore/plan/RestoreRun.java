@@ -24,16 +24,24 @@ public final class RestoreRun {
     private final Instant startedAt;
     private final boolean dryRun;
     private final Integer requestedApiServerReplicas;
+    private final List<String> overrides;
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final Map<String, String> planned;
     private final List<String> plannedDone;
     private volatile StepRun steps;
     private volatile java.util.function.LongConsumer fetched = bytes -> { };
 
-    /** {@code facts} and {@code done}: what the journal holds of a restore that ran before. */
     public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, String restoreId, Instant startedAt,
                       Map<String, String> facts, List<String> done, boolean dryRun,
                       Integer requestedApiServerReplicas) {
+        this(cluster, manifest, restoreId, startedAt, facts, done, dryRun, requestedApiServerReplicas, List.of());
+    }
+
+    /** {@code facts} and {@code done}: what the journal holds of a restore that ran before; {@code overrides}: in force. */
+    public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, String restoreId, Instant startedAt,
+                      Map<String, String> facts, List<String> done, boolean dryRun,
+                      Integer requestedApiServerReplicas, List<String> overrides) {
+        this.overrides = List.copyOf(overrides);
         this.cluster = cluster;
         this.manifest = manifest;
         this.restoreId = restoreId;
@@ -42,6 +50,11 @@ public final class RestoreRun {
         this.plannedDone = List.copyOf(done);
         this.dryRun = dryRun;
         this.requestedApiServerReplicas = requestedApiServerReplicas;
+    }
+
+    /** Whether the operator accepts to break the precondition named {@code override} (RestoreRequested.OVERRIDES). */
+    public boolean overrides(String override) {
+        return overrides.contains(override);
     }
 
     /** From here on facts and steps are the journaled operation's. */

@@ -19,24 +19,33 @@ import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.etcdguardian.restore.procedure.RestoreTarget;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.etcdguardian.common.event.RestoreRequested;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.inject.Singleton;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * A hosted cluster on AWS (seed hosted-cluster-aws): etcd is restored when the HostedCluster is
- * created, from {@code spec.etcd.managed.storage.restoreSnapshotURL}. First prove that
- * {@code spec.secretEncryption.aescbc.activeKey} holds the AES key that was active at backup time
- * (compared with the key bundle saved beside the snapshot, by digest; the key never leaves memory),
- * then stage the snapshot and set a presigned URL of short expiry, wait for HyperShift to report
- * etcd available, and take the URL and the staged copy away again.
+ * A hosted cluster on AWS (seed hosted-cluster-aws): etcd is restored only when the HostedCluster is
+ * created, from {@code spec.etcd.managed.storage.restoreSnapshotURL} — so the restore creates it,
+ * never patches a running one. The HostedCluster to create is the fleet's rendered manifest
+ * ({@code restore.hostedClusterManifest}) or the one found, saved in the journal; one found is
+ * deleted by an operator (a hand-over: the service does not delete clusters) and the restore resumed.
+ * Before that: its {@code spec.secretEncryption.aescbc.activeKey} must hold the AES key that was the
+ * active key at backup time (by digest, slot by slot, against the key bundle saved with the
+ * snapshot; the key never leaves memory). Then stage the snapshot, create the HostedCluster with a
+ * presigned URL of short expiry, and wait for the HostedControlPlane's EtcdSnapshotRestored.
  */
 @Singleton
 public class HostedAwsTarget implements RestoreTarget {
+    static final String FOUND = "hostedcluster.found";
+
     private final KubernetesClients kubernetes;
     private final SnapshotStaging staging;
     private final KubernetesWaits waits;
@@ -62,52 +71,112 @@ public class HostedAwsTarget implements RestoreTarget {
         KubernetesSpec hc = HostedClusters.spec(run);
         KubernetesClient client = HostedClusters.client(kubernetes, run);
         String object = "hostedclusters.hypershift.openshift.io " + hc.namespace() + "/" + hc.name();
-        return List.of(
-                new RestoreStep("check-encryption-key", "spec.secretEncryption.aescbc.activeKey must hold the key"
-                        + " active at backup time", List.of(object, "key bundle " + run.manifest().keyBundleKey()),
-                        r -> checkKey(client, hc, r)),
-                new RestoreStep("stage-snapshot", "upload the checked raw snapshot for HyperShift to fetch",
-                        List.of("object " + run.cluster().store().bucket() + "/" + staging.stagedKey(run)), r -> {
-                            GenericKubernetesResource found = HostedClusters.require(client, hc);
-                            if (etcdAvailable(found)) { // no override: the URL would be ignored, the restore a no-op
-                                throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace()
-                                        + "/" + hc.name() + " already runs etcd: restoreSnapshotURL acts only when the"
-                                        + " cluster is created; recreate it");
-                            }
-                            return "staged " + staging.upload(r);
-                        }),
-                new RestoreStep("set-restore-url", "set spec.etcd.managed.storage.restoreSnapshotURL to a presigned URL"
-                        + " (expires after guardian.restore.presign-expiry)", List.of(object
-                        + " spec.etcd.managed.storage.restoreSnapshotURL=[<presigned URL>]"), r -> {
-                            String url = staging.presign(r).toString();
-                            HostedClusters.resource(client, hc).edit(res -> {
-                                storage(res).put("restoreSnapshotURL", List.of(url));
-                                return res;
-                            });
-                            return "restoreSnapshotURL set";
-                        }),
-                new RestoreStep("await-etcd", "wait until HyperShift reports EtcdAvailable", List.of(object + " status"),
-                        r -> {
-                            waits.until("HostedCluster " + hc.name() + " EtcdAvailable",
-                                    () -> etcdAvailable(HostedClusters.require(client, hc)),
-                                    () -> String.valueOf(ControlPlane.list(HostedClusters.require(client, hc)
-                                            .getAdditionalProperties(), "status", "conditions")));
-                            return "etcd available";
-                        }),
-                new RestoreStep("cleanup", "remove the URL from the spec and delete the staged snapshot",
-                        List.of(object + " spec.etcd.managed.storage.restoreSnapshotURL", "object " + staging.stagedKey(run)),
-                        r -> {
-                            HostedClusters.resource(client, hc).edit(res -> {
-                                storage(res).remove("restoreSnapshotURL");
-                                return res;
-                            });
-                            staging.clean(r);
-                            return "removed";
-                        }));
+        String rendered = run.cluster().restore() == null ? null : run.cluster().restore().hostedClusterManifest();
+        // decided once per restore: a resume after the operator deleted it must plan the same steps
+        boolean found = Boolean.parseBoolean(run.remember(FOUND,
+                String.valueOf(HostedClusters.resource(client, hc).get() != null)));
+        if (!found && rendered == null && run.fact(HostedClusterManifest.FACT).isEmpty()) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace() + "/" + hc.name()
+                    + " not found and no restore.hostedClusterManifest to create it from (the output of hcp create"
+                    + " cluster aws --render)");
+        }
+        List<RestoreStep> steps = new ArrayList<>();
+        steps.add(new RestoreStep("save-hostedcluster", rendered != null ? "read the HostedCluster to create from"
+                + " restore.hostedClusterManifest into the restore's journal" : "save the HostedCluster as it is"
+                + " (spec, labels, annotations) into the restore's journal, to create it again",
+                List.of(rendered != null ? "file " + rendered : object), r -> {
+                    String manifest = r.remember(HostedClusterManifest.FACT, rendered != null
+                            ? HostedClusterManifest.fromRendered(java.nio.file.Path.of(rendered), hc)
+                            : HostedClusterManifest.fromLive(HostedClusters.require(client, hc)));
+                    return "HostedCluster " + hc.namespace() + "/" + hc.name() + " to create: release "
+                            + HostedClusterManifest.releaseVersion(manifest).orElse("(no version in spec.release.image)");
+                }));
+        steps.add(new RestoreStep("check-encryption-key", "the secret that spec.secretEncryption.aescbc.activeKey of"
+                + " the HostedCluster to create names must hold the key active at backup time"
+                + (run.overrides(RestoreRequested.RECREATE_ENCRYPTION_SECRET) ? " (created from the key bundle when"
+                + " missing: override recreate-encryption-secret)" : ""), List.of("secrets " + hc.namespace()
+                + " (activeKey)", "key bundle " + run.manifest().keyBundleKey()), r -> checkKey(client, hc, r)));
+        if (found) {
+            steps.add(RestoreStep.manual("delete-hostedcluster", "restoreSnapshotURL acts only when a HostedCluster is"
+                    + " created: delete this one (HyperShift removes its control-plane namespace and etcd volumes;"
+                    + " its NodePools go with it: save them first), then resume this restore (guardianctl restore "
+                    + run.cluster().id() + " --resume " + run.restoreId() + ")", List.of(
+                    "oc get nodepools -n " + hc.namespace() + " -o yaml > nodepools-" + hc.name() + ".yaml",
+                    "oc delete hostedcluster -n " + hc.namespace() + " " + hc.name() + " --wait")));
+        }
+        steps.add(new RestoreStep("stage-snapshot", "upload the checked raw snapshot for HyperShift to fetch",
+                List.of("object " + run.cluster().store().bucket() + "/" + staging.stagedKey(run)),
+                r -> "staged " + staging.upload(r)));
+        steps.add(new RestoreStep("create-hostedcluster", "create the HostedCluster with"
+                + " spec.etcd.managed.storage.restoreSnapshotURL: a presigned URL (expires after"
+                + " guardian.restore.presign-expiry); refused when one exists already", List.of(object
+                + " create, spec.etcd.managed.storage.restoreSnapshotURL=[<presigned URL>]"), r -> create(client, hc, r)));
+        steps.add(new RestoreStep("await-etcd-restored", "wait until the HostedControlPlane reports"
+                + " EtcdSnapshotRestored", List.of("hostedcontrolplanes.hypershift.openshift.io "
+                + HostedClusters.controlPlaneNamespace(hc) + "/" + hc.name() + " status"), r -> {
+                    waits.until("HostedControlPlane " + HostedClusters.controlPlaneNamespace(hc) + "/" + hc.name()
+                            + " EtcdSnapshotRestored", () -> snapshotRestored(client, hc),
+                            () -> String.valueOf(restoredCondition(client, hc).orElse(Map.of())));
+                    return "etcd restored from the snapshot (EtcdSnapshotRestored)";
+                }));
+        steps.add(new RestoreStep("cleanup", "delete the staged snapshot (the URL in the spec, which HyperShift"
+                + " keeps immutable, is dead after that and expired soon after)",
+                List.of("object " + staging.stagedKey(run)), r -> {
+                    staging.clean(r);
+                    return "staged snapshot removed";
+                }));
+        return steps;
+    }
+
+    /** Created once: found again with this restore's mark it was created by an earlier attempt of it. */
+    private String create(KubernetesClient client, KubernetesSpec hc, RestoreRun run) throws Exception {
+        GenericKubernetesResource existing = HostedClusters.resource(client, hc).get();
+        if (existing != null) {
+            String mark = existing.getMetadata().getAnnotations() == null ? null
+                    : existing.getMetadata().getAnnotations().get(HostedClusterManifest.RESTORE_ANNOTATION);
+            if (run.restoreId().equals(mark)) {
+                return "created before this restore was resumed";
+            }
+            // no override: its etcd would ignore the URL, and the "restore" would change nothing
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace() + "/"
+                    + hc.name() + " exists and may already run etcd: restoreSnapshotURL acts only when the cluster is"
+                    + " created; delete it (oc delete hostedcluster -n " + hc.namespace() + " " + hc.name()
+                    + "), then resume");
+        }
+        // the key secret may have gone with the old HostedCluster, or never existed on this management cluster
+        String key = checkKey(client, hc, run);
+        GenericKubernetesResource manifest = HostedClusterManifest.parse(run.fact(HostedClusterManifest.FACT)
+                .orElseThrow(() -> new GuardianException(Reason.INTERNAL, "no HostedCluster saved in the journal")));
+        manifest.getMetadata().setAnnotations(new LinkedHashMap<>(manifest.getMetadata().getAnnotations() == null
+                ? Map.of() : manifest.getMetadata().getAnnotations()));
+        manifest.getMetadata().getAnnotations().put(HostedClusterManifest.RESTORE_ANNOTATION, run.restoreId());
+        storage(manifest).put("restoreSnapshotURL", List.of(staging.presign(run).toString()));
+        client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace(hc.namespace()).resource(manifest)
+                .create();
+        return "HostedCluster " + hc.namespace() + "/" + hc.name() + " created with restoreSnapshotURL; " + key;
+    }
+
+    private static Optional<Map<String, Object>> restoredCondition(KubernetesClient client, KubernetesSpec hc) {
+        GenericKubernetesResource hcp = client.genericKubernetesResources(ControlPlane.HOSTED_CONTROL_PLANE)
+                .inNamespace(HostedClusters.controlPlaneNamespace(hc)).withName(hc.name()).get();
+        return hcp == null ? Optional.empty() : ControlPlane.list(hcp.getAdditionalProperties(), "status", "conditions")
+                .stream().filter(c -> "EtcdSnapshotRestored".equals(c.get("type"))).findFirst();
+    }
+
+    /** True once restored; a condition False with a failure reason stops the wait with HyperShift's message. */
+    private static boolean snapshotRestored(KubernetesClient client, KubernetesSpec hc) {
+        Optional<Map<String, Object>> condition = restoredCondition(client, hc);
+        if (condition.isPresent() && "False".equals(condition.get().get("status"))
+                && String.valueOf(condition.get().get("reason")).contains("Fail")) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "HyperShift could not restore the snapshot: "
+                    + condition.get().get("reason") + ": " + condition.get().get("message"));
+        }
+        return condition.isPresent() && "True".equals(condition.get().get("status"));
     }
 
     private String checkKey(KubernetesClient client, KubernetesSpec hc, RestoreRun run) throws Exception {
-        GenericKubernetesResource found = HostedClusters.require(client, hc);
+        GenericKubernetesResource found = HostedClusterManifest.parse(run.fact(HostedClusterManifest.FACT)
+                .orElseThrow(() -> new GuardianException(Reason.INTERNAL, "no HostedCluster saved in the journal")));
         String type = ControlPlane.text(found.getAdditionalProperties(), "spec", "secretEncryption", "type");
         String keyName = ControlPlane.text(found.getAdditionalProperties(), "spec", "secretEncryption", "aescbc",
                 "activeKey", "name");
@@ -123,13 +192,19 @@ public class HostedAwsTarget implements RestoreTarget {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "the HostedCluster encrypts with " + keyName
                     + " but no key bundle was saved with snapshot " + run.manifest().snapshotId());
         }
+        JsonNode saved = bundle(run.cluster(), run.manifest().snapshotId(), bundleKey).path("secrets");
         Secret secret = client.secrets().inNamespace(hc.namespace()).withName(keyName).get();
+        String recreated = "";
+        if (secret == null && run.overrides(RestoreRequested.RECREATE_ENCRYPTION_SECRET)) {
+            secret = recreate(client, hc, keyName, saved);
+            recreated = " (secret re-created from the key bundle)";
+        }
         if (secret == null || secret.getData() == null || secret.getData().get("key") == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "secret " + hc.namespace() + "/" + keyName
-                    + " (activeKey) is missing or has no 'key'");
+                    + " (activeKey) is missing or has no 'key'" + (secret == null ? ": create it with the key saved"
+                    + " at backup, or let the restore do it (--recreate-encryption-secret)" : ""));
         }
         String now = digest(secret.getData().get("key"));
-        JsonNode saved = bundle(run.cluster(), run.manifest().snapshotId(), bundleKey).path("secrets");
         // slot by slot: what was the active key at backup must be the active key now (bundles from before
         // slots were recorded: any saved key)
         boolean slotted = false;
@@ -141,7 +216,7 @@ public class HostedAwsTarget implements RestoreTarget {
             boolean candidate = !slotted || "activeKey".equals(item.path("slot").asText());
             if (candidate && !key.isMissingNode() && digest(key.asText()).equals(now)) {
                 return "activeKey " + keyName + " holds the key that was activeKey (" + item.path("name").asText()
-                        + ") at backup";
+                        + ") at backup" + recreated;
             }
         }
         for (JsonNode item : saved) {
@@ -154,6 +229,21 @@ public class HostedAwsTarget implements RestoreTarget {
         }
         throw new GuardianException(Reason.PRECONDITION_FAILED, "activeKey " + keyName + " is not the key the snapshot"
                 + " was taken with: restored data would be unreadable; point it at a secret with the saved key");
+    }
+
+    /** The activeKey secret as it was at backup, under the name the HostedCluster to create expects. */
+    private static Secret recreate(KubernetesClient client, KubernetesSpec hc, String name, JsonNode saved) {
+        for (JsonNode item : saved) {
+            JsonNode key = item.path("data").path("key");
+            if ("activeKey".equals(item.path("slot").asText()) && !key.isMissingNode()) {
+                return client.secrets().inNamespace(hc.namespace()).resource(new SecretBuilder().withNewMetadata()
+                        .withName(name).withNamespace(hc.namespace()).addToLabels("app.kubernetes.io/managed-by",
+                                "etcd-guardian").endMetadata().withType("Opaque").addToData("key", key.asText())
+                        .build()).create();
+            }
+        }
+        throw new GuardianException(Reason.PRECONDITION_FAILED, "the key bundle records no activeKey to re-create "
+                + hc.namespace() + "/" + name + " from");
     }
 
     private JsonNode bundle(ClusterSpec cluster, String snapshotId, String key) throws Exception {
@@ -174,11 +264,6 @@ public class HostedAwsTarget implements RestoreTarget {
     private static String digest(String base64) throws Exception {
         byte[] key = Base64.getDecoder().decode(base64);
         return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(key));
-    }
-
-    private static boolean etcdAvailable(GenericKubernetesResource hc) {
-        return ControlPlane.list(hc.getAdditionalProperties(), "status", "conditions").stream()
-                .anyMatch(c -> "EtcdAvailable".equals(c.get("type")) && "True".equals(c.get("status")));
     }
 
     @SuppressWarnings("unchecked")
