@@ -82,7 +82,8 @@ class FreshCloneWalkthroughTest {
         } finally {
             run(clone, "bash", "-c", "java -jar cli/target/guardianctl.jar local down");
         }
-        assertThat(exitOf(ran, "./guardian status local", 0)).as("backed up, not yet drilled: not OK").isOne();
+        assertThat(outputOf(ran, "./guardian quickstart")).contains("restore drill right after the capture: PASSED");
+        assertThat(exitOf(ran, "./guardian status local", 0)).as("backed up and drilled right after: OK").isZero();
         assertThat(exitOf(ran, "./guardian verify local", 0)).isZero();
         assertThat(exitOf(ran, "./guardian status local", 1)).as("drilled: OK").isZero();
         assertThat(exitOf(ran, "./guardian restore local --yes", 0)).isZero();

@@ -82,7 +82,10 @@ class WholeSystemTest {
             services.start(Map.of("KAFKA_BOOTSTRAP_SERVERS", backplane.kafka().bootstrapServers(),
                     "GUARDIAN_FLEET_FILE", fleet.toString(),
                     "GUARDIAN_HEALTH_SETTLE", "1s",
-                    "GUARDIAN_HEALTH_DEFRAG_MAX_QUOTA_USE", "1.0"), Duration.ofSeconds(120));
+                    "GUARDIAN_HEALTH_DEFRAG_MAX_QUOTA_USE", "1.0",
+                    // the state before any drill is shown first: no drill right after capture here (the quick
+                    // start and DrillAfterCaptureTest have it on, the default)
+                    "GUARDIAN_SNAPSHOT_DRILL_AFTER_CAPTURE_MAX_BYTES", "0"), Duration.ofSeconds(120));
 
             for (int i = 0; i < 100; i++) {
                 put(etcd, "/registry/e2e/" + i, "v" + i);

@@ -28,7 +28,8 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "1000") long maxFollowerLag,
         @Bindable(defaultValue = "1.2") double spoolHeadroom,
         @Bindable(defaultValue = "true") boolean uploadDuringCapture,
-        @Bindable(defaultValue = "2s") Duration progressInterval) {
+        @Bindable(defaultValue = "2s") Duration progressInterval,
+        @Bindable(defaultValue = "2147483648") long drillAfterCaptureMaxBytes) {
 
     public SnapshotSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
@@ -43,6 +44,7 @@ public record SnapshotSettings(
         require(minThroughputBytesPerSecond > 0, "min-throughput-bytes-per-second", "must be positive");
         require(spoolHeadroom >= 1.0, "spool-headroom", "must be at least 1.0");
         require(progressInterval.compareTo(Duration.ofMillis(100)) >= 0, "progress-interval", "must be at least 100ms");
+        require(drillAfterCaptureMaxBytes >= 0, "drill-after-capture-max-bytes", "must not be negative (0: off)");
     }
 
     private static void require(boolean ok, String property, String reason) {

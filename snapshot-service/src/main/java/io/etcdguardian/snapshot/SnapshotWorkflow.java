@@ -32,6 +32,7 @@ import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.etcdguardian.snapshot.capture.Spool;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
+import io.etcdguardian.snapshot.drill.DrillAfterCapture;
 import io.etcdguardian.snapshot.retention.RetentionRunner;
 import io.etcdguardian.snapshot.store.SnapshotUploader;
 import io.github.resilience4j.core.IntervalFunction;
@@ -83,15 +84,18 @@ public class SnapshotWorkflow {
     private final KubernetesClients kubernetes;
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Operations operations;
+    private final DrillAfterCapture drillAfterCapture;
 
     private static final java.util.List<String> PLAN = java.util.List.of("select a healthy member",
             "capture to the spool while uploading from it", "check the trailer", "complete the upload",
-            "read the stats", "commit the manifest", "publish", "apply retention");
+            "read the stats", "commit the manifest", "publish", "drill it (small and medium databases)", "apply retention");
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
                             SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
                             SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles,
-                            EncryptionKeys encryptionKeys, KubernetesClients kubernetes, Operations operations) {
+                            EncryptionKeys encryptionKeys, KubernetesClients kubernetes, Operations operations,
+                            DrillAfterCapture drillAfterCapture) {
+        this.drillAfterCapture = drillAfterCapture;
         this.operations = operations;
         this.kubernetes = kubernetes;
         this.probe = probe;
@@ -146,6 +150,7 @@ public class SnapshotWorkflow {
                 SnapshotManifest manifest = taken.get();
                 metrics.succeeded(cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
                 publishCompleted(cluster, requestId, manifest, took.toMillis());
+                drillAfterCapture.offer(cluster, manifest);
                 retention.apply(cluster);
                 return Optional.of(manifest);
             }

@@ -11,6 +11,7 @@ import io.etcdguardian.common.kafka.TopicAccess;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotVerified;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
@@ -59,6 +60,7 @@ final class Quickstart implements Callable<Integer> {
         System.out.println("\n== publishing a backup request for cluster '" + LocalFleet.CLUSTER_ID + "' on "
                 + Topics.BACKUP_REQUESTS);
         Optional<GuardianEvent> outcome;
+        Optional<SnapshotVerified> drill = Optional.empty();
         String requestId;
         try (EventStream stream = new EventStream(stack.backplane().kafka().bootstrapServers(),
                 stack.backplane().kafka().clientProperties(TopicAccess.CLI));
@@ -69,6 +71,11 @@ final class Quickstart implements Callable<Integer> {
             System.out.println("   request id " + requestId + "; following " + Topics.SNAPSHOT_EVENTS);
             outcome = follower.await(e -> (e instanceof SnapshotCompleted c && requestId.equals(c.requestId()))
                     || (e instanceof SnapshotFailed f && requestId.equals(f.requestId())), Duration.ofSeconds(timeoutSeconds));
+            if (outcome.isPresent() && outcome.get() instanceof SnapshotCompleted c) {
+                // snapshot-service drills a small snapshot right after committing it
+                drill = follower.await(e -> e instanceof SnapshotVerified v && v.snapshotId().equals(c.snapshotId()),
+                        Duration.ofSeconds(timeoutSeconds)).map(SnapshotVerified.class::cast);
+            }
         }
         if (outcome.isEmpty()) {
             System.err.println("no snapshot event for request " + requestId + " within " + timeoutSeconds
@@ -87,6 +94,10 @@ final class Quickstart implements Callable<Integer> {
         System.out.printf("   revision   %d, %d keys, sha256 %s%n", done.revision(), done.totalKeys(), done.sha256());
         System.out.printf("   size       %d bytes raw, %d stored (%s), %d ms, %.1f MB/s%n", done.sizeRaw(),
                 done.sizeStored(), done.compression(), done.durationMs(), done.bytesPerSecond() / 1e6);
+
+        System.out.println(drill.map(v -> "\n== restore drill right after the capture: " + v.result() + ": "
+                + v.detail() + " (" + v.durationMs() + " ms)").orElse("\n== no restore drill yet (`./guardian verify"
+                + " local` runs one)"));
 
         System.out.println("\n== independent check: download the object and run `" + EtcdBinaries.snapshotTool()
                 .getFileName() + " snapshot status`");
