@@ -21,6 +21,7 @@ import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.restore.check.MemberDataSource;
 import io.etcdguardian.restore.check.Preconditions;
 import io.etcdguardian.restore.plan.PlanDigest;
 import io.etcdguardian.restore.plan.RestoreRun;
@@ -115,9 +116,12 @@ public class RestoreWorkflow {
             if (known.isEmpty() && !request.dryRun()) {
                 refuseIfAnotherIsOpen(cluster, restoreId, overrides.contains(RestoreRequested.SUPERSEDE_STOPPED_RESTORE));
             }
-            SnapshotManifest manifest = catalog.require(cluster, known.map(OperationRecord::subject)
-                    .orElse(request.snapshotId()));
             target = targets.choose(cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
+            String source = known.map(OperationRecord::subject).orElse(request.snapshotId());
+            SnapshotManifest manifest = MemberDataSource.named(source)
+                    ? MemberDataSource.manifest(cluster.id(), target.kind(), known.map(OperationRecord::startedAt)
+                    .orElse(Instant.now()))
+                    : catalog.require(cluster, source);
             List<String> notes = new java.util.ArrayList<>(preconditions.check(cluster, manifest, target.kind(),
                     overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH),
                     known.map(OperationRecord::facts).orElse(java.util.Map.of())));
@@ -289,7 +293,8 @@ public class RestoreWorkflow {
             }
             progress(cluster, restoreId, step.name(), "DONE", detail.get(), index, steps.size(), null, null);
         }
-        return "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
+        return MemberDataSource.named(run.manifest().snapshotId()) ? "restored from member 0's own member/snap/db"
+                : "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
     }
 
     /** The manual steps from the first one up to the next step this service runs. */

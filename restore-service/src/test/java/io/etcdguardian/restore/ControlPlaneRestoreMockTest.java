@@ -194,6 +194,53 @@ class ControlPlaneRestoreMockTest {
                 .contents()).as("staged copy removed").isEmpty();
     }
 
+    /**
+     * The seed's other source: member 0's own member/snap/db when no snapshot can be taken. Nothing is
+     * staged (no Secret, no URL, no fetch); the plan says it is restored without a hash check; the other
+     * members' volumes go only after member 0's Job restored it.
+     */
+    @Test
+    void hostedOnPremFromMemberZerosOwnDataFile(Backplane backplane) throws Exception {
+        String cluster = "memberdb-" + UUID.randomUUID().toString().substring(0, 6);
+        String ns = "clusters-hc5";
+        hostedCluster("hc5", "4.14.12", false);
+        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
+        try (ApplicationContext service = RestoreServiceUnderTest.start(RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", "hc5"), dir, "restore-" + cluster));
+             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            RestoreRequested asked = new RestoreRequested(cluster, RestoreRequested.MEMBER_DB, null, false, false, "test");
+            String dry = stream.publish("/test", asked.planOnly()).getId();
+            RestorePlanned plan = (RestorePlanned) events.await(e -> e instanceof RestorePlanned p
+                    && p.restoreId().equals(dry), Duration.ofSeconds(60)).orElseThrow();
+            assertThat(plan.steps()).extracting(RestorePlanned.Step::name).containsExactly("pause-reconciliation",
+                    "stop-api-servers", "stop-etcd", "restore-member-0", "delete-member-volumes", "cleanup",
+                    "start-etcd", "start-api-servers", "unpause-reconciliation");
+            assertThat(plan.notes()).anyMatch(n -> n.contains("member 0's own member/snap/db")
+                    && n.contains("--skip-hash-check"));
+            assertThat(String.join(" ", plan.steps().get(3).touches())).contains(
+                    "cp /var/lib/data/member/snap/db /var/lib/restored.snap.db.part",
+                    "etcdutl snapshot restore /var/lib/restored.snap.db --skip-hash-check --data-dir=/var/lib/data.restoring");
+
+            drainRecorded();
+            String id = stream.publish("/test", asked.applying(plan.planDigest())).getId();
+            List<RestoreProgress> steps = until(events, id, "COMPLETED");
+            assertThat(steps.get(steps.size() - 1).detail()).contains("member 0's own member/snap/db");
+        }
+        List<String> calls = serviceCalls();
+        assertThat(calls).containsSubsequence(
+                "PATCH /apis/apps/v1/namespaces/" + ns + "/statefulsets/etcd",
+                "POST /apis/batch/v1/namespaces/" + ns + "/jobs",
+                "DELETE /api/v1/namespaces/" + ns + "/persistentvolumeclaims/data-etcd-1",
+                "DELETE /api/v1/namespaces/" + ns + "/persistentvolumeclaims/data-etcd-2",
+                "DELETE /apis/batch/v1/namespaces/" + ns + "/jobs/guardian-restore-",
+                "PATCH /apis/apps/v1/namespaces/" + ns + "/statefulsets/etcd");
+        assertThat(calls).noneMatch(c -> c.contains("/secrets"));
+        assertThat(fetchedSha256).as("nothing fetched from the store").isEmpty();
+        assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                .extracting(p -> p.getMetadata().getName()).containsExactly("data-etcd-0");
+    }
+
     @Test
     void hostedOnAwsChecksTheKeyThenCreatesTheHostedClusterWithAShortLivedUrl(Backplane backplane) throws Exception {
         String[] restoreId = new String[1];
@@ -519,7 +566,11 @@ class ControlPlaneRestoreMockTest {
         }
         for (Job job : controllers.batch().v1().jobs().inAnyNamespace().list().getItems()) {
             String jobNs = job.getMetadata().getNamespace();
-            if (!jobStuck.get() && (job.getStatus() == null || job.getStatus().getSucceeded() == null)) {
+            boolean fetches = !job.getSpec().getTemplate().getSpec().getInitContainers().isEmpty();
+            if (!jobStuck.get() && !fetches && (job.getStatus() == null || job.getStatus().getSucceeded() == null)) {
+                job.setStatus(new JobStatusBuilder().withSucceeded(1).build()); // restores member 0's own data file
+                controllers.batch().v1().jobs().inNamespace(jobNs).resource(job).updateStatus();
+            } else if (!jobStuck.get() && (job.getStatus() == null || job.getStatus().getSucceeded() == null)) {
                 String secret = job.getSpec().getTemplate().getSpec().getInitContainers().get(0).getEnv().get(0)
                         .getValueFrom().getSecretKeyRef().getName();
                 var s = controllers.secrets().inNamespace(jobNs).withName(secret).get();

@@ -21,6 +21,12 @@ public record RestoreRequested(String clusterId, String snapshotId, String targe
     public static final String TYPE = "io.etcdguardian.restore.requested.v1";
     public static final String ACCEPT_VERSION_MISMATCH = "accept-version-mismatch";
     public static final String SUPERSEDE_STOPPED_RESTORE = "supersede-stopped-restore";
+    /**
+     * {@code snapshotId} of a hosted-onprem restore from member 0's own data file
+     * ({@code member/snap/db} on its volume, the seed's other source): when no snapshot can be taken
+     * and the last one is older than what the volume holds. Restored with {@code --skip-hash-check}.
+     */
+    public static final String MEMBER_DB = "member-db";
     /** hosted-aws: create the missing encryption-key secret from the key bundle saved with the snapshot. */
     public static final String RECREATE_ENCRYPTION_SECRET = "recreate-encryption-secret";
     public static final Set<String> OVERRIDES = Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE,

@@ -43,6 +43,10 @@ public class Preconditions {
     public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String target, boolean force,
                               Map<String, String> facts) {
         List<String> notes = new ArrayList<>();
+        if (MemberDataSource.named(manifest.snapshotId())) {
+            notes.add(MemberDataSource.note());
+            return notes;
+        }
         if (manifest.drill() == null || !manifest.drill().passed()) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
                     + " has not passed a restore drill (" + (manifest.drill() == null ? "never drilled"

@@ -5,6 +5,7 @@ import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.restore.check.MemberDataSource;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.stage.SnapshotStaging;
@@ -69,13 +70,17 @@ public class HostedOnPremTarget implements RestoreTarget {
         }
         int members = Integer.parseInt(run.fact("replicas.statefulset/etcd")
                 .orElse(String.valueOf(etcd.getSpec().getReplicas())));
+        boolean memberDb = MemberDataSource.named(run.manifest().snapshotId());
         String restoreScript = restoreScript(run, ns, members, image(run, etcd));
         List<RestoreStep> steps = new ArrayList<>();
-        // nothing is destroyed before what replaces it is staged and checked (DESIGN §4.8)
-        steps.add(new RestoreStep("stage-snapshot", "fetch the snapshot, check its SHA-256, and stage the raw copy"
-                + " the Job will fetch", List.of("object " + run.cluster().store().bucket() + "/"
-                + staging.stagedKey(run)), r -> "staged " + staging.upload(r) + " (" + r.manifest().sizeRaw()
-                + " bytes, SHA-256 checked)"));
+        // nothing is destroyed before what replaces it is staged and checked (DESIGN §4.8); member 0's own
+        // data is already in place
+        if (!memberDb) {
+            steps.add(new RestoreStep("stage-snapshot", "fetch the snapshot, check its SHA-256, and stage the raw"
+                    + " copy the Job will fetch", List.of("object " + run.cluster().store().bucket() + "/"
+                    + staging.stagedKey(run)), r -> "staged " + staging.upload(r) + " (" + r.manifest().sizeRaw()
+                    + " bytes, SHA-256 checked)"));
+        }
         Map<String, Integer> restoreTo = replicasToRestore(client, ns, run);
         HostedClusters.notePaused(client, hc, run);
         steps.add(new RestoreStep("pause-reconciliation", "pause the HostedCluster so HyperShift does not undo the"
@@ -99,23 +104,38 @@ public class HostedOnPremTarget implements RestoreTarget {
                             : java.util.Optional.of("statefulset " + ns + "/" + ETCD + " is at " + replicas
                             + " replicas again");
                 }));
-        steps.add(new RestoreStep("delete-member-volumes", "delete the volumes of members 1.." + (members - 1)
-                + ": they rejoin empty and sync from member 0", IntStream.range(1, members)
+        RestoreStep deleteVolumes = new RestoreStep("delete-member-volumes", "delete the volumes of members 1.."
+                + (members - 1) + ": they rejoin empty and sync from member 0", IntStream.range(1, members)
                 .mapToObj(i -> "persistentvolumeclaim " + ns + "/data-etcd-" + i).toList(), r -> {
                     for (int i = 1; i < members; i++) {
                         client.persistentVolumeClaims().inNamespace(ns).withName("data-etcd-" + i).delete();
                     }
                     return "deleted data-etcd-1..data-etcd-" + (members - 1);
-                }));
-        steps.add(new RestoreStep("restore-member-0", "a Job on member 0's volume fetches the staged snapshot through"
-                + " a presigned URL, restores it into a new directory and swaps it in only once etcdutl succeeded",
-                List.of("secret " + ns + "/" + name + " (the presigned URL)", "job " + ns + "/" + name
-                + " on persistentvolumeclaim data-etcd-0: " + restoreScript), r -> restoreJob(client, ns, name,
-                restoreScript, etcd, r)));
-        steps.add(new RestoreStep("cleanup", "delete the Job, the Secret and the staged snapshot",
-                List.of("job " + ns + "/" + name, "secret " + ns + "/" + name, "object " + staging.stagedKey(run)), r -> {
+                });
+        if (!memberDb) {
+            steps.add(deleteVolumes);
+        }
+        steps.add(new RestoreStep("restore-member-0", memberDb ? "a Job on member 0's volume restores member 0's own"
+                + " member/snap/db WITHOUT a hash check (--skip-hash-check: a data file has no trailer) into a new"
+                + " directory and swaps it in only once etcdutl succeeded" : "a Job on member 0's volume fetches the"
+                + " staged snapshot through a presigned URL, restores it into a new directory and swaps it in only"
+                + " once etcdutl succeeded", memberDb ? List.of("job " + ns + "/" + name
+                + " on persistentvolumeclaim data-etcd-0: " + restoreScript) : List.of("secret " + ns + "/" + name
+                + " (the presigned URL)", "job " + ns + "/" + name + " on persistentvolumeclaim data-etcd-0: "
+                + restoreScript), r -> restoreJob(client, ns, name, restoreScript, etcd, r, memberDb)));
+        if (memberDb) {
+            // the other members' data goes only once member 0's restored cleanly: if its file was unusable,
+            // they still hold theirs
+            steps.add(deleteVolumes);
+        }
+        steps.add(new RestoreStep("cleanup", memberDb ? "delete the Job" : "delete the Job, the Secret and the staged"
+                + " snapshot", memberDb ? List.of("job " + ns + "/" + name) : List.of("job " + ns + "/" + name,
+                "secret " + ns + "/" + name, "object " + staging.stagedKey(run)), r -> {
                     client.batch().v1().jobs().inNamespace(ns).withName(name)
                             .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+                    if (memberDb) {
+                        return "deleted job";
+                    }
                     client.secrets().inNamespace(ns).withName(name).delete();
                     staging.clean(r);
                     return "deleted job, secret and staged snapshot";
@@ -152,8 +172,12 @@ public class HostedOnPremTarget implements RestoreTarget {
         String initialCluster = IntStream.range(0, members).mapToObj(i -> "etcd-" + i + "=" + peer(ns, i))
                 .collect(Collectors.joining(","));
         List<String> bump = HostedClusters.bumpRevisionFlags(run, image);
+        boolean memberDb = MemberDataSource.named(run.manifest().snapshotId());
         return "set -e; rm -rf /var/lib/data.restoring"
-                + "; etcdutl snapshot restore /var/lib/restored.snap.db"
+                // a copy: the restore never writes the file it reads, and a rerun after the swap finds it
+                + (memberDb ? "; [ -f /var/lib/restored.snap.db ] || cp /var/lib/data/member/snap/db"
+                + " /var/lib/restored.snap.db.part && mv /var/lib/restored.snap.db.part /var/lib/restored.snap.db" : "")
+                + "; etcdutl snapshot restore /var/lib/restored.snap.db" + (memberDb ? " --skip-hash-check" : "")
                 + " --data-dir=/var/lib/data.restoring --name etcd-0 --initial-cluster-token=" + TOKEN
                 + " --initial-cluster " + initialCluster + " --initial-advertise-peer-urls " + peer(ns, 0)
                 + (bump.isEmpty() ? "" : " " + String.join(" ", bump))
@@ -241,15 +265,18 @@ public class HostedOnPremTarget implements RestoreTarget {
     }
 
     private String restoreJob(KubernetesClient client, String ns, String name, String script, StatefulSet etcd,
-                              RestoreRun run) {
-        String key = staging.upload(run);
-        // a fresh URL on every attempt: a resumed restore must not rely on one that has expired
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
-                .addToLabels("app.kubernetes.io/managed-by", "etcd-guardian").endMetadata()
-                .addToStringData("url", staging.presign(run).toString()).build()).createOr(e -> e.update());
+                              RestoreRun run, boolean memberDb) {
+        String key = memberDb ? "member 0's own member/snap/db" : staging.upload(run);
+        if (!memberDb) {
+            // a fresh URL on every attempt: a resumed restore must not rely on one that has expired
+            client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name)
+                    .withNamespace(ns).addToLabels("app.kubernetes.io/managed-by", "etcd-guardian").endMetadata()
+                    .addToStringData("url", staging.presign(run).toString()).build()).createOr(e -> e.update());
+        }
         Resource<Job> job = client.batch().v1().jobs().inNamespace(ns).withName(name);
         if (job.get() == null) {
-            client.batch().v1().jobs().inNamespace(ns).resource(job(ns, name, script, image(run, etcd))).create();
+            client.batch().v1().jobs().inNamespace(ns).resource(job(ns, name, script, image(run, etcd), memberDb))
+                    .create();
         }
         waits.until("job " + ns + "/" + name + " to restore member 0", () -> {
             Job now = job.get();
@@ -263,21 +290,24 @@ public class HostedOnPremTarget implements RestoreTarget {
         return "member 0 restored from " + key + " by job " + name;
     }
 
-    private static Job job(String ns, String name, String script, String image) {
+    private static Job job(String ns, String name, String script, String image, boolean memberDb) {
         Map<String, String> labels = new HashMap<>(Map.of("app", "etcd-guardian-restore",
                 "app.kubernetes.io/managed-by", "etcd-guardian"));
+        var pod = new io.fabric8.kubernetes.api.model.PodSpecBuilder().withRestartPolicy("Never");
+        if (!memberDb) {
+            pod.addNewInitContainer().withName("fetch").withImage(image)
+                    .withCommand("/bin/sh", "-c", "curl -fsS --retry 3 -o /var/lib/restored.snap.db \"$SNAPSHOT_URL\"")
+                    .addNewEnv().withName("SNAPSHOT_URL").withNewValueFrom().withNewSecretKeyRef("url", name, false)
+                    .endValueFrom().endEnv()
+                    .addNewVolumeMount().withName("data").withMountPath("/var/lib").endVolumeMount().endInitContainer();
+        }
         return new JobBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels).endMetadata()
                 .withNewSpec().withBackoffLimit(1).withTtlSecondsAfterFinished(86400)
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withRestartPolicy("Never")
-                .addNewInitContainer().withName("fetch").withImage(image)
-                .withCommand("/bin/sh", "-c", "curl -fsS --retry 3 -o /var/lib/restored.snap.db \"$SNAPSHOT_URL\"")
-                .addNewEnv().withName("SNAPSHOT_URL").withNewValueFrom().withNewSecretKeyRef("url", name, false)
-                .endValueFrom().endEnv()
-                .addNewVolumeMount().withName("data").withMountPath("/var/lib").endVolumeMount().endInitContainer()
+                .withSpec(pod
                 .addNewContainer().withName("restore").withImage(image).withCommand("/bin/sh", "-c", script)
                 .addNewVolumeMount().withName("data").withMountPath("/var/lib").endVolumeMount().endContainer()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim("data-etcd-0", false).endVolume()
-                .endSpec().endTemplate().endSpec().build();
+                .build()).endTemplate().endSpec().build();
     }
 }

@@ -11,6 +11,7 @@ import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.Etcdctl;
 import io.etcdguardian.localetcd.FreePorts;
+import io.etcdguardian.restore.check.MemberDataSource;
 import io.etcdguardian.restore.plan.RestoreRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,13 +85,80 @@ class HostedOnPremJobScriptTest {
         }
     }
 
+    /**
+     * The seed's other source: member 0's own member/snap/db, as its volume holds it once etcd stopped —
+     * restored with --skip-hash-check (a data file has no trailer), and the member's data replaced only
+     * after etcdutl succeeded; an unusable file leaves it as it was.
+     */
+    @Test
+    void memberZerosOwnDataFileIsRestoredWithoutAHashCheck() throws Exception {
+        Path etcdutl = EtcdBinaries.etcdutl().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(etcdutl != null, "etcdutl: etcd 3.5 or later");
+        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
+        try {
+            for (int i = 0; i < 20; i++) {
+                source.etcdctl("put", "/registry/hc9/key-" + i, "value-" + i);
+            }
+            source.etcdctl("put", "/registry/hc9/after-the-last-snapshot", "kept");
+        } finally {
+            source.stop();
+        }
+        String script = script(MemberDataSource.manifest("hc9", "hosted-onprem", Instant.now()));
+        assertThat(script).contains("--skip-hash-check");
+
+        Path broken = Files.createDirectories(dir.resolve("broken/data/member/snap"));
+        Files.write(broken.resolve("db"), new byte[4096]);
+        assertThat(run(script, dir.resolve("broken"), etcdutl)).isNotZero();
+        assertThat(Files.readAllBytes(broken.resolve("db"))).as("member 0's data as it was").isEqualTo(new byte[4096]);
+
+        Path volume = Files.createDirectories(dir.resolve("volume"));
+        copy(dir.resolve("source/etcd-0/data"), volume.resolve("data"));
+        assertThat(run(script, volume, etcdutl)).isZero();
+        try (var left = Files.list(volume)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("data");
+        }
+        int client = FreePorts.next();
+        Process etcd = new ProcessBuilder(List.of(EtcdBinaries.etcd().toString(), "--name", "etcd-0",
+                "--data-dir", volume.resolve("data").toString(), "--force-new-cluster",
+                "--listen-client-urls", "http://127.0.0.1:" + client, "--advertise-client-urls",
+                "http://127.0.0.1:" + client, "--listen-peer-urls", "http://127.0.0.1:" + FreePorts.next()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("etcd-member-db.log").toFile()).start();
+        try {
+            String endpoint = "--endpoints=http://127.0.0.1:" + client;
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Etcdctl.run(List.of(
+                    EtcdBinaries.etcdctl().toString(), endpoint, "get", "/registry/hc9/after-the-last-snapshot",
+                    "--print-value-only")).strip().equals("kept"));
+            assertThat(Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), endpoint, "get", "/registry/hc9/",
+                    "--prefix", "--count-only", "-w", "fields"))).containsPattern("\"Count\" : 21\\b");
+        } finally {
+            etcd.destroy();
+            etcd.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void copy(Path from, Path to) throws java.io.IOException {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
     /** The script as the plan shows it, for a 3-member cluster whose image supports the revision bump. */
     private static String script() {
+        return script(new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, "hc9", "s1", null, null,
+                Instant.now(), Instant.now(), null, null, null, 1, 1, 1, null, 1, 1, null, null, null, "k", null, null,
+                null, null));
+    }
+
+    private static String script(SnapshotManifest manifest) {
         ClusterSpec cluster = new ClusterSpec("hc9", null, null, null, null, null,
                 new RestoreSpec(null, null, true, null, null, null), null, null);
-        SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, "hc9", "s1", null, null,
-                Instant.now(), Instant.now(), null, null, null, 1, 1, 1, null, 1, 1, null, null, null, "k", null, null,
-                null, null);
         RestoreRun run = new RestoreRun(cluster, manifest, "restore-1", Instant.now(), Map.of(), List.of(), true, null);
         return HostedOnPremTarget.restoreScript(run, NS, 3, "quay.io/openshift/etcd:v3.5.35");
     }
