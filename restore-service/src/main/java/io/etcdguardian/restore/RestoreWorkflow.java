@@ -21,7 +21,7 @@ import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.etcdguardian.common.operation.StepRun;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
-import io.etcdguardian.restore.check.MemberDataSource;
+import io.etcdguardian.restore.check.SnapshotSources;
 import io.etcdguardian.restore.check.Preconditions;
 import io.etcdguardian.restore.plan.PlanDigest;
 import io.etcdguardian.restore.plan.RestoreRun;
@@ -103,6 +103,7 @@ public class RestoreWorkflow {
         String digest;
         List<String> overrides;
         RestoreTarget target;
+        String subject;
         try {
             if (request.force()) {
                 throw new GuardianException(Reason.INVALID_REQUEST, "'force' is no longer accepted: name what to accept"
@@ -118,21 +119,27 @@ public class RestoreWorkflow {
             }
             target = targets.choose(cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
             String source = known.map(OperationRecord::subject).orElse(request.snapshotId());
-            SnapshotManifest manifest = MemberDataSource.named(source)
-                    ? MemberDataSource.manifest(cluster.id(), target.kind(), known.map(OperationRecord::startedAt)
-                    .orElse(Instant.now()))
+            java.util.Map<String, String> facts = known.map(OperationRecord::facts).orElse(java.util.Map.of());
+            // a writers-stopped restore has its snapshot once it took it (journaled); before, a placeholder
+            SnapshotManifest manifest = facts.containsKey(SnapshotSources.TAKEN)
+                    ? catalog.require(cluster, facts.get(SnapshotSources.TAKEN))
+                    : SnapshotSources.special(source) ? SnapshotSources.placeholder(cluster.id(), source, target.kind(),
+                    known.map(OperationRecord::startedAt).orElse(Instant.now()))
                     : catalog.require(cluster, source);
-            List<String> notes = new java.util.ArrayList<>(preconditions.check(cluster, manifest, target.kind(),
-                    overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH),
-                    known.map(OperationRecord::facts).orElse(java.util.Map.of())));
+            List<String> notes = new java.util.ArrayList<>(preconditions.check(cluster, manifest, source,
+                    target.kind(), overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH), facts));
             overrides.forEach(o -> notes.add("override in force: " + o));
             run = new RestoreRun(cluster, manifest, restoreId, known.map(OperationRecord::startedAt).orElse(Instant.now()),
                     known.map(OperationRecord::facts).orElse(java.util.Map.of()),
                     known.map(OperationRecord::done).orElse(List.of()), request.dryRun(), request.apiServerReplicas(),
                     overrides);
-            steps = withBackupFirst(target.plan(run), restoreId);
+            run.sourcedFrom(source);
+            subject = SnapshotSources.special(source) ? source : manifest.snapshotId();
+            // a writers-stopped snapshot is the pre-restore backup: taken once writers stopped, then restored
+            steps = SnapshotSources.writersStopped(source) ? target.plan(run) : withBackupFirst(target.plan(run),
+                    restoreId);
             notes.addAll(run.notes());
-            digest = PlanDigest.of(manifest.snapshotId(), target.kind(), overrides, steps, restoreId, run.shortId());
+            digest = PlanDigest.of(subject, target.kind(), overrides, steps, restoreId, run.shortId());
             int done = known.map(r -> r.done().size()).orElse(0);
             events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + done, RestorePlanned.TYPE),
                     new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind(), request.dryRun(),
@@ -151,7 +158,7 @@ public class RestoreWorkflow {
         }
         // one restore per cluster across replicas, and no defrag or retention while it runs
         Operations.Start start = new Operations.Start(cluster, OperationKind.RESTORE, restoreId,
-                run.manifest().snapshotId(), steps.stream().map(RestoreStep::name).toList(), java.util.Map.of(
+                subject, steps.stream().map(RestoreStep::name).toList(), java.util.Map.of(
                         PLAN_DIGEST, digest, TARGET, target.kind(),
                         OVERRIDES, String.join(",", overrides)), resume);
         report(cluster, operations.run(start, operation -> {
@@ -293,7 +300,7 @@ public class RestoreWorkflow {
             }
             progress(cluster, restoreId, step.name(), "DONE", detail.get(), index, steps.size(), null, null);
         }
-        return MemberDataSource.named(run.manifest().snapshotId()) ? "restored from member 0's own member/snap/db"
+        return SnapshotSources.memberDb(run.manifest().snapshotId()) ? "restored from member 0's own member/snap/db"
                 : "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
     }
 

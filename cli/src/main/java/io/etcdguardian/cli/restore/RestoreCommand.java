@@ -37,8 +37,9 @@ public final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
     String cluster;
 
-    @Option(names = "--snapshot", converter = IdArgs.Id.class, description = "Snapshot id, latest-verified (default), latest, or member-db (hosted-onprem: member 0's own"
-            + " member/snap/db, restored without a hash check).")
+    @Option(names = "--snapshot", converter = IdArgs.Id.class, description = "Snapshot id, latest-verified (default), latest; hosted-onprem also writers-stopped (a"
+            + " snapshot taken once the API servers are stopped) or member-db (member 0's own member/snap/db,"
+            + " restored without a hash check).")
     String snapshot;
 
     @Option(names = "--target", description = "local, hosted-onprem, hosted-aws, kubeadm or openshift (default: the"

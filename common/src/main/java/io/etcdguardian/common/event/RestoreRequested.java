@@ -27,6 +27,11 @@ public record RestoreRequested(String clusterId, String snapshotId, String targe
      * and the last one is older than what the volume holds. Restored with {@code --skip-hash-check}.
      */
     public static final String MEMBER_DB = "member-db";
+    /**
+     * {@code snapshotId} of a hosted-onprem restore from a snapshot it has taken once the API servers
+     * are stopped (the seed's "snapshot the active member now"): no write is lost.
+     */
+    public static final String WRITERS_STOPPED = "writers-stopped";
     /** hosted-aws: create the missing encryption-key secret from the key bundle saved with the snapshot. */
     public static final String RECREATE_ENCRYPTION_SECRET = "recreate-encryption-secret";
     public static final Set<String> OVERRIDES = Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE,

@@ -40,20 +40,22 @@ public class Preconditions {
     }
 
     /** Returns notes for the plan (e.g. a forced version mismatch); throws with the reason when one fails. */
-    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String target, boolean force,
-                              Map<String, String> facts) {
+    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String source, String target,
+                              boolean force, Map<String, String> facts) {
         List<String> notes = new ArrayList<>();
-        if (MemberDataSource.named(manifest.snapshotId())) {
-            notes.add(MemberDataSource.note());
-            return notes;
-        }
-        if (manifest.drill() == null || !manifest.drill().passed()) {
+        boolean special = SnapshotSources.special(source);
+        if (special) {
+            notes.add(SnapshotSources.note(source));
+            if (manifest.snapshotId().equals(source)) {
+                return notes; // no snapshot yet: nothing to check before the restore takes or reads it
+            }
+        } else if (manifest.drill() == null || !manifest.drill().passed()) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
                     + " has not passed a restore drill (" + (manifest.drill() == null ? "never drilled"
                     : manifest.drill().detail()) + "): run POST /snapshots/" + cluster.id() + "/"
                     + manifest.snapshotId() + "/drill first");
         }
-        if (VERSIONED.contains(target)) {
+        if (VERSIONED.contains(target) && !special) {
             Optional<String> now = kubernetes.forCluster(cluster)
                     .flatMap(client -> ControlPlane.completedVersion(client, cluster));
             if (now.isEmpty() && "hosted-aws".equals(target)) {

@@ -19,7 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RestoreRun {
     private final ClusterSpec cluster;
-    private final SnapshotManifest manifest;
+    private volatile SnapshotManifest manifest;
+    private volatile String source;
     private final String restoreId;
     private final Instant startedAt;
     private final boolean dryRun;
@@ -101,6 +102,24 @@ public final class RestoreRun {
 
     public SnapshotManifest manifest() {
         return manifest;
+    }
+
+    /**
+     * What the restore was asked to restore from: a snapshot id, or a source of SnapshotSources
+     * (writers-stopped, member-db) — the same on every resume, whatever snapshot it has by then.
+     */
+    public String source() {
+        return source == null ? manifest.snapshotId() : source;
+    }
+
+    public void sourcedFrom(String requested) {
+        this.source = requested;
+    }
+
+    /** The snapshot a step took for this restore (writers-stopped): the steps after it restore that one. */
+    public void useSnapshot(SnapshotManifest taken, String fact) {
+        remember(fact, taken.snapshotId());
+        this.manifest = taken;
     }
 
     public String restoreId() {

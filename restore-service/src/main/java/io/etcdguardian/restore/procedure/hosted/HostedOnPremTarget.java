@@ -5,7 +5,11 @@ import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
-import io.etcdguardian.restore.check.MemberDataSource;
+import io.etcdguardian.common.event.Trigger;
+import io.etcdguardian.common.operation.SnapshotFirst;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.restore.RestoreSettings;
+import io.etcdguardian.restore.check.SnapshotSources;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.stage.SnapshotStaging;
@@ -46,8 +50,15 @@ public class HostedOnPremTarget implements RestoreTarget {
     private final KubernetesClients kubernetes;
     private final SnapshotStaging staging;
     private final KubernetesWaits waits;
+    private final SnapshotFirst snapshots;
+    private final SnapshotCatalog catalog;
+    private final RestoreSettings settings;
 
-    public HostedOnPremTarget(KubernetesClients kubernetes, SnapshotStaging staging, KubernetesWaits waits) {
+    public HostedOnPremTarget(KubernetesClients kubernetes, SnapshotStaging staging, KubernetesWaits waits,
+                              SnapshotFirst snapshots, SnapshotCatalog catalog, RestoreSettings settings) {
+        this.snapshots = snapshots;
+        this.catalog = catalog;
+        this.settings = settings;
         this.kubernetes = kubernetes;
         this.staging = staging;
         this.waits = waits;
@@ -70,16 +81,18 @@ public class HostedOnPremTarget implements RestoreTarget {
         }
         int members = Integer.parseInt(run.fact("replicas.statefulset/etcd")
                 .orElse(String.valueOf(etcd.getSpec().getReplicas())));
-        boolean memberDb = MemberDataSource.named(run.manifest().snapshotId());
+        boolean memberDb = SnapshotSources.memberDb(run.source());
+        boolean writersStopped = SnapshotSources.writersStopped(run.source());
         String restoreScript = restoreScript(run, ns, members, image(run, etcd));
         List<RestoreStep> steps = new ArrayList<>();
         // nothing is destroyed before what replaces it is staged and checked (DESIGN §4.8); member 0's own
         // data is already in place
-        if (!memberDb) {
-            steps.add(new RestoreStep("stage-snapshot", "fetch the snapshot, check its SHA-256, and stage the raw"
-                    + " copy the Job will fetch", List.of("object " + run.cluster().store().bucket() + "/"
-                    + staging.stagedKey(run)), r -> "staged " + staging.upload(r) + " (" + r.manifest().sizeRaw()
-                    + " bytes, SHA-256 checked)"));
+        RestoreStep stage = new RestoreStep("stage-snapshot", "fetch the snapshot, check its SHA-256, and stage the"
+                + " raw copy the Job will fetch", List.of("object " + run.cluster().store().bucket() + "/"
+                + staging.stagedKey(run)), r -> "staged " + staging.upload(r) + " (" + r.manifest().sizeRaw()
+                + " bytes, SHA-256 checked)");
+        if (!memberDb && !writersStopped) {
+            steps.add(stage);
         }
         Map<String, Integer> restoreTo = replicasToRestore(client, ns, run);
         HostedClusters.notePaused(client, hc, run);
@@ -95,6 +108,13 @@ public class HostedOnPremTarget implements RestoreTarget {
                 .holding(r -> r.done("start-api-servers") ? java.util.Optional.empty()
                         : API_SERVERS.stream().filter(d -> replicas(client, ns, d) > 0).map(d -> "deployment " + ns + "/"
                         + d + " is at " + replicas(client, ns, d) + " replicas again").reduce((a, b) -> a + ", " + b)));
+        if (writersStopped) {
+            steps.add(new RestoreStep("snapshot-writers-stopped", "snapshot-service takes a snapshot of the running"
+                    + " etcd now that nothing writes to it (the seed's \"snapshot the active member\"); it is what"
+                    + " gets restored", List.of("backup.requested.v1 PRE_RESTORE writers-stopped/" + run.restoreId()
+                    + ", waited for up to " + settings.backupFirstTimeout()), this::snapshotWritersStopped));
+            steps.add(stage); // before etcd stops: nothing is destroyed before what replaces it is in place
+        }
         steps.add(new RestoreStep("stop-etcd", "scale etcd to 0 and wait until no member runs",
                 List.of("statefulset " + ns + "/" + ETCD + " replicas -> 0"), r -> scaleEtcd(client, ns, r, 0))
                 .holding(r -> {
@@ -154,6 +174,20 @@ public class HostedOnPremTarget implements RestoreTarget {
         return steps;
     }
 
+    /**
+     * A snapshot newer than the moment the API servers stopped (remembered: a resumed step asks for the
+     * same), taken by snapshot-service as any other; the restore goes on with it.
+     */
+    private String snapshotWritersStopped(RestoreRun run) {
+        java.time.Instant stopped = java.time.Instant.parse(run.remember("writers-stopped.at",
+                java.time.Instant.now().toString()));
+        String id = snapshots.ensure(run.cluster(), Trigger.PRE_RESTORE, "writers-stopped/" + run.restoreId(), stopped,
+                settings.backupFirstTimeout(), "restore-service");
+        run.useSnapshot(catalog.require(run.cluster(), id), SnapshotSources.TAKEN);
+        return "snapshot " + id + " taken with the API servers stopped (revision " + run.manifest().revision() + ", "
+                + run.manifest().totalKeys() + " keys)";
+    }
+
     private static String image(RestoreRun run, StatefulSet etcd) {
         RestoreSpec spec = run.cluster().restore();
         if (spec != null && spec.etcdImage() != null) {
@@ -169,10 +203,10 @@ public class HostedOnPremTarget implements RestoreTarget {
      * line it reaches the same end (the old data moves aside, then goes once the new data is in place).
      */
     static String restoreScript(RestoreRun run, String ns, int members, String image) {
+        boolean memberDb = SnapshotSources.memberDb(run.source());
         String initialCluster = IntStream.range(0, members).mapToObj(i -> "etcd-" + i + "=" + peer(ns, i))
                 .collect(Collectors.joining(","));
         List<String> bump = HostedClusters.bumpRevisionFlags(run, image);
-        boolean memberDb = MemberDataSource.named(run.manifest().snapshotId());
         return "set -e; rm -rf /var/lib/data.restoring"
                 // a copy: the restore never writes the file it reads, and a rerun after the swap finds it
                 + (memberDb ? "; [ -f /var/lib/restored.snap.db ] || cp /var/lib/data/member/snap/db"

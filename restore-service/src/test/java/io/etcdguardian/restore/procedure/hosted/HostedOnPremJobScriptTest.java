@@ -11,7 +11,8 @@ import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.Etcdctl;
 import io.etcdguardian.localetcd.FreePorts;
-import io.etcdguardian.restore.check.MemberDataSource;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.restore.check.SnapshotSources;
 import io.etcdguardian.restore.plan.RestoreRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ class HostedOnPremJobScriptTest {
         } finally {
             source.stop();
         }
-        String script = script(MemberDataSource.manifest("hc9", "hosted-onprem", Instant.now()));
+        String script = script(SnapshotSources.placeholder("hc9", RestoreRequested.MEMBER_DB, "hosted-onprem", Instant.now()));
         assertThat(script).contains("--skip-hash-check");
 
         Path broken = Files.createDirectories(dir.resolve("broken/data/member/snap"));
