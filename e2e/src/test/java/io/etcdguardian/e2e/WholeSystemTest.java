@@ -91,11 +91,11 @@ class WholeSystemTest {
                 put(etcd, "/registry/e2e/" + i, "v" + i);
             }
             // a schedule firing while the keys went in took some of them: wait for one taken after the last
-            long written = etcd.getKVClient().get(bytes("/registry/e2e/99")).get(10, TimeUnit.SECONDS).getHeader()
+            long lastPut = etcd.getKVClient().get(bytes("/registry/e2e/99")).get(10, TimeUnit.SECONDS).getHeader()
                     .getRevision();
             // 1. nobody asks: the every-minute schedule backs the cluster up
             SnapshotCompleted scheduled = (SnapshotCompleted) snapshots.await(e -> e instanceof SnapshotCompleted c
-                    && c.clusterId().equals(CLUSTER) && c.revision() >= written, Duration.ofSeconds(150))
+                    && c.clusterId().equals(CLUSTER) && c.revision() >= lastPut, Duration.ofSeconds(150))
                     .orElseThrow(() -> new AssertionError("no scheduled snapshot; logs in " + backplane.stateDir()));
             // guardianctl as a person reads it: columns, units, ages; and as a script reads it (-o json)
             Run shown = ctl("snapshots", "show", CLUSTER, scheduled.snapshotId());
