@@ -99,13 +99,15 @@ public class HostedOnPremTarget implements RestoreTarget {
         steps.add(new RestoreStep("pause-reconciliation", "pause the HostedCluster so HyperShift does not undo the"
                 + " steps", List.of("hostedclusters.hypershift.openshift.io " + hc.namespace() + "/" + hc.name()
                 + " spec.pausedUntil=\"true\""), r -> HostedClusters.pause(client, hc, r))
-                .holding(r -> r.done("unpause-reconciliation") ? java.util.Optional.empty()
+                // checked until the step before the one undoing it is done: a crash while it is being undone is
+                // no outside change
+                .holding(r -> r.done("start-api-servers") ? java.util.Optional.empty()
                         : HostedClusters.changedFromPaused(client, hc)));
         steps.add(new RestoreStep("stop-api-servers", "scale the API servers to 0: nothing writes to etcd",
                 API_SERVERS.stream().map(d -> "deployment " + ns + "/" + d + " replicas -> 0").toList(),
                 r -> API_SERVERS.stream().map(d -> scaleDeployment(client, ns, d, r, 0, restoreTo.get(d)))
                         .collect(Collectors.joining("; ")))
-                .holding(r -> r.done("start-api-servers") ? java.util.Optional.empty()
+                .holding(r -> r.done("start-etcd") ? java.util.Optional.empty()
                         : API_SERVERS.stream().filter(d -> replicas(client, ns, d) > 0).map(d -> "deployment " + ns + "/"
                         + d + " is at " + replicas(client, ns, d) + " replicas again").reduce((a, b) -> a + ", " + b)));
         if (writersStopped) {
@@ -120,7 +122,7 @@ public class HostedOnPremTarget implements RestoreTarget {
                 .holding(r -> {
                     StatefulSet now = client.apps().statefulSets().inNamespace(ns).withName(ETCD).get();
                     int replicas = now == null || now.getSpec().getReplicas() == null ? 0 : now.getSpec().getReplicas();
-                    return r.done("start-etcd") || replicas == 0 ? java.util.Optional.empty()
+                    return r.done("cleanup") || replicas == 0 ? java.util.Optional.empty()
                             : java.util.Optional.of("statefulset " + ns + "/" + ETCD + " is at " + replicas
                             + " replicas again");
                 }));

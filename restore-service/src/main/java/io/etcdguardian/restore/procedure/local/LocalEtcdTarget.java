@@ -76,7 +76,9 @@ public class LocalEtcdTarget implements RestoreTarget {
                                 etcd.stopMember(i);
                             }
                             return "stopped " + etcd.members().size() + " members " + stopped;
-                        }).holding(r -> r.done("start-members") ? java.util.Optional.empty()
+                        // from restore-data on, a running member runs the restored data: start-members started it
+                        // (a crash mid-start leaves some running), so it is no change to stop for
+                        }).holding(r -> r.done("restore-data") ? java.util.Optional.empty()
                         : etcd.members().stream().filter(m -> etcd.isMemberAlive(etcd.members().indexOf(m)))
                                 .map(m -> m.name() + " is running again").reduce((a, b) -> a + ", " + b)),
                 new RestoreStep("restore-data", "move each data dir aside and restore it from the snapshot under"
