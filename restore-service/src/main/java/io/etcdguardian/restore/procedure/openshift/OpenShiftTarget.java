@@ -68,8 +68,8 @@ public class OpenShiftTarget implements RestoreTarget {
                             + " /var/lib/kubelet/pki/*.pem && sudo systemctl restart kubelet.service, then resume)",
                             () -> {
                                 approved.addAll(csrs.approvePending());
-                                return !controlPlaneNodes(client).isEmpty()
-                                        && controlPlaneNodes(client).stream().allMatch(OpenShiftTarget::ready);
+                                List<Node> nodes = controlPlaneNodes(client);
+                                return !nodes.isEmpty() && nodes.stream().allMatch(OpenShiftTarget::ready);
                             }, () -> notReady(client));
                     List<String> others = csrs.othersPending();
                     return (approved.isEmpty() ? "no CSR to approve" : "approved " + String.join(" ", approved))
