@@ -25,6 +25,7 @@ import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.snapshot.backupset.StaticResourcesCapture;
 import io.etcdguardian.snapshot.capture.BoltStats;
 import io.etcdguardian.snapshot.capture.CaptureProgress;
 import io.etcdguardian.snapshot.capture.MemberSelector;
@@ -85,17 +86,19 @@ public class SnapshotWorkflow {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Operations operations;
     private final DrillAfterCapture drillAfterCapture;
+    private final StaticResourcesCapture staticResources;
 
     private static final java.util.List<String> PLAN = java.util.List.of("select a healthy member",
-            "capture to the spool while uploading from it", "check the trailer", "complete the upload",
+            "OpenShift: the static-pod resources from a control-plane node", "capture to the spool while uploading from it", "check the trailer", "complete the upload",
             "read the stats", "commit the manifest", "publish", "drill it (small and medium databases)", "apply retention");
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
                             SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
                             SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles,
                             EncryptionKeys encryptionKeys, KubernetesClients kubernetes, Operations operations,
-                            DrillAfterCapture drillAfterCapture) {
+                            DrillAfterCapture drillAfterCapture, StaticResourcesCapture staticResources) {
         this.drillAfterCapture = drillAfterCapture;
+        this.staticResources = staticResources;
         this.operations = operations;
         this.kubernetes = kubernetes;
         this.probe = probe;
@@ -208,7 +211,9 @@ public class SnapshotWorkflow {
                 member.memberIdHex(), member.dbSize(), deadline);
         events.publish(EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
                 new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt, member.dbSize()));
-
+        // cluster-backup.sh's order: the static-pod resources first, then the snapshot that goes with them
+        Optional<SnapshotManifest.StaticResources> resources = staticResources.capture(cluster, snapshotId, encryption);
+        boolean committed = false;
         try (Spool spool = new Spool(spoolFile);
              CaptureProgress progress = new CaptureProgress(events, cluster.id(), requestId, snapshotId, spool,
                      member.dbSize(), settings.progressInterval())) {
@@ -242,12 +247,17 @@ public class SnapshotWorkflow {
                     clusterVersion(cluster), stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
                     stats.hash(), captured.bytes(), stored.bytes(), captured.sha256(), compress ? "zstd" : "none",
                     encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
-                    (t1 - t0) / 1_000_000, stored.sha256());
+                    (t1 - t0) / 1_000_000, stored.sha256(), resources.orElse(null));
             lease.verify(); // the commit is the act: a replica that lost the request commits nothing
             catalog.write(cluster, manifest);
+            committed = true;
             return manifest;
         } catch (IOException e) {
             throw new GuardianException(Reason.INTERNAL, "spool " + spoolFile + ": " + e.getMessage(), e);
+        } finally {
+            if (!committed) {
+                resources.ifPresent(r -> staticResources.discard(cluster, r)); // its snapshot never committed
+            }
         }
     }
 

@@ -122,7 +122,9 @@ public final class SnapshotsCommand {
     @Command(name = "get", mixinStandardHelpOptions = true,
             description = "Download a snapshot as the raw etcd database into --dir, named as cluster-backup.sh names it"
                     + " (snapshot_<yyyy-MM-dd_HHmmss>.db): decrypted, decompressed, its trailer and SHA-256 checked,"
-                    + " ready for etcdutl snapshot restore. Needs a token with role restore.")
+                    + " ready for etcdutl snapshot restore. An OpenShift backup set also writes"
+                    + " static_kuberesources_<same>.tar.gz beside it (SHA-256 checked): the directory cluster-restore.sh"
+                    + " takes. Needs a token with role restore.")
     static final class GetCommand implements Callable<Integer> {
         private static final java.time.format.DateTimeFormatter NAME = java.time.format.DateTimeFormatter
                 .ofPattern("yyyy-MM-dd_HHmmss").withZone(java.time.ZoneOffset.UTC);
@@ -149,30 +151,56 @@ public final class SnapshotsCommand {
             String id = manifest.path("snapshotId").asText();
             Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE).sizeFor(manifest.path("sizeRaw").asLong());
             java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Path target = dir.resolve("snapshot_" + NAME.format(java.time.Instant.parse(
-                    manifest.path("takenAt").asText())) + ".db");
+            String stamp = NAME.format(java.time.Instant.parse(manifest.path("takenAt").asText()));
+            java.nio.file.Path target = dir.resolve("snapshot_" + stamp + ".db");
+            String sha256 = fetch(id, "db", target, deadline, manifest.path("sha256").asText(), true);
+            common.out().println(target + "  " + cluster + "/" + id + ", revision " + manifest.path("revision").asLong()
+                    + ", " + Sizes.format(java.nio.file.Files.size(target)) + ", sha256 " + sha256);
+            JsonNode resources = manifest.path("staticResources");
+            if (!resources.isMissingNode() && !resources.isNull()) {
+                // an OpenShift backup set: cluster-restore.sh takes both files from the one directory
+                java.nio.file.Path tarball = dir.resolve("static_kuberesources_" + stamp + ".tar.gz");
+                String tarSha = fetch(id, "static-resources", tarball, deadline, resources.path("sha256").asText(), false);
+                common.out().println(tarball + "  " + resources.path("resources").size() + " static-pod resource"
+                        + " revisions, " + Sizes.format(java.nio.file.Files.size(tarball)) + ", sha256 " + tarSha);
+            }
+            return 0;
+        }
+
+        /**
+         * Downloads one file of the set beside its final name, checks it (etcd's trailer for the
+         * database, the SHA-256 of the whole file for the tarball) against the manifest, and only then
+         * renames it into place: nothing half-written or unchecked is left behind.
+         */
+        private String fetch(String id, String what, java.nio.file.Path target, Deadline deadline, String expected,
+                             boolean trailer) throws Exception {
             java.nio.file.Path partial = target.resolveSibling(target.getFileName() + ".part");
             String sha256;
             try (java.io.InputStream in = ServiceUrls.download(common.base().resolve("/snapshots/" + cluster + "/" + id
-                    + "/db"), deadline.left(Duration.ofDays(1)));
+                    + "/" + what), deadline.left(Duration.ofDays(1)));
                  java.io.OutputStream file = java.nio.file.Files.newOutputStream(partial)) {
-                io.etcdguardian.common.snapshot.TrailerDigest digest = new io.etcdguardian.common.snapshot.TrailerDigest(file);
-                in.transferTo(digest);
-                sha256 = digest.check(); // etcd's own trailer: a truncated or altered download fails here
+                if (trailer) {
+                    io.etcdguardian.common.snapshot.TrailerDigest digest =
+                            new io.etcdguardian.common.snapshot.TrailerDigest(file);
+                    in.transferTo(digest);
+                    sha256 = digest.check(); // etcd's own trailer: a truncated or altered download fails here
+                } else {
+                    java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+                    in.transferTo(new java.security.DigestOutputStream(file, digest));
+                    sha256 = java.util.HexFormat.of().formatHex(digest.digest());
+                }
             } catch (Exception e) {
-                java.nio.file.Files.deleteIfExists(partial); // nothing half-written or unchecked is left behind
+                java.nio.file.Files.deleteIfExists(partial);
                 throw e;
             }
-            if (!sha256.equals(manifest.path("sha256").asText())) {
+            if (!sha256.equals(expected)) {
                 java.nio.file.Files.deleteIfExists(partial);
-                throw new IllegalStateException("downloaded " + cluster + "/" + id + " has SHA-256 " + sha256
-                        + ", its manifest says " + manifest.path("sha256").asText() + ": not written");
+                throw new IllegalStateException("downloaded " + target.getFileName() + " of " + cluster + "/" + id
+                        + " has SHA-256 " + sha256 + ", its manifest says " + expected + ": not written");
             }
             java.nio.file.Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            common.out().println(target + "  " + cluster + "/" + id + ", revision " + manifest.path("revision").asLong()
-                    + ", " + Sizes.format(java.nio.file.Files.size(target)) + ", sha256 " + sha256);
-            return 0;
+            return sha256;
         }
     }
 

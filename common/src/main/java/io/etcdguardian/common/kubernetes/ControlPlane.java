@@ -17,6 +17,8 @@ import java.util.Optional;
 public final class ControlPlane {
     public static final ResourceDefinitionContext CLUSTER_VERSION = context("config.openshift.io", "v1",
             "ClusterVersion", "clusterversions", false);
+    public static final ResourceDefinitionContext CLUSTER_OPERATOR = context("config.openshift.io", "v1",
+            "ClusterOperator", "clusteroperators", false);
     public static final ResourceDefinitionContext API_SERVER = context("config.openshift.io", "v1", "APIServer",
             "apiservers", false);
     public static final ResourceDefinitionContext HOSTED_CLUSTER = context("hypershift.openshift.io", "v1beta1",

@@ -33,18 +33,63 @@ public class SnapshotFetcher {
         return fetch(cluster, manifest, target, bytes -> { });
     }
 
+    /**
+     * The backup set's {@code static_kuberesources} tarball as {@code cluster-restore.sh} reads it:
+     * downloaded, decrypted and checked against the manifest's SHA-256; NOT_FOUND for a snapshot without one.
+     */
+    public Path fetchStaticResources(ClusterSpec cluster, SnapshotManifest manifest, Path target) {
+        SnapshotManifest.StaticResources resources = manifest.staticResources();
+        if (resources == null) {
+            throw new GuardianException(Reason.NOT_FOUND, "snapshot " + manifest.snapshotId() + " of " + cluster.id()
+                    + " has no static_kuberesources tarball (not an OpenShift backup set)");
+        }
+        SnapshotEncryption encryption = encryption(cluster, manifest);
+        java.security.MessageDigest sha256 = sha256();
+        try (InputStream object = stores.of(cluster).open(resources.objectKey());
+             InputStream plain = encryption == null ? object : encryption.decrypt(object, manifest.clusterId(),
+                     SnapshotManifest.StaticResources.encryptedAs(manifest.snapshotId()));
+             OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(target), sha256)) {
+            plain.transferTo(out);
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
+                    + manifest.snapshotId() + " cannot be read back (" + e.getMessage() + ")", e);
+        } catch (GuardianException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw StoreErrors.translate("download " + resources.objectKey(), cluster.store().bucket(), e);
+        }
+        String actual = java.util.HexFormat.of().formatHex(sha256.digest());
+        if (!actual.equals(resources.sha256())) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
+                    + manifest.snapshotId() + " has SHA-256 " + actual + " but its manifest says " + resources.sha256());
+        }
+        return target;
+    }
+
+    private SnapshotEncryption encryption(ClusterSpec cluster, SnapshotManifest manifest) {
+        if (manifest.encryption() == null) {
+            return null;
+        }
+        if (cluster.store().encryption() == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
+                    + " is encrypted with key " + manifest.encryption().keyId() + " but the cluster has no key configured");
+        }
+        // the key it was written with, current or replaced since: a rotation keeps older snapshots restorable
+        return keys.snapshotKeys(cluster).orElseThrow().require(manifest.encryption().keyId(),
+                "snapshot " + manifest.snapshotId());
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** As {@link #fetch(ClusterSpec, SnapshotManifest, Path)}, telling {@code fetched} the raw bytes written so far. */
     public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target, LongConsumer fetched) {
-        SnapshotEncryption encryption = null;
-        if (manifest.encryption() != null) {
-            if (cluster.store().encryption() == null) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
-                        + " is encrypted with key " + manifest.encryption().keyId() + " but the cluster has no key configured");
-            }
-            // the key it was written with, current or replaced since: a rotation keeps older snapshots restorable
-            encryption = keys.snapshotKeys(cluster).orElseThrow()
-                    .require(manifest.encryption().keyId(), "snapshot " + manifest.snapshotId());
-        }
+        SnapshotEncryption encryption = encryption(cluster, manifest);
         TrailerDigest digest;
         try (InputStream object = stores.of(cluster).open(manifest.objectKey());
              InputStream plain = encryption == null ? object

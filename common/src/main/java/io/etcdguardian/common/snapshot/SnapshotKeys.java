@@ -32,6 +32,22 @@ public final class SnapshotKeys {
                 + (encrypted ? ".enc" : "");
     }
 
+    /** An OpenShift backup set's tarball, beside its snapshot (its id up to the first dot, like the snapshot's). */
+    public static String staticResources(ClusterSpec cluster, String snapshotId, boolean encrypted) {
+        return snapshotsPrefix(cluster) + Ids.id(snapshotId, "snapshot id") + ".static_kuberesources.tar.gz"
+                + (encrypted ? ".enc" : "");
+    }
+
+    /** Where a node's Job uploads a backup set's tarball through a presigned URL, until it is checked and stored. */
+    public static String stagedStaticResources(ClusterSpec cluster, String snapshotId) {
+        return stagingPrefix(cluster) + Ids.id(snapshotId, "snapshot id") + "/static_kuberesources.tar.gz";
+    }
+
+    /** Uploads from a cluster waiting to be taken in: emptied by each snapshot of the cluster, and by retention. */
+    public static String stagingPrefix(ClusterSpec cluster) {
+        return clusterPrefix(cluster) + "staging/";
+    }
+
     /** A raw copy of a snapshot staged for one restore (fetched by a Job or a host through a presigned URL). */
     public static String staged(ClusterSpec cluster, String restoreId) {
         return restoresPrefix(cluster) + Ids.id(restoreId, "restore id") + "/snapshot.db";

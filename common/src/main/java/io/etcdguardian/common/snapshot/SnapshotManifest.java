@@ -21,8 +21,20 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
                                String etcdVersion, String clusterVersion, long revision, long totalKeys,
                                long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
                                String compression, Encryption encryption, String objectKey, String keyBundleKey,
-                               Drill drill, Long captureMs, String storedSha256) {
+                               Drill drill, Long captureMs, String storedSha256, StaticResources staticResources) {
     public static final int FORMAT_VERSION = 1;
+
+    /** Without OpenShift's static-pod resources: every manifest written before backup sets, and non-OpenShift ones. */
+    public SnapshotManifest(int formatVersion, String clusterId, String snapshotId, String requestId,
+                            String trigger, Instant takenAt, Instant completedAt, String sourceMember,
+                            String etcdVersion, String clusterVersion, long revision, long totalKeys,
+                            long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
+                            String compression, Encryption encryption, String objectKey, String keyBundleKey,
+                            Drill drill, Long captureMs, String storedSha256) {
+        this(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt, sourceMember, etcdVersion,
+                clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored, sha256, compression,
+                encryption, objectKey, keyBundleKey, drill, captureMs, storedSha256, null);
+    }
 
     public SnapshotManifest {
         // a manifest read from the store names paths and keys: a tampered one must not steer them
@@ -32,6 +44,23 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
 
     /** Client-side encryption: the algorithm and the id of the key in the key provider. */
     public record Encryption(String algorithm, String keyId) {}
+
+    /**
+     * The other half of an OpenShift backup set: {@code static_kuberesources_<ts>.tar.gz} as {@code
+     * cluster-backup.sh} writes it (the kube-apiserver, kube-controller-manager, kube-scheduler and etcd
+     * static-pod resources of the revisions their static pods ran), taken before the snapshot and
+     * stored beside it, encrypted like it.
+     *
+     * @param sha256 SHA-256 of the tarball as {@code cluster-restore.sh} reads it (decrypted)
+     * @param resources the revision directories it holds, e.g. {@code static-pod-resources/etcd-pod-8}
+     */
+    public record StaticResources(String objectKey, long sizeRaw, long sizeStored, String sha256,
+                                  java.util.List<String> resources, String node) {
+        /** What its encryption binds it to: its snapshot, and being the tarball, so neither can stand in for the other. */
+        public static String encryptedAs(String snapshotId) {
+            return snapshotId + "/static_kuberesources";
+        }
+    }
 
     /** The last restore drill: restored into a scratch etcd and compared with this manifest. */
     public record Drill(String result, Instant at, long restoredRevision, long restoredKeys, String detail) {
@@ -62,6 +91,6 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
     public SnapshotManifest withDrill(Drill newDrill) {
         return new SnapshotManifest(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt,
                 sourceMember, etcdVersion, clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored,
-                sha256, compression, encryption, objectKey, keyBundleKey, newDrill, captureMs, storedSha256);
+                sha256, compression, encryption, objectKey, keyBundleKey, newDrill, captureMs, storedSha256, staticResources);
     }
 }

@@ -281,6 +281,13 @@ final class FileSnapshotStore implements SnapshotStore {
                 + " out URLs: a restore that fetches through a URL needs an S3 store");
     }
 
+    @Override
+    public PresignedPut presignPut(String key, Duration expiry, boolean encryptedAtRest) {
+        throw new GuardianException(Reason.PRECONDITION_FAILED, "a directory store (" + describe() + ") cannot take"
+                + " uploads through URLs: an OpenShift backup set (its static-pod resources come from a node) needs an"
+                + " S3 store");
+    }
+
     private static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;

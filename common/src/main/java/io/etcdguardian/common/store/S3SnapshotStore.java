@@ -277,4 +277,26 @@ final class S3SnapshotStore implements SnapshotStore {
                     .getObjectRequest(g -> g.bucket(bucket).key(key))).url();
         }
     }
+
+    @Override
+    public PresignedPut presignPut(String key, Duration expiry, boolean encryptedAtRest) {
+        String encryption = serverSideEncryption != null ? serverSideEncryption
+                : encryptedAtRest ? ServerSideEncryption.AES256.toString() : null;
+        try (S3Presigner signer = presigner.get()) {
+            var signed = signer.presignPutObject(b -> b.signatureDuration(expiry).putObjectRequest(p -> {
+                p.bucket(bucket).key(key);
+                if (encryption != null) {
+                    p.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
+                }
+            }));
+            java.util.Map<String, String> headers = new java.util.TreeMap<>();
+            // curl sends Host itself; every other signed header must go with the upload or S3 refuses it
+            signed.signedHeaders().forEach((name, values) -> {
+                if (!"host".equalsIgnoreCase(name)) {
+                    headers.put(name, String.join(",", values));
+                }
+            });
+            return new PresignedPut(signed.url(), headers);
+        }
+    }
 }

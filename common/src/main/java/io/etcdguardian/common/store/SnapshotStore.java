@@ -84,6 +84,16 @@ public interface SnapshotStore {
     /** A short-lived GET URL (a bearer credential: never log or publish it). */
     URL presignGet(String key, Duration expiry);
 
+    /**
+     * A short-lived PUT URL and the headers its uploader must send with it (the store's server-side
+     * encryption, when configured, is part of the signature; {@code encryptedAtRest} asks for SSE-S3 when
+     * none is). A bearer credential: never log or publish it.
+     */
+    PresignedPut presignPut(String key, Duration expiry, boolean encryptedAtRest);
+
+    /** A presigned upload: the URL and the signed headers that must accompany it. */
+    record PresignedPut(URL url, java.util.Map<String, String> headers) {}
+
     /** An object written in numbered parts (from 1), committed whole by {@link #complete}. */
     interface MultipartWrite {
         String uploadId();

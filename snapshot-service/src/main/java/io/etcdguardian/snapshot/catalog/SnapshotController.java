@@ -63,10 +63,31 @@ public class SnapshotController {
     public HttpResponse<StreamedFile> database(String clusterId, String snapshotId) throws IOException {
         ClusterSpec cluster = fleet.require(clusterId);
         SnapshotManifest manifest = catalog.require(cluster, snapshotId);
+        return send(manifest, ".db", manifest.sha256(), file -> fetcher.fetch(cluster, manifest, file));
+    }
+
+    /**
+     * The other half of an OpenShift backup set, {@code static_kuberesources_<ts>.tar.gz} as {@code
+     * cluster-restore.sh} reads it — decrypted, its SHA-256 checked against the manifest before the first
+     * byte is sent. It holds the control plane's private keys: role {@code restore}. 404 for a snapshot
+     * that is not a backup set.
+     */
+    @Secured(Roles.RESTORE)
+    @Get(value = "/{clusterId}/{snapshotId}/static-resources", produces = MediaType.APPLICATION_OCTET_STREAM)
+    public HttpResponse<StreamedFile> staticResources(String clusterId, String snapshotId) throws IOException {
+        ClusterSpec cluster = fleet.require(clusterId);
+        SnapshotManifest manifest = catalog.require(cluster, snapshotId);
+        return send(manifest, ".tar.gz", manifest.staticResources() == null ? null : manifest.staticResources().sha256(),
+                file -> fetcher.fetchStaticResources(cluster, manifest, file));
+    }
+
+    /** Fetched into the spool first (checked whole), then streamed; the spool copy goes once it is sent. */
+    private HttpResponse<StreamedFile> send(SnapshotManifest manifest, String suffix, String sha256,
+                                            java.util.function.Consumer<Path> fetch) throws IOException {
         Path dir = Files.createDirectories(Path.of(settings.spoolDir()).resolve("downloads"));
-        Path file = dir.resolve(manifest.snapshotId() + "-" + UUID.randomUUID() + ".db");
+        Path file = dir.resolve(manifest.snapshotId() + "-" + UUID.randomUUID() + suffix);
         try {
-            fetcher.fetch(cluster, manifest, file);
+            fetch.accept(file);
             InputStream content = new FilterInputStream(Files.newInputStream(file)) {
                 @Override
                 public void close() throws IOException {
@@ -77,7 +98,7 @@ public class SnapshotController {
             return HttpResponse.ok(new StreamedFile(content, MediaType.APPLICATION_OCTET_STREAM_TYPE,
                     manifest.completedAt().toEpochMilli(), Files.size(file)))
                     .header("X-Guardian-Snapshot-Id", manifest.snapshotId())
-                    .header("X-Guardian-Sha256", manifest.sha256());
+                    .header("X-Guardian-Sha256", sha256);
         } catch (RuntimeException | IOException e) {
             Files.deleteIfExists(file);
             throw e;

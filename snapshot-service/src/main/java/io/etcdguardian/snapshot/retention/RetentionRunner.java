@@ -87,6 +87,9 @@ public class RetentionRunner {
                                 // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
                                 store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
                                 store.delete(m.objectKey());
+                                if (m.staticResources() != null) {
+                                    store.delete(m.staticResources().objectKey());
+                                }
                                 // the keys go with the snapshot, last: a snapshot never outlives the keys it needs
                                 if (m.keyBundleKey() != null) {
                                     stores.keyStore(cluster).delete(m.keyBundleKey());
@@ -124,10 +127,20 @@ public class RetentionRunner {
         SnapshotStore store = stores.of(cluster);
         Instant cutoff = Instant.now().minus(orphanAge);
         Set<String> committed = new HashSet<>();
-        manifests.forEach(m -> committed.add(m.objectKey()));
+        manifests.forEach(m -> {
+            committed.add(m.objectKey());
+            if (m.staticResources() != null) {
+                committed.add(m.staticResources().objectKey());
+            }
+        });
         for (SnapshotStore.Entry object : store.list(SnapshotKeys.snapshotsPrefix(cluster))) {
             if (!committed.contains(object.key()) && object.lastModified().isBefore(cutoff)) {
                 quietly("remove manifest-less object " + object.key(), () -> store.delete(object.key()));
+            }
+        }
+        for (SnapshotStore.Entry staged : store.list(SnapshotKeys.stagingPrefix(cluster))) {
+            if (staged.lastModified().isBefore(cutoff)) {
+                quietly("remove a node's upload never taken in, " + staged.key(), () -> store.delete(staged.key()));
             }
         }
         for (SnapshotStore.PendingUpload upload : store.pendingUploads(SnapshotKeys.snapshotsPrefix(cluster))) {
