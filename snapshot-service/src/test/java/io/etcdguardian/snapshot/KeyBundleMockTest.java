@@ -114,7 +114,9 @@ class KeyBundleMockTest {
                 "guardian.snapshot.group", "keys-" + RUN,
                 "guardian.snapshot.spool-dir", dir.resolve("spool").toString(),
                 "guardian.snapshot.attempts", 1,
-                "guardian.snapshot.drill.enabled", "false"));
+                "guardian.snapshot.drill.enabled", "false",
+                // the keys are this test's subject; OpenShift's static-pod resources are OpenShiftBackupSetSystemTest's
+                "guardian.snapshot.openshift-backup-set.enabled", "false"));
         stream = new EventStream(shared.kafka().bootstrapServers());
     }
 
