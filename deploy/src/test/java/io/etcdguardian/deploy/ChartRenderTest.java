@@ -51,7 +51,8 @@ class ChartRenderTest {
             assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
             assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(d.getMetadata().getName());
         });
-        assertThat(of(objects, ServiceAccount.class)).hasSize(4).filteredOn(sa -> sa.getMetadata().getName()
+        assertThat(of(objects, ServiceAccount.class)).filteredOn(sa -> !sa.getMetadata().getName().equals("g-backup-set"))
+                .hasSize(4).filteredOn(sa -> sa.getMetadata().getName()
                 .equals("g-health-service")).singleElement().satisfies(sa ->
                 assertThat(sa.getAutomountServiceAccountToken()).as("health-service needs no API access").isFalse());
 
@@ -145,6 +146,13 @@ class ChartRenderTest {
                 "ClusterRole g-snapshot-service config.openshift.io/clusterversions get",
                 "ClusterRole g-snapshot-service config.openshift.io/apiservers get",
                 "ClusterRole g-snapshot-service hypershift.openshift.io/hostedclusters get",
+                "ClusterRole g-snapshot-service config.openshift.io/clusteroperators get [kube-apiserver, kube-controller-manager, kube-scheduler, etcd]",
+                "Role g-snapshot-service-backup-sets@openshift-etcd batch/jobs create",
+                "Role g-snapshot-service-backup-sets@openshift-etcd batch/jobs get",
+                "Role g-snapshot-service-backup-sets@openshift-etcd batch/jobs delete",
+                "Role g-snapshot-service-backup-sets@openshift-etcd core/secrets create",
+                "Role g-snapshot-service-backup-sets@openshift-etcd core/secrets delete",
+                "Role g-snapshot-service-backup-sets@openshift-etcd core/pods list",
                 "Role g-snapshot-service-keys@openshift-config-managed core/secrets get",
                 "Role g-snapshot-service-keys@openshift-config-managed core/secrets list",
                 "Role g-hosted-keys@clusters core/secrets get [hc1-etcd-encryption-key, hc1-etcd-encryption-key-backup]",
@@ -182,6 +190,20 @@ class ChartRenderTest {
         assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding") && o.getMetadata().getName().equals("g-hosted-keys"))
                 .singleElement().satisfies(b -> assertThat(((io.fabric8.kubernetes.api.model.rbac.RoleBinding) b).getSubjects())
                         .extracting(sub -> sub.getName()).containsExactlyInAnyOrder("g-snapshot-service", "g-restore-service"));
+        // the backup-set Job's identity: no token, the privileged SCC only, only in openshift-etcd
+        assertThat(of(objects, ServiceAccount.class)).filteredOn(sa -> sa.getMetadata().getName().equals("g-backup-set"))
+                .singleElement().satisfies(sa -> {
+                    assertThat(sa.getMetadata().getNamespace()).isEqualTo("openshift-etcd");
+                    assertThat(sa.getAutomountServiceAccountToken()).isFalse();
+                });
+        assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding") && o.getMetadata().getName()
+                .equals("g-backup-set-privileged")).singleElement().satisfies(b -> {
+                    var binding = (io.fabric8.kubernetes.api.model.rbac.RoleBinding) b;
+                    assertThat(binding.getRoleRef().getName()).isEqualTo("system:openshift:scc:privileged");
+                    assertThat(binding.getSubjects()).extracting(sub -> sub.getName()).containsExactly("g-backup-set");
+                });
+        assertThat(render(Map.of("openshiftBackupSets", "false"))).as("off: no Job may be run")
+                .noneMatch(o -> Serialization.asYaml(o).contains("backup-set"));
         assertThat(objects).as("health-service is bound to nothing").filteredOn(o -> o.getKind().endsWith("Binding"))
                 .noneMatch(b -> Serialization.asYaml(b).contains("g-health-service"));
 
