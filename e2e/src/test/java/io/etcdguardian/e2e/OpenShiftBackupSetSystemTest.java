@@ -163,6 +163,27 @@ class OpenShiftBackupSetSystemTest {
             }
             assertThat(restored).as("the running revisions, nothing older, no certs directories")
                     .containsExactlyInAnyOrderElementsOf(expected).hasSize(4 * 3);
+            // verified means the whole set: the drill right after the capture read the tarball back too
+            var verified = (io.etcdguardian.common.event.SnapshotVerified) snapshots.await(e -> e instanceof
+                    io.etcdguardian.common.event.SnapshotVerified v && v.snapshotId().equals(done.snapshotId()),
+                    Duration.ofSeconds(60)).orElseThrow();
+            assertThat(verified.result()).isEqualTo("PASSED");
+            assertThat(verified.detail()).contains("static_kuberesources tarball read back");
+
+            // one bit flipped in the stored tarball: the drill fails the set, get writes nothing of it
+            byte[] flipped = sealed.clone();
+            flipped[flipped.length / 2] ^= 0x10;
+            backplane.s3().client().putObject(b -> b.bucket(backplane.bucket()).key(stored),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(flipped));
+            Path elsewhere = state.resolve("elsewhere");
+            assertThat(ctl("snapshots", "get", CLUSTER, done.snapshotId(), "--dir", elsewhere.toString()).exit())
+                    .isNotZero();
+            try (Stream<Path> files = Files.list(elsewhere)) {
+                assertThat(files).as("neither half of a damaged set").isEmpty();
+            }
+            Run drill = ctl("snapshots", "verify", CLUSTER, done.snapshotId());
+            assertThat(drill.exit()).isEqualTo(1);
+            assertThat(drill.out()).contains("FAILED", "INTEGRITY_FAILED", "static_kuberesources");
 
             // 3. a rollout under way: refused like cluster-backup.sh refuses it, before any Job
             progressing("kube-scheduler", "True");
@@ -203,7 +224,9 @@ class OpenShiftBackupSetSystemTest {
         String id = stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "test", "test", null,
                 Instant.now())).getId();
         GuardianEvent outcome = snapshots.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
-                || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(120)).orElseThrow();
+                || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(120))
+                .orElseThrow(() -> new AssertionError("no outcome of " + id + "; snapshot-service said:\n" + tail(
+                        state.resolve("services/snapshot-service.log"))));
         assertThat(outcome).as(String.valueOf(outcome)).isInstanceOf(expected);
         return outcome;
     }
@@ -305,6 +328,15 @@ class OpenShiftBackupSetSystemTest {
             return secret.getStringData().get(key);
         }
         return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (Exception e) {
+            return "(no log at " + log + ": " + e + ")";
+        }
     }
 
     private static List<String> tree(Path root) throws Exception {

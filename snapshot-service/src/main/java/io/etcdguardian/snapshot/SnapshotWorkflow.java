@@ -89,7 +89,8 @@ public class SnapshotWorkflow {
     private final StaticResourcesCapture staticResources;
 
     private static final java.util.List<String> PLAN = java.util.List.of("select a healthy member",
-            "OpenShift: the static-pod resources from a control-plane node", "capture to the spool while uploading from it", "check the trailer", "complete the upload",
+            "OpenShift: the static-pod resources from a control-plane node",
+            "capture to the spool while uploading from it", "check the trailer", "complete the upload",
             "read the stats", "commit the manifest", "publish", "drill it (small and medium databases)", "apply retention");
 
     public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,

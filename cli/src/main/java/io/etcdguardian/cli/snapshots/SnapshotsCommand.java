@@ -153,14 +153,25 @@ public final class SnapshotsCommand {
             java.nio.file.Files.createDirectories(dir);
             String stamp = NAME.format(java.time.Instant.parse(manifest.path("takenAt").asText()));
             java.nio.file.Path target = dir.resolve("snapshot_" + stamp + ".db");
-            String sha256 = fetch(id, "db", target, deadline, manifest.path("sha256").asText(), true);
+            JsonNode resources = manifest.path("staticResources");
+            java.nio.file.Path tarball = dir.resolve("static_kuberesources_" + stamp + ".tar.gz");
+            boolean set = !resources.isMissingNode() && !resources.isNull();
+            String sha256;
+            String tarSha = null;
+            try {
+                sha256 = fetch(id, "db", target, deadline, manifest.path("sha256").asText(), true);
+                if (set) {
+                    // an OpenShift backup set: cluster-restore.sh takes both files from the one directory
+                    tarSha = fetch(id, "static-resources", tarball, deadline, resources.path("sha256").asText(), false);
+                }
+            } catch (Exception e) {
+                // half a backup set would be taken for a whole one by cluster-restore.sh: none, then
+                java.nio.file.Files.deleteIfExists(target);
+                throw e;
+            }
             common.out().println(target + "  " + cluster + "/" + id + ", revision " + manifest.path("revision").asLong()
                     + ", " + Sizes.format(java.nio.file.Files.size(target)) + ", sha256 " + sha256);
-            JsonNode resources = manifest.path("staticResources");
-            if (!resources.isMissingNode() && !resources.isNull()) {
-                // an OpenShift backup set: cluster-restore.sh takes both files from the one directory
-                java.nio.file.Path tarball = dir.resolve("static_kuberesources_" + stamp + ".tar.gz");
-                String tarSha = fetch(id, "static-resources", tarball, deadline, resources.path("sha256").asText(), false);
+            if (set) {
                 common.out().println(tarball + "  " + resources.path("resources").size() + " static-pod resource"
                         + " revisions, " + Sizes.format(java.nio.file.Files.size(tarball)) + ", sha256 " + tarSha);
             }

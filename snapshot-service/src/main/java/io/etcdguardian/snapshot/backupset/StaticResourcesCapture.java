@@ -26,14 +26,9 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,7 +141,7 @@ public class StaticResourcesCapture {
                  OutputStream out = new DigestOutputStream(Files.newOutputStream(plain), sha256)) {
                 in.transferTo(out);
             }
-            List<String> resources = resourcesIn(plain);
+            List<String> resources = StaticResourcesLayout.of(plain);
             String objectKey = SnapshotKeys.staticResources(cluster, snapshotId, encryption.isPresent());
             Path stored = plain;
             if (encryption.isPresent()) {
@@ -174,37 +169,6 @@ public class StaticResourcesCapture {
             deleteQuietly(plain);
             deleteQuietly(sealed);
         }
-    }
-
-    /**
-     * The revision directories the tarball holds: exactly one {@code static-pod-resources/<name>-pod-<n>}
-     * per static pod and nothing beside them, or it is not what cluster-restore.sh expects.
-     */
-    static List<String> resourcesIn(Path tarball) throws IOException {
-        Map<String, String> found = new java.util.LinkedHashMap<>();
-        List<String> unexpected = new ArrayList<>();
-        try (InputStream file = Files.newInputStream(tarball);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-                String[] parts = entry.getName().split("/");
-                String resource = parts.length >= 2 && "static-pod-resources".equals(parts[0])
-                        ? StaticResourcesScript.RESOURCES.stream().filter(r -> parts[1].matches(r + "-pod-\\d+"))
-                        .findFirst().orElse(null) : null;
-                if (resource == null) {
-                    unexpected.add(entry.getName());
-                } else if (found.putIfAbsent(resource, parts[0] + "/" + parts[1]) != null
-                        && !found.get(resource).equals(parts[0] + "/" + parts[1])) {
-                    unexpected.add(entry.getName() + " (a second revision of " + resource + ")");
-                }
-            }
-        }
-        List<String> missing = StaticResourcesScript.RESOURCES.stream().filter(r -> !found.containsKey(r)).toList();
-        if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, true, "the static-pod resources tarball is not"
-                    + " cluster-backup.sh's layout: missing " + missing + ", unexpected " + unexpected.stream().limit(5)
-                    .toList(), null);
-        }
-        return StaticResourcesScript.RESOURCES.stream().map(found::get).toList();
     }
 
     /** A crashed attempt's upload: one snapshot of a cluster at a time (its lease), so all of staging is stale. */

@@ -19,6 +19,7 @@ import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.snapshot.SnapshotSettings;
+import io.etcdguardian.snapshot.backupset.StaticResourcesLayout;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -133,6 +134,17 @@ public class RestoreDrill {
             throws IOException {
         Files.createDirectories(scratch);
         Path db = fetcher.fetch(cluster, manifest, scratch.resolve("snapshot.db"));
+        // an OpenShift backup set is restorable only whole: its tarball must read back, checked and complete
+        String set = "";
+        if (manifest.staticResources() != null) {
+            List<String> resources = StaticResourcesLayout.of(fetcher.fetchStaticResources(cluster, manifest,
+                    scratch.resolve("static_kuberesources.tar.gz")));
+            if (!resources.equals(manifest.staticResources().resources())) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball holds "
+                        + resources + ", its manifest says " + manifest.staticResources().resources());
+            }
+            set = "; static_kuberesources tarball read back (" + String.join(", ", resources) + ")";
+        }
         // the etcd the snapshot came from, where this service has it (GUARDIAN_ETCD_BIN_DIRS)
         EtcdCluster etcd = EtcdCluster.plan(scratch.resolve("etcd"), 1, 0)
                 .withBinaries(EtcdBinaries.dirFor(manifest.etcdVersion()));
@@ -148,7 +160,7 @@ public class RestoreDrill {
                 boolean revisionOk = revision == manifest.revision();
                 boolean keysOk = manifest.liveKeys() < 0 || keys == manifest.liveKeys();
                 String detail = "restored revision " + revision + " (manifest " + manifest.revision() + "), " + keys
-                        + " keys (manifest " + (manifest.liveKeys() < 0 ? "unknown" : manifest.liveKeys()) + ")";
+                        + " keys (manifest " + (manifest.liveKeys() < 0 ? "unknown" : manifest.liveKeys()) + ")" + set;
                 return new SnapshotManifest.Drill(revisionOk && keysOk ? SnapshotManifest.Drill.PASSED
                         : SnapshotManifest.Drill.FAILED, Instant.now(), revision, keys, detail);
             } catch (InterruptedException e) {

@@ -22,26 +22,26 @@ class TarballLayoutTest {
     void acceptsOneRevisionOfEachStaticPodInClusterBackupsOrder() throws Exception {
         Path tarball = tar("static-pod-resources/etcd-pod-3", "static-pod-resources/kube-scheduler-pod-6",
                 "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7");
-        assertThat(StaticResourcesCapture.resourcesIn(tarball)).containsExactly(
+        assertThat(StaticResourcesLayout.of(tarball)).containsExactly(
                 "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7",
                 "static-pod-resources/kube-scheduler-pod-6", "static-pod-resources/etcd-pod-3");
     }
 
     @Test
     void refusesAMissingPodASecondRevisionStrayFilesAndNonTarballs() throws Exception {
-        assertThatThrownBy(() -> StaticResourcesCapture.resourcesIn(tar("static-pod-resources/etcd-pod-3",
+        assertThatThrownBy(() -> StaticResourcesLayout.of(tar("static-pod-resources/etcd-pod-3",
                 "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7")))
                 .hasMessageContaining("missing [kube-scheduler]");
-        assertThatThrownBy(() -> StaticResourcesCapture.resourcesIn(tar("static-pod-resources/etcd-pod-3",
+        assertThatThrownBy(() -> StaticResourcesLayout.of(tar("static-pod-resources/etcd-pod-3",
                 "static-pod-resources/etcd-pod-2", "static-pod-resources/kube-scheduler-pod-6",
                 "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7")))
                 .hasMessageContaining("a second revision of etcd");
-        assertThatThrownBy(() -> StaticResourcesCapture.resourcesIn(tar("static-pod-resources/etcd-pod-3",
+        assertThatThrownBy(() -> StaticResourcesLayout.of(tar("static-pod-resources/etcd-pod-3",
                 "static-pod-resources/etcd-certs", "static-pod-resources/kube-scheduler-pod-6",
                 "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7")))
                 .hasMessageContaining("unexpected [static-pod-resources/etcd-certs");
         Path notGzip = Files.writeString(dir.resolve("plain.tar.gz"), "<Error><Code>AccessDenied</Code></Error>");
-        assertThatThrownBy(() -> StaticResourcesCapture.resourcesIn(notGzip)).isInstanceOf(java.io.IOException.class);
+        assertThatThrownBy(() -> StaticResourcesLayout.of(notGzip)).isInstanceOf(java.io.IOException.class);
     }
 
     private Path tar(String... dirs) throws Exception {
