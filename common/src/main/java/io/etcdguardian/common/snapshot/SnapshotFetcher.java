@@ -52,7 +52,7 @@ public class SnapshotFetcher {
             plain.transferTo(out);
         } catch (IOException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
-                    + manifest.snapshotId() + " cannot be read back (" + e.getMessage() + ")", e);
+                    + manifest.snapshotId() + " cannot be read back (" + oneLine(e) + ")", e);
         } catch (GuardianException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -77,6 +77,11 @@ public class SnapshotFetcher {
         // the key it was written with, current or replaced since: a rotation keeps older snapshots restorable
         return keys.snapshotKeys(cluster).orElseThrow().require(manifest.encryption().keyId(),
                 "snapshot " + manifest.snapshotId());
+    }
+
+    /** Tink's messages span lines; an event's detail and a CLI error read better on one. */
+    private static String oneLine(Exception e) {
+        return String.valueOf(e.getMessage()).replaceAll("\\s*\\n\\s*", " ");
     }
 
     private static java.security.MessageDigest sha256() {
@@ -106,7 +111,7 @@ public class SnapshotFetcher {
             }
         } catch (IOException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
-                    + " cannot be read back (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+                    + " cannot be read back (" + e.getClass().getSimpleName() + ": " + oneLine(e) + ")", e);
         } catch (GuardianException e) {
             throw e;
         } catch (RuntimeException e) {
