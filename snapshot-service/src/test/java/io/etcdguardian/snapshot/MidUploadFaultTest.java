@@ -94,10 +94,15 @@ class MidUploadFaultTest {
         int before = manifests().size();
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             requestId = request(Instant.now());
-            assertThat(events.await(e -> e instanceof SnapshotStarted s && s.requestId().equals(requestId),
-                    Duration.ofSeconds(60))).isPresent();
+            // mid-capture: bytes are in the spool
+            assertThat(events.await(e -> e instanceof io.etcdguardian.common.event.SnapshotProgress p
+                    && p.requestId().equals(requestId) && p.bytesCaptured() > 0, Duration.ofSeconds(60))).isPresent();
             service.kill();
             assertThat(manifests()).hasSize(before);
+            try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("spool"))) {
+                assertThat(left.filter(f -> f.getFileName().toString().startsWith(CLUSTER + "-")))
+                        .as("what the kill left in the spool").isNotEmpty();
+            }
 
             service = service("kill");
             GuardianEvent outcome = events.await(e -> e instanceof SnapshotCompleted c && c.requestId().equals(requestId),
@@ -107,6 +112,9 @@ class MidUploadFaultTest {
             service.stop(Duration.ofSeconds(10));
         }
         assertThat(manifests()).hasSize(before + 1);
+        try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("spool"))) {
+            assertThat(left.filter(Files::isRegularFile)).as("the killed attempt's spool file is gone too").isEmpty();
+        }
     }
 
     @Test
