@@ -26,7 +26,7 @@ import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.snapshot.backupset.StaticResourcesCapture;
-import io.etcdguardian.snapshot.capture.BoltStats;
+import io.etcdguardian.common.snapshot.BoltStats;
 import io.etcdguardian.snapshot.capture.CaptureProgress;
 import io.etcdguardian.snapshot.capture.MemberSelector;
 import io.etcdguardian.snapshot.capture.SnapshotCapture;

@@ -37,7 +37,12 @@ public class SnapshotCatalog {
         List<SnapshotManifest> manifests = new ArrayList<>();
         for (SnapshotStore.Entry object : store.list(SnapshotKeys.manifestsPrefix(cluster))) {
             if (object.key().endsWith(".json")) {
-                read(store, object.key()).ifPresent(manifests::add);
+                try {
+                    read(cluster, store, object.key()).ifPresent(manifests::add);
+                } catch (GuardianException misplaced) {
+                    // one manifest copied under another's name must not hide the others: listed without it
+                    LOG.error("{}; left out of the catalogue", misplaced.getMessage());
+                }
             }
         }
         manifests.sort(Comparator.comparing(SnapshotManifest::takenAt).thenComparing(SnapshotManifest::snapshotId));
@@ -45,7 +50,7 @@ public class SnapshotCatalog {
     }
 
     public Optional<SnapshotManifest> find(ClusterSpec cluster, String snapshotId) {
-        return read(stores.of(cluster), SnapshotKeys.manifest(cluster, snapshotId));
+        return read(cluster, stores.of(cluster), SnapshotKeys.manifest(cluster, snapshotId));
     }
 
     /**
@@ -75,7 +80,7 @@ public class SnapshotCatalog {
                 newestKey = object.key();
             }
         }
-        return newestKey == null ? Optional.empty() : read(store, newestKey);
+        return newestKey == null ? Optional.empty() : read(cluster, store, newestKey);
     }
 
     /** The newest snapshot whose restore drill passed — the one a restore may use without naming it. */
@@ -99,13 +104,22 @@ public class SnapshotCatalog {
         }
     }
 
-    private static Optional<SnapshotManifest> read(SnapshotStore store, String key) {
+    /**
+     * A manifest says which snapshot of which cluster it commits: one found under another snapshot's
+     * name (swapped, copied) would restore something else than what was asked for — INTEGRITY_FAILED.
+     */
+    private static Optional<SnapshotManifest> read(ClusterSpec cluster, SnapshotStore store, String key) {
         Optional<byte[]> json = store.read(key);
         if (json.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(EventJson.MAPPER.readValue(json.get(), SnapshotManifest.class));
+            SnapshotManifest manifest = EventJson.MAPPER.readValue(json.get(), SnapshotManifest.class);
+            if (!manifest.snapshotId().equals(SnapshotKeys.snapshotIdOf(key)) || !manifest.clusterId().equals(cluster.id())) {
+                throw new GuardianException(Reason.INTEGRITY_FAILED, "manifest " + key + " commits snapshot "
+                        + manifest.clusterId() + "/" + manifest.snapshotId() + ", not the one its name says");
+            }
+            return Optional.of(manifest);
         } catch (IOException e) {
             LOG.error("manifest {} is unreadable and is ignored: {}", key, e.getMessage());
             return Optional.empty();

@@ -79,6 +79,30 @@ public class SnapshotFetcher {
                 "snapshot " + manifest.snapshotId());
     }
 
+    /**
+     * The database against what the manifest says of it (as {@code etcdutl snapshot status} reads it):
+     * a manifest edited after the commit — a revision, a key count, a hash — is caught here, before a
+     * restore touches anything. Manifests that do not record the bbolt hash (older fixtures) are not compared.
+     */
+    private static void matchesManifest(SnapshotManifest manifest, Path db) {
+        if (manifest.boltHash() == null) {
+            return;
+        }
+        BoltStats stats;
+        try {
+            stats = BoltStats.read(db);
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
+                    + " is not a readable bbolt file: " + e.getMessage(), e);
+        }
+        if (stats.revision() != manifest.revision() || stats.totalKeys() != manifest.totalKeys()
+                || !stats.hash().equals(manifest.boltHash())) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + " holds revision "
+                    + stats.revision() + ", " + stats.totalKeys() + " keys, hash " + stats.hash() + "; its manifest says "
+                    + manifest.revision() + ", " + manifest.totalKeys() + ", " + manifest.boltHash());
+        }
+    }
+
     /** Tink's messages span lines; an event's detail and a CLI error read better on one. */
     private static String oneLine(Exception e) {
         return String.valueOf(e.getMessage()).replaceAll("\\s*\\n\\s*", " ");
@@ -96,7 +120,9 @@ public class SnapshotFetcher {
     public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target, LongConsumer fetched) {
         SnapshotEncryption encryption = encryption(cluster, manifest);
         TrailerDigest digest;
-        try (InputStream object = stores.of(cluster).open(manifest.objectKey());
+        java.security.MessageDigest storedDigest = sha256();
+        try (InputStream object = new java.security.DigestInputStream(stores.of(cluster).open(manifest.objectKey()),
+                storedDigest);
              InputStream plain = encryption == null ? object
                      : encryption.decrypt(object, manifest.clusterId(), manifest.snapshotId());
              InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;
@@ -109,6 +135,7 @@ public class SnapshotFetcher {
                 total += n;
                 fetched.accept(total);
             }
+            object.transferTo(OutputStream.nullOutputStream()); // anything after the end the decoders stopped at
         } catch (IOException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
                     + " cannot be read back (" + e.getClass().getSimpleName() + ": " + oneLine(e) + ")", e);
@@ -116,6 +143,13 @@ public class SnapshotFetcher {
             throw e;
         } catch (RuntimeException e) {
             throw StoreErrors.translate("download " + manifest.objectKey(), cluster.store().bucket(), e);
+        }
+        String stored = java.util.HexFormat.of().formatHex(storedDigest.digest());
+        if (manifest.storedSha256() != null && !stored.equals(manifest.storedSha256())) {
+            // the object as stored, every byte: a change the decoders would let through (a zstd header field,
+            // appended bytes) is still a change
+            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + "'s object has"
+                    + " SHA-256 " + stored + " as stored, its manifest says " + manifest.storedSha256());
         }
         try {
             String sha256 = digest.check();
@@ -126,6 +160,7 @@ public class SnapshotFetcher {
         } catch (TrailerDigest.IntegrityException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + ": " + e.getMessage());
         }
+        matchesManifest(manifest, target);
         return target;
     }
 }

@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot.capture;
 
+import io.etcdguardian.common.snapshot.BoltStats;
 import io.etcdguardian.common.snapshot.TrailerDigest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.etcdguardian.snapshot.capture;
+package io.etcdguardian.common.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
