@@ -64,9 +64,19 @@ public final class EventEnvelope {
         if (event.getData() == null) {
             throw new GuardianException(Reason.INVALID_EVENT, entry.type() + " event " + event.getId() + " has no data");
         }
+        String contentType = event.getDataContentType();
+        if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            // the contract is JSON: data said to be something else is not read as if it were
+            throw new GuardianException(Reason.INVALID_EVENT, entry.type() + " event " + event.getId()
+                    + " carries data of type '" + contentType + "', not application/json");
+        }
         GuardianEvent data;
         try {
             data = EventJson.MAPPER.readValue(event.getData().toBytes(), entry.dataClass());
+            if (data == null) {
+                throw new GuardianException(Reason.INVALID_EVENT, "data of " + entry.type() + " event " + event.getId()
+                        + " is JSON null");
+            }
         } catch (IOException e) {
             throw new GuardianException(Reason.INVALID_EVENT, "data of " + entry.type() + " event " + event.getId()
                     + " does not match its schema: " + rootMessage(e));

@@ -72,7 +72,12 @@ public final class FleetParser {
             int index = 0;
             for (JsonNode node : clusters) {
                 String id = node.path("id").asText("#" + index);
-                if (valid.containsKey(id)) {
+                if (!node.isObject()) {
+                    // a list entry that is a number or a string would otherwise crash the reload
+                    problems.add(new FleetProblem("#" + index, "clusters[" + index + "]", "expected a cluster (a map"
+                            + " with id, etcd, store, …), not " + node.getNodeType().toString().toLowerCase(
+                            java.util.Locale.ROOT)));
+                } else if (valid.containsKey(id)) {
                     problems.add(new FleetProblem(id, "id", "duplicate cluster id"));
                 } else {
                     parseOne(node, defaults, id, valid, problems);
