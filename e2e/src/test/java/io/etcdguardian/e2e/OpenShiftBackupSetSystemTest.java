@@ -61,6 +61,7 @@ class OpenShiftBackupSetSystemTest {
 
     private final List<String> jobsRun = new CopyOnWriteArrayList<>();
     private final List<String> nodeFailures = new CopyOnWriteArrayList<>();
+    private final List<String> uploadUrls = new CopyOnWriteArrayList<>();
 
     @Test
     void anOpenShiftSnapshotIsABackupSetThatClusterRestoreReads() throws Exception {
@@ -202,6 +203,22 @@ class OpenShiftBackupSetSystemTest {
             assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket())
                     .prefix(CLUSTER + "/snapshots/")).contents()).as("only the first set").hasSize(2);
             assertNothingLeftBehind(backplane, nodeTmp);
+
+            // 5. no secret of this run in any service log, event, dead letter, journal record or stored object
+            List<String> secrets = new ArrayList<>(List.of(backplane.s3().secretKey(), Files.readString(key).strip(),
+                    "0123456789abcdef0123456789abcdef", "not-a-secret", Files.readString(state.resolve("token")).strip()));
+            for (String url : uploadUrls) {
+                secrets.add(url);
+                secrets.add(url.replaceAll(".*X-Amz-Signature=([0-9a-f]+).*", "$1"));
+            }
+            assertThat(uploadUrls).isNotEmpty();
+            SecretScan scan = scan(backplane, secrets);
+            // the control: the snapshot's id, which is no secret, is found in all three places
+            SecretScan control = scan(backplane, List.of(done.snapshotId()));
+            assertThat(control.hits()).anyMatch(h -> h.contains(".log:")).anyMatch(h -> h.contains("guardian."))
+                    .anyMatch(h -> h.contains("s3://"));
+            System.out.println(scan.summary());
+            assertThat(scan.hits()).as(scan.summary()).isEmpty();
         } finally {
             playing.set(false);
             node.join(5000);
@@ -300,6 +317,7 @@ class OpenShiftBackupSetSystemTest {
             assertThat(pod.getVolumes().get(0).getHostPath().getPath()).isEqualTo("/");
             Secret secret = client.secrets().inNamespace(NS).withName(job.getMetadata().getName()).get();
             ProcessBuilder script = new ProcessBuilder("bash", "-c", container.getCommand().get(4));
+            uploadUrls.add(value(secret, "url"));
             script.environment().put("UPLOAD_URL", value(secret, "url"));
             script.environment().put("UPLOAD_HEADERS", value(secret, "headers"));
             script.environment().put("CONFIG_FILE_DIR", etc.toString());
@@ -328,6 +346,23 @@ class OpenShiftBackupSetSystemTest {
             return secret.getStringData().get(key);
         }
         return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    }
+
+    private SecretScan scan(Backplane backplane, List<String> needles) throws Exception {
+        SecretScan scan = new SecretScan(needles);
+        try (Stream<Path> logs = Files.list(state.resolve("services"))) {
+            for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
+                scan.lines(log.getFileName().toString(), Files.readAllLines(log));
+            }
+        }
+        scan.topics(backplane.kafka().bootstrapServers());
+        try (var s3 = backplane.s3().client()) {
+            for (var object : s3.listObjectsV2Paginator(b -> b.bucket(backplane.bucket())).contents()) {
+                scan.bytes("s3://" + object.key(), s3.getObjectAsBytes(b -> b.bucket(backplane.bucket())
+                        .key(object.key())).asByteArray());
+            }
+        }
+        return scan;
     }
 
     private static String tail(Path log) {
