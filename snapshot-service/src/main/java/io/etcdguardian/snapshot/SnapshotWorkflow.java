@@ -13,6 +13,7 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.SnapshotStarted;
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.kubernetes.ControlPlane;
@@ -154,6 +155,7 @@ public class SnapshotWorkflow {
                 SnapshotManifest manifest = taken.get();
                 metrics.succeeded(cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
                 publishCompleted(cluster, requestId, manifest, took.toMillis());
+                Failpoints.hit("snapshot.published");
                 drillAfterCapture.offer(cluster, manifest);
                 retention.apply(cluster);
                 return Optional.of(manifest);
@@ -216,6 +218,7 @@ public class SnapshotWorkflow {
                 member.memberIdHex(), member.dbSize(), deadline);
         events.publish(EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
                 new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt, member.dbSize()));
+        Failpoints.hit("snapshot.started");
         // cluster-backup.sh's order: the static-pod resources first, then the snapshot that goes with them
         Optional<SnapshotManifest.StaticResources> resources = staticResources.capture(cluster, snapshotId, encryption);
         boolean committed = false;
@@ -237,6 +240,7 @@ public class SnapshotWorkflow {
                 throw e;
             }
             progress.captured();
+            Failpoints.hit("snapshot.captured");
             if (upload == null) {
                 upload = startUpload.get();
             }
@@ -253,9 +257,11 @@ public class SnapshotWorkflow {
                     stats.hash(), captured.bytes(), stored.bytes(), captured.sha256(), compress ? "zstd" : "none",
                     encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
                     (t1 - t0) / 1_000_000, stored.sha256(), resources.orElse(null));
+            Failpoints.hit("snapshot.uploaded");
             lease.verify(); // the commit is the act: a replica that lost the request commits nothing
             catalog.write(cluster, manifest);
             committed = true;
+            Failpoints.hit("snapshot.committed");
             return manifest;
         } catch (IOException e) {
             throw new GuardianException(Reason.INTERNAL, "spool " + spoolFile + ": " + e.getMessage(), e);

@@ -115,6 +115,13 @@ class MidUploadFaultTest {
         try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("spool"))) {
             assertThat(left.filter(Files::isRegularFile)).as("the killed attempt's spool file is gone too").isEmpty();
         }
+        // the killed attempt's multipart upload is aborted by the orphan sweep after the retry (orphan-age 1s here)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            try (S3Client client = s3.client()) {
+                assertThat(client.listMultipartUploads(b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/")).uploads())
+                        .as("no multipart upload left").isEmpty();
+            }
+        });
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.SnapshotVerified;
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.operation.OperationKind;
@@ -142,10 +143,32 @@ public class RestoreDrill {
         try (java.util.stream.Stream<Path> dirs = Files.list(spool)) {
             dirs.filter(d -> scratch.matcher(d.getFileName().toString()).matches()).forEach(d -> {
                 LOG.warn("removing the scratch directory a crashed drill left: {}", d);
+                stopScratchEtcd(d);
                 EtcdCluster.deleteRecursively(d);
             });
         } catch (IOException e) {
             LOG.warn("cannot list the spool {}: {}", spool, e.getMessage());
+        }
+    }
+
+    /**
+     * A service killed mid-drill leaves its scratch etcd running (no shutdown hook runs on SIGKILL): ended
+     * here, by the PID files in the scratch directory, and only if the process really runs from it.
+     */
+    private static void stopScratchEtcd(Path scratch) {
+        try (java.util.stream.Stream<Path> files = Files.walk(scratch)) {
+            for (Path pidFile : files.filter(f -> f.toString().endsWith(".pid")).toList()) {
+                String name = pidFile.getFileName().toString().replaceAll("\\.pid$", "");
+                new io.etcdguardian.localetcd.ChildProcess(name, pidFile.getParent()).handle()
+                        .filter(h -> h.info().commandLine().map(c -> c.contains(scratch.toString())).orElse(false))
+                        .ifPresent(h -> {
+                            LOG.warn("stopping the scratch etcd (pid {}) a crashed drill left running", h.pid());
+                            h.destroyForcibly();
+                            h.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+                        });
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot stop what a crashed drill left in {}: {}", scratch, e.getMessage());
         }
     }
 
@@ -170,6 +193,7 @@ public class RestoreDrill {
         etcd.restoreFrom(db, List.of());
         try {
             etcd.start();
+            Failpoints.hit("drill.restored");
             try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
                 ByteSequence all = ByteSequence.from(new byte[] {0});
                 GetResponse count = client.getKVClient().get(all, GetOption.builder().withRange(all).withCountOnly(true)

@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot.retention;
 
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.operation.Lease;
@@ -58,7 +59,8 @@ public class RetentionRunner {
         this.orphanAge = orphanAge;
     }
 
-    @Scheduled(fixedDelay = "${guardian.snapshot.retention-interval:1h}", initialDelay = "5m")
+    @Scheduled(fixedDelay = "${guardian.snapshot.retention-interval:1h}",
+            initialDelay = "${guardian.snapshot.retention-initial-delay:5m}")
     void applyToFleet() {
         fleet.current().all().forEach(this::apply);
     }
@@ -86,6 +88,7 @@ public class RetentionRunner {
                             run.step("delete " + m.snapshotId(), () -> {
                                 // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
                                 store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
+                                Failpoints.hit("retention.uncommitted");
                                 store.delete(m.objectKey());
                                 if (m.staticResources() != null) {
                                     store.delete(m.staticResources().objectKey());

@@ -1,0 +1,239 @@
+package io.etcdguardian.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.luben.zstd.ZstdInputStream;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotFailed;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.event.Trigger;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.snapshot.TrailerDigest;
+import io.etcdguardian.localetcd.ChildProcess;
+import io.etcdguardian.localetcd.EtcdBinaries;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.FreePorts;
+import io.etcdguardian.localetcd.Readiness;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The fault matrix of the snapshot operation (its capture, commit, publication, the drill right after
+ * it, and retention): snapshot-service is ended as SIGKILL would end it ({@code Runtime.halt}, no
+ * shutdown hook) at each named step ({@code -Dguardian.failpoints}), started again unarmed, and the
+ * invariants are checked: the request's work done once with one final event; every committed snapshot
+ * restores to its manifest's revision (its trailer, SHA-256 and {@code etcdutl snapshot status}); the
+ * newest restorable snapshot still there; no multipart upload, manifest-less object, spool file,
+ * scratch directory or scratch etcd left behind.
+ */
+@ExtendWith(BackplaneExtension.class)
+class SnapshotFaultMatrixTest {
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+    private static final String CLUSTER = "matrix-" + RUN;
+    private static final String BUCKET = "matrix-" + RUN;
+    /** In the order a snapshot passes them; retention last, when there is something to delete. */
+    private static final List<String> STEPS = List.of("snapshot.started", "snapshot.captured", "snapshot.uploaded",
+            "snapshot.committed", "snapshot.published", "drill.restored", "retention.uncommitted");
+
+    @TempDir
+    static Path dir;
+    static Backplane backplane;
+    static EtcdCluster etcd;
+    static Path fleet;
+    static EventStream stream;
+
+    @BeforeAll
+    static void start(Backplane shared) throws Exception {
+        backplane = shared;
+        shared.s3().createBucket(BUCKET);
+        etcd = EtcdCluster.plan(dir.resolve("etcd"), 1, 0).start();
+        for (int i = 0; i < 200; i++) {
+            etcd.etcdctl("put", "/matrix/" + i, "value-" + i);
+        }
+        fleet = Files.writeString(dir.resolve("fleet.yaml"), """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s }
+                    retention: { keepLast: 1 }
+                """.formatted(CLUSTER, etcd.endpoints().get(0), BUCKET, shared.s3().endpoint(),
+                SnapshotRequests.credentials(shared, dir)));
+        stream = new EventStream(shared.kafka().bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() {
+        stream.close();
+        etcd.stop();
+    }
+
+    @Test
+    void killedAtEveryStepTheSnapshotOperationLosesNothing() throws Exception {
+        List<String> table = new ArrayList<>();
+        int survived = 0;
+        for (String step : STEPS) {
+            etcd.etcdctl("put", "/matrix/step", step); // each snapshot has something new
+            String newestRestorable = newestRestorable();
+            String request;
+            try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+                ChildProcess armed = service(step, step);
+                request = stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "matrix " + step,
+                        "test", null, Instant.now())).getId();
+                await().atMost(Duration.ofSeconds(120)).until(() -> !armed.isAlive());
+                assertThat(Files.readString(armed.logFile())).as("ended at its failpoint")
+                        .contains("failpoint " + step + " armed");
+
+                ChildProcess unarmed = service(step + "-again", null);
+                try {
+                    List<GuardianEvent> outcomes = new ArrayList<>();
+                    outcomes.add(events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(120))
+                            .orElseThrow(() -> new AssertionError("no outcome of the request killed at " + step)));
+                    // every invariant, given the restarted service the time its cleanups need
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                            invariantsHold(request, newestRestorable));
+                    for (var more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2)); more.isPresent();
+                         more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2))) {
+                        outcomes.add(more.get());
+                    }
+                    assertThat(outcomes).as("one final event: completed, the same id if published again")
+                            .allMatch(e -> e instanceof SnapshotCompleted)
+                            .extracting(e -> ((SnapshotCompleted) e).snapshotId()).containsOnly(
+                                    ((SnapshotCompleted) outcomes.get(0)).snapshotId());
+                    survived++;
+                    table.add(String.format("  %-10s %-24s %-8s %s", "snapshot", step, "SIGKILL", "survived"));
+                } finally {
+                    unarmed.stop(Duration.ofSeconds(10));
+                }
+            }
+        }
+        System.out.println("fault matrix (snapshot-service)\n  operation  step                     fault    result\n"
+                + String.join("\n", table) + "\n" + STEPS.size() + " faults injected, " + survived + " survived, "
+                + (STEPS.size() - survived) + " lost");
+        assertThat(survived).isEqualTo(STEPS.size());
+    }
+
+    private static boolean isOutcomeOf(GuardianEvent e, String request) {
+        return (e instanceof SnapshotCompleted c && c.requestId().equals(request))
+                || (e instanceof SnapshotFailed f && f.requestId().equals(request));
+    }
+
+    private void invariantsHold(String request, String newestRestorableBefore) throws Exception {
+        List<JsonNode> manifests = manifests();
+        assertThat(manifests).filteredOn(m -> m.path("requestId").asText().equals(request)).as("the request's"
+                + " snapshot, once").hasSize(1);
+        Set<String> committed = new HashSet<>();
+        for (JsonNode m : manifests) {
+            committed.add(m.path("objectKey").asText());
+            restoresToItsManifest(m);
+        }
+        if (newestRestorableBefore != null) {
+            assertThat(newestRestorable()).as("the newest restorable snapshot, or a newer one, is still there")
+                    .isGreaterThanOrEqualTo(newestRestorableBefore);
+        }
+        try (S3Client s3 = backplane.s3().client()) {
+            assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(CLUSTER + "/")).uploads())
+                    .as("multipart uploads").isEmpty();
+            assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(CLUSTER + "/snapshots/")).contents())
+                    .extracting(o -> o.key()).as("objects without a manifest").allMatch(committed::contains);
+        }
+        try (Stream<Path> left = Files.list(dir.resolve("spool"))) {
+            assertThat(left.filter(p -> Files.isRegularFile(p) || p.getFileName().toString().startsWith("drill-"))
+                    .toList()).as("spool files and drill scratch directories").isEmpty();
+        }
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                .map(c -> c.contains(dir.resolve("spool").toString()) && c.contains("etcd")).orElse(false)).toList())
+                .as("scratch etcds running").isEmpty();
+    }
+
+    /** Its trailer, its SHA-256 and its revision as etcdutl reads it: what a restore would get. */
+    private static void restoresToItsManifest(JsonNode manifest) throws Exception {
+        Path raw = dir.resolve("check.db");
+        try (S3Client s3 = backplane.s3().client();
+             InputStream object = s3.getObject(b -> b.bucket(BUCKET).key(manifest.path("objectKey").asText()));
+             InputStream plain = "zstd".equals(manifest.path("compression").asText()) ? new ZstdInputStream(object)
+                     : object;
+             TrailerDigest digest = new TrailerDigest(Files.newOutputStream(raw))) {
+            plain.transferTo(digest);
+            digest.flush();
+            assertThat(digest.check()).isEqualTo(manifest.path("sha256").asText());
+        }
+        Process status = new ProcessBuilder(EtcdBinaries.etcdutl().orElseThrow().toString(), "snapshot", "status",
+                raw.toString(), "-w", "json").redirectErrorStream(true).start();
+        String answer = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(status.waitFor()).as(answer).isZero();
+        assertThat(EventJson.MAPPER.readTree(answer).path("revision").asLong()).isEqualTo(manifest.path("revision").asLong());
+    }
+
+    private static List<JsonNode> manifests() throws Exception {
+        List<JsonNode> all = new ArrayList<>();
+        try (S3Client s3 = backplane.s3().client()) {
+            for (var o : s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(CLUSTER + "/manifests/")).contents()) {
+                all.add(EventJson.MAPPER.readTree(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(o.key())).asByteArray()));
+            }
+        }
+        return all;
+    }
+
+    /** The newest snapshot whose drill passed (ids sort by time), or null. */
+    private static String newestRestorable() throws Exception {
+        return manifests().stream().filter(m -> "PASSED".equals(m.path("drill").path("result").asText()))
+                .map(m -> m.path("snapshotId").asText()).max(String::compareTo).orElse(null);
+    }
+
+    /** snapshot-service as its own JVM from this test's classpath; {@code failpoint} null: unarmed. */
+    private static ChildProcess service(String name, String failpoint) {
+        ChildProcess process = new ChildProcess("snapshot-service-" + name, Path.of("target", "matrix-" + RUN));
+        int port = FreePorts.next();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m", "-cp", System.getProperty("java.class.path"),
+                "-Dmicronaut.server.port=" + port,
+                "-Dkafka.bootstrap.servers=" + backplane.kafka().bootstrapServers(),
+                "-Dkafka.session.timeout.ms=6000",
+                "-Dkafka.heartbeat.interval.ms=1000",
+                "-Dguardian.fleet.file=" + fleet,
+                "-Dguardian.fleet.topic.enabled=false",
+                "-Dguardian.snapshot.group=matrix-" + RUN,
+                "-Dguardian.snapshot.spool-dir=" + dir.resolve("spool"),
+                "-Dguardian.snapshot.attempts=1",
+                "-Dguardian.snapshot.orphan-age=1s",
+                "-Dguardian.operation.lease-ttl=5s",
+                // the drill scheduler picks up a snapshot whose drill a kill cut short
+                "-Dguardian.snapshot.drill-interval=2s",
+                "-Dguardian.snapshot.drill-initial-delay=1s",
+                // and retention's sweep the object a kill between its two deletions left
+                "-Dguardian.snapshot.retention-interval=3s",
+                "-Dguardian.snapshot.retention-initial-delay=2s"));
+        if (failpoint != null) {
+            command.add("-Dguardian.failpoints=" + failpoint);
+        }
+        command.add("io.etcdguardian.snapshot.Application");
+        process.start(command, dir);
+        Readiness.await("snapshot-service " + name, Duration.ofSeconds(60), process,
+                () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"), r -> r.statusCode() == 200));
+        return process;
+    }
+}
