@@ -99,8 +99,8 @@ class SnapshotFaultMatrixTest {
             etcd.etcdctl("put", "/matrix/step", step); // each snapshot has something new
             String newestRestorable = newestRestorable();
             String request;
+            ChildProcess armed = service(step, step); // it creates the topics the first time
             try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-                ChildProcess armed = service(step, step);
                 request = stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "matrix " + step,
                         "test", null, Instant.now())).getId();
                 await().atMost(Duration.ofSeconds(120)).until(() -> !armed.isAlive());
@@ -181,7 +181,7 @@ class SnapshotFaultMatrixTest {
             digest.flush();
             assertThat(digest.check()).isEqualTo(manifest.path("sha256").asText());
         }
-        Process status = new ProcessBuilder(EtcdBinaries.etcdutl().orElseThrow().toString(), "snapshot", "status",
+        Process status = new ProcessBuilder(EtcdBinaries.snapshotTool().toString(), "snapshot", "status",
                 raw.toString(), "-w", "json").redirectErrorStream(true).start();
         String answer = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(status.waitFor()).as(answer).isZero();

@@ -84,7 +84,7 @@ public class SnapshotController {
     /** Fetched into the spool first (checked whole), then streamed; the spool copy goes once it is sent. */
     private HttpResponse<StreamedFile> send(SnapshotManifest manifest, String suffix, String sha256,
                                             java.util.function.Consumer<Path> fetch) throws IOException {
-        Path dir = Files.createDirectories(Path.of(settings.spoolDir()).resolve("downloads")); // DownloadsSweeper
+        Path dir = Files.createDirectories(Path.of(settings.spoolDir()).resolve("downloads")); // cleared at start: SpoolSweeper
         Path file = dir.resolve(manifest.snapshotId() + "-" + UUID.randomUUID() + suffix);
         try {
             fetch.accept(file);

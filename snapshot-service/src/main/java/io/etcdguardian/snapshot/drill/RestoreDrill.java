@@ -143,32 +143,11 @@ public class RestoreDrill {
         try (java.util.stream.Stream<Path> dirs = Files.list(spool)) {
             dirs.filter(d -> scratch.matcher(d.getFileName().toString()).matches()).forEach(d -> {
                 LOG.warn("removing the scratch directory a crashed drill left: {}", d);
-                stopScratchEtcd(d);
+                io.etcdguardian.snapshot.SpoolSweeper.stopScratchEtcd(d);
                 EtcdCluster.deleteRecursively(d);
             });
         } catch (IOException e) {
             LOG.warn("cannot list the spool {}: {}", spool, e.getMessage());
-        }
-    }
-
-    /**
-     * A service killed mid-drill leaves its scratch etcd running (no shutdown hook runs on SIGKILL): ended
-     * here, by the PID files in the scratch directory, and only if the process really runs from it.
-     */
-    private static void stopScratchEtcd(Path scratch) {
-        try (java.util.stream.Stream<Path> files = Files.walk(scratch)) {
-            for (Path pidFile : files.filter(f -> f.toString().endsWith(".pid")).toList()) {
-                String name = pidFile.getFileName().toString().replaceAll("\\.pid$", "");
-                new io.etcdguardian.localetcd.ChildProcess(name, pidFile.getParent()).handle()
-                        .filter(h -> h.info().commandLine().map(c -> c.contains(scratch.toString())).orElse(false))
-                        .ifPresent(h -> {
-                            LOG.warn("stopping the scratch etcd (pid {}) a crashed drill left running", h.pid());
-                            h.destroyForcibly();
-                            h.onExit().orTimeout(10, TimeUnit.SECONDS).join();
-                        });
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot stop what a crashed drill left in {}: {}", scratch, e.getMessage());
         }
     }
 
