@@ -206,10 +206,6 @@ public class SnapshotWorkflow {
         boolean compress = "zstd".equals(settings.compression());
         String objectKey = SnapshotKeys.object(cluster, snapshotId, compress ? "zstd" : "none", encryption.isPresent());
         Path spoolFile = Path.of(settings.spoolDir(), cluster.id() + "-" + snapshotId + ".db");
-        long freed = Spool.sweep(spoolFile.getParent(), cluster.id());
-        if (freed > 0) {
-            LOG.warn("removed {} bytes a crashed snapshot of {} left in the spool", freed, cluster.id());
-        }
         ensureSpoolRoom(spoolFile.getParent(), member.dbSize());
         Duration deadline = settings.deadlineFor(member.dbSize());
         // before the capture: without a place for its key, an encrypted cluster's snapshot is worthless

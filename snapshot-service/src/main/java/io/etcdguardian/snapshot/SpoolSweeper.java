@@ -56,7 +56,7 @@ public class SpoolSweeper {
      * Ends the etcd a killed drill left running in {@code scratch}, by the PID files there, and only if
      * the process really runs from that directory (a PID can be reused).
      */
-    public static void stopScratchEtcd(Path scratch) {
+    private static void stopScratchEtcd(Path scratch) {
         if (!Files.isDirectory(scratch)) {
             return;
         }

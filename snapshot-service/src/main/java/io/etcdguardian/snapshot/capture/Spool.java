@@ -38,33 +38,6 @@ public final class Spool implements AutoCloseable {
         return file;
     }
 
-    /**
-     * Deletes what crashed attempts left of a cluster's snapshots in {@code dir} ({@code
-     * <cluster>-<snapshot id>.*}: spool files, backup-set tarballs): a service SIGKILLed mid-capture
-     * leaves its spool file, and the retried request takes a new id, so without this repeated crashes
-     * fill the spool volume. Called before a snapshot of the cluster, whose lease guarantees no other
-     * attempt of it runs; returns the bytes freed.
-     */
-    public static long sweep(Path dir, String clusterId) {
-        java.util.regex.Pattern leftover = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(clusterId)
-                + "-\\d{8}T\\d{6}Z-[0-9a-f]{8}\\..+");
-        long freed = 0;
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> leftover.matcher(f.getFileName().toString()).matches()).toList()) {
-                long size = Files.size(file);
-                if (Files.deleteIfExists(file)) {
-                    freed += size;
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot clear the spool " + dir, e);
-        }
-        return freed;
-    }
-
     public long written() {
         lock.lock();
         try {

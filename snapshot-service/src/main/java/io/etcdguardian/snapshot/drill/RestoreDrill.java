@@ -116,7 +116,6 @@ public class RestoreDrill {
 
     private SnapshotManifest.Drill run(ClusterSpec cluster, SnapshotManifest manifest) {
         Path scratch = Path.of(settings.spoolDir()).resolve("drill-" + cluster.id() + "-" + manifest.snapshotId());
-        clearCrashedDrills(cluster);
         try {
             return restoreAndCompare(cluster, manifest, scratch);
         } catch (IOException | RuntimeException e) {
@@ -129,25 +128,6 @@ public class RestoreDrill {
                     reason + ": " + e.getMessage());
         } finally {
             EtcdCluster.plan(scratch, 0, 0).delete();
-        }
-    }
-
-    /** A drill killed mid-way leaves its scratch etcd; the cluster's drill lease says none of its drills runs now. */
-    private void clearCrashedDrills(ClusterSpec cluster) {
-        java.util.regex.Pattern scratch = java.util.regex.Pattern.compile("drill-" + java.util.regex.Pattern.quote(
-                cluster.id()) + "-\\d{8}T\\d{6}Z-[0-9a-f]{8}");
-        Path spool = Path.of(settings.spoolDir());
-        if (!Files.isDirectory(spool)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> dirs = Files.list(spool)) {
-            dirs.filter(d -> scratch.matcher(d.getFileName().toString()).matches()).forEach(d -> {
-                LOG.warn("removing the scratch directory a crashed drill left: {}", d);
-                io.etcdguardian.snapshot.SpoolSweeper.stopScratchEtcd(d);
-                EtcdCluster.deleteRecursively(d);
-            });
-        } catch (IOException e) {
-            LOG.warn("cannot list the spool {}: {}", spool, e.getMessage());
         }
     }
 
