@@ -18,14 +18,10 @@ import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.EtcdCluster;
-import io.etcdguardian.localetcd.FreePorts;
-import io.etcdguardian.localetcd.Readiness;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -206,34 +202,18 @@ class MidUploadFaultTest {
         }
     }
 
-    /** snapshot-service as its own JVM, from this test's classpath, slow to upload (5 MiB parts, one at a time). */
+    /** snapshot-service as its own JVM, slow to upload (5 MiB parts, one at a time). */
     private static ChildProcess service(String name) {
-        // logs under target/ outlive the test for a post-mortem
-        ChildProcess process = new ChildProcess("snapshot-service-" + name, Path.of("target", "midupload-" + RUN));
-        int port = FreePorts.next();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-cp", System.getProperty("java.class.path"),
-                "-Dmicronaut.server.port=" + port,
-                "-Dkafka.bootstrap.servers=" + backplane.kafka().bootstrapServers(),
-                "-Dkafka.session.timeout.ms=6000",
-                "-Dkafka.heartbeat.interval.ms=1000",
-                "-Dguardian.fleet.file=" + fleet,
-                "-Dguardian.fleet.topic.enabled=false",
-                "-Dguardian.snapshot.group=midupload-" + RUN + "-" + name,
-                "-Dguardian.snapshot.spool-dir=" + dir.resolve("spool"),
-                "-Dguardian.snapshot.part-size-bytes=5242880",
-                "-Dguardian.snapshot.upload-concurrency=1",
-                "-Dguardian.snapshot.compression=none",
-                "-Dguardian.snapshot.attempts=1",
-                "-Dguardian.snapshot.part-attempts=2",
-                "-Dguardian.snapshot.part-retry-backoff=100ms",
-                "-Dguardian.snapshot.orphan-age=1s",
-                "-Dguardian.snapshot.drill.enabled=false",
-                "-Dguardian.snapshot.progress-interval=" + PROGRESS_INTERVAL.toMillis() + "ms",
-                "io.etcdguardian.snapshot.Application"));
-        process.start(command, dir);
-        Readiness.await("snapshot-service " + name, Duration.ofSeconds(60), process,
-                () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"), r -> r.statusCode() == 200));
-        return process;
+        return ForkedSnapshotService.start("snapshot-service-" + name, Path.of("target", "midupload-" + RUN), dir,
+                backplane, fleet, "midupload-" + RUN + "-" + name, dir.resolve("spool"), List.of(
+                        "-Dguardian.snapshot.part-size-bytes=5242880",
+                        "-Dguardian.snapshot.upload-concurrency=1",
+                        "-Dguardian.snapshot.compression=none",
+                        "-Dguardian.snapshot.attempts=1",
+                        "-Dguardian.snapshot.part-attempts=2",
+                        "-Dguardian.snapshot.part-retry-backoff=100ms",
+                        "-Dguardian.snapshot.orphan-age=1s",
+                        "-Dguardian.snapshot.drill.enabled=false",
+                        "-Dguardian.snapshot.progress-interval=" + PROGRESS_INTERVAL.toMillis() + "ms"));
     }
 }

@@ -19,10 +19,7 @@ import io.etcdguardian.common.snapshot.TrailerDigest;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
-import io.etcdguardian.localetcd.FreePorts;
-import io.etcdguardian.localetcd.Readiness;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,20 +201,9 @@ class SnapshotFaultMatrixTest {
                 .map(m -> m.path("snapshotId").asText()).max(String::compareTo).orElse(null);
     }
 
-    /** snapshot-service as its own JVM from this test's classpath; {@code failpoint} null: unarmed. */
+    /** snapshot-service as its own JVM; {@code failpoint} null: unarmed. */
     private static ChildProcess service(String name, String failpoint) {
-        ChildProcess process = new ChildProcess("snapshot-service-" + name, Path.of("target", "matrix-" + RUN));
-        int port = FreePorts.next();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-cp", System.getProperty("java.class.path"),
-                "-Dmicronaut.server.port=" + port,
-                "-Dkafka.bootstrap.servers=" + backplane.kafka().bootstrapServers(),
-                "-Dkafka.session.timeout.ms=6000",
-                "-Dkafka.heartbeat.interval.ms=1000",
-                "-Dguardian.fleet.file=" + fleet,
-                "-Dguardian.fleet.topic.enabled=false",
-                "-Dguardian.snapshot.group=matrix-" + RUN,
-                "-Dguardian.snapshot.spool-dir=" + dir.resolve("spool"),
+        List<String> settings = new ArrayList<>(List.of(
                 "-Dguardian.snapshot.attempts=1",
                 "-Dguardian.snapshot.orphan-age=1s",
                 "-Dguardian.operation.lease-ttl=5s",
@@ -228,12 +214,9 @@ class SnapshotFaultMatrixTest {
                 "-Dguardian.snapshot.retention-interval=3s",
                 "-Dguardian.snapshot.retention-initial-delay=2s"));
         if (failpoint != null) {
-            command.add("-Dguardian.failpoints=" + failpoint);
+            settings.add("-Dguardian.failpoints=" + failpoint);
         }
-        command.add("io.etcdguardian.snapshot.Application");
-        process.start(command, dir);
-        Readiness.await("snapshot-service " + name, Duration.ofSeconds(60), process,
-                () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"), r -> r.statusCode() == 200));
-        return process;
+        return ForkedSnapshotService.start("snapshot-service-" + name, Path.of("target", "matrix-" + RUN), dir,
+                backplane, fleet, "matrix-" + RUN, dir.resolve("spool"), settings);
     }
 }
