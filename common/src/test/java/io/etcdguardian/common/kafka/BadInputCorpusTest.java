@@ -23,18 +23,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -254,35 +248,16 @@ class BadInputCorpusTest {
     }
 
     private static KafkaProducer<String, byte[]> rawProducer(String bootstrap) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("max.request.size", String.valueOf(4 << 20));
-        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        return RawRecords.producer(bootstrap);
     }
 
-    private List<ConsumerRecord<String, byte[]>> deadLetters(String bootstrap, String group, int expected) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("group.id", "reader-" + UUID.randomUUID());
-        props.put("auto.offset.reset", "earliest");
-        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.DEAD_LETTER));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (group.equals(header(r, "guardian.dlq.group"))) {
-                        found.add(r);
-                    }
-                });
-                return found.size() >= expected;
-            });
-        }
-        return found;
+    /** The dead letters the test's consumer group wrote. */
+    private static List<ConsumerRecord<String, byte[]>> deadLetters(String bootstrap, String group, int expected) {
+        return RawRecords.read(bootstrap, Topics.DEAD_LETTER, r -> group.equals(header(r, "guardian.dlq.group")),
+                expected, Duration.ofSeconds(60));
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return RawRecords.header(record, name);
     }
 }
