@@ -196,9 +196,9 @@ public final class SnapshotsCommand {
                     in.transferTo(digest);
                     sha256 = digest.check(); // etcd's own trailer: a truncated or altered download fails here
                 } else {
-                    java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+                    java.security.MessageDigest digest = io.etcdguardian.common.snapshot.Sha256.newDigest();
                     in.transferTo(new java.security.DigestOutputStream(file, digest));
-                    sha256 = java.util.HexFormat.of().formatHex(digest.digest());
+                    sha256 = io.etcdguardian.common.snapshot.Sha256.hex(digest);
                 }
             } catch (Exception e) {
                 java.nio.file.Files.deleteIfExists(partial);

@@ -44,7 +44,7 @@ public class SnapshotFetcher {
                     + " has no static_kuberesources tarball (not an OpenShift backup set)");
         }
         SnapshotEncryption encryption = encryption(cluster, manifest);
-        java.security.MessageDigest sha256 = sha256();
+        java.security.MessageDigest sha256 = Sha256.newDigest();
         try (InputStream object = stores.of(cluster).open(resources.objectKey());
              InputStream plain = encryption == null ? object : encryption.decrypt(object, manifest.clusterId(),
                      SnapshotManifest.StaticResources.encryptedAs(manifest.snapshotId()));
@@ -58,7 +58,7 @@ public class SnapshotFetcher {
         } catch (RuntimeException e) {
             throw StoreErrors.translate("download " + resources.objectKey(), cluster.store().bucket(), e);
         }
-        String actual = java.util.HexFormat.of().formatHex(sha256.digest());
+        String actual = Sha256.hex(sha256);
         if (!actual.equals(resources.sha256())) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
                     + manifest.snapshotId() + " has SHA-256 " + actual + " but its manifest says " + resources.sha256());
@@ -108,19 +108,11 @@ public class SnapshotFetcher {
         return String.valueOf(e.getMessage()).replaceAll("\\s*\\n\\s*", " ");
     }
 
-    private static java.security.MessageDigest sha256() {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** As {@link #fetch(ClusterSpec, SnapshotManifest, Path)}, telling {@code fetched} the raw bytes written so far. */
     public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target, LongConsumer fetched) {
         SnapshotEncryption encryption = encryption(cluster, manifest);
         TrailerDigest digest;
-        java.security.MessageDigest storedDigest = sha256();
+        java.security.MessageDigest storedDigest = Sha256.newDigest();
         try (InputStream object = new java.security.DigestInputStream(stores.of(cluster).open(manifest.objectKey()),
                 storedDigest);
              InputStream plain = encryption == null ? object
@@ -144,7 +136,7 @@ public class SnapshotFetcher {
         } catch (RuntimeException e) {
             throw StoreErrors.translate("download " + manifest.objectKey(), cluster.store().bucket(), e);
         }
-        String stored = java.util.HexFormat.of().formatHex(storedDigest.digest());
+        String stored = Sha256.hex(storedDigest);
         if (manifest.storedSha256() != null && !stored.equals(manifest.storedSha256())) {
             // the object as stored, every byte: a change the decoders would let through (a zstd header field,
             // appended bytes) is still a change

@@ -6,6 +6,7 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.s3.StoreErrors;
+import io.etcdguardian.common.snapshot.Sha256;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -25,8 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -136,7 +135,7 @@ public class StaticResourcesCapture {
         Path sealed = plain.resolveSibling(plain.getFileName() + ".enc");
         try {
             Files.createDirectories(dir);
-            MessageDigest sha256 = sha256();
+            MessageDigest sha256 = Sha256.newDigest();
             try (InputStream in = store.open(staged);
                  OutputStream out = new DigestOutputStream(Files.newOutputStream(plain), sha256)) {
                 in.transferTo(out);
@@ -154,7 +153,7 @@ public class StaticResourcesCapture {
             }
             store.writeFile(objectKey, stored);
             var taken = new SnapshotManifest.StaticResources(objectKey, Files.size(plain), Files.size(stored),
-                    HexFormat.of().formatHex(sha256.digest()), resources, node);
+                    Sha256.hex(sha256), resources, node);
             LOG.info("static-pod resources of {} from node {}: {} ({} bytes) stored as {}", cluster.id(), node,
                     resources, taken.sizeRaw(), objectKey);
             return taken;
@@ -191,14 +190,6 @@ public class StaticResourcesCapture {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.etcdguardian.snapshot.store;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.snapshot.Sha256;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
@@ -69,14 +70,6 @@ public class SnapshotUploader {
     /** The object as stored: its size and SHA-256 (hex). */
     public record Stored(long bytes, String sha256) {}
 
-    private static java.security.MessageDigest sha256() {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** One multipart upload in progress. */
     public final class Upload {
         private final SnapshotStore store;
@@ -96,7 +89,7 @@ public class SnapshotUploader {
             PartSink<SnapshotStore.Part> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), pool,
                     this::uploadPart);
             // the stored bytes' own digest: `sha256sum` of a downloaded object checks against it
-            java.security.MessageDigest digest = sha256();
+            java.security.MessageDigest digest = Sha256.newDigest();
             try (source) {
                 OutputStream encrypted = encrypt.apply(new java.security.DigestOutputStream(sink, digest));
                 try (OutputStream stored = compress ? zstd(encrypted) : encrypted) {
@@ -111,7 +104,7 @@ public class SnapshotUploader {
                 throw new CompletionException(e);
             }
             List<SnapshotStore.Part> parts = sink.parts().stream().map(CompletableFuture::join).toList();
-            return new Fed(parts, sink.total(), java.util.HexFormat.of().formatHex(digest.digest()));
+            return new Fed(parts, sink.total(), Sha256.hex(digest));
         }
 
         private OutputStream zstd(OutputStream out) throws IOException {
