@@ -29,7 +29,8 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "1.2") double spoolHeadroom,
         @Bindable(defaultValue = "true") boolean uploadDuringCapture,
         @Bindable(defaultValue = "2s") Duration progressInterval,
-        @Bindable(defaultValue = "2147483648") long drillAfterCaptureMaxBytes) {
+        @Bindable(defaultValue = "2147483648") long drillAfterCaptureMaxBytes,
+        @Bindable(defaultValue = "30s") Duration abortRetryInterval) {
 
     public SnapshotSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"

@@ -143,6 +143,9 @@ public class SnapshotWorkflow {
                         .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.retryBackoff(), 2.0))
                         .retryOnException(GuardianException::isRetriable)
                         .build());
+                retry.getEventPublisher().onRetry(e -> LOG.warn("snapshot of {}: attempt {} failed, trying again in {}"
+                        + " ms: {}", cluster.id(), e.getNumberOfRetryAttempts(), e.getWaitInterval().toMillis(),
+                        String.valueOf(e.getLastThrowable())));
                 run.step("capture-and-commit", () -> taken.set(retry.executeSupplier(
                         () -> attempt(cluster, requestId, request, run.lease()))));
                 return "snapshot " + (taken.get() == null ? "committed before" : taken.get().snapshotId());
@@ -170,7 +173,7 @@ public class SnapshotWorkflow {
             if (!result.replayed()) {
                 metrics.failed(cluster.id(), took, reason.name());
             }
-            publishFailed(cluster, requestId, new GuardianException(reason, reason.retriableByDefault(), end.detail(),
+            publishFailed(cluster, requestId, new GuardianException(reason, end.retriable(), end.detail(),
                     null));
             return Optional.empty();
         } catch (RuntimeException e) {

@@ -3,40 +3,29 @@ package io.etcdguardian.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.github.luben.zstd.ZstdInputStream;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.BackupRequested;
-import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
-import io.etcdguardian.common.snapshot.TrailerDigest;
 import io.etcdguardian.localetcd.ChildProcess;
-import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The fault matrix of the snapshot operation (its capture, commit, publication, the drill right after
@@ -62,6 +51,7 @@ class SnapshotFaultMatrixTest {
     static EtcdCluster etcd;
     static Path fleet;
     static EventStream stream;
+    static SnapshotInvariants invariants;
 
     @BeforeAll
     static void start(Backplane shared) throws Exception {
@@ -80,6 +70,7 @@ class SnapshotFaultMatrixTest {
                 """.formatted(CLUSTER, etcd.endpoints().get(0), BUCKET, shared.s3().endpoint(),
                 SnapshotRequests.credentials(shared, dir)));
         stream = new EventStream(shared.kafka().bootstrapServers());
+        invariants = new SnapshotInvariants(shared.s3(), BUCKET, CLUSTER, dir.resolve("spool"), dir.resolve("check"));
     }
 
     @AfterAll
@@ -94,7 +85,7 @@ class SnapshotFaultMatrixTest {
         int survived = 0;
         for (String step : STEPS) {
             etcd.etcdctl("put", "/matrix/step", step); // each snapshot has something new
-            String newestRestorable = newestRestorable();
+            String newestRestorable = invariants.newestRestorable();
             String request;
             ChildProcess armed = service(step, step); // it creates the topics the first time
             try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
@@ -111,7 +102,7 @@ class SnapshotFaultMatrixTest {
                             .orElseThrow(() -> new AssertionError("no outcome of the request killed at " + step)));
                     // every invariant, given the restarted service the time its cleanups need
                     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                            invariantsHold(request, newestRestorable));
+                            invariants.hold(request, true, newestRestorable));
                     for (var more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2)); more.isPresent();
                          more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2))) {
                         outcomes.add(more.get());
@@ -136,69 +127,6 @@ class SnapshotFaultMatrixTest {
     private static boolean isOutcomeOf(GuardianEvent e, String request) {
         return (e instanceof SnapshotCompleted c && c.requestId().equals(request))
                 || (e instanceof SnapshotFailed f && f.requestId().equals(request));
-    }
-
-    private void invariantsHold(String request, String newestRestorableBefore) throws Exception {
-        List<JsonNode> manifests = manifests();
-        assertThat(manifests).filteredOn(m -> m.path("requestId").asText().equals(request)).as("the request's"
-                + " snapshot, once").hasSize(1);
-        Set<String> committed = new HashSet<>();
-        for (JsonNode m : manifests) {
-            committed.add(m.path("objectKey").asText());
-            restoresToItsManifest(m);
-        }
-        if (newestRestorableBefore != null) {
-            assertThat(newestRestorable()).as("the newest restorable snapshot, or a newer one, is still there")
-                    .isGreaterThanOrEqualTo(newestRestorableBefore);
-        }
-        try (S3Client s3 = backplane.s3().client()) {
-            assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(CLUSTER + "/")).uploads())
-                    .as("multipart uploads").isEmpty();
-            assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(CLUSTER + "/snapshots/")).contents())
-                    .extracting(o -> o.key()).as("objects without a manifest").allMatch(committed::contains);
-        }
-        try (Stream<Path> left = Files.list(dir.resolve("spool"))) {
-            assertThat(left.filter(p -> Files.isRegularFile(p) || p.getFileName().toString().startsWith("drill-"))
-                    .toList()).as("spool files and drill scratch directories").isEmpty();
-        }
-        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains(dir.resolve("spool").toString()) && c.contains("etcd")).orElse(false)).toList())
-                .as("scratch etcds running").isEmpty();
-    }
-
-    /** Its trailer, its SHA-256 and its revision as etcdutl reads it: what a restore would get. */
-    private static void restoresToItsManifest(JsonNode manifest) throws Exception {
-        Path raw = dir.resolve("check.db");
-        try (S3Client s3 = backplane.s3().client();
-             InputStream object = s3.getObject(b -> b.bucket(BUCKET).key(manifest.path("objectKey").asText()));
-             InputStream plain = "zstd".equals(manifest.path("compression").asText()) ? new ZstdInputStream(object)
-                     : object;
-             TrailerDigest digest = new TrailerDigest(Files.newOutputStream(raw))) {
-            plain.transferTo(digest);
-            digest.flush();
-            assertThat(digest.check()).isEqualTo(manifest.path("sha256").asText());
-        }
-        Process status = new ProcessBuilder(EtcdBinaries.snapshotTool().toString(), "snapshot", "status",
-                raw.toString(), "-w", "json").redirectErrorStream(true).start();
-        String answer = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(status.waitFor()).as(answer).isZero();
-        assertThat(EventJson.MAPPER.readTree(answer).path("revision").asLong()).isEqualTo(manifest.path("revision").asLong());
-    }
-
-    private static List<JsonNode> manifests() throws Exception {
-        List<JsonNode> all = new ArrayList<>();
-        try (S3Client s3 = backplane.s3().client()) {
-            for (var o : s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(CLUSTER + "/manifests/")).contents()) {
-                all.add(EventJson.MAPPER.readTree(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(o.key())).asByteArray()));
-            }
-        }
-        return all;
-    }
-
-    /** The newest snapshot whose drill passed (ids sort by time), or null. */
-    private static String newestRestorable() throws Exception {
-        return manifests().stream().filter(m -> "PASSED".equals(m.path("drill").path("result").asText()))
-                .map(m -> m.path("snapshotId").asText()).max(String::compareTo).orElse(null);
     }
 
     /** snapshot-service as its own JVM; {@code failpoint} null: unarmed. */

@@ -1,6 +1,7 @@
 package io.etcdguardian.common.operation;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.etcdguardian.common.error.Reason;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +23,9 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
      * RUNNING until it ends. FAILED is final for the request that ran it; only an operator's resume
      * (a new request naming this operation) reopens it, which restores allow.
      */
+    /** The fact a failure records: whether trying the request again may pass. */
+    public static final String RETRIABLE = "retriable";
+
     public enum Status { RUNNING, COMPLETED, FAILED, REFUSED, HANDED_OVER }
 
     public OperationRecord {
@@ -98,6 +102,14 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
     @JsonIgnore
     public boolean isOpen() {
         return status == Status.RUNNING || status == Status.FAILED;
+    }
+
+    /** Whether the failure may pass if the request is tried again: as it said, else its reason's default. */
+    @JsonIgnore
+    public boolean retriable() {
+        String said = facts.get(RETRIABLE);
+        return said != null ? Boolean.parseBoolean(said)
+                : reason != null && Reason.valueOf(reason).retriableByDefault();
     }
 
     OperationRecord ended(Status end, String at, String why, String what) {

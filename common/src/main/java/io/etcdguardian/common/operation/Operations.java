@@ -114,7 +114,9 @@ public class Operations {
             LOG.error("{} {} of {} failed{}: {}: {}", kind.key(), operationId, cluster.id(),
                     run.current().map(s -> " at " + s).orElse(""), reason, e.getMessage(),
                     reason == Reason.INTERNAL ? e : null);
-            return end(run.record(), Status.FAILED, run.current().orElse(null), reason, e.getMessage());
+            // the failure's own word on retrying (a full spool is retriable, most preconditions are not)
+            return end(run.record().withFact(OperationRecord.RETRIABLE, Boolean.toString(GuardianException.isRetriable(e))),
+                    Status.FAILED, run.current().orElse(null), reason, e.getMessage());
         }
     }
 

@@ -11,14 +11,17 @@ import io.etcdguardian.snapshot.SnapshotSettings;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
@@ -44,6 +47,8 @@ public class SnapshotUploader {
         return t;
     });
     private final RetryConfig partRetry;
+    /** Aborts the store refused (it was away): tried again until it takes them, not left to the age-based cleaner. */
+    private final Queue<Upload> failedAborts = new ConcurrentLinkedQueue<>();
 
     public SnapshotUploader(SnapshotStores stores, SnapshotSettings settings) {
         this.stores = stores;
@@ -147,8 +152,29 @@ public class SnapshotUploader {
                 feeding.handle((r, e) -> null).join();
                 write.abort();
             } catch (RuntimeException e) {
-                LOG.warn("could not abort upload {} of {}; the incomplete-upload cleaner will: {}", write.uploadId(), key,
-                        e.toString());
+                LOG.warn("could not abort upload {} of {}; trying again every {} (and the incomplete-upload cleaner"
+                        + " would): {}", write.uploadId(), key, settings.abortRetryInterval(), e.toString());
+                failedAborts.add(this);
+            }
+        }
+    }
+
+    /**
+     * An outage that made an upload fail usually made its abort fail too: its parts would stay until
+     * the orphan sweep's age (a day by default) if nothing tried again once the store is back.
+     */
+    @Scheduled(fixedDelay = "${guardian.snapshot.abort-retry-interval:30s}")
+    void retryFailedAborts() {
+        for (int n = failedAborts.size(); n > 0; n--) {
+            Upload upload = failedAborts.poll();
+            if (upload == null) {
+                return;
+            }
+            try {
+                upload.write.abort();
+                LOG.info("aborted upload {} of {} now that the store answers", upload.write.uploadId(), upload.key);
+            } catch (RuntimeException e) {
+                failedAborts.add(upload);
             }
         }
     }
