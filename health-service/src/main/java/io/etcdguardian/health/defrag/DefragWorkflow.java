@@ -8,6 +8,7 @@ import io.etcd.jetcd.maintenance.AlarmType;
 import io.etcd.jetcd.options.CompactOption;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.etcd.EtcdClients;
 import io.etcdguardian.common.etcd.MemberProbe;
 import io.etcdguardian.common.etcd.MemberStatus;
@@ -253,7 +254,9 @@ public class DefragWorkflow {
 
     private void defragOne(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
                            String detail) {
+        Failpoints.hit("defrag.member");
         List<MemberStatus> now = requireHealthy(cluster);
+        moveLeadershipOff(cluster, operationId, lease, member, now);
         long before = now.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst()
                 .map(MemberStatus::dbSize).orElse(member.dbSize());
         Duration timeout = settings.memberTimeout(before);
@@ -299,6 +302,27 @@ public class DefragWorkflow {
         progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink + ", settled in "
                 + settled.toMillis() + " ms", before, after.dbSize());
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
+    }
+
+    /**
+     * Leadership moves on its own (an election, someone's move-leader): a member planned as a follower
+     * may lead by the time its turn comes. Defragmenting the leader stalls every write of the cluster
+     * for the length of it, so it hands leadership to another member first, as the planned step does.
+     */
+    private void moveLeadershipOff(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
+                                   List<MemberStatus> now) {
+        Optional<MemberStatus> leading = now.stream().filter(m -> m.endpoint().equals(member.endpoint()))
+                .filter(MemberStatus::isLeader).findFirst();
+        Optional<MemberStatus> to = now.stream().filter(m -> !m.endpoint().equals(member.endpoint())).findFirst();
+        if (leading.isEmpty() || to.isEmpty()) {
+            return;
+        }
+        progress(cluster, operationId, "move-leader", "STARTED", member.endpoint(), "to " + to.get().endpoint()
+                + ": it became the leader since the plan was made", null, null);
+        lease.verify();
+        get(clients.member(cluster, member.endpoint()).getMaintenanceClient().moveLeader(to.get().memberId()), cluster);
+        progress(cluster, operationId, "move-leader", "DONE", member.endpoint(), "to " + to.get().endpoint(), null,
+                null);
     }
 
     private void disarmIfRoom(ClusterSpec cluster, String operationId, HeldLease lease, Client any) {

@@ -1,0 +1,234 @@
+package io.etcdguardian.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.KafkaBroker;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.CompactedTopic;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.localetcd.EtcdCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The defragmentation's fault matrix beyond its own process: health-service is held before a member's
+ * defrag ({@code defrag.member=pause}, before its health gate) while another member is killed or
+ * stalled (SIGSTOP past the status deadline), leadership is moved onto the member about to be
+ * defragmented, or the Kafka broker is restarted. Then: never a defrag started while another member is
+ * unavailable (the operation ends FAILED in place, saying which member and why), never the leader
+ * defragmented, one final event per operation, the cluster healthy and writable after the fault is
+ * healed, and the next defrag completing. Its own broker, since it restarts it.
+ */
+class DefragEnvironmentFaultTest {
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+
+    @TempDir
+    static Path dir;
+    static EtcdCluster etcd;
+    static KafkaBroker kafka;
+    static Backplane backplane;
+
+    @BeforeAll
+    static void start() {
+        etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
+        for (int i = 0; i < 100; i++) {
+            etcd.etcdctl("put", "/defrag/" + (i % 10), "value-" + i); // old revisions: something to defragment
+        }
+        kafka = KafkaBroker.plan(dir.resolve("kafka")).start();
+        backplane = new Backplane(dir, etcd, kafka, null, "defrag-faults-" + RUN);
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.stop();
+        etcd.stop();
+    }
+
+    /** What is done to the world while the service waits before the defrag of {@code target}. */
+    private record Fault(String name, boolean completes, Injection inject, Injection heal) {}
+
+    @FunctionalInterface
+    private interface Injection {
+        void at(int target, int other) throws Exception;
+    }
+
+    @Test
+    void everyEnvironmentFaultDuringADefragLosesNothing() throws Exception {
+        List<Fault> faults = List.of(
+                new Fault("another etcd member killed", false,
+                        (target, other) -> etcd.killMember(other), (target, other) -> restartMember(other)),
+                new Fault("another etcd member stalled (SIGSTOP)", false,
+                        (target, other) -> signal(other, "STOP"), (target, other) -> signal(other, "CONT")),
+                new Fault("leadership moved onto the member", true,
+                        (target, other) -> moveLeaderTo(target), (target, other) -> { }),
+                // the released service writes at once; the broker takes seconds to come back
+                new Fault("Kafka broker restarted", true,
+                        (target, other) -> kafka.stop(), (target, other) -> kafka.start()));
+        List<String> table = new ArrayList<>();
+        int survived = 0;
+        for (Fault fault : faults) {
+            run(fault, "envdefrag-" + (table.size() + 1) + "-" + RUN);
+            survived++;
+            table.add(String.format("  %-8s %-14s %-40s %s", "defrag", "defrag.member", fault.name(), "survived"));
+        }
+        System.out.println("fault matrix (health-service, environment)\n  operation step           fault"
+                + " ".repeat(36) + "result\n" + String.join("\n", table) + "\n" + faults.size() + " faults injected, "
+                + survived + " survived, " + (faults.size() - survived) + " lost");
+    }
+
+    private void run(Fault fault, String cluster) throws Exception {
+        Path failpoints = Files.createDirectories(dir.resolve("failpoints-" + cluster));
+        Path marker = failpoints.resolve("defrag.member.paused");
+        Map<String, Object> settings = HealthServiceUnderTest.settings(backplane, dir, cluster, etcd, "", "",
+                Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "1s",
+                        "guardian.health.auto-maintenance", "false", "guardian.operation.lease-ttl", "10s",
+                        "guardian.failpoints", "defrag.member=pause", "guardian.failpoints.dir", failpoints.toString()));
+        Process service = HealthServiceUnderTest.fork(settings, Path.of("target", cluster + ".log"));
+        try (EventStream stream = new EventStream(kafka.bootstrapServers());
+             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
+             CompactedTopic journal = new CompactedTopic(Topics.OPERATIONS, null,
+                     Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            String id = request(stream, cluster);
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(marker));
+            int target = etcd.endpoints().indexOf(firstPlannedDefrag(journal, id));
+            int other = (target + 1) % 3 == leader() ? (target + 2) % 3 : (target + 1) % 3; // a follower: no election
+            Instant faulted = Instant.now();
+
+            fault.inject().at(target, other);
+            Files.delete(marker);
+            if (fault.completes()) {
+                fault.heal().at(target, other);
+            }
+            List<MaintenanceProgress> story = progressUntilEnd(health, id);
+            if (!fault.completes()) {
+                fault.heal().at(target, other);
+            }
+            MaintenanceProgress end = story.get(story.size() - 1);
+            assertThat(story).as("one final event").filteredOn(p -> p.step().equals("maintenance")
+                    && !p.status().equals("STARTED")).hasSize(1);
+            if (fault.completes()) {
+                assertThat(end.status()).as(end.detail()).isEqualTo("COMPLETED");
+            } else {
+                assertThat(end.status()).isEqualTo("FAILED");
+                assertThat(end.detail()).as("stopped in place, naming the member")
+                        .contains(etcd.endpoints().get(other)).contains("not healthy");
+                assertThat(story).as("no defrag started while a member was unavailable")
+                        .noneMatch(p -> p.step().equals("defrag") && p.status().equals("STARTED")
+                                && p.at().isAfter(faulted));
+            }
+            int movedOnto = target;
+            if (fault.name().startsWith("leadership")) {
+                int firstDefrag = indexOf(story, p -> p.step().equals("defrag") && p.status().equals("STARTED")
+                        && p.member().equals(etcd.endpoints().get(movedOnto)));
+                assertThat(indexOf(story, p -> p.step().equals("move-leader") && p.status().equals("DONE")
+                        && p.member().equals(etcd.endpoints().get(movedOnto))))
+                        .as("leadership handed on before the member that took it is defragmented")
+                        .isBetween(0, firstDefrag);
+            }
+            assertThat(etcd.etcdctl("endpoint", "health")).as("healthy").doesNotContain("unhealthy");
+            etcd.etcdctl("put", "/defrag/writable", fault.name());
+            String next = request(stream, cluster);
+            List<MaintenanceProgress> nextStory = progressUntilEnd(health, next);
+            MaintenanceProgress nextEnd = nextStory.get(nextStory.size() - 1);
+            assertThat(nextEnd.status()).as("the next defrag after " + fault.name() + ": " + nextEnd.detail())
+                    .isEqualTo("COMPLETED");
+        } finally {
+            Files.deleteIfExists(marker);
+            service.destroy();
+            service.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String request(EventStream stream, String cluster) {
+        return stream.publish("/test", new MaintenanceRequested(cluster, MaintenanceRequested.Action.DEFRAG, "fault",
+                "test", Instant.now())).getId();
+    }
+
+    private static List<MaintenanceProgress> progressUntilEnd(EventStream.Follower health, String id) {
+        List<GuardianEvent> events = health.until(e -> e instanceof MaintenanceProgress p && p.operationId().equals(id)
+                && p.step().equals("maintenance") && !p.status().equals("STARTED"), Duration.ofSeconds(180));
+        List<MaintenanceProgress> story = events.stream().filter(e -> e instanceof MaintenanceProgress p
+                && p.operationId().equals(id)).map(MaintenanceProgress.class::cast).toList();
+        assertThat(story).as("the operation " + id + " ended").isNotEmpty();
+        return story;
+    }
+
+    private static int indexOf(List<MaintenanceProgress> story, java.util.function.Predicate<MaintenanceProgress> p) {
+        for (int i = 0; i < story.size(); i++) {
+            if (p.test(story.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String firstPlannedDefrag(CompactedTopic journal, String id) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> record(journal, id)
+                .filter(r -> r.plan().stream().anyMatch(s -> s.startsWith("defrag "))).isPresent());
+        return record(journal, id).orElseThrow().plan().stream().filter(s -> s.startsWith("defrag ")).findFirst()
+                .orElseThrow().substring("defrag ".length());
+    }
+
+    private static Optional<OperationRecord> record(CompactedTopic journal, String id) {
+        journal.reload();
+        return journal.get(id).map(json -> {
+            try {
+                return EventJson.MAPPER.readValue(json, OperationRecord.class);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static int leader() throws Exception {
+        JsonNode statuses = EventJson.MAPPER.readTree(etcd.etcdctl("endpoint", "status", "-w", "json"));
+        long leader = statuses.get(0).path("Status").path("leader").asLong();
+        for (JsonNode s : statuses) {
+            if (s.path("Status").path("header").path("member_id").asLong() == leader) {
+                return etcd.endpoints().indexOf(s.path("Endpoint").asText());
+            }
+        }
+        throw new AssertionError("no leader in " + statuses);
+    }
+
+    private static void moveLeaderTo(int member) throws Exception {
+        JsonNode statuses = EventJson.MAPPER.readTree(etcd.etcdctl("endpoint", "status", "-w", "json"));
+        for (JsonNode s : statuses) {
+            if (s.path("Endpoint").asText().equals(etcd.endpoints().get(member))) {
+                etcd.etcdctl("move-leader", Long.toHexString(s.path("Status").path("header").path("member_id").asLong()));
+                await().atMost(Duration.ofSeconds(10)).until(() -> leader() == member);
+                return;
+            }
+        }
+    }
+
+    private static void restartMember(int i) {
+        etcd.startMember(i);
+        etcd.awaitHealthy(i);
+    }
+
+    private static void signal(int member, String signal) throws Exception {
+        long pid = etcd.process(member).pid().orElseThrow();
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
+    }
+}
