@@ -77,8 +77,16 @@ public class AlertmanagerWebhook {
         List<String> requested = new ArrayList<>();
         List<String> ignored = new ArrayList<>();
         int unknown = 0;
+        int malformed = 0;
+        int index = 0;
         for (JsonNode alert : root.get("alerts")) {
-            String name = alert.path("labels").path("alertname").asText("");
+            index++;
+            if (!alert.isObject()) {
+                malformed++;
+                ignored.add("alert " + index + " is not an object");
+                continue;
+            }
+            String name = shown(alert.path("labels").path("alertname").asText(""));
             String cluster = alert.path("labels").path(clusterLabel).asText("");
             if (!"firing".equals(alert.path("status").asText())) {
                 ignored.add(name + ": resolved");
@@ -92,7 +100,7 @@ public class AlertmanagerWebhook {
             }
             if (cluster.isEmpty() || fleet.find(cluster).isEmpty()) {
                 unknown++;
-                ignored.add(name + ": label " + clusterLabel + "='" + cluster + "' names no fleet cluster");
+                ignored.add(name + ": label " + clusterLabel + "='" + shown(cluster) + "' names no fleet cluster");
                 continue;
             }
             String operation = "alert/" + alert.path("fingerprint").asText(name + cluster) + "/"
@@ -101,15 +109,35 @@ public class AlertmanagerWebhook {
             events.publish(id, new MaintenanceRequested(cluster, action, name, "alertmanager", Instant.now()));
             requested.add(id);
         }
-        ignored.forEach(reason -> LOG.info("alert not acted on: {}", reason));
+        if (!ignored.isEmpty()) { // one line, however many alerts a notification groups
+            LOG.info("{} alert(s) not acted on: {}", ignored.size(), summary(ignored));
+        }
+        if (requested.isEmpty() && malformed > 0) {
+            deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8), Reason.INVALID_EVENT);
+            return answer(HttpStatus.BAD_REQUEST, malformed + " alert(s) are not objects", requested, summary(ignored));
+        }
         if (unknown > 0) {
             deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8),
                     Reason.UNKNOWN_CLUSTER);
         }
         if (requested.isEmpty() && unknown > 0) {
-            return answer(HttpStatus.NOT_FOUND, "no alert names a fleet cluster", requested, ignored);
+            return answer(HttpStatus.NOT_FOUND, "no alert names a fleet cluster", requested, summary(ignored));
         }
-        return answer(HttpStatus.OK, requested.size() + " maintenance request(s)", requested, ignored);
+        return answer(HttpStatus.OK, requested.size() + " maintenance request(s)", requested, summary(ignored));
+    }
+
+    /** A label as it is shown in answers and logs: a hostile one is cut, not repeated in full. */
+    private static String shown(String label) {
+        return label.length() <= 100 ? label : label.substring(0, 100) + "… (" + label.length() + " characters)";
+    }
+
+    private static List<String> summary(List<String> ignored) {
+        if (ignored.size() <= 20) {
+            return ignored;
+        }
+        List<String> first = new ArrayList<>(ignored.subList(0, 20));
+        first.add("… and " + (ignored.size() - 20) + " more");
+        return first;
     }
 
     private static HttpResponse<Map<String, Object>> answer(HttpStatus status, String message, List<String> requested,
