@@ -302,6 +302,20 @@ class WholeSystemTest {
                     }
                 }
             }
+            // hostile bodies to every endpoint that reads one: refused with a reason (4xx), never a 5xx
+            int hostileBodies = 0;
+            for (String[] e : List.of(new String[] {"scheduler-service", "/clusters/" + CLUSTER + "/backups"},
+                    new String[] {"health-service", "/alertmanager"})) {
+                URI uri = URI.create("http://127.0.0.1:" + ports.get(e[0]) + e[1]);
+                for (var body : HostileBodies.forEndpoint(e[1]).entrySet()) {
+                    HttpResponse<String> answer = post(uri, admin, body.getValue().contentType(), body.getValue().bytes());
+                    assertThat(answer.statusCode()).as(e[0] + " " + e[1] + ": " + body.getKey() + " → " + answer.body())
+                            .isBetween(400, 499);
+                    assertThat(answer.body()).as(e[0] + ": " + body.getKey() + ": a reason").isNotBlank();
+                    hostileBodies++;
+                }
+            }
+            System.out.println("hostile HTTP bodies: " + hostileBodies + " sent, " + hostileBodies + " refused with 4xx");
             try (java.util.stream.Stream<Path> made = Files.walk(state)) {
                 assertThat(made.map(Path::toString)).as("no file named by a hostile id")
                         .noneMatch(p -> p.contains("etc") && p.contains("..") || p.contains("reboot") || p.contains("xxxxxxxxxx"));
@@ -343,6 +357,12 @@ class WholeSystemTest {
             services.stop();
             backplane.stop();
         }
+    }
+
+    private static HttpResponse<String> post(URI uri, String token, String contentType, byte[] body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", contentType).header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static int status(URI uri, String method, String token) throws Exception {

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public class DeadLetters {
     public static final String HEADER_PREFIX = "guardian.dlq.";
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
+    /** Of a refused HTTP body, what is kept: well under Kafka's default record limit with the headers. */
+    static final int MAX_KEPT_BODY = 256 * 1024;
 
     private final EventPublisher publisher;
     private final MeterRegistry meters;
@@ -58,9 +60,15 @@ public class DeadLetters {
      * sent to the service is lost even when the answer was a 4xx.
      */
     public void rejected(String endpoint, String key, byte[] payload, Reason reason) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.DEAD_LETTER, key, payload);
+        // a request body may be larger than a Kafka record may (1 MiB by default): keep its head and its size
+        boolean cut = payload.length > MAX_KEPT_BODY;
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.DEAD_LETTER, key,
+                cut ? java.util.Arrays.copyOf(payload, MAX_KEPT_BODY) : payload);
         header(record, "topic", "http:" + endpoint);
         header(record, "reason", reason.name());
+        if (cut) {
+            header(record, "truncated-from", Integer.toString(payload.length));
+        }
         publisher.send(record);
         if (meters != null) {
             meters.counter("guardian.deadletters", "topic", "http:" + endpoint, "reason", reason.name()).increment();

@@ -6,6 +6,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.localetcd.ChildReaper;
 import io.etcdguardian.localetcd.EtcdBinaries;
@@ -14,8 +15,8 @@ import io.etcdguardian.localetcd.EtcdMember;
 import io.etcdguardian.restore.RestoreSettings;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
-import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.etcdguardian.restore.procedure.RestoreTarget;
+import io.etcdguardian.restore.stage.SnapshotStaging;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,6 +91,7 @@ public class LocalEtcdTarget implements RestoreTarget {
                                 restored.startMember(i);
                                 // the members belong to the cluster, not to this service's process
                                 restored.process(i).handle().ifPresent(ChildReaper::release);
+                                Failpoints.hit("restore.start-members.member");
                             }
                             for (int i = 0; i < restored.members().size(); i++) {
                                 restored.awaitHealthy(i);
@@ -176,6 +178,7 @@ public class LocalEtcdTarget implements RestoreTarget {
                 throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot restore failed for "
                         + member.name() + ": " + e.getMessage(), e);
             }
+            Failpoints.hit("restore.restore-data.member");
         }
         return "restored " + etcd.members().size() + " data dirs (old ones kept beside them)";
     }
