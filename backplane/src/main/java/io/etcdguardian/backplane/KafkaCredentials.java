@@ -17,11 +17,13 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -140,6 +142,36 @@ public final class KafkaCredentials {
     String jaas(String user) {
         return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
                 + "\" password=\"" + scramPassword(user) + "\";";
+    }
+
+    /**
+     * Every secret value of the broker's security, for secrets scans: the store password, each user's
+     * SCRAM password, and of every private key (the CA's, the broker's, each mTLS user's) the first
+     * line of its PEM body — what a key written into a log would show.
+     */
+    public List<String> secretValues() {
+        List<String> values = new ArrayList<>();
+        values.add(storePassword());
+        secrets.stringPropertyNames().stream().filter(k -> k.startsWith("scram.")).sorted()
+                .forEach(k -> values.add(secrets.getProperty(k)));
+        try (var stores = Files.list(dir)) {
+            for (Path store : stores.filter(f -> f.toString().endsWith(".p12")).sorted().toList()) {
+                KeyStore keys = KeyStore.getInstance("PKCS12");
+                try (var in = Files.newInputStream(store)) {
+                    keys.load(in, storePassword().toCharArray());
+                }
+                for (String alias : java.util.Collections.list(keys.aliases())) {
+                    if (keys.isKeyEntry(alias)) {
+                        String body = Base64.getEncoder().encodeToString(
+                                keys.getKey(alias, storePassword().toCharArray()).getEncoded());
+                        values.add(body.substring(0, Math.min(64, body.length())));
+                    }
+                }
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the local broker's key stores in " + dir, e);
+        }
+        return values;
     }
 
     /** Client settings of {@code user} over SASL_SSL with SCRAM-SHA-512 (the JAAS line holds its password). */

@@ -42,7 +42,13 @@ final class SecretScan {
 
     /** Every record of every guardian topic, from the beginning. */
     void topics(String bootstrap) {
+        topics(bootstrap, java.util.Map.of());
+    }
+
+    /** {@code client}: the security settings of a secured broker (an admin's). */
+    void topics(String bootstrap, java.util.Map<String, String> client) {
         Properties props = new Properties();
+        props.putAll(client);
         props.put("bootstrap.servers", bootstrap);
         props.put("group.id", "secret-scan-" + UUID.randomUUID());
         props.put("auto.offset.reset", "earliest");

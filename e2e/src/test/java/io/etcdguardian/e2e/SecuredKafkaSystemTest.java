@@ -8,7 +8,6 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.KafkaCredentials;
 import io.etcdguardian.cli.GuardianCtl;
-import io.etcdguardian.common.kafka.TopicAccess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The whole system on a secured broker, started the way an operator starts it
@@ -72,22 +72,28 @@ class SecuredKafkaSystemTest {
                     "--timeout", "1m");
             assertThat(stranger.exit()).isEqualTo(3);
 
+            // the secrets scan over the run: SCRAM passwords, the key stores' password, every private key body
+            // (CA, broker, mTLS users) and the S3 secret key, in every log line, every record, every stored object
             KafkaCredentials credentials = backplane.kafka().credentials();
-            List<String> passwords = new ArrayList<>();
-            for (String user : TopicAccess.USERS) {
-                String jaas = credentials.scramClient(user).get("sasl.jaas.config");
-                passwords.add(jaas.substring(jaas.indexOf("password=\"") + 10, jaas.lastIndexOf('"')));
-            }
+            List<String> secrets = new ArrayList<>(credentials.secretValues());
+            secrets.add(backplane.s3().secretKey());
+            SecretScan scan = new SecretScan(secrets);
             try (Stream<Path> files = Files.list(state.resolve("services"))) {
                 for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
                     String text = Files.readString(log);
                     assertThat(text).as(log + ": refused nothing").doesNotContain("AuthorizationException")
                             .doesNotContain("AuthenticationException");
-                    for (String password : passwords) {
-                        assertThat(text).as(log + ": no SCRAM password").doesNotContain(password);
-                    }
+                    scan.lines(log.getFileName().toString(), text.lines().toList());
                 }
             }
+            scan.topics(backplane.kafka().bootstrapServers(), credentials.scramClient(KafkaCredentials.ADMIN));
+            try (S3Client s3 = backplane.s3().client()) {
+                for (var o : s3.listObjectsV2Paginator(b -> b.bucket(backplane.bucket())).contents()) {
+                    scan.bytes(o.key(), s3.getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(o.key())).asByteArray());
+                }
+            }
+            System.out.println(scan.summary());
+            assertThat(scan.hits()).as(scan.summary()).isEmpty();
         } finally {
             ctl("local", "down");
         }

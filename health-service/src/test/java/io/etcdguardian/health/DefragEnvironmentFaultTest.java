@@ -3,10 +3,8 @@ package io.etcdguardian.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.KafkaBroker;
-import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
@@ -22,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -76,11 +73,18 @@ class DefragEnvironmentFaultTest {
     void everyEnvironmentFaultDuringADefragLosesNothing() throws Exception {
         List<Fault> faults = List.of(
                 new Fault("another etcd member killed", false,
-                        (target, other) -> etcd.killMember(other), (target, other) -> restartMember(other)),
+                        (target, other) -> etcd.killMember(other), (target, other) -> {
+                            etcd.startMember(other);
+                            etcd.awaitHealthy(other);
+                        }),
                 new Fault("another etcd member stalled (SIGSTOP)", false,
-                        (target, other) -> signal(other, "STOP"), (target, other) -> signal(other, "CONT")),
+                        (target, other) -> etcd.signalMember(other, "STOP"),
+                        (target, other) -> etcd.signalMember(other, "CONT")),
                 new Fault("leadership moved onto the member", true,
-                        (target, other) -> moveLeaderTo(target), (target, other) -> { }),
+                        (target, other) -> {
+                            etcd.moveLeaderTo(target);
+                            await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == target);
+                        }, (target, other) -> { }),
                 // the released service writes at once; the broker takes seconds to come back
                 new Fault("Kafka broker restarted", true,
                         (target, other) -> kafka.stop(), (target, other) -> kafka.start()));
@@ -111,7 +115,7 @@ class DefragEnvironmentFaultTest {
             String id = request(stream, cluster);
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(marker));
             int target = etcd.endpoints().indexOf(firstPlannedDefrag(journal, id));
-            int other = (target + 1) % 3 == leader() ? (target + 2) % 3 : (target + 1) % 3; // a follower: no election
+            int other = (target + 1) % 3 == etcd.leaderIndex() ? (target + 2) % 3 : (target + 1) % 3; // a follower: no election
             Instant faulted = Instant.now();
 
             fault.inject().at(target, other);
@@ -183,52 +187,11 @@ class DefragEnvironmentFaultTest {
     }
 
     private static String firstPlannedDefrag(CompactedTopic journal, String id) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> record(journal, id)
+        await().atMost(Duration.ofSeconds(30)).until(() -> HealthServiceUnderTest.journaled(journal, id)
                 .filter(r -> r.plan().stream().anyMatch(s -> s.startsWith("defrag "))).isPresent());
-        return record(journal, id).orElseThrow().plan().stream().filter(s -> s.startsWith("defrag ")).findFirst()
+        return HealthServiceUnderTest.journaled(journal, id).orElseThrow().plan().stream()
+                .filter(s -> s.startsWith("defrag ")).findFirst()
                 .orElseThrow().substring("defrag ".length());
     }
 
-    private static Optional<OperationRecord> record(CompactedTopic journal, String id) {
-        journal.reload();
-        return journal.get(id).map(json -> {
-            try {
-                return EventJson.MAPPER.readValue(json, OperationRecord.class);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-    }
-
-    private static int leader() throws Exception {
-        JsonNode statuses = EventJson.MAPPER.readTree(etcd.etcdctl("endpoint", "status", "-w", "json"));
-        long leader = statuses.get(0).path("Status").path("leader").asLong();
-        for (JsonNode s : statuses) {
-            if (s.path("Status").path("header").path("member_id").asLong() == leader) {
-                return etcd.endpoints().indexOf(s.path("Endpoint").asText());
-            }
-        }
-        throw new AssertionError("no leader in " + statuses);
-    }
-
-    private static void moveLeaderTo(int member) throws Exception {
-        JsonNode statuses = EventJson.MAPPER.readTree(etcd.etcdctl("endpoint", "status", "-w", "json"));
-        for (JsonNode s : statuses) {
-            if (s.path("Endpoint").asText().equals(etcd.endpoints().get(member))) {
-                etcd.etcdctl("move-leader", Long.toHexString(s.path("Status").path("header").path("member_id").asLong()));
-                await().atMost(Duration.ofSeconds(10)).until(() -> leader() == member);
-                return;
-            }
-        }
-    }
-
-    private static void restartMember(int i) {
-        etcd.startMember(i);
-        etcd.awaitHealthy(i);
-    }
-
-    private static void signal(int member, String signal) throws Exception {
-        long pid = etcd.process(member).pid().orElseThrow();
-        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
-    }
 }

@@ -8,7 +8,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
-import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
@@ -90,11 +89,12 @@ class DefragKilledMidStepTest {
                         ? MaintenanceRequested.Action.HEAL_NOSPACE : MaintenanceRequested.Action.DEFRAG, "kill", "test",
                         Instant.now()));
                 String id = request.getId();
-                await().atMost(Duration.ofSeconds(120)).until(() -> record(journal, id).filter(journaled).isPresent());
+                await().atMost(Duration.ofSeconds(120)).until(() -> HealthServiceUnderTest.journaled(journal, id)
+                        .filter(journaled).isPresent());
                 first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 Instant killed = Instant.now();
                 // the process is gone: what the journal holds now is what it had done
-                OperationRecord atKill = record(journal, id).orElseThrow();
+                OperationRecord atKill = HealthServiceUnderTest.journaled(journal, id).orElseThrow();
                 assertThat(atKill.status()).isEqualTo(OperationRecord.Status.RUNNING);
 
                 second = HealthServiceUnderTest.fork(settings, Path.of("target", cluster + "-second.log"));
@@ -114,7 +114,8 @@ class DefragKilledMidStepTest {
                         .extracting(p -> "defrag " + p.member())
                         .containsExactlyInAnyOrderElementsOf(doneBefore.stream().filter(s -> s.startsWith("defrag "))
                                 .toList());
-                assertThat(record(journal, id).orElseThrow().done()).as("every member defragmented")
+                assertThat(HealthServiceUnderTest.journaled(journal, id).orElseThrow().done())
+                        .as("every member defragmented")
                         .containsAll(etcd.endpoints().stream().map(e -> "defrag " + e).toList());
                 if (nospace) {
                     assertThat(after).anyMatch(p -> p.step().equals("disarm") && p.status().equals("DONE"));
@@ -133,16 +134,6 @@ class DefragKilledMidStepTest {
         }
     }
 
-    private static java.util.Optional<OperationRecord> record(CompactedTopic journal, String id) {
-        journal.reload();
-        return journal.get(id).map(json -> {
-            try {
-                return EventJson.MAPPER.readValue(json, OperationRecord.class);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-    }
 
     private static ByteSequence bytes(String text) {
         return ByteSequence.from(text.getBytes());

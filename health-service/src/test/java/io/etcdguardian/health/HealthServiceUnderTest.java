@@ -6,7 +6,10 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
+import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.CompactedTopic;
+import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** health-service for one test cluster: its fleet file, the topics it uses, and the running service. */
 final class HealthServiceUnderTest {
@@ -81,6 +85,18 @@ final class HealthServiceUnderTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The operation's record in the journal as it is now, if it has one. */
+    static Optional<OperationRecord> journaled(CompactedTopic journal, String id) {
+        journal.reload();
+        return journal.get(id).map(json -> {
+            try {
+                return EventJson.MAPPER.readValue(json, OperationRecord.class);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** Overwrites a few keys with 256 KiB values: old revisions pile up until the quota is hit (NOSPACE). */

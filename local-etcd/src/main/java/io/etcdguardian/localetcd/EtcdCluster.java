@@ -1,6 +1,7 @@
 package io.etcdguardian.localetcd;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -116,6 +117,56 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
 
     public void killMember(int i) {
         process(i).kill();
+    }
+
+    /**
+     * Sends a signal to a member's process: {@code STOP} stalls it the way a hung disk or a partition
+     * does (it answers nothing, its connections stay open), {@code CONT} lets it go on.
+     */
+    public void signalMember(int i, String signal) {
+        long pid = process(i).pid().orElseThrow(() -> new IllegalStateException(members.get(i).name() + " is not running"));
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " exited " + kill.exitValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The member that leads now, as every member's status says (all members must answer). */
+    public int leaderIndex() {
+        JsonNode statuses = statuses();
+        long leader = statuses.get(0).path("Status").path("leader").asLong();
+        for (JsonNode s : statuses) {
+            if (s.path("Status").path("header").path("member_id").asLong() == leader) {
+                return endpoints().indexOf(s.path("Endpoint").asText());
+            }
+        }
+        throw new IllegalStateException("no member leads: " + statuses);
+    }
+
+    /** Hands leadership to member {@code i}, as an operator's {@code etcdctl move-leader} does. */
+    public void moveLeaderTo(int i) {
+        for (JsonNode s : statuses()) {
+            if (s.path("Endpoint").asText().equals(endpoints().get(i))) {
+                etcdctl("move-leader", Long.toHexString(s.path("Status").path("header").path("member_id").asLong()));
+                return;
+            }
+        }
+        throw new IllegalStateException("no status of " + endpoints().get(i));
+    }
+
+    private JsonNode statuses() {
+        try {
+            return JSON.readTree(etcdctl("endpoint", "status", "-w", "json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public void stop() {

@@ -288,6 +288,7 @@ public class RestoreWorkflow {
                 }
             });
             java.util.concurrent.atomic.AtomicReference<String> detail = new java.util.concurrent.atomic.AtomicReference<>();
+            Failpoints.hit("restore." + step.name() + ".before");
             try {
                 operation.step(step.name(), () -> {
                     detail.set(step.action().run(run));

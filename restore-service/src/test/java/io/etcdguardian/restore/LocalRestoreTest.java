@@ -58,7 +58,7 @@ class LocalRestoreTest {
             put(client, "/registry/a/2", "changed");
 
             Map<String, String> settings = new java.util.HashMap<>(RestoreServiceUnderTest.settings(backplane,
-                    fleet(backplane, cluster, etcd), dir, "restore-" + cluster));
+                    RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd), dir, "restore-" + cluster));
             // the pre-restore backup is the first step; no snapshot-service here, so it is skipped with the reason
             settings.put("guardian.restore.backup-first", "true");
             settings.put("guardian.restore.backup-first-timeout", "2s");
@@ -103,7 +103,8 @@ class LocalRestoreTest {
             }
             SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
             put(client, "/registry/after", "x");
-            Map<String, String> settings = RestoreServiceUnderTest.settings(backplane, fleet(backplane, cluster, etcd),
+            Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
+                    RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd),
                     dir, "restore-" + cluster);
             try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                  EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
@@ -166,7 +167,7 @@ class LocalRestoreTest {
             put(client, "/registry/a", "before");
             SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
             put(client, "/registry/a", "after");
-            Path fleet = fleet(backplane, cluster, etcd);
+            Path fleet = RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd);
             Path paused = Files.writeString(dir.resolve("paused-fleet.yaml"), Files.readString(fleet)
                     .replace("kubernetes: { kind: local }", "kubernetes: { kind: local }\n    paused: true"));
             try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
@@ -253,18 +254,6 @@ class LocalRestoreTest {
                 return steps;
             }
         }
-    }
-
-    private Path fleet(Backplane backplane, String cluster, EtcdCluster etcd) throws Exception {
-        return Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
-                clusters:
-                  - id: %s
-                    etcd: { endpoints: [%s] }
-                    store: { bucket: %s, endpoint: %s, credentialsFile: %s }
-                    kubernetes: { kind: local }
-                    restore: { localDir: %s }
-                """.formatted(cluster, String.join(", ", etcd.endpoints()), backplane.bucket(), backplane.s3().endpoint(),
-                RestoreServiceUnderTest.credentials(backplane, dir), etcd.dir()));
     }
 
     private static Client client(EtcdCluster etcd) {

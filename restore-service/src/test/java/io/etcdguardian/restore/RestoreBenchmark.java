@@ -50,15 +50,7 @@ class RestoreBenchmark {
             Path file = dir.resolve("by-hand.db");
             Files.write(file, backplane.s3().client().getObjectAsBytes(b -> b.bucket(backplane.bucket())
                     .key(snapshot.objectKey())).asByteArray());
-            Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
-                    clusters:
-                      - id: %s
-                        etcd: { endpoints: [%s] }
-                        store: { bucket: %s, endpoint: %s, credentialsFile: %s }
-                        kubernetes: { kind: local }
-                        restore: { localDir: %s }
-                    """.formatted(cluster, String.join(", ", etcd.endpoints()), backplane.bucket(),
-                    backplane.s3().endpoint(), RestoreServiceUnderTest.credentials(backplane, dir), etcd.dir()));
+            Path fleet = RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd);
             Map<String, String> settings = new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir,
                     "bench-" + cluster));
             settings.put("guardian.restore.keep-old-data", "false");

@@ -3,6 +3,7 @@ package io.etcdguardian.restore;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
@@ -18,6 +19,20 @@ final class RestoreServiceUnderTest {
     static Path credentials(Backplane backplane, Path dir) throws IOException {
         return Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
                 + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+    }
+
+    /** A fleet of one cluster restored by the local target: the local etcd cluster in {@code etcd}'s directory. */
+    static Path localFleet(Backplane backplane, Path dir, String cluster, EtcdCluster etcd)
+            throws IOException {
+        return Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s }
+                    kubernetes: { kind: local }
+                    restore: { localDir: %s }
+                """.formatted(cluster, String.join(", ", etcd.endpoints()), backplane.bucket(), backplane.s3().endpoint(),
+                credentials(backplane, dir), etcd.dir()));
     }
 
     static Map<String, String> settings(Backplane backplane, Path fleet, Path dir, String group) {

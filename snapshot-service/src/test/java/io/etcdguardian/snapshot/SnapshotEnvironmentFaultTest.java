@@ -3,7 +3,6 @@ package io.etcdguardian.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
@@ -11,7 +10,6 @@ import io.etcdguardian.backplane.KafkaBroker;
 import io.etcdguardian.backplane.S3ProxyServer;
 import io.etcdguardian.backplane.SmallDisk;
 import io.etcdguardian.common.event.BackupRequested;
-import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
@@ -119,11 +117,15 @@ class SnapshotEnvironmentFaultTest {
                         // the released service writes at once; the broker takes seconds to come back
                         held -> kafka.stop(), held -> kafka.start()),
                 new Fault("etcd member killed", "snapshot.started",
-                        held -> etcd.killMember(held.member()), held -> restartMember(held.member())),
+                        held -> etcd.killMember(held.member()), held -> {
+                            etcd.startMember(held.member());
+                            etcd.awaitHealthy(held.member());
+                        }),
                 new Fault("etcd leader moved", "snapshot.started",
-                        held -> moveLeader(), held -> { }),
+                        held -> etcd.moveLeaderTo((etcd.leaderIndex() + 1) % 3), held -> { }),
                 new Fault("etcd member stalled past the deadline (SIGSTOP)", "snapshot.started",
-                        held -> signal(held.member(), "STOP"), held -> signal(held.member(), "CONT"))));
+                        held -> etcd.signalMember(held.member(), "STOP"),
+                        held -> etcd.signalMember(held.member(), "CONT"))));
         if (spoolIsSmallDisk) {
             faults.add(new Fault("spool disk full", "snapshot.started",
                     held -> fillSpool(), held -> Files.delete(spool.resolve("filler"))));
@@ -204,29 +206,6 @@ class SnapshotEnvironmentFaultTest {
     private static boolean isOutcomeOf(GuardianEvent e, String request) {
         return (e instanceof SnapshotCompleted c && c.requestId().equals(request))
                 || (e instanceof SnapshotFailed f && f.requestId().equals(request));
-    }
-
-    private static void restartMember(int i) {
-        etcd.startMember(i);
-        etcd.awaitHealthy(i);
-    }
-
-    private static void signal(int member, String signal) throws Exception {
-        long pid = etcd.process(member).pid().orElseThrow();
-        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor()).isZero();
-    }
-
-    /** Hands leadership to another member, as etcd does on its own in a rolling restart. */
-    private static void moveLeader() throws Exception {
-        JsonNode statuses = EventJson.MAPPER.readTree(etcd.etcdctl("endpoint", "status", "-w", "json"));
-        long leader = statuses.get(0).path("Status").path("leader").asLong();
-        for (JsonNode s : statuses) {
-            long id = s.path("Status").path("header").path("member_id").asLong();
-            if (id != leader) {
-                etcd.etcdctl("move-leader", Long.toHexString(id));
-                return;
-            }
-        }
     }
 
     /** Leaves the spool 64 KiB: the headroom check passed, the capture runs into ENOSPC. */

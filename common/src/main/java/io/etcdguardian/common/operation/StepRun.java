@@ -75,8 +75,8 @@ public final class StepRun {
         if (done(step)) {
             return false;
         }
+        current = step; // a lease that cannot be checked stops the operation here, nothing of the step done
         lease.verify();
-        current = step;
         action.run();
         // a replica replaced while it acted must not journal over its successor's record
         lease.verify();

@@ -48,8 +48,10 @@ public class SnapshotFetcher {
         try (InputStream object = stores.of(cluster).open(resources.objectKey());
              InputStream plain = encryption == null ? object : encryption.decrypt(object, manifest.clusterId(),
                      SnapshotManifest.StaticResources.encryptedAs(manifest.snapshotId()));
-             OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(target), sha256)) {
+             OutputStream out = new java.security.DigestOutputStream(new LocalCopy(target), sha256)) {
             plain.transferTo(out);
+        } catch (LocalCopy.Failed e) {
+            throw e.reason(target);
         } catch (IOException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
                     + manifest.snapshotId() + " cannot be read back (" + oneLine(e) + ")", e);
@@ -118,7 +120,7 @@ public class SnapshotFetcher {
              InputStream plain = encryption == null ? object
                      : encryption.decrypt(object, manifest.clusterId(), manifest.snapshotId());
              InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;
-             OutputStream out = Files.newOutputStream(target)) {
+             OutputStream out = new LocalCopy(target)) {
             digest = new TrailerDigest(out);
             byte[] buffer = new byte[1 << 16];
             long total = 0;
@@ -128,6 +130,8 @@ public class SnapshotFetcher {
                 fetched.accept(total);
             }
             object.transferTo(OutputStream.nullOutputStream()); // anything after the end the decoders stopped at
+        } catch (LocalCopy.Failed e) {
+            throw e.reason(target);
         } catch (IOException e) {
             throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
                     + " cannot be read back (" + e.getClass().getSimpleName() + ": " + oneLine(e) + ")", e);
@@ -154,5 +158,53 @@ public class SnapshotFetcher {
         }
         matchesManifest(manifest, target);
         return target;
+    }
+
+    /**
+     * The local file a fetch writes: its failures (a full spool disk) are told apart from those of
+     * reading the object, which are the snapshot's — a full disk is not a corrupt snapshot.
+     */
+    private static final class LocalCopy extends java.io.FilterOutputStream {
+        LocalCopy(Path target) throws IOException {
+            super(Files.newOutputStream(target));
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw new Failed(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw new Failed(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } catch (IOException e) {
+                throw new Failed(e);
+            }
+        }
+
+        static final class Failed extends IOException {
+            Failed(IOException cause) {
+                super(cause.getMessage(), cause);
+            }
+
+            GuardianException reason(Path target) {
+                return new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot write the copy to " + target
+                        + " (" + getMessage() + "): free room there, then try again", this);
+            }
+        }
     }
 }
