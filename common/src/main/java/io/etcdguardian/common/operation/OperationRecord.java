@@ -19,13 +19,13 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
                               List<String> plan, List<String> done, Map<String, String> facts, String stoppedAt,
                               String reason, String detail, Instant startedAt, Instant at) {
 
+    /** The fact a failure records: whether trying the request again may pass. */
+    public static final String RETRIABLE = "retriable";
+
     /**
      * RUNNING until it ends. FAILED is final for the request that ran it; only an operator's resume
      * (a new request naming this operation) reopens it, which restores allow.
      */
-    /** The fact a failure records: whether trying the request again may pass. */
-    public static final String RETRIABLE = "retriable";
-
     public enum Status { RUNNING, COMPLETED, FAILED, REFUSED, HANDED_OVER }
 
     public OperationRecord {
