@@ -28,6 +28,26 @@ public final class SmallDisk {
         }
     }
 
+    /**
+     * Fills the disk under {@code dir} with a file named {@code filler} until fewer than {@code leave}
+     * + 64 KiB bytes are free, or with {@code leave} 0 to the last byte (ENOSPC ends the writing);
+     * returns the filler, to be deleted.
+     */
+    public static Path fill(Path dir, long leave) {
+        Path filler = dir.resolve("filler");
+        byte[] block = new byte[64 * 1024];
+        try (var out = Files.newOutputStream(filler)) {
+            while (leave == 0 || Files.getFileStore(dir).getUsableSpace() - block.length >= leave) {
+                out.write(block);
+            }
+        } catch (IOException full) {
+            if (leave > 0) { // a full disk is the aim only when nothing is to be left
+                throw new UncheckedIOException(full);
+            }
+        }
+        return filler;
+    }
+
     public static void unmount(Path dir) {
         if (run("mountpoint", "-q", dir.toString()) == 0 && run("umount", dir.toString()) != 0) {
             LOG.warn("could not unmount the tmpfs at {}", dir);

@@ -90,7 +90,11 @@ class RestoreEnvironmentFaultTest {
                         () -> etcd.moveLeaderTo((etcd.leaderIndex() + 1) % 3),
                         () -> { })));
         if (spoolIsSmallDisk) {
-            faults.add(new Fault("spool disk full", "fetch-snapshot", true, RestoreEnvironmentFaultTest::fillSpool,
+            faults.add(new Fault("spool disk full", "fetch-snapshot", true, () -> {
+                        SmallDisk.fill(spool, 0);
+                        assertThat(Files.getFileStore(spool).getUsableSpace()).as("the spool's disk is full")
+                                .isLessThan(64 * 1024);
+                    },
                     () -> Files.delete(spool.resolve("filler"))));
         }
         int all = faults.size();
@@ -111,14 +115,7 @@ class RestoreEnvironmentFaultTest {
     }
 
     private String run(Fault fault, String cluster) throws Exception {
-        SnapshotManifest snapshot;
-        try (Client client = RestoreOutcomes.client(etcd)) {
-            for (int i = 0; i < 20; i++) {
-                RestoreOutcomes.put(client, "/registry/" + cluster + "/" + i, "v" + i);
-            }
-            snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
-            RestoreOutcomes.put(client, RestoreOutcomes.AFTER_THE_SNAPSHOT, cluster);
-        }
+        SnapshotManifest snapshot = RestoreOutcomes.snapshotThenWriteAfter(backplane, etcd, dir, cluster);
         Path failpoints = Files.createDirectories(dir.resolve("failpoints-" + cluster));
         String failpoint = "restore." + fault.step() + ".before";
         Path marker = failpoints.resolve(failpoint + ".paused");
@@ -166,17 +163,5 @@ class RestoreEnvironmentFaultTest {
         }
         RestoreOutcomes.restored(etcd, snapshot, cluster, backplane, spool);
         return outcome;
-    }
-
-    /** Fills the spool's disk to the last byte. */
-    private static void fillSpool() throws Exception {
-        try (var out = Files.newOutputStream(spool.resolve("filler"))) {
-            byte[] block = new byte[64 * 1024];
-            while (true) {
-                out.write(block);
-            }
-        } catch (java.io.IOException full) {
-            assertThat(Files.getFileStore(spool).getUsableSpace()).as("the spool's disk is full").isLessThan(64 * 1024);
-        }
     }
 }

@@ -2,7 +2,6 @@ package io.etcdguardian.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.FaultMatrixScope;
@@ -78,14 +77,7 @@ class RestoreFaultMatrixTest {
     }
 
     private void killedAt(String failpoint, String cluster) throws Exception {
-        SnapshotManifest snapshot;
-        try (Client client = RestoreOutcomes.client(etcd)) {
-            for (int i = 0; i < 20; i++) {
-                RestoreOutcomes.put(client, "/registry/" + cluster + "/" + i, "v" + i);
-            }
-            snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
-            RestoreOutcomes.put(client, RestoreOutcomes.AFTER_THE_SNAPSHOT, cluster);
-        }
+        SnapshotManifest snapshot = RestoreOutcomes.snapshotThenWriteAfter(backplane, etcd, dir, cluster);
         Path fleet = RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd);
         Map<String, String> settings = new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir,
                 "restore-" + cluster));

@@ -31,6 +31,22 @@ final class RestoreOutcomes {
 
     private RestoreOutcomes() {}
 
+    /**
+     * Twenty keys of {@code cluster}, a committed snapshot of them, then the write a restore of it must
+     * take away ({@link #AFTER_THE_SNAPSHOT}, valued {@code cluster}).
+     */
+    static SnapshotManifest snapshotThenWriteAfter(Backplane backplane, EtcdCluster etcd, Path dir, String cluster)
+            throws Exception {
+        try (Client client = client(etcd)) {
+            for (int i = 0; i < 20; i++) {
+                put(client, "/registry/" + cluster + "/" + i, "v" + i);
+            }
+            SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
+            put(client, AFTER_THE_SNAPSHOT, cluster);
+            return snapshot;
+        }
+    }
+
     /** The restore's final event (COMPLETED, FAILED, …), if one comes {@code within}. */
     static Optional<RestoreProgress> end(EventStream.Follower events, String id, Duration within) {
         return events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id) && p.step().equals("restore")

@@ -128,7 +128,8 @@ class SnapshotEnvironmentFaultTest {
                         held -> etcd.signalMember(held.member(), "CONT"))));
         if (spoolIsSmallDisk) {
             faults.add(new Fault("spool disk full", "snapshot.started",
-                    held -> fillSpool(), held -> Files.delete(spool.resolve("filler"))));
+                    held -> SmallDisk.fill(spool, 64 * 1024), // the headroom check passed, the capture runs into ENOSPC
+                    held -> Files.delete(spool.resolve("filler"))));
         }
         List<String> table = new ArrayList<>();
         int survived = 0;
@@ -206,17 +207,6 @@ class SnapshotEnvironmentFaultTest {
     private static boolean isOutcomeOf(GuardianEvent e, String request) {
         return (e instanceof SnapshotCompleted c && c.requestId().equals(request))
                 || (e instanceof SnapshotFailed f && f.requestId().equals(request));
-    }
-
-    /** Leaves the spool 64 KiB: the headroom check passed, the capture runs into ENOSPC. */
-    private static void fillSpool() throws Exception {
-        long free = Files.getFileStore(spool).getUsableSpace();
-        try (var out = Files.newOutputStream(spool.resolve("filler"))) {
-            byte[] block = new byte[64 * 1024];
-            for (long written = 0; written < free - block.length; written += block.length) {
-                out.write(block);
-            }
-        }
     }
 
     private static ChildProcess service(Fault fault, List<String> failpoint) {
