@@ -76,6 +76,12 @@ record SnapshotInvariants(S3ProxyServer s3, String bucket, String cluster, Path 
                 .map(m -> m.path("snapshotId").asText()).max(String::compareTo).orElse(null);
     }
 
+    /** The result of a snapshot's drill as its manifest records it ("" when not drilled yet). */
+    String drillOf(String snapshotId) throws Exception {
+        return manifests().stream().filter(m -> m.path("snapshotId").asText().equals(snapshotId))
+                .map(m -> m.path("drill").path("result").asText()).findFirst().orElse("");
+    }
+
     /** Its trailer, its SHA-256 and its revision as etcdutl reads it: what a restore would get. */
     private void restoresToItsManifest(JsonNode manifest) throws Exception {
         Files.createDirectories(scratch);

@@ -48,7 +48,7 @@ public class DrillAfterCapture {
         try {
             executor.execute(() -> {
                 try {
-                    drill.drill(cluster, manifest);
+                    drill.drillUnlessDrilled(cluster, manifest);
                 } catch (RuntimeException e) {
                     LOG.warn("drill of {} right after its capture did not run ({}); the scheduled drill will",
                             manifest.snapshotId(), e.getMessage());

@@ -32,7 +32,7 @@ public class DrillScheduler {
     void drillNewest() {
         for (ClusterSpec cluster : fleet.current().all()) {
             try {
-                catalog.newest(cluster).filter(m -> m.drill() == null).ifPresent(m -> drill.drill(cluster, m));
+                catalog.newest(cluster).filter(m -> m.drill() == null).ifPresent(m -> drill.drillUnlessDrilled(cluster, m));
             } catch (RuntimeException e) {
                 LOG.error("scheduled drill of {} failed, will try again: {}", cluster.id(), e.toString());
             }

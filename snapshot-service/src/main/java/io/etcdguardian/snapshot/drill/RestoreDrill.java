@@ -55,6 +55,11 @@ public class RestoreDrill {
 
     /** A drill is one operation: restore into scratch and compare, then record the result in the manifest. */
     private static final List<String> PLAN = List.of("restore-and-compare", "record-result");
+    /**
+     * A WAL segment (64 MB) is preallocated twice in the scratch member: by {@code etcdutl snapshot
+     * restore}, and for the next segment when the member starts.
+     */
+    private static final long WAL_SEGMENTS = 2 * 64_000_000L;
     private final Operations operations;
 
     private final RestorableAge restorable;
@@ -77,7 +82,7 @@ public class RestoreDrill {
      * drilling the cluster) — thrown with the reason.
      */
     public SnapshotManifest drill(ClusterSpec cluster, SnapshotManifest manifest) {
-        ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
+        ReentrantLock lock = lockOf(cluster);
         lock.lock();
         try {
             AtomicReference<SnapshotManifest> updated = new AtomicReference<>();
@@ -114,21 +119,74 @@ public class RestoreDrill {
         }
     }
 
-    private SnapshotManifest.Drill run(ClusterSpec cluster, SnapshotManifest manifest) {
-        Path scratch = Path.of(settings.spoolDir()).resolve("drill-" + cluster.id() + "-" + manifest.snapshotId());
+    /**
+     * For the drills that take a snapshot not drilled yet (after its capture, on schedule): both may
+     * have taken the same one before either recorded its result. An operator's verify drills again.
+     */
+    public SnapshotManifest drillUnlessDrilled(ClusterSpec cluster, SnapshotManifest manifest) {
+        ReentrantLock lock = lockOf(cluster);
+        lock.lock();
         try {
+            SnapshotManifest current = catalog.find(cluster, manifest.snapshotId()).orElse(manifest);
+            return current.drill() != null ? current : drill(cluster, manifest);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ReentrantLock lockOf(ClusterSpec cluster) {
+        return locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
+    }
+
+    /**
+     * A drill that could not run proves nothing about the snapshot: a store out of reach, or a scratch
+     * disk without room for the copy, the restored member and its WAL, is thrown (the drill runs again
+     * later), never recorded as FAILED — which would make retention and restores distrust a good
+     * snapshot.
+     */
+    private SnapshotManifest.Drill run(ClusterSpec cluster, SnapshotManifest manifest) {
+        Path spool = Path.of(settings.spoolDir());
+        Path scratch = spool.resolve("drill-" + cluster.id() + "-" + manifest.snapshotId());
+        long needed = 2 * manifest.sizeRaw() + WAL_SEGMENTS;
+        try {
+            Failpoints.hit("drill.started");
+            requireRoom(spool, needed);
             return restoreAndCompare(cluster, manifest, scratch);
         } catch (IOException | RuntimeException e) {
             Reason reason = GuardianException.reasonOf(e);
             if (reason == Reason.STORE_UNAVAILABLE || reason == Reason.STORE_ACCESS_DENIED
-                    || reason == Reason.STORE_MISSING_BUCKET) {
+                    || reason == Reason.STORE_MISSING_BUCKET || reason == Reason.PRECONDITION_FAILED) {
                 throw e instanceof GuardianException g ? g : new GuardianException(reason, e.getMessage(), e);
+            }
+            if (outOfRoom(e)) { // something else filled the disk while the drill ran
+                throw new GuardianException(Reason.PRECONDITION_FAILED, true, "the drill of " + manifest.snapshotId()
+                        + " ran out of room in " + spool + ": " + e.getMessage(), e);
             }
             return new SnapshotManifest.Drill(SnapshotManifest.Drill.FAILED, Instant.now(), -1, -1,
                     reason + ": " + e.getMessage());
         } finally {
             EtcdCluster.plan(scratch, 0, 0).delete();
         }
+    }
+
+    private static void requireRoom(Path spool, long needed) throws IOException {
+        Files.createDirectories(spool);
+        long free = Files.getFileStore(spool).getUsableSpace();
+        if (free < needed) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, true, "spool " + spool + " has " + free
+                    + " bytes free, a drill needs about " + needed + " (the copy, the restored member, its WAL segments)", null);
+        }
+    }
+
+    /** ENOSPC as the JVM and as etcdutl word it. */
+    private static boolean outOfRoom(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT)
+                    .contains("no space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private SnapshotManifest.Drill restoreAndCompare(ClusterSpec cluster, SnapshotManifest manifest, Path scratch)

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public class RetentionRunner {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionRunner.class);
+    private static final String DELETE = "delete ";
 
     private final SnapshotCatalog catalog;
     private final SnapshotStores stores;
@@ -78,14 +79,15 @@ public class RetentionRunner {
         try {
             Operations.Result result = operations.run(cluster, OperationKind.RETENTION, operationId, null, List.of(),
                     run -> {
+                        Set<String> cutShort = cutShortDeletions(cluster);
                         List<SnapshotManifest> manifests = catalog.list(cluster);
                         Set<String> inUse = new HashSet<>(journal.snapshotsOfOpenRestores(cluster.id()));
                         leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
                         List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
-                        run.plan(delete.stream().map(m -> "delete " + m.snapshotId()).toList());
+                        run.plan(delete.stream().map(m -> DELETE + m.snapshotId()).toList());
                         SnapshotStore store = stores.of(cluster);
                         for (SnapshotManifest m : delete) {
-                            run.step("delete " + m.snapshotId(), () -> {
+                            run.step(DELETE + m.snapshotId(), () -> {
                                 // uncommit first: a crash in between leaves an orphan object, which the cleaner removes
                                 store.delete(SnapshotKeys.manifest(cluster, m.snapshotId()));
                                 Failpoints.hit("retention.uncommitted");
@@ -103,7 +105,7 @@ public class RetentionRunner {
                                     m.takenAt());
                         }
                         meters.counter("guardian.retention.deleted", "cluster", cluster.id()).increment(delete.size());
-                        cleanOrphans(cluster, manifests);
+                        cleanOrphans(cluster, manifests, cutShort);
                         return delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted);
                     });
             if (result.status() != OperationRecord.Status.COMPLETED) {
@@ -120,13 +122,30 @@ public class RetentionRunner {
     private static void quietly(String action, Runnable step) {
         try {
             step.run();
-            LOG.info("{}: done (left by an upload that never committed)", action);
+            LOG.info("{}: done", action);
         } catch (RuntimeException e) {
             LOG.warn("{}: {}", action, e.toString());
         }
     }
 
-    private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests) {
+    /**
+     * The snapshots an earlier run uncommitted but did not finish deleting (it failed, or was killed,
+     * between the manifest and the object): their objects go now, not {@code orphanAge} later — an
+     * outage of the store during retention must not leave a database-sized object for a day. Read
+     * under this run's lease, so no other run of the cluster is live.
+     */
+    private Set<String> cutShortDeletions(ClusterSpec cluster) {
+        Set<String> ids = new HashSet<>();
+        for (OperationRecord r : journal.ofCluster(cluster.id(), OperationKind.RETENTION)) {
+            if (r.status() != OperationRecord.Status.COMPLETED) {
+                r.plan().stream().filter(step -> !r.done().contains(step) && step.startsWith(DELETE))
+                        .forEach(step -> ids.add(step.substring(DELETE.length())));
+            }
+        }
+        return ids;
+    }
+
+    private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests, Set<String> cutShort) {
         SnapshotStore store = stores.of(cluster);
         Instant cutoff = Instant.now().minus(orphanAge);
         Set<String> committed = new HashSet<>();
@@ -137,8 +156,15 @@ public class RetentionRunner {
             }
         });
         for (SnapshotStore.Entry object : store.list(SnapshotKeys.snapshotsPrefix(cluster))) {
-            if (!committed.contains(object.key()) && object.lastModified().isBefore(cutoff)) {
-                quietly("remove manifest-less object " + object.key(), () -> store.delete(object.key()));
+            if (committed.contains(object.key())) {
+                continue;
+            }
+            if (cutShort.contains(SnapshotKeys.snapshotIdOf(object.key()))) {
+                quietly("finish deleting " + object.key() + " (an earlier retention run uncommitted it, then stopped)",
+                        () -> store.delete(object.key()));
+            } else if (object.lastModified().isBefore(cutoff)) {
+                quietly("remove manifest-less object " + object.key() + " (left by an upload that never committed)",
+                        () -> store.delete(object.key()));
             }
         }
         for (SnapshotStore.Entry staged : store.list(SnapshotKeys.stagingPrefix(cluster))) {
@@ -158,7 +184,8 @@ public class RetentionRunner {
             SnapshotStore keys = stores.keyStore(cluster);
             for (SnapshotStore.Entry bundle : keys.list(KeyBundles.clusterPrefix(cluster))) {
                 boolean orphan = KeyBundles.snapshotIdOf(bundle.key()).map(id -> !snapshots.contains(id)).orElse(false);
-                if (orphan && bundle.lastModified().isBefore(cutoff)) {
+                boolean cut = KeyBundles.snapshotIdOf(bundle.key()).map(cutShort::contains).orElse(false);
+                if (orphan && (cut || bundle.lastModified().isBefore(cutoff))) {
                     quietly("remove the key bundle of a snapshot that is gone, " + bundle.key(),
                             () -> keys.delete(bundle.key()));
                 }
