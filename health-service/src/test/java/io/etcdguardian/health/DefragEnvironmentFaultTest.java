@@ -3,7 +3,9 @@ package io.etcdguardian.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.FaultMatrixScope;
 import io.etcdguardian.backplane.KafkaBroker;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
@@ -28,37 +30,40 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The defragmentation's fault matrix beyond its own process: health-service is held before a member's
- * defrag ({@code defrag.member=pause}, before its health gate) while another member is killed or
- * stalled (SIGSTOP past the status deadline), leadership is moved onto the member about to be
- * defragmented, or the Kafka broker is restarted. Then: never a defrag started while another member is
- * unavailable (the operation ends FAILED in place, saying which member and why), never the leader
- * defragmented, one final event per operation, the cluster healthy and writable after the fault is
- * healed, and the next defrag completing. Its own broker, since it restarts it.
+ * The fault matrix of the defragmentation and the NOSPACE heal beyond their own process:
+ * health-service is held before a member's defrag ({@code defrag.member=pause}, before its health
+ * gate) while another member is killed or stalled (SIGSTOP past the status deadline), leadership is
+ * moved onto the member about to be defragmented, or the Kafka broker is restarted. Then: never a
+ * defrag started while another member is unavailable (the operation ends FAILED in place, saying which
+ * member and why; a heal leaves NOSPACE armed), never the leader defragmented, one final event per
+ * operation, the next operation completing (a heal disarming NOSPACE), the cluster healthy and
+ * writable. Its own broker, since it restarts it. The heal runs on a 16 MiB-quota cluster filled until
+ * etcd raises NOSPACE before each case.
  */
 class DefragEnvironmentFaultTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
+    private static final long QUOTA = 16L * 1024 * 1024;
 
     @TempDir
     static Path dir;
-    static EtcdCluster etcd;
+    static EtcdCluster plainEtcd;
     static KafkaBroker kafka;
     static Backplane backplane;
 
     @BeforeAll
     static void start() {
-        etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
+        plainEtcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         for (int i = 0; i < 100; i++) {
-            etcd.etcdctl("put", "/defrag/" + (i % 10), "value-" + i); // old revisions: something to defragment
+            plainEtcd.etcdctl("put", "/defrag/" + (i % 10), "value-" + i); // old revisions: something to defragment
         }
         kafka = KafkaBroker.plan(dir.resolve("kafka")).start();
-        backplane = new Backplane(dir, etcd, kafka, null, "defrag-faults-" + RUN);
+        backplane = new Backplane(dir, plainEtcd, kafka, null, "defrag-faults-" + RUN);
     }
 
     @AfterAll
     static void stop() {
         kafka.stop();
-        etcd.stop();
+        plainEtcd.stop();
     }
 
     /** What is done to the world while the service waits before the defrag of {@code target}. */
@@ -66,44 +71,74 @@ class DefragEnvironmentFaultTest {
 
     @FunctionalInterface
     private interface Injection {
-        void at(int target, int other) throws Exception;
+        void at(EtcdCluster etcd, int target, int other) throws Exception;
+    }
+
+    private static List<Fault> faults() {
+        return List.of(
+                new Fault("another etcd member killed", false,
+                        (etcd, target, other) -> etcd.killMember(other), (etcd, target, other) -> {
+                            etcd.startMember(other);
+                            etcd.awaitHealthyDespite(other, "NOSPACE"); // a heal's cluster still has its alarm
+                        }),
+                new Fault("another etcd member stalled (SIGSTOP)", false,
+                        (etcd, target, other) -> etcd.signalMember(other, "STOP"),
+                        (etcd, target, other) -> etcd.signalMember(other, "CONT")),
+                new Fault("leadership moved onto the member", true,
+                        (etcd, target, other) -> {
+                            etcd.moveLeaderTo(target);
+                            await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == target);
+                        }, (etcd, target, other) -> { }),
+                // the released service writes at once; the broker takes seconds to come back
+                new Fault("Kafka broker restarted", true,
+                        (etcd, target, other) -> kafka.stop(), (etcd, target, other) -> kafka.start()));
     }
 
     @Test
     void everyEnvironmentFaultDuringADefragLosesNothing() throws Exception {
-        List<Fault> faults = List.of(
-                new Fault("another etcd member killed", false,
-                        (target, other) -> etcd.killMember(other), (target, other) -> {
-                            etcd.startMember(other);
-                            etcd.awaitHealthy(other);
-                        }),
-                new Fault("another etcd member stalled (SIGSTOP)", false,
-                        (target, other) -> etcd.signalMember(other, "STOP"),
-                        (target, other) -> etcd.signalMember(other, "CONT")),
-                new Fault("leadership moved onto the member", true,
-                        (target, other) -> {
-                            etcd.moveLeaderTo(target);
-                            await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == target);
-                        }, (target, other) -> { }),
-                // the released service writes at once; the broker takes seconds to come back
-                new Fault("Kafka broker restarted", true,
-                        (target, other) -> kafka.stop(), (target, other) -> kafka.start()));
+        matrix(MaintenanceRequested.Action.DEFRAG, plainEtcd, faults());
+    }
+
+    /** In CI the case that must leave NOSPACE armed; every case with {@code -Dguardian.matrix=full}. */
+    @Test
+    void everyEnvironmentFaultDuringANospaceHealLosesNothing() throws Exception {
+        List<Fault> faults = FaultMatrixScope.cases(faults(), f -> f.name().equals("another etcd member killed"));
+        EtcdCluster quotaed = EtcdCluster.plan(dir.resolve("etcd-nospace"), 3, QUOTA).start();
+        try {
+            matrix(MaintenanceRequested.Action.HEAL_NOSPACE, quotaed, faults);
+        } finally {
+            quotaed.stop();
+        }
+    }
+
+    private void matrix(MaintenanceRequested.Action action, EtcdCluster etcd, List<Fault> faults) throws Exception {
+        String operation = action == MaintenanceRequested.Action.DEFRAG ? "defrag" : "heal";
         List<String> table = new ArrayList<>();
         int survived = 0;
         for (Fault fault : faults) {
-            run(fault, "envdefrag-" + (table.size() + 1) + "-" + RUN);
+            run(action, etcd, fault, "env" + operation + "-" + (table.size() + 1) + "-" + RUN);
             survived++;
-            table.add(String.format("  %-8s %-14s %-40s %s", "defrag", "defrag.member", fault.name(), "survived"));
+            table.add(String.format("  %-9s %-14s %-40s %s", operation, "defrag.member", fault.name(), "survived"));
         }
-        System.out.println("fault matrix (health-service, environment)\n  operation step           fault"
-                + " ".repeat(36) + "result\n" + String.join("\n", table) + "\n" + faults.size() + " faults injected, "
-                + survived + " survived, " + (faults.size() - survived) + " lost");
+        System.out.println("fault matrix (health-service, environment, " + operation + "), "
+                + FaultMatrixScope.describe(faults.size(), faults().size())
+                + "\n  operation step           fault" + " ".repeat(36) + "result\n" + String.join("\n", table)
+                + "\n" + faults.size() + " faults injected, " + survived + " survived, " + (faults.size() - survived)
+                + " lost");
     }
 
-    private void run(Fault fault, String cluster) throws Exception {
+    private void run(MaintenanceRequested.Action action, EtcdCluster etcd, Fault fault, String cluster)
+            throws Exception {
+        boolean heal = action == MaintenanceRequested.Action.HEAL_NOSPACE;
+        if (heal) {
+            try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+                HealthServiceUnderTest.fillUntilNospace(client);
+            }
+        }
         Path failpoints = Files.createDirectories(dir.resolve("failpoints-" + cluster));
         Path marker = failpoints.resolve("defrag.member.paused");
-        Map<String, Object> settings = HealthServiceUnderTest.settings(backplane, dir, cluster, etcd, "", "",
+        Map<String, Object> settings = HealthServiceUnderTest.settings(backplane, dir, cluster, etcd,
+                heal ? ", quotaBackendBytes: " + QUOTA : "", "",
                 Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "1s",
                         "guardian.health.auto-maintenance", "false", "guardian.operation.lease-ttl", "10s",
                         "guardian.failpoints", "defrag.member=pause", "guardian.failpoints.dir", failpoints.toString()));
@@ -112,20 +147,20 @@ class DefragEnvironmentFaultTest {
              EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
              CompactedTopic journal = new CompactedTopic(Topics.OPERATIONS, null,
                      Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            String id = request(stream, cluster);
+            String id = request(stream, cluster, action);
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(marker));
             int target = etcd.endpoints().indexOf(firstPlannedDefrag(journal, id));
             int other = (target + 1) % 3 == etcd.leaderIndex() ? (target + 2) % 3 : (target + 1) % 3; // a follower: no election
             Instant faulted = Instant.now();
 
-            fault.inject().at(target, other);
+            fault.inject().at(etcd, target, other);
             Files.delete(marker);
             if (fault.completes()) {
-                fault.heal().at(target, other);
+                fault.heal().at(etcd, target, other);
             }
             List<MaintenanceProgress> story = progressUntilEnd(health, id);
             if (!fault.completes()) {
-                fault.heal().at(target, other);
+                fault.heal().at(etcd, target, other);
             }
             MaintenanceProgress end = story.get(story.size() - 1);
             assertThat(story).as("one final event").filteredOn(p -> p.step().equals("maintenance")
@@ -139,6 +174,10 @@ class DefragEnvironmentFaultTest {
                 assertThat(story).as("no defrag started while a member was unavailable")
                         .noneMatch(p -> p.step().equals("defrag") && p.status().equals("STARTED")
                                 && p.at().isAfter(faulted));
+                if (heal) {
+                    assertThat(etcd.etcdctl("alarm", "list")).as("NOSPACE armed until every member is defragmented")
+                            .contains("NOSPACE");
+                }
             }
             int movedOnto = target;
             if (fault.name().startsWith("leadership")) {
@@ -149,13 +188,14 @@ class DefragEnvironmentFaultTest {
                         .as("leadership handed on before the member that took it is defragmented")
                         .isBetween(0, firstDefrag);
             }
-            assertThat(etcd.etcdctl("endpoint", "health")).as("healthy").doesNotContain("unhealthy");
-            etcd.etcdctl("put", "/defrag/writable", fault.name());
-            String next = request(stream, cluster);
+            String next = request(stream, cluster, action);
             List<MaintenanceProgress> nextStory = progressUntilEnd(health, next);
             MaintenanceProgress nextEnd = nextStory.get(nextStory.size() - 1);
-            assertThat(nextEnd.status()).as("the next defrag after " + fault.name() + ": " + nextEnd.detail())
+            assertThat(nextEnd.status()).as("the next " + action + " after " + fault.name() + ": " + nextEnd.detail())
                     .isEqualTo("COMPLETED");
+            assertThat(etcd.etcdctl("alarm", "list")).as("no alarm left").doesNotContain("NOSPACE");
+            assertThat(etcd.etcdctl("endpoint", "health")).as("healthy").doesNotContain("unhealthy");
+            etcd.etcdctl("put", "/defrag/writable", fault.name());
         } finally {
             Files.deleteIfExists(marker);
             service.destroy();
@@ -163,8 +203,8 @@ class DefragEnvironmentFaultTest {
         }
     }
 
-    private static String request(EventStream stream, String cluster) {
-        return stream.publish("/test", new MaintenanceRequested(cluster, MaintenanceRequested.Action.DEFRAG, "fault",
+    private static String request(EventStream stream, String cluster, MaintenanceRequested.Action action) {
+        return stream.publish("/test", new MaintenanceRequested(cluster, action, "fault",
                 "test", Instant.now())).getId();
     }
 
