@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.FaultMatrixScope;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
@@ -444,6 +445,98 @@ class ControlPlaneRestoreMockTest {
         assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
                 assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
         assertThat(ControlPlane.text(hosted("hc4").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+    }
+
+    /**
+     * The hosted-onprem restore's faults of the world around it (its kills are above; the local
+     * target's whole matrix is in RestoreFaultMatrixTest and RestoreEnvironmentFaultTest): held at a
+     * step ({@code restore.<step>.before=pause}), S3Proxy is stopped while the snapshot is staged, or
+     * the etcd StatefulSet does not come back within the wait deadline. Each ends FAILED in place at
+     * its step with the reason and the resume command, nothing destroyed beyond the plan's steps done;
+     * once healed, the operator's resume completes, and no staged copy, Job or Secret is left.
+     */
+    @Test
+    void hostedOnPremStopsInPlaceWhenTheWorldAroundItFailsAndResumes(Backplane backplane) throws Exception {
+        String cluster = "hostenv-" + UUID.randomUUID().toString().substring(0, 6);
+        String ns = "clusters-hc6";
+        hostedCluster("hc6", "4.14.12", false);
+        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", "hc6"), dir, "restore-" + cluster);
+        settings.put("guardian.restore.wait-timeout", "5s");
+        settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
+        List<String> table = new ArrayList<>();
+        try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            if (FaultMatrixScope.full()) { // the stop before anything is touched; CI runs the one after
+                heldThenResumed(backplane, stream, events, settings, cluster, snapshot, "stage-snapshot",
+                        () -> backplane.s3().stop(), () -> backplane.s3().start(), steps -> {
+                            assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec()
+                                    .getReplicas()).as("nothing touched").isEqualTo(3);
+                            assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems()).hasSize(3);
+                        });
+                table.add(String.format("  %-14s %-16s %-44s %s", "hosted-onprem", "stage-snapshot",
+                        "S3Proxy stopped, restarted", "survived"));
+            }
+            heldThenResumed(backplane, stream, events, settings, cluster, snapshot, "start-etcd",
+                    () -> etcdStuck.set(true), () -> etcdStuck.set(false), steps ->
+                            assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                                    .as("member 0's restored volume kept").extracting(c -> c.getMetadata().getName())
+                                    .containsExactly("data-etcd-0"));
+            table.add(String.format("  %-14s %-16s %-44s %s", "hosted-onprem", "start-etcd", "etcd not back within"
+                    + " the wait deadline", "survived"));
+        } finally {
+            backplane.s3().start(); // the next test's, should this one have failed while it was stopped
+            etcdStuck.set(false);
+        }
+        System.out.println("fault matrix (restore-service, hosted-onprem on the fabric8 mock, environment), "
+                + FaultMatrixScope.describe(table.size(), 2) + "\n"
+                + String.join("\n", table) + "\n" + table.size() + " faults injected, " + table.size()
+                + " survived, 0 lost");
+        assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec().getReplicas())
+                .isEqualTo(3);
+        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
+                assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
+        assertThat(ControlPlane.text(hosted("hc6").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+    }
+
+    /** One fault: injected while the service is held before {@code step}, healed once it stopped in place. */
+    private void heldThenResumed(Backplane backplane, EventStream stream, EventStream.Follower events,
+                                 Map<String, String> settings, String cluster, SnapshotManifest snapshot, String step,
+                                 Runnable inject, Runnable heal,
+                                 java.util.function.Consumer<List<RestoreProgress>> nothingBeyondThePlan)
+            throws Exception {
+        Path failpoints = Files.createDirectories(dir.resolve("failpoints-" + step));
+        Path marker = failpoints.resolve("restore." + step + ".before.paused");
+        Map<String, String> held = new java.util.HashMap<>(settings);
+        held.put("guardian.failpoints", "restore." + step + ".before=pause");
+        held.put("guardian.failpoints.dir", failpoints.toString());
+        Process service = RestoreServiceUnderTest.fork(held, Path.of("target", cluster + "-" + step + ".log"));
+        try {
+            String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                    snapshot.snapshotId(), null, false, false, "test"));
+            await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(marker));
+            inject.run();
+            Files.delete(marker);
+            List<RestoreProgress> steps = until(events, id, "FAILED");
+            RestoreProgress end = steps.get(steps.size() - 1);
+            assertThat(end.detail()).as("stopped in place at " + step + ", saying how to resume")
+                    .contains(step).contains("--resume " + id);
+            nothingBeyondThePlan.accept(steps);
+            heal.run();
+            stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
+            assertThat(until(events, id, "COMPLETED")).as("resumed by the operator once healed")
+                    .anyMatch(p -> p.step().equals(step) && p.status().equals("DONE"));
+        } finally {
+            Files.deleteIfExists(marker);
+            service.destroy();
+            service.waitFor(20, TimeUnit.SECONDS);
+        }
+        assertThat(client.batch().v1().jobs().inNamespace("clusters-hc6").list().getItems()).as("Jobs left").isEmpty();
+        assertThat(client.secrets().inNamespace("clusters-hc6").list().getItems()).as("Secrets left").isEmpty();
+        assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(cluster + "/restores/"))
+                .contents()).as("staged copies left").isEmpty();
     }
 
     /**
