@@ -14,6 +14,7 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.localetcd.EtcdBinaries;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true)
 class OpenShiftBackupSetSystemTest {
     private static final String CLUSTER = "ocpset";
+    private static final String KEY_STORE = "etcd-keys";
     private static final String NS = "openshift-etcd";
     private static final Map<String, Integer> RUNNING = Map.of("kube-apiserver", 12, "kube-controller-manager", 7,
             "kube-scheduler", 6, "etcd", 3);
@@ -94,14 +96,21 @@ class OpenShiftBackupSetSystemTest {
             Path key = Files.writeString(state.resolve("snapshot.key"), Base64.getEncoder().encodeToString(
                     "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII)));
             Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Path bundleKey = Files.writeString(state.resolve("bundles.key"), Base64.getEncoder().encodeToString(
+                    "key-bundles-key-key-bundles-key!".getBytes(StandardCharsets.US_ASCII)));
+            Files.setPosixFilePermissions(bundleKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            backplane.s3().createBucket(KEY_STORE);
             Path fleet = Files.writeString(state.resolve("fleet.yaml"), """
                     clusters:
                       - id: %s
                         etcd: { endpoints: [%s] }
-                        store: { bucket: %s, endpoint: %s, credentialsFile: %s, encryption: { keyFile: %s, keyId: k1 } }
+                        store: { bucket: %s, endpoint: %s, credentialsFile: %s, encryption: { keyFile: %s, keyId: k1 },
+                                 keyStore: { bucket: %s, prefix: keys/, credentialsFile: %s,
+                                             encryption: { keyFile: %s, keyId: b1 } } }
                         kubernetes: { kind: openshift, kubeconfig: %s }
                     """.formatted(CLUSTER, String.join(", ", backplane.etcd().endpoints()), backplane.bucket(),
-                    backplane.s3().endpoint(), credentials(backplane), key, kubeconfig()));
+                    backplane.s3().endpoint(), credentials(backplane), key, KEY_STORE, credentials(backplane), bundleKey,
+                    kubeconfig()));
             services.start(Map.of("KAFKA_BOOTSTRAP_SERVERS", backplane.kafka().bootstrapServers(),
                     "GUARDIAN_FLEET_FILE", fleet.toString(),
                     "GUARDIAN_SNAPSHOT_ATTEMPTS", "1",
@@ -117,7 +126,8 @@ class OpenShiftBackupSetSystemTest {
                     .key(done.manifestKey())).asUtf8String();
             assertThat(manifest).contains("\"static-pod-resources/kube-apiserver-pod-12\"",
                     "\"static-pod-resources/kube-controller-manager-pod-7\"", "\"static-pod-resources/kube-scheduler-pod-6\"",
-                    "\"static-pod-resources/etcd-pod-3\"", "\"node\" : \"master-1\"");
+                    "\"static-pod-resources/etcd-pod-3\"", "\"node\" : \"master-1\"",
+                    "\"keyBundleKey\" : \"keys/" + CLUSTER + "/" + done.snapshotId() + KeyBundles.SUFFIX + "\"");
             String stored = CLUSTER + "/snapshots/" + done.snapshotId() + ".static_kuberesources.tar.gz.enc";
             byte[] sealed = backplane.s3().client().getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(stored))
                     .asByteArray();
@@ -206,7 +216,12 @@ class OpenShiftBackupSetSystemTest {
 
             // 5. no secret of this run in any service log, event, dead letter, journal record or stored object
             List<String> secrets = new ArrayList<>(List.of(backplane.s3().secretKey(), Files.readString(key).strip(),
-                    "0123456789abcdef0123456789abcdef", "not-a-secret", Files.readString(state.resolve("token")).strip()));
+                    "0123456789abcdef0123456789abcdef", "not-a-secret", Files.readString(state.resolve("token")).strip(),
+                    Files.readString(bundleKey).strip(), "key-bundles-key-key-bundles-key!"));
+            ETCD_ENCRYPTION_KEYS.values().forEach(k -> {
+                secrets.add(k);
+                secrets.add(new String(Base64.getDecoder().decode(k), StandardCharsets.US_ASCII));
+            });
             for (String url : uploadUrls) {
                 secrets.add(url);
                 secrets.add(url.replaceAll(".*X-Amz-Signature=([0-9a-f]+).*", "$1"));
@@ -280,7 +295,22 @@ class OpenShiftBackupSetSystemTest {
     }
 
     /** The OpenShift API as the backup set reads it: the four operators settled, an etcd pod to take the image from. */
+    /** The etcd encryption keys of the cluster (OpenShift's {@code encryption-key-*} Secrets), as Secret data holds them. */
+    private static final Map<String, String> ETCD_ENCRYPTION_KEYS = Map.of(
+            "encryption-key-openshift-kube-apiserver-3", Base64.getEncoder().encodeToString(
+                    "kube-apiserver-aescbc-key-32byte".getBytes(StandardCharsets.US_ASCII)),
+            "encryption-key-openshift-apiserver-2", Base64.getEncoder().encodeToString(
+                    "openshift-apiserver-aescbc-key-3".getBytes(StandardCharsets.US_ASCII)));
+
     private static void openShift() {
+        // etcd encryption on: each snapshot's keys go, sealed, to the key store; nowhere else
+        client.genericKubernetesResources(ControlPlane.API_SERVER).resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("config.openshift.io/v1").withKind("APIServer").withNewMetadata().withName("cluster")
+                .endMetadata().addToAdditionalProperties("spec", Map.of("encryption", Map.of("type", "aescbc")))
+                .build()).create();
+        ETCD_ENCRYPTION_KEYS.forEach((name, key) -> client.secrets().inNamespace("openshift-config-managed")
+                .resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name)
+                        .endMetadata().addToData("key", key).build()).create());
         for (String operator : RUNNING.keySet()) {
             client.genericKubernetesResources(ControlPlane.CLUSTER_OPERATOR).resource(new GenericKubernetesResourceBuilder()
                     .withApiVersion("config.openshift.io/v1").withKind("ClusterOperator").withNewMetadata()
@@ -357,9 +387,11 @@ class OpenShiftBackupSetSystemTest {
         }
         scan.topics(backplane.kafka().bootstrapServers());
         try (var s3 = backplane.s3().client()) {
-            for (var object : s3.listObjectsV2Paginator(b -> b.bucket(backplane.bucket())).contents()) {
-                scan.bytes("s3://" + object.key(), s3.getObjectAsBytes(b -> b.bucket(backplane.bucket())
-                        .key(object.key())).asByteArray());
+            for (String bucket : List.of(backplane.bucket(), KEY_STORE)) { // the key store holds only sealed bundles
+                for (var object : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+                    scan.bytes("s3://" + bucket + "/" + object.key(), s3.getObjectAsBytes(b -> b.bucket(bucket)
+                            .key(object.key())).asByteArray());
+                }
             }
         }
         return scan;
