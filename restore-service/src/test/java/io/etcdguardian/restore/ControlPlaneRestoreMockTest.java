@@ -447,6 +447,91 @@ class ControlPlaneRestoreMockTest {
         assertThat(ControlPlane.text(hosted("hc4").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
     }
 
+    /** Every step of the hosted-onprem plan, in order: the kill matrix ends the service after each one's work. */
+    private static final List<String> HOSTED_STEPS = List.of("stage-snapshot", "pause-reconciliation",
+            "stop-api-servers", "stop-etcd", "delete-member-volumes", "restore-member-0", "cleanup", "start-etcd",
+            "start-api-servers", "unpause-reconciliation");
+
+    /**
+     * The hosted-onprem restore's kill matrix: restore-service is ended as SIGKILL would end it
+     * ({@code Runtime.halt}) after each step's work and before the journal says it is done — where a
+     * resume runs the step again —, and a new process resumes the redelivered request. After each: the
+     * restore COMPLETED once; member 0's volume never deleted, the others deleted, one restore Job;
+     * everything scaled back and reconciliation unpaused; no Job, Secret or staged copy left. In CI the
+     * kill after the member volumes are deleted; every step with {@code -Dguardian.matrix=full}.
+     */
+    @Test
+    void hostedOnPremKilledAtEveryStepResumesAndEndsOnce(Backplane backplane) throws Exception {
+        List<String> steps = FaultMatrixScope.cases(HOSTED_STEPS, "delete-member-volumes"::equals);
+        List<String> table = new ArrayList<>();
+        for (String step : steps) {
+            killedAt(backplane, step, "hk" + (table.size() + 1));
+            table.add(String.format("  %-14s %-34s %-8s %s", "hosted-onprem", "restore." + step, "SIGKILL", "survived"));
+        }
+        System.out.println("fault matrix (restore-service, hosted-onprem on the fabric8 mock), "
+                + FaultMatrixScope.describe(steps.size(), HOSTED_STEPS.size()) + "\n" + String.join("\n", table)
+                + "\n" + steps.size() + " faults injected, " + steps.size() + " survived, 0 lost");
+    }
+
+    private void killedAt(Backplane backplane, String step, String name) throws Exception {
+        String cluster = name + "-" + UUID.randomUUID().toString().substring(0, 6);
+        String ns = "clusters-" + name;
+        hostedCluster(name, "4.14.12", false);
+        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", name), dir, "restore-" + cluster);
+        // the killed consumer's partitions move on after the session timeout, not after 45 s
+        settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
+        settings.put("kafka.consumers.restore-" + cluster + ".heartbeat.interval.ms", "1000");
+        Map<String, String> armed = new java.util.HashMap<>(settings);
+        armed.put("guardian.failpoints", "restore." + step);
+        drainRecorded();
+        try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            Path armedLog = Path.of("target", cluster + "-armed.log");
+            Process first = RestoreServiceUnderTest.fork(armed, armedLog);
+            String id;
+            try {
+                id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
+                        snapshot.snapshotId(), null, false, false, "fault matrix"));
+                assertThat(first.waitFor(120, TimeUnit.SECONDS)).as("ended at " + step + "; see " + armedLog).isTrue();
+                assertThat(Files.readString(armedLog)).contains("failpoint restore." + step + " armed");
+            } finally {
+                first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
+                until(events, id, "COMPLETED");
+                assertThat(events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
+                        && p.step().equals("restore"), Duration.ofSeconds(3))).as("one final event").isEmpty();
+            }
+        }
+        List<String> calls = serviceCalls();
+        restartControllers();
+        assertThat(calls).as("member 0's volume, the one restored into, never deleted")
+                .noneMatch(c -> c.startsWith("DELETE") && c.contains("data-etcd-0"));
+        assertThat(calls).filteredOn(c -> c.startsWith("POST") && c.contains("/jobs"))
+                .as("one restore Job: a resumed step finds its Job").hasSize(1);
+        assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                .extracting(pvc -> pvc.getMetadata().getName()).containsExactly("data-etcd-0");
+        assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec().getReplicas())
+                .isEqualTo(3);
+        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
+                assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
+        assertThat(ControlPlane.text(hosted(name).getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).as("Jobs left").isEmpty();
+        assertThat(client.secrets().inNamespace(ns).list().getItems()).as("Secrets left").isEmpty();
+        assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(cluster + "/restores/"))
+                .contents()).as("staged copies left").isEmpty();
+    }
+
+    /** The controllers' loop again, after {@link #serviceCalls} stopped it to read the recorded requests. */
+    private void restartControllers() {
+        running.set(true);
+        loop = controllerLoop();
+        loop.start();
+    }
+
     /**
      * The hosted-onprem restore's faults of the world around it (its kills are above; the local
      * target's whole matrix is in RestoreFaultMatrixTest and RestoreEnvironmentFaultTest): held at a
