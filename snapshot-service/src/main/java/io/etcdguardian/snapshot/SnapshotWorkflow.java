@@ -14,6 +14,7 @@ import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.fault.Failpoints;
+import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.kubernetes.ControlPlane;
@@ -88,6 +89,8 @@ public class SnapshotWorkflow {
     private final Operations operations;
     private final DrillAfterCapture drillAfterCapture;
     private final StaticResourcesCapture staticResources;
+    /** Reads a complete spool file's stats beside the upload's last parts; one per snapshot running at once. */
+    private final WorkerPool statsReaders = new WorkerPool("snapshot-stats", 4);
 
     private static final java.util.List<String> PLAN = java.util.List.of("select a healthy member",
             "OpenShift: the static-pod resources from a control-plane node",
@@ -245,7 +248,7 @@ public class SnapshotWorkflow {
             }
             long t1 = System.nanoTime();
             // the spool is complete: read its stats while the upload's last parts go out
-            CompletableFuture<BoltStats> reading = CompletableFuture.supplyAsync(() -> readStats(spool.file()));
+            CompletableFuture<BoltStats> reading = CompletableFuture.supplyAsync(() -> readStats(spool.file()), statsReaders);
             SnapshotUploader.Stored stored = upload.complete();
             BoltStats stats = reading.join();
             LOG.info("snapshot {}: {} bytes captured in {} ms, upload done {} ms later ({} bytes stored)",
@@ -269,6 +272,11 @@ public class SnapshotWorkflow {
                 resources.ifPresent(r -> staticResources.discard(cluster, r)); // its snapshot never committed
             }
         }
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        statsReaders.shutdownNow();
     }
 
     private static BoltStats readStats(Path file) {

@@ -3,6 +3,8 @@ package io.etcdguardian.common.etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.work.WorkerPool;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
@@ -12,16 +14,25 @@ import java.util.concurrent.TimeUnit;
 /** Asks every member of a cluster for its status in parallel, each bounded by the cluster's request timeout. */
 @Singleton
 public class MemberProbe {
+    /** Enough for the members of a few clusters probed at once; more wait their turn. */
+    private static final int THREADS = 16;
+
     private final EtcdClients clients;
+    private final WorkerPool pool = new WorkerPool("member-probe", THREADS);
 
     public MemberProbe(EtcdClients clients) {
         this.clients = clients;
     }
 
+    @PreDestroy
+    void stop() {
+        pool.shutdownNow();
+    }
+
     public List<MemberStatus> probe(ClusterSpec cluster) {
         Duration timeout = cluster.etcd().requestTimeoutOrDefault();
         List<CompletableFuture<MemberStatus>> all = cluster.etcd().endpoints().stream()
-                .map(endpoint -> CompletableFuture.supplyAsync(() -> probe(cluster, endpoint, timeout)))
+                .map(endpoint -> CompletableFuture.supplyAsync(() -> probe(cluster, endpoint, timeout), pool))
                 .toList();
         return all.stream().map(CompletableFuture::join).toList();
     }

@@ -9,6 +9,7 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.HealthChanged;
 import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.health.HealthSettings;
@@ -24,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,11 +76,7 @@ public class HealthWatcher {
         this.owned = owned;
         this.settings = settings;
         this.policy = settings.policy();
-        this.pool = Executors.newFixedThreadPool(settings.pollThreads(), r -> {
-            Thread t = new Thread(r, "health-poll");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = new WorkerPool("health-poll", settings.pollThreads());
     }
 
     @Scheduled(fixedDelay = "${guardian.health.tick:250ms}", initialDelay = "1s")
