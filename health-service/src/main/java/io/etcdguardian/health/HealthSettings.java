@@ -8,6 +8,10 @@ import java.time.Duration;
 /** {@code guardian.health.*}. */
 @ConfigurationProperties("guardian.health")
 public record HealthSettings(
+        // the listener's consumer group; its one default is in application.yml, which the listener reads too
+        String group,
+        // the Alertmanager label that names the fleet cluster an alert is about
+        @Bindable(defaultValue = "cluster") String alertClusterLabel,
         @Bindable(defaultValue = "10s") Duration pollInterval,
         @Bindable(defaultValue = "8") int pollThreads,
         @Bindable(defaultValue = "6h") Duration defragCooldown,
@@ -31,6 +35,9 @@ public record HealthSettings(
         @Bindable(defaultValue = "false") boolean defragCompacts) {
 
     public HealthSettings {
+        require(group != null && !group.isBlank(), "group", "must name the consumer group");
+        require(alertClusterLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*"), "alert-cluster-label",
+                "must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
         require(pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(), "poll-interval",
                 "must be positive");
         require(pollThreads >= 1, "poll-threads", "must be at least 1");

@@ -14,7 +14,8 @@ public record RestoreSettings(
         @Bindable(defaultValue = "20m") Duration waitTimeout,
         @Bindable(defaultValue = "2s") Duration waitInterval,
         @Bindable(defaultValue = "true") boolean keepOldData,
-        @Bindable(defaultValue = "restore-service") String group,
+        // the listener's consumer group; its one default is in application.yml, which the listener reads too
+        String group,
         @Bindable(defaultValue = "true") boolean backupFirst,
         @Bindable(defaultValue = "30m") Duration backupFirstTimeout,
         @Bindable(defaultValue = "2s") Duration progressInterval,
@@ -25,6 +26,9 @@ public record RestoreSettings(
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
         spoolDir = spoolDir == null || spoolDir.isBlank()
                 ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore").toString() : spoolDir;
+        if (group == null || group.isBlank()) {
+            throw new IllegalArgumentException("guardian.restore.group: must name the consumer group");
+        }
         if (presignExpiry.compareTo(Duration.ofMinutes(1)) < 0 || presignExpiry.compareTo(Duration.ofDays(7)) > 0) {
             throw new IllegalArgumentException("guardian.restore.presign-expiry: must be between 1m and 7d (S3's limit)");
         }

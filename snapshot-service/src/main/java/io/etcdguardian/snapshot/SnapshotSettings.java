@@ -12,6 +12,8 @@ import java.time.Duration;
  */
 @ConfigurationProperties("guardian.snapshot")
 public record SnapshotSettings(
+        // the listener's consumer group; its one default is in application.yml, which the listener reads too
+        String group,
         @Nullable String spoolDir,
         @Bindable(defaultValue = "8388608") int partSizeBytes,
         @Bindable(defaultValue = "3") int uploadConcurrency,
@@ -30,12 +32,16 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "true") boolean uploadDuringCapture,
         @Bindable(defaultValue = "2s") Duration progressInterval,
         @Bindable(defaultValue = "2147483648") long drillAfterCaptureMaxBytes,
-        @Bindable(defaultValue = "30s") Duration abortRetryInterval) {
+        @Bindable(defaultValue = "30s") Duration abortRetryInterval,
+        // a manifest-less object or multipart upload younger than this may belong to an upload still running
+        @Bindable(defaultValue = "24h") Duration orphanAge) {
 
     public SnapshotSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
         spoolDir = spoolDir == null || spoolDir.isBlank()
                 ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-spool").toString() : spoolDir;
+        require(group != null && !group.isBlank(), "group", "must name the consumer group");
+        require(!orphanAge.isNegative() && !orphanAge.isZero(), "orphan-age", "must be positive");
         require(partSizeBytes >= 5 * 1024 * 1024, "part-size-bytes", "must be at least 5 MiB (S3's minimum part size)");
         require(uploadConcurrency >= 1 && uploadConcurrency <= 32, "upload-concurrency", "must be 1..32");
         require(compression.equals("zstd") || compression.equals("none"), "compression", "must be zstd or none");

@@ -8,7 +8,7 @@ import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.DeadLetters;
 import io.etcdguardian.common.kafka.EventPublisher;
-import io.micronaut.context.annotation.Value;
+import io.etcdguardian.health.HealthSettings;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -53,11 +53,11 @@ public class AlertmanagerWebhook {
     private final DeadLetters deadLetters;
 
     public AlertmanagerWebhook(FleetRegistry fleet, EventPublisher events, DeadLetters deadLetters,
-                               @Value("${guardian.health.alert-cluster-label:cluster}") String clusterLabel) {
+                               HealthSettings settings) {
         this.fleet = fleet;
         this.events = events;
         this.deadLetters = deadLetters;
-        this.clusterLabel = clusterLabel;
+        this.clusterLabel = settings.alertClusterLabel();
     }
 
     @Post

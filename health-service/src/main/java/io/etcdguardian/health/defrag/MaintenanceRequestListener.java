@@ -9,7 +9,7 @@ import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
-import io.micronaut.context.annotation.Value;
+import io.etcdguardian.health.HealthSettings;
 import io.etcdguardian.health.watch.OwnedClusters;
 import java.time.Instant;
 import java.util.Collection;
@@ -25,7 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * never defragmented twice at once, even with several replicas. The partitions it is assigned decide
  * which clusters this replica watches ({@link OwnedClusters}).
  */
-@KafkaListener(groupId = "${guardian.health.group:health-service}", offsetReset = OffsetReset.EARLIEST,
+@KafkaListener(groupId = "${guardian.health.group}", offsetReset = OffsetReset.EARLIEST,
         offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
         properties = {
                 @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
@@ -39,13 +39,13 @@ public class MaintenanceRequestListener implements ConsumerRebalanceListener {
     private final OwnedClusters owned;
 
     public MaintenanceRequestListener(EventIntake intake, FleetRegistry fleet, DefragWorkflow workflow,
-                                      @Value("${guardian.health.group:health-service}") String group,
+                                      HealthSettings settings,
                                       OwnedClusters owned) {
         this.owned = owned;
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;
-        this.group = group;
+        this.group = settings.group();
     }
 
     @Topic(Topics.MAINTENANCE_REQUESTS)

@@ -10,7 +10,7 @@ import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
-import io.micronaut.context.annotation.Value;
+import io.etcdguardian.restore.RestoreSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -20,7 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * the restore ended: a service killed mid-restore gets the request again and the journal tells it
  * where to go on. A cluster's requests share a partition: one restore per cluster at a time.
  */
-@KafkaListener(groupId = "${guardian.restore.group:restore-service}", offsetReset = OffsetReset.EARLIEST,
+@KafkaListener(groupId = "${guardian.restore.group}", offsetReset = OffsetReset.EARLIEST,
         offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
         properties = {
                 @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
@@ -32,11 +32,11 @@ public class RestoreRequestListener {
     private final String group;
 
     public RestoreRequestListener(EventIntake intake, FleetRegistry fleet, RestoreWorkflow workflow,
-                                  @Value("${guardian.restore.group:restore-service}") String group) {
+                                  RestoreSettings settings) {
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;
-        this.group = group;
+        this.group = settings.group();
     }
 
     @Topic(Topics.RESTORE_REQUESTS)

@@ -4,7 +4,7 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.scheduler.schedule.ScheduleState;
 import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.annotation.Value;
+import io.etcdguardian.scheduler.SchedulerSettings;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.Collection;
@@ -37,8 +37,9 @@ public class LeaderElection {
     private volatile boolean running = true;
 
     public LeaderElection(DefaultKafkaConsumerConfiguration<?, ?> config, ScheduleState state,
-                          @Value("${guardian.scheduler.leader-group:guardian-scheduler-leader}") String group,
-                          @Value("${guardian.scheduler.leader-session-timeout:10s}") Duration sessionTimeout) {
+                          SchedulerSettings settings) {
+        String group = settings.leaderGroup();
+        Duration sessionTimeout = settings.leaderSessionTimeout();
         this.state = state;
         Properties props = new Properties();
         props.putAll(config.getConfig());

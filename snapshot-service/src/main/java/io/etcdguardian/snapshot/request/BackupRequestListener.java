@@ -10,6 +10,7 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventIntake;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.snapshot.SnapshotSettings;
 import io.etcdguardian.snapshot.SnapshotWorkflow;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
@@ -27,7 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * One record at a time with a poll interval longer than the longest snapshot, and the offset
  * committed after the outcome is published: a crash mid-snapshot redelivers the request.
  */
-@KafkaListener(groupId = "${guardian.snapshot.group:snapshot-service}", offsetReset = OffsetReset.EARLIEST,
+@KafkaListener(groupId = "${guardian.snapshot.group}", offsetReset = OffsetReset.EARLIEST,
         offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
         properties = {
                 @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
@@ -40,14 +41,12 @@ public class BackupRequestListener {
     private final String group;
 
     public BackupRequestListener(EventIntake intake, FleetRegistry fleet, SnapshotWorkflow workflow,
-                                 EventPublisher events,
-                                 @io.micronaut.context.annotation.Value("${guardian.snapshot.group:snapshot-service}")
-                                 String group) {
+                                 EventPublisher events, SnapshotSettings settings) {
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;
         this.events = events;
-        this.group = group;
+        this.group = settings.group();
     }
 
     @Topic(Topics.BACKUP_REQUESTS)

@@ -15,8 +15,8 @@ import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.snapshot.SnapshotSettings;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -48,8 +48,8 @@ public class RetentionRunner {
     private final Operations operations;
 
     public RetentionRunner(SnapshotCatalog catalog, SnapshotStores stores, FleetRegistry fleet, MeterRegistry meters,
-                           @Value("${guardian.snapshot.orphan-age:24h}") Duration orphanAge, OperationLeases leases,
-                           OperationJournal journal, Operations operations) {
+                           SnapshotSettings settings, OperationLeases leases, OperationJournal journal,
+                           Operations operations) {
         this.leases = leases;
         this.journal = journal;
         this.operations = operations;
@@ -57,7 +57,7 @@ public class RetentionRunner {
         this.stores = stores;
         this.fleet = fleet;
         this.meters = meters;
-        this.orphanAge = orphanAge;
+        this.orphanAge = settings.orphanAge();
     }
 
     @Scheduled(fixedDelay = "${guardian.snapshot.retention-interval:1h}",
