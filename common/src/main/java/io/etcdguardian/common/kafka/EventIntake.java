@@ -9,7 +9,6 @@ import io.etcdguardian.common.event.GuardianEvent;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -31,9 +30,9 @@ public class EventIntake {
     private final DeadLetters deadLetters;
     private final RetryConfig retryConfig;
 
-    public EventIntake(IdempotencyGuard guard, DeadLetters deadLetters,
-                       @Value("${guardian.intake.max-attempts:4}") int maxAttempts,
-                       @Value("${guardian.intake.initial-backoff:500ms}") Duration initialBackoff) {
+    public EventIntake(IdempotencyGuard guard, DeadLetters deadLetters, IntakeSettings settings) {
+        int maxAttempts = settings.maxAttempts();
+        Duration initialBackoff = settings.initialBackoff();
         this.guard = guard;
         this.deadLetters = deadLetters;
         this.retryConfig = RetryConfig.custom()

@@ -1,6 +1,6 @@
 package io.etcdguardian.common.kafka;
 
-import io.micronaut.context.annotation.Value;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,9 +21,9 @@ public class IdempotencyGuard {
     private final Clock clock;
     private final Map<String, Instant> handled;
 
-    public IdempotencyGuard(@Value("${guardian.idempotency.capacity:100000}") int capacity,
-                            @Value("${guardian.idempotency.ttl:24h}") Duration ttl) {
-        this(capacity, ttl, Clock.systemUTC());
+    @Inject
+    public IdempotencyGuard(IdempotencySettings settings) {
+        this(settings.capacity(), settings.ttl(), Clock.systemUTC());
     }
 
     IdempotencyGuard(int capacity, Duration ttl, Clock clock) {

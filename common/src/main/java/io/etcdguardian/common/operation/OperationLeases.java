@@ -3,7 +3,7 @@ package io.etcdguardian.common.operation;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.micronaut.context.annotation.Value;
+import jakarta.inject.Inject;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.lang.management.ManagementFactory;
@@ -40,9 +40,10 @@ public class OperationLeases {
         return t;
     });
 
-    public OperationLeases(LeaseStore store, @Value("${guardian.operation.lease-ttl:30s}") Duration ttl) {
+    @Inject
+    public OperationLeases(LeaseStore store, OperationSettings settings) {
         // pid@host names the replica for an operator; the suffix keeps two services in one JVM apart
-        this(store, ttl, Clock.systemUTC(), ManagementFactory.getRuntimeMXBean().getName() + "/"
+        this(store, settings.leaseTtl(), Clock.systemUTC(), ManagementFactory.getRuntimeMXBean().getName() + "/"
                 + java.util.UUID.randomUUID().toString().substring(0, 6));
     }
 
