@@ -112,8 +112,7 @@ final class HostedClusters {
      * {@code --bump-revision --mark-compacted} when the fleet asks for it, or when the image's etcdutl
      * has it (≥ 3.5.10) and the fleet does not forbid it; none otherwise (the step's detail says so).
      */
-    static List<String> bumpRevisionFlags(RestoreRun run, String image) {
-        RestoreSpec spec = run.cluster().restore();
+    static List<String> bumpRevisionFlags(RestoreSpec spec, String image) {
         Boolean wanted = spec == null ? null : spec.bumpRevision();
         boolean supported = false;
         Matcher tag = ETCD_TAG.matcher(image == null ? "" : image);

@@ -208,7 +208,7 @@ public class HostedOnPremTarget implements RestoreTarget {
         boolean memberDb = SnapshotSources.memberDb(run.source());
         String initialCluster = IntStream.range(0, members).mapToObj(i -> "etcd-" + i + "=" + peer(ns, i))
                 .collect(Collectors.joining(","));
-        List<String> bump = HostedClusters.bumpRevisionFlags(run, image);
+        List<String> bump = HostedClusters.bumpRevisionFlags(run.cluster().restore(), image);
         return "set -e; rm -rf /var/lib/data.restoring"
                 // a copy: the restore never writes the file it reads, and a rerun after the swap finds it
                 + (memberDb ? "; [ -f /var/lib/restored.snap.db ] || cp /var/lib/data/member/snap/db"
