@@ -73,6 +73,21 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
         return new ChildProcess("s3proxy", dir);
     }
 
+    /**
+     * Writes {@code file} as a fleet's store names it ({@code credentialsFile}): this server's access
+     * key and secret key, readable by the owner only; returns it.
+     */
+    public Path writeCredentials(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, "accessKeyId=" + accessKey + "\nsecretAccessKey=" + secretKey + "\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public S3Client client() {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint()))

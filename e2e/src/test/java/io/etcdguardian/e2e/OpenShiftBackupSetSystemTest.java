@@ -421,8 +421,7 @@ class OpenShiftBackupSetSystemTest {
     }
 
     private Path credentials(Backplane backplane) throws Exception {
-        return Files.writeString(state.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
-                + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        return backplane.s3().writeCredentials(state.resolve("s3.properties"));
     }
 
     private Path kubeconfig() throws Exception {

@@ -65,8 +65,7 @@ class WholeSystemTest {
              EventStream.Follower snapshots = stream.follow(Topics.SNAPSHOT_EVENTS);
              EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
              Client etcd = Client.builder().endpoints(backplane.etcd().endpoints().toArray(String[]::new)).build()) {
-            Path credentials = Files.writeString(state.resolve("s3.properties"), "accessKeyId="
-                    + backplane.s3().accessKey() + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+            Path credentials = backplane.s3().writeCredentials(state.resolve("s3.properties"));
             Path fleet = Files.writeString(state.resolve("fleet.yaml"), """
                     clusters:
                       - id: %s

@@ -92,8 +92,7 @@ class WritersStoppedRestoreSystemTest {
                     contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian}}]
                     current-context: mgmt
                     """.formatted(client.getConfiguration().getMasterUrl()));
-            Path credentials = Files.writeString(state.resolve("s3.properties"), "accessKeyId="
-                    + backplane.s3().accessKey() + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+            Path credentials = backplane.s3().writeCredentials(state.resolve("s3.properties"));
             Path fleet = Files.writeString(state.resolve("fleet.yaml"), """
                     clusters:
                       - id: %s

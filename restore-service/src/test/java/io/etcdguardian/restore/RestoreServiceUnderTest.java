@@ -17,8 +17,7 @@ final class RestoreServiceUnderTest {
     private RestoreServiceUnderTest() {}
 
     static Path credentials(Backplane backplane, Path dir) throws IOException {
-        return Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
-                + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        return backplane.s3().writeCredentials(dir.resolve("s3.properties"));
     }
 
     /** A fleet of one cluster restored by the local target: the local etcd cluster in {@code etcd}'s directory. */

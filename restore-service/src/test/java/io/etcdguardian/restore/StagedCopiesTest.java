@@ -48,8 +48,7 @@ class StagedCopiesTest {
             s3.createBucket("staged-snapshots");
             SnapshotManifest manifest = CommittedSnapshots.commit(s3, "staged-snapshots", "", cluster, backplane.etcd(),
                     dir, null);
-            Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + s3.accessKey()
-                    + "\nsecretAccessKey=" + s3.secretKey() + "\n");
+            Path credentials = s3.writeCredentials(dir.resolve("s3.properties"));
             Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                     clusters:
                       - id: %s

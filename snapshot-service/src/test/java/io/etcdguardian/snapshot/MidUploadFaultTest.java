@@ -65,8 +65,7 @@ class MidUploadFaultTest {
         }
         s3 = S3ProxyServer.plan(dir.resolve("s3")).start();
         s3.createBucket("fault-snapshots");
-        Path credentials = Files.writeString(dir.resolve("s3.properties"),
-                "accessKeyId=" + s3.accessKey() + "\nsecretAccessKey=" + s3.secretKey() + "\n");
+        Path credentials = s3.writeCredentials(dir.resolve("s3.properties"));
         fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 clusters:
                   - id: %s

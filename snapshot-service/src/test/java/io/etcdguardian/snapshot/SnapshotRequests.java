@@ -8,8 +8,6 @@ import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.kafka.EventStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,11 +30,6 @@ final class SnapshotRequests {
 
     /** A credentials file for the backplane's S3Proxy, as a store's credentialsFile names it. */
     static Path credentials(Backplane backplane, Path dir) {
-        try {
-            return Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
-                    + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return backplane.s3().writeCredentials(dir.resolve("s3.properties"));
     }
 }

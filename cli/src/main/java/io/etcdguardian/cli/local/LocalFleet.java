@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes the fleet file for the local backplane: one cluster, `local`, backed up into the local S3. */
 public final class LocalFleet {
@@ -15,10 +14,8 @@ public final class LocalFleet {
 
     public static Path write(Backplane backplane) {
         try {
-            Path credentials = backplane.stateDir().resolve("s3").resolve("credentials.properties");
-            Files.writeString(credentials, "accessKeyId=" + backplane.s3().accessKey() + "\nsecretAccessKey="
-                    + backplane.s3().secretKey() + "\n");
-            Files.setPosixFilePermissions(credentials, PosixFilePermissions.fromString("rw-------"));
+            Path credentials = backplane.s3().writeCredentials(backplane.stateDir().resolve("s3")
+                    .resolve("credentials.properties"));
             Path fleet = backplane.stateDir().resolve("fleet.yaml");
             Files.writeString(fleet, """
                     # Written by `guardianctl local up`; edit it and the services pick the change up.

@@ -10,7 +10,6 @@ import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.StoreSpec;
 import io.etcdguardian.common.s3.S3Clients;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,8 +69,7 @@ class OperationLeasesTest {
 
     /** The same tests on S3 (S3Proxy's conditional writes) and on a directory store (a file lock). */
     private void use(String kind) throws Exception {
-        Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
-                + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        Path credentials = backplane.s3().writeCredentials(dir.resolve("s3.properties"));
         StoreSpec store = kind.equals("s3")
                 ? new StoreSpec(backplane.bucket(), "leases-test", null, backplane.s3().endpoint(), credentials.toString(),
                         null, null, null, null)

@@ -30,8 +30,7 @@ class SnapshotStoreContractTest {
     Path dir;
 
     private SnapshotStore store(String kind, Backplane backplane) throws Exception {
-        Path credentials = Files.writeString(dir.resolve("s3.properties"), "accessKeyId=" + backplane.s3().accessKey()
-                + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        Path credentials = backplane.s3().writeCredentials(dir.resolve("s3.properties"));
         StoreSpec spec = kind.equals("s3")
                 ? new StoreSpec(backplane.bucket(), null, null, backplane.s3().endpoint(), credentials.toString(), null,
                         null, null, null)

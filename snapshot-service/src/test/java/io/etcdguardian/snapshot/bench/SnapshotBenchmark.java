@@ -45,8 +45,7 @@ class SnapshotBenchmark {
         long[] sizes = sizes();
         int runs = Integer.getInteger("bench.runs", 2);
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 1, 8L * 1024 * MIB).start();
-        Path credentials = Files.writeString(dir.resolve("s3.properties"),
-                "accessKeyId=" + backplane.s3().accessKey() + "\nsecretAccessKey=" + backplane.s3().secretKey() + "\n");
+        Path credentials = backplane.s3().writeCredentials(dir.resolve("s3.properties"));
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 clusters:
                   - id: bench
