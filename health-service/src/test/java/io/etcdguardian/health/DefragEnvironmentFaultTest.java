@@ -13,7 +13,6 @@ import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.CompactedTopic;
 import io.etcdguardian.common.kafka.EventStream;
-import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.localetcd.EtcdCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,6 @@ import io.etcdguardian.common.event.BackupSkipped;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceRequested;
-import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;

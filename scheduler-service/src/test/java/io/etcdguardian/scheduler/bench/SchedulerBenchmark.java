@@ -3,8 +3,6 @@ package io.etcdguardian.scheduler.bench;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.BackupRequested;
-import io.etcdguardian.common.event.EventEnvelope;
-import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.ScheduleSpec;
 import io.etcdguardian.common.kafka.EventStream;

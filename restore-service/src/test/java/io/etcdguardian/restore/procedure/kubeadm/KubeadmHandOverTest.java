@@ -10,7 +10,6 @@ import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.fleet.StoreSpec;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.localetcd.EtcdBinaries;
-import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.Etcdctl;
 import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.restore.plan.RestoreRun;
