@@ -5,10 +5,12 @@ import io.etcdguardian.scheduler.schedule.ScheduleState;
 import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
 import io.micronaut.context.annotation.Context;
 import io.etcdguardian.scheduler.SchedulerSettings;
+import jakarta.inject.Inject;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -29,20 +31,26 @@ import org.slf4j.LoggerFactory;
 @Context
 public class LeaderElection {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
+    /** After a failure: step down, leave the group (another replica may lead), join again after this. */
+    static final Duration RETRY = Duration.ofSeconds(2);
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final ScheduleState state;
+    private final Runnable beforeLeading;
     private final Thread thread;
     private volatile boolean leader;
     private volatile boolean running = true;
 
+    @Inject
     public LeaderElection(DefaultKafkaConsumerConfiguration<?, ?> config, ScheduleState state,
                           SchedulerSettings settings) {
-        String group = settings.leaderGroup();
-        Duration sessionTimeout = settings.leaderSessionTimeout();
-        this.state = state;
+        // read what the previous leader did before acting on it
+        this(config.getConfig(), state::reload, settings.leaderGroup(), settings.leaderSessionTimeout());
+    }
+
+    LeaderElection(Map<?, ?> config, Runnable beforeLeading, String group, Duration sessionTimeout) {
+        this.beforeLeading = beforeLeading;
         Properties props = new Properties();
-        props.putAll(config.getConfig());
+        props.putAll(config);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Long.toString(sessionTimeout.toMillis()));
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Long.toString(sessionTimeout.toMillis() / 4));
@@ -57,38 +65,70 @@ public class LeaderElection {
         return leader;
     }
 
+    /**
+     * Any failure — the state unreadable when the partition comes, the broker refusing a poll — steps
+     * down and tries again: a loop that ended on its first exception left the replica out of the
+     * election for good, and a fleet whose replicas all hit it took no scheduled backup at all.
+     */
     private void run() {
         try {
-            consumer.subscribe(List.of(Topics.SCHEDULER_LEADER), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    if (leader) {
-                        LOG.info("no longer the scheduler leader");
-                    }
-                    leader = false;
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    if (!partitions.isEmpty()) {
-                        // read what the previous leader did before acting on it
-                        state.reload();
-                        leader = true;
-                        LOG.info("this replica is the scheduler leader");
-                    }
-                }
-            });
             while (running) {
-                consumer.poll(Duration.ofMillis(500));
+                try {
+                    consumer.subscribe(List.of(Topics.SCHEDULER_LEADER), new Rebalance());
+                    while (running) {
+                        consumer.poll(Duration.ofMillis(500));
+                    }
+                } catch (WakeupException stopping) {
+                    return;
+                } catch (RuntimeException e) {
+                    leader = false;
+                    // Kafka wraps what the rebalance callback threw: the cause is the reason
+                    LOG.error("leader election failed, stepping down and joining again in {}: {}", RETRY,
+                            e.getCause() != null ? e.getCause().toString() : e.toString());
+                    leaveGroup();
+                    pause();
+                }
             }
-        } catch (WakeupException stopping) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("leader election stopped: {}", e.toString());
-            leader = false;
         } finally {
             leader = false;
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** A partition this replica cannot lead on goes back to the group. */
+    private void leaveGroup() {
+        try {
+            consumer.unsubscribe();
+        } catch (RuntimeException e) {
+            LOG.warn("could not leave the leader group: {}", e.toString());
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(RETRY.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (leader) {
+                LOG.info("no longer the scheduler leader");
+            }
+            leader = false;
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                beforeLeading.run(); // throws through poll(): the loop steps down and leaves the group
+                leader = true;
+                LOG.info("this replica is the scheduler leader");
+            }
         }
     }
 
