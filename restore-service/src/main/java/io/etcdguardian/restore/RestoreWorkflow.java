@@ -140,10 +140,10 @@ public class RestoreWorkflow {
             steps = SnapshotSources.writersStopped(source) ? target.plan(run) : withBackupFirst(target.plan(run),
                     restoreId);
             notes.addAll(run.notes());
-            digest = PlanDigest.of(subject, target.kind(), overrides, steps, restoreId, run.shortId());
+            digest = PlanDigest.of(subject, target.kind().wire(), overrides, steps, restoreId, run.shortId());
             int done = known.map(r -> r.done().size()).orElse(0);
             events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + done, RestorePlanned.TYPE),
-                    new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind(), request.dryRun(),
+                    new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind().wire(), request.dryRun(),
                             steps.stream().map(s -> new RestorePlanned.Step(s.name(), s.description(), s.touches(),
                                     s.manual())).toList(), digest, notes, manifest.sizeRaw()));
             notes.forEach(note -> progress(cluster, restoreId, "preconditions", "DONE", note));
@@ -160,7 +160,7 @@ public class RestoreWorkflow {
         // one restore per cluster across replicas, and no defrag or retention while it runs
         Operations.Start start = new Operations.Start(cluster, OperationKind.RESTORE, restoreId,
                 subject, steps.stream().map(RestoreStep::name).toList(), java.util.Map.of(
-                        PLAN_DIGEST, digest, TARGET, target.kind(),
+                        PLAN_DIGEST, digest, TARGET, target.kind().wire(),
                         OVERRIDES, String.join(",", overrides)), resume);
         report(cluster, operations.run(start, operation -> {
             run.runAs(operation);

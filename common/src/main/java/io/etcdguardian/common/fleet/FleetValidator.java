@@ -37,9 +37,8 @@ public final class FleetValidator {
             validateRetention(id, spec.retention(), problems);
         }
         if (spec.kubernetes() != null && spec.kubernetes().kind() != null
-                && !List.of("local", "hosted-onprem", "hosted-aws", "kubeadm", "openshift").contains(spec.kubernetes().kind())) {
-            problems.add(new FleetProblem(id, "kubernetes.kind",
-                    "must be one of local, hosted-onprem, hosted-aws, kubeadm, openshift"));
+                && spec.kubernetes().controlPlane().isEmpty()) {
+            problems.add(new FleetProblem(id, "kubernetes.kind", "must be one of " + ControlPlaneKind.spelled()));
         }
         if (spec.slo() != null && spec.slo().maxBackupAge() != null
                 && spec.slo().maxBackupAge().compareTo(java.time.Duration.ofMinutes(5)) < 0) {
@@ -50,7 +49,7 @@ public final class FleetValidator {
             problems.add(new FleetProblem(id, "restore.apiServerReplicas", "must be 1..100"));
         }
         if (spec.restore() != null && spec.restore().hostedClusterManifest() != null
-                && (spec.kubernetes() == null || !"hosted-aws".equals(spec.kubernetes().kind()))) {
+                && (spec.kubernetes() == null || !spec.kubernetes().is(ControlPlaneKind.HOSTED_AWS))) {
             problems.add(new FleetProblem(id, "restore.hostedClusterManifest", "only for kubernetes.kind hosted-aws"
                     + " (the HostedCluster a restore creates)"));
         }

@@ -1,6 +1,7 @@
 package io.etcdguardian.common.kubernetes;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,19 +42,21 @@ public final class ControlPlane {
     /** The object that carries the cluster's version: ClusterVersion "version", or the HostedCluster. */
     public static Optional<GenericKubernetesResource> versionHolder(KubernetesClient client, ClusterSpec cluster) {
         KubernetesSpec target = cluster.kubernetes();
-        return switch (target == null ? "" : target.kind()) {
-            case "openshift" -> Optional.ofNullable(client.genericKubernetesResources(CLUSTER_VERSION)
-                    .withName("version").get());
-            case "hosted-onprem", "hosted-aws" -> Optional.ofNullable(client.genericKubernetesResources(HOSTED_CLUSTER)
+        ControlPlaneKind kind = target == null ? null : target.controlPlane().orElse(null);
+        if (kind == ControlPlaneKind.OPENSHIFT) {
+            return Optional.ofNullable(client.genericKubernetesResources(CLUSTER_VERSION).withName("version").get());
+        }
+        if (kind != null && kind.hosted()) {
+            return Optional.ofNullable(client.genericKubernetesResources(HOSTED_CLUSTER)
                     .inNamespace(target.namespace()).withName(target.name()).get());
-            default -> Optional.empty();
-        };
+        }
+        return Optional.empty();
     }
 
     /** The version of the newest Completed entry of the upgrade history (e.g. 4.14.12): the z-stream running now. */
     public static Optional<String> completedVersion(KubernetesClient client, ClusterSpec cluster) {
         return versionHolder(client, cluster).flatMap(r -> {
-            List<Map<String, Object>> history = "openshift".equals(cluster.kubernetes().kind())
+            List<Map<String, Object>> history = cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT)
                     ? list(r.getAdditionalProperties(), "status", "history")
                     : list(r.getAdditionalProperties(), "status", "version", "history");
             return history.stream().filter(h -> "Completed".equals(h.get("state")))

@@ -3,6 +3,7 @@ package io.etcdguardian.common.kubernetes;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -38,7 +39,7 @@ public class KubernetesClients {
     /** Empty when the cluster declares no Kubernetes control plane (or a plain local one). */
     public Optional<KubernetesClient> forCluster(ClusterSpec cluster) {
         if (cluster.kubernetes() == null || cluster.kubernetes().kind() == null
-                || "local".equals(cluster.kubernetes().kind())) {
+                || cluster.kubernetes().is(ControlPlaneKind.LOCAL)) {
             return Optional.empty();
         }
         String kubeconfig = cluster.kubernetes().kubeconfig() == null ? DEFAULT : cluster.kubernetes().kubeconfig();

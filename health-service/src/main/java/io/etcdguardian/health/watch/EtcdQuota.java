@@ -2,6 +2,7 @@ package io.etcdguardian.health.watch;
 
 import io.etcdguardian.common.etcd.MemberStatus;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -77,7 +78,7 @@ public class EtcdQuota {
         if (cluster.etcd().quotaBackendBytes() != null) {
             return cluster.etcd().quotaBackendBytes();
         }
-        boolean openshift = cluster.kubernetes() != null && "openshift".equals(cluster.kubernetes().kind());
+        boolean openshift = cluster.kubernetes() != null && cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT);
         return (openshift ? 8L : 2L) << 30;
     }
 }

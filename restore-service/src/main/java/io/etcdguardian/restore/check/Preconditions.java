@@ -3,6 +3,7 @@ package io.etcdguardian.restore.check;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.restore.procedure.hosted.HostedClusterManifest;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What must hold before a restore touches anything: the snapshot is committed and has passed a
@@ -27,7 +27,6 @@ import java.util.Set;
  */
 @Singleton
 public class Preconditions {
-    private static final Set<String> VERSIONED = Set.of("openshift", "hosted-onprem", "hosted-aws");
 
     private final KubernetesClients kubernetes;
     private final EncryptionKeys keys;
@@ -40,7 +39,7 @@ public class Preconditions {
     }
 
     /** Returns notes for the plan (e.g. a forced version mismatch); throws with the reason when one fails. */
-    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String source, String target,
+    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String source, ControlPlaneKind target,
                               boolean force, Map<String, String> facts) {
         List<String> notes = new ArrayList<>();
         boolean special = SnapshotSources.special(source);
@@ -55,10 +54,11 @@ public class Preconditions {
                     : manifest.drill().detail()) + "): run POST /snapshots/" + cluster.id() + "/"
                     + manifest.snapshotId() + "/drill first");
         }
-        if (VERSIONED.contains(target) && !special) {
+        // where the cluster records its version: a restore onto another z-stream is refused
+        if ((target == ControlPlaneKind.OPENSHIFT || target.hosted()) && !special) {
             Optional<String> now = kubernetes.forCluster(cluster)
                     .flatMap(client -> ControlPlane.completedVersion(client, cluster));
-            if (now.isEmpty() && "hosted-aws".equals(target)) {
+            if (now.isEmpty() && target == ControlPlaneKind.HOSTED_AWS) {
                 // no HostedCluster runs (deleted for the restore, or never created): the one to be created
                 now = HostedClusterManifest.toCreate(cluster, facts).flatMap(HostedClusterManifest::releaseVersion);
             }

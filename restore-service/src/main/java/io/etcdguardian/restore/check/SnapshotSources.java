@@ -3,6 +3,7 @@ package io.etcdguardian.restore.check;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import java.time.Instant;
 import java.util.Set;
@@ -18,7 +19,7 @@ import java.util.Set;
 public final class SnapshotSources {
     /** The fact naming the snapshot a writers-stopped restore took, once it took it. */
     public static final String TAKEN = "restore.snapshot";
-    static final String TARGET = "hosted-onprem";
+    static final ControlPlaneKind TARGET = ControlPlaneKind.HOSTED_ONPREM;
     private static final Set<String> SPECIAL = Set.of(RestoreRequested.MEMBER_DB, RestoreRequested.WRITERS_STOPPED);
 
     private SnapshotSources() {}
@@ -36,8 +37,8 @@ public final class SnapshotSources {
     }
 
     /** The manifest the plan carries until there is a snapshot: nothing is known about the data yet. */
-    public static SnapshotManifest placeholder(String clusterId, String source, String target, Instant at) {
-        if (!TARGET.equals(target)) {
+    public static SnapshotManifest placeholder(String clusterId, String source, ControlPlaneKind target, Instant at) {
+        if (target != TARGET) {
             throw new GuardianException(Reason.INVALID_REQUEST, "snapshot '" + source + "' is a source of"
                     + " hosted-onprem restores only, not of " + target);
         }

@@ -3,15 +3,16 @@ package io.etcdguardian.restore.procedure;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.EnumMap;
 
 /** The procedures by name; a request's target, else the cluster's {@code kubernetes.kind}. */
 @Singleton
 public class RestoreTargets {
-    private final Map<String, RestoreTarget> byKind = new TreeMap<>();
+    private final Map<ControlPlaneKind, RestoreTarget> byKind = new EnumMap<>(ControlPlaneKind.class);
 
     public RestoreTargets(List<RestoreTarget> targets) {
         targets.forEach(t -> byKind.put(t.kind(), t));
@@ -34,7 +35,7 @@ public class RestoreTargets {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + cluster.id()
                     + "' has no kubernetes.kind and the request names no target; one of " + byKind.keySet());
         }
-        RestoreTarget target = byKind.get(kind);
+        RestoreTarget target = ControlPlaneKind.of(kind).map(byKind::get).orElse(null);
         if (target == null) {
             throw new GuardianException(Reason.PRECONDITION_FAILED, "unknown restore target '" + kind + "'; one of "
                     + byKind.keySet());

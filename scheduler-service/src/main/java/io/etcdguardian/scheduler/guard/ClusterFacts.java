@@ -1,6 +1,7 @@
 package io.etcdguardian.scheduler.guard;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -42,7 +43,7 @@ public class ClusterFacts {
         if (client.isEmpty()) {
             return Optional.empty();
         }
-        List<GenericKubernetesResource> sources = "openshift".equals(cluster.kubernetes().kind())
+        List<GenericKubernetesResource> sources = cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT)
                 ? API_SERVER_OPERATORS.stream().map(c -> client.get().genericKubernetesResources(c).withName("cluster").get())
                         .filter(java.util.Objects::nonNull).toList()
                 : controlPlane(cluster).stream().toList();

@@ -3,6 +3,7 @@ package io.etcdguardian.snapshot.backupset;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.s3.StoreErrors;
@@ -57,7 +58,7 @@ public class StaticResourcesCapture {
 
     /** Whether this cluster's snapshots are backup sets. */
     public boolean applies(ClusterSpec cluster) {
-        return settings.enabled() && cluster.kubernetes() != null && "openshift".equals(cluster.kubernetes().kind());
+        return settings.enabled() && cluster.kubernetes() != null && cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT);
     }
 
     /** The stored tarball, or empty for clusters whose snapshots are the etcd database alone. */

@@ -5,6 +5,7 @@ import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
@@ -86,41 +87,47 @@ public class EncryptionKeyBundles {
     private record SlottedKey(String slot, Secret secret) {}
 
     private static List<SlottedKey> activeKeys(KubernetesClient client, KubernetesSpec target) {
+        ControlPlaneKind kind = target.controlPlane().orElse(ControlPlaneKind.LOCAL);
+        if (kind == ControlPlaneKind.OPENSHIFT) {
+            return openShiftKeys(client);
+        }
+        return kind.hosted() ? hostedKeys(client, target) : List.of();
+    }
+
+    private static List<SlottedKey> openShiftKeys(KubernetesClient client) {
+        GenericKubernetesResource apiServer = client.genericKubernetesResources(ControlPlane.API_SERVER).withName("cluster").get();
+        String type = apiServer == null ? null
+                : ControlPlane.text(apiServer.getAdditionalProperties(), "spec", "encryption", "type");
+        if (!"aescbc".equals(type) && !"aesgcm".equals(type)) {
+            return List.of();
+        }
+        return client.secrets().inNamespace(OPENSHIFT_KEYS_NAMESPACE).list().getItems().stream()
+                .filter(s -> s.getMetadata().getName().startsWith("encryption-key-"))
+                .map(s -> new SlottedKey(null, s)).toList();
+    }
+
+    private static List<SlottedKey> hostedKeys(KubernetesClient client, KubernetesSpec target) {
+        GenericKubernetesResource hosted = client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
+                .inNamespace(target.namespace()).withName(target.name()).get();
+        if (hosted == null) {
+            throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + target.namespace() + "/"
+                    + target.name() + " not found");
+        }
+        Map<String, Object> spec = hosted.getAdditionalProperties();
+        if (!"aescbc".equals(ControlPlane.text(spec, "spec", "secretEncryption", "type"))) {
+            return List.of();
+        }
         List<SlottedKey> secrets = new ArrayList<>();
-        switch (target.kind()) {
-            case "openshift" -> {
-                GenericKubernetesResource apiServer = client.genericKubernetesResources(ControlPlane.API_SERVER).withName("cluster").get();
-                String type = apiServer == null ? null
-                        : ControlPlane.text(apiServer.getAdditionalProperties(), "spec", "encryption", "type");
-                if ("aescbc".equals(type) || "aesgcm".equals(type)) {
-                    client.secrets().inNamespace(OPENSHIFT_KEYS_NAMESPACE).list().getItems().stream()
-                            .filter(s -> s.getMetadata().getName().startsWith("encryption-key-"))
-                            .forEach(s -> secrets.add(new SlottedKey(null, s)));
+        for (String slot : List.of("activeKey", "backupKey")) {
+            String name = ControlPlane.text(spec, "spec", "secretEncryption", "aescbc", slot, "name");
+            if (name != null) {
+                Secret secret = client.secrets().inNamespace(target.namespace()).withName(name).get();
+                if (secret == null) {
+                    throw new GuardianException(Reason.PRECONDITION_FAILED, "encryption key secret "
+                            + target.namespace() + "/" + name + " (" + slot + ") not found");
                 }
+                secrets.add(new SlottedKey(slot, secret));
             }
-            case "hosted-onprem", "hosted-aws" -> {
-                GenericKubernetesResource hosted = client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
-                        .inNamespace(target.namespace()).withName(target.name()).get();
-                if (hosted == null) {
-                    throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + target.namespace() + "/"
-                            + target.name() + " not found");
-                }
-                Map<String, Object> spec = hosted.getAdditionalProperties();
-                if ("aescbc".equals(ControlPlane.text(spec, "spec", "secretEncryption", "type"))) {
-                    for (String slot : List.of("activeKey", "backupKey")) {
-                        String name = ControlPlane.text(spec, "spec", "secretEncryption", "aescbc", slot, "name");
-                        if (name != null) {
-                            Secret secret = client.secrets().inNamespace(target.namespace()).withName(name).get();
-                            if (secret == null) {
-                                throw new GuardianException(Reason.PRECONDITION_FAILED, "encryption key secret "
-                                        + target.namespace() + "/" + name + " (" + slot + ") not found");
-                            }
-                            secrets.add(new SlottedKey(slot, secret));
-                        }
-                    }
-                }
-            }
-            default -> { }
         }
         return secrets;
     }

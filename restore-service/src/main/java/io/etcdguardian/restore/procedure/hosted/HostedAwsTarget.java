@@ -5,6 +5,7 @@ import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
@@ -62,8 +63,8 @@ public class HostedAwsTarget implements RestoreTarget {
     }
 
     @Override
-    public String kind() {
-        return "hosted-aws";
+    public ControlPlaneKind kind() {
+        return ControlPlaneKind.HOSTED_AWS;
     }
 
     @Override

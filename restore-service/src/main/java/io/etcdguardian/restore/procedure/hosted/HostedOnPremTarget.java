@@ -2,6 +2,7 @@ package io.etcdguardian.restore.procedure.hosted;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
@@ -65,8 +66,8 @@ public class HostedOnPremTarget implements RestoreTarget {
     }
 
     @Override
-    public String kind() {
-        return "hosted-onprem";
+    public ControlPlaneKind kind() {
+        return ControlPlaneKind.HOSTED_ONPREM;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.etcdguardian.restore.procedure.kubeadm;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
@@ -35,8 +36,8 @@ public class KubeadmTarget implements RestoreTarget {
     }
 
     @Override
-    public String kind() {
-        return "kubeadm";
+    public ControlPlaneKind kind() {
+        return ControlPlaneKind.KUBEADM;
     }
 
     @Override

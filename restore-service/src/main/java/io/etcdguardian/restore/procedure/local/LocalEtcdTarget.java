@@ -7,6 +7,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.fault.Failpoints;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.localetcd.ChildReaper;
 import io.etcdguardian.localetcd.EtcdBinaries;
@@ -42,8 +43,8 @@ public class LocalEtcdTarget implements RestoreTarget {
     }
 
     @Override
-    public String kind() {
-        return "local";
+    public ControlPlaneKind kind() {
+        return ControlPlaneKind.LOCAL;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.etcdguardian.restore.procedure.openshift;
 
 import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.restore.plan.RestoreRun;
@@ -47,8 +48,8 @@ public class OpenShiftTarget implements RestoreTarget {
     }
 
     @Override
-    public String kind() {
-        return "openshift";
+    public ControlPlaneKind kind() {
+        return ControlPlaneKind.OPENSHIFT;
     }
 
     @Override

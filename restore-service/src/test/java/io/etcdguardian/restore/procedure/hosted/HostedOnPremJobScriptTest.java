@@ -104,7 +104,8 @@ class HostedOnPremJobScriptTest {
         } finally {
             source.stop();
         }
-        String script = script(SnapshotSources.placeholder("hc9", RestoreRequested.MEMBER_DB, "hosted-onprem", Instant.now()));
+        String script = script(SnapshotSources.placeholder("hc9", RestoreRequested.MEMBER_DB,
+                io.etcdguardian.common.fleet.ControlPlaneKind.HOSTED_ONPREM, Instant.now()));
         assertThat(script).contains("--skip-hash-check");
 
         Path broken = Files.createDirectories(dir.resolve("broken/data/member/snap"));
