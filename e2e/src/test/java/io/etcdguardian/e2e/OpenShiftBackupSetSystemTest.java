@@ -3,6 +3,7 @@ package io.etcdguardian.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.GuardianCtl;
 import io.etcdguardian.cli.local.LocalServices;
@@ -216,7 +217,7 @@ class OpenShiftBackupSetSystemTest {
 
             // 5. no secret of this run in any service log, event, dead letter, journal record or stored object
             List<String> secrets = new ArrayList<>(List.of(backplane.s3().secretKey(), Files.readString(key).strip(),
-                    "0123456789abcdef0123456789abcdef", "not-a-secret", Files.readString(state.resolve("token")).strip(),
+                    "0123456789abcdef0123456789abcdef", MockKubeconfig.TOKEN, Files.readString(state.resolve("token")).strip(),
                     Files.readString(bundleKey).strip(), "key-bundles-key-key-bundles-key!"));
             ETCD_ENCRYPTION_KEYS.values().forEach(k -> {
                 secrets.add(k);
@@ -425,14 +426,7 @@ class OpenShiftBackupSetSystemTest {
     }
 
     private Path kubeconfig() throws Exception {
-        return Files.writeString(state.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: ocp, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: guardian, user: {token: not-a-secret}}]
-                contexts: [{name: ocp, context: {cluster: ocp, user: guardian}}]
-                current-context: ocp
-                """.formatted(client.getConfiguration().getMasterUrl()));
+        return MockKubeconfig.write(state.resolve("kubeconfig"), client.getConfiguration().getMasterUrl(), null);
     }
 
     record Run(int exit, String out, String err) {}

@@ -3,6 +3,7 @@ package io.etcdguardian.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.GuardianEvent;
@@ -84,14 +85,8 @@ class WritersStoppedRestoreSystemTest {
             for (int i = 0; i < 50; i++) {
                 backplane.etcd().etcdctl("put", "/registry/wstop/key-" + i, "value-" + i);
             }
-            Path kubeconfig = Files.writeString(state.resolve("kubeconfig"), """
-                    apiVersion: v1
-                    kind: Config
-                    clusters: [{name: mgmt, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                    users: [{name: guardian, user: {token: not-a-secret}}]
-                    contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian}}]
-                    current-context: mgmt
-                    """.formatted(client.getConfiguration().getMasterUrl()));
+            Path kubeconfig = MockKubeconfig.write(state.resolve("kubeconfig"),
+                    client.getConfiguration().getMasterUrl(), null);
             Path credentials = backplane.s3().writeCredentials(state.resolve("s3.properties"));
             Path fleet = Files.writeString(state.resolve("fleet.yaml"), """
                     clusters:

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.FaultMatrixScope;
 import io.etcdguardian.common.event.GuardianEvent;
@@ -394,13 +395,11 @@ class ControlPlaneRestoreMockTest {
     @Test
     void aServiceKilledWhileMemberZeroIsReplacedResumesOnItsOwnAndDestroysNothingTwice(Backplane backplane)
             throws Exception {
-        String cluster = "kill0-" + UUID.randomUUID().toString().substring(0, 6);
-        String ns = "clusters-hc4";
-        hostedCluster("hc4", "4.14.12", false);
-        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
-        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
-        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
-                fleet(backplane, cluster, "hosted-onprem", "hc4"), dir, "restore-" + cluster);
+        Hosted hc = hostedWithASnapshot(backplane, "kill0", "hc4");
+        String cluster = hc.cluster();
+        String ns = hc.namespace();
+        SnapshotManifest snapshot = hc.snapshot();
+        Map<String, String> settings = hc.settings();
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
              EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
             String id;
@@ -440,11 +439,7 @@ class ControlPlaneRestoreMockTest {
             assertThat(calls).filteredOn(c -> c.startsWith("POST") && c.contains("/jobs"))
                     .as("the resumed step found its Job and waited for it: one Job, not two").hasSize(1);
         }
-        assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec().getReplicas())
-                .isEqualTo(3);
-        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
-                assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
-        assertThat(ControlPlane.text(hosted("hc4").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+        assertBackAsItWas(ns, "hc4");
     }
 
     /** Every step of the hosted-onprem plan, in order: the kill matrix ends the service after each one's work. */
@@ -474,13 +469,11 @@ class ControlPlaneRestoreMockTest {
     }
 
     private void killedAt(Backplane backplane, String step, String name) throws Exception {
-        String cluster = name + "-" + UUID.randomUUID().toString().substring(0, 6);
-        String ns = "clusters-" + name;
-        hostedCluster(name, "4.14.12", false);
-        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
-        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
-        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
-                fleet(backplane, cluster, "hosted-onprem", name), dir, "restore-" + cluster);
+        Hosted hc = hostedWithASnapshot(backplane, name, name);
+        String cluster = hc.cluster();
+        String ns = hc.namespace();
+        SnapshotManifest snapshot = hc.snapshot();
+        Map<String, String> settings = hc.settings();
         // the killed consumer's partitions move on after the session timeout, not after 45 s
         settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
         settings.put("kafka.consumers.restore-" + cluster + ".heartbeat.interval.ms", "1000");
@@ -514,15 +507,33 @@ class ControlPlaneRestoreMockTest {
                 .as("one restore Job: a resumed step finds its Job").hasSize(1);
         assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
                 .extracting(pvc -> pvc.getMetadata().getName()).containsExactly("data-etcd-0");
+        assertBackAsItWas(ns, name);
+        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).as("Jobs left").isEmpty();
+        assertThat(client.secrets().inNamespace(ns).list().getItems()).as("Secrets left").isEmpty();
+        assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(cluster + "/restores/"))
+                .contents()).as("staged copies left").isEmpty();
+    }
+
+    /** A hosted cluster {@code name} (3 etcd members, API servers at 2) with a committed snapshot of its own. */
+    private record Hosted(String cluster, String namespace, SnapshotManifest snapshot, Map<String, String> settings) {}
+
+    private Hosted hostedWithASnapshot(Backplane backplane, String prefix, String name) throws Exception {
+        String cluster = prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
+        String ns = "clusters-" + name;
+        hostedCluster(name, "4.14.12", false);
+        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
+        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
+        return new Hosted(cluster, ns, snapshot, RestoreServiceUnderTest.settings(backplane,
+                fleet(backplane, cluster, "hosted-onprem", name), dir, "restore-" + cluster));
+    }
+
+    /** etcd at 3 members, the API servers at 2, HyperShift's reconciliation unpaused. */
+    private void assertBackAsItWas(String ns, String name) {
         assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec().getReplicas())
                 .isEqualTo(3);
         assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
                 assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
         assertThat(ControlPlane.text(hosted(name).getAdditionalProperties(), "spec", "pausedUntil")).isNull();
-        assertThat(client.batch().v1().jobs().inNamespace(ns).list().getItems()).as("Jobs left").isEmpty();
-        assertThat(client.secrets().inNamespace(ns).list().getItems()).as("Secrets left").isEmpty();
-        assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(cluster + "/restores/"))
-                .contents()).as("staged copies left").isEmpty();
     }
 
     /** The controllers' loop again, after {@link #serviceCalls} stopped it to read the recorded requests. */
@@ -542,13 +553,11 @@ class ControlPlaneRestoreMockTest {
      */
     @Test
     void hostedOnPremStopsInPlaceWhenTheWorldAroundItFailsAndResumes(Backplane backplane) throws Exception {
-        String cluster = "hostenv-" + UUID.randomUUID().toString().substring(0, 6);
-        String ns = "clusters-hc6";
-        hostedCluster("hc6", "4.14.12", false);
-        controlPlane(ns, Map.of("kube-apiserver", 2, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
-        SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, backplane.etcd(), dir, "4.14.12");
-        Map<String, String> settings = RestoreServiceUnderTest.settings(backplane,
-                fleet(backplane, cluster, "hosted-onprem", "hc6"), dir, "restore-" + cluster);
+        Hosted hc = hostedWithASnapshot(backplane, "hostenv", "hc6");
+        String cluster = hc.cluster();
+        String ns = hc.namespace();
+        SnapshotManifest snapshot = hc.snapshot();
+        Map<String, String> settings = hc.settings();
         settings.put("guardian.restore.wait-timeout", "5s");
         settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
         List<String> table = new ArrayList<>();
@@ -579,11 +588,7 @@ class ControlPlaneRestoreMockTest {
                 + FaultMatrixScope.describe(table.size(), 2) + "\n"
                 + String.join("\n", table) + "\n" + table.size() + " faults injected, " + table.size()
                 + " survived, 0 lost");
-        assertThat(client.apps().statefulSets().inNamespace(ns).withName("etcd").get().getSpec().getReplicas())
-                .isEqualTo(3);
-        assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
-                assertThat(d.getSpec().getReplicas()).as(d.getMetadata().getName()).isEqualTo(2));
-        assertThat(ControlPlane.text(hosted("hc6").getAdditionalProperties(), "spec", "pausedUntil")).isNull();
+        assertBackAsItWas(ns, "hc6");
     }
 
     /** One fault: injected while the service is held before {@code step}, healed once it stopped in place. */
@@ -1035,14 +1040,8 @@ class ControlPlaneRestoreMockTest {
 
     private Path fleet(Backplane backplane, String cluster, String kind, String name) throws Exception {
         bundleKeys();
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mgmt, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: guardian, user: {token: not-a-secret}}]
-                contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian}}]
-                current-context: mgmt
-                """.formatted(client.getConfiguration().getMasterUrl()));
+        Path kubeconfig = MockKubeconfig.write(dir.resolve("kubeconfig"),
+                client.getConfiguration().getMasterUrl(), null);
         Path credentials = RestoreServiceUnderTest.credentials(backplane, dir);
         return Files.writeString(dir.resolve("fleet.yaml"), """
                 clusters:

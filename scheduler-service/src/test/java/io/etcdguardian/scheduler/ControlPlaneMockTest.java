@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.BackupSkipped;
@@ -57,14 +58,8 @@ class ControlPlaneMockTest {
         MutableClock clock = new MutableClock(base.plusSeconds(30));
         client.genericKubernetesResources(CLUSTER_VERSION).resource(clusterVersion("2026-11-01T00:00:00Z",
                 List.of(Map.of("state", "Completed", "version", "4.14.1")))).create();
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: ocp, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: guardian, user: {token: not-a-secret}}]
-                contexts: [{name: ocp, context: {cluster: ocp, user: guardian}}]
-                current-context: ocp
-                """.formatted(client.getConfiguration().getMasterUrl()));
+        Path kubeconfig = MockKubeconfig.write(dir.resolve("kubeconfig"),
+                client.getConfiguration().getMasterUrl(), null);
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 clusters:
                   - id: %s

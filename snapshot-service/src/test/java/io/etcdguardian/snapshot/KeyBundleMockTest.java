@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
@@ -89,14 +90,8 @@ class KeyBundleMockTest {
         client.secrets().inNamespace("guardian").resource(new SecretBuilder().withNewMetadata()
                 .withName("snapshot-key").endMetadata().addToData("key", Base64.getEncoder().encodeToString(
                         "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtYWVzLWtleSE=".getBytes())).build()).create();
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mgmt, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: guardian, user: {token: not-a-secret}}]
-                contexts: [{name: mgmt, context: {cluster: mgmt, user: guardian, namespace: clusters}}]
-                current-context: mgmt
-                """.formatted(client.getConfiguration().getMasterUrl()));
+        Path kubeconfig = MockKubeconfig.write(dir.resolve("kubeconfig"),
+                client.getConfiguration().getMasterUrl(), "clusters");
         credentials = SnapshotRequests.credentials(shared, dir);
         kubeconfigFile = kubeconfig;
         for (String name : new String[] {"bundle-1", "bundle-2", "snap-1", "snap-2"}) {
