@@ -88,6 +88,12 @@ class DefragEnvironmentFaultTest {
                             etcd.moveLeaderTo(target);
                             await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == target);
                         }, (etcd, target, other) -> { }),
+                // the planned leader no longer leads when the plan's move-leader step comes
+                new Fault("leadership moved to the other follower", true,
+                        (etcd, target, other) -> {
+                            etcd.moveLeaderTo(other);
+                            await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == other);
+                        }, (etcd, target, other) -> { }),
                 // the released service writes at once; the broker takes seconds to come back
                 new Fault("Kafka broker restarted", true,
                         (etcd, target, other) -> kafka.stop(), (etcd, target, other) -> kafka.start()));
@@ -178,7 +184,7 @@ class DefragEnvironmentFaultTest {
                             .contains("NOSPACE");
                 }
             }
-            int movedOnto = target;
+            int movedOnto = fault.name().contains("other follower") ? other : target;
             if (fault.name().startsWith("leadership")) {
                 int firstDefrag = indexOf(story, p -> p.step().equals("defrag") && p.status().equals("STARTED")
                         && p.member().equals(etcd.endpoints().get(movedOnto)));

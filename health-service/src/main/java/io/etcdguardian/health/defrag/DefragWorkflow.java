@@ -206,7 +206,11 @@ public class DefragWorkflow {
         int step = 0;
         for (MemberStatus follower : followers) {
             String detail = "member " + (++step) + " of " + members.size() + " (follower)";
-            if (!run.step("defrag " + follower.endpoint(), () -> defragOne(cluster, operationId, lease, follower, detail))) {
+            // should it lead by its turn: hand leadership to a member done already, else to the last one planned
+            List<String> heirs = new ArrayList<>(order);
+            heirs.add(leader.endpoint());
+            if (!run.step("defrag " + follower.endpoint(), () -> defragOne(cluster, operationId, lease, follower, detail,
+                    heirs))) {
                 progress(cluster, operationId, "defrag", "SKIPPED", follower.endpoint(), "done before the"
                         + " defragmentation was resumed", null, null);
             }
@@ -215,7 +219,15 @@ public class DefragWorkflow {
         // the leader last, and not as the leader: hand leadership to a defragmented follower first
         if (!followers.isEmpty()) {
             run.step("move-leader", () -> {
-                requireHealthy(cluster);
+                // leadership may have moved since the plan (an election, a member that took it and was moved
+                // off before its own defrag): only the member still to be defragmented must not lead
+                Optional<MemberStatus> leading = requireHealthy(cluster).stream().filter(MemberStatus::isLeader)
+                        .findFirst();
+                if (leading.isPresent() && !leading.get().endpoint().equals(leader.endpoint())) {
+                    progress(cluster, operationId, "move-leader", "SKIPPED", leader.endpoint(), "leadership is with "
+                            + leading.get().endpoint() + " already", null, null);
+                    return;
+                }
                 MemberStatus to = followers.get(0);
                 progress(cluster, operationId, "move-leader", "STARTED", leader.endpoint(), "to " + to.endpoint(), null,
                         null);
@@ -227,7 +239,7 @@ public class DefragWorkflow {
         }
         // resumed after leadership moved, the leader now may be a member done before: say so, as for followers
         if (!run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
-                "member " + members.size() + " of " + members.size() + " (former leader, last)"))) {
+                "member " + members.size() + " of " + members.size() + " (former leader, last)", List.copyOf(order)))) {
             progress(cluster, operationId, "defrag", "SKIPPED", leader.endpoint(), "done before the"
                     + " defragmentation was resumed", null, null);
         }
@@ -253,10 +265,10 @@ public class DefragWorkflow {
     }
 
     private void defragOne(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
-                           String detail) {
+                           String detail, List<String> heirs) {
         Failpoints.hit("defrag.member");
         List<MemberStatus> now = requireHealthy(cluster);
-        moveLeadershipOff(cluster, operationId, lease, member, now);
+        moveLeadershipOff(cluster, operationId, lease, member, now, heirs);
         long before = now.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst()
                 .map(MemberStatus::dbSize).orElse(member.dbSize());
         Duration timeout = settings.memberTimeout(before);
@@ -307,13 +319,17 @@ public class DefragWorkflow {
     /**
      * Leadership moves on its own (an election, someone's move-leader): a member planned as a follower
      * may lead by the time its turn comes. Defragmenting the leader stalls every write of the cluster
-     * for the length of it, so it hands leadership to another member first, as the planned step does.
+     * for the length of it, so it hands leadership to another member first, as the planned step does:
+     * to the first of {@code heirs} (members done, then the one planned last), so that leadership moves
+     * as few times as it can — each move is a short stall of writes too.
      */
     private void moveLeadershipOff(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
-                                   List<MemberStatus> now) {
+                                   List<MemberStatus> now, List<String> heirs) {
         Optional<MemberStatus> leading = now.stream().filter(m -> m.endpoint().equals(member.endpoint()))
                 .filter(MemberStatus::isLeader).findFirst();
-        Optional<MemberStatus> to = now.stream().filter(m -> !m.endpoint().equals(member.endpoint())).findFirst();
+        Optional<MemberStatus> to = now.stream().filter(m -> !m.endpoint().equals(member.endpoint()))
+                .min(Comparator.comparingInt(m -> heirs.contains(m.endpoint()) ? heirs.indexOf(m.endpoint())
+                        : heirs.size()));
         if (leading.isEmpty() || to.isEmpty()) {
             return;
         }
