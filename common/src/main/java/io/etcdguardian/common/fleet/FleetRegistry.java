@@ -3,9 +3,8 @@ package io.etcdguardian.common.fleet;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.scheduling.annotation.Scheduled;
@@ -48,12 +47,10 @@ public class FleetRegistry {
     private FileTime fileStamp;
     private volatile Fleet current = Fleet.EMPTY;
 
-    public FleetRegistry(@Nullable @Value("${guardian.fleet.file}") String file,
-                         ApplicationEventPublisher<FleetChanged> events,
-                         @Value("${guardian.fleet.topic.allowed-keys:paused,schedule,retention,slo}") List<String> topicKeys) {
-        this.file = file == null || file.isBlank() ? null : Path.of(file);
+    public FleetRegistry(FleetSettings settings, ApplicationEventPublisher<FleetChanged> events) {
+        this.file = settings.file() == null || settings.file().isBlank() ? null : Path.of(settings.file());
         this.events = events;
-        this.topicKeys = java.util.Set.copyOf(topicKeys);
+        this.topicKeys = java.util.Set.copyOf(settings.topicKeys());
     }
 
     /** Fleet-topic records may set whole clusters: the old behaviour, chosen explicitly with allowed-keys "*". */

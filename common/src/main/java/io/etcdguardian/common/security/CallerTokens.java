@@ -1,7 +1,7 @@
 package io.etcdguardian.common.security;
 
-import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +40,12 @@ public class CallerTokens {
     private volatile List<Caller> callers = List.of();
     private volatile FileTime stamp;
 
-    public CallerTokens(@Nullable @Value("${guardian.security.tokens-file:}") String file) {
+    @Inject
+    public CallerTokens(SecuritySettings settings) {
+        this(settings.tokensFile());
+    }
+
+    CallerTokens(@Nullable String file) {
         this.file = file == null || file.isBlank() ? null : Path.of(file);
         if (this.file == null) {
             LOG.warn("no guardian.security.tokens-file: every endpoint but health and metrics answers 401");
