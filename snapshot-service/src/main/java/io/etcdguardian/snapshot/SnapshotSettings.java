@@ -17,6 +17,8 @@ public record SnapshotSettings(
         @Nullable String spoolDir,
         @Bindable(defaultValue = "8388608") int partSizeBytes,
         @Bindable(defaultValue = "3") int uploadConcurrency,
+        // uploads of this replica that stream at once; more wait their turn, their captures going on into the spool
+        @Bindable(defaultValue = "4") int uploadStreams,
         @Bindable(defaultValue = "zstd") String compression,
         @Bindable(defaultValue = "1") int zstdLevel,
         @Bindable(defaultValue = "1") int zstdWorkers,
@@ -44,6 +46,7 @@ public record SnapshotSettings(
         require(!orphanAge.isNegative() && !orphanAge.isZero(), "orphan-age", "must be positive");
         require(partSizeBytes >= 5 * 1024 * 1024, "part-size-bytes", "must be at least 5 MiB (S3's minimum part size)");
         require(uploadConcurrency >= 1 && uploadConcurrency <= 32, "upload-concurrency", "must be 1..32");
+        require(uploadStreams >= 1 && uploadStreams <= 64, "upload-streams", "must be 1..64");
         require(compression.equals("zstd") || compression.equals("none"), "compression", "must be zstd or none");
         require(zstdLevel >= 1 && zstdLevel <= 19, "zstd-level", "must be 1..19");
         require(zstdWorkers >= 0, "zstd-workers", "must not be negative");

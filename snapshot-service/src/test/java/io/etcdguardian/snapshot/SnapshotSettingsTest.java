@@ -21,6 +21,7 @@ class SnapshotSettingsTest {
             assertThat(settings.group()).as("application.yml's, which the listener's groupId reads too")
                     .isEqualTo("snapshot-service");
             assertThat(settings.orphanAge()).isEqualTo(Duration.ofHours(24));
+            assertThat(settings.uploadStreams()).isEqualTo(4);
         }
     }
 
@@ -40,6 +41,8 @@ class SnapshotSettingsTest {
                 .hasStackTraceContaining("guardian.snapshot.orphan-age: must be positive");
         assertThatThrownBy(() -> bind(Map.of("guardian.snapshot.group", " ")))
                 .hasStackTraceContaining("guardian.snapshot.group: must name the consumer group");
+        assertThatThrownBy(() -> bind(Map.of("guardian.snapshot.upload-streams", "0")))
+                .hasStackTraceContaining("guardian.snapshot.upload-streams: must be 1..64");
     }
 
     private static void bind(Map<String, Object> properties) {

@@ -7,6 +7,7 @@ import io.etcdguardian.common.snapshot.Sha256;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.snapshot.SnapshotSettings;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
@@ -22,8 +23,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +40,10 @@ public class SnapshotUploader {
 
     private final SnapshotStores stores;
     private final SnapshotSettings settings;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "snapshot-upload");
-        t.setDaemon(true);
-        return t;
-    });
+    /** One thread per upload streaming (compress, encrypt, cut into parts); apart from the parts so neither starves the other. */
+    private final WorkerPool feeders;
+    /** The parts in flight of every upload: each upload has at most {@code upload-concurrency} of them. */
+    private final WorkerPool parts;
     private final RetryConfig partRetry;
     /** Aborts the store refused (it was away): tried again until it takes them, not left to the age-based cleaner. */
     private final Queue<Upload> failedAborts = new ConcurrentLinkedQueue<>();
@@ -53,6 +51,8 @@ public class SnapshotUploader {
     public SnapshotUploader(SnapshotStores stores, SnapshotSettings settings) {
         this.stores = stores;
         this.settings = settings;
+        this.feeders = new WorkerPool("snapshot-upload-feed", settings.uploadStreams());
+        this.parts = new WorkerPool("snapshot-upload-part", settings.uploadStreams() * settings.uploadConcurrency());
         this.partRetry = RetryConfig.custom()
                 .maxAttempts(settings.partAttempts())
                 .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.partRetryBackoff(), 2.0))
@@ -68,7 +68,7 @@ public class SnapshotUploader {
                         UnaryOperator<OutputStream> encrypt) {
         SnapshotStore store = stores.of(cluster);
         Upload upload = new Upload(store, key, store.startMultipart(key));
-        upload.feeding = CompletableFuture.supplyAsync(() -> upload.feed(source, compress, encrypt), pool);
+        upload.feeding = CompletableFuture.supplyAsync(() -> upload.feed(source, compress, encrypt), feeders);
         return upload;
     }
 
@@ -91,7 +91,7 @@ public class SnapshotUploader {
         }
 
         private Fed feed(InputStream source, boolean compress, UnaryOperator<OutputStream> encrypt) {
-            PartSink<SnapshotStore.Part> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), pool,
+            PartSink<SnapshotStore.Part> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), parts,
                     this::uploadPart);
             // the stored bytes' own digest: `sha256sum` of a downloaded object checks against it
             java.security.MessageDigest digest = Sha256.newDigest();
@@ -181,6 +181,7 @@ public class SnapshotUploader {
 
     @PreDestroy
     void close() {
-        pool.shutdownNow();
+        feeders.shutdownNow();
+        parts.shutdownNow();
     }
 }
