@@ -1,6 +1,9 @@
 package io.etcdguardian.cli;
 
 import io.etcdguardian.cli.backup.BackupCommand;
+import io.etcdguardian.cli.config.ConfigCommand;
+import io.etcdguardian.cli.config.ContextSelection;
+import io.etcdguardian.cli.config.TokenCommand;
 import io.etcdguardian.cli.defrag.DefragCommand;
 import io.etcdguardian.cli.events.EventsCommand;
 import io.etcdguardian.cli.local.LocalCommand;
@@ -10,10 +13,7 @@ import io.etcdguardian.cli.status.StatusCommand;
 import io.etcdguardian.cli.verify.VerifyCommand;
 import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
-import io.etcdguardian.cli.config.ConfigCommand;
-import io.etcdguardian.cli.config.TokenCommand;
-import io.etcdguardian.cli.config.ContextSelection;
+import io.etcdguardian.common.event.Reason;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package io.etcdguardian.e2e;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -200,7 +201,7 @@ class OpenShiftBackupSetSystemTest {
             // 3. a rollout under way: refused like cluster-backup.sh refuses it, before any Job
             progressing("kube-scheduler", "True");
             SnapshotFailed rollout = (SnapshotFailed) outcome(stream, snapshots, SnapshotFailed.class);
-            assertThat(rollout.reason()).isEqualTo("PRECONDITION_FAILED");
+            assertThat(rollout.reason()).isEqualTo(Reason.PRECONDITION_FAILED);
             assertThat(rollout.detail()).contains("clusteroperator kube-scheduler is progressing");
             assertThat(jobsRun).hasSize(1);
             progressing("kube-scheduler", "False");

@@ -1,7 +1,9 @@
 package io.etcdguardian.e2e;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
@@ -9,16 +11,15 @@ import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.GuardianCtl;
 import io.etcdguardian.cli.local.LocalServices;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.HealthChanged;
-import io.etcdguardian.common.event.SnapshotStarted;
-import io.etcdguardian.common.security.CallerTokens;
-import io.etcdguardian.common.security.Roles;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.security.CallerTokens;
+import io.etcdguardian.common.security.Roles;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -228,13 +229,13 @@ class WholeSystemTest {
                     && "NOSPACE".equals(h.alarm()), Duration.ofSeconds(60)).orElseThrow();
             assertThat(raised.detail()).contains("NOSPACE");
             MaintenanceProgress snapshotFirst = (MaintenanceProgress) health.await(e -> e instanceof MaintenanceProgress p
-                    && p.clusterId().equals(CLUSTER) && p.step().equals("snapshot") && !p.status().equals("STARTED"),
+                    && p.clusterId().equals(CLUSTER) && p.step().equals("snapshot") && p.status() != ProgressStatus.STARTED,
                     Duration.ofSeconds(120)).orElseThrow();
-            assertThat(snapshotFirst.status()).as(snapshotFirst.detail()).isEqualTo("DONE");
+            assertThat(snapshotFirst.status()).as(snapshotFirst.detail()).isEqualTo(ProgressStatus.DONE);
             MaintenanceProgress done = (MaintenanceProgress) health.await(e -> e instanceof MaintenanceProgress p
                     && p.clusterId().equals(CLUSTER) && p.step().equals("maintenance"), Duration.ofSeconds(180))
                     .orElseThrow();
-            assertThat(done.status()).as(done.detail()).isEqualTo("COMPLETED");
+            assertThat(done.status()).as(done.detail()).isEqualTo(ProgressStatus.COMPLETED);
             assertThat(health.await(e -> e instanceof HealthChanged h && h.clusterId().equals(CLUSTER)
                     && h.change() == HealthChanged.Change.ALARM_CLEARED, Duration.ofSeconds(30))).isPresent();
             put(etcd, "/registry/after-heal", "writes accepted again");

@@ -1,5 +1,6 @@
 package io.etcdguardian.e2e;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -124,11 +125,11 @@ class WritersStoppedRestoreSystemTest {
                 steps.add((RestoreProgress) e);
             }
             assertThat(steps.get(steps.size() - 1).status()).as(steps.get(steps.size() - 1).detail())
-                    .isEqualTo("COMPLETED");
+                    .isEqualTo(ProgressStatus.COMPLETED);
             RestoreProgress stopped = steps.stream().filter(p -> p.step().equals("stop-api-servers")
-                    && p.status().equals("DONE")).findFirst().orElseThrow();
+                    && p.status() == ProgressStatus.DONE).findFirst().orElseThrow();
             String taken = steps.stream().filter(p -> p.step().equals("snapshot-writers-stopped")
-                    && p.status().equals("DONE")).findFirst().orElseThrow().detail().split(" ")[1];
+                    && p.status() == ProgressStatus.DONE).findFirst().orElseThrow().detail().split(" ")[1];
             SnapshotCompleted snapshot = (SnapshotCompleted) snapshots.await(e -> e instanceof SnapshotCompleted c
                     && c.snapshotId().equals(taken), Duration.ofSeconds(30)).orElseThrow();
             assertThat(snapshot.takenAt()).as("taken after the API servers stopped").isAfterOrEqualTo(

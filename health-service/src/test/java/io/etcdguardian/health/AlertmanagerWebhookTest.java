@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -58,7 +59,7 @@ class AlertmanagerWebhookTest {
 
             MaintenanceProgress done = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
                     && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(60)).orElseThrow();
-            assertThat(done.status()).isEqualTo("COMPLETED");
+            assertThat(done.status()).isEqualTo(ProgressStatus.COMPLETED);
             assertThat(done.operationId()).isEqualTo(((List<?>) accepted.body().get("requested")).get(0));
             assertThat(progress.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
                     && p.step().equals("maintenance"), Duration.ofSeconds(3))).as("done once").isEmpty();

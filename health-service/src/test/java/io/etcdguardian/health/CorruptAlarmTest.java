@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.api.AlarmRequest;
@@ -70,7 +71,7 @@ class CorruptAlarmTest {
             MaintenanceProgress end = (MaintenanceProgress) health.await(e -> e instanceof MaintenanceProgress p
                     && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(30))
                     .orElseThrow();
-            assertThat(end.status()).isEqualTo("FAILED");
+            assertThat(end.status()).isEqualTo(ProgressStatus.FAILED);
             assertThat(end.detail()).contains("CORRUPT");
             assertThat(health.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
                     && p.step().equals("defrag"), Duration.ofMillis(500))).as("no member defragmented").isEmpty();

@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cloudevents.CloudEvent;
@@ -63,7 +64,7 @@ class DefragByEtcdsViewTest {
                 etcd.stopMember(stopped); // a member the fleet does not list is down: no quorum headroom
                 CloudEvent refused = stream.publish("/test", request(cluster));
                 List<MaintenanceProgress> first = progressUntilEnd(health, cluster, refused.getId());
-                assertThat(first.get(first.size() - 1).status()).isEqualTo("FAILED");
+                assertThat(first.get(first.size() - 1).status()).isEqualTo(ProgressStatus.FAILED);
                 assertThat(first.get(first.size() - 1).detail()).contains("no defragmentation without quorum headroom");
                 assertThat(first).extracting(MaintenanceProgress::step).doesNotContain("defrag", "compact");
                 etcd.startMember(stopped);
@@ -71,12 +72,12 @@ class DefragByEtcdsViewTest {
 
                 CloudEvent request = stream.publish("/test", request(cluster));
                 List<MaintenanceProgress> progress = progressUntilEnd(health, cluster, request.getId());
-                assertThat(progress.get(progress.size() - 1).status()).as(progress.toString()).isEqualTo("COMPLETED");
-                List<String> order = progress.stream().filter(p -> p.step().equals("defrag") && p.status().equals("DONE"))
+                assertThat(progress.get(progress.size() - 1).status()).as(progress.toString()).isEqualTo(ProgressStatus.COMPLETED);
+                List<String> order = progress.stream().filter(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
                         .map(MaintenanceProgress::member).toList();
                 assertThat(order).containsExactlyInAnyOrderElementsOf(etcd.endpoints());
                 assertThat(order.get(2)).as("the former leader last").isEqualTo(leader);
-                assertThat(progress).anyMatch(p -> p.step().equals("move-leader") && p.status().equals("DONE")
+                assertThat(progress).anyMatch(p -> p.step().equals("move-leader") && p.status() == ProgressStatus.DONE
                         && leader.equals(p.member()));
             }
         } finally {
@@ -121,13 +122,13 @@ class DefragByEtcdsViewTest {
                             "guardian.health.member-timeout-bytes-per-second", "1000000000000"))) {
                 CloudEvent request = stream.publish("/test", request(cluster));
                 List<MaintenanceProgress> progress = progressUntilEnd(health, cluster, request.getId());
-                assertThat(progress.get(progress.size() - 1).status()).as(progress.toString()).isEqualTo("COMPLETED");
+                assertThat(progress.get(progress.size() - 1).status()).as(progress.toString()).isEqualTo(ProgressStatus.COMPLETED);
                 // compaction is applied by every member at once (it is etcd's, through raft): measure the defrags
-                defragsFrom.set(progress.stream().filter(p -> p.step().equals("compact") && p.status().equals("DONE"))
+                defragsFrom.set(progress.stream().filter(p -> p.step().equals("compact") && p.status() == ProgressStatus.DONE)
                         .map(MaintenanceProgress::at).findFirst().orElseThrow());
-                assertThat(progress).filteredOn(p -> p.step().equals("defrag") && p.status().equals("WAITING"))
+                assertThat(progress).filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.WAITING)
                         .as("client-side timeouts happened").isNotEmpty();
-                assertThat(progress).filteredOn(p -> p.step().equals("defrag") && p.status().equals("DONE"))
+                assertThat(progress).filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
                         .hasSize(3).allSatisfy(p -> assertThat(p.dbSizeAfter()).isLessThan(p.dbSizeBefore()));
             }
             writing.set(false);

@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -169,15 +170,15 @@ class DefragEnvironmentFaultTest {
             }
             MaintenanceProgress end = story.get(story.size() - 1);
             assertThat(story).as("one final event").filteredOn(p -> p.step().equals("maintenance")
-                    && !p.status().equals("STARTED")).hasSize(1);
+                    && p.status() != ProgressStatus.STARTED).hasSize(1);
             if (fault.completes()) {
-                assertThat(end.status()).as(end.detail()).isEqualTo("COMPLETED");
+                assertThat(end.status()).as(end.detail()).isEqualTo(ProgressStatus.COMPLETED);
             } else {
-                assertThat(end.status()).isEqualTo("FAILED");
+                assertThat(end.status()).isEqualTo(ProgressStatus.FAILED);
                 assertThat(end.detail()).as("stopped in place, naming the member")
                         .contains(etcd.endpoints().get(other)).contains("not healthy");
                 assertThat(story).as("no defrag started while a member was unavailable")
-                        .noneMatch(p -> p.step().equals("defrag") && p.status().equals("STARTED")
+                        .noneMatch(p -> p.step().equals("defrag") && p.status() == ProgressStatus.STARTED
                                 && p.at().isAfter(faulted));
                 if (heal) {
                     assertThat(etcd.etcdctl("alarm", "list")).as("NOSPACE armed until every member is defragmented")
@@ -186,9 +187,9 @@ class DefragEnvironmentFaultTest {
             }
             int movedOnto = fault.name().contains("other follower") ? other : target;
             if (fault.name().startsWith("leadership")) {
-                int firstDefrag = indexOf(story, p -> p.step().equals("defrag") && p.status().equals("STARTED")
+                int firstDefrag = indexOf(story, p -> p.step().equals("defrag") && p.status() == ProgressStatus.STARTED
                         && p.member().equals(etcd.endpoints().get(movedOnto)));
-                assertThat(indexOf(story, p -> p.step().equals("move-leader") && p.status().equals("DONE")
+                assertThat(indexOf(story, p -> p.step().equals("move-leader") && p.status() == ProgressStatus.DONE
                         && p.member().equals(etcd.endpoints().get(movedOnto))))
                         .as("leadership handed on before the member that took it is defragmented")
                         .isBetween(0, firstDefrag);
@@ -197,7 +198,7 @@ class DefragEnvironmentFaultTest {
             List<MaintenanceProgress> nextStory = progressUntilEnd(health, next);
             MaintenanceProgress nextEnd = nextStory.get(nextStory.size() - 1);
             assertThat(nextEnd.status()).as("the next " + action + " after " + fault.name() + ": " + nextEnd.detail())
-                    .isEqualTo("COMPLETED");
+                    .isEqualTo(ProgressStatus.COMPLETED);
             assertThat(etcd.etcdctl("alarm", "list")).as("no alarm left").doesNotContain("NOSPACE");
             assertThat(etcd.etcdctl("endpoint", "health")).as("healthy").doesNotContain("unhealthy");
             etcd.etcdctl("put", "/defrag/writable", fault.name());
@@ -215,7 +216,7 @@ class DefragEnvironmentFaultTest {
 
     private static List<MaintenanceProgress> progressUntilEnd(EventStream.Follower health, String id) {
         List<GuardianEvent> events = health.until(e -> e instanceof MaintenanceProgress p && p.operationId().equals(id)
-                && p.step().equals("maintenance") && !p.status().equals("STARTED"), Duration.ofSeconds(180));
+                && p.step().equals("maintenance") && p.status() != ProgressStatus.STARTED, Duration.ofSeconds(180));
         List<MaintenanceProgress> story = events.stream().filter(e -> e instanceof MaintenanceProgress p
                 && p.operationId().equals(id)).map(MaintenanceProgress.class::cast).toList();
         assertThat(story).as("the operation " + id + " ended").isNotEmpty();

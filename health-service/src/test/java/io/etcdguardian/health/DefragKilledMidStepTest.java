@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,10 +28,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * health-service SIGKILLed right after a destructive step of a defragmentation was journaled —
@@ -104,13 +105,13 @@ class DefragKilledMidStepTest {
                         && p.operationId().equals(id)).map(MaintenanceProgress.class::cast).toList();
                 assertThat(progress).as("the defragmentation ended; see target/" + cluster + "-second.log").isNotEmpty();
                 assertThat(progress.get(progress.size() - 1).status()).as(progress.get(progress.size() - 1).detail())
-                        .isEqualTo("COMPLETED");
+                        .isEqualTo(ProgressStatus.COMPLETED);
                 List<MaintenanceProgress> after = progress.stream().filter(p -> p.at().isAfter(killed)).toList();
                 Set<String> doneBefore = new HashSet<>(atKill.done());
                 assertThat(after).as("nothing journaled before the kill runs again").noneMatch(p ->
-                        (p.status().equals("STARTED") || p.status().equals("DONE"))
+                        (p.status() == ProgressStatus.STARTED || p.status() == ProgressStatus.DONE)
                                 && doneBefore.contains(p.member() == null ? p.step() : p.step() + " " + p.member()));
-                assertThat(after).filteredOn(p -> p.step().equals("defrag") && p.status().equals("SKIPPED"))
+                assertThat(after).filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.SKIPPED)
                         .extracting(p -> "defrag " + p.member())
                         .containsExactlyInAnyOrderElementsOf(doneBefore.stream().filter(s -> s.startsWith("defrag "))
                                 .toList());
@@ -118,7 +119,7 @@ class DefragKilledMidStepTest {
                         .as("every member defragmented")
                         .containsAll(etcd.endpoints().stream().map(e -> "defrag " + e).toList());
                 if (nospace) {
-                    assertThat(after).anyMatch(p -> p.step().equals("disarm") && p.status().equals("DONE"));
+                    assertThat(after).anyMatch(p -> p.step().equals("disarm") && p.status() == ProgressStatus.DONE);
                     assertThat(etcd.etcdctl("alarm", "list")).doesNotContain("NOSPACE");
                     client.getKVClient().put(bytes("/after-heal"), bytes("accepted")).get(10, TimeUnit.SECONDS);
                 }

@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cloudevents.CloudEvent;
@@ -50,7 +51,7 @@ class DefragOutcomeTest {
                 etcd.stopMember(2); // no quorum headroom: the defrag must not start
                 stream.publish(request);
                 MaintenanceProgress failed = end(health, cluster, request.getId());
-                assertThat(failed.status()).isEqualTo("FAILED");
+                assertThat(failed.status()).isEqualTo(ProgressStatus.FAILED);
                 assertThat(failed.detail()).contains("ETCD_UNAVAILABLE").contains("quorum headroom");
                 // the member is back while the intake's backoff would have run the whole defrag again
                 etcd.startMember(2);
@@ -66,7 +67,7 @@ class DefragOutcomeTest {
                     CloudEvent sentinel = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,
                             MaintenanceRequested.Action.DEFRAG, "sentinel", "test", Instant.now()));
                     stream.publish(sentinel);
-                    assertThat(end(health, cluster, sentinel.getId()).status()).isEqualTo("COMPLETED");
+                    assertThat(end(health, cluster, sentinel.getId()).status()).isEqualTo(ProgressStatus.COMPLETED);
                     assertThat(client.getKVClient().get(key, io.etcd.jetcd.options.GetOption.builder()
                             .withRevision(before).build()).get().getKvs().get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8))
                             .as("not compacted away").isEqualTo("old");
@@ -79,13 +80,13 @@ class DefragOutcomeTest {
                     Map.of("guardian.health.group", "health-redelivery-" + cluster))) {
                 stream.publish(request);
                 MaintenanceProgress repeated = end(health, cluster, request.getId());
-                assertThat(repeated.status()).isEqualTo("FAILED");
+                assertThat(repeated.status()).isEqualTo(ProgressStatus.FAILED);
                 stream.publish(lastSentinel);
                 end(health, cluster, lastSentinel.getId());
             }
             List<MaintenanceProgress> ofRequest = until(audit, cluster, request.getId(), lastSentinel.getId());
             assertThat(ofRequest).filteredOn(p -> p.step().equals("maintenance")).extracting(MaintenanceProgress::status)
-                    .as("one final outcome, repeated identically").containsOnly("FAILED");
+                    .as("one final outcome, repeated identically").containsOnly(ProgressStatus.FAILED);
             assertThat(ofRequest).filteredOn(p -> p.step().equals("defrag") || p.step().equals("compact"))
                     .as("nothing was touched for the failed request, ever").isEmpty();
         } finally {
@@ -106,7 +107,7 @@ class DefragOutcomeTest {
                     MaintenanceRequested.Action.HEAL_NOSPACE, "operator", "test", Instant.now()));
             List<MaintenanceProgress> events = until(health, cluster, request.getId(), request.getId());
             MaintenanceProgress refused = events.get(events.size() - 1);
-            assertThat(refused.status()).isEqualTo("REFUSED");
+            assertThat(refused.status()).isEqualTo(ProgressStatus.REFUSED);
             assertThat(refused.detail()).contains("PAUSED").contains("nothing was touched");
             assertThat(events).extracting(MaintenanceProgress::step).containsOnly("maintenance");
         } finally {

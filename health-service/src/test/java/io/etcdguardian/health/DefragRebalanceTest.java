@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -57,7 +58,7 @@ class DefragRebalanceTest {
             CloudEvent request = stream.publish("/test", new MaintenanceRequested(cluster,
                     MaintenanceRequested.Action.DEFRAG, "rebalance", "test", Instant.now()));
             health.await(e -> e instanceof MaintenanceProgress p && p.operationId().equals(request.getId())
-                    && p.step().equals("defrag") && p.status().equals("STARTED"), Duration.ofSeconds(60))
+                    && p.step().equals("defrag") && p.status() == ProgressStatus.STARTED, Duration.ofSeconds(60))
                     .orElseThrow(() -> new AssertionError("the first replica never started"));
             try (ApplicationContext successor = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
                     Map.of("guardian.health.group", group, "guardian.health.poll-interval", "1h",
@@ -66,7 +67,7 @@ class DefragRebalanceTest {
                         && p.operationId().equals(request.getId()) && p.step().equals("maintenance"),
                         Duration.ofSeconds(120));
                 assertThat(story).as("the defragmentation ended").isNotEmpty();
-                assertThat(((MaintenanceProgress) story.get(story.size() - 1)).status()).isEqualTo("COMPLETED");
+                assertThat(((MaintenanceProgress) story.get(story.size() - 1)).status()).isEqualTo(ProgressStatus.COMPLETED);
 
                 // the successor holds the operation's lease with a larger token than the first replica's
                 var spec = successor.getBean(FleetRegistry.class).require(cluster);
@@ -89,7 +90,7 @@ class DefragRebalanceTest {
                         && p.operationId().equals(request.getId()))
                         .as("no other outcome, and no step, from the replica that lost the request")
                         .allSatisfy(e -> assertThat((MaintenanceProgress) e).extracting(MaintenanceProgress::step,
-                                MaintenanceProgress::status).containsExactly("maintenance", "COMPLETED"));
+                                MaintenanceProgress::status).containsExactly("maintenance", ProgressStatus.COMPLETED));
             }
         } finally {
             etcd.stop();

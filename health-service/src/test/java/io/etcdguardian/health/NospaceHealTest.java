@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
@@ -57,16 +58,16 @@ class NospaceHealTest {
                     MaintenanceProgress step = (MaintenanceProgress) event;
                     steps.add(step);
                     if (step.step().equals("maintenance")) {
-                        assertThat(step.status()).as(step.detail()).isEqualTo("COMPLETED");
+                        assertThat(step.status()).as(step.detail()).isEqualTo(ProgressStatus.COMPLETED);
                         break;
                     }
                 }
-                List<String> defragged = steps.stream().filter(s -> s.step().equals("defrag") && s.status().equals("DONE"))
+                List<String> defragged = steps.stream().filter(s -> s.step().equals("defrag") && s.status() == ProgressStatus.DONE)
                         .map(MaintenanceProgress::member).toList();
                 assertThat(defragged).hasSize(3).doesNotHaveDuplicates().last().isEqualTo(leaderBefore);
                 assertThat(steps).extracting(s -> s.step() + ":" + s.status()).containsSubsequence(
                         "compact:DONE", "defrag:DONE", "defrag:DONE", "move-leader:DONE", "defrag:DONE", "disarm:DONE");
-                assertThat(steps.stream().filter(s -> s.step().equals("defrag") && s.status().equals("DONE")))
+                assertThat(steps.stream().filter(s -> s.step().equals("defrag") && s.status() == ProgressStatus.DONE))
                         .allSatisfy(s -> assertThat(s.dbSizeAfter()).isLessThan(s.dbSizeBefore()));
                 assertThat(leader(etcd)).isNotEqualTo(leaderBefore);
                 assertThat(context.getBean(MeterRegistry.class).get("guardian.defrag.duration").tag("cluster", cluster)
@@ -94,7 +95,7 @@ class NospaceHealTest {
                         io.etcdguardian.common.event.MaintenanceRequested.Action.DEFRAG, "test", "test",
                         java.time.Instant.now()));
                 MaintenanceProgress first = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
-                        && p.clusterId().equals(cluster) && p.step().equals("defrag") && p.status().equals("STARTED"),
+                        && p.clusterId().equals(cluster) && p.step().equals("defrag") && p.status() == ProgressStatus.STARTED,
                         Duration.ofSeconds(60)).orElseThrow();
                 // while the first follower settles, the other follower dies
                 int victim = -1;
@@ -108,7 +109,7 @@ class NospaceHealTest {
                 MaintenanceProgress end = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
                         && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(60))
                         .orElseThrow();
-                assertThat(end.status()).isEqualTo("FAILED");
+                assertThat(end.status()).isEqualTo(ProgressStatus.FAILED);
                 assertThat(end.detail()).contains("ETCD_UNAVAILABLE", etcd.members().get(victim).clientUrl(),
                         "no defragmentation without quorum headroom");
                 // nothing after the first member: no leader move, no defrag of the leader

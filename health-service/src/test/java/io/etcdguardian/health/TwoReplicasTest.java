@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -71,10 +72,11 @@ class TwoReplicasTest {
                         && p.clusterId().equals(cluster), Duration.ofSeconds(90))
                         .orElseThrow(() -> new AssertionError("stalled after " + seen)));
             }
-            Map<String, String> outcome = seen.stream().filter(p -> p.step().equals("maintenance"))
+            Map<String, ProgressStatus> outcome = seen.stream().filter(p -> p.step().equals("maintenance"))
                     .collect(Collectors.toMap(MaintenanceProgress::operationId, MaintenanceProgress::status));
             assertThat(outcome.keySet()).containsExactlyInAnyOrderElementsOf(ids);
-            assertThat(outcome.values()).containsOnly("COMPLETED", "SKIPPED").containsOnlyOnce("COMPLETED");
+            assertThat(outcome.values()).containsOnly(ProgressStatus.COMPLETED, ProgressStatus.SKIPPED)
+                    .containsOnlyOnce(ProgressStatus.COMPLETED);
 
             // events of one cluster share a partition: their order is the order things happened in
             String running = null;
@@ -89,7 +91,7 @@ class TwoReplicasTest {
                         .as("%s while %s runs", p.operationId(), running).isTrue();
                 running = p.operationId();
             }
-            assertThat(seen.stream().filter(p -> p.step().equals("defrag") && p.status().equals("DONE"))
+            assertThat(seen.stream().filter(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
                     .map(MaintenanceProgress::member).collect(Collectors.toSet())).hasSize(3);
             assertThat(progress.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
                     && p.step().equals("maintenance"), Duration.ofSeconds(3))).as("the repeat is done once").isEmpty();

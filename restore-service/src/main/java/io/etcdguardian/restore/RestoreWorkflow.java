@@ -1,8 +1,9 @@
 package io.etcdguardian.restore;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.ProgressStatus;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
@@ -146,7 +147,7 @@ public class RestoreWorkflow {
                     new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind().wire(), request.dryRun(),
                             steps.stream().map(s -> new RestorePlanned.Step(s.name(), s.description(), s.touches(),
                                     s.manual())).toList(), digest, notes, manifest.sizeRaw()));
-            notes.forEach(note -> progress(cluster, restoreId, "preconditions", "DONE", note));
+            notes.forEach(note -> progress(cluster, restoreId, "preconditions", ProgressStatus.DONE, note));
             if (request.dryRun()) {
                 return;
             }
@@ -174,7 +175,7 @@ public class RestoreWorkflow {
                     // resumed on purpose: what no longer holds is established again by its (idempotent) step first
                     List<String> redo = steps.stream().filter(s -> run.done(s.name())
                             && s.holds().changed(run).isPresent()).map(RestoreStep::name).toList();
-                    redo.forEach(name -> progress(cluster, restoreId, name, "REDO", "no longer holds; done again"));
+                    redo.forEach(name -> progress(cluster, restoreId, name, ProgressStatus.REDO, "no longer holds; done again"));
                     operation.redo(redo);
                 }
                 case NEW -> { }
@@ -258,14 +259,14 @@ public class RestoreWorkflow {
         for (RestoreStep step : steps) {
             int index = steps.indexOf(step) + 1;
             if (operation.done(step.name())) {
-                progress(cluster, restoreId, step.name(), "SKIPPED", "done before the restore was resumed", index,
+                progress(cluster, restoreId, step.name(), ProgressStatus.SKIPPED, "done before the restore was resumed", index,
                         steps.size(), null, null);
                 continue;
             }
             confirming = step.manual() && (confirming || step.name().equals(confirmedFrom));
             if (confirming) {
                 operation.step(step.name(), () -> { });
-                progress(cluster, restoreId, step.name(), "DONE", "done on the hosts (confirmed by the operator's"
+                progress(cluster, restoreId, step.name(), ProgressStatus.DONE, "done on the hosts (confirmed by the operator's"
                         + " resume)", index, steps.size(), null, null);
                 continue;
             }
@@ -279,11 +280,11 @@ public class RestoreWorkflow {
                         + (more ? "\nthen: guardianctl restore " + cluster.id() + " --resume " + restoreId
                                 + " (the remaining steps run here)" : "");
             }
-            progress(cluster, restoreId, step.name(), "STARTED", step.description(), index, steps.size(), null, null);
+            progress(cluster, restoreId, step.name(), ProgressStatus.STARTED, step.description(), index, steps.size(), null, null);
             ProgressRate rate = new ProgressRate("restore-" + restoreId, settings.progressInterval());
             run.onFetched(bytes -> {
                 if (rate.due()) {
-                    progress(cluster, restoreId, step.name(), "RUNNING", "fetched " + bytes + " of "
+                    progress(cluster, restoreId, step.name(), ProgressStatus.RUNNING, "fetched " + bytes + " of "
                             + run.manifest().sizeRaw() + " bytes", index, steps.size(), bytes, run.manifest().sizeRaw());
                 }
             });
@@ -297,13 +298,13 @@ public class RestoreWorkflow {
             } catch (LeaseLostException e) {
                 throw e;
             } catch (Exception e) {
-                progress(cluster, restoreId, step.name(), "FAILED", GuardianException.reasonOf(e) + ": " + e.getMessage(),
+                progress(cluster, restoreId, step.name(), ProgressStatus.FAILED, GuardianException.reasonOf(e) + ": " + e.getMessage(),
                         index, steps.size(), null, null);
                 throw e;
             } finally {
                 run.onFetched(bytes -> { });
             }
-            progress(cluster, restoreId, step.name(), "DONE", detail.get(), index, steps.size(), null, null);
+            progress(cluster, restoreId, step.name(), ProgressStatus.DONE, detail.get(), index, steps.size(), null, null);
         }
         return SnapshotSources.memberDb(run.manifest().snapshotId()) ? "restored from member 0's own member/snap/db"
                 : "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
@@ -335,7 +336,7 @@ public class RestoreWorkflow {
                     + restoreId;
             case RUNNING -> "running";
         };
-        progress(cluster, restoreId, "restore", end.status().name(), (result.replayed() ? "already " + end.status()
+        progress(cluster, restoreId, "restore", end.status().asProgress(), (result.replayed() ? "already " + end.status()
                 + ": " : "") + detail);
         if (end.status() != OperationRecord.Status.RUNNING && end.status() != OperationRecord.Status.HANDED_OVER) {
             // whichever way it ended, the staged copy goes: a resume stages again; a hand-over's host still
@@ -373,7 +374,7 @@ public class RestoreWorkflow {
         GuardianException why = e instanceof GuardianException g ? g
                 : new GuardianException(GuardianException.reasonOf(e), String.valueOf(e.getMessage()), e);
         LOG.warn("restore {} of {} refused: {}: {}", restoreId, cluster.id(), why.reason(), why.getMessage());
-        progress(cluster, restoreId, "preconditions", "FAILED", why.reason() + ": " + why.getMessage());
+        progress(cluster, restoreId, "preconditions", ProgressStatus.FAILED, why.reason() + ": " + why.getMessage());
         if (journaled) {
             try {
                 report(cluster, operations.refuse(cluster, OperationKind.RESTORE, restoreId, snapshotId, why));
@@ -382,7 +383,7 @@ public class RestoreWorkflow {
                 LOG.error("cannot journal the refusal of restore {}: {}", restoreId, journalDown.toString());
             }
         }
-        progress(cluster, restoreId, "restore", Status.REFUSED.name(), "refused before anything was touched: "
+        progress(cluster, restoreId, "restore", ProgressStatus.REFUSED, "refused before anything was touched: "
                 + why.reason() + ": " + why.getMessage());
     }
 
@@ -390,12 +391,12 @@ public class RestoreWorkflow {
         return joined == null || joined.isBlank() ? List.of() : List.of(joined.split(","));
     }
 
-    private void progress(ClusterSpec cluster, String restoreId, String step, String status, String detail) {
+    private void progress(ClusterSpec cluster, String restoreId, String step, ProgressStatus status, String detail) {
         progress(cluster, restoreId, step, status, detail, null, null, null, null);
     }
 
     /** A step placed in the plan ({@code index} of {@code count}); {@code bytes} of {@code total}: the snapshot fetched so far. */
-    private void progress(ClusterSpec cluster, String restoreId, String step, String status, String detail,
+    private void progress(ClusterSpec cluster, String restoreId, String step, ProgressStatus status, String detail,
                           Integer index, Integer count, Long bytes, Long total) {
         try {
             events.publish(new RestoreProgress(cluster.id(), restoreId, step, status, detail, Instant.now(), index, count,

@@ -1,12 +1,13 @@
 package io.etcdguardian.restore;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.FaultMatrixScope;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
@@ -21,8 +22,8 @@ import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -37,6 +38,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micronaut.context.ApplicationContext;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -56,7 +58,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -158,8 +159,8 @@ class ControlPlaneRestoreMockTest {
             drainRecorded();
             String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")
                     .applying(plan.planDigest())).getId();
-            List<RestoreProgress> steps = until(events, id, "COMPLETED");
-            assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
+            List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
+            assertThat(steps).filteredOn(p -> p.status() == ProgressStatus.DONE).extracting(RestoreProgress::step)
                     .startsWith("stage-snapshot", "pause-reconciliation");
             List<String> order = steps.stream().map(p -> p.step() + " " + p.status()).toList();
             assertThat(order.indexOf("stage-snapshot DONE")).as("staged before anything else started: " + order)
@@ -226,7 +227,7 @@ class ControlPlaneRestoreMockTest {
 
             drainRecorded();
             String id = stream.publish("/test", asked.applying(plan.planDigest())).getId();
-            List<RestoreProgress> steps = until(events, id, "COMPLETED");
+            List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
             assertThat(steps.get(steps.size() - 1).detail()).contains("member 0's own member/snap/db");
         }
         List<String> calls = serviceCalls();
@@ -269,14 +270,14 @@ class ControlPlaneRestoreMockTest {
             setVersion("hc2", "4.14.13");
             String refused = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false,
                     false, "test").applying("sha256:000000000000000000000000")).getId();
-            List<RestoreProgress> refusal = until(events, refused, "REFUSED");
+            List<RestoreProgress> refusal = until(events, refused, ProgressStatus.REFUSED);
             assertThat(refusal.get(refusal.size() - 1).detail()).contains("VERSION_MISMATCH", "4.14.12", "4.14.13");
             assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
 
             setVersion("hc2", "4.14.12");
             String plaintext = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null, false,
                     false, "test").applying("sha256:000000000000000000000000")).getId();
-            List<RestoreProgress> plainRefusal = until(events, plaintext, "REFUSED");
+            List<RestoreProgress> plainRefusal = until(events, plaintext, ProgressStatus.REFUSED);
             assertThat(plainRefusal.get(plainRefusal.size() - 1).detail()).as("a plaintext key bundle is refused")
                     .contains("is not a sealed key bundle").doesNotContain(key);
             assertThat(hosted("hc2").getAdditionalProperties().toString()).doesNotContain("restoreSnapshotURL");
@@ -289,8 +290,8 @@ class ControlPlaneRestoreMockTest {
                     snapshot.snapshotId(), null, false, false, "test", null, null,
                     List.of(RestoreRequested.RECREATE_ENCRYPTION_SECRET), null));
             restoreId[0] = id;
-            List<RestoreProgress> handedOver = until(events, id, "HANDED_OVER");
-            assertThat(handedOver).filteredOn(p -> p.step().equals("check-encryption-key") && p.status().equals("DONE"))
+            List<RestoreProgress> handedOver = until(events, id, ProgressStatus.HANDED_OVER);
+            assertThat(handedOver).filteredOn(p -> p.step().equals("check-encryption-key") && p.status() == ProgressStatus.DONE)
                     .singleElement().extracting(RestoreProgress::detail).asString().contains("hc2-key")
                     .contains("was activeKey");
             assertThat(handedOver.get(handedOver.size() - 1).detail()).contains(
@@ -307,13 +308,13 @@ class ControlPlaneRestoreMockTest {
             client.secrets().inNamespace("clusters").withName("hc2-key").delete();
             drainRecorded(); // the operator's calls, not the service's
             stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
-            List<RestoreProgress> steps = until(events, id, "COMPLETED");
-            assertThat(steps).filteredOn(p -> p.status().equals("SKIPPED")).extracting(RestoreProgress::step)
+            List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
+            assertThat(steps).filteredOn(p -> p.status() == ProgressStatus.SKIPPED).extracting(RestoreProgress::step)
                     .containsExactly("save-hostedcluster", "check-encryption-key");
-            assertThat(steps).filteredOn(p -> p.status().equals("DONE") && !p.step().equals("preconditions"))
+            assertThat(steps).filteredOn(p -> p.status() == ProgressStatus.DONE && !p.step().equals("preconditions"))
                     .extracting(RestoreProgress::step).containsExactly("delete-hostedcluster", "stage-snapshot",
                             "create-hostedcluster", "await-etcd-restored", "cleanup");
-            assertThat(steps).filteredOn(p -> p.step().equals("create-hostedcluster") && p.status().equals("DONE"))
+            assertThat(steps).filteredOn(p -> p.step().equals("create-hostedcluster") && p.status() == ProgressStatus.DONE)
                     .singleElement().extracting(RestoreProgress::detail).asString()
                     .contains("re-created from the key bundle");
             assertThat(steps.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
@@ -350,7 +351,7 @@ class ControlPlaneRestoreMockTest {
             Process first = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-first.log"));
             try {
                 String dry = stream.publish("/test", asked.planOnly()).getId();
-                assertThat(until(events, dry, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                assertThat(until(events, dry, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                         .contains("kube-apiserver was found at 0 replicas", "--api-server-replicas");
 
                 RestoreRequested withIntent = new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false,
@@ -364,7 +365,7 @@ class ControlPlaneRestoreMockTest {
                 etcdStuck.set(true);
                 id = stream.publish("/test", withIntent.applying(plan.planDigest())).getId();
                 events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
-                        && p.step().equals("stop-etcd") && p.status().equals("STARTED"), Duration.ofSeconds(90))
+                        && p.step().equals("stop-etcd") && p.status() == ProgressStatus.STARTED, Duration.ofSeconds(90))
                         .orElseThrow(() -> new AssertionError("never reached stop-etcd; see target/" + cluster
                                 + "-first.log"));
             } finally {
@@ -374,7 +375,7 @@ class ControlPlaneRestoreMockTest {
             client.apps().deployments().inNamespace(ns).withName("openshift-apiserver")
                     .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(2).endSpec().build());
             try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
-                assertThat(until(events, id, "FAILED")).last().extracting(RestoreProgress::detail)
+                assertThat(until(events, id, ProgressStatus.FAILED)).last().extracting(RestoreProgress::detail)
                         .asString().contains("changed while the restore was interrupted",
                                 "deployment " + ns + "/openshift-apiserver is at 2 replicas again", "--resume");
                 assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
@@ -383,8 +384,8 @@ class ControlPlaneRestoreMockTest {
                 // the operator looked, and resumes on purpose: the step that no longer holds is done again
                 etcdStuck.set(false);
                 stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
-                List<RestoreProgress> steps = until(events, id, "COMPLETED");
-                assertThat(steps).anyMatch(p -> p.step().equals("stop-api-servers") && p.status().equals("REDO"));
+                List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
+                assertThat(steps).anyMatch(p -> p.step().equals("stop-api-servers") && p.status() == ProgressStatus.REDO);
             }
         }
         assertThat(client.apps().deployments().inNamespace(ns).list().getItems()).allSatisfy(d ->
@@ -411,7 +412,7 @@ class ControlPlaneRestoreMockTest {
                 id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
                         snapshot.snapshotId(), null, false, false, "test"));
                 events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
-                        && p.step().equals("restore-member-0") && p.status().equals("STARTED"), Duration.ofSeconds(90))
+                        && p.step().equals("restore-member-0") && p.status() == ProgressStatus.STARTED, Duration.ofSeconds(90))
                         .orElseThrow(() -> new AssertionError("never reached restore-member-0; see target/" + cluster
                                 + "-first.log"));
                 await().atMost(Duration.ofSeconds(30)).until(() -> !client.batch().v1().jobs().inNamespace(ns).list()
@@ -425,11 +426,11 @@ class ControlPlaneRestoreMockTest {
             // nothing changed meanwhile: the redelivered request resumes on its own where it was
             jobStuck.set(false);
             try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
-                List<RestoreProgress> steps = until(events, id, "COMPLETED");
-                assertThat(steps).filteredOn(p -> p.status().equals("SKIPPED")).extracting(RestoreProgress::step)
+                List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
+                assertThat(steps).filteredOn(p -> p.status() == ProgressStatus.SKIPPED).extracting(RestoreProgress::step)
                         .containsExactly("stage-snapshot", "pause-reconciliation",
                                 "stop-api-servers", "stop-etcd", "delete-member-volumes");
-                assertThat(steps).anyMatch(p -> p.step().equals("restore-member-0") && p.status().equals("DONE"));
+                assertThat(steps).anyMatch(p -> p.step().equals("restore-member-0") && p.status() == ProgressStatus.DONE);
             }
             assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems())
                     .as("member 0's volume, the one the snapshot was restored into, was never deleted")
@@ -494,7 +495,7 @@ class ControlPlaneRestoreMockTest {
                 first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
-                until(events, id, "COMPLETED");
+                until(events, id, ProgressStatus.COMPLETED);
                 assertThat(events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
                         && p.step().equals("restore"), Duration.ofSeconds(3))).as("one final event").isEmpty();
             }
@@ -609,15 +610,15 @@ class ControlPlaneRestoreMockTest {
             await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(marker));
             inject.run();
             Files.delete(marker);
-            List<RestoreProgress> steps = until(events, id, "FAILED");
+            List<RestoreProgress> steps = until(events, id, ProgressStatus.FAILED);
             RestoreProgress end = steps.get(steps.size() - 1);
             assertThat(end.detail()).as("stopped in place at " + step + ", saying how to resume")
                     .contains(step).contains("--resume " + id);
             nothingBeyondThePlan.accept(steps);
             heal.run();
             stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
-            assertThat(until(events, id, "COMPLETED")).as("resumed by the operator once healed")
-                    .anyMatch(p -> p.step().equals(step) && p.status().equals("DONE"));
+            assertThat(until(events, id, ProgressStatus.COMPLETED)).as("resumed by the operator once healed")
+                    .anyMatch(p -> p.step().equals(step) && p.status() == ProgressStatus.DONE);
         } finally {
             Files.deleteIfExists(marker);
             service.destroy();
@@ -673,7 +674,7 @@ class ControlPlaneRestoreMockTest {
             drainRecorded();
             String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
                     snapshot.snapshotId(), null, false, false, "test"));
-            List<RestoreProgress> handedOver = until(events, id, "HANDED_OVER");
+            List<RestoreProgress> handedOver = until(events, id, ProgressStatus.HANDED_OVER);
             assertThat(handedOver.get(handedOver.size() - 1).detail()).contains(
                     "recovery-host: ssh core@<each control-plane host>",
                     "copy-backup: guardianctl snapshots get " + cluster + " " + snapshot.snapshotId()
@@ -689,13 +690,13 @@ class ControlPlaneRestoreMockTest {
             loop.start();
 
             stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test", id));
-            List<RestoreProgress> steps = until(events, id, "COMPLETED");
-            assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
+            List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
+            assertThat(steps).filteredOn(p -> p.status() == ProgressStatus.DONE).extracting(RestoreProgress::step)
                     .containsExactly("recovery-host", "copy-backup", "stop-static-pods", "cluster-restore",
                             "restart-kubelet", "approve-csrs", "await-recovery-etcd", "redeploy-etcd",
                             "redeploy-kube-apiserver", "redeploy-kube-controller-manager", "redeploy-kube-scheduler",
                             "await-members");
-            assertThat(steps).filteredOn(p -> p.step().equals("approve-csrs") && p.status().equals("DONE"))
+            assertThat(steps).filteredOn(p -> p.step().equals("approve-csrs") && p.status() == ProgressStatus.DONE)
                     .singleElement().extracting(RestoreProgress::detail).asString().contains(
                             "csr-boot-master-0", "csr-serving-master-2", "3 control-plane node(s) Ready",
                             "left pending for an operator (other signers): csr-other-signer csr-serving-not-a-node");
@@ -1009,7 +1010,7 @@ class ControlPlaneRestoreMockTest {
         return with;
     }
 
-    private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, String status) {
+    private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, ProgressStatus status) {
         List<RestoreProgress> steps = new ArrayList<>();
         while (true) {
             GuardianEvent event = events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(restoreId),

@@ -1,5 +1,6 @@
 package io.etcdguardian.restore;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
@@ -79,11 +80,11 @@ class LocalRestoreTest {
 
                 String id = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "test")
                         .applying(plan.planDigest())).getId();
-                List<RestoreProgress> steps = until(events, id, "COMPLETED");
-                assertThat(steps).filteredOn(p -> p.status().equals("DONE")).extracting(RestoreProgress::step)
+                List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
+                assertThat(steps).filteredOn(p -> p.status() == ProgressStatus.DONE).extracting(RestoreProgress::step)
                         .containsExactly("pre-restore-backup", "fetch-snapshot", "stop-members", "restore-data",
                                 "start-members", "verify", "cleanup");
-                assertThat(steps).filteredOn(p -> p.step().equals("pre-restore-backup") && p.status().equals("DONE"))
+                assertThat(steps).filteredOn(p -> p.step().equals("pre-restore-backup") && p.status() == ProgressStatus.DONE)
                         .singleElement().extracting(RestoreProgress::detail).asString()
                         .contains("skipped: TIMEOUT", "no snapshot within PT2S");
             }
@@ -115,13 +116,13 @@ class LocalRestoreTest {
                             snapshot.snapshotId(), "local", false, false, "test"));
                     // kill it while it starts the restored members: data replaced, cluster not yet up
                     events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id)
-                            && p.step().equals("start-members") && p.status().equals("STARTED"), Duration.ofSeconds(90))
+                            && p.step().equals("start-members") && p.status() == ProgressStatus.STARTED, Duration.ofSeconds(90))
                             .orElseThrow(() -> new AssertionError("never reached start-members; see "
                                     + Path.of("target", cluster + "-first.log")));
                     first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
                     second = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-second.log"));
-                    List<RestoreProgress> steps = until(events, id, "COMPLETED");
+                    List<RestoreProgress> steps = until(events, id, ProgressStatus.COMPLETED);
                     // the follower kept the first process's events too: the whole story, in order
                     List<String> story = steps.stream().map(p -> p.step() + ":" + p.status()).toList();
                     assertThat(story).containsSubsequence("restore-data:DONE",
@@ -178,17 +179,17 @@ class LocalRestoreTest {
                     String wrong = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
                             "openshift", false, false, "test", null, "sha256:000000000000000000000000",
                             List.copyOf(RestoreRequested.OVERRIDES), null)).getId();
-                    assertThat(until(events, wrong, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, wrong, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                             .contains("does not match", "kubernetes.kind is 'local'", "no override");
 
                     // apply the plan you saw: no digest, no restore
                     String blind = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false,
                             "test")).getId();
-                    assertThat(until(events, blind, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, blind, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                             .contains("applies the plan it was shown", "planDigest");
                     String forced = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null,
                             false, true, "test")).getId();
-                    assertThat(until(events, forced, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, forced, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                             .contains("'force' is no longer accepted", "accept-version-mismatch");
                     // a plan shown, then a newer restorable snapshot: the old approval does not carry over to it
                     String shown = stream.publish("/test", new RestoreRequested(cluster, null, null, true, false,
@@ -199,7 +200,7 @@ class LocalRestoreTest {
                     CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
                     String stale = stream.publish("/test", new RestoreRequested(cluster, null, null, false, false,
                             "test").applying(plan.planDigest())).getId();
-                    assertThat(until(events, stale, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, stale, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                             .contains("the plan changed since it was shown", plan.planDigest());
 
                     // a defragmentation of the cluster holds its lease (on another replica, say)
@@ -209,7 +210,7 @@ class LocalRestoreTest {
                             "defrag-op-1", null)) {
                         String busy = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
                                 snapshot.snapshotId(), null, false, false, "test"));
-                        assertThat(until(events, busy, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                        assertThat(until(events, busy, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                                 .contains("refused before anything was touched", "defrag defrag-op-1 is running");
                     }
 
@@ -220,7 +221,7 @@ class LocalRestoreTest {
                         try {
                             String skew = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(),
                                     null, true, false, "test")).getId();
-                            assertThat(until(events, skew, "REFUSED")).last().extracting(RestoreProgress::detail)
+                            assertThat(until(events, skew, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail)
                                     .asString().contains("VERSION_MISMATCH", "runs etcd 3.6", "etcd 3.4");
                         } finally {
                             System.clearProperty("guardian.etcd.bin-dirs");
@@ -231,7 +232,7 @@ class LocalRestoreTest {
                         backplane, paused, dir, "restore-paused-" + cluster))) {
                     String id = stream.publish("/test", new RestoreRequested(cluster, snapshot.snapshotId(), null,
                             false, false, "test")).getId();
-                    assertThat(until(events, id, "REFUSED")).last().extracting(RestoreProgress::detail).asString()
+                    assertThat(until(events, id, ProgressStatus.REFUSED)).last().extracting(RestoreProgress::detail).asString()
                             .contains("PAUSED", "refused before anything was touched");
                 }
             }
@@ -242,7 +243,7 @@ class LocalRestoreTest {
         }
     }
 
-    private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, String status) {
+    private static List<RestoreProgress> until(EventStream.Follower events, String restoreId, ProgressStatus status) {
         List<RestoreProgress> steps = new ArrayList<>();
         while (true) {
             GuardianEvent event = events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(restoreId),

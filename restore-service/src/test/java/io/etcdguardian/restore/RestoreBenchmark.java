@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
@@ -71,7 +72,7 @@ class RestoreBenchmark {
                             snapshot.snapshotId(), null, false, false, "bench"));
                     RestoreProgress end = (RestoreProgress) events.await(e -> e instanceof RestoreProgress p
                             && p.restoreId().equals(id) && p.step().equals("restore"), Duration.ofMinutes(30)).orElseThrow();
-                    if (!end.status().equals("COMPLETED")) {
+                    if (end.status() != ProgressStatus.COMPLETED) {
                         throw new AssertionError(end.detail());
                     }
                     service.add((System.nanoTime() - start) / 1_000_000);

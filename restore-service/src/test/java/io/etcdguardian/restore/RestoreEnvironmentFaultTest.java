@@ -1,5 +1,6 @@
 package io.etcdguardian.restore;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -139,7 +140,7 @@ class RestoreEnvironmentFaultTest {
             RestoreProgress end = RestoreOutcomes.end(events, id, Duration.ofSeconds(180))
                     .orElseThrow(() -> new AssertionError(fault.name() + ": no end; see target/" + cluster + ".log"));
             if (fault.stops()) {
-                assertThat(end.status()).as(end.detail()).isEqualTo("FAILED");
+                assertThat(end.status()).as(end.detail()).isEqualTo(ProgressStatus.FAILED);
                 assertThat(end.detail()).as("where it stopped and how to go on").contains(fault.step())
                         .contains("--resume " + id);
                 try (Client client = RestoreOutcomes.client(etcd)) {
@@ -152,9 +153,9 @@ class RestoreEnvironmentFaultTest {
                         new AssertionError(fault.name() + ": the resume never ended; see target/" + cluster + ".log"));
                 outcome = "FAILED in place, resumed: " + end.status();
             } else {
-                outcome = end.status();
+                outcome = end.status().name();
             }
-            assertThat(end.status()).as(fault.name() + ": " + end.detail()).isEqualTo("COMPLETED");
+            assertThat(end.status()).as(fault.name() + ": " + end.detail()).isEqualTo(ProgressStatus.COMPLETED);
             assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3))).as("one final event").isEmpty();
         } finally {
             Files.deleteIfExists(marker);

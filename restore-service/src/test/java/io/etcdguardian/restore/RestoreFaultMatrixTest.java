@@ -1,5 +1,6 @@
 package io.etcdguardian.restore;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -102,7 +103,7 @@ class RestoreFaultMatrixTest {
                 RestoreProgress end = RestoreOutcomes.end(events, id, Duration.ofSeconds(180)).orElseThrow(() ->
                         new AssertionError("the restore killed at " + failpoint + " never ended; see target/" + cluster
                                 + "-again.log"));
-                assertThat(end.status()).as(failpoint + ": " + end.detail()).isEqualTo("COMPLETED");
+                assertThat(end.status()).as(failpoint + ": " + end.detail()).isEqualTo(ProgressStatus.COMPLETED);
                 assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3))).as("one final event").isEmpty();
             } finally {
                 first.destroyForcibly();

@@ -1,5 +1,6 @@
 package io.etcdguardian.restore;
 
+import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -50,7 +51,7 @@ final class RestoreOutcomes {
     /** The restore's final event (COMPLETED, FAILED, …), if one comes {@code within}. */
     static Optional<RestoreProgress> end(EventStream.Follower events, String id, Duration within) {
         return events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id) && p.step().equals("restore")
-                && !p.status().equals("STARTED"), within).map(RestoreProgress.class::cast);
+                && p.status() != ProgressStatus.STARTED, within).map(RestoreProgress.class::cast);
     }
 
     /**

@@ -52,7 +52,7 @@ public class BackupEmitter {
                            String operationId) {
         Optional<BackupGuards.Skip> skip = guards.check(cluster, trigger, slot);
         if (skip.isPresent()) {
-            meters.counter("guardian.scheduler.skips", "cluster", cluster.id(), "reason", skip.get().reason()).increment();
+            meters.counter("guardian.scheduler.skips", "cluster", cluster.id(), "reason", skip.get().reason().name()).increment();
             LOG.info("backup of {} ({}) skipped: {} — {}", cluster.id(), trigger, skip.get().reason(), skip.get().detail());
             events.publish(EventEnvelope.deterministicId(operationId, BackupSkipped.TYPE),
                     new BackupSkipped(cluster.id(), trigger, skip.get().reason(), skip.get().detail(), slot));

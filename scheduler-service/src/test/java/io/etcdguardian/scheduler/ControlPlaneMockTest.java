@@ -1,11 +1,12 @@
 package io.etcdguardian.scheduler;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.BackupSkipped;
 import io.etcdguardian.common.event.Topics;
@@ -104,7 +105,7 @@ class ControlPlaneMockTest {
             clock.set(base.plusSeconds(301));
             BackupSkipped encrypting = (BackupSkipped) skips.await(e -> e instanceof BackupSkipped s
                     && s.clusterId().equals(cluster), Duration.ofSeconds(20)).orElseThrow();
-            assertThat(encrypting.reason()).isEqualTo("ENCRYPTION_IN_PROGRESS");
+            assertThat(encrypting.reason()).isEqualTo(Reason.ENCRYPTION_IN_PROGRESS);
             assertThat(encrypting.detail()).contains("EncryptionInProgress");
 
             // any of the three operators migrating stops a backup: the OAuth API server's (Authentication) too
@@ -117,7 +118,7 @@ class ControlPlaneMockTest {
                     .create();
             assertThat(context.getBean(io.etcdguardian.scheduler.guard.BackupGuards.class)
                     .check(cluster0, Trigger.ON_DEMAND, null)).hasValueSatisfying(skip -> {
-                        assertThat(skip.reason()).isEqualTo("ENCRYPTION_IN_PROGRESS");
+                        assertThat(skip.reason()).isEqualTo(Reason.ENCRYPTION_IN_PROGRESS);
                         assertThat(skip.detail()).contains("DecryptionInProgress");
                     });
             client.genericKubernetesResources(AUTHENTICATION).withName("cluster").delete();
@@ -126,7 +127,7 @@ class ControlPlaneMockTest {
             clock.set(Instant.now().plus(Duration.ofHours(1)));
             assertThat(context.getBean(io.etcdguardian.scheduler.guard.BackupGuards.class)
                     .check(cluster0, Trigger.ON_DEMAND, null)).hasValueSatisfying(skip -> {
-                        assertThat(skip.reason()).isEqualTo("TOO_YOUNG");
+                        assertThat(skip.reason()).isEqualTo(Reason.TOO_YOUNG);
                         assertThat(skip.detail()).contains("before the first certificate rotation");
                     });
         }

@@ -1,5 +1,6 @@
 package io.etcdguardian.scheduler;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -120,9 +121,9 @@ class SchedulerServiceTest {
             assertThat(slot.trigger()).isEqualTo(Trigger.SCHEDULE);
             assertThat(slot.slot()).isEqualTo(Instant.parse("2026-11-23T10:05:00Z"));
             assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(blackout)
-                    && s.reason().equals("BLACKOUT"), Duration.ofSeconds(20))).isPresent();
+                    && s.reason() == Reason.BLACKOUT, Duration.ofSeconds(20))).isPresent();
             assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(paused)
-                    && s.reason().equals("PAUSED"), Duration.ofSeconds(20))).isPresent();
+                    && s.reason() == Reason.PAUSED, Duration.ofSeconds(20))).isPresent();
             var meters = first.getBean(io.micrometer.core.instrument.MeterRegistry.class);
             assertThat(meters.get("guardian.scheduler.skips").tags("cluster", blackout, "reason", "BLACKOUT").counter()
                     .count()).isEqualTo(1);

@@ -4,38 +4,38 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.etcd.EtcdClients;
 import io.etcdguardian.common.etcd.MemberProbe;
 import io.etcdguardian.common.etcd.MemberStatus;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.SnapshotStarted;
 import io.etcdguardian.common.fault.Failpoints;
-import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.kubernetes.ControlPlane;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.operation.HeldLease;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.Operations;
-import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.common.snapshot.BoltStats;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.snapshot.backupset.StaticResourcesCapture;
-import io.etcdguardian.common.snapshot.BoltStats;
 import io.etcdguardian.snapshot.capture.CaptureProgress;
 import io.etcdguardian.snapshot.capture.MemberSelector;
 import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.etcdguardian.snapshot.capture.Spool;
-import io.etcdguardian.common.snapshot.SnapshotEncryption;
-import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
 import io.etcdguardian.snapshot.drill.DrillAfterCapture;
+import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
 import io.etcdguardian.snapshot.retention.RetentionRunner;
 import io.etcdguardian.snapshot.store.SnapshotUploader;
 import io.github.resilience4j.core.IntervalFunction;
@@ -331,7 +331,7 @@ public class SnapshotWorkflow {
                 reason == Reason.INTERNAL ? e : null);
         try {
             events.publish(EventEnvelope.deterministicId(requestId, SnapshotFailed.TYPE),
-                    new SnapshotFailed(cluster.id(), requestId, reason.name(), GuardianException.isRetriable(e),
+                    new SnapshotFailed(cluster.id(), requestId, reason, GuardianException.isRetriable(e),
                             e.getMessage(), Instant.now()));
         } catch (RuntimeException publishFailed) {
             LOG.error("could not publish the failure of request {}: {}", requestId, publishFailed.toString());

@@ -1,11 +1,12 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
@@ -309,7 +310,7 @@ class KeyBundleMockTest {
     void refusesToBackUpAnEncryptedClusterWithoutAKeyStore() {
         GuardianEvent outcome = SnapshotRequests.outcome(stream, NO_KEY_STORE);
         assertThat(outcome).isInstanceOf(SnapshotFailed.class);
-        assertThat(((SnapshotFailed) outcome).reason()).isEqualTo("INVALID_CONFIG");
+        assertThat(((SnapshotFailed) outcome).reason()).isEqualTo(Reason.INVALID_CONFIG);
         assertThat(((SnapshotFailed) outcome).detail()).contains("store.keyStore is not configured");
     }
 

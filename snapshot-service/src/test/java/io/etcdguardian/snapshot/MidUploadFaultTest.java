@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -130,7 +131,7 @@ class MidUploadFaultTest {
             s3.kill();
             SnapshotFailed failed = (SnapshotFailed) events.await(e -> e instanceof SnapshotFailed f
                     && f.requestId().equals(first), Duration.ofSeconds(120)).orElseThrow();
-            assertThat(failed.reason()).isEqualTo("STORE_UNAVAILABLE");
+            assertThat(failed.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
             assertThat(failed.retriable()).isTrue();
 
             s3.start();

@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -8,10 +9,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
-import io.etcdguardian.localetcd.EtcdBinaries;
-import io.etcdguardian.localetcd.EtcdCluster;
-import io.etcdguardian.localetcd.Etcdctl;
-import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
@@ -21,8 +18,12 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.EncryptionSpec;
 import io.etcdguardian.common.kafka.EventStream;
-import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.localetcd.EtcdBinaries;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.Etcdctl;
+import io.etcdguardian.localetcd.FreePorts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.client.HttpClient;
@@ -221,7 +222,7 @@ class SnapshotServiceTest {
     void rejectsACorruptedOrTruncatedStreamAndCommitsNothing() {
         for (String cluster : List.of(CORRUPT, TRUNCATE)) {
             SnapshotFailed failed = failed(cluster);
-            assertThat(failed.reason()).as(cluster).isEqualTo("INTEGRITY_FAILED");
+            assertThat(failed.reason()).as(cluster).isEqualTo(Reason.INTEGRITY_FAILED);
             assertThat(failed.retriable()).isFalse();
             assertNothingStored(cluster);
             assertThat(context.getBean(MeterRegistry.class)
@@ -233,14 +234,14 @@ class SnapshotServiceTest {
     @Test
     void storeAndEtcdFaultsFailWithAClearReasonAndLeaveNothingBehind() {
         SnapshotFailed denied = failed(DENIED);
-        assertThat(denied.reason()).isEqualTo("STORE_ACCESS_DENIED");
+        assertThat(denied.reason()).isEqualTo(Reason.STORE_ACCESS_DENIED);
         assertThat(denied.retriable()).isFalse();
         assertThat(denied.detail()).doesNotContain("nothing"); // the secret of the wrong credentials
 
-        assertThat(failed(NO_BUCKET).reason()).isEqualTo("STORE_MISSING_BUCKET");
+        assertThat(failed(NO_BUCKET).reason()).isEqualTo(Reason.STORE_MISSING_BUCKET);
 
         SnapshotFailed noEtcd = failed(NO_ETCD);
-        assertThat(noEtcd.reason()).isEqualTo("ETCD_UNAVAILABLE");
+        assertThat(noEtcd.reason()).isEqualTo(Reason.ETCD_UNAVAILABLE);
         assertThat(noEtcd.retriable()).isTrue();
         assertNothingStored(NO_ETCD);
 
@@ -252,7 +253,7 @@ class SnapshotServiceTest {
     void anUnknownClusterFailsAndIsDeadLettered() {
         String stranger = "stranger-" + RUN;
         try (EventStream.Follower dead = stream.follow(Topics.DEAD_LETTER)) {
-            assertThat(failed(stranger).reason()).isEqualTo("UNKNOWN_CLUSTER");
+            assertThat(failed(stranger).reason()).isEqualTo(Reason.UNKNOWN_CLUSTER);
             assertThat(dead.await(e -> e.clusterId().equals(stranger), Duration.ofSeconds(20))).isPresent();
         }
     }

@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -88,7 +89,7 @@ class TlsCaptureTest {
         GuardianEvent outcome = SnapshotRequests.outcome(stream, WRONG_CA);
         assertThat(outcome).isInstanceOf(SnapshotFailed.class);
         SnapshotFailed failed = (SnapshotFailed) outcome;
-        assertThat(failed.reason()).isEqualTo("ETCD_UNAVAILABLE");
+        assertThat(failed.reason()).isEqualTo(Reason.ETCD_UNAVAILABLE);
         assertThat(failed.detail()).contains("no healthy voting member").containsIgnoringCase("certif");
     }
 

@@ -12,6 +12,7 @@ import io.etcdguardian.cli.wait.TimeoutOption;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import java.io.PrintWriter;
@@ -83,7 +84,7 @@ public final class DefragCommand implements Callable<Integer> {
                 }
                 MaintenanceProgress p = (MaintenanceProgress) next.get();
                 progress.event(p);
-                if (p.dbSizeBefore() != null && p.status().equals("STARTED")) {
+                if (p.dbSizeBefore() != null && p.status() == ProgressStatus.STARTED) {
                     deadline.sizeFor(p.dbSizeBefore()); // members go one at a time: the time of this one from now
                 }
                 String place = p.stepIndex() == null ? "" : "[" + p.stepIndex() + "/" + p.stepCount() + "] ";
@@ -92,13 +93,13 @@ public final class DefragCommand implements Callable<Integer> {
                         p.dbSizeAfter() == null ? "" : " (" + Sizes.format(p.dbSizeBefore()) + " -> "
                                 + Sizes.format(p.dbSizeAfter()) + ")"));
                 if (p.stepIndex() != null) {
-                    progress.step(p.status().equals("STARTED") ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
+                    progress.step(p.status() == ProgressStatus.STARTED ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
                             p.step() + (p.member() == null ? "" : " " + p.member()) + " " + p.status());
                 }
                 if (p.step().equals("maintenance")) {
                     progress.close();
                     // REFUSED: nothing was touched (paused cluster, a restore or another defrag holds the lease)
-                    return p.status().equals("FAILED") || p.status().equals("REFUSED") ? 1 : 0;
+                    return p.status() == ProgressStatus.FAILED || p.status() == ProgressStatus.REFUSED ? 1 : 0;
                 }
             }
             throw new NoAnswer("no end of defragmentation " + id + " of " + cluster + " " + deadline.describe()

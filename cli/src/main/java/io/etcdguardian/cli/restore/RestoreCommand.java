@@ -3,18 +3,19 @@ package io.etcdguardian.cli.restore;
 import io.cloudevents.CloudEvent;
 import io.etcdguardian.cli.BackplaneOption;
 import io.etcdguardian.cli.IdArgs;
-import io.etcdguardian.common.event.GuardianEvent;
-import io.etcdguardian.common.event.RestorePlanned;
-import io.etcdguardian.common.event.RestoreProgress;
-import io.etcdguardian.common.event.RestoreRequested;
-import io.etcdguardian.common.event.Topics;
-import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;
 import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.cli.wait.RunningService;
 import io.etcdguardian.cli.wait.TimeoutOption;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.ProgressStatus;
+import io.etcdguardian.common.event.RestorePlanned;
+import io.etcdguardian.common.event.RestoreProgress;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -212,7 +213,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 }
             } else if (event instanceof RestoreProgress p) {
                 if (!p.step().equals("restore")) {
-                    if (p.status().equals("RUNNING") && p.bytesDone() != null && p.bytesTotal() != null) {
+                    if (p.status() == ProgressStatus.RUNNING && p.bytesDone() != null && p.bytesTotal() != null) {
                         deadline.sizeFor(p.bytesTotal());
                         if (progress.mode() == ProgressDisplay.Mode.BAR) {
                             progress.step(p.stepIndex() == null ? 0 : p.stepIndex() - 1, p.stepCount() == null ? 1
@@ -227,7 +228,7 @@ public final class RestoreCommand implements Callable<Integer> {
                         String place = p.stepIndex() == null ? "" : "[" + p.stepIndex() + "/" + p.stepCount() + "] ";
                         text(String.format("%-32s %-8s %s", place + p.step(), p.status(), p.detail() == null ? "" : p.detail()));
                         if (p.stepIndex() != null) {
-                            progress.step(p.status().equals("STARTED") ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
+                            progress.step(p.status() == ProgressStatus.STARTED ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
                                     p.step() + " " + p.status());
                         }
                     }
@@ -236,7 +237,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 progress.close();
                 text("restore " + p.status() + ": " + p.detail());
                 // REFUSED touched nothing, FAILED stopped part-way: both are not what was asked for
-                return p.status().equals("COMPLETED") || p.status().equals("HANDED_OVER") ? 0 : 1;
+                return p.status().succeeded() ? 0 : 1;
             }
         }
         throw new NoAnswer("no " + (planOnly ? "plan" : "end") + " of restore " + restoreId + " of " + cluster + " "

@@ -1,5 +1,7 @@
 package io.etcdguardian.common.error;
 
+import io.etcdguardian.common.event.Reason;
+
 /**
  * A failure with a {@link Reason} and whether trying again may help. Messages must never carry
  * secrets: they end up in events and logs.

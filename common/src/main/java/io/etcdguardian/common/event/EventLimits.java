@@ -1,7 +1,6 @@
 package io.etcdguardian.common.event;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import java.lang.reflect.RecordComponent;
 import java.util.Collection;
 import java.util.Map;

@@ -9,7 +9,7 @@ import java.time.Instant;
  * sizes before and after where they apply; {@code stepIndex} of {@code stepCount} (1-based) place a
  * step in the journaled plan (compact, each member, move-leader, disarm).
  */
-public record MaintenanceProgress(String clusterId, String operationId, String step, String status, String member,
+public record MaintenanceProgress(String clusterId, String operationId, String step, ProgressStatus status, String member,
                                   String detail, Long dbSizeBefore, Long dbSizeAfter, Instant at, Integer stepIndex,
                                   Integer stepCount)
         implements GuardianEvent {
@@ -19,6 +19,6 @@ public record MaintenanceProgress(String clusterId, String operationId, String s
         Require.text(clusterId, "clusterId");
         Require.text(operationId, "operationId");
         Require.text(step, "step");
-        Require.text(status, "status");
+        Require.present(status, "status");
     }
 }

@@ -1,8 +1,8 @@
-package io.etcdguardian.common.error;
+package io.etcdguardian.common.event;
 
 /**
- * Why an operation failed. The same string goes into failure events, the dead-letter header and
- * metric labels, so it stays a small, closed set.
+ * Why an operation failed, was refused or was skipped: one vocabulary for failure and skip events,
+ * the dead-letter header, HTTP errors and metric labels, so it stays a small, closed set.
  */
 public enum Reason {
     INVALID_EVENT(false),
@@ -25,7 +25,15 @@ public enum Reason {
     /** The broker refused this client: bad or missing credentials, or no ACL for what it tried. */
     KAFKA_ACCESS_DENIED(false),
     TIMEOUT(true),
-    INTERNAL(false);
+    INTERNAL(false),
+    /** A backup skipped: an earlier request of the cluster has no outcome yet. */
+    IN_FLIGHT(true),
+    /** A backup skipped: inside a blackout window of the cluster's schedule. */
+    BLACKOUT(true),
+    /** A backup skipped: the cluster is younger than the seeds' first-backup delay. */
+    TOO_YOUNG(true),
+    /** A backup skipped: an encryption-at-rest migration is rewriting the cluster's data. */
+    ENCRYPTION_IN_PROGRESS(true);
 
     private final boolean retriableByDefault;
 

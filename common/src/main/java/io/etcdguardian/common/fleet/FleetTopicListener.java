@@ -1,6 +1,6 @@
 package io.etcdguardian.common.fleet;
 
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.DeadLetters;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;

@@ -1,7 +1,7 @@
 package io.etcdguardian.common.kafka;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.etcdguardian.common.operation;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 
 /**
  * This replica no longer holds the operation's lease: another one took the operation over. The

@@ -2,8 +2,8 @@ package io.etcdguardian.common.operation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.CompactedTopic;
 import io.micronaut.configuration.kafka.annotation.KafkaClient;
@@ -52,9 +52,13 @@ public class OperationJournal {
      * later from the snapshot it started with, so retention must keep that snapshot until it ends.
      */
     public Set<String> snapshotsOfOpenRestores(String clusterId) {
-        return ofCluster(clusterId, OperationKind.RESTORE).stream()
-                .filter(r -> r.isOpen() && r.subject() != null).map(OperationRecord::subject)
-                .collect(java.util.stream.Collectors.toSet());
+        return snapshotsOfOpenRestores(ofCluster(clusterId));
+    }
+
+    /** The same, from a cluster's operations read already. */
+    public static Set<String> snapshotsOfOpenRestores(List<OperationRecord> operations) {
+        return operations.stream().filter(r -> r.kind() == OperationKind.RESTORE && r.isOpen() && r.subject() != null)
+                .map(OperationRecord::subject).collect(java.util.stream.Collectors.toSet());
     }
 
     public OperationRecord record(OperationRecord record) {

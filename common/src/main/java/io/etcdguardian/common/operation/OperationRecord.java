@@ -1,7 +1,8 @@
 package io.etcdguardian.common.operation;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.ProgressStatus;
+import io.etcdguardian.common.event.Reason;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +27,14 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
      * RUNNING until it ends. FAILED is final for the request that ran it; only an operator's resume
      * (a new request naming this operation) reopens it, which restores allow.
      */
-    public enum Status { RUNNING, COMPLETED, FAILED, REFUSED, HANDED_OVER }
+    public enum Status {
+        RUNNING, COMPLETED, FAILED, REFUSED, HANDED_OVER;
+
+        /** How an operation that ended so reports its outcome in a progress event. */
+        public ProgressStatus asProgress() {
+            return ProgressStatus.valueOf(name());
+        }
+    }
 
     public OperationRecord {
         plan = plan == null ? List.of() : List.copyOf(plan);

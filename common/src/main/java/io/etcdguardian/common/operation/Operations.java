@@ -1,8 +1,8 @@
 package io.etcdguardian.common.operation;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.Ids;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.operation.OperationRecord.Status;
 import jakarta.inject.Singleton;

@@ -1,7 +1,7 @@
 package io.etcdguardian.common.s3;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.StoreSpec;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;

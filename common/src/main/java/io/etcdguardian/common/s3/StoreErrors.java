@@ -1,7 +1,7 @@
 package io.etcdguardian.common.s3;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;

@@ -1,7 +1,7 @@
 package io.etcdguardian.common.snapshot;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.EncryptionSpec;
 import io.etcdguardian.common.kubernetes.KubernetesClients;

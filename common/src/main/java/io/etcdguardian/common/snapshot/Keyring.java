@@ -1,7 +1,7 @@
 package io.etcdguardian.common.snapshot;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,8 +2,8 @@ package io.etcdguardian.common.snapshot;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;

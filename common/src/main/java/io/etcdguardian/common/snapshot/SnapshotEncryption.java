@@ -2,7 +2,7 @@ package io.etcdguardian.common.snapshot;
 
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.EncryptionSpec;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,10 +2,10 @@ package io.etcdguardian.common.snapshot;
 
 import com.github.luben.zstd.ZstdInputStream;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
+import io.etcdguardian.common.store.SnapshotStores;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;

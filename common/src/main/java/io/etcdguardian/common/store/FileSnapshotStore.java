@@ -1,7 +1,7 @@
 package io.etcdguardian.common.store;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

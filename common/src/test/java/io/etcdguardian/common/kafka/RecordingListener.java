@@ -1,8 +1,8 @@
 package io.etcdguardian.common.kafka;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Topics;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;

@@ -3,16 +3,16 @@ package io.etcdguardian.common.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cloudevents.CloudEvent;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.KafkaCredentials;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
-import io.cloudevents.CloudEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

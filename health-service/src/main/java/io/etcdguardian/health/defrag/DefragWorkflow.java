@@ -7,12 +7,13 @@ import io.etcd.jetcd.maintenance.AlarmType;
 import io.etcd.jetcd.options.CompactOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.etcd.EtcdClients;
 import io.etcdguardian.common.etcd.MemberProbe;
 import io.etcdguardian.common.etcd.MemberStatus;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.event.ProgressStatus;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
@@ -101,7 +102,7 @@ public class DefragWorkflow {
         try {
             Completed last = completed.get(cluster.id());
             if (last != null && !last.operationId().equals(operationId) && !requestedAt.isAfter(last.startedAt())) {
-                progress(cluster, operationId, "maintenance", "SKIPPED", null, "answered by " + last.operationId()
+                progress(cluster, operationId, "maintenance", ProgressStatus.SKIPPED, null, "answered by " + last.operationId()
                         + ", which started after this request and completed", null, null);
                 return List.of();
             }
@@ -125,7 +126,7 @@ public class DefragWorkflow {
             if (end.status() == OperationRecord.Status.COMPLETED) {
                 completed.put(cluster.id(), new Completed(operationId, startedAt));
             }
-            progress(cluster, operationId, "maintenance", end.status().name(), null,
+            progress(cluster, operationId, "maintenance", end.status().asProgress(), null,
                     end.reason() == null ? end.detail() : end.reason() + ": " + end.detail(), null, null);
             return order;
         } finally {
@@ -147,12 +148,12 @@ public class DefragWorkflow {
     }
 
     private void snapshot(ClusterSpec cluster, String operationId, Instant requestedAt) {
-        progress(cluster, operationId, "snapshot", "STARTED", null, "a snapshot before anything is touched", null, null);
+        progress(cluster, operationId, "snapshot", ProgressStatus.STARTED, null, "a snapshot before anything is touched", null, null);
         try {
             String snapshotId = snapshotFirst.ensure(cluster, operationId, requestedAt, settings.snapshotTimeout());
-            progress(cluster, operationId, "snapshot", "DONE", null, "snapshot " + snapshotId, null, null);
+            progress(cluster, operationId, "snapshot", ProgressStatus.DONE, null, "snapshot " + snapshotId, null, null);
         } catch (RuntimeException e) {
-            progress(cluster, operationId, "snapshot", "FAILED", null, e.getMessage(), null, null);
+            progress(cluster, operationId, "snapshot", ProgressStatus.FAILED, null, e.getMessage(), null, null);
             throw new GuardianException(GuardianException.reasonOf(e), "no snapshot before maintenance: "
                     + e.getMessage() + ": nothing was defragmented", e);
         }
@@ -211,7 +212,7 @@ public class DefragWorkflow {
             heirs.add(leader.endpoint());
             if (!run.step("defrag " + follower.endpoint(), () -> defragOne(cluster, operationId, lease, follower, detail,
                     heirs))) {
-                progress(cluster, operationId, "defrag", "SKIPPED", follower.endpoint(), "done before the"
+                progress(cluster, operationId, "defrag", ProgressStatus.SKIPPED, follower.endpoint(), "done before the"
                         + " defragmentation was resumed", null, null);
             }
             order.add(follower.endpoint());
@@ -221,26 +222,19 @@ public class DefragWorkflow {
             run.step("move-leader", () -> {
                 // leadership may have moved since the plan (an election, a member that took it and was moved
                 // off before its own defrag): only the member still to be defragmented must not lead
-                Optional<MemberStatus> leading = requireHealthy(cluster).stream().filter(MemberStatus::isLeader)
-                        .findFirst();
-                if (leading.isPresent() && !leading.get().endpoint().equals(leader.endpoint())) {
-                    progress(cluster, operationId, "move-leader", "SKIPPED", leader.endpoint(), "leadership is with "
-                            + leading.get().endpoint() + " already", null, null);
-                    return;
+                List<MemberStatus> now = requireHealthy(cluster);
+                if (!moveLeadershipOff(cluster, operationId, lease, leader, now, List.copyOf(order), "")) {
+                    String leading = now.stream().filter(MemberStatus::isLeader).map(MemberStatus::endpoint).findFirst()
+                            .orElse("no member");
+                    progress(cluster, operationId, "move-leader", ProgressStatus.SKIPPED, leader.endpoint(),
+                            "leadership is with " + leading + " already", null, null);
                 }
-                MemberStatus to = followers.get(0);
-                progress(cluster, operationId, "move-leader", "STARTED", leader.endpoint(), "to " + to.endpoint(), null,
-                        null);
-                lease.verify();
-                get(clients.member(cluster, leader.endpoint()).getMaintenanceClient().moveLeader(to.memberId()), cluster);
-                progress(cluster, operationId, "move-leader", "DONE", leader.endpoint(), "to " + to.endpoint(), null,
-                        null);
             });
         }
         // resumed after leadership moved, the leader now may be a member done before: say so, as for followers
         if (!run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
                 "member " + members.size() + " of " + members.size() + " (former leader, last)", List.copyOf(order)))) {
-            progress(cluster, operationId, "defrag", "SKIPPED", leader.endpoint(), "done before the"
+            progress(cluster, operationId, "defrag", ProgressStatus.SKIPPED, leader.endpoint(), "done before the"
                     + " defragmentation was resumed", null, null);
         }
         order.add(leader.endpoint());
@@ -253,7 +247,7 @@ public class DefragWorkflow {
     private void compact(ClusterSpec cluster, String operationId, List<MemberStatus> members, Client any, long keep) {
         long revision = members.stream().mapToLong(MemberStatus::revision).max().orElse(0);
         long target = Math.max(1, revision - keep);
-        progress(cluster, operationId, "compact", "STARTED", null, "to revision " + target, null, null);
+        progress(cluster, operationId, "compact", ProgressStatus.STARTED, null, "to revision " + target, null, null);
         try {
             get(any.getKVClient().compact(target, CompactOption.newBuilder().withCompactPhysical(true).build()), cluster);
         } catch (GuardianException e) {
@@ -261,18 +255,18 @@ public class DefragWorkflow {
                 throw e;
             }
         }
-        progress(cluster, operationId, "compact", "DONE", null, "to revision " + target, null, null);
+        progress(cluster, operationId, "compact", ProgressStatus.DONE, null, "to revision " + target, null, null);
     }
 
     private void defragOne(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
                            String detail, List<String> heirs) {
         Failpoints.hit("defrag.member");
         List<MemberStatus> now = requireHealthy(cluster);
-        moveLeadershipOff(cluster, operationId, lease, member, now, heirs);
+        moveLeadershipOff(cluster, operationId, lease, member, now, heirs, ": it became the leader since the plan was made");
         long before = now.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst()
                 .map(MemberStatus::dbSize).orElse(member.dbSize());
         Duration timeout = settings.memberTimeout(before);
-        progress(cluster, operationId, "defrag", "STARTED", member.endpoint(), detail, before, null);
+        progress(cluster, operationId, "defrag", ProgressStatus.STARTED, member.endpoint(), detail, before, null);
         MemberStatus after = null;
         for (int attempt = 1; attempt <= settings.memberAttempts() && after == null; attempt++) {
             lease.verify();
@@ -283,7 +277,7 @@ public class DefragWorkflow {
             } catch (java.util.concurrent.TimeoutException e) {
                 // our deadline passed, etcd's defragmentation did not stop: the member stays busy until etcd
                 // itself shows it is done, and no other member is touched before that
-                progress(cluster, operationId, "defrag", "WAITING", member.endpoint(), "no answer within " + timeout
+                progress(cluster, operationId, "defrag", ProgressStatus.WAITING, member.endpoint(), "no answer within " + timeout
                         + " (attempt " + attempt + "); waiting until etcd shows the member is done", before, null);
                 MemberStatus done = awaitDone(cluster, member, doneWithin(before));
                 if (done.dbSize() < before) {
@@ -297,7 +291,7 @@ public class DefragWorkflow {
             } catch (java.util.concurrent.ExecutionException e) {
                 GuardianException failed = new GuardianException(Reason.ETCD_UNAVAILABLE, "defragmenting "
                         + member.endpoint() + " failed: " + e.getCause(), e);
-                progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), failed.getMessage(), before, null);
+                progress(cluster, operationId, "defrag", ProgressStatus.FAILED, member.endpoint(), failed.getMessage(), before, null);
                 throw failed;
             }
         }
@@ -305,13 +299,13 @@ public class DefragWorkflow {
             GuardianException failed = new GuardianException(Reason.TIMEOUT, "defragmenting " + member.endpoint()
                     + " did not finish in " + settings.memberAttempts() + " attempts (last timeout " + timeout
                     + "); stopped before the next member", null);
-            progress(cluster, operationId, "defrag", "FAILED", member.endpoint(), failed.getMessage(), before, null);
+            progress(cluster, operationId, "defrag", ProgressStatus.FAILED, member.endpoint(), failed.getMessage(), before, null);
             throw failed;
         }
         Duration settled = awaitSettled(cluster, member);
         lease.verify(); // a replica replaced while it settled says nothing more: the successor reports the member
         String shrink = after.dbSize() <= before ? "shrank" : "did not shrink";
-        progress(cluster, operationId, "defrag", "DONE", member.endpoint(), detail + ", " + shrink + ", settled in "
+        progress(cluster, operationId, "defrag", ProgressStatus.DONE, member.endpoint(), detail + ", " + shrink + ", settled in "
                 + settled.toMillis() + " ms", before, after.dbSize());
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
     }
@@ -321,24 +315,25 @@ public class DefragWorkflow {
      * may lead by the time its turn comes. Defragmenting the leader stalls every write of the cluster
      * for the length of it, so it hands leadership to another member first, as the planned step does:
      * to the first of {@code heirs} (members done, then the one planned last), so that leadership moves
-     * as few times as it can — each move is a short stall of writes too.
+     * as few times as it can — each move is a short stall of writes too. False when it does not lead.
      */
-    private void moveLeadershipOff(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
-                                   List<MemberStatus> now, List<String> heirs) {
+    private boolean moveLeadershipOff(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
+                                      List<MemberStatus> now, List<String> heirs, String because) {
         Optional<MemberStatus> leading = now.stream().filter(m -> m.endpoint().equals(member.endpoint()))
                 .filter(MemberStatus::isLeader).findFirst();
         Optional<MemberStatus> to = now.stream().filter(m -> !m.endpoint().equals(member.endpoint()))
                 .min(Comparator.comparingInt(m -> heirs.contains(m.endpoint()) ? heirs.indexOf(m.endpoint())
                         : heirs.size()));
         if (leading.isEmpty() || to.isEmpty()) {
-            return;
+            return false;
         }
-        progress(cluster, operationId, "move-leader", "STARTED", member.endpoint(), "to " + to.get().endpoint()
-                + ": it became the leader since the plan was made", null, null);
+        progress(cluster, operationId, "move-leader", ProgressStatus.STARTED, member.endpoint(), "to " + to.get().endpoint()
+                + because, null, null);
         lease.verify();
         get(clients.member(cluster, member.endpoint()).getMaintenanceClient().moveLeader(to.get().memberId()), cluster);
-        progress(cluster, operationId, "move-leader", "DONE", member.endpoint(), "to " + to.get().endpoint(), null,
+        progress(cluster, operationId, "move-leader", ProgressStatus.DONE, member.endpoint(), "to " + to.get().endpoint(), null,
                 null);
+        return true;
     }
 
     private void disarmIfRoom(ClusterSpec cluster, String operationId, HeldLease lease, Client any) {
@@ -352,7 +347,7 @@ public class DefragWorkflow {
         long limit = (long) (quota.of(cluster) * settings.disarmBelowQuotaRatio());
         MemberStatus biggest = members.stream().max(Comparator.comparingLong(MemberStatus::dbSize)).orElseThrow();
         if (biggest.dbSize() >= limit) {
-            progress(cluster, operationId, "disarm", "FAILED", biggest.endpoint(), "still " + biggest.dbSize()
+            progress(cluster, operationId, "disarm", ProgressStatus.FAILED, biggest.endpoint(), "still " + biggest.dbSize()
                     + " bytes, above " + limit + ": NOSPACE stays armed", biggest.dbSize(), null);
             throw new GuardianException(Reason.PRECONDITION_FAILED, "member " + biggest.endpoint() + " holds "
                     + biggest.dbSize() + " bytes after defragmentation, above " + limit + "; NOSPACE not disarmed");
@@ -361,7 +356,7 @@ public class DefragWorkflow {
         for (AlarmMember alarm : nospace) {
             get(any.getMaintenanceClient().alarmDisarm(alarm), cluster);
         }
-        progress(cluster, operationId, "disarm", "DONE", null, "NOSPACE disarmed on " + nospace.size()
+        progress(cluster, operationId, "disarm", ProgressStatus.DONE, null, "NOSPACE disarmed on " + nospace.size()
                 + " member(s); largest database " + biggest.dbSize() + " bytes", null, null);
     }
 
@@ -471,7 +466,7 @@ public class DefragWorkflow {
         }
     }
 
-    private void progress(ClusterSpec cluster, String operationId, String step, String status, String member,
+    private void progress(ClusterSpec cluster, String operationId, String step, ProgressStatus status, String member,
                           String detail, Long before, Long after) {
         List<String> plan = plans.getOrDefault(operationId, List.of());
         int index = (plan.contains(step + " " + member) ? plan.indexOf(step + " " + member) : plan.indexOf(step)) + 1;

@@ -1,20 +1,20 @@
 package io.etcdguardian.restore.api;
 
+import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.Ids;
+import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.security.Roles;
+import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.micronaut.http.annotation.Controller;
-import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
-import io.etcdguardian.common.event.Ids;
-import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.restore.stage.SnapshotStaging;
+import io.micronaut.security.annotation.Secured;
 import java.util.List;
 import java.util.Map;
 

@@ -1,18 +1,18 @@
 package io.etcdguardian.restore.check;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.fleet.KeyStoreSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;
-import io.etcdguardian.restore.procedure.hosted.HostedClusterManifest;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
-import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.restore.procedure.hosted.HostedClusterManifest;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;

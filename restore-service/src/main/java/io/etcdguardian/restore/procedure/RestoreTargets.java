@@ -1,13 +1,13 @@
 package io.etcdguardian.restore.procedure;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.ControlPlaneKind;
 import jakarta.inject.Singleton;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.EnumMap;
 
 /** The procedures by name; a request's target, else the cluster's {@code kubernetes.kind}. */
 @Singleton

@@ -85,7 +85,7 @@ public class SnapshotStaging {
         String key = SnapshotKeys.staged(cluster, restoreId);
         SnapshotStore store = stores.of(cluster);
         if (store.size(key).isEmpty()) {
-            throw new io.etcdguardian.common.error.GuardianException(io.etcdguardian.common.error.Reason.NOT_FOUND,
+            throw new io.etcdguardian.common.error.GuardianException(io.etcdguardian.common.event.Reason.NOT_FOUND,
                     "nothing is staged for restore " + restoreId + " of " + cluster.id()
                             + " (it ended, or its copy expired: ask for the restore again)");
         }

@@ -1,5 +1,6 @@
 package io.etcdguardian.scheduler.guard;
 
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.TimeWindow;
@@ -25,7 +26,7 @@ public class BackupGuards {
     private static final Logger LOG = LoggerFactory.getLogger(BackupGuards.class);
 
     /** Why a backup is not requested now. */
-    public record Skip(String reason, String detail) {}
+    public record Skip(Reason reason, String detail) {}
 
     private final InFlight inFlight;
     private final ClusterFacts facts;
@@ -41,11 +42,11 @@ public class BackupGuards {
 
     public Optional<Skip> check(ClusterSpec cluster, Trigger trigger, Instant slot) {
         if (cluster.isPaused()) {
-            return Optional.of(new Skip("PAUSED", "the cluster is paused in the fleet"));
+            return Optional.of(new Skip(Reason.PAUSED, "the cluster is paused in the fleet"));
         }
         Optional<InFlight.Request> running = inFlight.current(cluster.id());
         if (running.isPresent()) {
-            return Optional.of(new Skip("IN_FLIGHT", "request " + running.get().requestId() + " has no outcome yet"));
+            return Optional.of(new Skip(Reason.IN_FLIGHT, "request " + running.get().requestId() + " has no outcome yet"));
         }
         if ((trigger == Trigger.SCHEDULE || trigger == Trigger.CATCH_UP) && cluster.schedule() != null
                 && cluster.schedule().blackouts() != null) {
@@ -54,19 +55,19 @@ public class BackupGuards {
             Instant at = clock.instant();
             for (int i = 0; i < blackouts.size(); i++) {
                 if (blackouts.get(i).contains(at.atZone(zone))) {
-                    return Optional.of(new Skip("BLACKOUT", "inside blackout window " + cluster.schedule().blackouts().get(i)));
+                    return Optional.of(new Skip(Reason.BLACKOUT, "inside blackout window " + cluster.schedule().blackouts().get(i)));
                 }
             }
         }
         try {
             Optional<Instant> created = facts.createdAt(cluster);
             if (created.isPresent() && created.get().plus(settings.minClusterAge()).isAfter(clock.instant())) {
-                return Optional.of(new Skip("TOO_YOUNG", "created " + created.get() + ", less than "
+                return Optional.of(new Skip(Reason.TOO_YOUNG, "created " + created.get() + ", less than "
                         + settings.minClusterAge() + " ago (before the first certificate rotation)"));
             }
             Optional<String> encryption = facts.encryptionInProgress(cluster);
             if (encryption.isPresent()) {
-                return Optional.of(new Skip("ENCRYPTION_IN_PROGRESS", "Encrypted condition is " + encryption.get()));
+                return Optional.of(new Skip(Reason.ENCRYPTION_IN_PROGRESS, "Encrypted condition is " + encryption.get()));
             }
         } catch (KubernetesClientException e) {
             // the API being down must not stop backups: a backup is exactly what one wants then

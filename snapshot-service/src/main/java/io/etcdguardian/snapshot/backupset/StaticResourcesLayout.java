@@ -1,7 +1,7 @@
 package io.etcdguardian.snapshot.backupset;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.etcdguardian.snapshot.request;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.ClusterSpec;
@@ -58,7 +58,7 @@ public class BackupRequestListener {
                 GuardianException unknown = new GuardianException(Reason.UNKNOWN_CLUSTER,
                         "cluster '" + request.clusterId() + "' is not in the fleet");
                 events.publish(EventEnvelope.deterministicId(event.id(), SnapshotFailed.TYPE),
-                        new SnapshotFailed(request.clusterId(), event.id(), Reason.UNKNOWN_CLUSTER.name(), false,
+                        new SnapshotFailed(request.clusterId(), event.id(), Reason.UNKNOWN_CLUSTER, false,
                                 unknown.getMessage(), Instant.now()));
                 throw unknown; // and to the dead-letter topic: someone sent work for a cluster we do not know
             }

@@ -9,8 +9,8 @@ import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationLeases;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.Operations;
-import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.KeyBundles;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStore;
@@ -79,9 +79,10 @@ public class RetentionRunner {
         try {
             Operations.Result result = operations.run(cluster, OperationKind.RETENTION, operationId, null, List.of(),
                     run -> {
-                        Set<String> cutShort = cutShortDeletions(cluster);
+                        List<OperationRecord> operationsOfCluster = journal.ofCluster(cluster.id());
+                        Set<String> cutShort = cutShortDeletions(operationsOfCluster);
                         List<SnapshotManifest> manifests = catalog.list(cluster);
-                        Set<String> inUse = new HashSet<>(journal.snapshotsOfOpenRestores(cluster.id()));
+                        Set<String> inUse = new HashSet<>(OperationJournal.snapshotsOfOpenRestores(operationsOfCluster));
                         leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
                         List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
                         run.plan(delete.stream().map(m -> DELETE + m.snapshotId()).toList());
@@ -134,10 +135,10 @@ public class RetentionRunner {
      * outage of the store during retention must not leave a database-sized object for a day. Read
      * under this run's lease, so no other run of the cluster is live.
      */
-    private Set<String> cutShortDeletions(ClusterSpec cluster) {
+    private static Set<String> cutShortDeletions(List<OperationRecord> operationsOfCluster) {
         Set<String> ids = new HashSet<>();
-        for (OperationRecord r : journal.ofCluster(cluster.id(), OperationKind.RETENTION)) {
-            if (r.status() != OperationRecord.Status.COMPLETED) {
+        for (OperationRecord r : operationsOfCluster) {
+            if (r.kind() == OperationKind.RETENTION && r.status() != OperationRecord.Status.COMPLETED) {
                 r.plan().stream().filter(step -> !r.done().contains(step) && step.startsWith(DELETE))
                         .forEach(step -> ids.add(step.substring(DELETE.length())));
             }

@@ -1,7 +1,7 @@
 package io.etcdguardian.restore.procedure.hosted;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.KubernetesSpec;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.kubernetes.ControlPlane;

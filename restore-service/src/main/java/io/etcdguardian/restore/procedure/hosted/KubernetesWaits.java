@@ -1,7 +1,7 @@
 package io.etcdguardian.restore.procedure.hosted;
 
 import io.etcdguardian.common.error.GuardianException;
-import io.etcdguardian.common.error.Reason;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.restore.RestoreSettings;
 import jakarta.inject.Singleton;
 import java.time.Instant;
