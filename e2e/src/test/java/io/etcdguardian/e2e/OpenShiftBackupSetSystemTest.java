@@ -1,5 +1,6 @@
 package io.etcdguardian.e2e;
 
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -180,7 +181,7 @@ class OpenShiftBackupSetSystemTest {
             var verified = (io.etcdguardian.common.event.SnapshotVerified) snapshots.await(e -> e instanceof
                     io.etcdguardian.common.event.SnapshotVerified v && v.snapshotId().equals(done.snapshotId()),
                     Duration.ofSeconds(60)).orElseThrow();
-            assertThat(verified.result()).isEqualTo("PASSED");
+            assertThat(verified.result()).isEqualTo(DrillResult.PASSED);
             assertThat(verified.detail()).contains("static_kuberesources tarball read back");
 
             // one bit flipped in the stored tarball: the drill fails the set, get writes nothing of it

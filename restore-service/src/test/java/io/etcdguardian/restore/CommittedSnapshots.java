@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.localetcd.EtcdBinaries;
@@ -61,7 +62,7 @@ final class CommittedSnapshots {
         SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, clusterId, snapshotId,
                 "fixture", "ON_DEMAND", Instant.now(), Instant.now(), etcd.endpoints().get(0), etcdVersion, clusterVersion,
                 revision, -1, keys, null, bytes.length, bytes.length, trailer, "none", null, objectKey, null,
-                new SnapshotManifest.Drill(SnapshotManifest.Drill.PASSED, Instant.now(), revision, keys, "fixture"), 0L, null);
+                new SnapshotManifest.Drill(DrillResult.PASSED, Instant.now(), revision, keys, "fixture"), 0L, null);
         var s3 = store.client();
         s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.fromFile(file));
         s3.putObject(b -> b.bucket(bucket).key(base + "manifests/" + snapshotId + ".json"),

@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.DrillResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
@@ -169,7 +170,7 @@ class CorruptionCorpusTest {
             // the control: undamaged, the same set passes the fetch and the drill
             SnapshotManifest intact = catalog.require(spec, a.snapshotId());
             context.getBean(SnapshotFetcher.class).fetch(spec, intact, dir.resolve("control.db"));
-            assertThat(context.getBean(RestoreDrill.class).drill(spec, intact).drill().result()).isEqualTo("PASSED");
+            assertThat(context.getBean(RestoreDrill.class).drill(spec, intact).drill().result()).isEqualTo(DrillResult.PASSED);
         }
 
         StringBuilder printed = new StringBuilder(String.format("%-48s %12s %18s%n", "corruption", "zstd",
@@ -198,7 +199,7 @@ class CorruptionCorpusTest {
         boolean fetchRefused = refusedForIntegrity(() -> context.getBean(SnapshotFetcher.class)
                 .fetch(cluster, manifest, target));
         SnapshotManifest.Drill drill = context.getBean(RestoreDrill.class).drill(cluster, manifest).drill();
-        boolean drillRefused = drill.result().equals("FAILED") && drill.detail().startsWith("INTEGRITY_FAILED")
+        boolean drillRefused = drill.result() == DrillResult.FAILED && drill.detail().startsWith("INTEGRITY_FAILED")
                 && drill.restoredRevision() == -1; // -1: no etcd was started from it
         count(table, family, column, fetchRefused && drillRefused);
     }

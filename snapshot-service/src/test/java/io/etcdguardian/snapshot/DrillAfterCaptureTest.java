@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.DrillResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -60,7 +61,7 @@ class DrillAfterCaptureTest {
             SnapshotVerified drill = (SnapshotVerified) events.await(e -> e instanceof SnapshotVerified v
                     && v.snapshotId().equals(done.snapshotId()), Duration.ofSeconds(120))
                     .orElseThrow(() -> new AssertionError("no drill after the capture of " + done.snapshotId()));
-            assertThat(drill.result()).as(drill.detail()).isEqualTo(SnapshotManifest.Drill.PASSED);
+            assertThat(drill.result()).as(drill.detail()).isEqualTo(DrillResult.PASSED);
             assertThat(drill.restoredRevision()).isEqualTo(done.revision());
 
             var spec = context.getBean(FleetRegistry.class).require(cluster);

@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot;
 
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -345,7 +346,7 @@ class SnapshotServiceTest {
             for (SnapshotCompleted done : List.of(plain, secret)) {
                 SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
                         "/snapshots/" + done.clusterId() + "/" + done.snapshotId() + "/drill", "").bearerAuth(token), SnapshotManifest.class);
-                assertThat(drilled.drill().result()).as(drilled.drill().detail()).isEqualTo("PASSED");
+                assertThat(drilled.drill().result()).as(drilled.drill().detail()).isEqualTo(DrillResult.PASSED);
                 assertThat(drilled.drill().restoredRevision()).isEqualTo(done.revision());
                 assertThat(drilled.drill().restoredKeys()).isEqualTo(drilled.liveKeys());
                 assertThat(events.await(e -> e instanceof io.etcdguardian.common.event.SnapshotVerified v
@@ -360,7 +361,7 @@ class SnapshotServiceTest {
             }
             SnapshotManifest failed = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
                     "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", "").bearerAuth(token), SnapshotManifest.class);
-            assertThat(failed.drill().result()).isEqualTo("FAILED");
+            assertThat(failed.drill().result()).isEqualTo(DrillResult.FAILED);
             assertThat(failed.drill().detail()).startsWith("INTEGRITY_FAILED");
             assertThat(failed.drillPassed()).isFalse();
             assertThat(failed.drillFailed()).isTrue();

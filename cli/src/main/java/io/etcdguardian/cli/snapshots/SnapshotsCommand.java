@@ -4,19 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
 import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.ServiceUrls;
-import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;
 import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.cli.wait.TimeoutOption;
+import io.etcdguardian.common.event.DrillResult;
+import io.etcdguardian.common.event.EventJson;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -244,7 +245,7 @@ public final class SnapshotsCommand {
             out.println(cluster + "/" + manifest.path("snapshotId").asText() + " " + drill.path("result")
                     .asText() + ": " + drill.path("detail").asText());
         }
-        return "PASSED".equals(drill.path("result").asText()) ? 0 : 1;
+        return DrillResult.PASSED.name().equals(drill.path("result").asText()) ? 0 : 1;
     }
 
     private static JsonNode read(String body) {

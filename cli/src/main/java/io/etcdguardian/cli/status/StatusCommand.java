@@ -2,10 +2,11 @@ package io.etcdguardian.cli.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.FleetFileOption;
+import io.etcdguardian.cli.IdArgs;
 import io.etcdguardian.cli.ServiceUrls;
 import io.etcdguardian.cli.wait.Durations;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.SloSpec;
@@ -21,8 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * Where a cluster stands — newest snapshot and its age, newest restorable one (its restore drill
@@ -86,7 +87,7 @@ public final class StatusCommand implements Callable<Integer> {
             JsonNode newest = snapshots.size() == 0 ? null : snapshots.get(snapshots.size() - 1);
             JsonNode verified = null;
             for (int i = snapshots.size() - 1; i >= 0 && verified == null; i--) {
-                if ("PASSED".equals(snapshots.get(i).path("drill").path("result").asText())) {
+                if (DrillResult.PASSED.name().equals(snapshots.get(i).path("drill").path("result").asText())) {
                     verified = snapshots.get(i);
                 }
             }

@@ -1,6 +1,7 @@
 package io.etcdguardian.common.snapshot;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.Ids;
 import java.time.Instant;
 
@@ -63,13 +64,10 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
     }
 
     /** The last restore drill: restored into a scratch etcd and compared with this manifest. */
-    public record Drill(String result, Instant at, long restoredRevision, long restoredKeys, String detail) {
-        public static final String PASSED = "PASSED";
-        public static final String FAILED = "FAILED";
-
+    public record Drill(DrillResult result, Instant at, long restoredRevision, long restoredKeys, String detail) {
         @JsonIgnore
         public boolean passed() {
-            return PASSED.equals(result);
+            return result == DrillResult.PASSED;
         }
     }
 

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotVerified;
@@ -104,8 +105,8 @@ public class RestoreDrill {
                         "drill of " + manifest.snapshotId() + " " + end.status() + ": " + end.detail());
             }
             SnapshotManifest.Drill drill = updated.get().drill();
-            meters.counter("guardian.snapshot.drills", "cluster", cluster.id(), "result", drill.result()).increment();
-            if (SnapshotManifest.Drill.PASSED.equals(drill.result())) {
+            meters.counter("guardian.snapshot.drills", "cluster", cluster.id(), "result", drill.result().name()).increment();
+            if (drill.result() == DrillResult.PASSED) {
                 restorable.passed(cluster, updated.get());
             }
             events.publish(EventEnvelope.deterministicId(manifest.snapshotId() + "/" + drill.at(), SnapshotVerified.TYPE),
@@ -162,7 +163,7 @@ public class RestoreDrill {
                 throw new GuardianException(Reason.PRECONDITION_FAILED, true, "the drill of " + manifest.snapshotId()
                         + " ran out of room in " + spool + ": " + e.getMessage(), e);
             }
-            return new SnapshotManifest.Drill(SnapshotManifest.Drill.FAILED, Instant.now(), -1, -1,
+            return new SnapshotManifest.Drill(DrillResult.FAILED, Instant.now(), -1, -1,
                     reason + ": " + e.getMessage());
         } finally {
             EtcdCluster.plan(scratch, 0, 0).delete();
@@ -221,8 +222,8 @@ public class RestoreDrill {
                 boolean keysOk = manifest.liveKeys() < 0 || keys == manifest.liveKeys();
                 String detail = "restored revision " + revision + " (manifest " + manifest.revision() + "), " + keys
                         + " keys (manifest " + (manifest.liveKeys() < 0 ? "unknown" : manifest.liveKeys()) + ")" + set;
-                return new SnapshotManifest.Drill(revisionOk && keysOk ? SnapshotManifest.Drill.PASSED
-                        : SnapshotManifest.Drill.FAILED, Instant.now(), revision, keys, detail);
+                return new SnapshotManifest.Drill(revisionOk && keysOk ? DrillResult.PASSED
+                        : DrillResult.FAILED, Instant.now(), revision, keys, detail);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GuardianException(Reason.INTERNAL, "interrupted", e);

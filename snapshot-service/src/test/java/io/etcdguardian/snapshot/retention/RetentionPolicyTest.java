@@ -1,5 +1,6 @@
 package io.etcdguardian.snapshot.retention;
 
+import io.etcdguardian.common.event.DrillResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.common.fleet.RetentionSpec;
@@ -20,7 +21,7 @@ class RetentionPolicyTest {
         String id = takenAt.toString();
         return new SnapshotManifest(1, "c", id, "r-" + id, "SCHEDULE", takenAt, takenAt, "m", "3.5", null, 1, 1, 1,
                 "h", 1, 1, "s", "zstd", null, "c/snapshots/" + id, null,
-                drill == Drill.NONE ? null : new SnapshotManifest.Drill(drill.name(), takenAt, 0, 0, "x"), 1000L, null);
+                drill == Drill.NONE ? null : new SnapshotManifest.Drill(DrillResult.valueOf(drill.name()), takenAt, 0, 0, "x"), 1000L, null);
     }
 
     /** One snapshot every 30 minutes for 40 days, newest first at NOW; the oldest one's drill passed. */
