@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -28,6 +29,10 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final String LAYOUT = "backplane.json";
+    /** Per user, how a client reaches this broker: guardianctl reads it without any class of the backplane. */
+    public static final String CLIENTS = "kafka-clients";
+    /** The client file of a client that is no user (a plaintext broker takes anyone). */
+    public static final String ANONYMOUS = "anonymous";
 
     /** {@code secureKafka}: a broker reached only over TLS by named users, each allowed only its ACLs. */
     public record Options(int etcdMembers, long quotaBackendBytes, String bucket, boolean secureKafka) {
@@ -58,8 +63,10 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
         Backplane backplane = load(stateDir).orElseGet(() -> plan(stateDir, options));
         backplane.save();
         backplane.etcd.start();
-        backplane.kafka.start(acls.stream().map(a -> a.entry().principal())
-                .filter(p -> p.startsWith("User:")).map(p -> p.substring(5)).collect(Collectors.toCollection(TreeSet::new)));
+        TreeSet<String> users = acls.stream().map(a -> a.entry().principal())
+                .filter(p -> p.startsWith("User:")).map(p -> p.substring(5)).collect(Collectors.toCollection(TreeSet::new));
+        backplane.kafka.start(users);
+        backplane.writeClientFiles(users);
         backplane.s3.start();
         backplane.kafka.createTopics(topics);
         backplane.kafka.grant(acls);
@@ -112,6 +119,30 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
         status.add(new ComponentStatus("s3proxy", s3.endpoint() + "/" + bucket, s3.process().pid().orElse(null),
                 s3.process().logFile()));
         return status;
+    }
+
+    /** {@code kafka-clients/USER.properties}: bootstrap.servers and the user's client settings (mode 600). */
+    private void writeClientFiles(Collection<String> users) {
+        try {
+            Path dir = Files.createDirectories(stateDir.resolve(CLIENTS));
+            List<String> all = new ArrayList<>(users);
+            all.add(ANONYMOUS);
+            for (String user : all) {
+                java.util.Properties client = new java.util.Properties();
+                client.putAll(user.equals(ANONYMOUS) ? Map.of() : kafka.clientProperties(user));
+                client.setProperty("bootstrap.servers", kafka.bootstrapServers());
+                Path file = dir.resolve(user + ".properties");
+                Path tmp = dir.resolve(user + ".properties.tmp");
+                try (java.io.Writer out = Files.newBufferedWriter(tmp)) {
+                    SecretFiles.restrict(tmp);
+                    client.store(out, "how " + user + " reaches the local broker; written by the backplane");
+                }
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void save() {

@@ -1,13 +1,18 @@
 package io.etcdguardian.cli;
 
-import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.cli.config.ContextSelection;
 import io.etcdguardian.cli.config.GuardianConfig;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.kafka.TopicAccess;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,6 +20,8 @@ import picocli.CommandLine.Option;
  * guardianctl's config (with its client security settings), else the local backplane under --state.
  */
 public class BackplaneOption {
+    private static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS,"
             + " else the context's, else the local backplane's).")
     String bootstrap;
@@ -38,7 +45,9 @@ public class BackplaneOption {
         if (bootstrap != null || System.getenv("KAFKA_BOOTSTRAP_SERVERS") != null) {
             return Map.of();
         }
-        return Backplane.load(state).map(b -> b.kafka().clientProperties(TopicAccess.CLI)).orElse(Map.of());
+        Map<String, String> client = new HashMap<>(localClientFile().orElse(Map.of()));
+        client.remove(BOOTSTRAP_SERVERS);
+        return client;
     }
 
     public String bootstrapServers() {
@@ -53,9 +62,32 @@ public class BackplaneOption {
         if (fromContext.isPresent()) {
             return fromContext.get();
         }
-        return Backplane.load(state).map(b -> b.kafka().bootstrapServers()).orElseThrow(() -> new IllegalStateException(
+        return localClientFile().map(c -> c.get(BOOTSTRAP_SERVERS)).orElseThrow(() -> new IllegalStateException(
                 "no Kafka to talk to: give --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, select a context"
                         + " (guardianctl config use-context), or start the local backplane (./guardian up)"));
+    }
+
+    /**
+     * What the local backplane wrote for guardianctl's user under {@code --state} (its {@code
+     * kafka-clients/guardianctl.properties}, else the anonymous one of a plaintext broker): read as a
+     * file, so that guardianctl carries none of the backplane's classes.
+     */
+    private Optional<Map<String, String>> localClientFile() {
+        for (String user : new String[] {TopicAccess.CLI, "anonymous"}) {
+            Path file = state.resolve("kafka-clients").resolve(user + ".properties");
+            if (Files.isReadable(file)) {
+                Properties client = new Properties();
+                try (Reader in = Files.newBufferedReader(file)) {
+                    client.load(in);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("unreadable " + file + "; ./guardian up writes it again", e);
+                }
+                Map<String, String> settings = new HashMap<>();
+                client.stringPropertyNames().forEach(key -> settings.put(key, client.getProperty(key)));
+                return Optional.of(settings);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<GuardianConfig.Kafka> kafka() {

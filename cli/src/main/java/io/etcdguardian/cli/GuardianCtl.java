@@ -6,7 +6,6 @@ import io.etcdguardian.cli.config.ContextSelection;
 import io.etcdguardian.cli.config.TokenCommand;
 import io.etcdguardian.cli.defrag.DefragCommand;
 import io.etcdguardian.cli.events.EventsCommand;
-import io.etcdguardian.cli.local.LocalCommand;
 import io.etcdguardian.cli.restore.RestoreCommand;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
 import io.etcdguardian.cli.status.StatusCommand;
@@ -27,7 +26,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "guardianctl", mixinStandardHelpOptions = true, version = "guardianctl 0.1.0",
         description = "Back up, verify, restore and maintain etcd clusters through etcd-guardian.",
-        subcommands = {LocalCommand.class, BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
+        subcommands = {BackupCommand.class, SnapshotsCommand.class, RestoreCommand.class,
                 io.etcdguardian.cli.restore.RestoreUrlCommand.class,
                 VerifyCommand.class, DefragCommand.class, EventsCommand.class, StatusCommand.class, ConfigCommand.class,
                 TokenCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})

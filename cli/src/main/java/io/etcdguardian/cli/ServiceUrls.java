@@ -2,7 +2,6 @@ package io.etcdguardian.cli;
 
 import io.etcdguardian.cli.config.ContextSelection;
 import io.etcdguardian.cli.config.GuardianConfig;
-import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.cli.wait.Durations;
 import io.etcdguardian.cli.wait.NoAnswer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,7 +53,7 @@ public class ServiceUrls {
             return env.strip();
         }
         Optional<Path> file = ContextSelection.current().map(GuardianConfig.Context::tokenFile).map(GuardianConfig::expand)
-                .or(() -> Optional.of(LocalServices.tokenFile(state)).filter(java.nio.file.Files::isReadable));
+                .or(() -> Optional.of(LocalPorts.tokenFile(state)).filter(java.nio.file.Files::isReadable));
         if (file.isEmpty()) {
             return null;
         }
@@ -80,7 +79,7 @@ public class ServiceUrls {
         if (fromContext.isPresent()) {
             return URI.create(fromContext.get());
         }
-        int port = new LocalServices(state, Path.of(".")).ports().get(service);
+        int port = new LocalPorts(state).ports().get(service);
         return URI.create("http://127.0.0.1:" + port);
     }
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * S3Proxy, etcd 3.6): the walk is about what runs after that build, not a second build.
  */
 class FreshCloneWalkthroughTest {
-    private static final List<String> JARS = List.of("cli/target/guardianctl.jar",
+    private static final List<String> JARS = List.of("cli/target/guardianctl.jar", "cli-local/target/guardianctl-local.jar",
             "scheduler-service/target/scheduler-service.jar", "snapshot-service/target/snapshot-service.jar",
             "health-service/target/health-service.jar", "restore-service/target/restore-service.jar");
     private static final long COMMAND_TIMEOUT_MINUTES = 6;
@@ -80,7 +80,7 @@ class FreshCloneWalkthroughTest {
                         .as(service + " still runs after " + command).contains(true));
             }
         } finally {
-            run(clone, "bash", "-c", "java -jar cli/target/guardianctl.jar local down");
+            run(clone, "bash", "-c", "java -jar cli-local/target/guardianctl-local.jar local down");
         }
         assertThat(outputOf(ran, "./guardian quickstart")).contains("restore drill right after the capture: PASSED");
         assertThat(exitOf(ran, "./guardian status local", 0)).as("backed up and drilled right after: OK").isZero();

@@ -7,7 +7,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.KafkaCredentials;
-import io.etcdguardian.cli.GuardianCtl;
+import io.etcdguardian.cli.local.GuardianCtlLocal;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +103,7 @@ class SecuredKafkaSystemTest {
         String[] all = Stream.concat(Arrays.stream(args), Stream.of("--state", state.toString())).toArray(String[]::new);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        picocli.CommandLine cmd = GuardianCtl.commandLine();
+        picocli.CommandLine cmd = GuardianCtlLocal.commandLine();
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         int exit = cmd.execute(all);

@@ -1,12 +1,10 @@
 package io.etcdguardian.cli.local;
 
+import io.etcdguardian.cli.LocalPorts;
 import io.etcdguardian.localetcd.ChildProcess;
-import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.localetcd.Readiness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +15,6 @@ import io.etcdguardian.common.security.Roles;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.KafkaBroker;
 
@@ -28,17 +25,16 @@ import io.etcdguardian.backplane.KafkaBroker;
  * find them again.
  */
 public final class LocalServices {
-    public static final List<String> NAMES = List.of("scheduler-service", "snapshot-service", "health-service",
-            "restore-service");
-    private static final int FIRST_DEFAULT_PORT = 8081;
-    private static final int FIRST_DEFAULT_MANAGEMENT_PORT = 9081;
+    public static final List<String> NAMES = LocalPorts.NAMES;
 
     private final Path dir;
     private final Path home;
+    private final LocalPorts ports;
 
     public LocalServices(Path stateDir, Path home) {
         this.dir = stateDir.resolve("services");
         this.home = home;
+        this.ports = new LocalPorts(stateDir);
     }
 
     /**
@@ -61,7 +57,7 @@ public final class LocalServices {
 
     /** Where the local stack's operator token is. */
     public static Path tokenFile(Path stateDir) {
-        return stateDir.resolve("token");
+        return LocalPorts.tokenFile(stateDir);
     }
 
     /** Starts every service that is not running; returns name → HTTP port. */
@@ -136,48 +132,12 @@ public final class LocalServices {
 
     /** The HTTP (API) port of each service: remembered, else 8081… when free, else any free port. */
     public Map<String, Integer> ports() {
-        return ports("", FIRST_DEFAULT_PORT);
+        return ports.ports();
     }
 
     /** The management port (health, metrics) of each service: remembered, else 9081… when free, else any. */
     public Map<String, Integer> managementPorts() {
-        return ports(".management", FIRST_DEFAULT_MANAGEMENT_PORT);
-    }
-
-    private synchronized Map<String, Integer> ports(String suffix, int firstDefault) {
-        Path file = dir.resolve("ports.properties");
-        Properties props = new Properties();
-        try {
-            Files.createDirectories(dir);
-            if (Files.exists(file)) {
-                try (var in = Files.newInputStream(file)) {
-                    props.load(in);
-                }
-            }
-            Map<String, Integer> ports = new LinkedHashMap<>();
-            for (int i = 0; i < NAMES.size(); i++) {
-                String name = NAMES.get(i);
-                String known = props.getProperty(name + suffix);
-                int port = known != null ? Integer.parseInt(known)
-                        : isFree(firstDefault + i) ? firstDefault + i : FreePorts.next();
-                ports.put(name, port);
-                props.setProperty(name + suffix, Integer.toString(port));
-            }
-            try (var out = Files.newOutputStream(file)) {
-                props.store(out, "HTTP ports of the local services (API; NAME.management: health and metrics)");
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return ports.managementPorts();
     }
 
     private static String javaBin() {
