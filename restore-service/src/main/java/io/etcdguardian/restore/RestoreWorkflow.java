@@ -1,7 +1,7 @@
 package io.etcdguardian.restore;
 
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.RestorePlanned;
@@ -23,12 +23,13 @@ import io.etcdguardian.common.progress.ProgressRate;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.restore.check.Preconditions;
-import io.etcdguardian.restore.check.SnapshotSources;
+import io.etcdguardian.restore.config.RestoreSettings;
 import io.etcdguardian.restore.plan.PlanDigest;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.procedure.RestoreTarget;
 import io.etcdguardian.restore.procedure.RestoreTargets;
+import io.etcdguardian.restore.stage.SnapshotSources;
 import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;

@@ -3,6 +3,7 @@ package io.etcdguardian.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.etcdguardian.scheduler.config.SchedulerSettings;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.etcdguardian.snapshot;
 
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.inject.Singleton;

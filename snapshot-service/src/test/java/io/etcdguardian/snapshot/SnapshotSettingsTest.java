@@ -3,6 +3,7 @@ package io.etcdguardian.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;

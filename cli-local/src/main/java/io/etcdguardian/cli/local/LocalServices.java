@@ -1,6 +1,6 @@
 package io.etcdguardian.cli.local;
 
-import io.etcdguardian.cli.LocalPorts;
+import io.etcdguardian.cli.options.LocalPorts;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.Readiness;
 import java.io.IOException;

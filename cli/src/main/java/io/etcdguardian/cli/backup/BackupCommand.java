@@ -1,8 +1,8 @@
 package io.etcdguardian.cli.backup;
 
 import io.cloudevents.CloudEvent;
-import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.IdArgs;
+import io.etcdguardian.cli.options.BackplaneOption;
+import io.etcdguardian.cli.options.IdArgs;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;

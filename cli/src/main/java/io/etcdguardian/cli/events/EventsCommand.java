@@ -1,7 +1,7 @@
 package io.etcdguardian.cli.events;
 
-import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.IdArgs;
+import io.etcdguardian.cli.options.BackplaneOption;
+import io.etcdguardian.cli.options.IdArgs;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.Topics;

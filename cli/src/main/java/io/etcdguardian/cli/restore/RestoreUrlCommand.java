@@ -1,8 +1,8 @@
 package io.etcdguardian.cli.restore;
 
-import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.IdArgs;
-import io.etcdguardian.cli.ServiceUrls;
+import io.etcdguardian.cli.options.BackplaneOption;
+import io.etcdguardian.cli.options.IdArgs;
+import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.common.event.EventJson;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package io.etcdguardian.cli.snapshots;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.IdArgs;
-import io.etcdguardian.cli.ServiceUrls;
+import io.etcdguardian.cli.options.BackplaneOption;
+import io.etcdguardian.cli.options.IdArgs;
+import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;
 import io.etcdguardian.cli.wait.NoAnswer;
@@ -192,14 +192,14 @@ public final class SnapshotsCommand {
                     + "/" + what), deadline.left(Duration.ofDays(1)));
                  java.io.OutputStream file = java.nio.file.Files.newOutputStream(partial)) {
                 if (trailer) {
-                    io.etcdguardian.common.snapshot.TrailerDigest digest =
-                            new io.etcdguardian.common.snapshot.TrailerDigest(file);
+                    io.etcdguardian.common.digest.TrailerDigest digest =
+                            new io.etcdguardian.common.digest.TrailerDigest(file);
                     in.transferTo(digest);
                     sha256 = digest.check(); // etcd's own trailer: a truncated or altered download fails here
                 } else {
-                    java.security.MessageDigest digest = io.etcdguardian.common.snapshot.Sha256.newDigest();
+                    java.security.MessageDigest digest = io.etcdguardian.common.digest.Sha256.newDigest();
                     in.transferTo(new java.security.DigestOutputStream(file, digest));
-                    sha256 = io.etcdguardian.common.snapshot.Sha256.hex(digest);
+                    sha256 = io.etcdguardian.common.digest.Sha256.hex(digest);
                 }
             } catch (Exception e) {
                 java.nio.file.Files.deleteIfExists(partial);

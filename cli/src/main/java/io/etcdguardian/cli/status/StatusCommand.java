@@ -1,10 +1,10 @@
 package io.etcdguardian.cli.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.FleetFileOption;
-import io.etcdguardian.cli.IdArgs;
-import io.etcdguardian.cli.ServiceUrls;
+import io.etcdguardian.cli.options.BackplaneOption;
+import io.etcdguardian.cli.options.FleetFileOption;
+import io.etcdguardian.cli.options.IdArgs;
+import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.cli.wait.Durations;
 import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventJson;

@@ -1,9 +1,9 @@
 package io.etcdguardian.cli.verify;
 
-import io.etcdguardian.cli.BackplaneOption;
-import io.etcdguardian.cli.IdArgs;
-import io.etcdguardian.cli.FleetFileOption;
-import io.etcdguardian.cli.ServiceUrls;
+import io.etcdguardian.cli.options.BackplaneOption;
+import io.etcdguardian.cli.options.IdArgs;
+import io.etcdguardian.cli.options.FleetFileOption;
+import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
 import java.net.URI;
 import java.util.ArrayList;

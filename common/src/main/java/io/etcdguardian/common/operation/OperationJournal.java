@@ -1,8 +1,8 @@
 package io.etcdguardian.common.operation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.CompactedTopic;

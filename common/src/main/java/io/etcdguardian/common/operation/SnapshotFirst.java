@@ -1,9 +1,9 @@
 package io.etcdguardian.common.operation;
 
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;

@@ -1,6 +1,6 @@
 package io.etcdguardian.common.snapshot;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.etcdguardian.common.snapshot;
 
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.EncryptionSpec;
 import java.io.IOException;

@@ -1,7 +1,9 @@
 package io.etcdguardian.common.snapshot;
 
 import com.github.luben.zstd.ZstdInputStream;
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.digest.Sha256;
+import io.etcdguardian.common.digest.TrailerDigest;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.s3.StoreErrors;

@@ -1,6 +1,6 @@
 package io.etcdguardian.common.store;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.etcdguardian.common.store;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.KeyStoreSpec;

@@ -9,7 +9,7 @@ import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.DeadLetters;
 import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.security.Roles;
-import io.etcdguardian.health.HealthSettings;
+import io.etcdguardian.health.config.HealthSettings;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;

@@ -1,10 +1,10 @@
 package io.etcdguardian.health.defrag;
 
 import io.etcd.jetcd.cluster.Member;
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.etcd.EtcdClients;
 import io.etcdguardian.common.etcd.MemberProbe;
 import io.etcdguardian.common.etcd.MemberStatus;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import jakarta.inject.Singleton;

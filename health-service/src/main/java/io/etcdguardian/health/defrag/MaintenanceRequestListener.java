@@ -4,19 +4,19 @@ import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventIntake;
+import io.etcdguardian.health.config.HealthSettings;
+import io.etcdguardian.health.watch.OwnedClusters;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
-import io.etcdguardian.health.HealthSettings;
-import io.etcdguardian.health.watch.OwnedClusters;
 import java.time.Instant;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Consumes {@code guardian.maintenance.requests} (maintenance.requested.v1: DEFRAG, HEAL_NOSPACE);

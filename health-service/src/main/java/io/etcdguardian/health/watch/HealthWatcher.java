@@ -9,10 +9,10 @@ import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.HealthChanged;
 import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventPublisher;
-import io.etcdguardian.health.HealthSettings;
+import io.etcdguardian.common.work.WorkerPool;
+import io.etcdguardian.health.config.HealthSettings;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -75,7 +75,8 @@ public class HealthWatcher {
         this.metrics = metrics;
         this.owned = owned;
         this.settings = settings;
-        this.policy = settings.policy();
+        this.policy = new MaintenancePolicy(settings.defragMinDbBytes(), settings.defragMinFragmentation(),
+                settings.defragMaxQuotaUse());
         this.pool = new WorkerPool("health-poll", settings.pollThreads());
     }
 

@@ -1,6 +1,6 @@
 package io.etcdguardian.restore.check;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.ControlPlaneKind;
@@ -13,6 +13,7 @@ import io.etcdguardian.common.snapshot.KeyBundles;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.restore.procedure.hosted.HostedClusterManifest;
+import io.etcdguardian.restore.stage.SnapshotSources;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;

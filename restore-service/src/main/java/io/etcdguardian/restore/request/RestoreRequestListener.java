@@ -5,12 +5,12 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventIntake;
 import io.etcdguardian.restore.RestoreWorkflow;
+import io.etcdguardian.restore.config.RestoreSettings;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
-import io.etcdguardian.restore.RestoreSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 

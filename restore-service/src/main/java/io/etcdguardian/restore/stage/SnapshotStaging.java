@@ -6,7 +6,7 @@ import io.etcdguardian.common.snapshot.SnapshotFetcher;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
-import io.etcdguardian.restore.RestoreSettings;
+import io.etcdguardian.restore.config.RestoreSettings;
 import io.etcdguardian.restore.plan.RestoreRun;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -85,7 +85,7 @@ public class SnapshotStaging {
         String key = SnapshotKeys.staged(cluster, restoreId);
         SnapshotStore store = stores.of(cluster);
         if (store.size(key).isEmpty()) {
-            throw new io.etcdguardian.common.error.GuardianException(io.etcdguardian.common.event.Reason.NOT_FOUND,
+            throw new io.etcdguardian.common.event.GuardianException(io.etcdguardian.common.event.Reason.NOT_FOUND,
                     "nothing is staged for restore " + restoreId + " of " + cluster.id()
                             + " (it ended, or its copy expired: ask for the restore again)");
         }

@@ -7,7 +7,7 @@ import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
-import io.etcdguardian.restore.RestoreSettings;
+import io.etcdguardian.restore.config.RestoreSettings;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.TimeWindow;
-import io.etcdguardian.scheduler.SchedulerSettings;
+import io.etcdguardian.scheduler.config.SchedulerSettings;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import jakarta.inject.Singleton;
 import java.time.Clock;

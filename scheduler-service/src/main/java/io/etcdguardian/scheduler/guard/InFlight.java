@@ -1,6 +1,6 @@
 package io.etcdguardian.scheduler.guard;
 
-import io.etcdguardian.scheduler.SchedulerSettings;
+import io.etcdguardian.scheduler.config.SchedulerSettings;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;

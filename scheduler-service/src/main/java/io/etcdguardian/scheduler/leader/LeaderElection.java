@@ -1,12 +1,6 @@
 package io.etcdguardian.scheduler.leader;
 
 import io.etcdguardian.common.event.Topics;
-import io.etcdguardian.scheduler.schedule.ScheduleState;
-import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
-import io.micronaut.context.annotation.Context;
-import io.etcdguardian.scheduler.SchedulerSettings;
-import jakarta.inject.Inject;
-import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -28,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * needed, and a replica that dies loses it after the session timeout. Request ids are deterministic
  * per cluster and slot as well, so even two leaders for a moment emit one request, not two.
  */
-@Context
 public class LeaderElection {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
     /** After a failure: step down, leave the group (another replica may lead), join again after this. */
@@ -40,14 +33,8 @@ public class LeaderElection {
     private volatile boolean leader;
     private volatile boolean running = true;
 
-    @Inject
-    public LeaderElection(DefaultKafkaConsumerConfiguration<?, ?> config, ScheduleState state,
-                          SchedulerSettings settings) {
-        // read what the previous leader did before acting on it
-        this(config.getConfig(), state::reload, settings.leaderGroup(), settings.leaderSessionTimeout());
-    }
-
-    LeaderElection(Map<?, ?> config, Runnable beforeLeading, String group, Duration sessionTimeout) {
+    /** {@code beforeLeading}: runs each time this replica becomes the leader, before it acts as one. */
+    public LeaderElection(Map<?, ?> config, Runnable beforeLeading, String group, Duration sessionTimeout) {
         this.beforeLeading = beforeLeading;
         Properties props = new Properties();
         props.putAll(config);
@@ -132,10 +119,13 @@ public class LeaderElection {
         }
     }
 
-    @PreDestroy
-    void stop() throws InterruptedException {
+    public void stop() {
         running = false;
         consumer.wakeup();
-        thread.join(10_000);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -6,7 +6,7 @@ import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventIntake;
 import io.etcdguardian.scheduler.BackupEmitter;
-import io.etcdguardian.scheduler.SchedulerSettings;
+import io.etcdguardian.scheduler.config.SchedulerSettings;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.Topic;

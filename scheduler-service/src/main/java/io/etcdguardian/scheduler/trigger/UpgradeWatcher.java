@@ -4,7 +4,7 @@ import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.scheduler.BackupEmitter;
-import io.etcdguardian.scheduler.SchedulerSettings;
+import io.etcdguardian.scheduler.config.SchedulerSettings;
 import io.etcdguardian.scheduler.guard.ClusterFacts;
 import io.etcdguardian.scheduler.leader.LeaderElection;
 import io.etcdguardian.scheduler.schedule.ScheduleState;

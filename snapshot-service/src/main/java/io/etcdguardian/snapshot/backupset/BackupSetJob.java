@@ -1,6 +1,6 @@
 package io.etcdguardian.snapshot.backupset;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.fabric8.kubernetes.api.model.Pod;

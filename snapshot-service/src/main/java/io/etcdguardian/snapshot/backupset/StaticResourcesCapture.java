@@ -1,19 +1,19 @@
 package io.etcdguardian.snapshot.backupset;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.digest.Sha256;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.kubernetes.ControlPlane;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.s3.StoreErrors;
-import io.etcdguardian.common.snapshot.Sha256;
 import io.etcdguardian.common.snapshot.SnapshotEncryption;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
-import io.etcdguardian.snapshot.SnapshotSettings;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

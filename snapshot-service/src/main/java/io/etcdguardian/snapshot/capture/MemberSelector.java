@@ -1,7 +1,7 @@
 package io.etcdguardian.snapshot.capture;
 
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.etcd.MemberStatus;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import java.util.Comparator;
 import java.util.List;

@@ -1,11 +1,11 @@
 package io.etcdguardian.snapshot.capture;
 
 import io.etcd.jetcd.Client;
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.digest.TrailerDigest;
 import io.etcdguardian.common.etcd.EtcdClients;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.snapshot.TrailerDigest;
 import jakarta.inject.Singleton;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.etcdguardian.snapshot.drill;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
-import io.etcdguardian.snapshot.SnapshotSettings;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micronaut.context.annotation.Value;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;

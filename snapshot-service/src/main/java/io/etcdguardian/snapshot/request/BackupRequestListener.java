@@ -1,8 +1,8 @@
 package io.etcdguardian.snapshot.request;
 
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
@@ -10,8 +10,8 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventIntake;
 import io.etcdguardian.common.kafka.EventPublisher;
-import io.etcdguardian.snapshot.SnapshotSettings;
 import io.etcdguardian.snapshot.SnapshotWorkflow;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;

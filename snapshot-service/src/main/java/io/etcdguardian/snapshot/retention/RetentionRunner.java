@@ -15,7 +15,7 @@ import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
-import io.etcdguardian.snapshot.SnapshotSettings;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;

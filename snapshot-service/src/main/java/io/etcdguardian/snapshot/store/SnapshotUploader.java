@@ -1,14 +1,14 @@
 package io.etcdguardian.snapshot.store;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.digest.Sha256;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.fleet.ClusterSpec;
-import io.etcdguardian.common.snapshot.Sha256;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.common.work.WorkerPool;
-import io.etcdguardian.snapshot.SnapshotSettings;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;

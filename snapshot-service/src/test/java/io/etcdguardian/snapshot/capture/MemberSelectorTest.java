@@ -3,8 +3,8 @@ package io.etcdguardian.snapshot.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.etcd.MemberStatus;
+import io.etcdguardian.common.event.GuardianException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.etcdguardian.snapshot.capture;
 
+import io.etcdguardian.common.digest.TrailerDigest;
 import io.etcdguardian.common.snapshot.BoltStats;
-import io.etcdguardian.common.snapshot.TrailerDigest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -8,7 +8,7 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.StoreSpec;
 import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.store.SnapshotStores;
-import io.etcdguardian.snapshot.SnapshotSettings;
+import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micronaut.context.ApplicationContext;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package io.etcdguardian.restore.procedure.hosted;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.etcdguardian.common.error.GuardianException;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.fleet.ClusterSpec;

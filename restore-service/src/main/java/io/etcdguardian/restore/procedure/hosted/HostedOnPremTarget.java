@@ -1,6 +1,6 @@
 package io.etcdguardian.restore.procedure.hosted;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ControlPlaneKind;
@@ -9,11 +9,11 @@ import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.operation.SnapshotFirst;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
-import io.etcdguardian.restore.RestoreSettings;
-import io.etcdguardian.restore.check.SnapshotSources;
+import io.etcdguardian.restore.config.RestoreSettings;
 import io.etcdguardian.restore.plan.RestoreRun;
 import io.etcdguardian.restore.plan.RestoreStep;
 import io.etcdguardian.restore.procedure.RestoreTarget;
+import io.etcdguardian.restore.stage.SnapshotSources;
 import io.etcdguardian.restore.stage.SnapshotStaging;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;

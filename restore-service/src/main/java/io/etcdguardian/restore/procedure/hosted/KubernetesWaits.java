@@ -1,8 +1,8 @@
 package io.etcdguardian.restore.procedure.hosted;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
-import io.etcdguardian.restore.RestoreSettings;
+import io.etcdguardian.restore.config.RestoreSettings;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.function.Supplier;

@@ -1,6 +1,6 @@
 package io.etcdguardian.restore.procedure.openshift;
 
-import io.etcdguardian.common.error.GuardianException;
+import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ControlPlaneKind;
 import io.etcdguardian.common.kubernetes.ControlPlane;

@@ -4,6 +4,7 @@ import io.etcdguardian.restore.procedure.OneMemberSnapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.RestoreSpec;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -11,9 +12,8 @@ import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.Etcdctl;
 import io.etcdguardian.localetcd.FreePorts;
-import io.etcdguardian.common.event.RestoreRequested;
-import io.etcdguardian.restore.check.SnapshotSources;
 import io.etcdguardian.restore.plan.RestoreRun;
+import io.etcdguardian.restore.stage.SnapshotSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
