@@ -350,7 +350,7 @@ class SnapshotServiceTest {
                 assertThat(drilled.drill().restoredRevision()).isEqualTo(done.revision());
                 assertThat(drilled.drill().restoredKeys()).isEqualTo(drilled.liveKeys());
                 assertThat(events.await(e -> e instanceof io.etcdguardian.common.event.SnapshotVerified v
-                        && v.snapshotId().equals(done.snapshotId()) && v.result().equals("PASSED"), Duration.ofSeconds(20)))
+                        && v.snapshotId().equals(done.snapshotId()) && v.result() == DrillResult.PASSED, Duration.ofSeconds(20)))
                         .isPresent();
             }
 
