@@ -1,11 +1,11 @@
 package io.etcdguardian.backplane;
 
-import io.etcdguardian.localetcd.ChildReaper;
-import io.etcdguardian.localetcd.EtcdCluster;
-import io.etcdguardian.localetcd.EtcdMember;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.etcdguardian.localetcd.ChildReaper;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.EtcdMember;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,7 +26,8 @@ import org.apache.kafka.common.acl.AclBinding;
  */
 public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3ProxyServer s3, String bucket) {
     // derived getters (isAlive, endpoint) end up in the file too; reading ignores them
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final String LAYOUT = "backplane.json";
     /** Per user, how a client reaches this broker: guardianctl reads it without any class of the backplane. */
@@ -57,14 +58,17 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
      * {@code acls}: what each user may do on a secured broker; their principals ({@code User:NAME}) are
      * the users created with it. A plaintext broker ignores them.
      */
-    public static Backplane startOrReuse(Path stateDir, Options options, Collection<TopicSpec> topics,
-                                         Collection<AclBinding> acls) {
+    public static Backplane startOrReuse(
+            Path stateDir, Options options, Collection<TopicSpec> topics, Collection<AclBinding> acls) {
         DebianEtcd.ensureInstalled();
         Backplane backplane = load(stateDir).orElseGet(() -> plan(stateDir, options));
         backplane.save();
         backplane.etcd.start();
-        TreeSet<String> users = acls.stream().map(a -> a.entry().principal())
-                .filter(p -> p.startsWith("User:")).map(p -> p.substring(5)).collect(Collectors.toCollection(TreeSet::new));
+        TreeSet<String> users = acls.stream()
+                .map(a -> a.entry().principal())
+                .filter(p -> p.startsWith("User:"))
+                .map(p -> p.substring(5))
+                .collect(Collectors.toCollection(TreeSet::new));
         backplane.kafka.start(users);
         backplane.writeClientFiles(users);
         backplane.s3.start();
@@ -76,7 +80,8 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
 
     public static Backplane plan(Path stateDir, Options options) {
         Path dir = stateDir.toAbsolutePath();
-        return new Backplane(dir,
+        return new Backplane(
+                dir,
                 EtcdCluster.plan(dir.resolve("etcd"), options.etcdMembers(), options.quotaBackendBytes()),
                 KafkaBroker.plan(dir.resolve("kafka"), options.secureKafka()),
                 S3ProxyServer.plan(dir.resolve("s3")),
@@ -111,12 +116,21 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
         List<ComponentStatus> status = new ArrayList<>();
         for (int i = 0; i < etcd.members().size(); i++) {
             EtcdMember member = etcd.members().get(i);
-            status.add(new ComponentStatus("etcd " + member.name(), member.clientUrl(), etcd.process(i).pid().orElse(null),
+            status.add(new ComponentStatus(
+                    "etcd " + member.name(),
+                    member.clientUrl(),
+                    etcd.process(i).pid().orElse(null),
                     etcd.process(i).logFile()));
         }
-        status.add(new ComponentStatus("kafka", kafka.bootstrapServers(), kafka.process().pid().orElse(null),
+        status.add(new ComponentStatus(
+                "kafka",
+                kafka.bootstrapServers(),
+                kafka.process().pid().orElse(null),
                 kafka.process().logFile()));
-        status.add(new ComponentStatus("s3proxy", s3.endpoint() + "/" + bucket, s3.process().pid().orElse(null),
+        status.add(new ComponentStatus(
+                "s3proxy",
+                s3.endpoint() + "/" + bucket,
+                s3.process().pid().orElse(null),
                 s3.process().logFile()));
         return status;
     }
@@ -137,7 +151,10 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
                     SecretFiles.restrict(tmp);
                     client.store(out, "how " + user + " reaches the local broker; written by the backplane");
                 }
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                Files.move(
+                        tmp,
+                        file,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {

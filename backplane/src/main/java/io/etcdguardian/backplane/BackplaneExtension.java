@@ -25,15 +25,18 @@ public final class BackplaneExtension implements ParameterResolver {
     }
 
     public static Backplane shared(ExtensionContext context) {
-        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-                .getOrComputeIfAbsent(Running.class, k -> new Running(), Running.class).backplane;
+        return context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(Running.class, k -> new Running(), Running.class)
+                .backplane;
     }
 
     private static final class Running implements ExtensionContext.Store.CloseableResource {
         final Backplane backplane;
 
         Running() {
-            Path dir = Path.of("target", "backplane-" + UUID.randomUUID().toString().substring(0, 8));
+            Path dir = Path.of(
+                    "target", "backplane-" + UUID.randomUUID().toString().substring(0, 8));
             backplane = Backplane.startOrReuse(dir, Backplane.Options.defaults(), List.of());
         }
 

@@ -23,13 +23,15 @@ public final class Components {
                 return requireBuilt(candidate);
             }
         }
-        throw new IllegalStateException("cannot find " + RELATIVE + " above " + Path.of("").toAbsolutePath()
-                + ": build it with `mvn -pl backplane-components package` or set GUARDIAN_COMPONENTS_DIR");
+        throw new IllegalStateException(
+                "cannot find " + RELATIVE + " above " + Path.of("").toAbsolutePath()
+                        + ": build it with `mvn -pl backplane-components package` or set GUARDIAN_COMPONENTS_DIR");
     }
 
     private static Path requireBuilt(Path dir) {
         if (!Files.isDirectory(dir.resolve("kafka")) || !Files.isRegularFile(dir.resolve("s3proxy/s3proxy.jar"))) {
-            throw new IllegalStateException(dir + " lacks kafka/ or s3proxy/s3proxy.jar: run `mvn -pl backplane-components package`");
+            throw new IllegalStateException(
+                    dir + " lacks kafka/ or s3proxy/s3proxy.jar: run `mvn -pl backplane-components package`");
         }
         return dir;
     }

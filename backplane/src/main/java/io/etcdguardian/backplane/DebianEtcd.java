@@ -17,7 +17,8 @@ public final class DebianEtcd {
 
     public static synchronized void ensureInstalled() {
         String configured = System.getProperty("guardian.etcd.bin-dir", System.getenv("GUARDIAN_ETCD_BIN_DIR"));
-        boolean elsewhere = configured != null && !configured.isBlank()
+        boolean elsewhere = configured != null
+                && !configured.isBlank()
                 && !Path.of(configured).toAbsolutePath().normalize().equals(BIN);
         if (elsewhere || (Files.isExecutable(BIN.resolve("etcd")) && Files.isExecutable(BIN.resolve("etcdctl")))) {
             return;
@@ -29,7 +30,10 @@ public final class DebianEtcd {
         Path log = Path.of(System.getProperty("java.io.tmpdir"), "guardian-apt.log");
         Path cwd = Path.of(".").toAbsolutePath();
         ChildProcess.runToCompletion(List.of("apt-get", "update", "-qq"), cwd, log, Duration.ofMinutes(5));
-        ChildProcess.runToCompletion(List.of("apt-get", "install", "-y", "-qq", "etcd-server", "etcd-client"),
-                cwd, log, Duration.ofMinutes(5));
+        ChildProcess.runToCompletion(
+                List.of("apt-get", "install", "-y", "-qq", "etcd-server", "etcd-client"),
+                cwd,
+                log,
+                Duration.ofMinutes(5));
     }
 }

@@ -22,7 +22,8 @@ public final class FaultMatrixScope {
 
     /** How the run is described in a matrix's table. */
     public static String describe(int run, int all) {
-        return run == all ? "full matrix" : "reduced matrix (" + run + " of " + all + " cases; -Dguardian.matrix=full"
-                + " runs all)";
+        return run == all
+                ? "full matrix"
+                : "reduced matrix (" + run + " of " + all + " cases; -Dguardian.matrix=full" + " runs all)";
     }
 }

@@ -83,18 +83,22 @@ public record KafkaBroker(Path dir, int port, int controllerPort, boolean secure
             KafkaCredentials credentials = secured ? KafkaCredentials.ensure(dir.resolve("security"), users) : null;
             Path config = writeConfig(credentials);
             if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
-                List<String> format = new ArrayList<>(List.of("format",
-                        "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"));
+                List<String> format = new ArrayList<>(
+                        List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--standalone"));
                 if (credentials != null) {
                     for (String user : credentials.users()) {
                         format.add("--add-scram");
-                        format.add("SCRAM-SHA-512=[name=" + user + ",password=" + credentials.scramPassword(user) + "]");
+                        format.add(
+                                "SCRAM-SHA-512=[name=" + user + ",password=" + credentials.scramPassword(user) + "]");
                     }
                 }
                 // the passwords are on this command line for the seconds it runs (same user, loopback machine);
                 // a failure names only its first words
-                ChildProcess.runToCompletion(command("kafka.tools.StorageTool", format.toArray(String[]::new)),
-                        dir, dir.resolve("format.log"), Duration.ofSeconds(60));
+                ChildProcess.runToCompletion(
+                        command("kafka.tools.StorageTool", format.toArray(String[]::new)),
+                        dir,
+                        dir.resolve("format.log"),
+                        Duration.ofSeconds(60));
             }
             process.start(command("kafka.Kafka", config.toString()), dir);
         }
@@ -121,8 +125,10 @@ public record KafkaBroker(Path dir, int port, int controllerPort, boolean secure
             for (TopicSpec topic : topics) {
                 NewTopic newTopic = new NewTopic(topic.name(), topic.partitions(), (short) 1);
                 if (topic.compacted() && topic.retentionMs() > 0) {
-                    newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
-                            + TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.RETENTION_MS_CONFIG,
+                    newTopic.configs(Map.of(
+                            TopicConfig.CLEANUP_POLICY_CONFIG,
+                            TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                            TopicConfig.RETENTION_MS_CONFIG,
                             Long.toString(topic.retentionMs())));
                 } else if (topic.compacted()) {
                     newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -163,7 +169,10 @@ public record KafkaBroker(Path dir, int port, int controllerPort, boolean secure
             admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
             // the controller has them; the broker's authorizer applies them when its metadata catches up
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!admin.describeAcls(AclBindingFilter.ANY).values().get(10, TimeUnit.SECONDS).containsAll(acls)) {
+            while (!admin.describeAcls(AclBindingFilter.ANY)
+                    .values()
+                    .get(10, TimeUnit.SECONDS)
+                    .containsAll(acls)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the broker did not apply the ACLs within 30s");
                 }
@@ -196,9 +205,15 @@ public record KafkaBroker(Path dir, int port, int controllerPort, boolean secure
 
     private List<String> command(String mainClass, String... args) {
         Path libs = Components.dir().resolve("kafka");
-        List<String> command = new ArrayList<>(List.of(Components.java(), "-Xms64m", "-Xmx384m",
-                "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
-                "-cp", libs + "/*", mainClass));
+        List<String> command = new ArrayList<>(List.of(
+                Components.java(),
+                "-Xms64m",
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
+                "-cp",
+                libs + "/*",
+                mainClass));
         command.addAll(List.of(args));
         return command;
     }
@@ -237,7 +252,8 @@ public record KafkaBroker(Path dir, int port, int controllerPort, boolean secure
                         "listener.security.protocol.map=CONTROLLER:SSL,SASL_SSL:SASL_SSL,SSL:SSL",
                         "sasl.enabled.mechanisms=SCRAM-SHA-512",
                         "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
-                        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=" + credentials.jaas(KafkaCredentials.ADMIN),
+                        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+                                + credentials.jaas(KafkaCredentials.ADMIN),
                         "ssl.keystore.type=PKCS12",
                         "ssl.keystore.location=" + credentials.brokerKeyStore(),
                         "ssl.keystore.password=" + credentials.storePassword(),

@@ -53,6 +53,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class KafkaCredentials {
     /** The broker's own super user: creates topics and ACLs, never given to a service. */
     public static final String ADMIN = "admin";
+
     static final String BROKER = "kafka-broker";
     private static final Duration VALIDITY = Duration.ofDays(365);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -78,7 +79,10 @@ public final class KafkaCredentials {
                     credentials.secrets.store(out, "store and SCRAM passwords of the local Kafka's users");
                 }
                 SecretFiles.restrict(tmp);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                Files.move(
+                        tmp,
+                        file,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
             return credentials;
@@ -114,7 +118,9 @@ public final class KafkaCredentials {
     /** Every user with a SCRAM password (the admin included). */
     public Set<String> users() {
         Set<String> users = new TreeSet<>();
-        secrets.stringPropertyNames().stream().filter(k -> k.startsWith("scram.")).forEach(k -> users.add(k.substring(6)));
+        secrets.stringPropertyNames().stream()
+                .filter(k -> k.startsWith("scram."))
+                .forEach(k -> users.add(k.substring(6)));
         return users;
     }
 
@@ -140,8 +146,8 @@ public final class KafkaCredentials {
 
     /** The broker's own login on its SASL listener, as a JAAS line. */
     String jaas(String user) {
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-                + "\" password=\"" + scramPassword(user) + "\";";
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + scramPassword(user) + "\";";
     }
 
     /**
@@ -152,18 +158,23 @@ public final class KafkaCredentials {
     public List<String> secretValues() {
         List<String> values = new ArrayList<>();
         values.add(storePassword());
-        secrets.stringPropertyNames().stream().filter(k -> k.startsWith("scram.")).sorted()
+        secrets.stringPropertyNames().stream()
+                .filter(k -> k.startsWith("scram."))
+                .sorted()
                 .forEach(k -> values.add(secrets.getProperty(k)));
         try (var stores = Files.list(dir)) {
-            for (Path store : stores.filter(f -> f.toString().endsWith(".p12")).sorted().toList()) {
+            for (Path store :
+                    stores.filter(f -> f.toString().endsWith(".p12")).sorted().toList()) {
                 KeyStore keys = KeyStore.getInstance("PKCS12");
                 try (var in = Files.newInputStream(store)) {
                     keys.load(in, storePassword().toCharArray());
                 }
                 for (String alias : java.util.Collections.list(keys.aliases())) {
                     if (keys.isKeyEntry(alias)) {
-                        String body = Base64.getEncoder().encodeToString(
-                                keys.getKey(alias, storePassword().toCharArray()).getEncoded());
+                        String body = Base64.getEncoder()
+                                .encodeToString(
+                                        keys.getKey(alias, storePassword().toCharArray())
+                                                .getEncoded());
                         values.add(body.substring(0, Math.min(64, body.length())));
                     }
                 }
@@ -204,8 +215,8 @@ public final class KafkaCredentials {
         return dir.resolve(name + ".p12");
     }
 
-    private boolean mint(Collection<String> users) throws IOException, GeneralSecurityException,
-            OperatorCreationException {
+    private boolean mint(Collection<String> users)
+            throws IOException, GeneralSecurityException, OperatorCreationException {
         boolean changed = false;
         if (secrets.getProperty("store.password") == null) {
             secrets.setProperty("store.password", randomHex());
@@ -230,15 +241,19 @@ public final class KafkaCredentials {
             caStore.load(in, storePassword().toCharArray());
         }
         X509Certificate caCert = (X509Certificate) caStore.getCertificate("ca");
-        KeyPair ca = new KeyPair(caCert.getPublicKey(),
-                (java.security.PrivateKey) caStore.getKey("ca", storePassword().toCharArray()));
+        KeyPair ca = new KeyPair(caCert.getPublicKey(), (java.security.PrivateKey)
+                caStore.getKey("ca", storePassword().toCharArray()));
         Set<String> holders = new TreeSet<>(wanted);
         holders.add(BROKER);
         for (String holder : holders) {
             if (!Files.exists(keyStore(holder))) {
                 KeyPair pair = keyPair();
-                X509Certificate cert = certificate(pair, new X500Name("CN=" + holder), ca,
-                        new X500Name(caCert.getSubjectX500Principal().getName()), false);
+                X509Certificate cert = certificate(
+                        pair,
+                        new X500Name("CN=" + holder),
+                        ca,
+                        new X500Name(caCert.getSubjectX500Principal().getName()),
+                        false);
                 store(keyStore(holder), holder, pair, cert, caCert);
             }
         }
@@ -256,7 +271,10 @@ public final class KafkaCredentials {
             store.store(out, storePassword().toCharArray());
         }
         SecretFiles.restrict(tmp);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmp,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -266,22 +284,28 @@ public final class KafkaCredentials {
         return generator.generateKeyPair();
     }
 
-    private static X509Certificate certificate(KeyPair subject, X500Name name, KeyPair issuer, X500Name issuerName,
-                                               boolean authority)
+    private static X509Certificate certificate(
+            KeyPair subject, X500Name name, KeyPair issuer, X500Name issuerName, boolean authority)
             throws IOException, GeneralSecurityException, OperatorCreationException {
         Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName == null ? name : issuerName,
-                new BigInteger(64, RANDOM), Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)),
-                name, subject.getPublic());
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                issuerName == null ? name : issuerName,
+                new BigInteger(64, RANDOM),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(VALIDITY)),
+                name,
+                subject.getPublic());
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(authority));
         if (authority) {
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         } else {
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+            }));
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
+            }));
         }
         ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate());
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
@@ -289,7 +313,8 @@ public final class KafkaCredentials {
 
     private static String pem(X509Certificate cert) throws GeneralSecurityException {
         return "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(cert.getEncoded())
                 + "\n-----END CERTIFICATE-----\n";
     }
 

@@ -18,7 +18,8 @@ public final class MockKubeconfig {
     /** {@code namespace}: the context's default namespace, or null for none. */
     public static Path write(Path file, String serverUrl, String namespace) {
         try {
-            return Files.writeString(file, """
+            return Files.writeString(
+                    file, """
                     apiVersion: v1
                     kind: Config
                     clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]

@@ -1,9 +1,9 @@
 package io.etcdguardian.backplane;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.localetcd.Readiness;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -35,7 +35,8 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
         SecureRandom random = new SecureRandom();
         byte[] secret = new byte[20];
         random.nextBytes(secret);
-        return new S3ProxyServer(dir, FreePorts.next(), "guardian-local", HexFormat.of().formatHex(secret), inMemory);
+        return new S3ProxyServer(
+                dir, FreePorts.next(), "guardian-local", HexFormat.of().formatHex(secret), inMemory);
     }
 
     @JsonIgnore
@@ -47,11 +48,22 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
         ChildProcess process = process();
         if (!process.isAlive()) {
             Path config = writeConfig();
-            process.start(List.of(Components.java(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
-                    "-jar", Components.dir().resolve("s3proxy/s3proxy.jar").toString(),
-                    "--properties", config.toString()), dir);
+            process.start(
+                    List.of(
+                            Components.java(),
+                            "-Xms32m",
+                            "-Xmx256m",
+                            "-XX:+UseSerialGC",
+                            "-jar",
+                            Components.dir().resolve("s3proxy/s3proxy.jar").toString(),
+                            "--properties",
+                            config.toString()),
+                    dir);
         }
-        Readiness.await("s3proxy on " + endpoint(), Duration.ofSeconds(30), process,
+        Readiness.await(
+                "s3proxy on " + endpoint(),
+                Duration.ofSeconds(30),
+                process,
                 () -> Readiness.httpAnswers(URI.create(endpoint() + "/"), r -> r.statusCode() > 0));
         return this;
     }
@@ -109,14 +121,17 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
         try {
             Path data = Files.createDirectories(dir.resolve("data"));
             Path config = dir.resolve("s3proxy.properties");
-            Files.writeString(config, String.join("\n",
-                    "s3proxy.endpoint=" + endpoint(),
-                    "s3proxy.authorization=aws-v2-or-v4",
-                    "s3proxy.identity=" + accessKey,
-                    "s3proxy.credential=" + secretKey,
-                    inMemory ? "jclouds.provider=transient" : "jclouds.provider=filesystem",
-                    "jclouds.filesystem.basedir=" + data,
-                    ""));
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "s3proxy.endpoint=" + endpoint(),
+                            "s3proxy.authorization=aws-v2-or-v4",
+                            "s3proxy.identity=" + accessKey,
+                            "s3proxy.credential=" + secretKey,
+                            inMemory ? "jclouds.provider=transient" : "jclouds.provider=filesystem",
+                            "jclouds.filesystem.basedir=" + data,
+                            ""));
             SecretFiles.restrict(config);
             return config;
         } catch (IOException e) {

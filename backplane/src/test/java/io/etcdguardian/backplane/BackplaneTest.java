@@ -12,16 +12,18 @@ class BackplaneTest {
 
     @Test
     void startsRealComponentsIdempotentlyAndStopsThemWithoutStrays(@TempDir Path state) {
-        List<TopicSpec> topics = List.of(new TopicSpec("guardian.test.events", 3, false),
-                new TopicSpec("guardian.test.state", 3, true));
+        List<TopicSpec> topics =
+                List.of(new TopicSpec("guardian.test.events", 3, false), new TopicSpec("guardian.test.state", 3, true));
         Backplane backplane = Backplane.startOrReuse(state, Backplane.Options.defaults(), topics);
-        List<Long> pids = backplane.status().stream().map(Backplane.ComponentStatus::pid).toList();
+        List<Long> pids =
+                backplane.status().stream().map(Backplane.ComponentStatus::pid).toList();
         try {
             assertThat(pids).hasSize(5).doesNotContainNull();
 
             // each component does its real job, checked with an independent client
             backplane.etcd().etcdctl("put", "/probe", "1");
-            assertThat(backplane.etcd().etcdctl("get", "/probe", "--print-value-only")).isEqualTo("1\n");
+            assertThat(backplane.etcd().etcdctl("get", "/probe", "--print-value-only"))
+                    .isEqualTo("1\n");
             assertThat(backplane.etcd().etcdctl("member", "list")).contains("etcd-0", "etcd-1", "etcd-2");
             assertThat(backplane.kafka().topicNames()).contains("guardian.test.events", "guardian.test.state");
             try (S3Client s3 = backplane.s3().client()) {
@@ -30,7 +32,10 @@ class BackplaneTest {
 
             // a second start finds everything running and starts nothing new
             Backplane again = Backplane.startOrReuse(state, Backplane.Options.defaults(), topics);
-            assertThat(again.status().stream().map(Backplane.ComponentStatus::pid).toList()).isEqualTo(pids);
+            assertThat(again.status().stream()
+                            .map(Backplane.ComponentStatus::pid)
+                            .toList())
+                    .isEqualTo(pids);
 
             // a member that went down is brought back by the next start
             backplane.etcd().killMember(1);

@@ -19,7 +19,9 @@ class ReadmeTopicAccessTest {
     void theSecuritySectionsTableIsTopicAccess() throws Exception {
         List<String> lines = Files.readAllLines(Path.of("..", "README.md"));
         int header = lines.indexOf("| topic | " + String.join(" | ", TopicAccess.USERS) + " |");
-        assertThat(header).as("the README's topic access table, with a column per user").isPositive();
+        assertThat(header)
+                .as("the README's topic access table, with a column per user")
+                .isPositive();
         Map<String, String> documented = new TreeMap<>();
         for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
             String[] cells = lines.get(i).split("\\|");
@@ -33,7 +35,9 @@ class ReadmeTopicAccessTest {
         }
         Map<String, String> enforced = new TreeMap<>();
         for (TopicAccess.Grant grant : TopicAccess.topics()) {
-            enforced.merge(grant.topic() + " " + grant.user(), grant.access() == TopicAccess.Access.READ ? "R" : "W",
+            enforced.merge(
+                    grant.topic() + " " + grant.user(),
+                    grant.access() == TopicAccess.Access.READ ? "R" : "W",
                     (a, b) -> a.compareTo(b) < 0 ? a + b : b + a);
         }
         assertThat(documented).isEqualTo(enforced);
@@ -41,6 +45,9 @@ class ReadmeTopicAccessTest {
         for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
             rows.add(lines.get(i).split("\\|")[1].trim().replace("`", ""));
         }
-        assertThat(rows).as("a row per topic").containsExactlyElementsOf(Topics.all().stream().map(Topics.Topic::name).toList());
+        assertThat(rows)
+                .as("a row per topic")
+                .containsExactlyElementsOf(
+                        Topics.all().stream().map(Topics.Topic::name).toList());
     }
 }

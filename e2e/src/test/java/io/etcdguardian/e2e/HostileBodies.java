@@ -30,14 +30,22 @@ final class HostileBodies {
             all.put("alerts of numbers and nulls", Body.json("{\"alerts\": [1, null, \"x\"]}"));
             all.put("a firing alert naming a cluster with a path", Body.json(alert("../../etc/passwd")));
             all.put("a firing alert naming a 10 000-character cluster", Body.json(alert("c".repeat(10_000))));
-            all.put("invalid UTF-8 in the cluster label", new Body("application/json", concat(
-                    "{\"alerts\": [{\"status\": \"firing\", \"labels\": {\"alertname\": \"etcdDatabaseHighFragmentationRatio\","
-                            + " \"cluster\": \"", new byte[] {(byte) 0xff, (byte) 0xfe}, "\"}}]}")));
+            all.put(
+                    "invalid UTF-8 in the cluster label",
+                    new Body(
+                            "application/json",
+                            concat(
+                                    "{\"alerts\": [{\"status\": \"firing\", \"labels\": {\"alertname\": \"etcdDatabaseHighFragmentationRatio\","
+                                            + " \"cluster\": \"",
+                                    new byte[] {(byte) 0xff, (byte) 0xfe},
+                                    "\"}}]}")));
             StringBuilder many = new StringBuilder("{\"alerts\": [");
             for (int i = 0; i < 10_000; i++) {
                 many.append(i == 0 ? "" : ",").append(alertObject("nobody-" + i));
             }
-            all.put("10 000 firing alerts for unknown clusters", Body.json(many.append("]}").toString()));
+            all.put(
+                    "10 000 firing alerts for unknown clusters",
+                    Body.json(many.append("]}").toString()));
         } else {
             all.put("an array", Body.json("[]"));
             all.put("a number", Body.json("42"));

@@ -25,7 +25,10 @@ final class SecretScan {
     private long objects;
 
     SecretScan(List<String> secrets) {
-        this.secrets = secrets.stream().filter(s -> s != null && s.length() >= 8).distinct().toList();
+        this.secrets = secrets.stream()
+                .filter(s -> s != null && s.length() >= 8)
+                .distinct()
+                .toList();
     }
 
     void lines(String where, List<String> text) {
@@ -52,8 +55,8 @@ final class SecretScan {
         props.put("bootstrap.servers", bootstrap);
         props.put("group.id", "secret-scan-" + UUID.randomUUID());
         props.put("auto.offset.reset", "earliest");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(Topics.all().stream().map(t -> t.name()).toList());
             int idle = 0;
             while (idle < 6) { // until a few polls in a row bring nothing more

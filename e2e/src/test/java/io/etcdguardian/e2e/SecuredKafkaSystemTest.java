@@ -38,38 +38,62 @@ class SecuredKafkaSystemTest {
     @Test
     void backupDefragAndRestoreWithAKafkaUserPerServiceAndNothingForAStranger() throws Exception {
         try {
-            Run up = ctl("local", "up", "--secure-kafka", "--home", Path.of("..").toAbsolutePath().normalize().toString());
+            Run up = ctl(
+                    "local",
+                    "up",
+                    "--secure-kafka",
+                    "--home",
+                    Path.of("..").toAbsolutePath().normalize().toString());
             assertThat(up.exit()).isZero();
             Backplane backplane = Backplane.load(state).orElseThrow();
             assertThat(backplane.kafka().secured()).isTrue();
 
-            try (Client etcd = Client.builder().endpoints(backplane.etcd().endpoints().toArray(String[]::new)).build()) {
+            try (Client etcd = Client.builder()
+                    .endpoints(backplane.etcd().endpoints().toArray(String[]::new))
+                    .build()) {
                 for (int i = 0; i < 200; i++) {
-                    etcd.getKVClient().put(bytes("/registry/secured/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+                    etcd.getKVClient()
+                            .put(bytes("/registry/secured/" + i), bytes("v" + i))
+                            .get(10, TimeUnit.SECONDS);
                 }
                 Run backup = ctl("backup", CLUSTER, "--timeout", "3m");
-                assertThat(backup.exit()).as("guardianctl's own user asks, snapshot-service's answers").isZero();
+                assertThat(backup.exit())
+                        .as("guardianctl's own user asks, snapshot-service's answers")
+                        .isZero();
                 assertThat(backup.out()).containsPattern("snapshot \\S+ of local: revision \\d+, \\d+ keys");
 
                 Run defrag = ctl("defrag", CLUSTER, "--timeout", "5m");
-                assertThat(defrag.exit()).as("health-service's snapshot-first client is authenticated too").isZero();
+                assertThat(defrag.exit())
+                        .as("health-service's snapshot-first client is authenticated too")
+                        .isZero();
                 assertThat(defrag.out()).containsPattern("snapshot +DONE").containsPattern("maintenance +COMPLETED");
 
-                assertThat(ctl("snapshots", "verify", CLUSTER, "latest").exit()).as("a restore wants a drilled snapshot")
+                assertThat(ctl("snapshots", "verify", CLUSTER, "latest").exit())
+                        .as("a restore wants a drilled snapshot")
                         .isZero();
                 for (int i = 0; i < 50; i++) {
                     etcd.getKVClient().delete(bytes("/registry/secured/" + i)).get(10, TimeUnit.SECONDS);
                 }
                 Run restore = ctl("restore", CLUSTER, "--yes", "--timeout", "5m");
-                assertThat(restore.exit()).as("restore-service reads its requests and asks for its snapshot").isZero();
+                assertThat(restore.exit())
+                        .as("restore-service reads its requests and asks for its snapshot")
+                        .isZero();
                 assertThat(restore.out()).contains("restore COMPLETED");
-                assertThat(etcd.getKVClient().get(bytes("/registry/secured/"), GetOption.builder().isPrefix(true)
-                        .withCountOnly(true).build()).get(10, TimeUnit.SECONDS).getCount()).isEqualTo(200);
+                assertThat(etcd.getKVClient()
+                                .get(
+                                        bytes("/registry/secured/"),
+                                        GetOption.builder()
+                                                .isPrefix(true)
+                                                .withCountOnly(true)
+                                                .build())
+                                .get(10, TimeUnit.SECONDS)
+                                .getCount())
+                        .isEqualTo(200);
             }
 
             // no credentials: the TLS listener gives a stranger nothing, and nothing is published
-            Run stranger = ctl("backup", CLUSTER, "--bootstrap-servers", backplane.kafka().bootstrapServers(),
-                    "--timeout", "1m");
+            Run stranger = ctl(
+                    "backup", CLUSTER, "--bootstrap-servers", backplane.kafka().bootstrapServers(), "--timeout", "1m");
             assertThat(stranger.exit()).isEqualTo(3);
 
             // the secrets scan over the run: SCRAM passwords, the key stores' password, every private key body
@@ -81,15 +105,22 @@ class SecuredKafkaSystemTest {
             try (Stream<Path> files = Files.list(state.resolve("services"))) {
                 for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
                     String text = Files.readString(log);
-                    assertThat(text).as(log + ": refused nothing").doesNotContain("AuthorizationException")
+                    assertThat(text)
+                            .as(log + ": refused nothing")
+                            .doesNotContain("AuthorizationException")
                             .doesNotContain("AuthenticationException");
                     scan.lines(log.getFileName().toString(), text.lines().toList());
                 }
             }
             scan.topics(backplane.kafka().bootstrapServers(), credentials.scramClient(KafkaCredentials.ADMIN));
             try (S3Client s3 = backplane.s3().client()) {
-                for (var o : s3.listObjectsV2Paginator(b -> b.bucket(backplane.bucket())).contents()) {
-                    scan.bytes(o.key(), s3.getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(o.key())).asByteArray());
+                for (var o : s3.listObjectsV2Paginator(b -> b.bucket(backplane.bucket()))
+                        .contents()) {
+                    scan.bytes(
+                            o.key(),
+                            s3.getObjectAsBytes(
+                                            b -> b.bucket(backplane.bucket()).key(o.key()))
+                                    .asByteArray());
                 }
             }
             System.out.println(scan.summary());
@@ -100,7 +131,8 @@ class SecuredKafkaSystemTest {
     }
 
     private Run ctl(String... args) {
-        String[] all = Stream.concat(Arrays.stream(args), Stream.of("--state", state.toString())).toArray(String[]::new);
+        String[] all = Stream.concat(Arrays.stream(args), Stream.of("--state", state.toString()))
+                .toArray(String[]::new);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         picocli.CommandLine cmd = GuardianCtlLocal.commandLine();

@@ -1,6 +1,5 @@
 package io.etcdguardian.e2e;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
@@ -8,6 +7,7 @@ import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
@@ -62,32 +62,42 @@ class WritersStoppedRestoreSystemTest {
 
     @Test
     void aSnapshotTakenOnceWritersStoppedIsTheOneRestored() throws Exception {
-        Backplane backplane = Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"),
-                Topics.all().stream().map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
-                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
-        LocalServices services = new LocalServices(backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
+        Backplane backplane = Backplane.startOrReuse(
+                state,
+                new Backplane.Options(3, 0, "etcd-snapshots"),
+                Topics.all().stream()
+                        .map(t -> new TopicSpec(
+                                t.name(),
+                                t.partitions(),
+                                t.compacted(),
+                                t.retention() == null ? 0 : t.retention().toMillis()))
+                        .toList());
+        LocalServices services = new LocalServices(
+                backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         AtomicBoolean playing = new AtomicBoolean(true);
-        Thread controllers = new Thread(() -> {
-            while (playing.get()) {
-                try {
-                    reconcile();
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception changedUnderUs) {
-                    // next round
-                }
-            }
-        }, "test-controllers");
+        Thread controllers = new Thread(
+                () -> {
+                    while (playing.get()) {
+                        try {
+                            reconcile();
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (Exception changedUnderUs) {
+                            // next round
+                        }
+                    }
+                },
+                "test-controllers");
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower restores = stream.follow(Topics.RESTORE_EVENTS);
-             EventStream.Follower snapshots = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+                EventStream.Follower restores = stream.follow(Topics.RESTORE_EVENTS);
+                EventStream.Follower snapshots = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             hostedControlPlane();
             for (int i = 0; i < 50; i++) {
                 backplane.etcd().etcdctl("put", "/registry/wstop/key-" + i, "value-" + i);
             }
-            Path kubeconfig = MockKubeconfig.write(state.resolve("kubeconfig"),
-                    client.getConfiguration().getMasterUrl(), null);
+            Path kubeconfig = MockKubeconfig.write(
+                    state.resolve("kubeconfig"), client.getConfiguration().getMasterUrl(), null);
             Path credentials = backplane.s3().writeCredentials(state.resolve("s3.properties"));
             Path fleet = Files.writeString(state.resolve("fleet.yaml"), """
                     clusters:
@@ -95,51 +105,98 @@ class WritersStoppedRestoreSystemTest {
                         etcd: { endpoints: [%s] }
                         store: { bucket: %s, endpoint: %s, credentialsFile: %s }
                         kubernetes: { kind: hosted-onprem, namespace: clusters, name: hc1, kubeconfig: %s }
-                    """.formatted(CLUSTER, String.join(", ", backplane.etcd().endpoints()), backplane.bucket(),
-                    backplane.s3().endpoint(), credentials, kubeconfig));
-            services.start(Map.of("KAFKA_BOOTSTRAP_SERVERS", backplane.kafka().bootstrapServers(),
-                    "GUARDIAN_FLEET_FILE", fleet.toString(),
-                    "GUARDIAN_RESTORE_WAIT_INTERVAL", "200ms",
-                    // S3Proxy's filesystem backend answers server-side encryption with 501 (StagedCopiesTest
-                    // checks it on the transient backend)
-                    "GUARDIAN_RESTORE_STAGED_ENCRYPTION", "false"), Duration.ofSeconds(120));
+                    """.formatted(
+                            CLUSTER,
+                            String.join(", ", backplane.etcd().endpoints()),
+                            backplane.bucket(),
+                            backplane.s3().endpoint(),
+                            credentials,
+                            kubeconfig));
+            services.start(
+                    Map.of(
+                            "KAFKA_BOOTSTRAP_SERVERS",
+                            backplane.kafka().bootstrapServers(),
+                            "GUARDIAN_FLEET_FILE",
+                            fleet.toString(),
+                            "GUARDIAN_RESTORE_WAIT_INTERVAL",
+                            "200ms",
+                            // S3Proxy's filesystem backend answers server-side encryption with 501 (StagedCopiesTest
+                            // checks it on the transient backend)
+                            "GUARDIAN_RESTORE_STAGED_ENCRYPTION",
+                            "false"),
+                    Duration.ofSeconds(120));
             controllers.start();
 
-            RestoreRequested asked = new RestoreRequested(CLUSTER, RestoreRequested.WRITERS_STOPPED, null, false,
-                    false, "test");
+            RestoreRequested asked =
+                    new RestoreRequested(CLUSTER, RestoreRequested.WRITERS_STOPPED, null, false, false, "test");
             String dry = stream.publish("/test", asked.planOnly()).getId();
-            RestorePlanned plan = (RestorePlanned) restores.await(e -> e instanceof RestorePlanned p
-                    && p.restoreId().equals(dry), Duration.ofSeconds(90)).orElseThrow();
-            assertThat(plan.steps()).extracting(RestorePlanned.Step::name).as("no separate pre-restore backup: the"
-                    + " writers-stopped snapshot is it").containsExactly("pause-reconciliation", "stop-api-servers",
-                    "snapshot-writers-stopped", "stage-snapshot", "stop-etcd", "delete-member-volumes",
-                    "restore-member-0", "cleanup", "start-etcd", "start-api-servers", "unpause-reconciliation");
+            RestorePlanned plan = (RestorePlanned) restores.await(
+                            e -> e instanceof RestorePlanned p && p.restoreId().equals(dry), Duration.ofSeconds(90))
+                    .orElseThrow();
+            assertThat(plan.steps())
+                    .extracting(RestorePlanned.Step::name)
+                    .as("no separate pre-restore backup: the" + " writers-stopped snapshot is it")
+                    .containsExactly(
+                            "pause-reconciliation",
+                            "stop-api-servers",
+                            "snapshot-writers-stopped",
+                            "stage-snapshot",
+                            "stop-etcd",
+                            "delete-member-volumes",
+                            "restore-member-0",
+                            "cleanup",
+                            "start-etcd",
+                            "start-api-servers",
+                            "unpause-reconciliation");
             assertThat(plan.notes()).anyMatch(n -> n.contains("once the API servers are stopped"));
 
-            String id = stream.publish("/test", asked.applying(plan.planDigest())).getId();
+            String id =
+                    stream.publish("/test", asked.applying(plan.planDigest())).getId();
             List<RestoreProgress> steps = new ArrayList<>();
             while (steps.isEmpty() || !steps.get(steps.size() - 1).step().equals("restore")) {
-                GuardianEvent e = restores.await(x -> x instanceof RestoreProgress p && p.restoreId().equals(id),
-                        Duration.ofSeconds(180)).orElseThrow(() -> new AssertionError("stalled after " + steps
-                        + "; logs in " + backplane.stateDir()));
+                GuardianEvent e = restores.await(
+                                x -> x instanceof RestoreProgress p
+                                        && p.restoreId().equals(id),
+                                Duration.ofSeconds(180))
+                        .orElseThrow(() ->
+                                new AssertionError("stalled after " + steps + "; logs in " + backplane.stateDir()));
                 steps.add((RestoreProgress) e);
             }
-            assertThat(steps.get(steps.size() - 1).status()).as(steps.get(steps.size() - 1).detail())
+            assertThat(steps.get(steps.size() - 1).status())
+                    .as(steps.get(steps.size() - 1).detail())
                     .isEqualTo(ProgressStatus.COMPLETED);
-            RestoreProgress stopped = steps.stream().filter(p -> p.step().equals("stop-api-servers")
-                    && p.status() == ProgressStatus.DONE).findFirst().orElseThrow();
-            String taken = steps.stream().filter(p -> p.step().equals("snapshot-writers-stopped")
-                    && p.status() == ProgressStatus.DONE).findFirst().orElseThrow().detail().split(" ")[1];
-            SnapshotCompleted snapshot = (SnapshotCompleted) snapshots.await(e -> e instanceof SnapshotCompleted c
-                    && c.snapshotId().equals(taken), Duration.ofSeconds(30)).orElseThrow();
-            assertThat(snapshot.takenAt()).as("taken after the API servers stopped").isAfterOrEqualTo(
-                    stopped.at().minusMillis(1000));
+            RestoreProgress stopped = steps.stream()
+                    .filter(p -> p.step().equals("stop-api-servers") && p.status() == ProgressStatus.DONE)
+                    .findFirst()
+                    .orElseThrow();
+            String taken = steps.stream()
+                    .filter(p -> p.step().equals("snapshot-writers-stopped") && p.status() == ProgressStatus.DONE)
+                    .findFirst()
+                    .orElseThrow()
+                    .detail()
+                    .split(" ")[1];
+            SnapshotCompleted snapshot = (SnapshotCompleted) snapshots
+                    .await(
+                            e -> e instanceof SnapshotCompleted c
+                                    && c.snapshotId().equals(taken),
+                            Duration.ofSeconds(30))
+                    .orElseThrow();
+            assertThat(snapshot.takenAt())
+                    .as("taken after the API servers stopped")
+                    .isAfterOrEqualTo(stopped.at().minusMillis(1000));
             assertThat(snapshot.totalKeys()).isGreaterThanOrEqualTo(50);
-            assertThat(fetchedSha256).as("the Job restored exactly that snapshot").containsExactly(snapshot.sha256());
+            assertThat(fetchedSha256)
+                    .as("the Job restored exactly that snapshot")
+                    .containsExactly(snapshot.sha256());
             assertThat(client.apps().deployments().inNamespace(CP).list().getItems())
                     .allSatisfy(d -> assertThat(d.getSpec().getReplicas()).isEqualTo(2));
-            assertThat(backplane.s3().client().listObjectsV2(b -> b.bucket(backplane.bucket())
-                    .prefix(CLUSTER + "/restores/")).contents()).as("staged copy removed").isEmpty();
+            assertThat(backplane
+                            .s3()
+                            .client()
+                            .listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(CLUSTER + "/restores/"))
+                            .contents())
+                    .as("staged copy removed")
+                    .isEmpty();
         } finally {
             playing.set(false);
             controllers.join(5000);
@@ -150,24 +207,74 @@ class WritersStoppedRestoreSystemTest {
 
     /** A hosted control plane as HyperShift lays it out, at the version the snapshots record. */
     private static void hostedControlPlane() {
-        var hc = client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").resource(
-                new GenericKubernetesResourceBuilder().withApiVersion("hypershift.openshift.io/v1beta1")
-                        .withKind("HostedCluster").withNewMetadata().withName("hc1").withNamespace("clusters")
-                        .endMetadata().addToAdditionalProperties("spec", new java.util.HashMap<>()).build()).create();
-        hc.getAdditionalProperties().put("status", Map.of("version", Map.of("history",
-                List.of(Map.of("state", "Completed", "version", "4.16.2")))));
-        client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace("clusters").resource(hc).updateStatus();
+        var hc = client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
+                .inNamespace("clusters")
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("hypershift.openshift.io/v1beta1")
+                        .withKind("HostedCluster")
+                        .withNewMetadata()
+                        .withName("hc1")
+                        .withNamespace("clusters")
+                        .endMetadata()
+                        .addToAdditionalProperties("spec", new java.util.HashMap<>())
+                        .build())
+                .create();
+        hc.getAdditionalProperties()
+                .put(
+                        "status",
+                        Map.of(
+                                "version",
+                                Map.of("history", List.of(Map.of("state", "Completed", "version", "4.16.2")))));
+        client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
+                .inNamespace("clusters")
+                .resource(hc)
+                .updateStatus();
         for (String d : List.of("kube-apiserver", "openshift-apiserver", "openshift-oauth-apiserver")) {
-            client.apps().deployments().inNamespace(CP).resource(new DeploymentBuilder().withNewMetadata().withName(d)
-                    .withNamespace(CP).endMetadata().withNewSpec().withReplicas(2).endSpec().build()).create();
+            client.apps()
+                    .deployments()
+                    .inNamespace(CP)
+                    .resource(new DeploymentBuilder()
+                            .withNewMetadata()
+                            .withName(d)
+                            .withNamespace(CP)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withReplicas(2)
+                            .endSpec()
+                            .build())
+                    .create();
         }
-        client.apps().statefulSets().inNamespace(CP).resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
-                .withNamespace(CP).endMetadata().withNewSpec().withReplicas(3).withNewTemplate().withNewSpec()
-                .addNewContainer().withName("etcd").withImage("quay.io/openshift/etcd:v3.5.35").endContainer()
-                .endSpec().endTemplate().endSpec().build()).create();
+        client.apps()
+                .statefulSets()
+                .inNamespace(CP)
+                .resource(new StatefulSetBuilder()
+                        .withNewMetadata()
+                        .withName("etcd")
+                        .withNamespace(CP)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(3)
+                        .withNewTemplate()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("etcd")
+                        .withImage("quay.io/openshift/etcd:v3.5.35")
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
         for (int i = 0; i < 3; i++) {
-            client.persistentVolumeClaims().inNamespace(CP).resource(new PersistentVolumeClaimBuilder().withNewMetadata()
-                    .withName("data-etcd-" + i).withNamespace(CP).endMetadata().build()).create();
+            client.persistentVolumeClaims()
+                    .inNamespace(CP)
+                    .resource(new PersistentVolumeClaimBuilder()
+                            .withNewMetadata()
+                            .withName("data-etcd-" + i)
+                            .withNamespace(CP)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
     }
 
@@ -175,30 +282,47 @@ class WritersStoppedRestoreSystemTest {
     private void reconcile() throws Exception {
         for (var d : client.apps().deployments().inNamespace(CP).list().getItems()) {
             int want = d.getSpec().getReplicas();
-            if (d.getStatus() == null || d.getStatus().getReplicas() == null || d.getStatus().getReplicas() != want) {
-                d.setStatus(new DeploymentStatusBuilder().withReplicas(want).withReadyReplicas(want).build());
+            if (d.getStatus() == null
+                    || d.getStatus().getReplicas() == null
+                    || d.getStatus().getReplicas() != want) {
+                d.setStatus(new DeploymentStatusBuilder()
+                        .withReplicas(want)
+                        .withReadyReplicas(want)
+                        .build());
                 client.apps().deployments().inNamespace(CP).resource(d).updateStatus();
             }
         }
         for (var s : client.apps().statefulSets().inNamespace(CP).list().getItems()) {
             int want = s.getSpec().getReplicas();
-            if (s.getStatus() == null || s.getStatus().getReplicas() == null || s.getStatus().getReplicas() != want) {
-                s.setStatus(new StatefulSetStatusBuilder().withReplicas(want).withReadyReplicas(want).build());
+            if (s.getStatus() == null
+                    || s.getStatus().getReplicas() == null
+                    || s.getStatus().getReplicas() != want) {
+                s.setStatus(new StatefulSetStatusBuilder()
+                        .withReplicas(want)
+                        .withReadyReplicas(want)
+                        .build());
                 client.apps().statefulSets().inNamespace(CP).resource(s).updateStatus();
             }
         }
         for (Job job : client.batch().v1().jobs().inNamespace(CP).list().getItems()) {
             if (job.getStatus() == null || job.getStatus().getSucceeded() == null) {
-                var secret = client.secrets().inNamespace(CP).withName(job.getMetadata().getName()).get();
-                String url = secret.getStringData() != null && secret.getStringData().get("url") != null
-                        ? secret.getStringData().get("url")
-                        : new String(java.util.Base64.getDecoder().decode(secret.getData().get("url")));
-                byte[] body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                        HttpResponse.BodyHandlers.ofByteArray()).body();
-                byte[] digest = MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOf(body,
-                        body.length - 32));
-                assertThat(HexFormat.of().formatHex(digest)).as("the trailer").isEqualTo(HexFormat.of()
-                        .formatHex(body, body.length - 32, body.length));
+                var secret = client.secrets()
+                        .inNamespace(CP)
+                        .withName(job.getMetadata().getName())
+                        .get();
+                String url =
+                        secret.getStringData() != null && secret.getStringData().get("url") != null
+                                ? secret.getStringData().get("url")
+                                : new String(java.util.Base64.getDecoder()
+                                        .decode(secret.getData().get("url")));
+                byte[] body = HttpClient.newHttpClient()
+                        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray())
+                        .body();
+                byte[] digest =
+                        MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOf(body, body.length - 32));
+                assertThat(HexFormat.of().formatHex(digest))
+                        .as("the trailer")
+                        .isEqualTo(HexFormat.of().formatHex(body, body.length - 32, body.length));
                 fetchedSha256.add(HexFormat.of().formatHex(digest));
                 job.setStatus(new JobStatusBuilder().withSucceeded(1).build());
                 client.batch().v1().jobs().inNamespace(CP).resource(job).updateStatus();

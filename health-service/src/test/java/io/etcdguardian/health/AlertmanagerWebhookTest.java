@@ -1,11 +1,11 @@
 package io.etcdguardian.health;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
@@ -41,38 +41,67 @@ class AlertmanagerWebhookTest {
                    "severity":"warning"},"startsAt":"2026-11-23T06:00:00Z","fingerprint":"f00d%s"},
                   {"status":"firing","labels":{"alertname":"etcdMembersDown","cluster":"%s"},"fingerprint":"beef"}]}
                 """.formatted(cluster, cluster, cluster);
-        try (ApplicationContext context = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
-                Map.of("guardian.health.settle", "500ms"));
-             HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
-             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {
+        try (ApplicationContext context = HealthServiceUnderTest.start(
+                        backplane, dir, cluster, etcd, "", Map.of("guardian.health.settle", "500ms"));
+                HttpClient http =
+                        HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                EventStream.Follower progress = stream.follow(Topics.HEALTH_EVENTS)) {
             String token = HealthServiceUnderTest.alertmanagerToken(dir, cluster);
-            HttpClientResponseException anonymous = Assertions.assertThrows(HttpClientResponseException.class,
+            HttpClientResponseException anonymous = Assertions.assertThrows(
+                    HttpClientResponseException.class,
                     () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert), Map.class));
-            assertThat(anonymous.getStatus().getCode()).as("Alertmanager's credentials are required").isEqualTo(401);
-            HttpResponse<Map> accepted = http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert).bearerAuth(token), Map.class);
+            assertThat(anonymous.getStatus().getCode())
+                    .as("Alertmanager's credentials are required")
+                    .isEqualTo(401);
+            HttpResponse<Map> accepted = http.toBlocking()
+                    .exchange(HttpRequest.POST("/alertmanager", alert).bearerAuth(token), Map.class);
             assertThat(accepted.code()).isEqualTo(200);
             assertThat((List<?>) accepted.body().get("requested")).hasSize(1);
-            assertThat((List<?>) accepted.body().get("ignored")).singleElement().asString().contains("etcdMembersDown");
+            assertThat((List<?>) accepted.body().get("ignored"))
+                    .singleElement()
+                    .asString()
+                    .contains("etcdMembersDown");
             // Alertmanager repeats the notification: the same request id, done once
             http.toBlocking().exchange(HttpRequest.POST("/alertmanager", alert).bearerAuth(token), Map.class);
 
-            MaintenanceProgress done = (MaintenanceProgress) progress.await(e -> e instanceof MaintenanceProgress p
-                    && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(60)).orElseThrow();
+            MaintenanceProgress done = (MaintenanceProgress) progress.await(
+                            e -> e instanceof MaintenanceProgress p
+                                    && p.clusterId().equals(cluster)
+                                    && p.step().equals("maintenance"),
+                            Duration.ofSeconds(60))
+                    .orElseThrow();
             assertThat(done.status()).isEqualTo(ProgressStatus.COMPLETED);
             assertThat(done.operationId()).isEqualTo(((List<?>) accepted.body().get("requested")).get(0));
-            assertThat(progress.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
-                    && p.step().equals("maintenance"), Duration.ofSeconds(3))).as("done once").isEmpty();
+            assertThat(progress.await(
+                            e -> e instanceof MaintenanceProgress p
+                                    && p.clusterId().equals(cluster)
+                                    && p.step().equals("maintenance"),
+                            Duration.ofSeconds(3)))
+                    .as("done once")
+                    .isEmpty();
 
-            HttpClientResponseException malformed = Assertions.assertThrows(HttpClientResponseException.class,
-                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager", "{\"alerts\": 3}")
-                            .bearerAuth(token), Map.class));
+            HttpClientResponseException malformed = Assertions.assertThrows(
+                    HttpClientResponseException.class,
+                    () -> http.toBlocking()
+                            .exchange(
+                                    HttpRequest.POST("/alertmanager", "{\"alerts\": 3}")
+                                            .bearerAuth(token),
+                                    Map.class));
             assertThat(malformed.getStatus().getCode()).isEqualTo(400);
-            HttpClientResponseException unknown = Assertions.assertThrows(HttpClientResponseException.class,
-                    () -> http.toBlocking().exchange(HttpRequest.POST("/alertmanager",
-                            alert.replace(cluster, "nobody")).bearerAuth(token), Map.class));
+            HttpClientResponseException unknown = Assertions.assertThrows(
+                    HttpClientResponseException.class,
+                    () -> http.toBlocking()
+                            .exchange(
+                                    HttpRequest.POST("/alertmanager", alert.replace(cluster, "nobody"))
+                                            .bearerAuth(token),
+                                    Map.class));
             assertThat(unknown.getStatus().getCode()).isEqualTo(404);
-            assertThat(unknown.getResponse().getBody(Map.class).orElseThrow().get("ignored").toString())
+            assertThat(unknown.getResponse()
+                            .getBody(Map.class)
+                            .orElseThrow()
+                            .get("ignored")
+                            .toString())
                     .contains("'nobody' names no fleet cluster");
 
             // both refusals are kept on the dead-letter topic with the reason
@@ -87,20 +116,25 @@ class AlertmanagerWebhookTest {
     private static List<String> deadLetterReasons(Backplane backplane, String marker) {
         java.util.Properties props = new java.util.Properties();
         props.put("bootstrap.servers", backplane.kafka().bootstrapServers());
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(props,
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]>(
+                props,
                 new org.apache.kafka.common.serialization.StringDeserializer(),
                 new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(Topics.DEAD_LETTER).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             java.util.List<String> reasons = new java.util.ArrayList<>();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     var topic = record.headers().lastHeader("guardian.dlq.topic");
-                    if (topic != null && new String(topic.value()).equals("http:/alertmanager")
+                    if (topic != null
+                            && new String(topic.value()).equals("http:/alertmanager")
                             && new String(record.value()).contains(marker)) {
-                        reasons.add(new String(record.headers().lastHeader("guardian.dlq.reason").value()));
+                        reasons.add(new String(record.headers()
+                                .lastHeader("guardian.dlq.reason")
+                                .value()));
                     }
                 }
                 return !reasons.isEmpty();

@@ -1,6 +1,5 @@
 package io.etcdguardian.health;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.api.AlarmRequest;
@@ -10,6 +9,7 @@ import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.HealthChanged;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
@@ -46,44 +46,72 @@ class CorruptAlarmTest {
         String cluster = "corrupt-" + UUID.randomUUID().toString().substring(0, 6);
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         String victim = etcd.endpoints().get(1);
-        try (ApplicationContext context = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
-                Map.of("guardian.health.poll-interval", "300ms", "guardian.health.settle", "200ms"));
-             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS)) {
+        try (ApplicationContext context = HealthServiceUnderTest.start(
+                        backplane,
+                        dir,
+                        cluster,
+                        etcd,
+                        "",
+                        Map.of("guardian.health.poll-interval", "300ms", "guardian.health.settle", "200ms"));
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS)) {
             alarm(victim, AlarmRequest.AlarmAction.ACTIVATE);
 
-            HealthChanged raised = (HealthChanged) health.await(e -> e instanceof HealthChanged h
-                    && h.clusterId().equals(cluster) && h.change() == HealthChanged.Change.ALARM_RAISED,
-                    Duration.ofSeconds(30)).orElseThrow(() -> new AssertionError("no ALARM_RAISED event"));
+            HealthChanged raised = (HealthChanged) health.await(
+                            e -> e instanceof HealthChanged h
+                                    && h.clusterId().equals(cluster)
+                                    && h.change() == HealthChanged.Change.ALARM_RAISED,
+                            Duration.ofSeconds(30))
+                    .orElseThrow(() -> new AssertionError("no ALARM_RAISED event"));
             assertThat(raised.alarm()).isEqualTo("CORRUPT");
             assertThat(raised.member()).isEqualTo(victim);
             assertThat(raised.detail()).contains("never disarmed automatically");
 
-            HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+            HttpClient http =
+                    HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
             String metrics = http.toBlocking().retrieve("/prometheus");
-            assertThat(metrics).containsPattern("guardian_etcd_server_alarms\\{alarm=\"CORRUPT\",cluster=\"" + cluster
-                    + "\",member=\"" + java.util.regex.Pattern.quote(victim) + "\"} 1\\.0");
+            assertThat(metrics)
+                    .containsPattern("guardian_etcd_server_alarms\\{alarm=\"CORRUPT\",cluster=\"" + cluster
+                            + "\",member=\"" + java.util.regex.Pattern.quote(victim) + "\"} 1\\.0");
             assertThat(metrics).contains("guardian_etcd_mvcc_db_total_size_in_bytes{cluster=\"" + cluster + "\"");
 
             // an operator (or an alert) asks for a defrag anyway: refused before anything is touched
-            stream.publish("/test", new MaintenanceRequested(cluster, MaintenanceRequested.Action.DEFRAG,
-                    "operator", "test", Instant.now()));
-            MaintenanceProgress end = (MaintenanceProgress) health.await(e -> e instanceof MaintenanceProgress p
-                    && p.clusterId().equals(cluster) && p.step().equals("maintenance"), Duration.ofSeconds(30))
+            stream.publish(
+                    "/test",
+                    new MaintenanceRequested(
+                            cluster, MaintenanceRequested.Action.DEFRAG, "operator", "test", Instant.now()));
+            MaintenanceProgress end = (MaintenanceProgress) health.await(
+                            e -> e instanceof MaintenanceProgress p
+                                    && p.clusterId().equals(cluster)
+                                    && p.step().equals("maintenance"),
+                            Duration.ofSeconds(30))
                     .orElseThrow();
             assertThat(end.status()).isEqualTo(ProgressStatus.FAILED);
             assertThat(end.detail()).contains("CORRUPT");
-            assertThat(health.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
-                    && p.step().equals("defrag"), Duration.ofMillis(500))).as("no member defragmented").isEmpty();
-            assertThat(health.await(e -> e instanceof HealthChanged h && h.clusterId().equals(cluster)
-                    && h.change() == HealthChanged.Change.ALARM_CLEARED, Duration.ofSeconds(2)))
-                    .as("the alarm stays for the operator").isEmpty();
+            assertThat(health.await(
+                            e -> e instanceof MaintenanceProgress p
+                                    && p.clusterId().equals(cluster)
+                                    && p.step().equals("defrag"),
+                            Duration.ofMillis(500)))
+                    .as("no member defragmented")
+                    .isEmpty();
+            assertThat(health.await(
+                            e -> e instanceof HealthChanged h
+                                    && h.clusterId().equals(cluster)
+                                    && h.change() == HealthChanged.Change.ALARM_CLEARED,
+                            Duration.ofSeconds(2)))
+                    .as("the alarm stays for the operator")
+                    .isEmpty();
             assertThat(etcd.etcdctl("alarm", "list")).contains("CORRUPT");
 
             // the operator clears it: reported as well
             alarm(victim, AlarmRequest.AlarmAction.DEACTIVATE);
-            assertThat(health.await(e -> e instanceof HealthChanged h && h.clusterId().equals(cluster)
-                    && h.change() == HealthChanged.Change.ALARM_CLEARED, Duration.ofSeconds(30))).isPresent();
+            assertThat(health.await(
+                            e -> e instanceof HealthChanged h
+                                    && h.clusterId().equals(cluster)
+                                    && h.change() == HealthChanged.Change.ALARM_CLEARED,
+                            Duration.ofSeconds(30)))
+                    .isPresent();
         } finally {
             etcd.stop();
         }
@@ -92,12 +120,19 @@ class CorruptAlarmTest {
     /** etcd's Alarm RPC with ACTIVATE/DEACTIVATE, which jetcd does not expose, on the member's own id. */
     private static void alarm(String endpoint, AlarmRequest.AlarmAction action) throws InterruptedException {
         URI uri = URI.create(endpoint);
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(uri.getHost(), uri.getPort())
+                .usePlaintext()
+                .build();
         try {
-            MaintenanceGrpc.MaintenanceBlockingStub stub = MaintenanceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS);
-            long memberId = stub.status(io.etcd.jetcd.api.StatusRequest.getDefaultInstance()).getHeader().getMemberId();
-            stub.alarm(AlarmRequest.newBuilder().setAction(action).setMemberID(memberId).setAlarmValue(CORRUPT)
+            MaintenanceGrpc.MaintenanceBlockingStub stub =
+                    MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            long memberId = stub.status(io.etcd.jetcd.api.StatusRequest.getDefaultInstance())
+                    .getHeader()
+                    .getMemberId();
+            stub.alarm(AlarmRequest.newBuilder()
+                    .setAction(action)
+                    .setMemberID(memberId)
+                    .setAlarmValue(CORRUPT)
                     .build());
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -1,6 +1,5 @@
 package io.etcdguardian.health;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cloudevents.CloudEvent;
@@ -12,6 +11,7 @@ import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
@@ -50,15 +50,30 @@ class DefragByEtcdsViewTest {
         String cluster = "memberlist-" + UUID.randomUUID().toString().substring(0, 6);
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         HealthServiceUnderTest.createTopics(backplane);
-        try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
-             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS)) {
+        try (Client client = Client.builder()
+                        .endpoints(etcd.endpoints().toArray(String[]::new))
+                        .build();
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS)) {
             String leader = leaderOf(client, etcd);
-            List<String> followers = etcd.endpoints().stream().filter(e -> !e.equals(leader)).toList();
+            List<String> followers =
+                    etcd.endpoints().stream().filter(e -> !e.equals(leader)).toList();
             // the fleet names one follower only: the other follower and the leader are etcd's to tell
-            EtcdCluster listed = new EtcdCluster(etcd.dir(), etcd.token(), etcd.quotaBackendBytes(), etcd.tls(),
-                    etcd.members().stream().filter(m -> m.clientUrl().equals(followers.get(0))).toList(), etcd.binDir());
-            try (ApplicationContext service = HealthServiceUnderTest.start(backplane, dir, cluster, listed, "",
+            EtcdCluster listed = new EtcdCluster(
+                    etcd.dir(),
+                    etcd.token(),
+                    etcd.quotaBackendBytes(),
+                    etcd.tls(),
+                    etcd.members().stream()
+                            .filter(m -> m.clientUrl().equals(followers.get(0)))
+                            .toList(),
+                    etcd.binDir());
+            try (ApplicationContext service = HealthServiceUnderTest.start(
+                    backplane,
+                    dir,
+                    cluster,
+                    listed,
+                    "",
                     Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "100ms"))) {
                 int stopped = etcd.endpoints().indexOf(followers.get(1));
                 etcd.stopMember(stopped); // a member the fleet does not list is down: no quorum headroom
@@ -72,13 +87,19 @@ class DefragByEtcdsViewTest {
 
                 CloudEvent request = stream.publish("/test", request(cluster));
                 List<MaintenanceProgress> progress = progressUntilEnd(health, cluster, request.getId());
-                assertThat(progress.get(progress.size() - 1).status()).as(progress.toString()).isEqualTo(ProgressStatus.COMPLETED);
-                List<String> order = progress.stream().filter(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
-                        .map(MaintenanceProgress::member).toList();
+                assertThat(progress.get(progress.size() - 1).status())
+                        .as(progress.toString())
+                        .isEqualTo(ProgressStatus.COMPLETED);
+                List<String> order = progress.stream()
+                        .filter(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
+                        .map(MaintenanceProgress::member)
+                        .toList();
                 assertThat(order).containsExactlyInAnyOrderElementsOf(etcd.endpoints());
                 assertThat(order.get(2)).as("the former leader last").isEqualTo(leader);
-                assertThat(progress).anyMatch(p -> p.step().equals("move-leader") && p.status() == ProgressStatus.DONE
-                        && leader.equals(p.member()));
+                assertThat(progress)
+                        .anyMatch(p -> p.step().equals("move-leader")
+                                && p.status() == ProgressStatus.DONE
+                                && leader.equals(p.member()));
             }
         } finally {
             etcd.stop();
@@ -91,59 +112,88 @@ class DefragByEtcdsViewTest {
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         HealthServiceUnderTest.createTopics(backplane);
         Map<String, List<Instant[]>> unavailable = new ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicReference<Instant> defragsFrom = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Instant> defragsFrom =
+                new java.util.concurrent.atomic.AtomicReference<>();
         AtomicBoolean writing = new AtomicBoolean(true);
         List<CompletableFuture<Void>> writers = new ArrayList<>();
-        try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
-             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS)) {
+        try (Client client = Client.builder()
+                        .endpoints(etcd.endpoints().toArray(String[]::new))
+                        .build();
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS)) {
             fillAndFragment(client);
             for (String endpoint : etcd.endpoints()) {
                 unavailable.put(endpoint, java.util.Collections.synchronizedList(new ArrayList<>()));
-                Thread writer = new Thread(() -> write(endpoint, writing, unavailable.get(endpoint)), "writer-" + endpoint);
+                Thread writer =
+                        new Thread(() -> write(endpoint, writing, unavailable.get(endpoint)), "writer-" + endpoint);
                 CompletableFuture<Void> ended = new CompletableFuture<>();
                 writer.setUncaughtExceptionHandler((t, e) -> ended.completeExceptionally(e));
                 writers.add(ended);
                 new Thread(() -> {
-                    writer.start();
-                    try {
-                        writer.join();
-                        ended.complete(null);
-                    } catch (InterruptedException e) {
-                        ended.completeExceptionally(e);
-                    }
-                }).start();
+                            writer.start();
+                            try {
+                                writer.join();
+                                ended.complete(null);
+                            } catch (InterruptedException e) {
+                                ended.completeExceptionally(e);
+                            }
+                        })
+                        .start();
             }
             // a client deadline far below what the defragmentation takes: every member times out client-side
-            try (ApplicationContext service = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
-                    Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "100ms",
-                            "guardian.health.defrag-compacts", "true", // the deleted third goes: each member shrinks
-                            "guardian.health.member-timeout-base", "1ms",
-                            "guardian.health.member-timeout-bytes-per-second", "1000000000000"))) {
+            try (ApplicationContext service = HealthServiceUnderTest.start(
+                    backplane,
+                    dir,
+                    cluster,
+                    etcd,
+                    "",
+                    Map.of(
+                            "guardian.health.poll-interval",
+                            "1h",
+                            "guardian.health.settle",
+                            "100ms",
+                            "guardian.health.defrag-compacts",
+                            "true", // the deleted third goes: each member shrinks
+                            "guardian.health.member-timeout-base",
+                            "1ms",
+                            "guardian.health.member-timeout-bytes-per-second",
+                            "1000000000000"))) {
                 CloudEvent request = stream.publish("/test", request(cluster));
                 List<MaintenanceProgress> progress = progressUntilEnd(health, cluster, request.getId());
-                assertThat(progress.get(progress.size() - 1).status()).as(progress.toString()).isEqualTo(ProgressStatus.COMPLETED);
+                assertThat(progress.get(progress.size() - 1).status())
+                        .as(progress.toString())
+                        .isEqualTo(ProgressStatus.COMPLETED);
                 // compaction is applied by every member at once (it is etcd's, through raft): measure the defrags
-                defragsFrom.set(progress.stream().filter(p -> p.step().equals("compact") && p.status() == ProgressStatus.DONE)
-                        .map(MaintenanceProgress::at).findFirst().orElseThrow());
-                assertThat(progress).filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.WAITING)
-                        .as("client-side timeouts happened").isNotEmpty();
-                assertThat(progress).filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
-                        .hasSize(3).allSatisfy(p -> assertThat(p.dbSizeAfter()).isLessThan(p.dbSizeBefore()));
+                defragsFrom.set(progress.stream()
+                        .filter(p -> p.step().equals("compact") && p.status() == ProgressStatus.DONE)
+                        .map(MaintenanceProgress::at)
+                        .findFirst()
+                        .orElseThrow());
+                assertThat(progress)
+                        .filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.WAITING)
+                        .as("client-side timeouts happened")
+                        .isNotEmpty();
+                assertThat(progress)
+                        .filteredOn(p -> p.step().equals("defrag") && p.status() == ProgressStatus.DONE)
+                        .hasSize(3)
+                        .allSatisfy(p -> assertThat(p.dbSizeAfter()).isLessThan(p.dbSizeBefore()));
             }
             writing.set(false);
             CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             unavailable.values().forEach(list -> list.removeIf(interval -> interval[0].isBefore(defragsFrom.get())));
             assertThat(unavailable.values().stream().mapToInt(List::size).sum())
-                    .as("the writers see a member defragmenting (the measurement works)").isPositive();
+                    .as("the writers see a member defragmenting (the measurement works)")
+                    .isPositive();
             List<String> endpoints = etcd.endpoints();
             for (int a = 0; a < endpoints.size(); a++) {
                 for (int b = a + 1; b < endpoints.size(); b++) {
                     for (Instant[] x : unavailable.get(endpoints.get(a))) {
                         for (Instant[] y : unavailable.get(endpoints.get(b))) {
                             assertThat(x[0].isBefore(y[1]) && y[0].isBefore(x[1]))
-                                    .as("%s unavailable %s..%s while %s was %s..%s", endpoints.get(a), x[0], x[1],
-                                            endpoints.get(b), y[0], y[1]).isFalse();
+                                    .as(
+                                            "%s unavailable %s..%s while %s was %s..%s",
+                                            endpoints.get(a), x[0], x[1], endpoints.get(b), y[0], y[1])
+                                    .isFalse();
                         }
                     }
                 }
@@ -201,8 +251,8 @@ class DefragByEtcdsViewTest {
     }
 
     private static void read(Client member, ByteSequence key, AtomicBoolean writing, List<Instant[]> unavailable) {
-        io.etcd.jetcd.options.GetOption local = io.etcd.jetcd.options.GetOption.builder().withSerializable(true)
-                .build();
+        io.etcd.jetcd.options.GetOption local =
+                io.etcd.jetcd.options.GetOption.builder().withSerializable(true).build();
         while (writing.get()) {
             Instant start = Instant.now();
             try {
@@ -219,7 +269,8 @@ class DefragByEtcdsViewTest {
 
     private static String leaderOf(Client client, EtcdCluster etcd) throws Exception {
         for (String endpoint : etcd.endpoints()) {
-            StatusResponse status = client.getMaintenanceClient().statusMember(endpoint).get(10, TimeUnit.SECONDS);
+            StatusResponse status =
+                    client.getMaintenanceClient().statusMember(endpoint).get(10, TimeUnit.SECONDS);
             if (status.getLeader() == status.getHeader().getMemberId()) {
                 return endpoint;
             }
@@ -232,11 +283,18 @@ class DefragByEtcdsViewTest {
     }
 
     private static List<MaintenanceProgress> progressUntilEnd(EventStream.Follower health, String cluster, String id) {
-        List<GuardianEvent> seen = health.until(e -> e instanceof MaintenanceProgress p && p.operationId().equals(id)
-                && p.step().equals("maintenance"), Duration.ofSeconds(180));
+        List<GuardianEvent> seen = health.until(
+                e -> e instanceof MaintenanceProgress p
+                        && p.operationId().equals(id)
+                        && p.step().equals("maintenance"),
+                Duration.ofSeconds(180));
         assertThat(seen).as("the operation ended").isNotEmpty();
-        return seen.stream().filter(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
-                && p.operationId().equals(id)).map(MaintenanceProgress.class::cast).toList();
+        return seen.stream()
+                .filter(e -> e instanceof MaintenanceProgress p
+                        && p.clusterId().equals(cluster)
+                        && p.operationId().equals(id))
+                .map(MaintenanceProgress.class::cast)
+                .toList();
     }
 
     private static ByteSequence bytes(String text) {

@@ -1,6 +1,5 @@
 package io.etcdguardian.health;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +10,7 @@ import io.etcdguardian.backplane.KafkaBroker;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.CompactedTopic;
 import io.etcdguardian.common.kafka.EventStream;
@@ -46,6 +46,7 @@ class DefragEnvironmentFaultTest {
 
     @TempDir
     static Path dir;
+
     static EtcdCluster plainEtcd;
     static KafkaBroker kafka;
     static Backplane backplane;
@@ -76,28 +77,42 @@ class DefragEnvironmentFaultTest {
 
     private static List<Fault> faults() {
         return List.of(
-                new Fault("another etcd member killed", false,
-                        (etcd, target, other) -> etcd.killMember(other), (etcd, target, other) -> {
+                new Fault(
+                        "another etcd member killed",
+                        false,
+                        (etcd, target, other) -> etcd.killMember(other),
+                        (etcd, target, other) -> {
                             etcd.startMember(other);
                             etcd.awaitHealthyDespite(other, "NOSPACE"); // a heal's cluster still has its alarm
                         }),
-                new Fault("another etcd member stalled (SIGSTOP)", false,
+                new Fault(
+                        "another etcd member stalled (SIGSTOP)",
+                        false,
                         (etcd, target, other) -> etcd.signalMember(other, "STOP"),
                         (etcd, target, other) -> etcd.signalMember(other, "CONT")),
-                new Fault("leadership moved onto the member", true,
+                new Fault(
+                        "leadership moved onto the member",
+                        true,
                         (etcd, target, other) -> {
                             etcd.moveLeaderTo(target);
                             await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == target);
-                        }, (etcd, target, other) -> { }),
+                        },
+                        (etcd, target, other) -> {}),
                 // the planned leader no longer leads when the plan's move-leader step comes
-                new Fault("leadership moved to the other follower", true,
+                new Fault(
+                        "leadership moved to the other follower",
+                        true,
                         (etcd, target, other) -> {
                             etcd.moveLeaderTo(other);
                             await().atMost(Duration.ofSeconds(10)).until(() -> etcd.leaderIndex() == other);
-                        }, (etcd, target, other) -> { }),
+                        },
+                        (etcd, target, other) -> {}),
                 // the released service writes at once; the broker takes seconds to come back
-                new Fault("Kafka broker restarted", true,
-                        (etcd, target, other) -> kafka.stop(), (etcd, target, other) -> kafka.start()));
+                new Fault(
+                        "Kafka broker restarted",
+                        true,
+                        (etcd, target, other) -> kafka.stop(),
+                        (etcd, target, other) -> kafka.start()));
     }
 
     @Test
@@ -109,7 +124,8 @@ class DefragEnvironmentFaultTest {
     @Test
     void everyEnvironmentFaultDuringANospaceHealLosesNothing() throws Exception {
         List<Fault> faults = FaultMatrixScope.cases(faults(), f -> f.name().equals("another etcd member killed"));
-        EtcdCluster quotaed = EtcdCluster.plan(dir.resolve("etcd-nospace"), 3, QUOTA).start();
+        EtcdCluster quotaed =
+                EtcdCluster.plan(dir.resolve("etcd-nospace"), 3, QUOTA).start();
         try {
             matrix(MaintenanceRequested.Action.HEAL_NOSPACE, quotaed, faults);
         } finally {
@@ -137,26 +153,45 @@ class DefragEnvironmentFaultTest {
             throws Exception {
         boolean heal = action == MaintenanceRequested.Action.HEAL_NOSPACE;
         if (heal) {
-            try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+            try (Client client = Client.builder()
+                    .endpoints(etcd.endpoints().toArray(String[]::new))
+                    .build()) {
                 HealthServiceUnderTest.fillUntilNospace(client);
             }
         }
         Path failpoints = Files.createDirectories(dir.resolve("failpoints-" + cluster));
         Path marker = failpoints.resolve("defrag.member.paused");
-        Map<String, Object> settings = HealthServiceUnderTest.settings(backplane, dir, cluster, etcd,
-                heal ? ", quotaBackendBytes: " + QUOTA : "", "",
-                Map.of("guardian.health.poll-interval", "1h", "guardian.health.settle", "1s",
-                        "guardian.health.auto-maintenance", "false", "guardian.operation.lease-ttl", "10s",
-                        "guardian.failpoints", "defrag.member=pause", "guardian.failpoints.dir", failpoints.toString()));
+        Map<String, Object> settings = HealthServiceUnderTest.settings(
+                backplane,
+                dir,
+                cluster,
+                etcd,
+                heal ? ", quotaBackendBytes: " + QUOTA : "",
+                "",
+                Map.of(
+                        "guardian.health.poll-interval",
+                        "1h",
+                        "guardian.health.settle",
+                        "1s",
+                        "guardian.health.auto-maintenance",
+                        "false",
+                        "guardian.operation.lease-ttl",
+                        "10s",
+                        "guardian.failpoints",
+                        "defrag.member=pause",
+                        "guardian.failpoints.dir",
+                        failpoints.toString()));
         Process service = HealthServiceUnderTest.fork(settings, Path.of("target", cluster + ".log"));
         try (EventStream stream = new EventStream(kafka.bootstrapServers());
-             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
-             CompactedTopic journal = new CompactedTopic(Topics.OPERATIONS, null,
-                     Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
+                CompactedTopic journal = new CompactedTopic(
+                        Topics.OPERATIONS, null, Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             String id = request(stream, cluster, action);
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(marker));
             int target = etcd.endpoints().indexOf(firstPlannedDefrag(journal, id));
-            int other = (target + 1) % 3 == etcd.leaderIndex() ? (target + 2) % 3 : (target + 1) % 3; // a follower: no election
+            int other = (target + 1) % 3 == etcd.leaderIndex()
+                    ? (target + 2) % 3
+                    : (target + 1) % 3; // a follower: no election
             Instant faulted = Instant.now();
 
             fault.inject().at(etcd, target, other);
@@ -169,35 +204,49 @@ class DefragEnvironmentFaultTest {
                 fault.heal().at(etcd, target, other);
             }
             MaintenanceProgress end = story.get(story.size() - 1);
-            assertThat(story).as("one final event").filteredOn(p -> p.step().equals("maintenance")
-                    && p.status() != ProgressStatus.STARTED).hasSize(1);
+            assertThat(story)
+                    .as("one final event")
+                    .filteredOn(p -> p.step().equals("maintenance") && p.status() != ProgressStatus.STARTED)
+                    .hasSize(1);
             if (fault.completes()) {
                 assertThat(end.status()).as(end.detail()).isEqualTo(ProgressStatus.COMPLETED);
             } else {
                 assertThat(end.status()).isEqualTo(ProgressStatus.FAILED);
-                assertThat(end.detail()).as("stopped in place, naming the member")
-                        .contains(etcd.endpoints().get(other)).contains("not healthy");
-                assertThat(story).as("no defrag started while a member was unavailable")
-                        .noneMatch(p -> p.step().equals("defrag") && p.status() == ProgressStatus.STARTED
+                assertThat(end.detail())
+                        .as("stopped in place, naming the member")
+                        .contains(etcd.endpoints().get(other))
+                        .contains("not healthy");
+                assertThat(story)
+                        .as("no defrag started while a member was unavailable")
+                        .noneMatch(p -> p.step().equals("defrag")
+                                && p.status() == ProgressStatus.STARTED
                                 && p.at().isAfter(faulted));
                 if (heal) {
-                    assertThat(etcd.etcdctl("alarm", "list")).as("NOSPACE armed until every member is defragmented")
+                    assertThat(etcd.etcdctl("alarm", "list"))
+                            .as("NOSPACE armed until every member is defragmented")
                             .contains("NOSPACE");
                 }
             }
             int movedOnto = fault.name().contains("other follower") ? other : target;
             if (fault.name().startsWith("leadership")) {
-                int firstDefrag = indexOf(story, p -> p.step().equals("defrag") && p.status() == ProgressStatus.STARTED
-                        && p.member().equals(etcd.endpoints().get(movedOnto)));
-                assertThat(indexOf(story, p -> p.step().equals("move-leader") && p.status() == ProgressStatus.DONE
-                        && p.member().equals(etcd.endpoints().get(movedOnto))))
+                int firstDefrag = indexOf(
+                        story,
+                        p -> p.step().equals("defrag")
+                                && p.status() == ProgressStatus.STARTED
+                                && p.member().equals(etcd.endpoints().get(movedOnto)));
+                assertThat(indexOf(
+                                story,
+                                p -> p.step().equals("move-leader")
+                                        && p.status() == ProgressStatus.DONE
+                                        && p.member().equals(etcd.endpoints().get(movedOnto))))
                         .as("leadership handed on before the member that took it is defragmented")
                         .isBetween(0, firstDefrag);
             }
             String next = request(stream, cluster, action);
             List<MaintenanceProgress> nextStory = progressUntilEnd(health, next);
             MaintenanceProgress nextEnd = nextStory.get(nextStory.size() - 1);
-            assertThat(nextEnd.status()).as("the next " + action + " after " + fault.name() + ": " + nextEnd.detail())
+            assertThat(nextEnd.status())
+                    .as("the next " + action + " after " + fault.name() + ": " + nextEnd.detail())
                     .isEqualTo(ProgressStatus.COMPLETED);
             assertThat(etcd.etcdctl("alarm", "list")).as("no alarm left").doesNotContain("NOSPACE");
             assertThat(etcd.etcdctl("endpoint", "health")).as("healthy").doesNotContain("unhealthy");
@@ -210,15 +259,22 @@ class DefragEnvironmentFaultTest {
     }
 
     private static String request(EventStream stream, String cluster, MaintenanceRequested.Action action) {
-        return stream.publish("/test", new MaintenanceRequested(cluster, action, "fault",
-                "test", Instant.now())).getId();
+        return stream.publish("/test", new MaintenanceRequested(cluster, action, "fault", "test", Instant.now()))
+                .getId();
     }
 
     private static List<MaintenanceProgress> progressUntilEnd(EventStream.Follower health, String id) {
-        List<GuardianEvent> events = health.until(e -> e instanceof MaintenanceProgress p && p.operationId().equals(id)
-                && p.step().equals("maintenance") && p.status() != ProgressStatus.STARTED, Duration.ofSeconds(180));
-        List<MaintenanceProgress> story = events.stream().filter(e -> e instanceof MaintenanceProgress p
-                && p.operationId().equals(id)).map(MaintenanceProgress.class::cast).toList();
+        List<GuardianEvent> events = health.until(
+                e -> e instanceof MaintenanceProgress p
+                        && p.operationId().equals(id)
+                        && p.step().equals("maintenance")
+                        && p.status() != ProgressStatus.STARTED,
+                Duration.ofSeconds(180));
+        List<MaintenanceProgress> story = events.stream()
+                .filter(e ->
+                        e instanceof MaintenanceProgress p && p.operationId().equals(id))
+                .map(MaintenanceProgress.class::cast)
+                .toList();
         assertThat(story).as("the operation " + id + " ended").isNotEmpty();
         return story;
     }
@@ -233,11 +289,14 @@ class DefragEnvironmentFaultTest {
     }
 
     private static String firstPlannedDefrag(CompactedTopic journal, String id) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> HealthServiceUnderTest.journaled(journal, id)
-                .filter(r -> r.plan().stream().anyMatch(s -> s.startsWith("defrag "))).isPresent());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> HealthServiceUnderTest.journaled(journal, id)
+                        .filter(r -> r.plan().stream().anyMatch(s -> s.startsWith("defrag ")))
+                        .isPresent());
         return HealthServiceUnderTest.journaled(journal, id).orElseThrow().plan().stream()
-                .filter(s -> s.startsWith("defrag ")).findFirst()
-                .orElseThrow().substring("defrag ".length());
+                .filter(s -> s.startsWith("defrag "))
+                .findFirst()
+                .orElseThrow()
+                .substring("defrag ".length());
     }
-
 }

@@ -1,6 +1,5 @@
 package io.etcdguardian.health;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cloudevents.CloudEvent;
@@ -9,6 +8,7 @@ import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.localetcd.EtcdCluster;
@@ -31,8 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(BackplaneExtension.class)
 class DefragOutcomeTest {
-    private static final Map<String, Object> FAST = Map.of("guardian.health.poll-interval", "300ms",
-            "guardian.health.settle", "100ms", "guardian.intake.initial-backoff", "300ms");
+    private static final Map<String, Object> FAST = Map.of(
+            "guardian.health.poll-interval",
+            "300ms",
+            "guardian.health.settle",
+            "100ms",
+            "guardian.intake.initial-backoff",
+            "300ms");
 
     @TempDir
     Path dir;
@@ -43,10 +48,12 @@ class DefragOutcomeTest {
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         HealthServiceUnderTest.createTopics(backplane);
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
-             EventStream.Follower audit = stream.follow(Topics.HEALTH_EVENTS)) {
-            CloudEvent request = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,
-                    MaintenanceRequested.Action.DEFRAG, "operator", "test", Instant.now()));
+                EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
+                EventStream.Follower audit = stream.follow(Topics.HEALTH_EVENTS)) {
+            CloudEvent request = EventEnvelope.wrap(
+                    "/test",
+                    new MaintenanceRequested(
+                            cluster, MaintenanceRequested.Action.DEFRAG, "operator", "test", Instant.now()));
             try (ApplicationContext service = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "", FAST)) {
                 etcd.stopMember(2); // no quorum headroom: the defrag must not start
                 stream.publish(request);
@@ -59,24 +66,49 @@ class DefragOutcomeTest {
                 // a plain defrag keeps history (the API server compacts on its own): a revision from before it reads
                 long before;
                 try (io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder()
-                        .endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+                        .endpoints(etcd.endpoints().toArray(String[]::new))
+                        .build()) {
                     var key = io.etcd.jetcd.ByteSequence.from("/history".getBytes());
-                    before = client.getKVClient().put(key, io.etcd.jetcd.ByteSequence.from("old".getBytes())).get()
-                            .getHeader().getRevision();
-                    client.getKVClient().put(key, io.etcd.jetcd.ByteSequence.from("new".getBytes())).get();
-                    CloudEvent sentinel = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,
-                            MaintenanceRequested.Action.DEFRAG, "sentinel", "test", Instant.now()));
+                    before = client.getKVClient()
+                            .put(key, io.etcd.jetcd.ByteSequence.from("old".getBytes()))
+                            .get()
+                            .getHeader()
+                            .getRevision();
+                    client.getKVClient()
+                            .put(key, io.etcd.jetcd.ByteSequence.from("new".getBytes()))
+                            .get();
+                    CloudEvent sentinel = EventEnvelope.wrap(
+                            "/test",
+                            new MaintenanceRequested(
+                                    cluster, MaintenanceRequested.Action.DEFRAG, "sentinel", "test", Instant.now()));
                     stream.publish(sentinel);
                     assertThat(end(health, cluster, sentinel.getId()).status()).isEqualTo(ProgressStatus.COMPLETED);
-                    assertThat(client.getKVClient().get(key, io.etcd.jetcd.options.GetOption.builder()
-                            .withRevision(before).build()).get().getKvs().get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8))
-                            .as("not compacted away").isEqualTo("old");
+                    assertThat(client.getKVClient()
+                                    .get(
+                                            key,
+                                            io.etcd.jetcd.options.GetOption.builder()
+                                                    .withRevision(before)
+                                                    .build())
+                                    .get()
+                                    .getKvs()
+                                    .get(0)
+                                    .getValue()
+                                    .toString(java.nio.charset.StandardCharsets.UTF_8))
+                            .as("not compacted away")
+                            .isEqualTo("old");
                 }
             }
             // the request is delivered again, to a fresh replica (its in-memory dedup is empty)
-            CloudEvent lastSentinel = EventEnvelope.wrap("/test", new MaintenanceRequested(cluster,
-                    MaintenanceRequested.Action.DEFRAG, "sentinel 2", "test", Instant.now()));
-            try (ApplicationContext service = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
+            CloudEvent lastSentinel = EventEnvelope.wrap(
+                    "/test",
+                    new MaintenanceRequested(
+                            cluster, MaintenanceRequested.Action.DEFRAG, "sentinel 2", "test", Instant.now()));
+            try (ApplicationContext service = HealthServiceUnderTest.start(
+                    backplane,
+                    dir,
+                    cluster,
+                    etcd,
+                    "",
                     Map.of("guardian.health.group", "health-redelivery-" + cluster))) {
                 stream.publish(request);
                 MaintenanceProgress repeated = end(health, cluster, request.getId());
@@ -85,10 +117,15 @@ class DefragOutcomeTest {
                 end(health, cluster, lastSentinel.getId());
             }
             List<MaintenanceProgress> ofRequest = until(audit, cluster, request.getId(), lastSentinel.getId());
-            assertThat(ofRequest).filteredOn(p -> p.step().equals("maintenance")).extracting(MaintenanceProgress::status)
-                    .as("one final outcome, repeated identically").containsOnly(ProgressStatus.FAILED);
-            assertThat(ofRequest).filteredOn(p -> p.step().equals("defrag") || p.step().equals("compact"))
-                    .as("nothing was touched for the failed request, ever").isEmpty();
+            assertThat(ofRequest)
+                    .filteredOn(p -> p.step().equals("maintenance"))
+                    .extracting(MaintenanceProgress::status)
+                    .as("one final outcome, repeated identically")
+                    .containsOnly(ProgressStatus.FAILED);
+            assertThat(ofRequest)
+                    .filteredOn(p -> p.step().equals("defrag") || p.step().equals("compact"))
+                    .as("nothing was touched for the failed request, ever")
+                    .isEmpty();
         } finally {
             etcd.stop();
         }
@@ -100,11 +137,13 @@ class DefragOutcomeTest {
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 0).start();
         HealthServiceUnderTest.createTopics(backplane);
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
-             ApplicationContext service = HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "",
-                     "\n    paused: true", FAST)) {
-            CloudEvent request = stream.publish("/test", new MaintenanceRequested(cluster,
-                    MaintenanceRequested.Action.HEAL_NOSPACE, "operator", "test", Instant.now()));
+                EventStream.Follower health = stream.follow(Topics.HEALTH_EVENTS);
+                ApplicationContext service =
+                        HealthServiceUnderTest.start(backplane, dir, cluster, etcd, "", "\n    paused: true", FAST)) {
+            CloudEvent request = stream.publish(
+                    "/test",
+                    new MaintenanceRequested(
+                            cluster, MaintenanceRequested.Action.HEAL_NOSPACE, "operator", "test", Instant.now()));
             List<MaintenanceProgress> events = until(health, cluster, request.getId(), request.getId());
             MaintenanceProgress refused = events.get(events.size() - 1);
             assertThat(refused.status()).isEqualTo(ProgressStatus.REFUSED);
@@ -116,8 +155,12 @@ class DefragOutcomeTest {
     }
 
     private static MaintenanceProgress end(EventStream.Follower health, String cluster, String operationId) {
-        return (MaintenanceProgress) health.await(e -> e instanceof MaintenanceProgress p && p.clusterId().equals(cluster)
-                        && p.operationId().equals(operationId) && p.step().equals("maintenance"), Duration.ofSeconds(60))
+        return (MaintenanceProgress) health.await(
+                        e -> e instanceof MaintenanceProgress p
+                                && p.clusterId().equals(cluster)
+                                && p.operationId().equals(operationId)
+                                && p.step().equals("maintenance"),
+                        Duration.ofSeconds(60))
                 .orElseThrow(() -> new AssertionError("no outcome for " + operationId));
     }
 
@@ -125,11 +168,14 @@ class DefragOutcomeTest {
      * The progress events of {@code operationId}, in the order they were published, up to the final
      * event of {@code stopAt} (a later operation of the same cluster, so same partition, same order).
      */
-    private static List<MaintenanceProgress> until(EventStream.Follower follower, String cluster, String operationId,
-                                                   String stopAt) {
+    private static List<MaintenanceProgress> until(
+            EventStream.Follower follower, String cluster, String operationId, String stopAt) {
         List<MaintenanceProgress> found = new ArrayList<>();
-        List<io.etcdguardian.common.event.GuardianEvent> seen = follower.until(e -> e instanceof MaintenanceProgress p
-                && p.clusterId().equals(cluster) && p.step().equals("maintenance") && p.operationId().equals(stopAt),
+        List<io.etcdguardian.common.event.GuardianEvent> seen = follower.until(
+                e -> e instanceof MaintenanceProgress p
+                        && p.clusterId().equals(cluster)
+                        && p.step().equals("maintenance")
+                        && p.operationId().equals(stopAt),
                 Duration.ofSeconds(120));
         assertThat(seen).as("the events up to the end").isNotEmpty();
         seen.forEach(e -> {

@@ -57,24 +57,39 @@ class HealthBenchmark {
         List<Long> serviceMs = new ArrayList<>();
         try {
             String cluster = "bench-heal-" + UUID.randomUUID().toString().substring(0, 6);
-            try (ApplicationContext health = HealthServiceUnderTest.start(backplane, dir, cluster, healed,
-                    ", quotaBackendBytes: " + quota, Map.of("guardian.health.poll-interval", poll.toMillis() + "ms",
-                            "guardian.health.settle", settle.toMillis() + "ms",
-                            // only NOSPACE may trigger: the quota rule would otherwise heal before the alarm
-                            "guardian.health.defrag-max-quota-use", "1.0"));
-                 Client manualClient = client(manual); Client healedClient = client(healed)) {
+            try (ApplicationContext health = HealthServiceUnderTest.start(
+                            backplane,
+                            dir,
+                            cluster,
+                            healed,
+                            ", quotaBackendBytes: " + quota,
+                            Map.of(
+                                    "guardian.health.poll-interval",
+                                    poll.toMillis() + "ms",
+                                    "guardian.health.settle",
+                                    settle.toMillis() + "ms",
+                                    // only NOSPACE may trigger: the quota rule would otherwise heal before the alarm
+                                    "guardian.health.defrag-max-quota-use",
+                                    "1.0"));
+                    Client manualClient = client(manual);
+                    Client healedClient = client(healed)) {
                 for (int run = 0; run < runs; run++) {
                     manualMs.add(manualRunbook(manual, manualClient, runbookSettle));
                     serviceMs.add(untilWritable(healedClient, fill(healedClient)));
                 }
             }
-            System.out.printf("%nhealth benchmark, %d cores: NOSPACE raised -> writes accepted, 3 members, quota %d MiB,"
-                    + " service settle at most %s (a condition), runbook pause %s, watcher poll %s%n",
+            System.out.printf(
+                    "%nhealth benchmark, %d cores: NOSPACE raised -> writes accepted, 3 members, quota %d MiB,"
+                            + " service settle at most %s (a condition), runbook pause %s, watcher poll %s%n",
                     Runtime.getRuntime().availableProcessors(), quota >> 20, settle, runbookSettle, poll);
-            System.out.printf("manual etcdctl runbook (compact, defrag x3 leader last, disarm): %s ms, best %d ms%n",
+            System.out.printf(
+                    "manual etcdctl runbook (compact, defrag x3 leader last, disarm): %s ms, best %d ms%n",
                     manualMs, manualMs.stream().mapToLong(Long::longValue).min().orElse(-1));
-            System.out.printf("health-service on its own (detect, compact, defrag x3 with move-leader, disarm): %s ms,"
-                    + " best %d ms%n", serviceMs, serviceMs.stream().mapToLong(Long::longValue).min().orElse(-1));
+            System.out.printf(
+                    "health-service on its own (detect, compact, defrag x3 with move-leader, disarm): %s ms,"
+                            + " best %d ms%n",
+                    serviceMs,
+                    serviceMs.stream().mapToLong(Long::longValue).min().orElse(-1));
 
             watchCost(backplane, manual, clusters, watchInterval, watchFor);
         } finally {
@@ -87,8 +102,8 @@ class HealthBenchmark {
     private static long manualRunbook(EtcdCluster etcd, Client client, Duration settle) throws Exception {
         long start = fill(client);
         String all = "--endpoints=" + String.join(",", etcd.endpoints());
-        Matcher revision = Pattern.compile("\"revision\":(\\d+)").matcher(
-                etcdctl(all, "endpoint", "status", "-w", "json"));
+        Matcher revision =
+                Pattern.compile("\"revision\":(\\d+)").matcher(etcdctl(all, "endpoint", "status", "-w", "json"));
         long max = 0;
         while (revision.find()) {
             max = Math.max(max, Long.parseLong(revision.group(1)));
@@ -123,7 +138,9 @@ class HealthBenchmark {
         for (int i = 0; ; i++) {
             value[i % value.length] = (byte) i;
             try {
-                client.getKVClient().put(bytes("/fill/" + (i % 4)), ByteSequence.from(value)).get();
+                client.getKVClient()
+                        .put(bytes("/fill/" + (i % 4)), ByteSequence.from(value))
+                        .get();
             } catch (Exception e) {
                 if (String.valueOf(e.getMessage()).contains("database space exceeded")) {
                     return System.nanoTime();
@@ -135,28 +152,38 @@ class HealthBenchmark {
 
     private void watchCost(Backplane backplane, EtcdCluster etcd, int clusters, Duration interval, Duration duration)
             throws Exception {
-        StringBuilder fleet = new StringBuilder("defaults:\n  etcd: { endpoints: [" + String.join(", ", etcd.endpoints())
-                + "], pollInterval: " + interval.toSeconds() + "s }\n  store: { bucket: etcd-snapshots }\nclusters:\n");
+        StringBuilder fleet = new StringBuilder(
+                "defaults:\n  etcd: { endpoints: [" + String.join(", ", etcd.endpoints()) + "], pollInterval: "
+                        + interval.toSeconds() + "s }\n  store: { bucket: etcd-snapshots }\nclusters:\n");
         String run = UUID.randomUUID().toString().substring(0, 6);
         for (int i = 0; i < clusters; i++) {
             fleet.append("  - id: w").append(run).append('-').append(i).append('\n');
         }
         Path file = Files.writeString(dir.resolve("watch-fleet.yaml"), fleet);
         try (ApplicationContext health = ApplicationContext.run(Map.of(
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                "guardian.fleet.file", file.toString(),
-                "guardian.fleet.topic.enabled", "false",
-                "guardian.health.group", "bench-watch-" + run,
-                "guardian.health.snapshot-first", "false"))) {
+                "kafka.bootstrap.servers",
+                backplane.kafka().bootstrapServers(),
+                "guardian.fleet.file",
+                file.toString(),
+                "guardian.fleet.topic.enabled",
+                "false",
+                "guardian.health.group",
+                "bench-watch-" + run,
+                "guardian.health.snapshot-first",
+                "false"))) {
             EtcdMetrics metrics = health.getBean(EtcdMetrics.class);
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> metrics.clusters().size() == clusters);
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> metrics.clusters().size() == clusters);
             System.gc();
             long cpuBefore = cpuNanos();
             long pollsBefore = metrics.polls().count();
             long heapPeak = 0;
             long end = System.nanoTime() + duration.toNanos();
             while (System.nanoTime() < end) {
-                heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                heapPeak = Math.max(
+                        heapPeak,
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                 Thread.sleep(200);
             }
             double cpu = (cpuNanos() - cpuBefore) / 1e9 / duration.toSeconds();
@@ -170,10 +197,20 @@ class HealthBenchmark {
                     p99 = v.value(TimeUnit.MILLISECONDS);
                 }
             }
-            System.out.printf("watching %d clusters x %d members every %s for %s: %d cluster polls (expected about %d),"
+            System.out.printf(
+                    "watching %d clusters x %d members every %s for %s: %d cluster polls (expected about %d),"
                             + " poll p99 %.0f ms; process CPU %.1f%% of one core; heap peak %d MiB, live after GC %d MiB,"
-                            + " threads %d%n%n", clusters, etcd.endpoints().size(), interval, duration, polls,
-                    clusters * duration.toSeconds() / interval.toSeconds(), p99, cpu * 100, heapPeak >> 20, live >> 20,
+                            + " threads %d%n%n",
+                    clusters,
+                    etcd.endpoints().size(),
+                    interval,
+                    duration,
+                    polls,
+                    clusters * duration.toSeconds() / interval.toSeconds(),
+                    p99,
+                    cpu * 100,
+                    heapPeak >> 20,
+                    live >> 20,
                     Thread.activeCount());
         }
     }
@@ -198,7 +235,9 @@ class HealthBenchmark {
     }
 
     private static Client client(EtcdCluster etcd) {
-        return Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+        return Client.builder()
+                .endpoints(etcd.endpoints().toArray(String[]::new))
+                .build();
     }
 
     private static ByteSequence bytes(String text) {
@@ -206,6 +245,7 @@ class HealthBenchmark {
     }
 
     private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

@@ -26,23 +26,42 @@ final class HealthServiceUnderTest {
     private HealthServiceUnderTest() {}
 
     /** Starts the service (with its HTTP server) watching {@code cluster} on {@code etcd}. */
-    static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
-                                    Map<String, Object> settings) {
+    static ApplicationContext start(
+            Backplane backplane,
+            Path dir,
+            String cluster,
+            EtcdCluster etcd,
+            String etcdExtra,
+            Map<String, Object> settings) {
         return start(backplane, dir, cluster, etcd, etcdExtra, "", settings);
     }
 
     /** Followers are opened before the service starts, so the topics must exist first. */
     static void createTopics(Backplane backplane) {
-        backplane.kafka().createTopics(Topics.all().stream()
-                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
-                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
+        backplane
+                .kafka()
+                .createTopics(Topics.all().stream()
+                        .map(t -> new TopicSpec(
+                                t.name(),
+                                t.partitions(),
+                                t.compacted(),
+                                t.retention() == null ? 0 : t.retention().toMillis()))
+                        .toList());
     }
 
     /** {@code clusterExtra}: more keys of the cluster's entry, each on a line of its own indented by 4. */
-    static ApplicationContext start(Backplane backplane, Path dir, String cluster, EtcdCluster etcd, String etcdExtra,
-                                    String clusterExtra, Map<String, Object> settings) {
-        return ApplicationContext.run(EmbeddedServer.class, settings(backplane, dir, cluster, etcd, etcdExtra,
-                clusterExtra, settings)).getApplicationContext();
+    static ApplicationContext start(
+            Backplane backplane,
+            Path dir,
+            String cluster,
+            EtcdCluster etcd,
+            String etcdExtra,
+            String clusterExtra,
+            Map<String, Object> settings) {
+        return ApplicationContext.run(
+                        EmbeddedServer.class,
+                        settings(backplane, dir, cluster, etcd, etcdExtra, clusterExtra, settings))
+                .getApplicationContext();
     }
 
     /** The bearer token Alertmanager sends (role operate), issued with the service's settings. */
@@ -55,8 +74,14 @@ final class HealthServiceUnderTest {
         return io.etcdguardian.backplane.ForkedService.start("io.etcdguardian.health.Application", settings, log);
     }
 
-    static Map<String, Object> settings(Backplane backplane, Path dir, String cluster, EtcdCluster etcd,
-                                        String etcdExtra, String clusterExtra, Map<String, Object> settings) {
+    static Map<String, Object> settings(
+            Backplane backplane,
+            Path dir,
+            String cluster,
+            EtcdCluster etcd,
+            String etcdExtra,
+            String clusterExtra,
+            Map<String, Object> settings) {
         try {
             // the store holds the operation leases (no two defrags of a cluster across replicas); these tests are
             // not about S3, so it is a directory store (its conditional writes hold a file lock); e2e uses S3Proxy
@@ -65,8 +90,13 @@ final class HealthServiceUnderTest {
                       - id: %s
                         etcd: { endpoints: [%s]%s }
                         store: { bucket: %s, endpoint: "%s" }%s
-                    """.formatted(cluster, String.join(", ", etcd.endpoints()), etcdExtra, backplane.bucket(),
-                    dir.resolve("store").toUri(), clusterExtra));
+                    """.formatted(
+                            cluster,
+                            String.join(", ", etcd.endpoints()),
+                            etcdExtra,
+                            backplane.bucket(),
+                            dir.resolve("store").toUri(),
+                            clusterExtra));
             createTopics(backplane);
             Map<String, Object> props = new HashMap<>(settings);
             props.putIfAbsent("guardian.health.snapshot-first", "false"); // no snapshot-service here: see e2e
@@ -76,10 +106,12 @@ final class HealthServiceUnderTest {
             props.put("guardian.fleet.topic.enabled", "false");
             props.putIfAbsent("guardian.health.group", "health-" + cluster);
             Path tokens = dir.resolve(cluster + "-tokens");
-            String alertmanager = io.etcdguardian.common.security.CallerTokens.writeFile(tokens,
-                    Map.of("alertmanager", java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE))).get("alertmanager");
-            io.etcdguardian.common.security.CallerTokens.writeOwnerOnly(dir.resolve(cluster + "-alertmanager.token"),
-                    alertmanager);
+            String alertmanager = io.etcdguardian.common.security.CallerTokens.writeFile(
+                            tokens,
+                            Map.of("alertmanager", java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE)))
+                    .get("alertmanager");
+            io.etcdguardian.common.security.CallerTokens.writeOwnerOnly(
+                    dir.resolve(cluster + "-alertmanager.token"), alertmanager);
             props.put("guardian.security.tokens-file", tokens.toString());
             return props;
         } catch (IOException e) {
@@ -104,11 +136,13 @@ final class HealthServiceUnderTest {
         byte[] value = new byte[256 * 1024];
         java.util.Arrays.fill(value, (byte) 'x');
         assertThatThrownBy(() -> {
-            for (int i = 0; i < 1000; i++) {
-                value[i % value.length] = (byte) i;
-                client.getKVClient().put(ByteSequence.from(("/fill/" + (i % 4)).getBytes()), ByteSequence.from(value))
-                        .get();
-            }
-        }).hasStackTraceContaining("database space exceeded");
+                    for (int i = 0; i < 1000; i++) {
+                        value[i % value.length] = (byte) i;
+                        client.getKVClient()
+                                .put(ByteSequence.from(("/fill/" + (i % 4)).getBytes()), ByteSequence.from(value))
+                                .get();
+                    }
+                })
+                .hasStackTraceContaining("database space exceeded");
     }
 }

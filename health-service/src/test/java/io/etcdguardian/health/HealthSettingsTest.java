@@ -11,14 +11,15 @@ import org.junit.jupiter.api.Test;
 /** A bad setting stops the service at start-up, naming the key and the reason; the defaults hold. */
 class HealthSettingsTest {
     /** Only the settings: no broker to create topics on (its consumers try a port nothing listens on). */
-    private static final Map<String, Object> OFFLINE = Map.of("guardian.topics.create", "false",
-            "kafka.bootstrap.servers", "127.0.0.1:1");
+    private static final Map<String, Object> OFFLINE =
+            Map.of("guardian.topics.create", "false", "kafka.bootstrap.servers", "127.0.0.1:1");
 
     @Test
     void theDefaultsComeFromOneHome() {
         try (ApplicationContext context = ApplicationContext.run(OFFLINE)) {
             HealthSettings settings = context.getBean(HealthSettings.class);
-            assertThat(settings.group()).as("application.yml's, which the listener's groupId reads too")
+            assertThat(settings.group())
+                    .as("application.yml's, which the listener's groupId reads too")
                     .isEqualTo("health-service");
             assertThat(settings.alertClusterLabel()).isEqualTo("cluster");
         }

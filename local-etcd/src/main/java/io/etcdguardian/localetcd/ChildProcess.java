@@ -41,8 +41,7 @@ public final class ChildProcess {
             Files.createDirectories(pidFile.getParent());
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().putAll(env);
-            Process process = builder
-                    .directory(workDir.toFile())
+            Process process = builder.directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

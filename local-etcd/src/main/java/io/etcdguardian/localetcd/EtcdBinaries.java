@@ -84,8 +84,8 @@ public final class EtcdBinaries {
 
     /** {@code 3.6} of {@code 3.6.16} or {@code v3.6.0}; empty when it is not a version. */
     public static String minor(String version) {
-        java.util.regex.Matcher minor = java.util.regex.Pattern.compile("^v?(\\d+\\.\\d+)")
-                .matcher(version == null ? "" : version);
+        java.util.regex.Matcher minor =
+                java.util.regex.Pattern.compile("^v?(\\d+\\.\\d+)").matcher(version == null ? "" : version);
         return minor.find() ? minor.group(1) : "";
     }
 
@@ -99,8 +99,8 @@ public final class EtcdBinaries {
         if (configured != null && !configured.isBlank()) {
             Path path = Path.of(configured).resolve(binary);
             if (!Files.isExecutable(path)) {
-                throw new IllegalStateException(VARIABLE + " (" + PROPERTY + "): " + path + " is not an executable "
-                        + binary);
+                throw new IllegalStateException(
+                        VARIABLE + " (" + PROPERTY + "): " + path + " is not an executable " + binary);
             }
             return path;
         }

@@ -21,10 +21,11 @@ import java.util.stream.IntStream;
  * directories, and the directory of the etcd tools it runs — null: {@link EtcdBinaries}' default) is
  * plain data so that another JVM can find, stop and start the same processes with the same etcd.
  */
-public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members,
-                          Path binDir) {
+public record EtcdCluster(
+        Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members, Path binDir) {
     /** Where {@link #start} leaves the layout, for whoever manages these processes next (restore-service). */
     public static final String LAYOUT = "cluster.json";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public static EtcdCluster plan(Path dir, int size, long quotaBackendBytes) {
@@ -34,11 +35,16 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
     /** With {@code tls}, clients must use https and present a certificate signed by its CA. */
     public static EtcdCluster plan(Path dir, int size, long quotaBackendBytes, EtcdTls tls) {
         List<EtcdMember> members = IntStream.range(0, size)
-                .mapToObj(i -> new EtcdMember("etcd-" + i, FreePorts.next(), FreePorts.next(), FreePorts.next(),
-                        tls != null, dir.resolve("etcd-" + i).resolve("data")))
+                .mapToObj(i -> new EtcdMember(
+                        "etcd-" + i,
+                        FreePorts.next(),
+                        FreePorts.next(),
+                        FreePorts.next(),
+                        tls != null,
+                        dir.resolve("etcd-" + i).resolve("data")))
                 .toList();
-        return new EtcdCluster(dir, "guardian-" + UUID.randomUUID().toString().substring(0, 8),
-                quotaBackendBytes, tls, members, null);
+        return new EtcdCluster(
+                dir, "guardian-" + UUID.randomUUID().toString().substring(0, 8), quotaBackendBytes, tls, members, null);
     }
 
     /** The cluster a {@link #start} in any JVM laid out under {@code dir}. */
@@ -76,7 +82,10 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
             Path tmp = dir.resolve(LAYOUT + ".tmp");
             // with the tools resolved: another JVM (restore-service) must run this cluster with the same etcd
             JSON.writeValue(tmp.toFile(), binDir == null ? withBinaries(tools()) : this);
-            Files.move(tmp, dir.resolve(LAYOUT), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    dir.resolve(LAYOUT),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -115,8 +124,12 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
 
     private void awaitHealth(int i, String path) {
         EtcdMember member = members.get(i);
-        Readiness.await("etcd member " + member.name(), Duration.ofSeconds(30), process(i),
-                () -> Readiness.httpAnswers(URI.create(member.metricsUrl() + path),
+        Readiness.await(
+                "etcd member " + member.name(),
+                Duration.ofSeconds(30),
+                process(i),
+                () -> Readiness.httpAnswers(
+                        URI.create(member.metricsUrl() + path),
                         r -> r.statusCode() == 200 && r.body().contains("\"true\"")));
     }
 
@@ -133,9 +146,13 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
      * does (it answers nothing, its connections stay open), {@code CONT} lets it go on.
      */
     public void signalMember(int i, String signal) {
-        long pid = process(i).pid().orElseThrow(() -> new IllegalStateException(members.get(i).name() + " is not running"));
+        long pid = process(i)
+                .pid()
+                .orElseThrow(() -> new IllegalStateException(members.get(i).name() + " is not running"));
         try {
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                    .inheritIO()
+                    .start();
             if (kill.waitFor() != 0) {
                 throw new IllegalStateException("kill -" + signal + " " + pid + " exited " + kill.exitValue());
             }
@@ -163,7 +180,12 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
     public void moveLeaderTo(int i) {
         for (JsonNode s : statuses()) {
             if (s.path("Endpoint").asText().equals(endpoints().get(i))) {
-                etcdctl("move-leader", Long.toHexString(s.path("Status").path("header").path("member_id").asLong()));
+                etcdctl(
+                        "move-leader",
+                        Long.toHexString(s.path("Status")
+                                .path("header")
+                                .path("member_id")
+                                .asLong()));
                 return;
             }
         }
@@ -200,16 +222,22 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
     }
 
     public ChildProcess process(int i) {
-        return new ChildProcess(members.get(i).name(), dir.resolve(members.get(i).name()));
+        return new ChildProcess(
+                members.get(i).name(), dir.resolve(members.get(i).name()));
     }
 
     /** Runs etcdctl against this cluster and returns its standard output; fails with its output otherwise. */
     public String etcdctl(String... args) {
-        List<String> command = new ArrayList<>(List.of(tools().resolve("etcdctl").toString(),
-                "--endpoints=" + String.join(",", endpoints())));
+        List<String> command = new ArrayList<>(
+                List.of(tools().resolve("etcdctl").toString(), "--endpoints=" + String.join(",", endpoints())));
         if (tls != null) {
-            command.addAll(List.of("--cacert", tls.ca().toString(), "--cert", tls.clientCert().toString(),
-                    "--key", tls.clientKey().toString()));
+            command.addAll(List.of(
+                    "--cacert",
+                    tls.ca().toString(),
+                    "--cert",
+                    tls.clientCert().toString(),
+                    "--key",
+                    tls.clientKey().toString()));
         }
         command.addAll(List.of(args));
         return Etcdctl.run(command);
@@ -229,14 +257,21 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
     /** The command that restores member {@code i}'s data dir from {@code snapshot} (which must not exist yet). */
     public List<String> restoreCommand(int i, Path snapshot, List<String> extraFlags) {
         EtcdMember member = members.get(i);
-        List<String> command = new ArrayList<>(List.of(EtcdBinaries.snapshotToolIn(tools()).toString(), "snapshot",
+        List<String> command = new ArrayList<>(List.of(
+                EtcdBinaries.snapshotToolIn(tools()).toString(),
+                "snapshot",
                 "restore",
                 snapshot.toString(),
-                "--name", member.name(),
-                "--data-dir", member.dataDir().toString(),
-                "--initial-cluster", initialCluster(),
-                "--initial-cluster-token", token,
-                "--initial-advertise-peer-urls", member.peerUrl()));
+                "--name",
+                member.name(),
+                "--data-dir",
+                member.dataDir().toString(),
+                "--initial-cluster",
+                initialCluster(),
+                "--initial-cluster-token",
+                token,
+                "--initial-advertise-peer-urls",
+                member.peerUrl()));
         command.addAll(extraFlags);
         return command;
     }
@@ -278,21 +313,39 @@ public record EtcdCluster(Path dir, String token, long quotaBackendBytes, EtcdTl
         }
         List<String> command = new ArrayList<>(List.of(
                 tools().resolve("etcd").toString(),
-                "--name", member.name(),
-                "--data-dir", member.dataDir().toString(),
-                "--listen-client-urls", member.clientUrl(),
-                "--advertise-client-urls", member.clientUrl(),
-                "--listen-peer-urls", member.peerUrl(),
-                "--initial-advertise-peer-urls", member.peerUrl(),
-                "--initial-cluster", initialCluster(),
-                "--initial-cluster-token", token,
-                "--initial-cluster-state", "new",
-                "--listen-metrics-urls", member.metricsUrl(),
-                "--logger", "zap",
-                "--log-outputs", "stderr"));
+                "--name",
+                member.name(),
+                "--data-dir",
+                member.dataDir().toString(),
+                "--listen-client-urls",
+                member.clientUrl(),
+                "--advertise-client-urls",
+                member.clientUrl(),
+                "--listen-peer-urls",
+                member.peerUrl(),
+                "--initial-advertise-peer-urls",
+                member.peerUrl(),
+                "--initial-cluster",
+                initialCluster(),
+                "--initial-cluster-token",
+                token,
+                "--initial-cluster-state",
+                "new",
+                "--listen-metrics-urls",
+                member.metricsUrl(),
+                "--logger",
+                "zap",
+                "--log-outputs",
+                "stderr"));
         if (tls != null) {
-            command.addAll(List.of("--cert-file", tls.serverCert().toString(), "--key-file", tls.serverKey().toString(),
-                    "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
+            command.addAll(List.of(
+                    "--cert-file",
+                    tls.serverCert().toString(),
+                    "--key-file",
+                    tls.serverKey().toString(),
+                    "--trusted-ca-file",
+                    tls.ca().toString(),
+                    "--client-cert-auth"));
         }
         if (quotaBackendBytes > 0) {
             command.add("--quota-backend-bytes");

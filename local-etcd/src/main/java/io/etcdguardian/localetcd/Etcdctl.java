@@ -14,7 +14,8 @@ public final class Etcdctl {
     public static String run(List<String> command) {
         try {
             // etcdctl 3.4+ speaks v3 by default; 3.6 warns about ETCDCTL_API, so it is not set
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
@@ -23,8 +24,9 @@ public final class Etcdctl {
             }
             String text = new String(out, StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
-                throw new IllegalStateException(command.get(0).replaceAll(".*/", "") + " "
-                        + command.subList(1, command.size()) + " failed (" + process.exitValue() + "): " + text.strip());
+                throw new IllegalStateException(
+                        command.get(0).replaceAll(".*/", "") + " " + command.subList(1, command.size()) + " failed ("
+                                + process.exitValue() + "): " + text.strip());
             }
             return text;
         } catch (IOException e) {

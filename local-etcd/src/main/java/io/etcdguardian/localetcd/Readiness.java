@@ -14,7 +14,8 @@ import java.util.function.Predicate;
 
 /** Waits for a process to answer, and fails with the tail of its log when it exits or does not. */
 public final class Readiness {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration POLL = Duration.ofMillis(100);
 
     private Readiness() {}
@@ -46,7 +47,10 @@ public final class Readiness {
 
     public static boolean httpAnswers(URI uri, Predicate<HttpResponse<String>> ok) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).GET().build();
+            HttpRequest request = HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofSeconds(2))
+                    .GET()
+                    .build();
             return ok.test(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
         } catch (IOException e) {
             return false;

@@ -28,7 +28,8 @@ class EtcdBinariesTest {
 
         assertThat(EtcdBinaries.etcd()).isEqualTo(dir.resolve("etcd"));
         Process version = new ProcessBuilder(List.of(EtcdBinaries.etcdctl().toString(), "version"))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         assertThat(new String(version.getInputStream().readAllBytes())).contains("etcdctl version");
         assertThat(version.waitFor()).isZero();
     }
@@ -36,13 +37,15 @@ class EtcdBinariesTest {
     @Test
     void aDirectoryWithoutTheBinariesIsAClearError(@TempDir Path empty) {
         System.setProperty(EtcdBinaries.PROPERTY, empty.toString());
-        assertThatThrownBy(EtcdBinaries::etcdctl).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("GUARDIAN_ETCD_BIN_DIR").hasMessageContaining(empty.resolve("etcdctl").toString());
+        assertThatThrownBy(EtcdBinaries::etcdctl)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("GUARDIAN_ETCD_BIN_DIR")
+                .hasMessageContaining(empty.resolve("etcdctl").toString());
     }
 
     @Test
-    void aSnapshotsMinorChoosesItsToolsWhenOneIsConfiguredAndEtcdutlReadsSnapshotsWhereThereIsOne(
-            @TempDir Path dir) throws Exception {
+    void aSnapshotsMinorChoosesItsToolsWhenOneIsConfiguredAndEtcdutlReadsSnapshotsWhereThereIsOne(@TempDir Path dir)
+            throws Exception {
         Path tools = EtcdBinaries.etcdctl().getParent();
         Path v35 = Files.createDirectories(dir.resolve("3.5"));
         for (String tool : List.of("etcd", "etcdctl")) {
@@ -52,7 +55,9 @@ class EtcdBinariesTest {
 
         assertThat(EtcdBinaries.dirFor("3.5.35")).isEqualTo(v35);
         assertThat(EtcdBinaries.dirFor("v3.5.0")).isEqualTo(v35);
-        assertThat(EtcdBinaries.dirFor("3.7.0")).as("none configured: the default tools").isEqualTo(tools);
+        assertThat(EtcdBinaries.dirFor("3.7.0"))
+                .as("none configured: the default tools")
+                .isEqualTo(tools);
         assertThat(EtcdBinaries.dirFor(null)).isEqualTo(tools);
         // no etcdutl in the 3.5 directory: etcdctl reads snapshots there (as on 3.4)
         assertThat(EtcdBinaries.snapshotToolIn(v35)).isEqualTo(v35.resolve("etcdctl"));
@@ -60,7 +65,8 @@ class EtcdBinariesTest {
         assertThat(EtcdBinaries.snapshotToolIn(v35)).isEqualTo(v35.resolve("etcdutl"));
 
         System.setProperty(EtcdBinaries.BY_MINOR_PROPERTY, "3.6=" + dir.resolve("missing"));
-        assertThatThrownBy(() -> EtcdBinaries.dirFor("3.6.16")).hasMessageContaining("GUARDIAN_ETCD_BIN_DIRS")
+        assertThatThrownBy(() -> EtcdBinaries.dirFor("3.6.16"))
+                .hasMessageContaining("GUARDIAN_ETCD_BIN_DIRS")
                 .hasMessageContaining("missing");
     }
 }

@@ -67,9 +67,17 @@ public class RestoreWorkflow {
     private final SnapshotStaging staging;
     private final RestoreSettings settings;
 
-    public RestoreWorkflow(SnapshotCatalog catalog, Preconditions preconditions, RestoreTargets targets,
-                           OperationJournal journal, Operations operations, EventPublisher events, MeterRegistry meters,
-                           SnapshotFirst snapshotFirst, RestoreSettings settings, SnapshotStaging staging) {
+    public RestoreWorkflow(
+            SnapshotCatalog catalog,
+            Preconditions preconditions,
+            RestoreTargets targets,
+            OperationJournal journal,
+            Operations operations,
+            EventPublisher events,
+            MeterRegistry meters,
+            SnapshotFirst snapshotFirst,
+            RestoreSettings settings,
+            SnapshotStaging staging) {
         this.staging = staging;
         this.operations = operations;
         this.snapshotFirst = snapshotFirst;
@@ -91,8 +99,12 @@ public class RestoreWorkflow {
         String restoreId = resume ? request.resumeRestoreId() : requestId;
         Optional<OperationRecord> known = journal.find(restoreId).filter(r -> r.kind() == OperationKind.RESTORE);
         if (resume && known.isEmpty()) {
-            refuse(cluster, restoreId, null, new GuardianException(Reason.NOT_FOUND, "no restore " + restoreId
-                    + " to resume"), false);
+            refuse(
+                    cluster,
+                    restoreId,
+                    null,
+                    new GuardianException(Reason.NOT_FOUND, "no restore " + restoreId + " to resume"),
+                    false);
             return;
         }
         if (known.isPresent() && known.get().endedFor(resume)) {
@@ -109,77 +121,127 @@ public class RestoreWorkflow {
         String subject;
         try {
             if (request.force()) {
-                throw new GuardianException(Reason.INVALID_REQUEST, "'force' is no longer accepted: name what to accept"
-                        + " instead (" + String.join(", ", new java.util.TreeSet<>(RestoreRequested.OVERRIDES))
-                        + "); nothing overrides the target check or the one-restore-per-cluster lease");
+                throw new GuardianException(
+                        Reason.INVALID_REQUEST,
+                        "'force' is no longer accepted: name what to accept"
+                                + " instead (" + String.join(", ", new java.util.TreeSet<>(RestoreRequested.OVERRIDES))
+                                + "); nothing overrides the target check or the one-restore-per-cluster lease");
             }
             if (cluster.isPaused()) {
-                throw new GuardianException(Reason.PAUSED, "cluster " + cluster.id() + " is paused (fleet 'paused: true')");
+                throw new GuardianException(
+                        Reason.PAUSED, "cluster " + cluster.id() + " is paused (fleet 'paused: true')");
             }
             overrides = known.map(r -> split(r.facts().get(OVERRIDES))).orElse(request.overrides());
             if (known.isEmpty() && !request.dryRun()) {
-                refuseIfAnotherIsOpen(cluster, restoreId, overrides.contains(RestoreRequested.SUPERSEDE_STOPPED_RESTORE));
+                refuseIfAnotherIsOpen(
+                        cluster, restoreId, overrides.contains(RestoreRequested.SUPERSEDE_STOPPED_RESTORE));
             }
-            target = targets.choose(cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
+            target = targets.choose(
+                    cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
             String source = known.map(OperationRecord::subject).orElse(request.snapshotId());
-            java.util.Map<String, String> facts = known.map(OperationRecord::facts).orElse(java.util.Map.of());
+            java.util.Map<String, String> facts =
+                    known.map(OperationRecord::facts).orElse(java.util.Map.of());
             // a writers-stopped restore has its snapshot once it took it (journaled); before, a placeholder
             SnapshotManifest manifest = facts.containsKey(SnapshotSources.TAKEN)
                     ? catalog.require(cluster, facts.get(SnapshotSources.TAKEN))
-                    : SnapshotSources.special(source) ? SnapshotSources.placeholder(cluster.id(), source, target.kind(),
-                    known.map(OperationRecord::startedAt).orElse(Instant.now()))
-                    : catalog.require(cluster, source);
-            List<String> notes = new java.util.ArrayList<>(preconditions.check(cluster, manifest, source,
-                    target.kind(), overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH), facts));
+                    : SnapshotSources.special(source)
+                            ? SnapshotSources.placeholder(
+                                    cluster.id(),
+                                    source,
+                                    target.kind(),
+                                    known.map(OperationRecord::startedAt).orElse(Instant.now()))
+                            : catalog.require(cluster, source);
+            List<String> notes = new java.util.ArrayList<>(preconditions.check(
+                    cluster,
+                    manifest,
+                    source,
+                    target.kind(),
+                    overrides.contains(RestoreRequested.ACCEPT_VERSION_MISMATCH),
+                    facts));
             overrides.forEach(o -> notes.add("override in force: " + o));
-            run = new RestoreRun(cluster, manifest, restoreId, known.map(OperationRecord::startedAt).orElse(Instant.now()),
+            run = new RestoreRun(
+                    cluster,
+                    manifest,
+                    restoreId,
+                    known.map(OperationRecord::startedAt).orElse(Instant.now()),
                     known.map(OperationRecord::facts).orElse(java.util.Map.of()),
-                    known.map(OperationRecord::done).orElse(List.of()), request.dryRun(), request.apiServerReplicas(),
+                    known.map(OperationRecord::done).orElse(List.of()),
+                    request.dryRun(),
+                    request.apiServerReplicas(),
                     overrides);
             run.sourcedFrom(source);
             subject = SnapshotSources.special(source) ? source : manifest.snapshotId();
             // a writers-stopped snapshot is the pre-restore backup: taken once writers stopped, then restored
-            steps = SnapshotSources.writersStopped(source) ? target.plan(run) : withBackupFirst(target.plan(run),
-                    restoreId);
+            steps = SnapshotSources.writersStopped(source)
+                    ? target.plan(run)
+                    : withBackupFirst(target.plan(run), restoreId);
             notes.addAll(run.notes());
             digest = PlanDigest.of(subject, target.kind().wire(), overrides, steps, restoreId, run.shortId());
             int done = known.map(r -> r.done().size()).orElse(0);
-            events.publish(EventEnvelope.deterministicId(restoreId + "/plan/" + done, RestorePlanned.TYPE),
-                    new RestorePlanned(cluster.id(), restoreId, manifest.snapshotId(), target.kind().wire(), request.dryRun(),
-                            steps.stream().map(s -> new RestorePlanned.Step(s.name(), s.description(), s.touches(),
-                                    s.manual())).toList(), digest, notes, manifest.sizeRaw()));
+            events.publish(
+                    EventEnvelope.deterministicId(restoreId + "/plan/" + done, RestorePlanned.TYPE),
+                    new RestorePlanned(
+                            cluster.id(),
+                            restoreId,
+                            manifest.snapshotId(),
+                            target.kind().wire(),
+                            request.dryRun(),
+                            steps.stream()
+                                    .map(s ->
+                                            new RestorePlanned.Step(s.name(), s.description(), s.touches(), s.manual()))
+                                    .toList(),
+                            digest,
+                            notes,
+                            manifest.sizeRaw()));
             notes.forEach(note -> progress(cluster, restoreId, "preconditions", ProgressStatus.DONE, note));
             if (request.dryRun()) {
                 return;
             }
             approve(restoreId, known, request, digest);
-            LOG.info("restoring {} from {} ({}, restore {})", cluster.id(), manifest.snapshotId(), target.kind(),
+            LOG.info(
+                    "restoring {} from {} ({}, restore {})",
+                    cluster.id(),
+                    manifest.snapshotId(),
+                    target.kind(),
                     restoreId);
         } catch (RuntimeException e) {
             refuse(cluster, restoreId, request.snapshotId(), e, !request.dryRun());
             return;
         }
         // one restore per cluster across replicas, and no defrag or retention while it runs
-        Operations.Start start = new Operations.Start(cluster, OperationKind.RESTORE, restoreId,
-                subject, steps.stream().map(RestoreStep::name).toList(), java.util.Map.of(
-                        PLAN_DIGEST, digest, TARGET, target.kind().wire(),
-                        OVERRIDES, String.join(",", overrides)), resume);
+        Operations.Start start = new Operations.Start(
+                cluster,
+                OperationKind.RESTORE,
+                restoreId,
+                subject,
+                steps.stream().map(RestoreStep::name).toList(),
+                java.util.Map.of(
+                        PLAN_DIGEST, digest, TARGET, target.kind().wire(), OVERRIDES, String.join(",", overrides)),
+                resume);
         report(cluster, operations.run(start, operation -> {
             run.runAs(operation);
             switch (operation.start()) {
-                case RESUMED -> changedWhileInterrupted(run, steps).ifPresent(changed -> {
-                    throw new GuardianException(Reason.PRECONDITION_FAILED, "changed while the restore was"
-                            + " interrupted: " + changed + ". Nothing was touched; check the cluster, then resume on"
-                            + " purpose");
-                });
+                case RESUMED ->
+                    changedWhileInterrupted(run, steps).ifPresent(changed -> {
+                        throw new GuardianException(
+                                Reason.PRECONDITION_FAILED,
+                                "changed while the restore was"
+                                        + " interrupted: " + changed
+                                        + ". Nothing was touched; check the cluster, then resume on"
+                                        + " purpose");
+                    });
                 case REOPENED -> {
                     // resumed on purpose: what no longer holds is established again by its (idempotent) step first
-                    List<String> redo = steps.stream().filter(s -> run.done(s.name())
-                            && s.holds().changed(run).isPresent()).map(RestoreStep::name).toList();
-                    redo.forEach(name -> progress(cluster, restoreId, name, ProgressStatus.REDO, "no longer holds; done again"));
+                    List<String> redo = steps.stream()
+                            .filter(s ->
+                                    run.done(s.name()) && s.holds().changed(run).isPresent())
+                            .map(RestoreStep::name)
+                            .toList();
+                    redo.forEach(name ->
+                            progress(cluster, restoreId, name, ProgressStatus.REDO, "no longer holds; done again"));
                     operation.redo(redo);
                 }
-                case NEW -> { }
+                case NEW -> {}
             }
             return execute(cluster, run, steps, operation);
         }));
@@ -195,13 +257,22 @@ public class RestoreWorkflow {
             return steps;
         }
         Duration timeout = settings.backupFirstTimeout();
-        RestoreStep backup = new RestoreStep("pre-restore-backup", "a snapshot of the cluster as it is now, before"
-                + " anything is replaced; skipped with the reason when it cannot be taken",
+        RestoreStep backup = new RestoreStep(
+                "pre-restore-backup",
+                "a snapshot of the cluster as it is now, before"
+                        + " anything is replaced; skipped with the reason when it cannot be taken",
                 List.of("backup.requested.v1 PRE_RESTORE pre-restore/" + restoreId + ", waited for up to " + timeout),
                 r -> {
                     try {
-                        return "snapshot " + snapshotFirst.ensure(r.cluster(), Trigger.PRE_RESTORE, r.restoreId(),
-                                r.startedAt(), timeout, "restore-service") + " taken";
+                        return "snapshot "
+                                + snapshotFirst.ensure(
+                                        r.cluster(),
+                                        Trigger.PRE_RESTORE,
+                                        r.restoreId(),
+                                        r.startedAt(),
+                                        timeout,
+                                        "restore-service")
+                                + " taken";
                     } catch (GuardianException e) {
                         r.remember("pre-restore-backup", "skipped");
                         return "skipped: " + GuardianException.reasonOf(e) + ": " + e.getMessage();
@@ -218,25 +289,31 @@ public class RestoreWorkflow {
      * which must be the plan that would run now; a resumed one must still have the plan it was
      * approved with (journaled with the restore).
      */
-    private static void approve(String restoreId, Optional<OperationRecord> known, RestoreRequested request,
-                                String digest) {
+    private static void approve(
+            String restoreId, Optional<OperationRecord> known, RestoreRequested request, String digest) {
         if (known.isPresent()) {
             String approvedDigest = known.get().facts().get(PLAN_DIGEST);
             if (approvedDigest != null && !approvedDigest.equals(digest)) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "the plan of restore " + restoreId
-                        + " is no longer the one approved (approved " + approvedDigest + ", now " + digest
-                        + "): the cluster, the snapshot or the fleet changed; review it and start a new restore");
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "the plan of restore " + restoreId
+                                + " is no longer the one approved (approved " + approvedDigest + ", now " + digest
+                                + "): the cluster, the snapshot or the fleet changed; review it and start a new restore");
             }
             return;
         }
         if (request.planDigest() == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "a restore applies the plan it was shown: ask for"
-                    + " a dry run and send its planDigest with the request (guardianctl restore does both); this"
-                    + " plan's digest is " + digest);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "a restore applies the plan it was shown: ask for"
+                            + " a dry run and send its planDigest with the request (guardianctl restore does both); this"
+                            + " plan's digest is " + digest);
         }
         if (!request.planDigest().equals(digest)) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "the plan changed since it was shown (shown "
-                    + request.planDigest() + ", now " + digest + "): review the new plan");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "the plan changed since it was shown (shown " + request.planDigest() + ", now " + digest
+                            + "): review the new plan");
         }
     }
 
@@ -260,36 +337,73 @@ public class RestoreWorkflow {
         for (RestoreStep step : steps) {
             int index = steps.indexOf(step) + 1;
             if (operation.done(step.name())) {
-                progress(cluster, restoreId, step.name(), ProgressStatus.SKIPPED, "done before the restore was resumed", index,
-                        steps.size(), null, null);
+                progress(
+                        cluster,
+                        restoreId,
+                        step.name(),
+                        ProgressStatus.SKIPPED,
+                        "done before the restore was resumed",
+                        index,
+                        steps.size(),
+                        null,
+                        null);
                 continue;
             }
             confirming = step.manual() && (confirming || step.name().equals(confirmedFrom));
             if (confirming) {
-                operation.step(step.name(), () -> { });
-                progress(cluster, restoreId, step.name(), ProgressStatus.DONE, "done on the hosts (confirmed by the operator's"
-                        + " resume)", index, steps.size(), null, null);
+                operation.step(step.name(), () -> {});
+                progress(
+                        cluster,
+                        restoreId,
+                        step.name(),
+                        ProgressStatus.DONE,
+                        "done on the hosts (confirmed by the operator's" + " resume)",
+                        index,
+                        steps.size(),
+                        null,
+                        null);
                 continue;
             }
             if (step.manual()) {
                 operation.handOver(step.name());
                 List<RestoreStep> hostSteps = hostSteps(steps.subList(steps.indexOf(step), steps.size()));
                 boolean more = hostSteps.size() < steps.size() - steps.indexOf(step);
-                return "the next steps run on the hosts, in order:\n" + hostSteps.stream()
-                        .map(s -> s.name() + ": " + String.join(" && ", s.touches()))
-                        .collect(java.util.stream.Collectors.joining("\n"))
-                        + (more ? "\nthen: guardianctl restore " + cluster.id() + " --resume " + restoreId
-                                + " (the remaining steps run here)" : "");
+                return "the next steps run on the hosts, in order:\n"
+                        + hostSteps.stream()
+                                .map(s -> s.name() + ": " + String.join(" && ", s.touches()))
+                                .collect(java.util.stream.Collectors.joining("\n"))
+                        + (more
+                                ? "\nthen: guardianctl restore " + cluster.id() + " --resume " + restoreId
+                                        + " (the remaining steps run here)"
+                                : "");
             }
-            progress(cluster, restoreId, step.name(), ProgressStatus.STARTED, step.description(), index, steps.size(), null, null);
+            progress(
+                    cluster,
+                    restoreId,
+                    step.name(),
+                    ProgressStatus.STARTED,
+                    step.description(),
+                    index,
+                    steps.size(),
+                    null,
+                    null);
             ProgressRate rate = new ProgressRate("restore-" + restoreId, settings.progressInterval());
             run.onFetched(bytes -> {
                 if (rate.due()) {
-                    progress(cluster, restoreId, step.name(), ProgressStatus.RUNNING, "fetched " + bytes + " of "
-                            + run.manifest().sizeRaw() + " bytes", index, steps.size(), bytes, run.manifest().sizeRaw());
+                    progress(
+                            cluster,
+                            restoreId,
+                            step.name(),
+                            ProgressStatus.RUNNING,
+                            "fetched " + bytes + " of " + run.manifest().sizeRaw() + " bytes",
+                            index,
+                            steps.size(),
+                            bytes,
+                            run.manifest().sizeRaw());
                 }
             });
-            java.util.concurrent.atomic.AtomicReference<String> detail = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<String> detail =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             Failpoints.hit("restore." + step.name() + ".before");
             try {
                 operation.step(step.name(), () -> {
@@ -299,16 +413,35 @@ public class RestoreWorkflow {
             } catch (LeaseLostException e) {
                 throw e;
             } catch (Exception e) {
-                progress(cluster, restoreId, step.name(), ProgressStatus.FAILED, GuardianException.reasonOf(e) + ": " + e.getMessage(),
-                        index, steps.size(), null, null);
+                progress(
+                        cluster,
+                        restoreId,
+                        step.name(),
+                        ProgressStatus.FAILED,
+                        GuardianException.reasonOf(e) + ": " + e.getMessage(),
+                        index,
+                        steps.size(),
+                        null,
+                        null);
                 throw e;
             } finally {
-                run.onFetched(bytes -> { });
+                run.onFetched(bytes -> {});
             }
-            progress(cluster, restoreId, step.name(), ProgressStatus.DONE, detail.get(), index, steps.size(), null, null);
+            progress(
+                    cluster,
+                    restoreId,
+                    step.name(),
+                    ProgressStatus.DONE,
+                    detail.get(),
+                    index,
+                    steps.size(),
+                    null,
+                    null);
         }
-        return SnapshotSources.memberDb(run.manifest().snapshotId()) ? "restored from member 0's own member/snap/db"
-                : "restored from " + run.manifest().snapshotId() + " (revision " + run.manifest().revision() + ")";
+        return SnapshotSources.memberDb(run.manifest().snapshotId())
+                ? "restored from member 0's own member/snap/db"
+                : "restored from " + run.manifest().snapshotId() + " (revision "
+                        + run.manifest().revision() + ")";
     }
 
     /** The manual steps from the first one up to the next step this service runs. */
@@ -331,14 +464,19 @@ public class RestoreWorkflow {
         String detail = switch (end.status()) {
             case COMPLETED, HANDED_OVER -> end.detail();
             case REFUSED -> "refused before anything was touched: " + end.reason() + ": " + end.detail();
-            case FAILED -> (end.stoppedAt() == null ? "" : "stopped at " + end.stoppedAt() + " (") + end.reason() + ": "
-                    + end.detail() + (end.stoppedAt() == null ? "" : "); the cluster is left as that step left it")
-                    + ". Fix the cause, then resume on purpose: guardianctl restore " + cluster.id() + " --resume "
-                    + restoreId;
+            case FAILED ->
+                (end.stoppedAt() == null ? "" : "stopped at " + end.stoppedAt() + " (") + end.reason() + ": "
+                        + end.detail() + (end.stoppedAt() == null ? "" : "); the cluster is left as that step left it")
+                        + ". Fix the cause, then resume on purpose: guardianctl restore " + cluster.id() + " --resume "
+                        + restoreId;
             case RUNNING -> "running";
         };
-        progress(cluster, restoreId, "restore", end.status().asProgress(), (result.replayed() ? "already " + end.status()
-                + ": " : "") + detail);
+        progress(
+                cluster,
+                restoreId,
+                "restore",
+                end.status().asProgress(),
+                (result.replayed() ? "already " + end.status() + ": " : "") + detail);
         if (end.status() != OperationRecord.Status.RUNNING && end.status() != OperationRecord.Status.HANDED_OVER) {
             // whichever way it ended, the staged copy goes: a resume stages again; a hand-over's host still
             // needs it, until its URL expires (StagedCopySweeper)
@@ -349,8 +487,13 @@ public class RestoreWorkflow {
             }
         }
         if (!result.replayed()) {
-            meters.counter("guardian.restores", "cluster", cluster.id(), "result",
-                    end.status().name().toLowerCase(java.util.Locale.ROOT)).increment();
+            meters.counter(
+                            "guardian.restores",
+                            "cluster",
+                            cluster.id(),
+                            "result",
+                            end.status().name().toLowerCase(java.util.Locale.ROOT))
+                    .increment();
         }
     }
 
@@ -359,10 +502,13 @@ public class RestoreWorkflow {
         for (OperationRecord other : journal.ofCluster(cluster.id(), OperationKind.RESTORE)) {
             boolean running = other.status() == Status.RUNNING;
             if (!other.operationId().equals(restoreId) && other.isOpen() && (!supersede || running)) {
-                throw new GuardianException(Reason.BUSY, "restore " + other.operationId() + " of " + cluster.id()
-                        + " is " + other.status() + (other.stoppedAt() == null ? "" : " at " + other.stoppedAt())
-                        + ": resume it (--resume " + other.operationId() + ")"
-                        + (running ? "" : " or start another with --supersede-stopped-restore"));
+                throw new GuardianException(
+                        Reason.BUSY,
+                        "restore " + other.operationId() + " of " + cluster.id()
+                                + " is " + other.status()
+                                + (other.stoppedAt() == null ? "" : " at " + other.stoppedAt())
+                                + ": resume it (--resume " + other.operationId() + ")"
+                                + (running ? "" : " or start another with --supersede-stopped-restore"));
             }
         }
     }
@@ -371,8 +517,10 @@ public class RestoreWorkflow {
      * A restore refused before it ran: journaled (when it is not a dry run), so a redelivered request
      * says the same again; one that had started ends FAILED, resumable.
      */
-    private void refuse(ClusterSpec cluster, String restoreId, String snapshotId, RuntimeException e, boolean journaled) {
-        GuardianException why = e instanceof GuardianException g ? g
+    private void refuse(
+            ClusterSpec cluster, String restoreId, String snapshotId, RuntimeException e, boolean journaled) {
+        GuardianException why = e instanceof GuardianException g
+                ? g
                 : new GuardianException(GuardianException.reasonOf(e), String.valueOf(e.getMessage()), e);
         LOG.warn("restore {} of {} refused: {}: {}", restoreId, cluster.id(), why.reason(), why.getMessage());
         progress(cluster, restoreId, "preconditions", ProgressStatus.FAILED, why.reason() + ": " + why.getMessage());
@@ -384,8 +532,12 @@ public class RestoreWorkflow {
                 LOG.error("cannot journal the refusal of restore {}: {}", restoreId, journalDown.toString());
             }
         }
-        progress(cluster, restoreId, "restore", ProgressStatus.REFUSED, "refused before anything was touched: "
-                + why.reason() + ": " + why.getMessage());
+        progress(
+                cluster,
+                restoreId,
+                "restore",
+                ProgressStatus.REFUSED,
+                "refused before anything was touched: " + why.reason() + ": " + why.getMessage());
     }
 
     private static List<String> split(String joined) {
@@ -397,11 +549,19 @@ public class RestoreWorkflow {
     }
 
     /** A step placed in the plan ({@code index} of {@code count}); {@code bytes} of {@code total}: the snapshot fetched so far. */
-    private void progress(ClusterSpec cluster, String restoreId, String step, ProgressStatus status, String detail,
-                          Integer index, Integer count, Long bytes, Long total) {
+    private void progress(
+            ClusterSpec cluster,
+            String restoreId,
+            String step,
+            ProgressStatus status,
+            String detail,
+            Integer index,
+            Integer count,
+            Long bytes,
+            Long total) {
         try {
-            events.publish(new RestoreProgress(cluster.id(), restoreId, step, status, detail, Instant.now(), index, count,
-                    bytes, total));
+            events.publish(new RestoreProgress(
+                    cluster.id(), restoreId, step, status, detail, Instant.now(), index, count, bytes, total));
         } catch (RuntimeException e) {
             LOG.warn("could not publish progress of restore {}: {}", restoreId, e.toString());
         }

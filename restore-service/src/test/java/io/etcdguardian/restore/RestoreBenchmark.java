@@ -49,15 +49,20 @@ class RestoreBenchmark {
             fill(etcd, mib);
             SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
             Path file = dir.resolve("by-hand.db");
-            Files.write(file, backplane.s3().client().getObjectAsBytes(b -> b.bucket(backplane.bucket())
-                    .key(snapshot.objectKey())).asByteArray());
+            Files.write(
+                    file,
+                    backplane
+                            .s3()
+                            .client()
+                            .getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(snapshot.objectKey()))
+                            .asByteArray());
             Path fleet = RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd);
-            Map<String, String> settings = new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir,
-                    "bench-" + cluster));
+            Map<String, String> settings =
+                    new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir, "bench-" + cluster));
             settings.put("guardian.restore.keep-old-data", "false");
             try (ApplicationContext context = RestoreServiceUnderTest.start(settings);
-                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+                    EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                    EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
                 for (int run = 0; run < runs; run++) {
                     long start = System.nanoTime();
                     EtcdCluster current = EtcdCluster.load(etcd.dir());
@@ -68,24 +73,36 @@ class RestoreBenchmark {
                     manual.add((System.nanoTime() - start) / 1_000_000);
 
                     start = System.nanoTime();
-                    String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
-                            snapshot.snapshotId(), null, false, false, "bench"));
-                    RestoreProgress end = (RestoreProgress) events.await(e -> e instanceof RestoreProgress p
-                            && p.restoreId().equals(id) && p.step().equals("restore"), Duration.ofMinutes(30)).orElseThrow();
+                    String id = RestoreServiceUnderTest.applyPlan(
+                            stream,
+                            events,
+                            new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false, "bench"));
+                    RestoreProgress end = (RestoreProgress) events.await(
+                                    e -> e instanceof RestoreProgress p
+                                            && p.restoreId().equals(id)
+                                            && p.step().equals("restore"),
+                                    Duration.ofMinutes(30))
+                            .orElseThrow();
                     if (end.status() != ProgressStatus.COMPLETED) {
                         throw new AssertionError(end.detail());
                     }
                     service.add((System.nanoTime() - start) / 1_000_000);
                 }
             }
-            double best = (double) service.stream().mapToLong(Long::longValue).min().orElse(0)
-                    / manual.stream().mapToLong(Long::longValue).min().orElse(1);
-            System.out.printf("%nrestore benchmark, %d cores: snapshot %d MiB (revision %d, %d keys), 3 local members%n",
-                    Runtime.getRuntime().availableProcessors(), snapshot.sizeRaw() >> 20, snapshot.revision(),
+            double best =
+                    (double) service.stream().mapToLong(Long::longValue).min().orElse(0)
+                            / manual.stream().mapToLong(Long::longValue).min().orElse(1);
+            System.out.printf(
+                    "%nrestore benchmark, %d cores: snapshot %d MiB (revision %d, %d keys), 3 local members%n",
+                    Runtime.getRuntime().availableProcessors(),
+                    snapshot.sizeRaw() >> 20,
+                    snapshot.revision(),
                     snapshot.liveKeys());
             System.out.printf("by hand (stop, etcdctl snapshot restore x3, start, healthy): %s ms%n", manual);
-            System.out.printf("restore-service (request -> fetch+check from S3 -> ... -> verified COMPLETED): %s ms;"
-                    + " best/best %.2fx%n%n", service, best);
+            System.out.printf(
+                    "restore-service (request -> fetch+check from S3 -> ... -> verified COMPLETED): %s ms;"
+                            + " best/best %.2fx%n%n",
+                    service, best);
         } finally {
             EtcdCluster.load(etcd.dir()).stop();
         }
@@ -94,13 +111,17 @@ class RestoreBenchmark {
     /** Distinct keys of 8 KiB incompressible values until the database holds about {@code mib} MiB. */
     private static void fill(EtcdCluster etcd, int mib) throws Exception {
         byte[] value = new byte[8192];
-        try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+        try (Client client = Client.builder()
+                .endpoints(etcd.endpoints().toArray(String[]::new))
+                .build()) {
             List<CompletableFuture<?>> puts = new ArrayList<>();
             for (long i = 0; i < (long) mib * 128; i++) {
                 ThreadLocalRandom.current().nextBytes(value);
-                puts.add(client.getKVClient().put(ByteSequence.from(("/bench/" + i).getBytes()), ByteSequence.from(value)));
+                puts.add(client.getKVClient()
+                        .put(ByteSequence.from(("/bench/" + i).getBytes()), ByteSequence.from(value)));
                 if (puts.size() == 256) {
-                    CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get();
+                    CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new))
+                            .get();
                     puts.clear();
                 }
             }

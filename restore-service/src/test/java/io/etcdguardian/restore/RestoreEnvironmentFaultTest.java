@@ -1,6 +1,5 @@
 package io.etcdguardian.restore;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +9,7 @@ import io.etcdguardian.backplane.FaultMatrixScope;
 import io.etcdguardian.backplane.KafkaBroker;
 import io.etcdguardian.backplane.S3ProxyServer;
 import io.etcdguardian.backplane.SmallDisk;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
@@ -43,6 +43,7 @@ class RestoreEnvironmentFaultTest {
 
     @TempDir
     static Path dir;
+
     static EtcdCluster etcd;
     static KafkaBroker kafka;
     static S3ProxyServer s3;
@@ -84,16 +85,29 @@ class RestoreEnvironmentFaultTest {
                 new Fault("S3Proxy stopped", "fetch-snapshot", true, s3::stop, s3::start),
                 // the released service writes at once; the broker takes seconds to come back
                 new Fault("Kafka broker restarted", "restore-data", false, kafka::stop, kafka::start),
-                new Fault("an etcd member killed", "stop-members", false, () -> etcd.killMember(1), () -> { }),
+                new Fault("an etcd member killed", "stop-members", false, () -> etcd.killMember(1), () -> {}),
                 // left stopped: stop-members' SIGTERM waits on it, then its SIGKILL ends it
-                new Fault("an etcd member SIGSTOPped", "stop-members", false, () -> etcd.signalMember(2, "STOP"), () -> { }),
-                new Fault("the etcd leader moved", "stop-members", false,
+                new Fault(
+                        "an etcd member SIGSTOPped",
+                        "stop-members",
+                        false,
+                        () -> etcd.signalMember(2, "STOP"),
+                        () -> {}),
+                new Fault(
+                        "the etcd leader moved",
+                        "stop-members",
+                        false,
                         () -> etcd.moveLeaderTo((etcd.leaderIndex() + 1) % 3),
-                        () -> { })));
+                        () -> {})));
         if (spoolIsSmallDisk) {
-            faults.add(new Fault("spool disk full", "fetch-snapshot", true, () -> {
+            faults.add(new Fault(
+                    "spool disk full",
+                    "fetch-snapshot",
+                    true,
+                    () -> {
                         SmallDisk.fill(spool, 0);
-                        assertThat(Files.getFileStore(spool).getUsableSpace()).as("the spool's disk is full")
+                        assertThat(Files.getFileStore(spool).getUsableSpace())
+                                .as("the spool's disk is full")
                                 .isLessThan(64 * 1024);
                     },
                     () -> Files.delete(spool.resolve("filler"))));
@@ -104,14 +118,15 @@ class RestoreEnvironmentFaultTest {
         List<String> table = new ArrayList<>();
         for (Fault fault : faults) {
             String outcome = run(fault, "renv-" + (table.size() + 1) + "-" + RUN);
-            table.add(String.format("  %-8s %-32s %-26s %-40s survived", "restore", "restore." + fault.step()
-                    + ".before", fault.name(), outcome));
+            table.add(String.format(
+                    "  %-8s %-32s %-26s %-40s survived",
+                    "restore", "restore." + fault.step() + ".before", fault.name(), outcome));
         }
         if (!spoolIsSmallDisk) {
             table.add("  restore  spool disk full: not run (no tmpfs mount: needs root)");
         }
-        System.out.println("fault matrix (restore-service, local target, environment), " + FaultMatrixScope.describe(
-                faults.size(), all) + "\n" + String.join("\n", table)
+        System.out.println("fault matrix (restore-service, local target, environment), "
+                + FaultMatrixScope.describe(faults.size(), all) + "\n" + String.join("\n", table)
                 + "\n" + faults.size() + " faults injected, " + faults.size() + " survived, 0 lost");
     }
 
@@ -120,17 +135,22 @@ class RestoreEnvironmentFaultTest {
         Path failpoints = Files.createDirectories(dir.resolve("failpoints-" + cluster));
         String failpoint = "restore." + fault.step() + ".before";
         Path marker = failpoints.resolve(failpoint + ".paused");
-        Map<String, String> settings = new HashMap<>(RestoreServiceUnderTest.settings(backplane,
-                RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd), dir, "restore-" + cluster));
+        Map<String, String> settings = new HashMap<>(RestoreServiceUnderTest.settings(
+                backplane,
+                RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd),
+                dir,
+                "restore-" + cluster));
         settings.put("guardian.restore.spool-dir", spool.toString());
         settings.put("guardian.failpoints", failpoint + "=pause");
         settings.put("guardian.failpoints.dir", failpoints.toString());
         Process service = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + ".log"));
         String outcome;
         try (EventStream stream = new EventStream(kafka.bootstrapServers());
-             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
-            String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
-                    snapshot.snapshotId(), "local", false, false, "environment fault"));
+                EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+            String id = RestoreServiceUnderTest.applyPlan(
+                    stream,
+                    events,
+                    new RestoreRequested(cluster, snapshot.snapshotId(), "local", false, false, "environment fault"));
             await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(marker));
             fault.inject().run();
             Files.delete(marker);
@@ -141,22 +161,28 @@ class RestoreEnvironmentFaultTest {
                     .orElseThrow(() -> new AssertionError(fault.name() + ": no end; see target/" + cluster + ".log"));
             if (fault.stops()) {
                 assertThat(end.status()).as(end.detail()).isEqualTo(ProgressStatus.FAILED);
-                assertThat(end.detail()).as("where it stopped and how to go on").contains(fault.step())
+                assertThat(end.detail())
+                        .as("where it stopped and how to go on")
+                        .contains(fault.step())
                         .contains("--resume " + id);
                 try (Client client = RestoreOutcomes.client(etcd)) {
                     assertThat(RestoreOutcomes.value(client, RestoreOutcomes.AFTER_THE_SNAPSHOT))
-                            .as("nothing of the cluster touched").isEqualTo(cluster);
+                            .as("nothing of the cluster touched")
+                            .isEqualTo(cluster);
                 }
                 fault.heal().run();
                 stream.publish("/test", new RestoreRequested(cluster, null, null, false, false, "operator", id));
-                end = RestoreOutcomes.end(events, id, Duration.ofSeconds(180)).orElseThrow(() ->
-                        new AssertionError(fault.name() + ": the resume never ended; see target/" + cluster + ".log"));
+                end = RestoreOutcomes.end(events, id, Duration.ofSeconds(180))
+                        .orElseThrow(() -> new AssertionError(
+                                fault.name() + ": the resume never ended; see target/" + cluster + ".log"));
                 outcome = "FAILED in place, resumed: " + end.status();
             } else {
                 outcome = end.status().name();
             }
             assertThat(end.status()).as(fault.name() + ": " + end.detail()).isEqualTo(ProgressStatus.COMPLETED);
-            assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3))).as("one final event").isEmpty();
+            assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3)))
+                    .as("one final event")
+                    .isEmpty();
         } finally {
             Files.deleteIfExists(marker);
             service.destroy();

@@ -1,11 +1,11 @@
 package io.etcdguardian.restore;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.FaultMatrixScope;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
@@ -39,15 +39,24 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(BackplaneExtension.class)
 class RestoreFaultMatrixTest {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
-    private static final List<String> ALL = List.of("restore.fetch-snapshot", "restore.stop-members",
-            "restore.restore-data.member", "restore.restore-data", "restore.start-members.member",
-            "restore.start-members", "restore.verify", "restore.cleanup");
+    private static final List<String> ALL = List.of(
+            "restore.fetch-snapshot",
+            "restore.stop-members",
+            "restore.restore-data.member",
+            "restore.restore-data",
+            "restore.start-members.member",
+            "restore.start-members",
+            "restore.verify",
+            "restore.cleanup");
     /** In CI: the kills in the middle of the destructive per-member steps, and the last one. */
-    private static final List<String> FAILPOINTS = FaultMatrixScope.cases(ALL, f -> List.of(
-            "restore.restore-data.member", "restore.start-members.member", "restore.cleanup").contains(f));
+    private static final List<String> FAILPOINTS = FaultMatrixScope.cases(
+            ALL,
+            f -> List.of("restore.restore-data.member", "restore.start-members.member", "restore.cleanup")
+                    .contains(f));
 
     @TempDir
     static Path dir;
+
     static Backplane backplane;
     static EtcdCluster etcd;
 
@@ -71,8 +80,8 @@ class RestoreFaultMatrixTest {
             survived++;
             table.add(String.format("  %-8s %-30s %-8s %s", "restore", failpoint, "SIGKILL", "survived"));
         }
-        System.out.println("fault matrix (restore-service, local target), " + FaultMatrixScope.describe(
-                FAILPOINTS.size(), ALL.size()) + "\n  operation step (failpoint)"
+        System.out.println("fault matrix (restore-service, local target), "
+                + FaultMatrixScope.describe(FAILPOINTS.size(), ALL.size()) + "\n  operation step (failpoint)"
                 + "             fault    result\n" + String.join("\n", table) + "\n" + FAILPOINTS.size()
                 + " faults injected, " + survived + " survived, " + (FAILPOINTS.size() - survived) + " lost");
     }
@@ -80,31 +89,36 @@ class RestoreFaultMatrixTest {
     private void killedAt(String failpoint, String cluster) throws Exception {
         SnapshotManifest snapshot = RestoreOutcomes.snapshotThenWriteAfter(backplane, etcd, dir, cluster);
         Path fleet = RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd);
-        Map<String, String> settings = new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir,
-                "restore-" + cluster));
+        Map<String, String> settings =
+                new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir, "restore-" + cluster));
         // the killed consumer's partitions move on after the session timeout, not after 45 s
         settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
         settings.put("kafka.consumers.restore-" + cluster + ".heartbeat.interval.ms", "1000");
         Map<String, String> armed = new HashMap<>(settings);
         armed.put("guardian.failpoints", failpoint);
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
+                EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
             Process first = RestoreServiceUnderTest.fork(armed, Path.of("target", cluster + "-armed.log"));
             Process second = null;
             try {
-                String id = RestoreServiceUnderTest.applyPlan(stream, events, new RestoreRequested(cluster,
-                        snapshot.snapshotId(), "local", false, false, "fault matrix"));
-                assertThat(first.waitFor(120, TimeUnit.SECONDS)).as("ended at " + failpoint + "; see target/" + cluster
-                        + "-armed.log").isTrue();
+                String id = RestoreServiceUnderTest.applyPlan(
+                        stream,
+                        events,
+                        new RestoreRequested(cluster, snapshot.snapshotId(), "local", false, false, "fault matrix"));
+                assertThat(first.waitFor(120, TimeUnit.SECONDS))
+                        .as("ended at " + failpoint + "; see target/" + cluster + "-armed.log")
+                        .isTrue();
                 assertThat(Files.readString(Path.of("target", cluster + "-armed.log")))
                         .contains("failpoint " + failpoint + " armed");
 
                 second = RestoreServiceUnderTest.fork(settings, Path.of("target", cluster + "-again.log"));
-                RestoreProgress end = RestoreOutcomes.end(events, id, Duration.ofSeconds(180)).orElseThrow(() ->
-                        new AssertionError("the restore killed at " + failpoint + " never ended; see target/" + cluster
-                                + "-again.log"));
+                RestoreProgress end = RestoreOutcomes.end(events, id, Duration.ofSeconds(180))
+                        .orElseThrow(() -> new AssertionError("the restore killed at " + failpoint
+                                + " never ended; see target/" + cluster + "-again.log"));
                 assertThat(end.status()).as(failpoint + ": " + end.detail()).isEqualTo(ProgressStatus.COMPLETED);
-                assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3))).as("one final event").isEmpty();
+                assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3)))
+                        .as("one final event")
+                        .isEmpty();
             } finally {
                 first.destroyForcibly();
                 if (second != null) {

@@ -1,6 +1,5 @@
 package io.etcdguardian.restore;
 
-import io.etcdguardian.common.event.ProgressStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +8,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
@@ -50,8 +50,13 @@ final class RestoreOutcomes {
 
     /** The restore's final event (COMPLETED, FAILED, …), if one comes {@code within}. */
     static Optional<RestoreProgress> end(EventStream.Follower events, String id, Duration within) {
-        return events.await(e -> e instanceof RestoreProgress p && p.restoreId().equals(id) && p.step().equals("restore")
-                && p.status() != ProgressStatus.STARTED, within).map(RestoreProgress.class::cast);
+        return events.await(
+                        e -> e instanceof RestoreProgress p
+                                && p.restoreId().equals(id)
+                                && p.step().equals("restore")
+                                && p.status() != ProgressStatus.STARTED,
+                        within)
+                .map(RestoreProgress.class::cast);
     }
 
     /**
@@ -59,36 +64,58 @@ final class RestoreOutcomes {
      * {@code marker}), three healthy member processes (none started twice) taking writes, no spool copy
      * in {@code spool} and no staged copy in the store.
      */
-    static void restored(EtcdCluster etcd, SnapshotManifest snapshot, String marker, Backplane backplane,
-                         Path spool) throws Exception {
+    static void restored(EtcdCluster etcd, SnapshotManifest snapshot, String marker, Backplane backplane, Path spool)
+            throws Exception {
         try (Client client = client(etcd)) {
             ByteSequence all = ByteSequence.from(new byte[] {0});
-            GetResponse count = client.getKVClient().get(all, GetOption.builder().withRange(all).withCountOnly(true)
-                    .build()).get(30, TimeUnit.SECONDS);
+            GetResponse count = client.getKVClient()
+                    .get(
+                            all,
+                            GetOption.builder()
+                                    .withRange(all)
+                                    .withCountOnly(true)
+                                    .build())
+                    .get(30, TimeUnit.SECONDS);
             assertThat(count.getHeader().getRevision()).isEqualTo(snapshot.revision());
             assertThat(count.getCount()).isEqualTo(snapshot.liveKeys());
-            assertThat(value(client, AFTER_THE_SNAPSHOT)).as("the write after the snapshot is gone").isNotEqualTo(marker);
+            assertThat(value(client, AFTER_THE_SNAPSHOT))
+                    .as("the write after the snapshot is gone")
+                    .isNotEqualTo(marker);
             put(client, "/after-restore", marker);
         }
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(etcd.etcdctl("endpoint", "health")).doesNotContain("unhealthy"));
-        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("--data-dir") && c.contains(etcd.dir().toString())).orElse(false)).count())
-                .as("one process per member, none started twice").isEqualTo(3);
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> assertThat(etcd.etcdctl("endpoint", "health")).doesNotContain("unhealthy"));
+        assertThat(ProcessHandle.allProcesses()
+                        .filter(p -> p.info()
+                                .commandLine()
+                                .map(c -> c.contains("--data-dir")
+                                        && c.contains(etcd.dir().toString()))
+                                .orElse(false))
+                        .count())
+                .as("one process per member, none started twice")
+                .isEqualTo(3);
         if (Files.isDirectory(spool)) {
             try (Stream<Path> left = Files.walk(spool)) {
-                assertThat(left.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("filler"))
-                        .toList()).as("spool copies").isEmpty();
+                assertThat(left.filter(Files::isRegularFile)
+                                .filter(f -> !f.getFileName().toString().equals("filler"))
+                                .toList())
+                        .as("spool copies")
+                        .isEmpty();
             }
         }
         try (S3Client s3 = backplane.s3().client()) {
             assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix(snapshot.clusterId() + "/restores/"))
-                    .contents()).as("staged copies").isEmpty();
+                            .contents())
+                    .as("staged copies")
+                    .isEmpty();
         }
     }
 
     static Client client(EtcdCluster etcd) {
-        return Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build();
+        return Client.builder()
+                .endpoints(etcd.endpoints().toArray(String[]::new))
+                .build();
     }
 
     static void put(Client client, String key, String value) throws Exception {

@@ -21,8 +21,7 @@ final class RestoreServiceUnderTest {
     }
 
     /** A fleet of one cluster restored by the local target: the local etcd cluster in {@code etcd}'s directory. */
-    static Path localFleet(Backplane backplane, Path dir, String cluster, EtcdCluster etcd)
-            throws IOException {
+    static Path localFleet(Backplane backplane, Path dir, String cluster, EtcdCluster etcd) throws IOException {
         return Files.writeString(dir.resolve(cluster + "-fleet.yaml"), """
                 clusters:
                   - id: %s
@@ -30,14 +29,25 @@ final class RestoreServiceUnderTest {
                     store: { bucket: %s, endpoint: %s, credentialsFile: %s }
                     kubernetes: { kind: local }
                     restore: { localDir: %s }
-                """.formatted(cluster, String.join(", ", etcd.endpoints()), backplane.bucket(), backplane.s3().endpoint(),
-                credentials(backplane, dir), etcd.dir()));
+                """.formatted(
+                        cluster,
+                        String.join(", ", etcd.endpoints()),
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        credentials(backplane, dir),
+                        etcd.dir()));
     }
 
     static Map<String, String> settings(Backplane backplane, Path fleet, Path dir, String group) {
-        backplane.kafka().createTopics(Topics.all().stream()
-                .map(t -> new TopicSpec(t.name(), t.partitions(), t.compacted(),
-                        t.retention() == null ? 0 : t.retention().toMillis())).toList());
+        backplane
+                .kafka()
+                .createTopics(Topics.all().stream()
+                        .map(t -> new TopicSpec(
+                                t.name(),
+                                t.partitions(),
+                                t.compacted(),
+                                t.retention() == null ? 0 : t.retention().toMillis()))
+                        .toList());
         Map<String, String> props = new HashMap<>();
         props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
         props.put("guardian.fleet.file", fleet.toString());
@@ -58,13 +68,16 @@ final class RestoreServiceUnderTest {
      * Shows the plan (a dry run) and applies exactly that plan with its digest — what guardianctl
      * restore does; returns the id of the restore that runs.
      */
-    static String applyPlan(io.etcdguardian.common.kafka.EventStream stream,
-                            io.etcdguardian.common.kafka.EventStream.Follower events,
-                            io.etcdguardian.common.event.RestoreRequested request) {
+    static String applyPlan(
+            io.etcdguardian.common.kafka.EventStream stream,
+            io.etcdguardian.common.kafka.EventStream.Follower events,
+            io.etcdguardian.common.event.RestoreRequested request) {
         String dry = stream.publish("/test", request.planOnly()).getId();
-        io.etcdguardian.common.event.RestorePlanned plan = (io.etcdguardian.common.event.RestorePlanned) events
-                .await(e -> e instanceof io.etcdguardian.common.event.RestorePlanned p && p.restoreId().equals(dry),
-                        java.time.Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("no plan for " + dry));
+        io.etcdguardian.common.event.RestorePlanned plan = (io.etcdguardian.common.event.RestorePlanned) events.await(
+                        e -> e instanceof io.etcdguardian.common.event.RestorePlanned p
+                                && p.restoreId().equals(dry),
+                        java.time.Duration.ofSeconds(120))
+                .orElseThrow(() -> new AssertionError("no plan for " + dry));
         return stream.publish("/test", request.applying(plan.planDigest())).getId();
     }
 

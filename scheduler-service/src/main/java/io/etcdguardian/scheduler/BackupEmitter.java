@@ -39,7 +39,8 @@ public class BackupEmitter {
     private final MeterRegistry meters;
     private final Clock clock;
 
-    public BackupEmitter(EventPublisher events, BackupGuards guards, InFlight inFlight, MeterRegistry meters, Clock clock) {
+    public BackupEmitter(
+            EventPublisher events, BackupGuards guards, InFlight inFlight, MeterRegistry meters, Clock clock) {
         this.events = events;
         this.guards = guards;
         this.inFlight = inFlight;
@@ -48,21 +49,39 @@ public class BackupEmitter {
     }
 
     /** @param operationId what the request id is derived from: cluster/slot, the triggering event id, … */
-    public Outcome request(ClusterSpec cluster, Trigger trigger, String reason, String requestedBy, Instant slot,
-                           String operationId) {
+    public Outcome request(
+            ClusterSpec cluster, Trigger trigger, String reason, String requestedBy, Instant slot, String operationId) {
         Optional<BackupGuards.Skip> skip = guards.check(cluster, trigger, slot);
         if (skip.isPresent()) {
-            meters.counter("guardian.scheduler.skips", "cluster", cluster.id(), "reason", skip.get().reason().name()).increment();
-            LOG.info("backup of {} ({}) skipped: {} — {}", cluster.id(), trigger, skip.get().reason(), skip.get().detail());
-            events.publish(EventEnvelope.deterministicId(operationId, BackupSkipped.TYPE),
-                    new BackupSkipped(cluster.id(), trigger, skip.get().reason(), skip.get().detail(), slot));
+            meters.counter(
+                            "guardian.scheduler.skips",
+                            "cluster",
+                            cluster.id(),
+                            "reason",
+                            skip.get().reason().name())
+                    .increment();
+            LOG.info(
+                    "backup of {} ({}) skipped: {} — {}",
+                    cluster.id(),
+                    trigger,
+                    skip.get().reason(),
+                    skip.get().detail());
+            events.publish(
+                    EventEnvelope.deterministicId(operationId, BackupSkipped.TYPE),
+                    new BackupSkipped(
+                            cluster.id(),
+                            trigger,
+                            skip.get().reason(),
+                            skip.get().detail(),
+                            slot));
             return new Outcome(null, skip.get());
         }
         Instant now = clock.instant();
         String id = EventEnvelope.deterministicId(operationId, BackupRequested.TYPE);
         events.publish(id, new BackupRequested(cluster.id(), trigger, reason, requestedBy, slot, now));
         inFlight.started(cluster.id(), id, now);
-        meters.counter("guardian.scheduler.emitted", "cluster", cluster.id(), "trigger", trigger.name()).increment();
+        meters.counter("guardian.scheduler.emitted", "cluster", cluster.id(), "trigger", trigger.name())
+                .increment();
         LOG.info("requested a backup of {} ({}, {}): {}", cluster.id(), trigger, reason, id);
         return new Outcome(id, null);
     }

@@ -1,6 +1,5 @@
 package io.etcdguardian.scheduler;
 
-import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +10,7 @@ import io.etcdguardian.common.event.BackupSkipped;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceRequested;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
@@ -52,6 +52,7 @@ class SchedulerServiceTest {
 
     @TempDir
     Path dir;
+
     Backplane backplane;
     Path fleet;
     EventStream stream;
@@ -95,13 +96,15 @@ class SchedulerServiceTest {
         props.put("guardian.scheduler.leader-session-timeout", "6s");
         try {
             Path tokens = fleet.resolveSibling("tokens-" + run);
-            token = io.etcdguardian.common.security.CallerTokens.writeFile(tokens, Map.of("operator",
-                    java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE))).get("operator");
+            token = io.etcdguardian.common.security.CallerTokens.writeFile(
+                            tokens, Map.of("operator", java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE)))
+                    .get("operator");
             props.put("guardian.security.tokens-file", tokens.toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        ApplicationContext context = ApplicationContext.builder().properties(props).singletons(clock).start();
+        ApplicationContext context =
+                ApplicationContext.builder().properties(props).singletons(clock).start();
         context.getBean(EmbeddedServer.class).start();
         contexts.add(context);
         return context;
@@ -110,30 +113,54 @@ class SchedulerServiceTest {
     @Test
     void requestsEachSlotOnceAcrossRestartsAndReplicasAndCatchesUpOnce() {
         ApplicationContext first = start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> first.getBean(LeaderElection.class).isLeader());
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                first.getBean(io.etcdguardian.scheduler.schedule.ScheduleState.class).get(scheduled).isPresent());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> first.getBean(LeaderElection.class).isLeader());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> first.getBean(io.etcdguardian.scheduler.schedule.ScheduleState.class)
+                        .get(scheduled)
+                        .isPresent());
 
         try (EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS);
-             EventStream.Follower skips = stream.follow(Topics.SCHEDULER_EVENTS)) {
+                EventStream.Follower skips = stream.follow(Topics.SCHEDULER_EVENTS)) {
             clock.set(Instant.parse("2026-11-23T10:05:01Z"));
-            BackupRequested slot = (BackupRequested) requests.await(of(scheduled), Duration.ofSeconds(20)).orElseThrow();
+            BackupRequested slot = (BackupRequested)
+                    requests.await(of(scheduled), Duration.ofSeconds(20)).orElseThrow();
             assertThat(slot.trigger()).isEqualTo(Trigger.SCHEDULE);
             assertThat(slot.slot()).isEqualTo(Instant.parse("2026-11-23T10:05:00Z"));
-            assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(blackout)
-                    && s.reason() == Reason.BLACKOUT, Duration.ofSeconds(20))).isPresent();
-            assertThat(skips.await(e -> e instanceof BackupSkipped s && s.clusterId().equals(paused)
-                    && s.reason() == Reason.PAUSED, Duration.ofSeconds(20))).isPresent();
+            assertThat(skips.await(
+                            e -> e instanceof BackupSkipped s
+                                    && s.clusterId().equals(blackout)
+                                    && s.reason() == Reason.BLACKOUT,
+                            Duration.ofSeconds(20)))
+                    .isPresent();
+            assertThat(skips.await(
+                            e -> e instanceof BackupSkipped s
+                                    && s.clusterId().equals(paused)
+                                    && s.reason() == Reason.PAUSED,
+                            Duration.ofSeconds(20)))
+                    .isPresent();
             var meters = first.getBean(io.micrometer.core.instrument.MeterRegistry.class);
-            assertThat(meters.get("guardian.scheduler.skips").tags("cluster", blackout, "reason", "BLACKOUT").counter()
-                    .count()).isEqualTo(1);
-            assertThat(meters.get("guardian.scheduler.emitted").tags("cluster", scheduled, "trigger", "SCHEDULE").counter()
-                    .count()).isEqualTo(1);
-            assertThat(meters.get("guardian.scheduler.last.emitted.timestamp").tags("cluster", scheduled).gauge().value())
+            assertThat(meters.get("guardian.scheduler.skips")
+                            .tags("cluster", blackout, "reason", "BLACKOUT")
+                            .counter()
+                            .count())
+                    .isEqualTo(1);
+            assertThat(meters.get("guardian.scheduler.emitted")
+                            .tags("cluster", scheduled, "trigger", "SCHEDULE")
+                            .counter()
+                            .count())
+                    .isEqualTo(1);
+            assertThat(meters.get("guardian.scheduler.last.emitted.timestamp")
+                            .tags("cluster", scheduled)
+                            .gauge()
+                            .value())
                     .isEqualTo(Instant.parse("2026-11-23T10:05:01Z").getEpochSecond());
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(meters.get(
-                    "guardian.scheduler.next.run.timestamp").tags("cluster", scheduled).gauge().value())
-                    .isEqualTo(Instant.parse("2026-11-23T10:10:00Z").getEpochSecond()));
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(meters.get("guardian.scheduler.next.run.timestamp")
+                                    .tags("cluster", scheduled)
+                                    .gauge()
+                                    .value())
+                            .isEqualTo(Instant.parse("2026-11-23T10:10:00Z").getEpochSecond()));
             complete(first, scheduled);
         }
 
@@ -143,51 +170,78 @@ class SchedulerServiceTest {
         clock.set(Instant.parse("2026-11-23T10:37:00Z"));
         try (EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
             ApplicationContext second = start();
-            BackupRequested catchUp = (BackupRequested) requests.await(of(scheduled), Duration.ofSeconds(40)).orElseThrow();
+            BackupRequested catchUp = (BackupRequested)
+                    requests.await(of(scheduled), Duration.ofSeconds(40)).orElseThrow();
             assertThat(catchUp.trigger()).isEqualTo(Trigger.CATCH_UP);
             assertThat(catchUp.slot()).isEqualTo(Instant.parse("2026-11-23T10:35:00Z"));
             assertThat(catchUp.reason()).contains("caught up 6 slots");
-            assertThat(requests.await(of(scheduled), Duration.ofSeconds(3))).as("one request, not six").isEmpty();
+            assertThat(requests.await(of(scheduled), Duration.ofSeconds(3)))
+                    .as("one request, not six")
+                    .isEmpty();
             complete(second, scheduled);
 
             // a second replica joins: the next slot is still requested once
             ApplicationContext third = start();
             clock.set(Instant.parse("2026-11-23T10:40:01Z"));
-            BackupRequested next = (BackupRequested) requests.await(of(scheduled), Duration.ofSeconds(30)).orElseThrow();
+            BackupRequested next = (BackupRequested)
+                    requests.await(of(scheduled), Duration.ofSeconds(30)).orElseThrow();
             assertThat(next.slot()).isEqualTo(Instant.parse("2026-11-23T10:40:00Z"));
-            assertThat(requests.await(of(scheduled), Duration.ofSeconds(4))).as("no second request").isEmpty();
-            assertThat(List.of(second, third)).filteredOn(c -> c.getBean(LeaderElection.class).isLeader()).hasSize(1);
+            assertThat(requests.await(of(scheduled), Duration.ofSeconds(4)))
+                    .as("no second request")
+                    .isEmpty();
+            assertThat(List.of(second, third))
+                    .filteredOn(c -> c.getBean(LeaderElection.class).isLeader())
+                    .hasSize(1);
         }
     }
 
     @Test
     void onDemandAndTriggeredBackupsGoThroughTheSameGuards() {
         ApplicationContext context = start();
-        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
-             EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
-            var accepted = http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups",
-                    Map.of("reason", "before the upgrade", "requestedBy", "alice")).bearerAuth(token), Map.class);
+        try (HttpClient http =
+                        HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+                EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
+            var accepted = http.toBlocking()
+                    .exchange(
+                            HttpRequest.POST(
+                                            "/clusters/" + manual + "/backups",
+                                            Map.of("reason", "before the upgrade", "requestedBy", "alice"))
+                                    .bearerAuth(token),
+                            Map.class);
             assertThat(accepted.code()).isEqualTo(202);
-            BackupRequested demanded = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
+            BackupRequested demanded = (BackupRequested)
+                    requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
             assertThat(demanded.trigger()).isEqualTo(Trigger.ON_DEMAND);
             assertThat(demanded.reason()).isEqualTo("before the upgrade");
             assertThat(demanded.requestedBy()).isEqualTo("alice");
 
             // one in flight already: a second is refused with the reason
-            HttpClientResponseException busy = org.junit.jupiter.api.Assertions.assertThrows(HttpClientResponseException.class,
-                    () -> http.toBlocking().exchange(HttpRequest.POST("/clusters/" + manual + "/backups", Map.of()).bearerAuth(token), Map.class));
+            HttpClientResponseException busy = org.junit.jupiter.api.Assertions.assertThrows(
+                    HttpClientResponseException.class,
+                    () -> http.toBlocking()
+                            .exchange(
+                                    HttpRequest.POST("/clusters/" + manual + "/backups", Map.of())
+                                            .bearerAuth(token),
+                                    Map.class));
             assertThat(busy.getStatus().getCode()).isEqualTo(409);
             assertThat(busy.getResponse().getBody(Map.class).orElseThrow()).containsEntry("reason", "IN_FLIGHT");
             complete(context, manual);
 
             HttpClientResponseException unknown = org.junit.jupiter.api.Assertions.assertThrows(
-                    HttpClientResponseException.class, () -> http.toBlocking().exchange(
-                            HttpRequest.POST("/clusters/nobody-" + run + "/backups", Map.of()).bearerAuth(token), Map.class));
+                    HttpClientResponseException.class,
+                    () -> http.toBlocking()
+                            .exchange(
+                                    HttpRequest.POST("/clusters/nobody-" + run + "/backups", Map.of())
+                                            .bearerAuth(token),
+                                    Map.class));
             assertThat(unknown.getStatus().getCode()).isEqualTo(404);
 
-            stream.publish("/test", new MaintenanceRequested(manual, MaintenanceRequested.Action.DEFRAG, "fragmented",
-                    "test", Instant.now()));
-            BackupRequested preDefrag = (BackupRequested) requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
+            stream.publish(
+                    "/test",
+                    new MaintenanceRequested(
+                            manual, MaintenanceRequested.Action.DEFRAG, "fragmented", "test", Instant.now()));
+            BackupRequested preDefrag = (BackupRequested)
+                    requests.await(of(manual), Duration.ofSeconds(20)).orElseThrow();
             assertThat(preDefrag.trigger()).isEqualTo(Trigger.PRE_DEFRAG);
         }
     }
@@ -200,11 +254,34 @@ class SchedulerServiceTest {
     private void complete(ApplicationContext context, String cluster) {
         InFlight inFlight = context.getBean(InFlight.class);
         // the request can reach the test's consumer a moment before the emitter records it in flight
-        await().atMost(Duration.ofSeconds(10)).until(() -> inFlight.current(cluster).isPresent());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> inFlight.current(cluster).isPresent());
         String id = inFlight.current(cluster).orElseThrow().requestId();
-        stream.publish(EventEnvelope.wrap("/guardian/snapshot-service", new SnapshotCompleted(cluster, id, "s-" + id,
-                "b", "o", "m", "e", "3.4", 1, 1, 1, 1, "x", "zstd", null, Instant.now(), 1, 1, 1L)));
-        await().atMost(Duration.ofSeconds(20)).until(() -> contexts.stream()
-                .allMatch(c -> c.getBean(InFlight.class).current(cluster).isEmpty()));
+        stream.publish(EventEnvelope.wrap(
+                "/guardian/snapshot-service",
+                new SnapshotCompleted(
+                        cluster,
+                        id,
+                        "s-" + id,
+                        "b",
+                        "o",
+                        "m",
+                        "e",
+                        "3.4",
+                        1,
+                        1,
+                        1,
+                        1,
+                        "x",
+                        "zstd",
+                        null,
+                        Instant.now(),
+                        1,
+                        1,
+                        1L)));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> contexts.stream()
+                        .allMatch(
+                                c -> c.getBean(InFlight.class).current(cluster).isEmpty()));
     }
 }

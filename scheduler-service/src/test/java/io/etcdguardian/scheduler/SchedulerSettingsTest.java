@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /** A bad setting stops the service at start-up, naming the key and the reason; the defaults hold. */
 class SchedulerSettingsTest {
     /** Only the settings: no broker to create topics on (its consumers try a port nothing listens on). */
-    private static final Map<String, Object> OFFLINE = Map.of("guardian.topics.create", "false",
-            "kafka.bootstrap.servers", "127.0.0.1:1");
+    private static final Map<String, Object> OFFLINE =
+            Map.of("guardian.topics.create", "false", "kafka.bootstrap.servers", "127.0.0.1:1");
 
     @Test
     void theLeaderElectionsSettingsLiveWithTheOthers() {

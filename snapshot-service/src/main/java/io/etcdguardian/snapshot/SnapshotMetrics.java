@@ -23,18 +23,32 @@ public class SnapshotMetrics {
     }
 
     public void succeeded(String cluster, Duration took, long rawBytes, long storedBytes, Instant at) {
-        Timer.builder("guardian.snapshot.duration").tag("cluster", cluster).tag("result", "success")
-                .register(registry).record(took);
-        registry.counter("guardian.snapshot.bytes", "cluster", cluster, "kind", "raw").increment(rawBytes);
-        registry.counter("guardian.snapshot.bytes", "cluster", cluster, "kind", "stored").increment(storedBytes);
-        lastSuccess.computeIfAbsent(cluster, c -> registry.gauge("guardian.snapshot.last.success.timestamp",
-                java.util.List.of(io.micrometer.core.instrument.Tag.of("cluster", c)), new AtomicLong()))
+        Timer.builder("guardian.snapshot.duration")
+                .tag("cluster", cluster)
+                .tag("result", "success")
+                .register(registry)
+                .record(took);
+        registry.counter("guardian.snapshot.bytes", "cluster", cluster, "kind", "raw")
+                .increment(rawBytes);
+        registry.counter("guardian.snapshot.bytes", "cluster", cluster, "kind", "stored")
+                .increment(storedBytes);
+        lastSuccess
+                .computeIfAbsent(
+                        cluster,
+                        c -> registry.gauge(
+                                "guardian.snapshot.last.success.timestamp",
+                                java.util.List.of(io.micrometer.core.instrument.Tag.of("cluster", c)),
+                                new AtomicLong()))
                 .set(at.getEpochSecond());
     }
 
     public void failed(String cluster, Duration took, String reason) {
-        Timer.builder("guardian.snapshot.duration").tag("cluster", cluster).tag("result", "failure")
-                .register(registry).record(took);
-        registry.counter("guardian.snapshot.failures", "cluster", cluster, "reason", reason).increment();
+        Timer.builder("guardian.snapshot.duration")
+                .tag("cluster", cluster)
+                .tag("result", "failure")
+                .register(registry)
+                .record(took);
+        registry.counter("guardian.snapshot.failures", "cluster", cluster, "reason", reason)
+                .increment();
     }
 }

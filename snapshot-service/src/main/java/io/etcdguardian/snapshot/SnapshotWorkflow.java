@@ -71,8 +71,8 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public class SnapshotWorkflow {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotWorkflow.class);
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ID_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final MemberProbe probe;
     private final EtcdClients etcd;
@@ -93,16 +93,34 @@ public class SnapshotWorkflow {
     /** Reads a complete spool file's stats beside the upload's last parts; one per snapshot running at once. */
     private final WorkerPool statsReaders = new WorkerPool("snapshot-stats", 4);
 
-    private static final java.util.List<String> PLAN = java.util.List.of("select a healthy member",
+    private static final java.util.List<String> PLAN = java.util.List.of(
+            "select a healthy member",
             "OpenShift: the static-pod resources from a control-plane node",
-            "capture to the spool while uploading from it", "check the trailer", "complete the upload",
-            "read the stats", "commit the manifest", "publish", "drill it (small and medium databases)", "apply retention");
+            "capture to the spool while uploading from it",
+            "check the trailer",
+            "complete the upload",
+            "read the stats",
+            "commit the manifest",
+            "publish",
+            "drill it (small and medium databases)",
+            "apply retention");
 
-    public SnapshotWorkflow(MemberProbe probe, EtcdClients etcd, SnapshotCapture capture, SnapshotUploader uploader,
-                            SnapshotCatalog catalog, EventPublisher events, SnapshotMetrics metrics,
-                            SnapshotSettings settings, RetentionRunner retention, EncryptionKeyBundles keyBundles,
-                            EncryptionKeys encryptionKeys, KubernetesClients kubernetes, Operations operations,
-                            DrillAfterCapture drillAfterCapture, StaticResourcesCapture staticResources) {
+    public SnapshotWorkflow(
+            MemberProbe probe,
+            EtcdClients etcd,
+            SnapshotCapture capture,
+            SnapshotUploader uploader,
+            SnapshotCatalog catalog,
+            EventPublisher events,
+            SnapshotMetrics metrics,
+            SnapshotSettings settings,
+            RetentionRunner retention,
+            EncryptionKeyBundles keyBundles,
+            EncryptionKeys encryptionKeys,
+            KubernetesClients kubernetes,
+            Operations operations,
+            DrillAfterCapture drillAfterCapture,
+            StaticResourcesCapture staticResources) {
         this.drillAfterCapture = drillAfterCapture;
         this.staticResources = staticResources;
         this.operations = operations;
@@ -127,8 +145,8 @@ public class SnapshotWorkflow {
      * request that failed before repeats the failure — the next request takes the next snapshot).
      * Retriable failures are tried again inside the operation, with backoff.
      */
-    public Optional<SnapshotManifest> handle(ClusterSpec cluster, String requestId, BackupRequested request,
-                                             Instant requestedAt) {
+    public Optional<SnapshotManifest> handle(
+            ClusterSpec cluster, String requestId, BackupRequested request, Instant requestedAt) {
         Instant started = Instant.now();
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         // one snapshot per cluster at a time; a second request waits and is then usually coalesced
@@ -142,17 +160,28 @@ public class SnapshotWorkflow {
             AtomicReference<SnapshotManifest> taken = new AtomicReference<>();
             Operations.Result result = operations.run(cluster, OperationKind.SNAPSHOT, requestId, null, PLAN, run -> {
                 // one step, safe to repeat: an attempt commits nothing until its manifest is written
-                Retry retry = Retry.of("snapshot-" + cluster.id(), RetryConfig.custom()
-                        .maxAttempts(settings.attempts())
-                        .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.retryBackoff(), 2.0))
-                        .retryOnException(GuardianException::isRetriable)
-                        .build());
-                retry.getEventPublisher().onRetry(e -> LOG.warn("snapshot of {}: attempt {} failed, trying again in {}"
-                        + " ms: {}", cluster.id(), e.getNumberOfRetryAttempts(), e.getWaitInterval().toMillis(),
-                        String.valueOf(e.getLastThrowable())));
-                run.step("capture-and-commit", () -> taken.set(retry.executeSupplier(
-                        () -> attempt(cluster, requestId, request, run.lease()))));
-                return "snapshot " + (taken.get() == null ? "committed before" : taken.get().snapshotId());
+                Retry retry = Retry.of(
+                        "snapshot-" + cluster.id(),
+                        RetryConfig.custom()
+                                .maxAttempts(settings.attempts())
+                                .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.retryBackoff(), 2.0))
+                                .retryOnException(GuardianException::isRetriable)
+                                .build());
+                retry.getEventPublisher()
+                        .onRetry(e -> LOG.warn(
+                                "snapshot of {}: attempt {} failed, trying again in {}" + " ms: {}",
+                                cluster.id(),
+                                e.getNumberOfRetryAttempts(),
+                                e.getWaitInterval().toMillis(),
+                                String.valueOf(e.getLastThrowable())));
+                run.step(
+                        "capture-and-commit",
+                        () -> taken.set(
+                                retry.executeSupplier(() -> attempt(cluster, requestId, request, run.lease()))));
+                return "snapshot "
+                        + (taken.get() == null
+                                ? "committed before"
+                                : taken.get().snapshotId());
             });
             if (result.abandoned()) {
                 return Optional.empty(); // another replica owns the request now
@@ -160,7 +189,8 @@ public class SnapshotWorkflow {
             Duration took = Duration.between(started, Instant.now());
             if (result.status() == OperationRecord.Status.COMPLETED && taken.get() != null) {
                 SnapshotManifest manifest = taken.get();
-                metrics.succeeded(cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
+                metrics.succeeded(
+                        cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
                 publishCompleted(cluster, requestId, manifest, took.toMillis());
                 Failpoints.hit("snapshot.published");
                 drillAfterCapture.offer(cluster, manifest);
@@ -168,7 +198,8 @@ public class SnapshotWorkflow {
                 return Optional.of(manifest);
             }
             if (result.status() == OperationRecord.Status.COMPLETED) { // completed before: its manifest says so
-                Optional<SnapshotManifest> committed = catalog.newest(cluster).filter(m -> requestId.equals(m.requestId()));
+                Optional<SnapshotManifest> committed =
+                        catalog.newest(cluster).filter(m -> requestId.equals(m.requestId()));
                 committed.ifPresent(m -> publishCompleted(cluster, requestId, m, 0));
                 return committed;
             }
@@ -177,12 +208,14 @@ public class SnapshotWorkflow {
             if (!result.replayed()) {
                 metrics.failed(cluster.id(), took, reason.name());
             }
-            publishFailed(cluster, requestId, new GuardianException(reason, end.retriable(), end.detail(),
-                    null));
+            publishFailed(cluster, requestId, new GuardianException(reason, end.retriable(), end.detail(), null));
             return Optional.empty();
         } catch (RuntimeException e) {
             // before the operation could start (the store's catalogue unreadable, say): nothing ran; say why
-            metrics.failed(cluster.id(), Duration.between(started, Instant.now()), GuardianException.reasonOf(e).name());
+            metrics.failed(
+                    cluster.id(),
+                    Duration.between(started, Instant.now()),
+                    GuardianException.reasonOf(e).name());
             publishFailed(cluster, requestId, e);
             return Optional.empty();
         } finally {
@@ -197,18 +230,24 @@ public class SnapshotWorkflow {
      * seconds (NTP); a requester whose clock runs ahead only causes an extra snapshot.
      */
     private Optional<SnapshotManifest> alreadyAnswered(ClusterSpec cluster, String requestId, Instant requestedAt) {
-        return catalog.newest(cluster).filter(m -> !m.takenAt().isBefore(requestedAt)).map(m -> {
-            if (!requestId.equals(m.requestId())) {
-                LOG.info("request {} coalesced into snapshot {} taken after it was made", requestId, m.snapshotId());
-            }
-            return m;
-        });
+        return catalog.newest(cluster)
+                .filter(m -> !m.takenAt().isBefore(requestedAt))
+                .map(m -> {
+                    if (!requestId.equals(m.requestId())) {
+                        LOG.info(
+                                "request {} coalesced into snapshot {} taken after it was made",
+                                requestId,
+                                m.snapshotId());
+                    }
+                    return m;
+                });
     }
 
     private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request, HeldLease lease) {
         MemberStatus member = MemberSelector.choose(probe.probe(cluster), settings.maxFollowerLag());
         Instant takenAt = Instant.now();
-        String snapshotId = ID_TIME.format(takenAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String snapshotId =
+                ID_TIME.format(takenAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
         Optional<SnapshotEncryption> encryption = encryptionKeys.forCluster(cluster);
         boolean compress = "zstd".equals(settings.compression());
         String objectKey = SnapshotKeys.object(cluster, snapshotId, compress ? "zstd" : "none", encryption.isPresent());
@@ -217,19 +256,37 @@ public class SnapshotWorkflow {
         Duration deadline = settings.deadlineFor(member.dbSize());
         // before the capture: without a place for its key, an encrypted cluster's snapshot is worthless
         String keyBundleKey = keyBundles.save(cluster, snapshotId).orElse(null);
-        LOG.info("snapshot {} from {} (member {}, db {} bytes, deadline {})", snapshotId, member.endpoint(),
-                member.memberIdHex(), member.dbSize(), deadline);
-        events.publish(EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
+        LOG.info(
+                "snapshot {} from {} (member {}, db {} bytes, deadline {})",
+                snapshotId,
+                member.endpoint(),
+                member.memberIdHex(),
+                member.dbSize(),
+                deadline);
+        events.publish(
+                EventEnvelope.deterministicId(requestId + "/" + snapshotId, SnapshotStarted.TYPE),
                 new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt, member.dbSize()));
         Failpoints.hit("snapshot.started");
         // cluster-backup.sh's order: the static-pod resources first, then the snapshot that goes with them
         Optional<SnapshotManifest.StaticResources> resources = staticResources.capture(cluster, snapshotId, encryption);
         boolean committed = false;
         try (Spool spool = new Spool(spoolFile);
-             CaptureProgress progress = new CaptureProgress(events, cluster.id(), requestId, snapshotId, spool,
-                     member.dbSize(), settings.progressInterval())) {
-            java.util.function.Supplier<SnapshotUploader.Upload> startUpload = () -> uploader.start(cluster, objectKey,
-                    spool.tail(), compress, out -> encryption.map(e -> e.encrypt(out, cluster.id(), snapshotId)).orElse(out));
+                CaptureProgress progress = new CaptureProgress(
+                        events,
+                        cluster.id(),
+                        requestId,
+                        snapshotId,
+                        spool,
+                        member.dbSize(),
+                        settings.progressInterval())) {
+            java.util.function.Supplier<SnapshotUploader.Upload> startUpload = () -> uploader.start(
+                    cluster,
+                    objectKey,
+                    spool.tail(),
+                    compress,
+                    out -> encryption
+                            .map(e -> e.encrypt(out, cluster.id(), snapshotId))
+                            .orElse(out));
             // concurrent upload shortens the whole; after-capture keeps the CPU for etcd's stream on small hosts
             SnapshotUploader.Upload upload = settings.uploadDuringCapture() ? startUpload.get() : null;
             SnapshotCapture.Captured captured;
@@ -249,17 +306,43 @@ public class SnapshotWorkflow {
             }
             long t1 = System.nanoTime();
             // the spool is complete: read its stats while the upload's last parts go out
-            CompletableFuture<BoltStats> reading = CompletableFuture.supplyAsync(() -> readStats(spool.file()), statsReaders);
+            CompletableFuture<BoltStats> reading =
+                    CompletableFuture.supplyAsync(() -> readStats(spool.file()), statsReaders);
             SnapshotUploader.Stored stored = upload.complete();
             BoltStats stats = reading.join();
-            LOG.info("snapshot {}: {} bytes captured in {} ms, upload done {} ms later ({} bytes stored)",
-                    snapshotId, captured.bytes(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, stored.bytes());
-            SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, cluster.id(), snapshotId,
-                    requestId, request.trigger().name(), takenAt, Instant.now(), member.endpoint(), member.version(),
-                    clusterVersion(cluster), stats.revision(), stats.totalKeys(), liveKeysAt(cluster, member.endpoint(), stats.revision()),
-                    stats.hash(), captured.bytes(), stored.bytes(), captured.sha256(), compress ? "zstd" : "none",
-                    encryption.map(SnapshotEncryption::describe).orElse(null), objectKey, keyBundleKey, null,
-                    (t1 - t0) / 1_000_000, stored.sha256(), resources.orElse(null));
+            LOG.info(
+                    "snapshot {}: {} bytes captured in {} ms, upload done {} ms later ({} bytes stored)",
+                    snapshotId,
+                    captured.bytes(),
+                    (t1 - t0) / 1_000_000,
+                    (System.nanoTime() - t1) / 1_000_000,
+                    stored.bytes());
+            SnapshotManifest manifest = new SnapshotManifest(
+                    SnapshotManifest.FORMAT_VERSION,
+                    cluster.id(),
+                    snapshotId,
+                    requestId,
+                    request.trigger().name(),
+                    takenAt,
+                    Instant.now(),
+                    member.endpoint(),
+                    member.version(),
+                    clusterVersion(cluster),
+                    stats.revision(),
+                    stats.totalKeys(),
+                    liveKeysAt(cluster, member.endpoint(), stats.revision()),
+                    stats.hash(),
+                    captured.bytes(),
+                    stored.bytes(),
+                    captured.sha256(),
+                    compress ? "zstd" : "none",
+                    encryption.map(SnapshotEncryption::describe).orElse(null),
+                    objectKey,
+                    keyBundleKey,
+                    null,
+                    (t1 - t0) / 1_000_000,
+                    stored.sha256(),
+                    resources.orElse(null));
             Failpoints.hit("snapshot.uploaded");
             lease.verify(); // the commit is the act: a replica that lost the request commits nothing
             catalog.write(cluster, manifest);
@@ -284,7 +367,8 @@ public class SnapshotWorkflow {
         try {
             return BoltStats.read(file);
         } catch (IOException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot is not a readable bbolt file: " + e.getMessage(), e);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED, "snapshot is not a readable bbolt file: " + e.getMessage(), e);
         }
     }
 
@@ -293,11 +377,22 @@ public class SnapshotWorkflow {
         try {
             Client client = etcd.member(cluster, endpoint);
             ByteSequence all = ByteSequence.from(new byte[] {0});
-            return client.getKVClient().get(all, GetOption.builder().isPrefix(false).withRange(all)
-                            .withCountOnly(true).withRevision(revision).build())
-                    .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS).getCount();
+            return client.getKVClient()
+                    .get(
+                            all,
+                            GetOption.builder()
+                                    .isPrefix(false)
+                                    .withRange(all)
+                                    .withCountOnly(true)
+                                    .withRevision(revision)
+                                    .build())
+                    .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS)
+                    .getCount();
         } catch (Exception e) {
-            LOG.info("live key count at revision {} unavailable ({}); recorded as -1", revision, e.getClass().getSimpleName());
+            LOG.info(
+                    "live key count at revision {} unavailable ({}); recorded as -1",
+                    revision,
+                    e.getClass().getSimpleName());
             return -1;
         }
     }
@@ -308,8 +403,11 @@ public class SnapshotWorkflow {
             long free = Files.getFileStore(dir).getUsableSpace();
             long needed = (long) (dbSize * settings.spoolHeadroom());
             if (free < needed) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, true, "spool " + dir + " has " + free
-                        + " bytes free, the snapshot needs about " + needed, null);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        true,
+                        "spool " + dir + " has " + free + " bytes free, the snapshot needs about " + needed,
+                        null);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -318,22 +416,48 @@ public class SnapshotWorkflow {
 
     private void publishCompleted(ClusterSpec cluster, String requestId, SnapshotManifest m, long durationMs) {
         long rate = durationMs > 0 ? m.sizeRaw() * 1000 / durationMs : 0;
-        events.publish(EventEnvelope.deterministicId(requestId, SnapshotCompleted.TYPE),
-                new SnapshotCompleted(cluster.id(), requestId, m.snapshotId(), cluster.store().bucket(), m.objectKey(),
-                        SnapshotKeys.manifest(cluster, m.snapshotId()), m.sourceMember(), m.etcdVersion(), m.revision(),
-                        m.totalKeys(), m.sizeRaw(), m.sizeStored(), m.sha256(), m.compression(),
-                        m.encryption() == null ? null : m.encryption().keyId(), m.takenAt(), durationMs, rate,
+        events.publish(
+                EventEnvelope.deterministicId(requestId, SnapshotCompleted.TYPE),
+                new SnapshotCompleted(
+                        cluster.id(),
+                        requestId,
+                        m.snapshotId(),
+                        cluster.store().bucket(),
+                        m.objectKey(),
+                        SnapshotKeys.manifest(cluster, m.snapshotId()),
+                        m.sourceMember(),
+                        m.etcdVersion(),
+                        m.revision(),
+                        m.totalKeys(),
+                        m.sizeRaw(),
+                        m.sizeStored(),
+                        m.sha256(),
+                        m.compression(),
+                        m.encryption() == null ? null : m.encryption().keyId(),
+                        m.takenAt(),
+                        durationMs,
+                        rate,
                         m.captureMs()));
     }
 
     private void publishFailed(ClusterSpec cluster, String requestId, RuntimeException e) {
         Reason reason = GuardianException.reasonOf(e);
-        LOG.error("snapshot for request {} failed: {}: {}", requestId, reason, e.getMessage(),
+        LOG.error(
+                "snapshot for request {} failed: {}: {}",
+                requestId,
+                reason,
+                e.getMessage(),
                 reason == Reason.INTERNAL ? e : null);
         try {
-            events.publish(EventEnvelope.deterministicId(requestId, SnapshotFailed.TYPE),
-                    new SnapshotFailed(cluster.id(), requestId, reason, GuardianException.isRetriable(e),
-                            e.getMessage(), Instant.now()));
+            events.publish(
+                    EventEnvelope.deterministicId(requestId, SnapshotFailed.TYPE),
+                    new SnapshotFailed(
+                            cluster.id(),
+                            requestId,
+                            reason,
+                            GuardianException.isRetriable(e),
+                            e.getMessage(),
+                            Instant.now()));
         } catch (RuntimeException publishFailed) {
             LOG.error("could not publish the failure of request {}: {}", requestId, publishFailed.toString());
         }
@@ -342,9 +466,15 @@ public class SnapshotWorkflow {
     /** The control plane's z-stream (restore refuses another one unless forced); unknown is not a failure here. */
     private String clusterVersion(ClusterSpec cluster) {
         try {
-            return kubernetes.forCluster(cluster).flatMap(c -> ControlPlane.completedVersion(c, cluster)).orElse(null);
+            return kubernetes
+                    .forCluster(cluster)
+                    .flatMap(c -> ControlPlane.completedVersion(c, cluster))
+                    .orElse(null);
         } catch (RuntimeException e) {
-            LOG.warn("cannot read the cluster version of {}: {}", cluster.id(), e.getClass().getSimpleName());
+            LOG.warn(
+                    "cannot read the cluster version of {}: {}",
+                    cluster.id(),
+                    e.getClass().getSimpleName());
             return null;
         }
     }

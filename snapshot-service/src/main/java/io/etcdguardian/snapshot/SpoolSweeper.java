@@ -64,8 +64,12 @@ public class SpoolSweeper {
         try (Stream<Path> files = Files.walk(scratch)) {
             for (Path pidFile : files.filter(f -> f.toString().endsWith(".pid")).toList()) {
                 String name = pidFile.getFileName().toString().replaceAll("\\.pid$", "");
-                new ChildProcess(name, pidFile.getParent()).handle()
-                        .filter(h -> h.info().commandLine().map(c -> c.contains(scratch.toString())).orElse(false))
+                new ChildProcess(name, pidFile.getParent())
+                        .handle()
+                        .filter(h -> h.info()
+                                .commandLine()
+                                .map(c -> c.contains(scratch.toString()))
+                                .orElse(false))
                         .ifPresent(h -> {
                             LOG.warn("stopping the scratch etcd (pid {}) a killed drill left running", h.pid());
                             h.destroyForcibly();

@@ -1,12 +1,12 @@
 package io.etcdguardian.snapshot;
 
-import io.etcdguardian.common.event.DrillResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
@@ -55,6 +55,7 @@ class CorruptionCorpusTest {
 
     @TempDir
     static Path dir;
+
     static Backplane backplane;
     static ApplicationContext context;
     static EventStream stream;
@@ -62,17 +63,21 @@ class CorruptionCorpusTest {
     @BeforeAll
     static void start(Backplane shared) throws Exception {
         backplane = shared;
-        try (Client client = Client.builder().endpoints(shared.etcd().endpoints().toArray(String[]::new)).build()) {
+        try (Client client = Client.builder()
+                .endpoints(shared.etcd().endpoints().toArray(String[]::new))
+                .build()) {
             byte[] value = new byte[256 << 10];
             Random random = new Random(7);
             for (int i = 0; i < 6; i++) {
                 random.nextBytes(value); // incompressible: the stored objects span two encryption segments
-                client.getKVClient().put(ByteSequence.from(("/corpus-" + RUN + "/" + i).getBytes()),
-                        ByteSequence.from(value)).get();
+                client.getKVClient()
+                        .put(ByteSequence.from(("/corpus-" + RUN + "/" + i).getBytes()), ByteSequence.from(value))
+                        .get();
             }
         }
-        Path key = Files.writeString(dir.resolve("snapshot.key"), Base64.getEncoder().encodeToString(
-                "corpus-key-corpus-key-corpus-key".getBytes()));
+        Path key = Files.writeString(
+                dir.resolve("snapshot.key"),
+                Base64.getEncoder().encodeToString("corpus-key-corpus-key-corpus-key".getBytes()));
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 defaults:
                   etcd: { endpoints: [%s] }
@@ -81,15 +86,27 @@ class CorruptionCorpusTest {
                   - id: %s
                   - id: %s
                     store: { encryption: { keyFile: %s, keyId: corpus } }
-                """.formatted(String.join(", ", shared.etcd().endpoints()), shared.bucket(), shared.s3().endpoint(),
-                SnapshotRequests.credentials(shared, dir), ZSTD, SEALED, key));
+                """.formatted(
+                        String.join(", ", shared.etcd().endpoints()),
+                        shared.bucket(),
+                        shared.s3().endpoint(),
+                        SnapshotRequests.credentials(shared, dir),
+                        ZSTD,
+                        SEALED,
+                        key));
         context = ApplicationContext.run(Map.of(
-                "kafka.bootstrap.servers", shared.kafka().bootstrapServers(),
-                "guardian.fleet.file", fleet.toString(),
-                "guardian.snapshot.group", "corpus-" + RUN,
-                "guardian.snapshot.spool-dir", dir.resolve("spool").toString(),
-                "guardian.snapshot.attempts", 1,
-                "guardian.snapshot.drill.enabled", "false"));
+                "kafka.bootstrap.servers",
+                shared.kafka().bootstrapServers(),
+                "guardian.fleet.file",
+                fleet.toString(),
+                "guardian.snapshot.group",
+                "corpus-" + RUN,
+                "guardian.snapshot.spool-dir",
+                dir.resolve("spool").toString(),
+                "guardian.snapshot.attempts",
+                1,
+                "guardian.snapshot.drill.enabled",
+                "false"));
         stream = new EventStream(shared.kafka().bootstrapServers());
     }
 
@@ -105,9 +122,14 @@ class CorruptionCorpusTest {
         for (String cluster : List.of(ZSTD, SEALED)) {
             SnapshotCompleted a = (SnapshotCompleted) SnapshotRequests.outcome(stream, cluster);
             // a write in between: on 3.4 two snapshots of an idle member are byte for byte the same
-            try (Client client = Client.builder().endpoints(backplane.etcd().endpoints().toArray(String[]::new)).build()) {
-                client.getKVClient().put(ByteSequence.from(("/corpus-" + RUN + "/between").getBytes()),
-                        ByteSequence.from(cluster.getBytes())).get();
+            try (Client client = Client.builder()
+                    .endpoints(backplane.etcd().endpoints().toArray(String[]::new))
+                    .build()) {
+                client.getKVClient()
+                        .put(
+                                ByteSequence.from(("/corpus-" + RUN + "/between").getBytes()),
+                                ByteSequence.from(cluster.getBytes()))
+                        .get();
             }
             SnapshotCompleted b = (SnapshotCompleted) SnapshotRequests.outcome(stream, cluster);
             ClusterSpec spec = context.getBean(FleetRegistry.class).require(cluster);
@@ -121,7 +143,9 @@ class CorruptionCorpusTest {
             assertThat(other).as("a different snapshot").isNotEqualTo(object);
             String column = cluster.equals(SEALED) ? "zstd + encryption" : "zstd";
             if (cluster.equals(SEALED)) {
-                assertThat(object.length).as("more than one 1 MiB encryption segment").isGreaterThan(1 << 20);
+                assertThat(object.length)
+                        .as("more than one 1 MiB encryption segment")
+                        .isGreaterThan(1 << 20);
             }
 
             for (int i = 0; i < 100; i++) {
@@ -131,8 +155,8 @@ class CorruptionCorpusTest {
                 check(table, "one bit flipped (100 offsets)", column, spec, manifest, flipped);
             }
             for (int k = 0; k < 20; k++) {
-                check(table, "truncated (20 lengths)", column, spec, manifest,
-                        java.util.Arrays.copyOf(object, (int) ((long) k * (object.length - 1) / 19)));
+                check(table, "truncated (20 lengths)", column, spec, manifest, java.util.Arrays.copyOf(object, (int)
+                        ((long) k * (object.length - 1) / 19)));
             }
             byte[] garbage = new byte[1024];
             new Random(11).nextBytes(garbage);
@@ -144,7 +168,8 @@ class CorruptionCorpusTest {
             check(table, "another snapshot's object in its place", column, spec, manifest, other);
             put(manifest.objectKey(), object);
 
-            String flippedHex = (manifest.sha256().charAt(0) == '0' ? "1" : "0") + manifest.sha256().substring(1);
+            String flippedHex = (manifest.sha256().charAt(0) == '0' ? "1" : "0")
+                    + manifest.sha256().substring(1);
             for (SnapshotManifest edited : List.of(
                     edit(manifest, Map.of("sha256", flippedHex)),
                     edit(manifest, Map.of("revision", manifest.revision() + 1)),
@@ -160,21 +185,29 @@ class CorruptionCorpusTest {
                 catalog.require(spec, a.snapshotId());
                 refused = false;
             } catch (GuardianException e) {
-                refused = e.reason() == Reason.INTEGRITY_FAILED && e.getMessage().contains("not the one its name says");
+                refused =
+                        e.reason() == Reason.INTEGRITY_FAILED && e.getMessage().contains("not the one its name says");
             }
-            assertThat(catalog.list(spec)).as("the others stay listed").extracting(SnapshotManifest::snapshotId)
-                    .contains(b.snapshotId()).doesNotContain(a.snapshotId());
+            assertThat(catalog.list(spec))
+                    .as("the others stay listed")
+                    .extracting(SnapshotManifest::snapshotId)
+                    .contains(b.snapshotId())
+                    .doesNotContain(a.snapshotId());
             count(table, "manifests swapped", column, refused);
             put(aKey, aManifest);
 
             // the control: undamaged, the same set passes the fetch and the drill
             SnapshotManifest intact = catalog.require(spec, a.snapshotId());
             context.getBean(SnapshotFetcher.class).fetch(spec, intact, dir.resolve("control.db"));
-            assertThat(context.getBean(RestoreDrill.class).drill(spec, intact).drill().result()).isEqualTo(DrillResult.PASSED);
+            assertThat(context.getBean(RestoreDrill.class)
+                            .drill(spec, intact)
+                            .drill()
+                            .result())
+                    .isEqualTo(DrillResult.PASSED);
         }
 
-        StringBuilder printed = new StringBuilder(String.format("%-48s %12s %18s%n", "corruption", "zstd",
-                "zstd + encryption"));
+        StringBuilder printed =
+                new StringBuilder(String.format("%-48s %12s %18s%n", "corruption", "zstd", "zstd + encryption"));
         int total = 0;
         int rejected = 0;
         for (String family : families(table)) {
@@ -184,7 +217,10 @@ class CorruptionCorpusTest {
             total += z[0] + e[0];
             rejected += z[1] + e[1];
         }
-        printed.append("rejected ").append(rejected).append(" of ").append(total)
+        printed.append("rejected ")
+                .append(rejected)
+                .append(" of ")
+                .append(total)
                 .append(" (each by a restore's fetch and by the drill, INTEGRITY_FAILED)");
         System.out.println(printed);
         assertThat(total).isGreaterThanOrEqualTo(2 * (100 + 20 + 3 + 1 + 4 + 1));
@@ -192,14 +228,21 @@ class CorruptionCorpusTest {
     }
 
     /** One damaged set, through both readers: rejected only if both refuse it for its integrity. */
-    private static void check(Map<String, int[]> table, String family, String column, ClusterSpec cluster,
-                              SnapshotManifest manifest, byte[] object) {
+    private static void check(
+            Map<String, int[]> table,
+            String family,
+            String column,
+            ClusterSpec cluster,
+            SnapshotManifest manifest,
+            byte[] object) {
         put(manifest.objectKey(), object);
         Path target = dir.resolve("fetched.db");
-        boolean fetchRefused = refusedForIntegrity(() -> context.getBean(SnapshotFetcher.class)
-                .fetch(cluster, manifest, target));
-        SnapshotManifest.Drill drill = context.getBean(RestoreDrill.class).drill(cluster, manifest).drill();
-        boolean drillRefused = drill.result() == DrillResult.FAILED && drill.detail().startsWith("INTEGRITY_FAILED")
+        boolean fetchRefused =
+                refusedForIntegrity(() -> context.getBean(SnapshotFetcher.class).fetch(cluster, manifest, target));
+        SnapshotManifest.Drill drill =
+                context.getBean(RestoreDrill.class).drill(cluster, manifest).drill();
+        boolean drillRefused = drill.result() == DrillResult.FAILED
+                && drill.detail().startsWith("INTEGRITY_FAILED")
                 && drill.restoredRevision() == -1; // -1: no etcd was started from it
         count(table, family, column, fetchRefused && drillRefused);
     }
@@ -209,7 +252,9 @@ class CorruptionCorpusTest {
             read.get();
             return false;
         } catch (GuardianException e) {
-            return e.reason() == Reason.INTEGRITY_FAILED && e.getMessage() != null && !e.getMessage().isBlank();
+            return e.reason() == Reason.INTEGRITY_FAILED
+                    && e.getMessage() != null
+                    && !e.getMessage().isBlank();
         }
     }
 
@@ -241,7 +286,8 @@ class CorruptionCorpusTest {
 
     private static byte[] read(String key) {
         try (S3Client s3 = backplane.s3().client()) {
-            return s3.getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(key)).asByteArray();
+            return s3.getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(key))
+                    .asByteArray();
         }
     }
 

@@ -1,11 +1,11 @@
 package io.etcdguardian.snapshot;
 
-import io.etcdguardian.common.event.DrillResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotVerified;
 import io.etcdguardian.common.event.Topics;
@@ -45,28 +45,41 @@ class DrillAfterCaptureTest {
                   - id: %s
                     etcd: { endpoints: [%s] }
                     store: { bucket: %s, endpoint: %s, credentialsFile: %s }
-                """.formatted(cluster, String.join(", ", backplane.etcd().endpoints()), backplane.bucket(),
-                backplane.s3().endpoint(), SnapshotRequests.credentials(backplane, dir)));
+                """.formatted(
+                        cluster,
+                        String.join(", ", backplane.etcd().endpoints()),
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        SnapshotRequests.credentials(backplane, dir)));
         try (ApplicationContext context = ApplicationContext.run(Map.of(
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                "guardian.fleet.file", fleet.toString(),
-                "guardian.snapshot.group", "drill-" + cluster,
-                "guardian.snapshot.spool-dir", dir.resolve("spool").toString()));
-             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null,
-                    Instant.now())).getId();
-            SnapshotCompleted done = (SnapshotCompleted) events.await(e -> e instanceof SnapshotCompleted c
-                    && c.requestId().equals(id), Duration.ofSeconds(90)).orElseThrow();
-            SnapshotVerified drill = (SnapshotVerified) events.await(e -> e instanceof SnapshotVerified v
-                    && v.snapshotId().equals(done.snapshotId()), Duration.ofSeconds(120))
+                        "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
+                        "guardian.fleet.file", fleet.toString(),
+                        "guardian.snapshot.group", "drill-" + cluster,
+                        "guardian.snapshot.spool-dir", dir.resolve("spool").toString()));
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            String id = stream.publish(
+                            "/test",
+                            new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null, Instant.now()))
+                    .getId();
+            SnapshotCompleted done = (SnapshotCompleted) events.await(
+                            e -> e instanceof SnapshotCompleted c
+                                    && c.requestId().equals(id),
+                            Duration.ofSeconds(90))
+                    .orElseThrow();
+            SnapshotVerified drill = (SnapshotVerified) events.await(
+                            e -> e instanceof SnapshotVerified v
+                                    && v.snapshotId().equals(done.snapshotId()),
+                            Duration.ofSeconds(120))
                     .orElseThrow(() -> new AssertionError("no drill after the capture of " + done.snapshotId()));
             assertThat(drill.result()).as(drill.detail()).isEqualTo(DrillResult.PASSED);
             assertThat(drill.restoredRevision()).isEqualTo(done.revision());
 
             var spec = context.getBean(FleetRegistry.class).require(cluster);
-            SnapshotManifest latestVerified = context.getBean(SnapshotCatalog.class).require(spec, "latest-verified");
-            assertThat(latestVerified.snapshotId()).as("the snapshot just taken is the one a restore takes")
+            SnapshotManifest latestVerified =
+                    context.getBean(SnapshotCatalog.class).require(spec, "latest-verified");
+            assertThat(latestVerified.snapshotId())
+                    .as("the snapshot just taken is the one a restore takes")
                     .isEqualTo(done.snapshotId());
         }
     }

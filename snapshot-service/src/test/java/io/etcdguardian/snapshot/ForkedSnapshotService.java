@@ -18,12 +18,22 @@ final class ForkedSnapshotService {
     private ForkedSnapshotService() {}
 
     /** {@code settings}: further {@code -D} options (guardian.snapshot.*, failpoints) for this run. */
-    static ChildProcess start(String name, Path logDir, Path workDir, Backplane backplane, Path fleet, String group,
-                              Path spool, List<String> settings) {
+    static ChildProcess start(
+            String name,
+            Path logDir,
+            Path workDir,
+            Backplane backplane,
+            Path fleet,
+            String group,
+            Path spool,
+            List<String> settings) {
         ChildProcess process = new ChildProcess(name, logDir);
         int port = FreePorts.next();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m",
+                "-cp",
+                System.getProperty("java.class.path"),
                 "-Dmicronaut.server.port=" + port,
                 "-Dkafka.bootstrap.servers=" + backplane.kafka().bootstrapServers(),
                 "-Dkafka.session.timeout.ms=6000",
@@ -35,8 +45,12 @@ final class ForkedSnapshotService {
         command.addAll(settings);
         command.add("io.etcdguardian.snapshot.Application");
         process.start(command, workDir);
-        Readiness.await(name, Duration.ofSeconds(60), process,
-                () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"), r -> r.statusCode() == 200));
+        Readiness.await(
+                name,
+                Duration.ofSeconds(60),
+                process,
+                () -> Readiness.httpAnswers(
+                        URI.create("http://127.0.0.1:" + port + "/health"), r -> r.statusCode() == 200));
         return process;
     }
 }

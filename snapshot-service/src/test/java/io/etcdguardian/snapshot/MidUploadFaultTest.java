@@ -1,6 +1,5 @@
 package io.etcdguardian.snapshot;
 
-import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +10,7 @@ import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.S3ProxyServer;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.SnapshotStarted;
@@ -46,6 +46,7 @@ class MidUploadFaultTest {
 
     @TempDir
     static Path dir;
+
     static EtcdCluster etcd;
     static S3ProxyServer s3;
     static Backplane backplane;
@@ -61,7 +62,9 @@ class MidUploadFaultTest {
             Random random = new Random(3);
             for (int i = 0; i < 96; i++) {
                 random.nextBytes(value); // incompressible: the upload carries every byte
-                client.getKVClient().put(ByteSequence.from(("/big/" + i).getBytes()), ByteSequence.from(value)).get();
+                client.getKVClient()
+                        .put(ByteSequence.from(("/big/" + i).getBytes()), ByteSequence.from(value))
+                        .get();
             }
         }
         s3 = S3ProxyServer.plan(dir.resolve("s3")).start();
@@ -72,7 +75,8 @@ class MidUploadFaultTest {
                   - id: %s
                     etcd: { endpoints: [%s] }
                     store: { bucket: fault-snapshots, endpoint: %s, credentialsFile: %s }
-                """.formatted(CLUSTER, etcd.endpoints().get(0), s3.endpoint(), credentials));
+                """.formatted(
+                        CLUSTER, etcd.endpoints().get(0), s3.endpoint(), credentials));
         stream = new EventStream(shared.kafka().bootstrapServers());
     }
 
@@ -91,31 +95,44 @@ class MidUploadFaultTest {
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             requestId = request(Instant.now());
             // mid-capture: bytes are in the spool
-            assertThat(events.await(e -> e instanceof io.etcdguardian.common.event.SnapshotProgress p
-                    && p.requestId().equals(requestId) && p.bytesCaptured() > 0, Duration.ofSeconds(60))).isPresent();
+            assertThat(events.await(
+                            e -> e instanceof io.etcdguardian.common.event.SnapshotProgress p
+                                    && p.requestId().equals(requestId)
+                                    && p.bytesCaptured() > 0,
+                            Duration.ofSeconds(60)))
+                    .isPresent();
             service.kill();
             assertThat(manifests()).hasSize(before);
             try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("spool"))) {
                 assertThat(left.filter(f -> f.getFileName().toString().startsWith(CLUSTER + "-")))
-                        .as("what the kill left in the spool").isNotEmpty();
+                        .as("what the kill left in the spool")
+                        .isNotEmpty();
             }
 
             service = service("kill");
-            GuardianEvent outcome = events.await(e -> e instanceof SnapshotCompleted c && c.requestId().equals(requestId),
-                    Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("the redelivered request never completed"));
+            GuardianEvent outcome = events.await(
+                            e -> e instanceof SnapshotCompleted c
+                                    && c.requestId().equals(requestId),
+                            Duration.ofSeconds(120))
+                    .orElseThrow(() -> new AssertionError("the redelivered request never completed"));
             assertThat(((SnapshotCompleted) outcome).requestId()).isEqualTo(requestId);
         } finally {
             service.stop(Duration.ofSeconds(10));
         }
         assertThat(manifests()).hasSize(before + 1);
         try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("spool"))) {
-            assertThat(left.filter(Files::isRegularFile)).as("the killed attempt's spool file is gone too").isEmpty();
+            assertThat(left.filter(Files::isRegularFile))
+                    .as("the killed attempt's spool file is gone too")
+                    .isEmpty();
         }
         // the killed attempt's multipart upload is aborted by the orphan sweep after the retry (orphan-age 1s here)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             try (S3Client client = s3.client()) {
-                assertThat(client.listMultipartUploads(b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/")).uploads())
-                        .as("no multipart upload left").isEmpty();
+                assertThat(client.listMultipartUploads(
+                                        b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/"))
+                                .uploads())
+                        .as("no multipart upload left")
+                        .isEmpty();
             }
         });
     }
@@ -126,25 +143,32 @@ class MidUploadFaultTest {
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             int before = manifests().size();
             String first = request(Instant.now());
-            assertThat(events.await(e -> e instanceof SnapshotStarted s && s.requestId().equals(first),
-                    Duration.ofSeconds(60))).isPresent();
+            assertThat(events.await(
+                            e -> e instanceof SnapshotStarted s && s.requestId().equals(first), Duration.ofSeconds(60)))
+                    .isPresent();
             s3.kill();
-            SnapshotFailed failed = (SnapshotFailed) events.await(e -> e instanceof SnapshotFailed f
-                    && f.requestId().equals(first), Duration.ofSeconds(120)).orElseThrow();
+            SnapshotFailed failed = (SnapshotFailed) events.await(
+                            e -> e instanceof SnapshotFailed f && f.requestId().equals(first), Duration.ofSeconds(120))
+                    .orElseThrow();
             assertThat(failed.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
             assertThat(failed.retriable()).isTrue();
 
             s3.start();
             assertThat(manifests()).hasSize(before);
             String retry = request(Instant.now());
-            assertThat(events.await(e -> e instanceof SnapshotCompleted c && c.requestId().equals(retry),
-                    Duration.ofSeconds(120))).isPresent();
+            assertThat(events.await(
+                            e -> e instanceof SnapshotCompleted c
+                                    && c.requestId().equals(retry),
+                            Duration.ofSeconds(120)))
+                    .isPresent();
             assertThat(manifests()).hasSize(before + 1);
             // the upload the outage interrupted is gone or cleaned up, never an object without a manifest
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 try (S3Client client = s3.client()) {
-                    assertThat(client.listObjectsV2(b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/snapshots/"))
-                            .contents()).hasSize(before + 1);
+                    assertThat(client.listObjectsV2(
+                                            b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/snapshots/"))
+                                    .contents())
+                            .hasSize(before + 1);
                 }
             });
         } finally {
@@ -157,19 +181,27 @@ class MidUploadFaultTest {
         ChildProcess service = service("progress");
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             String id = request(Instant.now());
-            List<GuardianEvent> seen = events.until(e -> e instanceof SnapshotCompleted c && c.requestId().equals(id)
-                    || e instanceof SnapshotFailed f && f.requestId().equals(id), Duration.ofSeconds(120));
+            List<GuardianEvent> seen = events.until(
+                    e -> e instanceof SnapshotCompleted c && c.requestId().equals(id)
+                            || e instanceof SnapshotFailed f && f.requestId().equals(id),
+                    Duration.ofSeconds(120));
             assertThat(seen).isNotEmpty().last().isInstanceOf(SnapshotCompleted.class);
             SnapshotCompleted done = (SnapshotCompleted) seen.get(seen.size() - 1);
-            SnapshotStarted started = seen.stream().filter(e -> e instanceof SnapshotStarted s && s.requestId().equals(id))
-                    .map(SnapshotStarted.class::cast).findFirst().orElseThrow();
+            SnapshotStarted started = seen.stream()
+                    .filter(e -> e instanceof SnapshotStarted s && s.requestId().equals(id))
+                    .map(SnapshotStarted.class::cast)
+                    .findFirst()
+                    .orElseThrow();
             List<io.etcdguardian.common.event.SnapshotProgress> progress = seen.stream()
-                    .filter(e -> e instanceof io.etcdguardian.common.event.SnapshotProgress p && p.requestId().equals(id))
-                    .map(io.etcdguardian.common.event.SnapshotProgress.class::cast).toList();
+                    .filter(e -> e instanceof io.etcdguardian.common.event.SnapshotProgress p
+                            && p.requestId().equals(id))
+                    .map(io.etcdguardian.common.event.SnapshotProgress.class::cast)
+                    .toList();
             assertThat(started.expectedBytes()).isGreaterThanOrEqualTo(96L << 20);
             // 96 MiB, uncompressed, one 5 MiB part at a time: seconds of upload, several reports
             assertThat(progress).hasSizeGreaterThanOrEqualTo(2);
-            assertThat(progress.size()).as("at most one report per interval")
+            assertThat(progress.size())
+                    .as("at most one report per interval")
                     .isLessThanOrEqualTo((int) (done.durationMs() / PROGRESS_INTERVAL.toMillis()) + 2);
             for (int i = 0; i < progress.size(); i++) {
                 var p = progress.get(i);
@@ -177,8 +209,10 @@ class MidUploadFaultTest {
                 assertThat(p.bytesUploaded()).isLessThanOrEqualTo(p.bytesCaptured());
                 assertThat(p.bytesCaptured()).isLessThanOrEqualTo(p.bytesTotal());
                 if (i > 0) {
-                    assertThat(p.bytesCaptured()).isGreaterThanOrEqualTo(progress.get(i - 1).bytesCaptured());
-                    assertThat(p.bytesUploaded()).isGreaterThanOrEqualTo(progress.get(i - 1).bytesUploaded());
+                    assertThat(p.bytesCaptured())
+                            .isGreaterThanOrEqualTo(progress.get(i - 1).bytesCaptured());
+                    assertThat(p.bytesUploaded())
+                            .isGreaterThanOrEqualTo(progress.get(i - 1).bytesUploaded());
                 }
             }
             assertThat(progress).anySatisfy(p -> {
@@ -192,20 +226,32 @@ class MidUploadFaultTest {
     }
 
     private static String request(Instant at) {
-        return stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "fault", "test", null, at)).getId();
+        return stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "fault", "test", null, at))
+                .getId();
     }
 
     private static List<String> manifests() {
         try (S3Client client = s3.client()) {
-            return client.listObjectsV2(b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/manifests/")).contents()
-                    .stream().map(o -> o.key()).toList();
+            return client
+                    .listObjectsV2(b -> b.bucket("fault-snapshots").prefix(CLUSTER + "/manifests/"))
+                    .contents()
+                    .stream()
+                    .map(o -> o.key())
+                    .toList();
         }
     }
 
     /** snapshot-service as its own JVM, slow to upload (5 MiB parts, one at a time). */
     private static ChildProcess service(String name) {
-        return ForkedSnapshotService.start("snapshot-service-" + name, Path.of("target", "midupload-" + RUN), dir,
-                backplane, fleet, "midupload-" + RUN + "-" + name, dir.resolve("spool"), List.of(
+        return ForkedSnapshotService.start(
+                "snapshot-service-" + name,
+                Path.of("target", "midupload-" + RUN),
+                dir,
+                backplane,
+                fleet,
+                "midupload-" + RUN + "-" + name,
+                dir.resolve("spool"),
+                List.of(
                         "-Dguardian.snapshot.part-size-bytes=5242880",
                         "-Dguardian.snapshot.upload-concurrency=1",
                         "-Dguardian.snapshot.compression=none",

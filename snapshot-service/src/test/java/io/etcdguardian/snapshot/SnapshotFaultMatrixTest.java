@@ -43,14 +43,23 @@ class SnapshotFaultMatrixTest {
     private static final String CLUSTER = "matrix-" + RUN;
     private static final String BUCKET = "matrix-" + RUN;
     /** In the order a snapshot passes them; retention last, when there is something to delete. */
-    private static final List<String> ALL_STEPS = List.of("snapshot.started", "snapshot.captured", "snapshot.uploaded",
-            "snapshot.committed", "snapshot.published", "drill.restored", "retention.uncommitted");
+    private static final List<String> ALL_STEPS = List.of(
+            "snapshot.started",
+            "snapshot.captured",
+            "snapshot.uploaded",
+            "snapshot.committed",
+            "snapshot.published",
+            "drill.restored",
+            "retention.uncommitted");
     /** In CI: the steps whose kills found a leftover (spool file, scratch etcd) or leave a half-made object. */
-    private static final List<String> STEPS = FaultMatrixScope.cases(ALL_STEPS, s -> List.of("snapshot.captured",
-            "snapshot.uploaded", "drill.restored", "retention.uncommitted").contains(s));
+    private static final List<String> STEPS = FaultMatrixScope.cases(
+            ALL_STEPS,
+            s -> List.of("snapshot.captured", "snapshot.uploaded", "drill.restored", "retention.uncommitted")
+                    .contains(s));
 
     @TempDir
     static Path dir;
+
     static Backplane backplane;
     static EtcdCluster etcd;
     static Path fleet;
@@ -71,8 +80,12 @@ class SnapshotFaultMatrixTest {
                     etcd: { endpoints: [%s] }
                     store: { bucket: %s, endpoint: %s, credentialsFile: %s }
                     retention: { keepLast: 1 }
-                """.formatted(CLUSTER, etcd.endpoints().get(0), BUCKET, shared.s3().endpoint(),
-                SnapshotRequests.credentials(shared, dir)));
+                """.formatted(
+                        CLUSTER,
+                        etcd.endpoints().get(0),
+                        BUCKET,
+                        shared.s3().endpoint(),
+                        SnapshotRequests.credentials(shared, dir)));
         stream = new EventStream(shared.kafka().bootstrapServers());
         invariants = new SnapshotInvariants(shared.s3(), BUCKET, CLUSTER, dir.resolve("spool"), dir.resolve("check"));
     }
@@ -93,10 +106,14 @@ class SnapshotFaultMatrixTest {
             String request;
             ChildProcess armed = service(step, step); // it creates the topics the first time
             try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-                request = stream.publish("/test", new BackupRequested(CLUSTER, Trigger.ON_DEMAND, "matrix " + step,
-                        "test", null, Instant.now())).getId();
+                request = stream.publish(
+                                "/test",
+                                new BackupRequested(
+                                        CLUSTER, Trigger.ON_DEMAND, "matrix " + step, "test", null, Instant.now()))
+                        .getId();
                 await().atMost(Duration.ofSeconds(120)).until(() -> !armed.isAlive());
-                assertThat(Files.readString(armed.logFile())).as("ended at its failpoint")
+                assertThat(Files.readString(armed.logFile()))
+                        .as("ended at its failpoint")
                         .contains("failpoint " + step + " armed");
 
                 ChildProcess unarmed = service(step + "-again", null);
@@ -105,16 +122,19 @@ class SnapshotFaultMatrixTest {
                     outcomes.add(events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(120))
                             .orElseThrow(() -> new AssertionError("no outcome of the request killed at " + step)));
                     // every invariant, given the restarted service the time its cleanups need
-                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                            invariants.hold(request, true, newestRestorable));
-                    for (var more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2)); more.isPresent();
-                         more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2))) {
+                    await().atMost(Duration.ofSeconds(90))
+                            .pollInterval(Duration.ofSeconds(1))
+                            .untilAsserted(() -> invariants.hold(request, true, newestRestorable));
+                    for (var more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2));
+                            more.isPresent();
+                            more = events.await(e -> isOutcomeOf(e, request), Duration.ofSeconds(2))) {
                         outcomes.add(more.get());
                     }
-                    assertThat(outcomes).as("one final event: completed, the same id if published again")
+                    assertThat(outcomes)
+                            .as("one final event: completed, the same id if published again")
                             .allMatch(e -> e instanceof SnapshotCompleted)
-                            .extracting(e -> ((SnapshotCompleted) e).snapshotId()).containsOnly(
-                                    ((SnapshotCompleted) outcomes.get(0)).snapshotId());
+                            .extracting(e -> ((SnapshotCompleted) e).snapshotId())
+                            .containsOnly(((SnapshotCompleted) outcomes.get(0)).snapshotId());
                     survived++;
                     table.add(String.format("  %-10s %-24s %-8s %s", "snapshot", step, "SIGKILL", "survived"));
                 } finally {
@@ -122,7 +142,8 @@ class SnapshotFaultMatrixTest {
                 }
             }
         }
-        System.out.println("fault matrix (snapshot-service), " + FaultMatrixScope.describe(STEPS.size(), ALL_STEPS.size())
+        System.out.println("fault matrix (snapshot-service), "
+                + FaultMatrixScope.describe(STEPS.size(), ALL_STEPS.size())
                 + "\n  operation  step                     fault    result\n"
                 + String.join("\n", table) + "\n" + STEPS.size() + " faults injected, " + survived + " survived, "
                 + (STEPS.size() - survived) + " lost");
@@ -149,7 +170,14 @@ class SnapshotFaultMatrixTest {
         if (failpoint != null) {
             settings.add("-Dguardian.failpoints=" + failpoint);
         }
-        return ForkedSnapshotService.start("snapshot-service-" + name, Path.of("target", "matrix-" + RUN), dir,
-                backplane, fleet, "matrix-" + RUN, dir.resolve("spool"), settings);
+        return ForkedSnapshotService.start(
+                "snapshot-service-" + name,
+                Path.of("target", "matrix-" + RUN),
+                dir,
+                backplane,
+                fleet,
+                "matrix-" + RUN,
+                dir.resolve("spool"),
+                settings);
     }
 }

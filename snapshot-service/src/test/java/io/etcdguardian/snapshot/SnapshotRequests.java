@@ -19,10 +19,16 @@ final class SnapshotRequests {
     /** Publishes an on-demand request for {@code cluster}; returns its completed or failed event. */
     static GuardianEvent outcome(EventStream stream, String cluster) {
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            String id = stream.publish("/test", new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null,
-                    Instant.now())).getId();
-            return events.await(e -> (e instanceof SnapshotCompleted c && c.requestId().equals(id))
-                    || (e instanceof SnapshotFailed f && f.requestId().equals(id)), Duration.ofSeconds(90))
+            String id = stream.publish(
+                            "/test",
+                            new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null, Instant.now()))
+                    .getId();
+            return events.await(
+                            e -> (e instanceof SnapshotCompleted c
+                                            && c.requestId().equals(id))
+                                    || (e instanceof SnapshotFailed f
+                                            && f.requestId().equals(id)),
+                            Duration.ofSeconds(90))
                     .orElseThrow(() -> new AssertionError("no outcome for " + cluster));
         }
     }

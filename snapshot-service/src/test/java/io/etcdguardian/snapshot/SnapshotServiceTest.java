@@ -1,7 +1,5 @@
 package io.etcdguardian.snapshot;
 
-import io.etcdguardian.common.event.DrillResult;
-import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,8 +9,10 @@ import io.cloudevents.CloudEvent;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
@@ -68,6 +68,7 @@ class SnapshotServiceTest {
 
     @TempDir
     static Path dir;
+
     static Backplane backplane;
     static ApplicationContext context;
     static EventStream stream;
@@ -79,9 +80,11 @@ class SnapshotServiceTest {
         backplane = shared;
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        keyFile = Files.writeString(dir.resolve("snapshot.key"), Base64.getEncoder().encodeToString(key));
+        keyFile = Files.writeString(
+                dir.resolve("snapshot.key"), Base64.getEncoder().encodeToString(key));
         Path credentials = SnapshotRequests.credentials(shared, dir);
-        Path wrong = Files.writeString(dir.resolve("wrong.properties"), "accessKeyId=nobody\nsecretAccessKey=nothing\n");
+        Path wrong =
+                Files.writeString(dir.resolve("wrong.properties"), "accessKeyId=nobody\nsecretAccessKey=nothing\n");
         String etcd = String.join(", ", shared.etcd().endpoints());
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 defaults:
@@ -101,8 +104,22 @@ class SnapshotServiceTest {
                     etcd: { endpoints: [http://127.0.0.1:%d], dialTimeout: 1s, requestTimeout: 1s }
                   - id: %s
                     retention: { keepLast: 2 }
-                """.formatted(shared.bucket(), shared.s3().endpoint(), credentials, etcd, PLAIN, SECRET, keyFile,
-                CORRUPT, TRUNCATE, DENIED, wrong, NO_BUCKET, NO_ETCD, FreePorts.next(), RETAINED));
+                """.formatted(
+                        shared.bucket(),
+                        shared.s3().endpoint(),
+                        credentials,
+                        etcd,
+                        PLAIN,
+                        SECRET,
+                        keyFile,
+                        CORRUPT,
+                        TRUNCATE,
+                        DENIED,
+                        wrong,
+                        NO_BUCKET,
+                        NO_ETCD,
+                        FreePorts.next(),
+                        RETAINED));
         Map<String, Object> props = new HashMap<>();
         props.put("spec.name", "SnapshotServiceTest");
         props.put("micronaut.server.port", -1);
@@ -117,8 +134,9 @@ class SnapshotServiceTest {
         props.put("guardian.intake.initial-backoff", "50ms");
         props.put("guardian.snapshot.drill.enabled", "false");
         Path tokens = dir.resolve("tokens");
-        token = io.etcdguardian.common.security.CallerTokens.writeFile(tokens, Map.of("test",
-                io.etcdguardian.common.security.Roles.ALL)).get("test");
+        token = io.etcdguardian.common.security.CallerTokens.writeFile(
+                        tokens, Map.of("test", io.etcdguardian.common.security.Roles.ALL))
+                .get("test");
         props.put("guardian.security.tokens-file", tokens.toString());
         context = ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
         stream = new EventStream(shared.kafka().bootstrapServers());
@@ -148,37 +166,56 @@ class SnapshotServiceTest {
         assertThat(done.sizeStored()).isLessThan(done.sizeRaw());
         Path db = download(done, Optional.empty());
         assertThat(Files.size(db)).isEqualTo(done.sizeRaw());
-        String[] status = Etcdctl.run(List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "status", db.toString(),
-                "-w", "simple")).strip().split(",\\s*");
+        String[] status = Etcdctl.run(List.of(
+                        EtcdBinaries.snapshotTool().toString(), "snapshot", "status", db.toString(), "-w", "simple"))
+                .strip()
+                .split(",\\s*");
         assertThat(Long.parseLong(status[1])).isEqualTo(done.revision());
         // 3.6's etcdutl adds the storage version and counts live keys; 3.4/3.5 count every bbolt key
         long liveKeys = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class)
-                .show(PLAIN, done.snapshotId()).liveKeys();
+                .show(PLAIN, done.snapshotId())
+                .liveKeys();
         assertThat(Long.parseLong(status[2])).isEqualTo(status.length > 4 ? liveKeys : done.totalKeys());
 
         List<String> restored = restoreAndList(db, prefix);
-        assertThat(restored).hasSize(299).doesNotContain(prefix + "/key-0", prefix + "/later").contains(prefix + "/key-1");
+        assertThat(restored)
+                .hasSize(299)
+                .doesNotContain(prefix + "/key-0", prefix + "/later")
+                .contains(prefix + "/key-1");
 
         // the catalogue lists it, from its manifest
-        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
-            SnapshotManifest[] listed = http.toBlocking().retrieve(
-                    io.micronaut.http.HttpRequest.GET("/snapshots/" + PLAIN).bearerAuth(token), SnapshotManifest[].class);
+        try (HttpClient http =
+                HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
+            SnapshotManifest[] listed = http.toBlocking()
+                    .retrieve(
+                            io.micronaut.http.HttpRequest.GET("/snapshots/" + PLAIN)
+                                    .bearerAuth(token),
+                            SnapshotManifest[].class);
             assertThat(listed).extracting(SnapshotManifest::snapshotId).contains(done.snapshotId());
-            SnapshotManifest manifest = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.GET("/snapshots/" + PLAIN + "/"
-                    + done.snapshotId()).bearerAuth(token),
-                    SnapshotManifest.class);
+            SnapshotManifest manifest = http.toBlocking()
+                    .retrieve(
+                            io.micronaut.http.HttpRequest.GET("/snapshots/" + PLAIN + "/" + done.snapshotId())
+                                    .bearerAuth(token),
+                            SnapshotManifest.class);
             assertThat(manifest.sha256()).isEqualTo(done.sha256());
             assertThat(manifest.liveKeys()).isGreaterThanOrEqualTo(299);
             assertThat(manifest.boltHash()).isEqualTo(status[0]);
             // `sha256sum` of the object as downloaded, compressed: the manifest's storedSha256
             try (S3Client s3 = backplane.s3().client()) {
-                byte[] object = s3.getObjectAsBytes(b -> b.bucket(backplane.bucket()).key(done.objectKey())).asByteArray();
-                assertThat(manifest.storedSha256()).isEqualTo(java.util.HexFormat.of().formatHex(
-                        java.security.MessageDigest.getInstance("SHA-256").digest(object)));
+                byte[] object = s3.getObjectAsBytes(
+                                b -> b.bucket(backplane.bucket()).key(done.objectKey()))
+                        .asByteArray();
+                assertThat(manifest.storedSha256())
+                        .isEqualTo(java.util.HexFormat.of()
+                                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                        .digest(object)));
                 assertThat(manifest.storedSha256()).isNotEqualTo(manifest.sha256());
             }
-            assertThatThrownBy(() -> http.toBlocking().exchange(io.micronaut.http.HttpRequest.GET("/snapshots/nobody-"
-                    + RUN).bearerAuth(token), Map.class))
+            assertThatThrownBy(() -> http.toBlocking()
+                            .exchange(
+                                    io.micronaut.http.HttpRequest.GET("/snapshots/nobody-" + RUN)
+                                            .bearerAuth(token),
+                                    Map.class))
                     .isInstanceOfSatisfying(HttpClientResponseException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(404);
                         assertThat(e.getResponse().getBody(Map.class).orElseThrow())
@@ -197,10 +234,15 @@ class SnapshotServiceTest {
         assertThat(done.objectKey()).endsWith(".db.zst.enc");
         assertThat(done.encryptionKeyId()).isEqualTo("test-key-1");
         try (S3Client s3 = backplane.s3().client()) {
-            byte[] stored = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.objectKey())).asByteArray();
-            assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("secret value");
-            String manifest = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.manifestKey())).asUtf8String();
-            assertThat(manifest).contains("\"keyId\" : \"test-key-1\"").doesNotContain(Files.readString(keyFile).strip());
+            byte[] stored = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.objectKey()))
+                    .asByteArray();
+            assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .doesNotContain("secret value");
+            String manifest = s3.getObjectAsBytes(b -> b.bucket(done.bucket()).key(done.manifestKey()))
+                    .asUtf8String();
+            assertThat(manifest)
+                    .contains("\"keyId\" : \"test-key-1\"")
+                    .doesNotContain(Files.readString(keyFile).strip());
         }
         Path db = download(done, Optional.of(SnapshotEncryption.fromSpec(new EncryptionSpec(keyFile.toString(), "x"))));
         assertThat(restoreAndList(db, prefix)).hasSize(50);
@@ -227,8 +269,13 @@ class SnapshotServiceTest {
             assertThat(failed.retriable()).isFalse();
             assertNothingStored(cluster);
             assertThat(context.getBean(MeterRegistry.class)
-                    .get("guardian.snapshot.failures").tag("cluster", cluster).tag("reason", "INTEGRITY_FAILED")
-                    .counter().count()).as("the dashboard's failure panel").isGreaterThanOrEqualTo(1);
+                            .get("guardian.snapshot.failures")
+                            .tag("cluster", cluster)
+                            .tag("reason", "INTEGRITY_FAILED")
+                            .counter()
+                            .count())
+                    .as("the dashboard's failure panel")
+                    .isGreaterThanOrEqualTo(1);
         }
     }
 
@@ -255,29 +302,41 @@ class SnapshotServiceTest {
         String stranger = "stranger-" + RUN;
         try (EventStream.Follower dead = stream.follow(Topics.DEAD_LETTER)) {
             assertThat(failed(stranger).reason()).isEqualTo(Reason.UNKNOWN_CLUSTER);
-            assertThat(dead.await(e -> e.clusterId().equals(stranger), Duration.ofSeconds(20))).isPresent();
+            assertThat(dead.await(e -> e.clusterId().equals(stranger), Duration.ofSeconds(20)))
+                    .isPresent();
         }
     }
 
     @Test
     void aDuplicatedRequestIsDoneOnceAndALateOneIsCoalesced() {
-        CloudEvent request = EventEnvelope.wrap("/test", new BackupRequested(PLAIN, Trigger.ON_DEMAND, "dup", "test",
-                null, Instant.now()));
+        CloudEvent request = EventEnvelope.wrap(
+                "/test", new BackupRequested(PLAIN, Trigger.ON_DEMAND, "dup", "test", null, Instant.now()));
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             stream.publish(request);
             stream.publish(request);
             // asked for before the first was taken: any snapshot taken since answers it
-            CloudEvent late = stream.publish("/test", new BackupRequested(PLAIN, Trigger.ON_DEMAND, "late", "test", null,
-                    Instant.now().minusSeconds(60)));
-            SnapshotCompleted first = (SnapshotCompleted) events.await(completedFor(request.getId()), Duration.ofSeconds(60))
-                    .orElseThrow();
-            SnapshotCompleted coalesced = (SnapshotCompleted) events.await(completedFor(late.getId()),
-                    Duration.ofSeconds(60)).orElseThrow();
+            CloudEvent late = stream.publish(
+                    "/test",
+                    new BackupRequested(
+                            PLAIN,
+                            Trigger.ON_DEMAND,
+                            "late",
+                            "test",
+                            null,
+                            Instant.now().minusSeconds(60)));
+            SnapshotCompleted first =
+                    (SnapshotCompleted) events.await(completedFor(request.getId()), Duration.ofSeconds(60))
+                            .orElseThrow();
+            SnapshotCompleted coalesced =
+                    (SnapshotCompleted) events.await(completedFor(late.getId()), Duration.ofSeconds(60))
+                            .orElseThrow();
             assertThat(coalesced.snapshotId()).isEqualTo(first.snapshotId());
         }
-        SnapshotManifest[] all = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class).list(PLAIN)
+        SnapshotManifest[] all = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class)
+                .list(PLAIN)
                 .toArray(SnapshotManifest[]::new);
-        assertThat(Arrays.stream(all).filter(m -> m.requestId().equals(request.getId()))).hasSize(1);
+        assertThat(Arrays.stream(all).filter(m -> m.requestId().equals(request.getId())))
+                .hasSize(1);
     }
 
     @Test
@@ -288,86 +347,128 @@ class SnapshotServiceTest {
         }
         var catalog = context.getBean(io.etcdguardian.snapshot.catalog.SnapshotController.class);
         // keepLast 2, but nothing is restorable yet: deleting could leave nothing to restore
-        assertThat(catalog.list(RETAINED)).extracting(SnapshotManifest::snapshotId).containsExactlyElementsOf(ids);
+        assertThat(catalog.list(RETAINED))
+                .extracting(SnapshotManifest::snapshotId)
+                .containsExactlyElementsOf(ids);
 
-        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
-            SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
-                    "/snapshots/" + RETAINED + "/" + ids.get(0) + "/drill", "").bearerAuth(token), SnapshotManifest.class);
+        try (HttpClient http =
+                HttpClient.create(context.getBean(EmbeddedServer.class).getURL())) {
+            SnapshotManifest drilled = http.toBlocking()
+                    .retrieve(
+                            io.micronaut.http.HttpRequest.POST(
+                                            "/snapshots/" + RETAINED + "/" + ids.get(0) + "/drill", "")
+                                    .bearerAuth(token),
+                            SnapshotManifest.class);
             assertThat(drilled.drillPassed()).as(drilled.drill().detail()).isTrue();
         }
         ids.add(completed(RETAINED).snapshotId());
         ids.add(completed(RETAINED).snapshotId());
         // retention runs right after the completed event: await its result rather than race it
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(catalog.list(RETAINED))
-                .extracting(SnapshotManifest::snapshotId).containsExactly(ids.get(0), ids.get(3), ids.get(4)));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(catalog.list(RETAINED))
+                        .extracting(SnapshotManifest::snapshotId)
+                        .containsExactly(ids.get(0), ids.get(3), ids.get(4)));
         try (S3Client s3 = backplane.s3().client()) {
             assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + RETAINED + "/snapshots/"))
-                    .contents()).hasSize(3);
+                            .contents())
+                    .hasSize(3);
         }
 
         // a stopped restore still reads snapshot 3 and a drill (on any replica) reads snapshot 4: both stay
         restoreState("restore-of-" + RUN, ids.get(3), "FAILED");
-        var spec = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(RETAINED);
-        var drill = context.getBean(io.etcdguardian.common.operation.OperationLeases.class).acquire(spec,
-                io.etcdguardian.common.operation.OperationKind.DRILL, "drill-elsewhere", ids.get(4));
+        var spec = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class)
+                .require(RETAINED);
+        var drill = context.getBean(io.etcdguardian.common.operation.OperationLeases.class)
+                .acquire(spec, io.etcdguardian.common.operation.OperationKind.DRILL, "drill-elsewhere", ids.get(4));
         try {
             ids.add(completed(RETAINED).snapshotId());
             ids.add(completed(RETAINED).snapshotId());
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(catalog.list(RETAINED))
-                    .extracting(SnapshotManifest::snapshotId)
-                    .containsExactly(ids.get(0), ids.get(3), ids.get(4), ids.get(5), ids.get(6)));
+            await().atMost(Duration.ofSeconds(20))
+                    .untilAsserted(() -> assertThat(catalog.list(RETAINED))
+                            .extracting(SnapshotManifest::snapshotId)
+                            .containsExactly(ids.get(0), ids.get(3), ids.get(4), ids.get(5), ids.get(6)));
         } finally {
             drill.close();
         }
         // once the restore ended and the drill is done, the policy applies again
         restoreState("restore-of-" + RUN, ids.get(3), "COMPLETED");
         ids.add(completed(RETAINED).snapshotId());
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(catalog.list(RETAINED))
-                .extracting(SnapshotManifest::snapshotId).containsExactly(ids.get(0), ids.get(6), ids.get(7)));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(catalog.list(RETAINED))
+                        .extracting(SnapshotManifest::snapshotId)
+                        .containsExactly(ids.get(0), ids.get(6), ids.get(7)));
     }
 
     /** A restore as restore-service journals it (an operation of kind RESTORE reading its snapshot). */
     private static void restoreState(String restoreId, String snapshotId, String status) {
         java.time.Instant now = java.time.Instant.now();
-        context.getBean(io.etcdguardian.common.operation.OperationJournal.class).record(
-                new io.etcdguardian.common.operation.OperationRecord(restoreId, RETAINED,
+        context.getBean(io.etcdguardian.common.operation.OperationJournal.class)
+                .record(new io.etcdguardian.common.operation.OperationRecord(
+                        restoreId,
+                        RETAINED,
                         io.etcdguardian.common.operation.OperationKind.RESTORE,
-                        io.etcdguardian.common.operation.OperationRecord.Status.valueOf(status), snapshotId,
-                        List.of("stop-members", "restore-members"), List.of("stop-members"), java.util.Map.of(), null,
-                        null, null, now, now));
+                        io.etcdguardian.common.operation.OperationRecord.Status.valueOf(status),
+                        snapshotId,
+                        List.of("stop-members", "restore-members"),
+                        List.of("stop-members"),
+                        java.util.Map.of(),
+                        null,
+                        null,
+                        null,
+                        now,
+                        now));
     }
 
     @Test
     void aRestoreDrillProvesASnapshotAndCatchesATamperedOne() throws Exception {
         SnapshotCompleted plain = completed(PLAIN);
         SnapshotCompleted secret = completed(SECRET);
-        try (HttpClient http = HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
-             EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+        try (HttpClient http =
+                        HttpClient.create(context.getBean(EmbeddedServer.class).getURL());
+                EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             for (SnapshotCompleted done : List.of(plain, secret)) {
-                SnapshotManifest drilled = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
-                        "/snapshots/" + done.clusterId() + "/" + done.snapshotId() + "/drill", "").bearerAuth(token), SnapshotManifest.class);
-                assertThat(drilled.drill().result()).as(drilled.drill().detail()).isEqualTo(DrillResult.PASSED);
+                SnapshotManifest drilled = http.toBlocking()
+                        .retrieve(
+                                io.micronaut.http.HttpRequest.POST(
+                                                "/snapshots/" + done.clusterId() + "/" + done.snapshotId() + "/drill",
+                                                "")
+                                        .bearerAuth(token),
+                                SnapshotManifest.class);
+                assertThat(drilled.drill().result())
+                        .as(drilled.drill().detail())
+                        .isEqualTo(DrillResult.PASSED);
                 assertThat(drilled.drill().restoredRevision()).isEqualTo(done.revision());
                 assertThat(drilled.drill().restoredKeys()).isEqualTo(drilled.liveKeys());
-                assertThat(events.await(e -> e instanceof io.etcdguardian.common.event.SnapshotVerified v
-                        && v.snapshotId().equals(done.snapshotId()) && v.result() == DrillResult.PASSED, Duration.ofSeconds(20)))
+                assertThat(events.await(
+                                e -> e instanceof io.etcdguardian.common.event.SnapshotVerified v
+                                        && v.snapshotId().equals(done.snapshotId())
+                                        && v.result() == DrillResult.PASSED,
+                                Duration.ofSeconds(20)))
                         .isPresent();
             }
 
             // someone overwrites the stored object: the drill fails and the snapshot is no longer trusted
             try (S3Client s3 = backplane.s3().client()) {
-                s3.putObject(b -> b.bucket(plain.bucket()).key(plain.objectKey()),
+                s3.putObject(
+                        b -> b.bucket(plain.bucket()).key(plain.objectKey()),
                         software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[4096]));
             }
-            SnapshotManifest failed = http.toBlocking().retrieve(io.micronaut.http.HttpRequest.POST(
-                    "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", "").bearerAuth(token), SnapshotManifest.class);
+            SnapshotManifest failed = http.toBlocking()
+                    .retrieve(
+                            io.micronaut.http.HttpRequest.POST(
+                                            "/snapshots/" + PLAIN + "/" + plain.snapshotId() + "/drill", "")
+                                    .bearerAuth(token),
+                            SnapshotManifest.class);
             assertThat(failed.drill().result()).isEqualTo(DrillResult.FAILED);
             assertThat(failed.drill().detail()).startsWith("INTEGRITY_FAILED");
             assertThat(failed.drillPassed()).isFalse();
             assertThat(failed.drillFailed()).isTrue();
-            var cluster = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class).require(PLAIN);
-            assertThat(context.getBean(io.etcdguardian.common.snapshot.SnapshotCatalog.class).newestVerified(cluster))
-                    .map(SnapshotManifest::snapshotId).isNotEqualTo(Optional.of(plain.snapshotId()));
+            var cluster = context.getBean(io.etcdguardian.common.fleet.FleetRegistry.class)
+                    .require(PLAIN);
+            assertThat(context.getBean(io.etcdguardian.common.snapshot.SnapshotCatalog.class)
+                            .newestVerified(cluster))
+                    .map(SnapshotManifest::snapshotId)
+                    .isNotEqualTo(Optional.of(plain.snapshotId()));
         }
     }
 
@@ -376,7 +477,6 @@ class SnapshotServiceTest {
     private static Predicate<GuardianEvent> completedFor(String requestId) {
         return e -> e instanceof SnapshotCompleted c && c.requestId().equals(requestId);
     }
-
 
     private static SnapshotCompleted completed(String cluster) {
         GuardianEvent outcome = SnapshotRequests.outcome(stream, cluster);
@@ -393,20 +493,27 @@ class SnapshotServiceTest {
     private static void assertNothingStored(String cluster) {
         try (S3Client s3 = backplane.s3().client()) {
             // the snapshot lease (released) is the operation's, not a stored snapshot
-            assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + cluster + "/")).contents())
-                    .filteredOn(o -> !o.key().contains("/leases/")).as("objects of " + cluster).isEmpty();
+            assertThat(s3.listObjectsV2(b -> b.bucket(backplane.bucket()).prefix("test/" + cluster + "/"))
+                            .contents())
+                    .filteredOn(o -> !o.key().contains("/leases/"))
+                    .as("objects of " + cluster)
+                    .isEmpty();
             assertThat(s3.listMultipartUploads(b -> b.bucket(backplane.bucket()).prefix("test/" + cluster + "/"))
-                    .uploads()).as("uploads of " + cluster).isEmpty();
+                            .uploads())
+                    .as("uploads of " + cluster)
+                    .isEmpty();
         }
     }
 
     private static Path download(SnapshotCompleted done, Optional<SnapshotEncryption> encryption) throws IOException {
         Path db = dir.resolve(done.snapshotId() + ".db");
         try (S3Client s3 = backplane.s3().client();
-             InputStream object = s3.getObject(b -> b.bucket(done.bucket()).key(done.objectKey()));
-             InputStream plain = encryption.map(e -> e.decrypt(object, done.clusterId(), done.snapshotId())).orElse(object);
-             InputStream raw = new ZstdInputStream(plain);
-             OutputStream out = Files.newOutputStream(db)) {
+                InputStream object = s3.getObject(b -> b.bucket(done.bucket()).key(done.objectKey()));
+                InputStream plain = encryption
+                        .map(e -> e.decrypt(object, done.clusterId(), done.snapshotId()))
+                        .orElse(object);
+                InputStream raw = new ZstdInputStream(plain);
+                OutputStream out = Files.newOutputStream(db)) {
             raw.transferTo(out);
         }
         return db;
@@ -415,10 +522,21 @@ class SnapshotServiceTest {
     /** `etcdctl snapshot restore` into a fresh one-member cluster, started, and the keys under prefix listed. */
     private static List<String> restoreAndList(Path db, String prefix) {
         EtcdCluster restored = EtcdCluster.plan(dir.resolve("restored-" + UUID.randomUUID()), 1, 0);
-        Etcdctl.run(List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "restore", db.toString(),
-                "--name", restored.members().get(0).name(), "--data-dir", restored.members().get(0).dataDir().toString(),
-                "--initial-cluster", restored.initialCluster(), "--initial-cluster-token", restored.token(),
-                "--initial-advertise-peer-urls", restored.members().get(0).peerUrl()));
+        Etcdctl.run(List.of(
+                EtcdBinaries.snapshotTool().toString(),
+                "snapshot",
+                "restore",
+                db.toString(),
+                "--name",
+                restored.members().get(0).name(),
+                "--data-dir",
+                restored.members().get(0).dataDir().toString(),
+                "--initial-cluster",
+                restored.initialCluster(),
+                "--initial-cluster-token",
+                restored.token(),
+                "--initial-advertise-peer-urls",
+                restored.members().get(0).peerUrl()));
         try {
             restored.start();
             String keys = restored.etcdctl("get", prefix + "/", "--prefix", "--keys-only");
@@ -427,5 +545,4 @@ class SnapshotServiceTest {
             restored.stop();
         }
     }
-
 }

@@ -12,14 +12,15 @@ import org.junit.jupiter.api.Test;
 /** A bad setting stops the service at start-up, naming the key and the reason; the defaults hold. */
 class SnapshotSettingsTest {
     /** Only the settings: no broker to create topics on (its consumers try a port nothing listens on). */
-    private static final Map<String, Object> OFFLINE = Map.of("guardian.topics.create", "false",
-            "kafka.bootstrap.servers", "127.0.0.1:1");
+    private static final Map<String, Object> OFFLINE =
+            Map.of("guardian.topics.create", "false", "kafka.bootstrap.servers", "127.0.0.1:1");
 
     @Test
     void theDefaultsComeFromOneHome() {
         try (ApplicationContext context = ApplicationContext.run(OFFLINE)) {
             SnapshotSettings settings = context.getBean(SnapshotSettings.class);
-            assertThat(settings.group()).as("application.yml's, which the listener's groupId reads too")
+            assertThat(settings.group())
+                    .as("application.yml's, which the listener's groupId reads too")
                     .isEqualTo("snapshot-service");
             assertThat(settings.orphanAge()).isEqualTo(Duration.ofHours(24));
             assertThat(settings.uploadStreams()).isEqualTo(4);
@@ -30,9 +31,9 @@ class SnapshotSettingsTest {
     void withoutKafkaBootstrapServersTheBrokerIsTheLocalOne() {
         try (ApplicationContext context = ApplicationContext.builder().build()) {
             var environment = context.getEnvironment().start();
-            assertThat(environment.getProperty("kafka.bootstrap.servers", String.class)).as(
-                    "a default with a colon, read whole").hasValue(System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS",
-                    "127.0.0.1:9092"));
+            assertThat(environment.getProperty("kafka.bootstrap.servers", String.class))
+                    .as("a default with a colon, read whole")
+                    .hasValue(System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
         }
     }
 

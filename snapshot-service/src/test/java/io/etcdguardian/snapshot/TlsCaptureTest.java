@@ -1,12 +1,12 @@
 package io.etcdguardian.snapshot;
 
-import io.etcdguardian.common.event.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.LocalCertificates;
 import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.kafka.EventStream;
@@ -33,6 +33,7 @@ class TlsCaptureTest {
 
     @TempDir
     static Path dir;
+
     static EtcdCluster etcd;
     static ApplicationContext context;
     static EventStream stream;
@@ -55,16 +56,30 @@ class TlsCaptureTest {
                   - id: %s
                   - id: %s
                     etcd: { tls: { ca: %s } }
-                """.formatted(backplane.bucket(), backplane.s3().endpoint(), credentials,
-                String.join(", ", etcd.endpoints()), tls.ca(), tls.clientCert(), tls.clientKey(), TLS, WRONG_CA,
-                other.ca()));
+                """.formatted(
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        credentials,
+                        String.join(", ", etcd.endpoints()),
+                        tls.ca(),
+                        tls.clientCert(),
+                        tls.clientKey(),
+                        TLS,
+                        WRONG_CA,
+                        other.ca()));
         context = ApplicationContext.run(Map.of(
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                "guardian.fleet.file", fleet.toString(),
-                "guardian.snapshot.group", "tls-" + RUN,
-                "guardian.snapshot.spool-dir", dir.resolve("spool").toString(),
-                "guardian.snapshot.attempts", 1,
-                "guardian.snapshot.drill.enabled", "false"));
+                "kafka.bootstrap.servers",
+                backplane.kafka().bootstrapServers(),
+                "guardian.fleet.file",
+                fleet.toString(),
+                "guardian.snapshot.group",
+                "tls-" + RUN,
+                "guardian.snapshot.spool-dir",
+                dir.resolve("spool").toString(),
+                "guardian.snapshot.attempts",
+                1,
+                "guardian.snapshot.drill.enabled",
+                "false"));
         stream = new EventStream(backplane.kafka().bootstrapServers());
     }
 
@@ -92,5 +107,4 @@ class TlsCaptureTest {
         assertThat(failed.reason()).isEqualTo(Reason.ETCD_UNAVAILABLE);
         assertThat(failed.detail()).contains("no healthy voting member").containsIgnoringCase("certif");
     }
-
 }

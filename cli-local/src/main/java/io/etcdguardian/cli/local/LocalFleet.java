@@ -14,8 +14,9 @@ public final class LocalFleet {
 
     public static Path write(Backplane backplane) {
         try {
-            Path credentials = backplane.s3().writeCredentials(backplane.stateDir().resolve("s3")
-                    .resolve("credentials.properties"));
+            Path credentials = backplane
+                    .s3()
+                    .writeCredentials(backplane.stateDir().resolve("s3").resolve("credentials.properties"));
             Path fleet = backplane.stateDir().resolve("fleet.yaml");
             Files.writeString(fleet, """
                     # Written by `guardianctl local up`; edit it and the services pick the change up.
@@ -32,8 +33,13 @@ public final class LocalFleet {
                           endpoints: [%s]
                         kubernetes: { kind: local }
                         restore: { localDir: %s }
-                    """.formatted(backplane.bucket(), backplane.s3().endpoint(), credentials, CLUSTER_ID,
-                    String.join(", ", backplane.etcd().endpoints()), backplane.etcd().dir()));
+                    """.formatted(
+                            backplane.bucket(),
+                            backplane.s3().endpoint(),
+                            credentials,
+                            CLUSTER_ID,
+                            String.join(", ", backplane.etcd().endpoints()),
+                            backplane.etcd().dir()));
             return fleet;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,10 @@
 package io.etcdguardian.cli.local;
 
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.KafkaBroker;
 import io.etcdguardian.cli.options.LocalPorts;
+import io.etcdguardian.common.security.CallerTokens;
+import io.etcdguardian.common.security.Roles;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.Readiness;
 import java.io.IOException;
@@ -10,13 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import io.etcdguardian.common.security.CallerTokens;
-import io.etcdguardian.common.security.Roles;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.KafkaBroker;
 
 /**
  * The four services as local processes, each from a copy of its jar taken when it starts
@@ -46,7 +46,8 @@ public final class LocalServices {
         Path token = tokenFile(dir.getParent());
         try {
             if (!Files.exists(tokens) || !Files.exists(token)) {
-                String issued = CallerTokens.writeFile(tokens, Map.of("local-operator", Roles.ALL)).get("local-operator");
+                String issued = CallerTokens.writeFile(tokens, Map.of("local-operator", Roles.ALL))
+                        .get("local-operator");
                 CallerTokens.writeOwnerOnly(token, issued + "\n");
             }
             return tokens;
@@ -64,7 +65,8 @@ public final class LocalServices {
     public Map<String, Integer> start(Map<String, String> env, Duration timeout) {
         Map<String, Integer> ports = ports();
         Map<String, Integer> management = managementPorts();
-        Optional<KafkaBroker> secured = Backplane.load(dir.getParent()).map(Backplane::kafka).filter(KafkaBroker::secured);
+        Optional<KafkaBroker> secured =
+                Backplane.load(dir.getParent()).map(Backplane::kafka).filter(KafkaBroker::secured);
         for (String name : NAMES) {
             ChildProcess process = process(name);
             if (process.isAlive()) {
@@ -82,13 +84,17 @@ public final class LocalServices {
             own.put("GUARDIAN_MANAGEMENT_PORT", Integer.toString(management.get(name)));
             own.put("GUARDIAN_SECURITY_TOKENS_FILE", tokensFile().toString());
             own.put("GUARDIAN_SNAPSHOT_SPOOL_DIR", dir.resolve("spool").toString());
-            process.start(List.of(javaBin(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), dir, own);
+            process.start(
+                    List.of(javaBin(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()), dir, own);
         }
         for (String name : NAMES) {
             int port = management.get(name);
-            Readiness.await(name + " (health on port " + port + ")", timeout, process(name),
-                    () -> Readiness.httpAnswers(URI.create("http://127.0.0.1:" + port + "/health"),
-                            r -> r.statusCode() == 200));
+            Readiness.await(
+                    name + " (health on port " + port + ")",
+                    timeout,
+                    process(name),
+                    () -> Readiness.httpAnswers(
+                            URI.create("http://127.0.0.1:" + port + "/health"), r -> r.statusCode() == 200));
         }
         return ports;
     }
@@ -100,8 +106,9 @@ public final class LocalServices {
      */
     private static Map<String, String> kafkaEnvironment(KafkaBroker kafka, String service) {
         Map<String, String> env = new LinkedHashMap<>();
-        kafka.clientProperties(service).forEach((key, value) ->
-                env.put("KAFKA_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), value));
+        kafka.clientProperties(service)
+                .forEach((key, value) -> env.put(
+                        "KAFKA_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_'), value));
         env.put("KAFKA_HEALTH_RESTRICTED", "true");
         return env;
     }
@@ -112,7 +119,10 @@ public final class LocalServices {
             Path tmp = Files.createTempFile(jars, name, ".jar.tmp");
             Files.copy(built, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Path jar = jars.resolve(name + ".jar");
-            Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    jar,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return jar;
         } catch (IOException e) {

@@ -35,7 +35,10 @@ import picocli.CommandLine.Spec;
  * Asks for a backup now and follows it to its snapshot: progress while it runs, then exit 0
  * committed, 1 failed or refused, 3 no answer (snapshot-service not running, or no outcome in time).
  */
-@Command(name = "backup", mixinStandardHelpOptions = true, description = "Back up a cluster now and wait for the snapshot.")
+@Command(
+        name = "backup",
+        mixinStandardHelpOptions = true,
+        description = "Back up a cluster now and wait for the snapshot.")
 public final class BackupCommand implements Callable<Integer> {
     // before it starts the request may queue behind a running snapshot of the cluster; then 1s per 8 MiB
     static final Duration QUEUED = Duration.ofMinutes(10);
@@ -47,7 +50,10 @@ public final class BackupCommand implements Callable<Integer> {
     @Mixin
     TimeoutOption timeout = new TimeoutOption();
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (every event, one per line).")
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text or json (every event, one per line).")
     String output;
 
     @Mixin
@@ -60,17 +66,20 @@ public final class BackupCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try (EventStream stream = backplane.eventStream();
-             EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS);
-             EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
-             ProgressDisplay progress = ProgressDisplay.of(spec, output, "backup " + cluster)) {
+                EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS);
+                EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
+                ProgressDisplay progress = ProgressDisplay.of(spec, output, "backup " + cluster)) {
             RunningService.require(stream, "snapshot-service", Topics.BACKUP_REQUESTS);
-            CloudEvent request = stream.publish("/guardian/guardianctl", new BackupRequested(cluster, Trigger.ON_DEMAND,
-                    "guardianctl backup", "guardianctl", null, Instant.now()));
+            CloudEvent request = stream.publish(
+                    "/guardian/guardianctl",
+                    new BackupRequested(
+                            cluster, Trigger.ON_DEMAND, "guardianctl backup", "guardianctl", null, Instant.now()));
             String id = request.getId();
             Deadline deadline = timeout.start(QUEUED, RATE);
             String waitingFor = "the start of a snapshot for request " + id;
             while (!deadline.passed()) {
-                Optional<GuardianEvent> next = events.await(e -> id.equals(requestOf(e)), deadline.left(Duration.ofSeconds(2)));
+                Optional<GuardianEvent> next =
+                        events.await(e -> id.equals(requestOf(e)), deadline.left(Duration.ofSeconds(2)));
                 if (next.isEmpty()) {
                     Optional<String> reason = refused.reasonFor(id);
                     if (reason.isPresent()) {
@@ -91,19 +100,31 @@ public final class BackupCommand implements Callable<Integer> {
                             + (s.expectedBytes() == null ? "" : " (database " + Sizes.format(s.expectedBytes()) + ")"));
                 } else if (event instanceof SnapshotProgress p) {
                     deadline.sizeFor(p.bytesTotal());
-                    progress.bytes(p.bytesUploaded(), p.bytesTotal(), "captured " + Sizes.format(p.bytesCaptured())
-                            + (p.bytesPerSecond() > 0 ? ", " + Sizes.format(p.bytesPerSecond()) + "/s" : "")
-                            + (p.etaSeconds() == null ? "" : ", ETA " + Durations.format(Duration.ofSeconds(p.etaSeconds()))));
+                    progress.bytes(
+                            p.bytesUploaded(),
+                            p.bytesTotal(),
+                            "captured " + Sizes.format(p.bytesCaptured())
+                                    + (p.bytesPerSecond() > 0 ? ", " + Sizes.format(p.bytesPerSecond()) + "/s" : "")
+                                    + (p.etaSeconds() == null
+                                            ? ""
+                                            : ", ETA " + Durations.format(Duration.ofSeconds(p.etaSeconds()))));
                 } else if (event instanceof SnapshotFailed failed) {
                     progress.close();
                     err.println("backup of " + cluster + " FAILED: " + failed.reason() + ": " + failed.detail());
                     return 1;
                 } else if (event instanceof SnapshotCompleted done) {
                     progress.close();
-                    progress.line(String.format("snapshot %s of %s: revision %d, %d keys, %s raw, %s stored, in %s, s3://%s/%s",
-                            done.snapshotId(), cluster, done.revision(), done.totalKeys(), Sizes.format(done.sizeRaw()),
-                            Sizes.format(done.sizeStored()), Durations.format(Duration.ofMillis(done.durationMs())),
-                            done.bucket(), done.objectKey()));
+                    progress.line(String.format(
+                            "snapshot %s of %s: revision %d, %d keys, %s raw, %s stored, in %s, s3://%s/%s",
+                            done.snapshotId(),
+                            cluster,
+                            done.revision(),
+                            done.totalKeys(),
+                            Sizes.format(done.sizeRaw()),
+                            Sizes.format(done.sizeStored()),
+                            Durations.format(Duration.ofMillis(done.durationMs())),
+                            done.bucket(),
+                            done.objectKey()));
                     return 0;
                 }
             }

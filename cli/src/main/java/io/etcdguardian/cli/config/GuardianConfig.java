@@ -40,14 +40,15 @@ import java.util.Properties;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record GuardianConfig(String currentContext, List<Context> contexts) {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .setPropertyNamingStrategy(PropertyNamingStrategies.LOWER_CAMEL_CASE);
 
     /** One place etcd-guardian runs. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Context(String name, Kafka kafka, String snapshotUrl, String restoreUrl, String fleetFile,
-                          String tokenFile) {}
+    public record Context(
+            String name, Kafka kafka, String snapshotUrl, String restoreUrl, String fleetFile, String tokenFile) {}
 
     /** How to reach its Kafka. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -62,7 +63,8 @@ public record GuardianConfig(String currentContext, List<Context> contexts) {
                 try (InputStream in = Files.newInputStream(file)) {
                     loaded.load(in);
                 } catch (IOException e) {
-                    throw new IllegalArgumentException("kafka.propertiesFile " + file + " cannot be read: " + e.getMessage(), e);
+                    throw new IllegalArgumentException(
+                            "kafka.propertiesFile " + file + " cannot be read: " + e.getMessage(), e);
                 }
                 loaded.stringPropertyNames().forEach(k -> all.put(k, loaded.getProperty(k)));
             }
@@ -123,12 +125,14 @@ public record GuardianConfig(String currentContext, List<Context> contexts) {
         if (name == null) {
             return Optional.empty();
         }
-        return Optional.of(context(name).orElseThrow(() -> new IllegalArgumentException("no context '" + name
-                + "' in " + location() + " (guardianctl config get-contexts lists them)")));
+        return Optional.of(context(name)
+                .orElseThrow(() -> new IllegalArgumentException("no context '" + name + "' in " + location()
+                        + " (guardianctl config get-contexts lists them)")));
     }
 
     public GuardianConfig with(Context context) {
-        List<Context> all = new ArrayList<>(contexts.stream().filter(c -> !c.name().equals(context.name())).toList());
+        List<Context> all = new ArrayList<>(
+                contexts.stream().filter(c -> !c.name().equals(context.name())).toList());
         all.add(context);
         return new GuardianConfig(currentContext, all);
     }

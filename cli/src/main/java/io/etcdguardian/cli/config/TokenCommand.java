@@ -22,20 +22,33 @@ import picocli.CommandLine.Spec;
  * guardianctl's context tokenFile, Alertmanager's credentials_file), the line with its SHA-256 to
  * stdout (for the services' tokens file / Secret). The token itself is never printed.
  */
-@Command(name = "token", mixinStandardHelpOptions = true, description = "Issue bearer tokens for the services' HTTP APIs.",
+@Command(
+        name = "token",
+        mixinStandardHelpOptions = true,
+        description = "Issue bearer tokens for the services' HTTP APIs.",
         subcommands = TokenCommand.Create.class)
 public final class TokenCommand {
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "A new token for NAME with --roles: written to --out (mode 600); prints the tokens-file line.")
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description =
+                    "A new token for NAME with --roles: written to --out (mode 600); prints the tokens-file line.")
     static final class Create implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "NAME", description = "Who the token is for (shown in the services' logs).")
+        @Parameters(
+                index = "0",
+                paramLabel = "NAME",
+                description = "Who the token is for (shown in the services' logs).")
         String name;
 
         @Option(names = "--roles", required = true, split = ",", description = "read, operate, restore.")
         List<String> roles;
 
-        @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where the token goes (must not exist).")
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "FILE",
+                description = "Where the token goes (must not exist).")
         Path out;
 
         @Spec
@@ -49,11 +62,16 @@ public final class TokenCommand {
                         + " letters, digits and ._@- (got " + asked + ", '" + name + "')");
             }
             String[] issued = CallerTokens.issue(name, asked);
-            Files.writeString(Files.createFile(out, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------"))), issued[0] + "\n", StandardOpenOption.WRITE);
+            Files.writeString(
+                    Files.createFile(
+                            out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                    issued[0] + "\n",
+                    StandardOpenOption.WRITE);
             spec.commandLine().getOut().println(issued[1]);
-            spec.commandLine().getErr().println("token for " + name + " written to " + out + "; add the line above to"
-                    + " the services' tokens file (guardian.security.tokens-file)");
+            spec.commandLine()
+                    .getErr()
+                    .println("token for " + name + " written to " + out + "; add the line above to"
+                            + " the services' tokens file (guardian.security.tokens-file)");
             return 0;
         }
     }

@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
  * Asks health-service for a safe defragmentation and prints each step until it ends: exit 0
  * completed, 1 failed or refused, 3 no answer (health-service not running, or no end in time).
  */
-@Command(name = "defrag", mixinStandardHelpOptions = true,
+@Command(
+        name = "defrag",
+        mixinStandardHelpOptions = true,
         description = "Defragment a cluster safely (snapshot first, followers, then the leader) and follow it.")
 public final class DefragCommand implements Callable<Integer> {
     // snapshot-first and the settle periods, then each member's database at 1 s per 4 MiB as it starts
@@ -47,7 +49,10 @@ public final class DefragCommand implements Callable<Integer> {
     @Mixin
     TimeoutOption timeout = new TimeoutOption();
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (one event per line).")
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text or json (one event per line).")
     String output;
 
     @Mixin
@@ -60,24 +65,30 @@ public final class DefragCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         try (EventStream stream = backplane.eventStream();
-             EventStream.Follower events = stream.follow(Topics.HEALTH_EVENTS);
-             EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
-             ProgressDisplay progress = ProgressDisplay.of(spec, output, "defrag " + cluster)) {
+                EventStream.Follower events = stream.follow(Topics.HEALTH_EVENTS);
+                EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
+                ProgressDisplay progress = ProgressDisplay.of(spec, output, "defrag " + cluster)) {
             RunningService.require(stream, "health-service", Topics.MAINTENANCE_REQUESTS);
-            CloudEvent request = stream.publish("/guardian/guardianctl", new MaintenanceRequested(cluster,
-                    heal ? MaintenanceRequested.Action.HEAL_NOSPACE : MaintenanceRequested.Action.DEFRAG,
-                    "guardianctl defrag", "guardianctl", Instant.now()));
+            CloudEvent request = stream.publish(
+                    "/guardian/guardianctl",
+                    new MaintenanceRequested(
+                            cluster,
+                            heal ? MaintenanceRequested.Action.HEAL_NOSPACE : MaintenanceRequested.Action.DEFRAG,
+                            "guardianctl defrag",
+                            "guardianctl",
+                            Instant.now()));
             String id = request.getId();
             Deadline deadline = timeout.start(BASE, RATE);
             while (!deadline.passed()) {
-                Optional<GuardianEvent> next = events.await(e -> e instanceof MaintenanceProgress p
-                        && id.equals(p.operationId()), deadline.left(Duration.ofSeconds(2)));
+                Optional<GuardianEvent> next = events.await(
+                        e -> e instanceof MaintenanceProgress p && id.equals(p.operationId()),
+                        deadline.left(Duration.ofSeconds(2)));
                 if (next.isEmpty()) {
                     Optional<String> reason = refused.reasonFor(id);
                     if (reason.isPresent()) {
                         progress.close();
-                        err.println("defragmentation of " + cluster + " refused by health-service: "
-                                + reason.get() + " (the request is kept on " + Topics.DEAD_LETTER + ")");
+                        err.println("defragmentation of " + cluster + " refused by health-service: " + reason.get()
+                                + " (the request is kept on " + Topics.DEAD_LETTER + ")");
                         return 1;
                     }
                     continue;
@@ -88,12 +99,20 @@ public final class DefragCommand implements Callable<Integer> {
                     deadline.sizeFor(p.dbSizeBefore()); // members go one at a time: the time of this one from now
                 }
                 String place = p.stepIndex() == null ? "" : "[" + p.stepIndex() + "/" + p.stepCount() + "] ";
-                progress.line(String.format("%-18s %-9s %-28s %s%s", place + p.step(), p.status(),
-                        p.member() == null ? "" : p.member(), p.detail() == null ? "" : p.detail(),
-                        p.dbSizeAfter() == null ? "" : " (" + Sizes.format(p.dbSizeBefore()) + " -> "
-                                + Sizes.format(p.dbSizeAfter()) + ")"));
+                progress.line(String.format(
+                        "%-18s %-9s %-28s %s%s",
+                        place + p.step(),
+                        p.status(),
+                        p.member() == null ? "" : p.member(),
+                        p.detail() == null ? "" : p.detail(),
+                        p.dbSizeAfter() == null
+                                ? ""
+                                : " (" + Sizes.format(p.dbSizeBefore()) + " -> " + Sizes.format(p.dbSizeAfter())
+                                        + ")"));
                 if (p.stepIndex() != null) {
-                    progress.step(p.status() == ProgressStatus.STARTED ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
+                    progress.step(
+                            p.status() == ProgressStatus.STARTED ? p.stepIndex() - 1 : p.stepIndex(),
+                            p.stepCount(),
                             p.step() + (p.member() == null ? "" : " " + p.member()) + " " + p.status());
                 }
                 if (p.step().equals("maintenance")) {

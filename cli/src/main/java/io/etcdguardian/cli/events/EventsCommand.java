@@ -19,14 +19,22 @@ import picocli.CommandLine.Spec;
 /** Prints events as they arrive on the event topics ({type, data} JSON, one per line), optionally of one cluster. */
 @Command(name = "events", mixinStandardHelpOptions = true, description = "Follow the backplane's events.")
 public final class EventsCommand implements Callable<Integer> {
-    private static final List<String> TOPICS = List.of(Topics.SNAPSHOT_EVENTS, Topics.HEALTH_EVENTS,
-            Topics.RESTORE_EVENTS, Topics.SCHEDULER_EVENTS, Topics.BACKUP_REQUESTS, Topics.MAINTENANCE_REQUESTS,
+    private static final List<String> TOPICS = List.of(
+            Topics.SNAPSHOT_EVENTS,
+            Topics.HEALTH_EVENTS,
+            Topics.RESTORE_EVENTS,
+            Topics.SCHEDULER_EVENTS,
+            Topics.BACKUP_REQUESTS,
+            Topics.MAINTENANCE_REQUESTS,
             Topics.RESTORE_REQUESTS);
 
     @Option(names = "--follow", description = "Keep following (without it: print what arrives within --for seconds).")
     boolean follow;
 
-    @Option(names = "--for", defaultValue = "10", description = "Seconds to listen without --follow (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--for",
+            defaultValue = "10",
+            description = "Seconds to listen without --follow (default: ${DEFAULT-VALUE}).")
     int seconds;
 
     @Option(names = "--cluster", converter = IdArgs.Cluster.class, description = "Only this cluster's events.")
@@ -54,12 +62,15 @@ public final class EventsCommand implements Callable<Integer> {
                 while (follow || System.nanoTime() < end) {
                     for (EventStream.Follower follower : followers) {
                         // every event is taken (true), so nothing piles up; the ones of the cluster are printed
-                        while (follower.await(e -> {
-                            if (cluster == null || cluster.equals(e.clusterId())) {
-                                print(e);
-                            }
-                            return true;
-                        }, Duration.ofMillis(100)).isPresent()) {
+                        while (follower.await(
+                                        e -> {
+                                            if (cluster == null || cluster.equals(e.clusterId())) {
+                                                print(e);
+                                            }
+                                            return true;
+                                        },
+                                        Duration.ofMillis(100))
+                                .isPresent()) {
                             // drain what has arrived before moving to the next topic
                         }
                     }

@@ -22,11 +22,15 @@ import picocli.CommandLine.Option;
 public class BackplaneOption {
     private static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
 
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS,"
-            + " else the context's, else the local backplane's).")
+    @Option(
+            names = "--bootstrap-servers",
+            description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS,"
+                    + " else the context's, else the local backplane's).")
     String bootstrap;
 
-    @Option(names = "--state", defaultValue = "${GUARDIAN_LOCAL_STATE:-.guardian-local}",
+    @Option(
+            names = "--state",
+            defaultValue = "${GUARDIAN_LOCAL_STATE:-.guardian-local}",
             description = "State directory of the local backplane (default: ${DEFAULT-VALUE}).")
     Path state;
 
@@ -36,7 +40,8 @@ public class BackplaneOption {
 
     /** A stream to the backplane, every client of it with the context's Kafka settings (TLS, SASL). */
     public EventStream eventStream() {
-        Map<String, String> client = kafka().map(GuardianConfig.Kafka::clientProperties).orElseGet(this::localClient);
+        Map<String, String> client =
+                kafka().map(GuardianConfig.Kafka::clientProperties).orElseGet(this::localClient);
         return new EventStream(bootstrapServers(), client);
     }
 
@@ -62,9 +67,11 @@ public class BackplaneOption {
         if (fromContext.isPresent()) {
             return fromContext.get();
         }
-        return localClientFile().map(c -> c.get(BOOTSTRAP_SERVERS)).orElseThrow(() -> new IllegalStateException(
-                "no Kafka to talk to: give --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, select a context"
-                        + " (guardianctl config use-context), or start the local backplane (./guardian up)"));
+        return localClientFile()
+                .map(c -> c.get(BOOTSTRAP_SERVERS))
+                .orElseThrow(() -> new IllegalStateException(
+                        "no Kafka to talk to: give --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, select a context"
+                                + " (guardianctl config use-context), or start the local backplane (./guardian up)"));
     }
 
     /**

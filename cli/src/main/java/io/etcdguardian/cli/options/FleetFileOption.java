@@ -25,8 +25,8 @@ public class FleetFileOption {
         try {
             return FleetParser.parseDocument(Files.readString(file)).clusters();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the fleet file " + file + ": give --fleet-file or set"
-                    + " GUARDIAN_FLEET_FILE", e);
+            throw new IllegalStateException(
+                    "cannot read the fleet file " + file + ": give --fleet-file or set" + " GUARDIAN_FLEET_FILE", e);
         }
     }
 
@@ -37,10 +37,14 @@ public class FleetFileOption {
 
     private Path file(Path state) {
         String env = System.getenv("GUARDIAN_FLEET_FILE");
-        Path file = fleetFile != null ? fleetFile
-                : env != null && !env.isBlank() ? Path.of(env)
-                : ContextSelection.current().map(GuardianConfig.Context::fleetFile).map(GuardianConfig::expand)
-                        .orElse(state.resolve("fleet.yaml"));
+        Path file = fleetFile != null
+                ? fleetFile
+                : env != null && !env.isBlank()
+                        ? Path.of(env)
+                        : ContextSelection.current()
+                                .map(GuardianConfig.Context::fleetFile)
+                                .map(GuardianConfig::expand)
+                                .orElse(state.resolve("fleet.yaml"));
         return file;
     }
 }

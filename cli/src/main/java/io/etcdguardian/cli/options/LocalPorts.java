@@ -16,8 +16,8 @@ import java.util.Properties;
  * {@code guardianctl local up} (cli-local), found again by every guardianctl command talking to it.
  */
 public final class LocalPorts {
-    public static final List<String> NAMES = List.of("scheduler-service", "snapshot-service", "health-service",
-            "restore-service");
+    public static final List<String> NAMES =
+            List.of("scheduler-service", "snapshot-service", "health-service", "restore-service");
     private static final int FIRST_DEFAULT_PORT = 8081;
     private static final int FIRST_DEFAULT_MANAGEMENT_PORT = 9081;
 
@@ -56,7 +56,8 @@ public final class LocalPorts {
             for (int i = 0; i < NAMES.size(); i++) {
                 String name = NAMES.get(i);
                 String known = props.getProperty(name + suffix);
-                int port = known != null ? Integer.parseInt(known)
+                int port = known != null
+                        ? Integer.parseInt(known)
                         : isFree(firstDefault + i) ? firstDefault + i : anyFreePort();
                 ports.put(name, port);
                 props.setProperty(name + suffix, Integer.toString(port));
@@ -85,5 +86,4 @@ public final class LocalPorts {
             return false;
         }
     }
-
 }

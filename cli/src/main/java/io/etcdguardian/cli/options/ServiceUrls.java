@@ -1,10 +1,10 @@
 package io.etcdguardian.cli.options;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.cli.config.ContextSelection;
 import io.etcdguardian.cli.config.GuardianConfig;
 import io.etcdguardian.cli.wait.Durations;
 import io.etcdguardian.cli.wait.NoAnswer;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.etcdguardian.common.event.EventJson;
 import java.io.IOException;
 import java.net.URI;
@@ -22,20 +22,24 @@ import picocli.CommandLine.Option;
  * selected context's, else the local one's port.
  */
 public class ServiceUrls {
-    @Option(names = "--snapshot-url", description = "snapshot-service base URL (default: $GUARDIAN_SNAPSHOT_URL, else"
-            + " the local service).")
+    @Option(
+            names = "--snapshot-url",
+            description = "snapshot-service base URL (default: $GUARDIAN_SNAPSHOT_URL, else" + " the local service).")
     String snapshotUrl;
 
-    @Option(names = "--restore-url", description = "restore-service base URL (default: $GUARDIAN_RESTORE_URL, else"
-            + " the local service).")
+    @Option(
+            names = "--restore-url",
+            description = "restore-service base URL (default: $GUARDIAN_RESTORE_URL, else" + " the local service).")
     String restoreUrl;
 
     public URI snapshotService(Path state) {
-        return resolve(snapshotUrl, "GUARDIAN_SNAPSHOT_URL", GuardianConfig.Context::snapshotUrl, state, "snapshot-service");
+        return resolve(
+                snapshotUrl, "GUARDIAN_SNAPSHOT_URL", GuardianConfig.Context::snapshotUrl, state, "snapshot-service");
     }
 
     public URI restoreService(Path state) {
-        return resolve(restoreUrl, "GUARDIAN_RESTORE_URL", GuardianConfig.Context::restoreUrl, state, "restore-service");
+        return resolve(
+                restoreUrl, "GUARDIAN_RESTORE_URL", GuardianConfig.Context::restoreUrl, state, "restore-service");
     }
 
     // the caller's bearer token for this invocation's calls, found with the service's URL
@@ -52,7 +56,9 @@ public class ServiceUrls {
         if (env != null && !env.isBlank()) {
             return env.strip();
         }
-        Optional<Path> file = ContextSelection.current().map(GuardianConfig.Context::tokenFile).map(GuardianConfig::expand)
+        Optional<Path> file = ContextSelection.current()
+                .map(GuardianConfig.Context::tokenFile)
+                .map(GuardianConfig::expand)
                 .or(() -> Optional.of(LocalPorts.tokenFile(state)).filter(java.nio.file.Files::isReadable));
         if (file.isEmpty()) {
             return null;
@@ -65,8 +71,12 @@ public class ServiceUrls {
     }
 
     /** The flag, else the environment, else the selected context, else the local service's port. */
-    private static URI resolve(String given, String variable, Function<GuardianConfig.Context, String> inContext,
-                               Path state, String service) {
+    private static URI resolve(
+            String given,
+            String variable,
+            Function<GuardianConfig.Context, String> inContext,
+            Path state,
+            String service) {
         token = findToken(state);
         if (given != null) {
             return URI.create(given);
@@ -108,8 +118,8 @@ public class ServiceUrls {
             try {
                 JsonNode error = EventJson.MAPPER.readTree(body);
                 if (error != null && error.hasNonNull("message")) {
-                    return error.path("reason").asText("HTTP " + status) + ": " + error.path("message").asText()
-                            + " (HTTP " + status + " from " + uri + ")";
+                    return error.path("reason").asText("HTTP " + status) + ": "
+                            + error.path("message").asText() + " (HTTP " + status + " from " + uri + ")";
                 }
             } catch (IOException notJson) {
                 // fall through: show the body as it came
@@ -128,12 +138,17 @@ public class ServiceUrls {
      * {@link #call(String, URI, Duration)}.
      */
     public static java.io.InputStream download(URI uri, Duration timeout) {
-        HttpResponse<java.io.InputStream> response = send(HttpRequest.newBuilder(uri).timeout(timeout).GET(), uri,
-                timeout, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> response = send(
+                HttpRequest.newBuilder(uri).timeout(timeout).GET(),
+                uri,
+                timeout,
+                HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() / 100 != 2) {
             try (java.io.InputStream body = response.body()) {
-                throw new Refused(response.statusCode(), uri, new String(body.readAllBytes(),
-                        java.nio.charset.StandardCharsets.UTF_8));
+                throw new Refused(
+                        response.statusCode(),
+                        uri,
+                        new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new NoAnswer("cannot read the answer of " + uri + " (" + e.getMessage() + ")", e);
             }
@@ -152,8 +167,11 @@ public class ServiceUrls {
      * timeout} passes — both as {@link NoAnswer} (exit 3).
      */
     public static String call(String method, URI uri, Duration timeout) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(uri).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody()), uri, timeout, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = send(
+                HttpRequest.newBuilder(uri).timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody()),
+                uri,
+                timeout,
+                HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
             throw new Refused(response.statusCode(), uri, response.body());
         }
@@ -161,19 +179,26 @@ public class ServiceUrls {
     }
 
     /** Sends with the token; a service down, silent or unreachable is {@link NoAnswer} (exit 3). */
-    private static <T> HttpResponse<T> send(HttpRequest.Builder request, URI uri, Duration timeout,
-                                            HttpResponse.BodyHandler<T> body) {
+    private static <T> HttpResponse<T> send(
+            HttpRequest.Builder request, URI uri, Duration timeout, HttpResponse.BodyHandler<T> body) {
         try {
-            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+            return HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build()
                     .send(authorized(request).build(), body);
         } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
-            throw new NoAnswer("nothing answers at " + uri.resolve("/") + " (" + e.getClass().getSimpleName()
-                    + "): is the service running there?", e);
+            throw new NoAnswer(
+                    "nothing answers at " + uri.resolve("/") + " ("
+                            + e.getClass().getSimpleName() + "): is the service running there?",
+                    e);
         } catch (java.net.http.HttpTimeoutException e) {
-            throw new NoAnswer("no answer from " + uri + " within " + Durations.format(timeout)
-                    + " (the service may still be working on it)", e);
+            throw new NoAnswer(
+                    "no answer from " + uri + " within " + Durations.format(timeout)
+                            + " (the service may still be working on it)",
+                    e);
         } catch (IOException e) {
-            throw new NoAnswer("cannot reach " + uri + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new NoAnswer(
+                    "cannot reach " + uri + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -18,7 +18,11 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 public final class ProgressDisplay implements AutoCloseable {
     /** How progress is shown. */
-    public enum Mode { BAR, LINES, JSON }
+    public enum Mode {
+        BAR,
+        LINES,
+        JSON
+    }
 
     private final Mode mode;
     private final String task;
@@ -40,8 +44,12 @@ public final class ProgressDisplay implements AutoCloseable {
     public static ProgressDisplay of(CommandSpec spec, String output, String task) {
         boolean json = "json".equals(output);
         boolean terminal = System.console() != null && !"dumb".equals(System.getenv("TERM"));
-        return new ProgressDisplay(json ? Mode.JSON : terminal ? Mode.BAR : Mode.LINES, task,
-                spec.commandLine().getOut(), spec.commandLine().getErr(), System.err);
+        return new ProgressDisplay(
+                json ? Mode.JSON : terminal ? Mode.BAR : Mode.LINES,
+                task,
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr(),
+                System.err);
     }
 
     public Mode mode() {
@@ -71,9 +79,15 @@ public final class ProgressDisplay implements AutoCloseable {
             case BAR -> {
                 if (bar == null || !inBytes) {
                     closeBar();
-                    bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total)).setUnit(" MiB", 1 << 20)
-                            .showSpeed().setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                            .setConsumer(new ConsoleProgressBarConsumer(terminal)).build();
+                    bar = new ProgressBarBuilder()
+                            .setTaskName(task)
+                            .setInitialMax(Math.max(1, total))
+                            .setUnit(" MiB", 1 << 20)
+                            .showSpeed()
+                            .setStyle(ProgressBarStyle.ASCII)
+                            .setUpdateIntervalMillis(250)
+                            .setConsumer(new ConsoleProgressBarConsumer(terminal))
+                            .build();
                     inBytes = true;
                 }
                 bar.maxHint(Math.max(total, done));
@@ -81,7 +95,7 @@ public final class ProgressDisplay implements AutoCloseable {
                 bar.setExtraMessage(" " + message);
             }
             case LINES -> err.println(task + ": " + Sizes.format(done) + " of " + Sizes.format(total) + ", " + message);
-            case JSON -> { }
+            case JSON -> {}
         }
     }
 
@@ -92,9 +106,14 @@ public final class ProgressDisplay implements AutoCloseable {
         }
         if (bar == null || inBytes) {
             closeBar();
-            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, count)).hideEta()
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                    .setConsumer(new ConsoleProgressBarConsumer(terminal)).build();
+            bar = new ProgressBarBuilder()
+                    .setTaskName(task)
+                    .setInitialMax(Math.max(1, count))
+                    .hideEta()
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(250)
+                    .setConsumer(new ConsoleProgressBarConsumer(terminal))
+                    .build();
             inBytes = false;
         }
         bar.maxHint(count);

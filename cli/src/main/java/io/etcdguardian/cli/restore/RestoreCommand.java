@@ -32,19 +32,26 @@ import picocli.CommandLine.Spec;
  * Publishes a restore request and follows it: the plan, then every step, until the restore completes,
  * fails (exit 1, with how to resume) or is handed over (exit 0, the host commands printed).
  */
-@Command(name = "restore", mixinStandardHelpOptions = true,
+@Command(
+        name = "restore",
+        mixinStandardHelpOptions = true,
         description = "Restore a cluster from a snapshot (latest verified unless --snapshot), step by step.")
 public final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
     String cluster;
 
-    @Option(names = "--snapshot", converter = IdArgs.Id.class, description = "Snapshot id, latest-verified (default), latest; hosted-onprem also writers-stopped (a"
-            + " snapshot taken once the API servers are stopped) or member-db (member 0's own member/snap/db,"
-            + " restored without a hash check).")
+    @Option(
+            names = "--snapshot",
+            converter = IdArgs.Id.class,
+            description = "Snapshot id, latest-verified (default), latest; hosted-onprem also writers-stopped (a"
+                    + " snapshot taken once the API servers are stopped) or member-db (member 0's own member/snap/db,"
+                    + " restored without a hash check).")
     String snapshot;
 
-    @Option(names = "--target", description = "local, hosted-onprem, hosted-aws, kubeadm or openshift (default: the"
-            + " cluster's kubernetes.kind).")
+    @Option(
+            names = "--target",
+            description = "local, hosted-onprem, hosted-aws, kubeadm or openshift (default: the"
+                    + " cluster's kubernetes.kind).")
     String target;
 
     @Option(names = "--dry-run", description = "Print the plan, touch nothing.")
@@ -53,36 +60,54 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--force", hidden = true, description = "Removed: name what to accept instead.")
     boolean force;
 
-    @Option(names = "--accept-version-mismatch", description = "Restore a snapshot of another z-stream than the"
-            + " cluster runs (shown in the plan).")
+    @Option(
+            names = "--accept-version-mismatch",
+            description = "Restore a snapshot of another z-stream than the" + " cluster runs (shown in the plan).")
     boolean acceptVersionMismatch;
 
-    @Option(names = "--recreate-encryption-secret", description = "hosted-aws: create the missing encryption-key"
-            + " secret (spec.secretEncryption.aescbc.activeKey) from the key bundle saved with the snapshot.")
+    @Option(
+            names = "--recreate-encryption-secret",
+            description = "hosted-aws: create the missing encryption-key"
+                    + " secret (spec.secretEncryption.aescbc.activeKey) from the key bundle saved with the snapshot.")
     boolean recreateEncryptionSecret;
 
-    @Option(names = "--supersede-stopped-restore", description = "Start while another restore of the cluster is"
-            + " stopped (FAILED) instead of resuming it (shown in the plan).")
+    @Option(
+            names = "--supersede-stopped-restore",
+            description = "Start while another restore of the cluster is"
+                    + " stopped (FAILED) instead of resuming it (shown in the plan).")
     boolean supersedeStoppedRestore;
 
-    @Option(names = "--api-server-replicas", paramLabel = "N", description = "Replicas the API servers get back when"
-            + " the restore finds them at 0 (default: the fleet's restore.apiServerReplicas).")
+    @Option(
+            names = "--api-server-replicas",
+            paramLabel = "N",
+            description = "Replicas the API servers get back when"
+                    + " the restore finds them at 0 (default: the fleet's restore.apiServerReplicas).")
     Integer apiServerReplicas;
 
     @Option(names = "--yes", description = "Apply the plan without asking (for scripts): the plan is still printed.")
     boolean yes;
 
-    @Option(names = "--plan-digest", paramLabel = "DIGEST", description = "Apply only if the plan is still the one"
-            + " with this digest (printed by --dry-run): the plan you reviewed, not whatever runs now.")
+    @Option(
+            names = "--plan-digest",
+            paramLabel = "DIGEST",
+            description = "Apply only if the plan is still the one"
+                    + " with this digest (printed by --dry-run): the plan you reviewed, not whatever runs now.")
     String planDigest;
 
-    @Option(names = "--resume", converter = IdArgs.Id.class, paramLabel = "RESTORE_ID", description = "Continue a stopped restore at its step, or a handed-over one once its host steps are done.")
+    @Option(
+            names = "--resume",
+            converter = IdArgs.Id.class,
+            paramLabel = "RESTORE_ID",
+            description = "Continue a stopped restore at its step, or a handed-over one once its host steps are done.")
     String resume;
 
     @Mixin
     TimeoutOption timeout = new TimeoutOption();
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json (one event per line).")
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text or json (one event per line).")
     String output;
 
     @Mixin
@@ -118,12 +143,12 @@ public final class RestoreCommand implements Callable<Integer> {
         if (supersedeStoppedRestore) {
             overrides.add(RestoreRequested.SUPERSEDE_STOPPED_RESTORE);
         }
-        RestoreRequested asked = new RestoreRequested(cluster, snapshot, target, true, false, "guardianctl", resume,
-                null, overrides, apiServerReplicas);
+        RestoreRequested asked = new RestoreRequested(
+                cluster, snapshot, target, true, false, "guardianctl", resume, null, overrides, apiServerReplicas);
         try (EventStream stream = backplane.eventStream();
-             EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
-             EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
-             ProgressDisplay shown = ProgressDisplay.of(spec, output, "restore " + cluster)) {
+                EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
+                EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
+                ProgressDisplay shown = ProgressDisplay.of(spec, output, "restore " + cluster)) {
             progress = shown;
             RunningService.require(stream, "restore-service", Topics.RESTORE_REQUESTS);
             if (resume != null) { // the journaled plan goes on; the service checks it is still the approved one
@@ -177,11 +202,17 @@ public final class RestoreCommand implements Callable<Integer> {
      * Prints the restore's events until it ends (or, for a dry run, until its plan): 0 done or handed
      * over, 1 failed or refused; no end by the deadline is {@link NoAnswer} (exit 3).
      */
-    private int follow(EventStream.Follower events, EventStream.DeadLetterWatch refused, String requestId,
-                       String restoreId, Deadline deadline) throws Exception {
+    private int follow(
+            EventStream.Follower events,
+            EventStream.DeadLetterWatch refused,
+            String requestId,
+            String restoreId,
+            Deadline deadline)
+            throws Exception {
         boolean planOnly = requestId.equals(restoreId) && lastPlan == null && resume == null;
         while (!deadline.passed()) {
-            Optional<GuardianEvent> next = events.await(e -> restoreId.equals(idOf(e)), deadline.left(Duration.ofSeconds(2)));
+            Optional<GuardianEvent> next =
+                    events.await(e -> restoreId.equals(idOf(e)), deadline.left(Duration.ofSeconds(2)));
             if (next.isEmpty()) {
                 Optional<String> reason = refused.reasonFor(requestId);
                 if (reason.isPresent()) {
@@ -194,13 +225,16 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             GuardianEvent event = next.get();
             progress.event(event);
-            if (event instanceof RestorePlanned plan && lastPlan != null && !planOnly
+            if (event instanceof RestorePlanned plan
+                    && lastPlan != null
+                    && !planOnly
                     && plan.planDigest().equals(lastPlan.planDigest())) {
                 continue; // the plan just reviewed, journaled for this restore: not printed twice
             }
             if (event instanceof RestorePlanned plan) {
-                text("plan: snapshot " + plan.snapshotId() + (plan.snapshotBytes() == null ? "" : " ("
-                        + Sizes.format(plan.snapshotBytes()) + ")") + ", target " + plan.target() + ", digest "
+                text("plan: snapshot " + plan.snapshotId()
+                        + (plan.snapshotBytes() == null ? "" : " (" + Sizes.format(plan.snapshotBytes()) + ")")
+                        + ", target " + plan.target() + ", digest "
                         + plan.planDigest());
                 plan.steps().forEach(s -> {
                     text(String.format("  %-24s %s%s", s.name(), s.manual() ? "[on the host] " : "", s.description()));
@@ -216,9 +250,11 @@ public final class RestoreCommand implements Callable<Integer> {
                     if (p.status() == ProgressStatus.RUNNING && p.bytesDone() != null && p.bytesTotal() != null) {
                         deadline.sizeFor(p.bytesTotal());
                         if (progress.mode() == ProgressDisplay.Mode.BAR) {
-                            progress.step(p.stepIndex() == null ? 0 : p.stepIndex() - 1, p.stepCount() == null ? 1
-                                    : p.stepCount(), p.step() + " " + Sizes.format(p.bytesDone()) + " of "
-                                    + Sizes.format(p.bytesTotal()));
+                            progress.step(
+                                    p.stepIndex() == null ? 0 : p.stepIndex() - 1,
+                                    p.stepCount() == null ? 1 : p.stepCount(),
+                                    p.step() + " " + Sizes.format(p.bytesDone()) + " of "
+                                            + Sizes.format(p.bytesTotal()));
                         } else {
                             progress.bytes(p.bytesDone(), p.bytesTotal(), p.step());
                         }
@@ -226,9 +262,12 @@ public final class RestoreCommand implements Callable<Integer> {
                     }
                     if (!planOnly || !p.step().equals("preconditions")) {
                         String place = p.stepIndex() == null ? "" : "[" + p.stepIndex() + "/" + p.stepCount() + "] ";
-                        text(String.format("%-32s %-8s %s", place + p.step(), p.status(), p.detail() == null ? "" : p.detail()));
+                        text(String.format(
+                                "%-32s %-8s %s", place + p.step(), p.status(), p.detail() == null ? "" : p.detail()));
                         if (p.stepIndex() != null) {
-                            progress.step(p.status() == ProgressStatus.STARTED ? p.stepIndex() - 1 : p.stepIndex(), p.stepCount(),
+                            progress.step(
+                                    p.status() == ProgressStatus.STARTED ? p.stepIndex() - 1 : p.stepIndex(),
+                                    p.stepCount(),
                                     p.step() + " " + p.status());
                         }
                     }
@@ -241,8 +280,8 @@ public final class RestoreCommand implements Callable<Integer> {
             }
         }
         throw new NoAnswer("no " + (planOnly ? "plan" : "end") + " of restore " + restoreId + " of " + cluster + " "
-                + deadline.describe() + (planOnly ? "" : "; it may still run: guardianctl status " + cluster
-                + " shows where it is"));
+                + deadline.describe()
+                + (planOnly ? "" : "; it may still run: guardianctl status " + cluster + " shows where it is"));
     }
 
     private void text(String line) {

@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
  * host commands' {@code curl -o FILE "$(guardianctl restore-url C ID)"}: the host never holds store
  * credentials, and the URL (a bearer credential) is printed only to whoever asked, with role restore.
  */
-@Command(name = "restore-url", mixinStandardHelpOptions = true,
+@Command(
+        name = "restore-url",
+        mixinStandardHelpOptions = true,
         description = "Print a fresh short-lived URL of the snapshot staged for a handed-over restore (role restore).")
 public final class RestoreUrlCommand implements Callable<Integer> {
     @Spec
@@ -36,9 +38,13 @@ public final class RestoreUrlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String body = ServiceUrls.call("GET", urls.restoreService(backplane.state())
-                .resolve("/restores/" + cluster + "/" + restore + "/snapshot-url"));
-        spec.commandLine().getOut().println(EventJson.MAPPER.readTree(body).path("url").asText());
+        String body = ServiceUrls.call(
+                "GET",
+                urls.restoreService(backplane.state())
+                        .resolve("/restores/" + cluster + "/" + restore + "/snapshot-url"));
+        spec.commandLine()
+                .getOut()
+                .println(EventJson.MAPPER.readTree(body).path("url").asText());
         return 0;
     }
 }

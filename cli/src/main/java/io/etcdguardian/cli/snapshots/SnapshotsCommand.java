@@ -22,9 +22,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** The committed snapshots of a cluster (snapshot-service's catalogue), and drills that verify one. */
-@Command(name = "snapshots", mixinStandardHelpOptions = true, description = "List, show and verify snapshots.",
-        subcommands = {SnapshotsCommand.ListCommand.class, SnapshotsCommand.ShowCommand.class,
-                SnapshotsCommand.VerifyCommand.class, SnapshotsCommand.GetCommand.class})
+@Command(
+        name = "snapshots",
+        mixinStandardHelpOptions = true,
+        description = "List, show and verify snapshots.",
+        subcommands = {
+            SnapshotsCommand.ListCommand.class,
+            SnapshotsCommand.ShowCommand.class,
+            SnapshotsCommand.VerifyCommand.class,
+            SnapshotsCommand.GetCommand.class
+        })
 public final class SnapshotsCommand {
 
     /** Shared options. */
@@ -36,7 +43,10 @@ public final class SnapshotsCommand {
             return spec.commandLine().getOut();
         }
 
-        @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
+        @Option(
+                names = {"-o", "--output"},
+                defaultValue = "text",
+                description = "text or json.")
         String output;
 
         @Mixin
@@ -50,7 +60,10 @@ public final class SnapshotsCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "A cluster's committed snapshots, newest first.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "A cluster's committed snapshots, newest first.")
     static final class ListCommand implements Callable<Integer> {
         @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
@@ -70,9 +83,13 @@ public final class SnapshotsCommand {
             JsonNode all = EventJson.MAPPER.readTree(body);
             for (int i = all.size() - 1; i >= 0; i--) {
                 JsonNode m = all.get(i);
-                out.printf("%-28s %-20s %10d %8d %12s %s%n", m.path("snapshotId").asText(),
-                        m.path("takenAt").asText().replaceAll("\\.\\d+Z$", "Z"), m.path("revision").asLong(),
-                        m.path("liveKeys").asLong(), Sizes.format(m.path("sizeRaw").asLong()),
+                out.printf(
+                        "%-28s %-20s %10d %8d %12s %s%n",
+                        m.path("snapshotId").asText(),
+                        m.path("takenAt").asText().replaceAll("\\.\\d+Z$", "Z"),
+                        m.path("revision").asLong(),
+                        m.path("liveKeys").asLong(),
+                        Sizes.format(m.path("sizeRaw").asLong()),
                         m.path("drill").path("result").asText("-"));
             }
             return 0;
@@ -84,7 +101,11 @@ public final class SnapshotsCommand {
         @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
-        @Parameters(index = "1", converter = IdArgs.Id.class, defaultValue = "latest", description = "Snapshot id, latest or latest-verified.")
+        @Parameters(
+                index = "1",
+                converter = IdArgs.Id.class,
+                defaultValue = "latest",
+                description = "Snapshot id, latest or latest-verified.")
         String snapshot;
 
         @Mixin
@@ -93,19 +114,27 @@ public final class SnapshotsCommand {
         @Override
         public Integer call() throws Exception {
             String body = ServiceUrls.call("GET", common.base().resolve("/snapshots/" + cluster + "/" + snapshot));
-            common.out().println(EventJson.MAPPER.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(EventJson.MAPPER.readTree(body)));
+            common.out()
+                    .println(EventJson.MAPPER
+                            .writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(EventJson.MAPPER.readTree(body)));
             return 0;
         }
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
             description = "Restore drill: fetch, check, restore into a scratch etcd, compare; exit 1 when it fails.")
     static final class VerifyCommand implements Callable<Integer> {
         @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
-        @Parameters(index = "1", converter = IdArgs.Id.class, defaultValue = "latest", description = "Snapshot id or latest.")
+        @Parameters(
+                index = "1",
+                converter = IdArgs.Id.class,
+                defaultValue = "latest",
+                description = "Snapshot id or latest.")
         String snapshot;
 
         @Mixin
@@ -120,20 +149,26 @@ public final class SnapshotsCommand {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true,
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
             description = "Download a snapshot as the raw etcd database into --dir, named as cluster-backup.sh names it"
                     + " (snapshot_<yyyy-MM-dd_HHmmss>.db): decrypted, decompressed, its trailer and SHA-256 checked,"
                     + " ready for etcdutl snapshot restore. An OpenShift backup set also writes"
                     + " static_kuberesources_<same>.tar.gz beside it (SHA-256 checked): the directory cluster-restore.sh"
                     + " takes. Needs a token with role restore.")
     static final class GetCommand implements Callable<Integer> {
-        private static final java.time.format.DateTimeFormatter NAME = java.time.format.DateTimeFormatter
-                .ofPattern("yyyy-MM-dd_HHmmss").withZone(java.time.ZoneOffset.UTC);
+        private static final java.time.format.DateTimeFormatter NAME = java.time.format.DateTimeFormatter.ofPattern(
+                        "yyyy-MM-dd_HHmmss")
+                .withZone(java.time.ZoneOffset.UTC);
 
         @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
-        @Parameters(index = "1", converter = IdArgs.Id.class, defaultValue = "latest",
+        @Parameters(
+                index = "1",
+                converter = IdArgs.Id.class,
+                defaultValue = "latest",
                 description = "Snapshot id, latest or latest-verified (default: ${DEFAULT-VALUE}).")
         String snapshot;
 
@@ -148,11 +183,14 @@ public final class SnapshotsCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode manifest = read(ServiceUrls.call("GET", common.base().resolve("/snapshots/" + cluster + "/" + snapshot)));
+            JsonNode manifest =
+                    read(ServiceUrls.call("GET", common.base().resolve("/snapshots/" + cluster + "/" + snapshot)));
             String id = manifest.path("snapshotId").asText();
-            Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE).sizeFor(manifest.path("sizeRaw").asLong());
+            Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE)
+                    .sizeFor(manifest.path("sizeRaw").asLong());
             java.nio.file.Files.createDirectories(dir);
-            String stamp = NAME.format(java.time.Instant.parse(manifest.path("takenAt").asText()));
+            String stamp =
+                    NAME.format(java.time.Instant.parse(manifest.path("takenAt").asText()));
             java.nio.file.Path target = dir.resolve("snapshot_" + stamp + ".db");
             JsonNode resources = manifest.path("staticResources");
             java.nio.file.Path tarball = dir.resolve("static_kuberesources_" + stamp + ".tar.gz");
@@ -160,21 +198,32 @@ public final class SnapshotsCommand {
             String sha256;
             String tarSha = null;
             try {
-                sha256 = fetch(id, "db", target, deadline, manifest.path("sha256").asText(), true);
+                sha256 = fetch(
+                        id, "db", target, deadline, manifest.path("sha256").asText(), true);
                 if (set) {
                     // an OpenShift backup set: cluster-restore.sh takes both files from the one directory
-                    tarSha = fetch(id, "static-resources", tarball, deadline, resources.path("sha256").asText(), false);
+                    tarSha = fetch(
+                            id,
+                            "static-resources",
+                            tarball,
+                            deadline,
+                            resources.path("sha256").asText(),
+                            false);
                 }
             } catch (Exception e) {
                 // half a backup set would be taken for a whole one by cluster-restore.sh: none, then
                 java.nio.file.Files.deleteIfExists(target);
                 throw e;
             }
-            common.out().println(target + "  " + cluster + "/" + id + ", revision " + manifest.path("revision").asLong()
-                    + ", " + Sizes.format(java.nio.file.Files.size(target)) + ", sha256 " + sha256);
+            common.out()
+                    .println(target + "  " + cluster + "/" + id + ", revision "
+                            + manifest.path("revision").asLong() + ", " + Sizes.format(java.nio.file.Files.size(target))
+                            + ", sha256 " + sha256);
             if (set) {
-                common.out().println(tarball + "  " + resources.path("resources").size() + " static-pod resource"
-                        + " revisions, " + Sizes.format(java.nio.file.Files.size(tarball)) + ", sha256 " + tarSha);
+                common.out()
+                        .println(tarball + "  " + resources.path("resources").size() + " static-pod resource"
+                                + " revisions, " + Sizes.format(java.nio.file.Files.size(tarball)) + ", sha256 "
+                                + tarSha);
             }
             return 0;
         }
@@ -184,13 +233,15 @@ public final class SnapshotsCommand {
          * database, the SHA-256 of the whole file for the tarball) against the manifest, and only then
          * renames it into place: nothing half-written or unchecked is left behind.
          */
-        private String fetch(String id, String what, java.nio.file.Path target, Deadline deadline, String expected,
-                             boolean trailer) throws Exception {
+        private String fetch(
+                String id, String what, java.nio.file.Path target, Deadline deadline, String expected, boolean trailer)
+                throws Exception {
             java.nio.file.Path partial = target.resolveSibling(target.getFileName() + ".part");
             String sha256;
-            try (java.io.InputStream in = ServiceUrls.download(common.base().resolve("/snapshots/" + cluster + "/" + id
-                    + "/" + what), deadline.left(Duration.ofDays(1)));
-                 java.io.OutputStream file = java.nio.file.Files.newOutputStream(partial)) {
+            try (java.io.InputStream in = ServiceUrls.download(
+                            common.base().resolve("/snapshots/" + cluster + "/" + id + "/" + what),
+                            deadline.left(Duration.ofDays(1)));
+                    java.io.OutputStream file = java.nio.file.Files.newOutputStream(partial)) {
                 if (trailer) {
                     io.etcdguardian.common.digest.TrailerDigest digest =
                             new io.etcdguardian.common.digest.TrailerDigest(file);
@@ -210,7 +261,10 @@ public final class SnapshotsCommand {
                 throw new IllegalStateException("downloaded " + target.getFileName() + " of " + cluster + "/" + id
                         + " has SHA-256 " + sha256 + ", its manifest says " + expected + ": not written");
             }
-            java.nio.file.Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.Files.move(
+                    partial,
+                    target,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return sha256;
         }
@@ -224,26 +278,39 @@ public final class SnapshotsCommand {
      * Runs a restore drill through snapshot-service and prints its result; 0 when it passed. The
      * snapshot's manifest comes first: its size sizes the wait (--timeout auto).
      */
-    public static int drill(URI snapshotService, String cluster, String snapshot, String output, TimeoutOption timeout,
-                            PrintWriter out) {
-        JsonNode described = read(ServiceUrls.call("GET", snapshotService.resolve("/snapshots/" + cluster + "/" + snapshot)));
+    public static int drill(
+            URI snapshotService,
+            String cluster,
+            String snapshot,
+            String output,
+            TimeoutOption timeout,
+            PrintWriter out) {
+        JsonNode described =
+                read(ServiceUrls.call("GET", snapshotService.resolve("/snapshots/" + cluster + "/" + snapshot)));
         String id = described.path("snapshotId").asText(snapshot);
-        Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE).sizeFor(described.path("sizeRaw").asLong());
+        Deadline deadline = timeout.start(DRILL_BASE, DRILL_RATE)
+                .sizeFor(described.path("sizeRaw").asLong());
         String body;
         try {
-            body = ServiceUrls.call("POST", snapshotService.resolve("/snapshots/" + cluster + "/" + id + "/drill"),
+            body = ServiceUrls.call(
+                    "POST",
+                    snapshotService.resolve("/snapshots/" + cluster + "/" + id + "/drill"),
                     deadline.left(Duration.ofDays(1)));
         } catch (NoAnswer e) {
-            throw new NoAnswer("no drill result for " + cluster + "/" + id + " (" + Sizes.format(described.path("sizeRaw")
-                    .asLong()) + ") " + deadline.describe() + ": " + e.getMessage(), e);
+            throw new NoAnswer(
+                    "no drill result for " + cluster + "/" + id + " ("
+                            + Sizes.format(described.path("sizeRaw").asLong()) + ") " + deadline.describe() + ": "
+                            + e.getMessage(),
+                    e);
         }
         JsonNode manifest = read(body);
         JsonNode drill = manifest.path("drill");
         if ("json".equals(output)) {
             out.println(body);
         } else {
-            out.println(cluster + "/" + manifest.path("snapshotId").asText() + " " + drill.path("result")
-                    .asText() + ": " + drill.path("detail").asText());
+            out.println(cluster + "/" + manifest.path("snapshotId").asText() + " "
+                    + drill.path("result").asText() + ": "
+                    + drill.path("detail").asText());
         }
         return DrillResult.PASSED.name().equals(drill.path("result").asText()) ? 0 : 1;
     }

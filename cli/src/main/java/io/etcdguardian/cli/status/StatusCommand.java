@@ -33,7 +33,10 @@ import picocli.CommandLine.Spec;
  * no longer restore, are the trap this is for. A snapshot whose drill failed or that was never
  * drilled is not restorable.
  */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Backup and restore state of a cluster or the fleet.")
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = "Backup and restore state of a cluster or the fleet.")
 public final class StatusCommand implements Callable<Integer> {
     @ArgGroup(multiplicity = "1")
     Which which;
@@ -43,19 +46,27 @@ public final class StatusCommand implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", converter = IdArgs.Cluster.class, description = "Cluster id.")
         String cluster;
 
-        @Option(names = "--fleet", description = "Every cluster of the fleet file (--fleet-file, $GUARDIAN_FLEET_FILE).")
+        @Option(
+                names = "--fleet",
+                description = "Every cluster of the fleet file (--fleet-file, $GUARDIAN_FLEET_FILE).")
         boolean fleet;
     }
 
     @Mixin
     FleetFileOption fleetFile = new FleetFileOption();
 
-    @Option(names = "--max-age", paramLabel = "DURATION", description = "Newest restorable snapshot (drill passed)"
-            + " older than this, or none, is not OK (90m, 26h, PT26H; default: the cluster's slo.maxBackupAge in the"
-            + " fleet file, else 26h).")
+    @Option(
+            names = "--max-age",
+            paramLabel = "DURATION",
+            description = "Newest restorable snapshot (drill passed)"
+                    + " older than this, or none, is not OK (90m, 26h, PT26H; default: the cluster's slo.maxBackupAge in the"
+                    + " fleet file, else 26h).")
     String maxAge;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text or json.")
     String output;
 
     @Mixin
@@ -74,38 +85,56 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> clusters = which.fleet ? fleetFile.clusterIds(backplane.state()) : List.of(which.cluster);
-        Map<String, ClusterSpec> specs = which.fleet ? fleetFile.clusters(backplane.state())
-                : fleetFile.clustersIfKnown(backplane.state());
+        Map<String, ClusterSpec> specs =
+                which.fleet ? fleetFile.clusters(backplane.state()) : fleetFile.clustersIfKnown(backplane.state());
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean stale = false;
         for (String cluster : clusters) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("cluster", cluster);
-            JsonNode snapshots = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
-                    urls.snapshotService(backplane.state()).resolve("/snapshots/" + cluster)));
+            JsonNode snapshots = EventJson.MAPPER.readTree(ServiceUrls.call(
+                    "GET", urls.snapshotService(backplane.state()).resolve("/snapshots/" + cluster)));
             // the catalogue lists oldest first
             JsonNode newest = snapshots.size() == 0 ? null : snapshots.get(snapshots.size() - 1);
             JsonNode verified = null;
             for (int i = snapshots.size() - 1; i >= 0 && verified == null; i--) {
-                if (DrillResult.PASSED.name().equals(snapshots.get(i).path("drill").path("result").asText())) {
+                if (DrillResult.PASSED
+                        .name()
+                        .equals(snapshots.get(i).path("drill").path("result").asText())) {
                     verified = snapshots.get(i);
                 }
             }
-            Duration age = newest == null ? null : Duration.between(Instant.parse(newest.path("takenAt").asText()),
-                    Instant.now());
-            Duration restorableAge = verified == null ? null
+            Duration age = newest == null
+                    ? null
+                    : Duration.between(Instant.parse(newest.path("takenAt").asText()), Instant.now());
+            Duration restorableAge = verified == null
+                    ? null
                     : Duration.between(Instant.parse(verified.path("takenAt").asText()), Instant.now());
-            row.put("newestSnapshot", newest == null ? null : newest.path("snapshotId").asText());
+            row.put(
+                    "newestSnapshot",
+                    newest == null ? null : newest.path("snapshotId").asText());
             row.put("newestAgeSeconds", age == null ? null : age.toSeconds());
-            row.put("newestRestorable", verified == null ? null : verified.path("snapshotId").asText());
+            row.put(
+                    "newestRestorable",
+                    verified == null ? null : verified.path("snapshotId").asText());
             row.put("newestRestorableAgeSeconds", restorableAge == null ? null : restorableAge.toSeconds());
             row.put("snapshots", snapshots.size());
-            JsonNode restores = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
-                    urls.restoreService(backplane.state()).resolve("/restores/" + cluster)));
-            row.put("lastRestore", restores.size() == 0 ? null : restores.get(0).path("operationId").asText() + " "
-                    + restores.get(0).path("status").asText() + (restores.get(0).path("stoppedAt").isTextual()
-                    ? " at " + restores.get(0).path("stoppedAt").asText() : ""));
-            JsonNode running = EventJson.MAPPER.readTree(ServiceUrls.call("GET",
+            JsonNode restores = EventJson.MAPPER.readTree(ServiceUrls.call(
+                    "GET", urls.restoreService(backplane.state()).resolve("/restores/" + cluster)));
+            row.put(
+                    "lastRestore",
+                    restores.size() == 0
+                            ? null
+                            : restores.get(0).path("operationId").asText() + " "
+                                    + restores.get(0).path("status").asText()
+                                    + (restores.get(0).path("stoppedAt").isTextual()
+                                            ? " at "
+                                                    + restores.get(0)
+                                                            .path("stoppedAt")
+                                                            .asText()
+                                            : ""));
+            JsonNode running = EventJson.MAPPER.readTree(ServiceUrls.call(
+                    "GET",
                     urls.restoreService(backplane.state()).resolve("/operations/" + cluster + "?status=RUNNING")));
             List<Map<String, Object>> operations = new ArrayList<>();
             running.forEach(op -> {
@@ -118,8 +147,11 @@ public final class StatusCommand implements Callable<Integer> {
                 operations.add(o);
             });
             row.put("running", operations);
-            Duration allowed = maxAge != null ? Durations.parse(maxAge)
-                    : specs.containsKey(cluster) ? SloSpec.maxBackupAgeOf(specs.get(cluster)) : SloSpec.DEFAULT_MAX_BACKUP_AGE;
+            Duration allowed = maxAge != null
+                    ? Durations.parse(maxAge)
+                    : specs.containsKey(cluster)
+                            ? SloSpec.maxBackupAgeOf(specs.get(cluster))
+                            : SloSpec.DEFAULT_MAX_BACKUP_AGE;
             row.put("maxAgeSeconds", allowed.toSeconds());
             boolean tooOld = restorableAge == null || restorableAge.compareTo(allowed) > 0;
             row.put("ok", !tooOld);
@@ -129,24 +161,48 @@ public final class StatusCommand implements Callable<Integer> {
         if ("json".equals(output)) {
             out().println(EventJson.MAPPER.writeValueAsString(rows));
         } else {
-            out().printf("%-20s %-30s %10s %-30s %10s %8s %-5s %-24s %s%n", "CLUSTER", "NEWEST", "AGE",
-                    "NEWEST RESTORABLE", "AGE", "MAX AGE", "OK", "RUNNING", "LAST RESTORE");
+            out().printf(
+                            "%-20s %-30s %10s %-30s %10s %8s %-5s %-24s %s%n",
+                            "CLUSTER",
+                            "NEWEST",
+                            "AGE",
+                            "NEWEST RESTORABLE",
+                            "AGE",
+                            "MAX AGE",
+                            "OK",
+                            "RUNNING",
+                            "LAST RESTORE");
             for (Map<String, Object> r : rows) {
                 @SuppressWarnings("unchecked")
                 List<Map<String, Object>> ops = (List<Map<String, Object>>) r.get("running");
-                String running = ops.isEmpty() ? "-" : String.join(",", ops.stream().map(o -> o.get("kind").toString()
-                        .toLowerCase(java.util.Locale.ROOT) + " " + o.get("stepsDone") + "/" + o.get("steps")).toList());
-                out().printf("%-20s %-30s %10s %-30s %10s %8s %-5s %-24s %s%n", r.get("cluster"),
-                        dash(r.get("newestSnapshot")), age(r.get("newestAgeSeconds")), dash(r.get("newestRestorable")),
-                        age(r.get("newestRestorableAgeSeconds")), age(r.get("maxAgeSeconds")),
-                        (Boolean) r.get("ok") ? "yes" : "NO", running, dash(r.get("lastRestore")));
+                String running = ops.isEmpty()
+                        ? "-"
+                        : String.join(
+                                ",",
+                                ops.stream()
+                                        .map(o -> o.get("kind").toString().toLowerCase(java.util.Locale.ROOT) + " "
+                                                + o.get("stepsDone") + "/" + o.get("steps"))
+                                        .toList());
+                out().printf(
+                                "%-20s %-30s %10s %-30s %10s %8s %-5s %-24s %s%n",
+                                r.get("cluster"),
+                                dash(r.get("newestSnapshot")),
+                                age(r.get("newestAgeSeconds")),
+                                dash(r.get("newestRestorable")),
+                                age(r.get("newestRestorableAgeSeconds")),
+                                age(r.get("maxAgeSeconds")),
+                                (Boolean) r.get("ok") ? "yes" : "NO",
+                                running,
+                                dash(r.get("lastRestore")));
             }
         }
         return stale ? 1 : 0;
     }
 
     private static String age(Object seconds) {
-        return seconds == null ? "-" : Duration.ofSeconds((Long) seconds).toString().substring(2).toLowerCase();
+        return seconds == null
+                ? "-"
+                : Duration.ofSeconds((Long) seconds).toString().substring(2).toLowerCase();
     }
 
     private static String dash(Object value) {

@@ -1,19 +1,19 @@
 package io.etcdguardian.cli.verify;
 
 import io.etcdguardian.cli.options.BackplaneOption;
-import io.etcdguardian.cli.options.IdArgs;
 import io.etcdguardian.cli.options.FleetFileOption;
+import io.etcdguardian.cli.options.IdArgs;
 import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.cli.snapshots.SnapshotsCommand;
+import io.etcdguardian.cli.wait.TimeoutOption;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import io.etcdguardian.cli.wait.TimeoutOption;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -21,17 +21,25 @@ import picocli.CommandLine.Spec;
  * A restore drill of one snapshot, named the way an operator has it at hand: {@code CLUSTER/ID}, an id
  * with --cluster, or a bare id copied from an event or a log, looked up in every cluster of the fleet.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
         description = "Restore drill of a snapshot (CLUSTER/ID, ID [--cluster C], or CLUSTER for its newest): fetch,"
                 + " check, restore into a scratch etcd, compare; exit 1 when it fails.")
 public final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "CLUSTER/ID, ID, or CLUSTER (its newest).")
     String snapshot;
 
-    @Option(names = "--cluster", converter = IdArgs.Cluster.class, description = "The cluster the snapshot id belongs to.")
+    @Option(
+            names = "--cluster",
+            converter = IdArgs.Cluster.class,
+            description = "The cluster the snapshot id belongs to.")
     String cluster;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json.")
+    @Option(
+            names = {"-o", "--output"},
+            defaultValue = "text",
+            description = "text or json.")
     String output;
 
     @Mixin
@@ -62,7 +70,8 @@ public final class VerifyCommand implements Callable<Integer> {
             new IdArgs.Id().convert(snapshot);
         }
         if (slash > 0) {
-            return SnapshotsCommand.drill(service, snapshot.substring(0, slash), snapshot.substring(slash + 1), output, timeout, out);
+            return SnapshotsCommand.drill(
+                    service, snapshot.substring(0, slash), snapshot.substring(slash + 1), output, timeout, out);
         }
         if (cluster != null) {
             return SnapshotsCommand.drill(service, cluster, snapshot, output, timeout, out);
@@ -78,9 +87,10 @@ public final class VerifyCommand implements Callable<Integer> {
             }
         }
         if (holders.size() != 1) {
-            throw new IllegalStateException(holders.isEmpty()
-                    ? "no cluster of the fleet has a committed snapshot '" + snapshot + "'"
-                    : "snapshot id '" + snapshot + "' exists in " + holders + ": say which with --cluster");
+            throw new IllegalStateException(
+                    holders.isEmpty()
+                            ? "no cluster of the fleet has a committed snapshot '" + snapshot + "'"
+                            : "snapshot id '" + snapshot + "' exists in " + holders + ": say which with --cluster");
         }
         return SnapshotsCommand.drill(service, holders.get(0), snapshot, output, timeout, out);
     }

@@ -60,7 +60,9 @@ public final class Deadline {
     /** "within 4m10s (auto: 2m + 1 s per 8 MiB)" or "within 30s (--timeout)". */
     public String describe() {
         String total = Durations.format(total());
-        return fixed != null ? "within " + total + " (--timeout)" : "within " + total + " (--timeout auto: "
-                + Durations.format(base) + " + 1s per " + (bytesPerSecond >> 20) + " MiB of the work)";
+        return fixed != null
+                ? "within " + total + " (--timeout)"
+                : "within " + total + " (--timeout auto: " + Durations.format(base) + " + 1s per "
+                        + (bytesPerSecond >> 20) + " MiB of the work)";
     }
 }

@@ -19,16 +19,18 @@ public final class Durations {
             }
             if (t.matches("(\\d+(ms|[dhms]))+")) {
                 Duration total = Duration.ZERO;
-                java.util.regex.Matcher part = java.util.regex.Pattern.compile("(\\d+)(ms|[dhms])").matcher(t);
+                java.util.regex.Matcher part =
+                        java.util.regex.Pattern.compile("(\\d+)(ms|[dhms])").matcher(t);
                 while (part.find()) {
                     long n = Long.parseLong(part.group(1));
-                    total = total.plus(switch (part.group(2)) {
-                        case "d" -> Duration.ofDays(n);
-                        case "h" -> Duration.ofHours(n);
-                        case "m" -> Duration.ofMinutes(n);
-                        case "s" -> Duration.ofSeconds(n);
-                        default -> Duration.ofMillis(n);
-                    });
+                    total = total.plus(
+                            switch (part.group(2)) {
+                                case "d" -> Duration.ofDays(n);
+                                case "h" -> Duration.ofHours(n);
+                                case "m" -> Duration.ofMinutes(n);
+                                case "s" -> Duration.ofSeconds(n);
+                                default -> Duration.ofMillis(n);
+                            });
                 }
                 return total;
             }

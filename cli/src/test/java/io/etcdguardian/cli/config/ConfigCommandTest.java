@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigCommandTest {
     @TempDir
     Path dir;
+
     Path file;
 
     record Run(int exit, String out, String err) {}
@@ -44,31 +45,52 @@ class ConfigCommandTest {
 
     @Test
     void contextsAreCreatedSwitchedChangedAndDeleted() throws Exception {
-        Path secrets = Files.writeString(dir.resolve("prod-kafka.properties"),
+        Path secrets = Files.writeString(
+                dir.resolve("prod-kafka.properties"),
                 "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"ctl\" password=\"s3cret\";\n");
         assertThat(ctl("config", "current-context").exit()).as("no config yet").isOne();
-        assertThat(ctl("config", "set-context", "prod", "--bootstrap-servers", "kafka.prod:9093",
-                "--kafka-property", "security.protocol=SASL_SSL", "--kafka-property", "sasl.mechanism=SCRAM-SHA-512",
-                "--kafka-properties-file", secrets.toString(), "--snapshot-url", "https://snapshot.prod").out())
+        assertThat(ctl(
+                                "config",
+                                "set-context",
+                                "prod",
+                                "--bootstrap-servers",
+                                "kafka.prod:9093",
+                                "--kafka-property",
+                                "security.protocol=SASL_SSL",
+                                "--kafka-property",
+                                "sasl.mechanism=SCRAM-SHA-512",
+                                "--kafka-properties-file",
+                                secrets.toString(),
+                                "--snapshot-url",
+                                "https://snapshot.prod")
+                        .out())
                 .isEqualTo("context \"prod\" created (current)\n");
-        assertThat(ctl("config", "set-context", "lab", "--bootstrap-servers", "127.0.0.1:9092").exit()).isZero();
+        assertThat(ctl("config", "set-context", "lab", "--bootstrap-servers", "127.0.0.1:9092")
+                        .exit())
+                .isZero();
         Run listed = ctl("config", "get-contexts");
-        assertThat(listed.out().lines().toList()).containsExactly(
-                "CURRENT NAME                 KAFKA                            SNAPSHOT-SERVICE",
-                "*       prod                 kafka.prod:9093                  https://snapshot.prod",
-                "        lab                  127.0.0.1:9092                   -");
+        assertThat(listed.out().lines().toList())
+                .containsExactly(
+                        "CURRENT NAME                 KAFKA                            SNAPSHOT-SERVICE",
+                        "*       prod                 kafka.prod:9093                  https://snapshot.prod",
+                        "        lab                  127.0.0.1:9092                   -");
         assertThat(ctl("config", "use-context", "lab").exit()).isZero();
         assertThat(ctl("config", "current-context").out()).isEqualTo("lab\n");
-        assertThat(ctl("config", "set-context", "prod", "--restore-url", "https://restore.prod").out())
+        assertThat(ctl("config", "set-context", "prod", "--restore-url", "https://restore.prod")
+                        .out())
                 .isEqualTo("context \"prod\" modified\n");
 
         GuardianConfig config = GuardianConfig.load(file);
         GuardianConfig.Context prod = config.context("prod").orElseThrow();
         assertThat(prod.snapshotUrl()).as("kept when another setting changed").isEqualTo("https://snapshot.prod");
         assertThat(prod.restoreUrl()).isEqualTo("https://restore.prod");
-        assertThat(prod.kafka().clientProperties()).containsEntry("security.protocol", "SASL_SSL")
-                .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsKey("sasl.jaas.config");
-        assertThat(Files.readString(file)).as("the secret stays in its own file").doesNotContain("s3cret")
+        assertThat(prod.kafka().clientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsKey("sasl.jaas.config");
+        assertThat(Files.readString(file))
+                .as("the secret stays in its own file")
+                .doesNotContain("s3cret")
                 .contains("propertiesFile: " + secrets);
         assertThat(ctl("config", "view").out()).contains("currentContext: lab").doesNotContain("s3cret");
 
@@ -87,7 +109,9 @@ class ConfigCommandTest {
 
         assertThat(ctl("config", "delete-context", "lab").exit()).isZero();
         assertThat(GuardianConfig.load(file).currentContext()).isNull();
-        assertThat(GuardianConfig.load(file).contexts()).extracting(GuardianConfig.Context::name).containsExactly("prod");
+        assertThat(GuardianConfig.load(file).contexts())
+                .extracting(GuardianConfig.Context::name)
+                .containsExactly("prod");
     }
 
     @Test
@@ -112,10 +136,16 @@ class ConfigCommandTest {
                 "guardianctl backup local --ti", "--timeout");
         for (var c : cases.entrySet()) {
             String line = c.getKey();
-            Process bash = new ProcessBuilder("bash", "-c", "source " + script + " 2>/dev/null; read -ra COMP_WORDS <<< \"$1\";"
-                    + " COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE=\"$1\"; COMP_POINT=${#COMP_LINE};"
-                    + " _complete_guardianctl 2>/dev/null; printf '%s\\n' \"${COMPREPLY[@]}\"", "complete", line)
-                    .redirectErrorStream(true).start();
+            Process bash = new ProcessBuilder(
+                            "bash",
+                            "-c",
+                            "source " + script + " 2>/dev/null; read -ra COMP_WORDS <<< \"$1\";"
+                                    + " COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE=\"$1\"; COMP_POINT=${#COMP_LINE};"
+                                    + " _complete_guardianctl 2>/dev/null; printf '%s\\n' \"${COMPREPLY[@]}\"",
+                            "complete",
+                            line)
+                    .redirectErrorStream(true)
+                    .start();
             String replies = new String(bash.getInputStream().readAllBytes());
             assertThat(bash.waitFor()).isZero();
             assertThat(replies.lines().toList()).as(line).contains(c.getValue());

@@ -22,8 +22,21 @@ class IdArgsTest {
     @TempDir
     static Path empty;
 
-    static final List<String> HOSTILE = List.of("../etc", "/abs/path", "a/../../b", "nul\0byte", "x".repeat(1000),
-            "c; rm -rf /", "$(reboot)", "`id`", "UPPER", "-leading", "with space", "", "..", "ok/../x");
+    static final List<String> HOSTILE = List.of(
+            "../etc",
+            "/abs/path",
+            "a/../../b",
+            "nul\0byte",
+            "x".repeat(1000),
+            "c; rm -rf /",
+            "$(reboot)",
+            "`id`",
+            "UPPER",
+            "-leading",
+            "with space",
+            "",
+            "..",
+            "ok/../x");
 
     static Stream<List<String>> commands() {
         List<List<String>> all = new ArrayList<>();
@@ -56,7 +69,8 @@ class IdArgsTest {
         int exit = cmd.execute(all.toArray(String[]::new));
         assertThat(exit).as(String.join(" ", args)).isEqualTo(2);
         // "-leading" is read as an option: picocli's own usage error, also exit 2
-        assertThat(err.toString()).containsPattern("is not (a cluster id|an id)|Unknown option|Missing required")
+        assertThat(err.toString())
+                .containsPattern("is not (a cluster id|an id)|Unknown option|Missing required")
                 .doesNotContain("\0")
                 .doesNotContain("x".repeat(100));
     }

@@ -19,7 +19,11 @@ class ProgressDisplayTest {
     private final ByteArrayOutputStream terminal = new ByteArrayOutputStream();
 
     private ProgressDisplay display(ProgressDisplay.Mode mode) {
-        return new ProgressDisplay(mode, "backup prod", new PrintWriter(out, true), new PrintWriter(err, true),
+        return new ProgressDisplay(
+                mode,
+                "backup prod",
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
                 new PrintStream(terminal, true, StandardCharsets.UTF_8));
     }
 
@@ -30,7 +34,11 @@ class ProgressDisplayTest {
             bar.bytes(512L << 20, 1L << 30, "captured 1.0 GiB");
         }
         String drawn = terminal.toString(StandardCharsets.UTF_8);
-        assertThat(drawn).contains("backup prod").contains("50%").contains("512/1024 MiB").contains("captured 1.0 GiB");
+        assertThat(drawn)
+                .contains("backup prod")
+                .contains("50%")
+                .contains("512/1024 MiB")
+                .contains("captured 1.0 GiB");
         assertThat(out.toString()).isEmpty();
     }
 
@@ -41,8 +49,9 @@ class ProgressDisplayTest {
             lines.step(2, 5, "ignored: steps are the command's own lines");
             lines.line("snapshot committed");
         }
-        assertThat(err.toString()).isEqualTo("backup prod: 512.0 MiB of 1.0 GiB, captured 1.0 GiB, 100.0 MiB/s, ETA 6s"
-                + System.lineSeparator());
+        assertThat(err.toString())
+                .isEqualTo("backup prod: 512.0 MiB of 1.0 GiB, captured 1.0 GiB, 100.0 MiB/s, ETA 6s"
+                        + System.lineSeparator());
         assertThat(out.toString()).isEqualTo("snapshot committed" + System.lineSeparator());
         assertThat(terminal.size()).isZero();
     }

@@ -31,13 +31,15 @@ public class EtcdClients {
     /** Per cluster, not per endpoint alone: two fleet entries never share (or close) each other's client. */
     private record Key(String cluster, String endpoint, TlsSpec tls, java.time.Duration dialTimeout) {
         static Key of(ClusterSpec cluster, String endpoint) {
-            return new Key(cluster.id(), endpoint, cluster.etcd().tls(), cluster.etcd().dialTimeoutOrDefault());
+            return new Key(
+                    cluster.id(), endpoint, cluster.etcd().tls(), cluster.etcd().dialTimeoutOrDefault());
         }
     }
 
     /** A shared client for one member: do not close it. */
     public Client member(ClusterSpec cluster, String endpoint) {
-        return members.computeIfAbsent(Key.of(cluster, endpoint),
+        return members.computeIfAbsent(
+                Key.of(cluster, endpoint),
                 k -> builder(cluster.etcd(), List.of(endpoint)).build());
     }
 
@@ -79,8 +81,10 @@ public class EtcdClients {
                     }
                 });
             } catch (SSLException | IllegalArgumentException e) {
-                throw new GuardianException(Reason.TLS_INVALID, "TLS material for etcd is unusable: "
-                        + e.getClass().getSimpleName(), e);
+                throw new GuardianException(
+                        Reason.TLS_INVALID,
+                        "TLS material for etcd is unusable: " + e.getClass().getSimpleName(),
+                        e);
             }
         }
         return builder;

@@ -40,11 +40,22 @@ public class MemberProbe {
     public MemberStatus probe(ClusterSpec cluster, String endpoint, Duration timeout) {
         try {
             Client client = clients.member(cluster, endpoint);
-            StatusResponse s = client.getMaintenanceClient().statusMember(endpoint)
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new MemberStatus(endpoint, s.getHeader().getMemberId(), s.getLeader(), s.getVersion(), s.getDbSize(),
-                    s.getDbSizeInUse(), s.getRaftIndex(), s.getRaftTerm(), s.getRaftAppliedIndex(), s.isLearner(),
-                    s.getHeader().getRevision(), List.copyOf(s.getErrorList()), null);
+            StatusResponse s =
+                    client.getMaintenanceClient().statusMember(endpoint).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new MemberStatus(
+                    endpoint,
+                    s.getHeader().getMemberId(),
+                    s.getLeader(),
+                    s.getVersion(),
+                    s.getDbSize(),
+                    s.getDbSizeInUse(),
+                    s.getRaftIndex(),
+                    s.getRaftTerm(),
+                    s.getRaftAppliedIndex(),
+                    s.isLearner(),
+                    s.getHeader().getRevision(),
+                    List.copyOf(s.getErrorList()),
+                    null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return MemberStatus.unreachable(endpoint, "interrupted");
@@ -54,7 +65,9 @@ public class MemberProbe {
                 root = root.getCause();
             }
             String error = root.getClass().getSimpleName()
-                    + (root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse(""));
+                    + (root.getMessage() == null
+                            ? ""
+                            : ": " + root.getMessage().lines().findFirst().orElse(""));
             if (endpoint.startsWith("https:") && cluster.etcd().tls() != null) {
                 error = TlsDiagnosis.handshake(endpoint, cluster.etcd().tls()).orElse(error);
             }

@@ -6,9 +6,20 @@ import java.util.List;
  * What one member said about itself, or why it said nothing ({@code error} set, the rest zero).
  * Member ids are unsigned 64-bit: print them with {@link Long#toUnsignedString}.
  */
-public record MemberStatus(String endpoint, long memberId, long leaderId, String version, long dbSize, long dbSizeInUse,
-                           long raftIndex, long raftTerm, long raftAppliedIndex, boolean learner, long revision,
-                           List<String> errors, String error) {
+public record MemberStatus(
+        String endpoint,
+        long memberId,
+        long leaderId,
+        String version,
+        long dbSize,
+        long dbSizeInUse,
+        long raftIndex,
+        long raftTerm,
+        long raftAppliedIndex,
+        boolean learner,
+        long revision,
+        List<String> errors,
+        String error) {
 
     public static MemberStatus unreachable(String endpoint, String error) {
         return new MemberStatus(endpoint, 0, 0, null, 0, 0, 0, 0, 0, false, 0, List.of(), error);

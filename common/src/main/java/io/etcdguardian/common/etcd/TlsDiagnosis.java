@@ -74,7 +74,10 @@ public final class TlsDiagnosis {
         if (tls.cert() != null && tls.key() != null) {
             KeyStore keys = KeyStore.getInstance(KeyStore.getDefaultType());
             keys.load(null, null);
-            keys.setKeyEntry("client", privateKey(Path.of(tls.key())), new char[0],
+            keys.setKeyEntry(
+                    "client",
+                    privateKey(Path.of(tls.key())),
+                    new char[0],
                     certificates(Path.of(tls.cert())).toArray(Certificate[]::new));
             kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, new char[0]);
@@ -84,7 +87,8 @@ public final class TlsDiagnosis {
         return context;
     }
 
-    private static Collection<? extends Certificate> certificates(Path pem) throws GeneralSecurityException, IOException {
+    private static Collection<? extends Certificate> certificates(Path pem)
+            throws GeneralSecurityException, IOException {
         try (InputStream in = Files.newInputStream(pem)) {
             return CertificateFactory.getInstance("X.509").generateCertificates(in);
         }

@@ -25,10 +25,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Failpoints {
     private static final Logger LOG = LoggerFactory.getLogger(Failpoints.class);
-    private static final Map<String, String> ARMED = Arrays.stream(System.getProperty("guardian.failpoints", "")
-                    .split(",")).map(String::strip).filter(s -> !s.isEmpty())
-            .collect(Collectors.toUnmodifiableMap(s -> s.split("=", 2)[0],
-                    s -> s.contains("=") ? s.split("=", 2)[1] : "halt"));
+    private static final Map<String, String> ARMED = Arrays.stream(
+                    System.getProperty("guardian.failpoints", "").split(","))
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toUnmodifiableMap(
+                    s -> s.split("=", 2)[0], s -> s.contains("=") ? s.split("=", 2)[1] : "halt"));
 
     private static final Set<String> PAUSED = ConcurrentHashMap.newKeySet();
 
@@ -53,8 +55,8 @@ public final class Failpoints {
     }
 
     private static void pause(String name) {
-        Path marker = Path.of(System.getProperty("guardian.failpoints.dir", System.getProperty("java.io.tmpdir")),
-                name + ".paused");
+        Path marker = Path.of(
+                System.getProperty("guardian.failpoints.dir", System.getProperty("java.io.tmpdir")), name + ".paused");
         try {
             Files.createDirectories(marker.getParent());
             Files.writeString(marker, ProcessHandle.current().pid() + "\n");

@@ -16,25 +16,29 @@ import java.util.Optional;
  * than one service needs.
  */
 public final class ControlPlane {
-    public static final ResourceDefinitionContext CLUSTER_VERSION = context("config.openshift.io", "v1",
-            "ClusterVersion", "clusterversions", false);
-    public static final ResourceDefinitionContext CLUSTER_OPERATOR = context("config.openshift.io", "v1",
-            "ClusterOperator", "clusteroperators", false);
-    public static final ResourceDefinitionContext API_SERVER = context("config.openshift.io", "v1", "APIServer",
-            "apiservers", false);
-    public static final ResourceDefinitionContext HOSTED_CLUSTER = context("hypershift.openshift.io", "v1beta1",
-            "HostedCluster", "hostedclusters", true);
+    public static final ResourceDefinitionContext CLUSTER_VERSION =
+            context("config.openshift.io", "v1", "ClusterVersion", "clusterversions", false);
+    public static final ResourceDefinitionContext CLUSTER_OPERATOR =
+            context("config.openshift.io", "v1", "ClusterOperator", "clusteroperators", false);
+    public static final ResourceDefinitionContext API_SERVER =
+            context("config.openshift.io", "v1", "APIServer", "apiservers", false);
+    public static final ResourceDefinitionContext HOSTED_CLUSTER =
+            context("hypershift.openshift.io", "v1beta1", "HostedCluster", "hostedclusters", true);
     /** In the control-plane namespace; reports EtcdSnapshotRestored once etcd started from restoreSnapshotURL. */
-    public static final ResourceDefinitionContext HOSTED_CONTROL_PLANE = context("hypershift.openshift.io", "v1beta1",
-            "HostedControlPlane", "hostedcontrolplanes", true);
-    public static final ResourceDefinitionContext OPENSHIFT_API_SERVER_OPERATOR = operator("OpenShiftAPIServer",
-            "openshiftapiservers");
-    public static final ResourceDefinitionContext KUBE_API_SERVER_OPERATOR = operator("KubeAPIServer", "kubeapiservers");
+    public static final ResourceDefinitionContext HOSTED_CONTROL_PLANE =
+            context("hypershift.openshift.io", "v1beta1", "HostedControlPlane", "hostedcontrolplanes", true);
+
+    public static final ResourceDefinitionContext OPENSHIFT_API_SERVER_OPERATOR =
+            operator("OpenShiftAPIServer", "openshiftapiservers");
+    public static final ResourceDefinitionContext KUBE_API_SERVER_OPERATOR =
+            operator("KubeAPIServer", "kubeapiservers");
     public static final ResourceDefinitionContext ETCD_OPERATOR = operator("Etcd", "etcds");
     /** Encrypts the OAuth API server's resources (oauthaccesstokens, oauthauthorizetokens). */
-    public static final ResourceDefinitionContext AUTHENTICATION_OPERATOR = operator("Authentication", "authentications");
-    public static final ResourceDefinitionContext KUBE_CONTROLLER_MANAGER_OPERATOR = operator("KubeControllerManager",
-            "kubecontrollermanagers");
+    public static final ResourceDefinitionContext AUTHENTICATION_OPERATOR =
+            operator("Authentication", "authentications");
+
+    public static final ResourceDefinitionContext KUBE_CONTROLLER_MANAGER_OPERATOR =
+            operator("KubeControllerManager", "kubecontrollermanagers");
     public static final ResourceDefinitionContext KUBE_SCHEDULER_OPERATOR = operator("KubeScheduler", "kubeschedulers");
 
     private ControlPlane() {}
@@ -44,11 +48,15 @@ public final class ControlPlane {
         KubernetesSpec target = cluster.kubernetes();
         ControlPlaneKind kind = target == null ? null : target.controlPlane().orElse(null);
         if (kind == ControlPlaneKind.OPENSHIFT) {
-            return Optional.ofNullable(client.genericKubernetesResources(CLUSTER_VERSION).withName("version").get());
+            return Optional.ofNullable(client.genericKubernetesResources(CLUSTER_VERSION)
+                    .withName("version")
+                    .get());
         }
         if (kind != null && kind.hosted()) {
             return Optional.ofNullable(client.genericKubernetesResources(HOSTED_CLUSTER)
-                    .inNamespace(target.namespace()).withName(target.name()).get());
+                    .inNamespace(target.namespace())
+                    .withName(target.name())
+                    .get());
         }
         return Optional.empty();
     }
@@ -59,8 +67,10 @@ public final class ControlPlane {
             List<Map<String, Object>> history = cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT)
                     ? list(r.getAdditionalProperties(), "status", "history")
                     : list(r.getAdditionalProperties(), "status", "version", "history");
-            return history.stream().filter(h -> "Completed".equals(h.get("state")))
-                    .map(h -> (String) h.get("version")).findFirst();
+            return history.stream()
+                    .filter(h -> "Completed".equals(h.get("state")))
+                    .map(h -> (String) h.get("version"))
+                    .findFirst();
         });
     }
 
@@ -90,9 +100,14 @@ public final class ControlPlane {
         return context("operator.openshift.io", "v1", kind, plural, false);
     }
 
-    private static ResourceDefinitionContext context(String group, String version, String kind, String plural,
-                                                     boolean namespaced) {
-        return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
-                .withPlural(plural).withNamespaced(namespaced).build();
+    private static ResourceDefinitionContext context(
+            String group, String version, String kind, String plural, boolean namespaced) {
+        return new ResourceDefinitionContext.Builder()
+                .withGroup(group)
+                .withVersion(version)
+                .withKind(kind)
+                .withPlural(plural)
+                .withNamespaced(namespaced)
+                .build();
     }
 }

@@ -27,7 +27,8 @@ public class KubernetesClients {
     private final Map<String, KubernetesClient> clients = new ConcurrentHashMap<>();
     private final String ownKubeconfig;
 
-    public KubernetesClients(@io.micronaut.context.annotation.Value("${guardian.kubernetes.kubeconfig:}") String ownKubeconfig) {
+    public KubernetesClients(
+            @io.micronaut.context.annotation.Value("${guardian.kubernetes.kubeconfig:}") String ownKubeconfig) {
         this.ownKubeconfig = ownKubeconfig;
     }
 
@@ -38,11 +39,14 @@ public class KubernetesClients {
 
     /** Empty when the cluster declares no Kubernetes control plane (or a plain local one). */
     public Optional<KubernetesClient> forCluster(ClusterSpec cluster) {
-        if (cluster.kubernetes() == null || cluster.kubernetes().kind() == null
+        if (cluster.kubernetes() == null
+                || cluster.kubernetes().kind() == null
                 || cluster.kubernetes().is(ControlPlaneKind.LOCAL)) {
             return Optional.empty();
         }
-        String kubeconfig = cluster.kubernetes().kubeconfig() == null ? DEFAULT : cluster.kubernetes().kubeconfig();
+        String kubeconfig = cluster.kubernetes().kubeconfig() == null
+                ? DEFAULT
+                : cluster.kubernetes().kubeconfig();
         return Optional.of(clients.computeIfAbsent(kubeconfig, KubernetesClients::build));
     }
 
@@ -51,7 +55,8 @@ public class KubernetesClients {
             return new KubernetesClientBuilder().build();
         }
         try {
-            return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(Path.of(kubeconfig))))
+            return new KubernetesClientBuilder()
+                    .withConfig(Config.fromKubeconfig(Files.readString(Path.of(kubeconfig))))
                     .build();
         } catch (IOException e) {
             throw new GuardianException(Reason.INVALID_CONFIG, "cannot read kubeconfig " + kubeconfig, e);

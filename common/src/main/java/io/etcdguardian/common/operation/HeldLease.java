@@ -32,14 +32,19 @@ public final class HeldLease implements AutoCloseable {
     }
 
     void scheduleRenewal(ScheduledExecutorService renewer, java.time.Duration every) {
-        renewal = renewer.scheduleWithFixedDelay(this::renew, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        renewal =
+                renewer.scheduleWithFixedDelay(this::renew, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void renew() {
         try {
             if (!leases.renew(cluster, lease)) {
                 lost = true;
-                LOG.warn("the {} lease of {} for {} was taken over", lease.kind().key(), cluster.id(), lease.operationId());
+                LOG.warn(
+                        "the {} lease of {} for {} was taken over",
+                        lease.kind().key(),
+                        cluster.id(),
+                        lease.operationId());
                 renewal.cancel(false);
             }
         } catch (RuntimeException e) {

@@ -9,8 +9,15 @@ import java.time.Instant;
  *
  * @param subject what the operation works on, where others must know (the snapshot a drill or restore reads)
  */
-public record Lease(String clusterId, OperationKind kind, String operationId, String holder, String subject,
-                    long token, Instant acquiredAt, Instant expiresAt) {
+public record Lease(
+        String clusterId,
+        OperationKind kind,
+        String operationId,
+        String holder,
+        String subject,
+        long token,
+        Instant acquiredAt,
+        Instant expiresAt) {
 
     public boolean heldAt(Instant now) {
         return expiresAt.isAfter(now);

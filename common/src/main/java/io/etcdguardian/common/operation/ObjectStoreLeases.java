@@ -37,7 +37,8 @@ public class ObjectStoreLeases implements LeaseStore {
             return Optional.empty();
         }
         try {
-            return Optional.of(new Versioned(EventJson.MAPPER.readValue(stored.get().bytes(), Lease.class),
+            return Optional.of(new Versioned(
+                    EventJson.MAPPER.readValue(stored.get().bytes(), Lease.class),
                     stored.get().version()));
         } catch (IOException e) {
             throw new GuardianException(Reason.INTERNAL, "unreadable lease " + key(cluster, kind), e);
@@ -47,8 +48,8 @@ public class ObjectStoreLeases implements LeaseStore {
     @Override
     public boolean compareAndSet(ClusterSpec cluster, Lease lease, String expected) {
         try {
-            return stores.of(cluster).compareAndSet(key(cluster, lease.kind()), EventJson.MAPPER.writeValueAsBytes(lease),
-                    expected);
+            return stores.of(cluster)
+                    .compareAndSet(key(cluster, lease.kind()), EventJson.MAPPER.writeValueAsBytes(lease), expected);
         } catch (JsonProcessingException e) {
             throw new GuardianException(Reason.INTERNAL, "cannot serialise a lease", e);
         }

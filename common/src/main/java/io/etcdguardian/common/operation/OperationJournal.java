@@ -23,8 +23,10 @@ import org.apache.kafka.clients.producer.Producer;
 public class OperationJournal {
     private final CompactedTopic topic;
 
-    public OperationJournal(@KafkaClient(id = "operation-journal", acks = KafkaClient.Acknowledge.ALL)
-                            Producer<String, byte[]> producer, DefaultKafkaConsumerConfiguration<?, ?> consumerConfig) {
+    public OperationJournal(
+            @KafkaClient(id = "operation-journal", acks = KafkaClient.Acknowledge.ALL)
+                    Producer<String, byte[]> producer,
+            DefaultKafkaConsumerConfiguration<?, ?> consumerConfig) {
         this.topic = new CompactedTopic(Topics.OPERATIONS, producer, consumerConfig.getConfig());
     }
 
@@ -42,9 +44,11 @@ public class OperationJournal {
     /** A cluster's operations of every kind, newest first. */
     public List<OperationRecord> ofCluster(String clusterId) {
         topic.reload();
-        return topic.all().values().stream().map(OperationJournal::parse)
+        return topic.all().values().stream()
+                .map(OperationJournal::parse)
                 .filter(r -> r.clusterId().equals(clusterId))
-                .sorted(Comparator.comparing(OperationRecord::startedAt).reversed()).toList();
+                .sorted(Comparator.comparing(OperationRecord::startedAt).reversed())
+                .toList();
     }
 
     /**
@@ -57,8 +61,10 @@ public class OperationJournal {
 
     /** The same, from a cluster's operations read already. */
     public static Set<String> snapshotsOfOpenRestores(List<OperationRecord> operations) {
-        return operations.stream().filter(r -> r.kind() == OperationKind.RESTORE && r.isOpen() && r.subject() != null)
-                .map(OperationRecord::subject).collect(java.util.stream.Collectors.toSet());
+        return operations.stream()
+                .filter(r -> r.kind() == OperationKind.RESTORE && r.isOpen() && r.subject() != null)
+                .map(OperationRecord::subject)
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     public OperationRecord record(OperationRecord record) {

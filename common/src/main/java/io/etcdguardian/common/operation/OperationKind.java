@@ -8,7 +8,11 @@ import java.util.Set;
  * retention during a restore, and the other way round).
  */
 public enum OperationKind {
-    SNAPSHOT, DRILL, RETENTION, DEFRAG, RESTORE;
+    SNAPSHOT,
+    DRILL,
+    RETENTION,
+    DEFRAG,
+    RESTORE;
 
     public Set<OperationKind> excludes() {
         return switch (this) {

@@ -34,6 +34,7 @@ public class OperationLeases {
     private final String holder;
     /** operation/token of the leases this replica holds now. */
     private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lease-renewer");
         t.setDaemon(true);
@@ -43,8 +44,12 @@ public class OperationLeases {
     @Inject
     public OperationLeases(LeaseStore store, OperationSettings settings) {
         // pid@host names the replica for an operator; the suffix keeps two services in one JVM apart
-        this(store, settings.leaseTtl(), Clock.systemUTC(), ManagementFactory.getRuntimeMXBean().getName() + "/"
-                + java.util.UUID.randomUUID().toString().substring(0, 6));
+        this(
+                store,
+                settings.leaseTtl(),
+                Clock.systemUTC(),
+                ManagementFactory.getRuntimeMXBean().getName() + "/"
+                        + java.util.UUID.randomUUID().toString().substring(0, 6));
     }
 
     OperationLeases(LeaseStore store, Duration ttl, Clock clock, String holder) {
@@ -63,9 +68,11 @@ public class OperationLeases {
             for (OperationKind other : kind.excludes()) {
                 Optional<Lease> conflicting = holding(cluster, other);
                 if (conflicting.isPresent()) {
-                    throw new GuardianException(Reason.BUSY, kind.key() + " of " + cluster.id() + " refused: "
-                            + other.key() + " " + conflicting.get().operationId() + " is running (until "
-                            + conflicting.get().expiresAt() + " unless renewed)");
+                    throw new GuardianException(
+                            Reason.BUSY,
+                            kind.key() + " of " + cluster.id() + " refused: "
+                                    + other.key() + " " + conflicting.get().operationId() + " is running (until "
+                                    + conflicting.get().expiresAt() + " unless renewed)");
                 }
             }
         } catch (RuntimeException e) {
@@ -86,22 +93,26 @@ public class OperationLeases {
         for (int attempt = 0; attempt < 5; attempt++) {
             Instant now = clock.instant();
             Optional<LeaseStore.Versioned> current = store.read(cluster, kind);
-            if (current.isPresent() && current.get().lease().heldAt(now)
+            if (current.isPresent()
+                    && current.get().lease().heldAt(now)
                     && !current.get().lease().operationId().equals(operationId)
                     && !endedHere(current.get().lease())) {
                 Lease other = current.get().lease();
-                throw new GuardianException(Reason.BUSY, kind.key() + " " + other.operationId() + " of "
-                        + cluster.id() + " is running on " + other.holder() + " (lease until " + other.expiresAt() + ")");
+                throw new GuardianException(
+                        Reason.BUSY,
+                        kind.key() + " " + other.operationId() + " of " + cluster.id() + " is running on "
+                                + other.holder() + " (lease until " + other.expiresAt() + ")");
             }
             long token = current.map(v -> v.lease().token() + 1).orElse(1L);
             Lease next = new Lease(cluster.id(), kind, operationId, holder, subject, token, now, now.plus(ttl));
-            if (store.compareAndSet(cluster, next, current.map(LeaseStore.Versioned::version).orElse(null))) {
+            if (store.compareAndSet(
+                    cluster, next, current.map(LeaseStore.Versioned::version).orElse(null))) {
                 LOG.info("took the {} lease of {} for {} (token {})", kind.key(), cluster.id(), operationId, token);
                 return next;
             }
         }
-        throw new GuardianException(Reason.BUSY, "the " + kind.key() + " lease of " + cluster.id()
-                + " keeps changing hands; try again");
+        throw new GuardianException(
+                Reason.BUSY, "the " + kind.key() + " lease of " + cluster.id() + " keeps changing hands; try again");
     }
 
     /**
@@ -118,17 +129,24 @@ public class OperationLeases {
         if (current.isEmpty() || current.get().lease().token() != lease.token()) {
             return false;
         }
-        return store.compareAndSet(cluster, lease.renewedUntil(clock.instant().plus(ttl)), current.get().version());
+        return store.compareAndSet(
+                cluster,
+                lease.renewedUntil(clock.instant().plus(ttl)),
+                current.get().version());
     }
 
     /** Fails unless the lease is still this holder's and unexpired: called before every destructive act. */
     void verify(ClusterSpec cluster, Lease lease) {
         Optional<LeaseStore.Versioned> current = store.read(cluster, lease.kind());
         Instant now = clock.instant();
-        if (current.isEmpty() || current.get().lease().token() != lease.token() || !current.get().lease().heldAt(now)) {
+        if (current.isEmpty()
+                || current.get().lease().token() != lease.token()
+                || !current.get().lease().heldAt(now)) {
             throw new LeaseLostException(lease.kind().key() + " " + lease.operationId() + " of " + cluster.id()
                     + " lost its lease (token " + lease.token() + ", now "
-                    + current.map(v -> v.lease().token() + " held by " + v.lease().holder()).orElse("none") + ")");
+                    + current.map(v ->
+                                    v.lease().token() + " held by " + v.lease().holder())
+                            .orElse("none") + ")");
         }
     }
 
@@ -138,11 +156,17 @@ public class OperationLeases {
         try {
             Optional<LeaseStore.Versioned> current = store.read(cluster, lease.kind());
             if (current.isPresent() && current.get().lease().token() == lease.token()) {
-                store.compareAndSet(cluster, lease.renewedUntil(clock.instant()), current.get().version());
+                store.compareAndSet(
+                        cluster,
+                        lease.renewedUntil(clock.instant()),
+                        current.get().version());
             }
         } catch (RuntimeException e) {
-            LOG.warn("could not release the {} lease of {} (it expires by itself): {}", lease.kind().key(),
-                    cluster.id(), e.toString());
+            LOG.warn(
+                    "could not release the {} lease of {} (it expires by itself): {}",
+                    lease.kind().key(),
+                    cluster.id(),
+                    e.toString());
         }
     }
 

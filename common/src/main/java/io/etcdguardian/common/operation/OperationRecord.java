@@ -16,9 +16,20 @@ import java.util.Map;
  * HANDED_OVER (the rest is an operator's, on a host). {@code subject} is what the operation acts
  * on or reads (a restore's snapshot). Never holds a secret.
  */
-public record OperationRecord(String operationId, String clusterId, OperationKind kind, Status status, String subject,
-                              List<String> plan, List<String> done, Map<String, String> facts, String stoppedAt,
-                              String reason, String detail, Instant startedAt, Instant at) {
+public record OperationRecord(
+        String operationId,
+        String clusterId,
+        OperationKind kind,
+        Status status,
+        String subject,
+        List<String> plan,
+        List<String> done,
+        Map<String, String> facts,
+        String stoppedAt,
+        String reason,
+        String detail,
+        Instant startedAt,
+        Instant at) {
 
     /** The fact a failure records: whether trying the request again may pass. */
     public static final String RETRIABLE = "retriable";
@@ -28,7 +39,11 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
      * (a new request naming this operation) reopens it, which restores allow.
      */
     public enum Status {
-        RUNNING, COMPLETED, FAILED, REFUSED, HANDED_OVER;
+        RUNNING,
+        COMPLETED,
+        FAILED,
+        REFUSED,
+        HANDED_OVER;
 
         /** How an operation that ended so reports its outcome in a progress event. */
         public ProgressStatus asProgress() {
@@ -43,11 +58,28 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
         facts = facts == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(facts));
     }
 
-    static OperationRecord running(String operationId, String clusterId, OperationKind kind, String subject,
-                                   List<String> plan, Map<String, String> facts) {
+    static OperationRecord running(
+            String operationId,
+            String clusterId,
+            OperationKind kind,
+            String subject,
+            List<String> plan,
+            Map<String, String> facts) {
         Instant now = Instant.now();
-        return new OperationRecord(operationId, clusterId, kind, Status.RUNNING, subject, plan, List.of(), facts, null,
-                null, null, now, now);
+        return new OperationRecord(
+                operationId,
+                clusterId,
+                kind,
+                Status.RUNNING,
+                subject,
+                plan,
+                List.of(),
+                facts,
+                null,
+                null,
+                null,
+                now,
+                now);
     }
 
     OperationRecord withDone(String step) {
@@ -55,34 +87,94 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
         if (!steps.contains(step)) {
             steps.add(step);
         }
-        return new OperationRecord(operationId, clusterId, kind, status, subject, plan, steps, facts, stoppedAt, reason,
-                detail, startedAt, Instant.now());
+        return new OperationRecord(
+                operationId,
+                clusterId,
+                kind,
+                status,
+                subject,
+                plan,
+                steps,
+                facts,
+                stoppedAt,
+                reason,
+                detail,
+                startedAt,
+                Instant.now());
     }
 
     /** Marks done steps to run again: an operator resumed an operation whose done steps no longer hold. */
     OperationRecord withoutDone(List<String> steps) {
         List<String> left = new ArrayList<>(done);
         left.removeAll(steps);
-        return new OperationRecord(operationId, clusterId, kind, status, subject, plan, left, facts, stoppedAt, reason,
-                detail, startedAt, Instant.now());
+        return new OperationRecord(
+                operationId,
+                clusterId,
+                kind,
+                status,
+                subject,
+                plan,
+                left,
+                facts,
+                stoppedAt,
+                reason,
+                detail,
+                startedAt,
+                Instant.now());
     }
 
     OperationRecord withFact(String key, String value) {
         Map<String, String> all = new LinkedHashMap<>(facts);
         all.put(key, value);
-        return new OperationRecord(operationId, clusterId, kind, status, subject, plan, done, all, stoppedAt, reason,
-                detail, startedAt, Instant.now());
+        return new OperationRecord(
+                operationId,
+                clusterId,
+                kind,
+                status,
+                subject,
+                plan,
+                done,
+                all,
+                stoppedAt,
+                reason,
+                detail,
+                startedAt,
+                Instant.now());
     }
 
     OperationRecord withPlan(List<String> steps) {
-        return new OperationRecord(operationId, clusterId, kind, status, subject, steps, done, facts, stoppedAt, reason,
-                detail, startedAt, Instant.now());
+        return new OperationRecord(
+                operationId,
+                clusterId,
+                kind,
+                status,
+                subject,
+                steps,
+                done,
+                facts,
+                stoppedAt,
+                reason,
+                detail,
+                startedAt,
+                Instant.now());
     }
 
     /** RUNNING again, where it stopped: an operator's resume of a FAILED or HANDED_OVER operation. */
     OperationRecord reopened() {
-        return new OperationRecord(operationId, clusterId, kind, Status.RUNNING, subject, plan, done, facts, null, null,
-                null, startedAt, Instant.now());
+        return new OperationRecord(
+                operationId,
+                clusterId,
+                kind,
+                Status.RUNNING,
+                subject,
+                plan,
+                done,
+                facts,
+                null,
+                null,
+                null,
+                startedAt,
+                Instant.now());
     }
 
     @JsonIgnore
@@ -116,12 +208,13 @@ public record OperationRecord(String operationId, String clusterId, OperationKin
     @JsonIgnore
     public boolean retriable() {
         String said = facts.get(RETRIABLE);
-        return said != null ? Boolean.parseBoolean(said)
+        return said != null
+                ? Boolean.parseBoolean(said)
                 : reason != null && Reason.valueOf(reason).retriableByDefault();
     }
 
     OperationRecord ended(Status end, String at, String why, String what) {
-        return new OperationRecord(operationId, clusterId, kind, end, subject, plan, done, facts, at, why, what,
-                startedAt, Instant.now());
+        return new OperationRecord(
+                operationId, clusterId, kind, end, subject, plan, done, facts, at, why, what, startedAt, Instant.now());
     }
 }

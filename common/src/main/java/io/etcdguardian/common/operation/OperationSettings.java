@@ -9,7 +9,8 @@ import java.time.Duration;
  * replica may take over the work of one that died.
  */
 @ConfigurationProperties("guardian.operation")
-public record OperationSettings(@Bindable(defaultValue = "30s") Duration leaseTtl) {
+public record OperationSettings(
+        @Bindable(defaultValue = "30s") Duration leaseTtl) {
 
     public OperationSettings {
         // renewed at a third of it: shorter than a few seconds, a slow store call loses the lease

@@ -45,8 +45,14 @@ public class Operations {
      * What to run: {@code facts} are journaled with the plan of a new operation (what it was approved
      * with); {@code reopen} lets an operator's request resume an operation that ended FAILED.
      */
-    public record Start(ClusterSpec cluster, OperationKind kind, String operationId, String subject,
-                        List<String> plan, Map<String, String> facts, boolean reopen) {
+    public record Start(
+            ClusterSpec cluster,
+            OperationKind kind,
+            String operationId,
+            String subject,
+            List<String> plan,
+            Map<String, String> facts,
+            boolean reopen) {
         public Start {
             facts = facts == null ? Map.of() : facts;
         }
@@ -62,8 +68,8 @@ public class Operations {
         }
     }
 
-    public Result run(ClusterSpec cluster, OperationKind kind, String operationId, String subject, List<String> plan,
-                      Work work) {
+    public Result run(
+            ClusterSpec cluster, OperationKind kind, String operationId, String subject, List<String> plan, Work work) {
         return run(new Start(cluster, kind, operationId, subject, plan, Map.of(), false), work);
     }
 
@@ -73,18 +79,27 @@ public class Operations {
         String operationId = Ids.id(start.operationId(), "operation id");
         Optional<OperationRecord> known = journal.find(operationId);
         if (known.isPresent() && known.get().endedFor(start.reopen())) {
-            LOG.info("{} {} of {} ended {} before; repeating its outcome", kind.key(), operationId, cluster.id(),
+            LOG.info(
+                    "{} {} of {} ended {} before; repeating its outcome",
+                    kind.key(),
+                    operationId,
+                    cluster.id(),
                     known.get().status());
             return new Result(known.get(), true, false);
         }
-        StepRun.Start how = known.isEmpty() ? StepRun.Start.NEW
+        StepRun.Start how = known.isEmpty()
+                ? StepRun.Start.NEW
                 : known.get().resumable() ? StepRun.Start.REOPENED : StepRun.Start.RESUMED;
         String stoppedAt = known.map(OperationRecord::stoppedAt).orElse(null);
-        OperationRecord running = known.map(r -> r.resumable() ? r.reopened() : r).orElseGet(() ->
-                OperationRecord.running(operationId, cluster.id(), kind, start.subject(), start.plan(), start.facts()));
+        OperationRecord running = known.map(r -> r.resumable() ? r.reopened() : r)
+                .orElseGet(() -> OperationRecord.running(
+                        operationId, cluster.id(), kind, start.subject(), start.plan(), start.facts()));
         if (cluster.isPaused()) {
-            return stopBefore(running, how, new GuardianException(Reason.PAUSED, "cluster " + cluster.id()
-                    + " is paused (fleet 'paused: true')"));
+            return stopBefore(
+                    running,
+                    how,
+                    new GuardianException(
+                            Reason.PAUSED, "cluster " + cluster.id() + " is paused (fleet 'paused: true')"));
         }
         HeldLease lease;
         try {
@@ -99,24 +114,42 @@ public class Operations {
         } catch (RuntimeException e) {
             lease.close();
             // without its journal an operation must not start: it could not say where it stopped
-            return new Result(running.ended(Status.REFUSED, null, GuardianException.reasonOf(e).name(),
-                    "cannot journal the plan, nothing was touched: " + e.getMessage()), false, false);
+            return new Result(
+                    running.ended(
+                            Status.REFUSED,
+                            null,
+                            GuardianException.reasonOf(e).name(),
+                            "cannot journal the plan, nothing was touched: " + e.getMessage()),
+                    false,
+                    false);
         }
         try (lease) {
             String detail = work.run(run);
-            return run.handedOverAt().map(step -> end(run.record(), Status.HANDED_OVER, step, null, detail))
+            return run.handedOverAt()
+                    .map(step -> end(run.record(), Status.HANDED_OVER, step, null, detail))
                     .orElseGet(() -> end(run.record(), Status.COMPLETED, null, null, detail));
         } catch (LeaseLostException e) {
             LOG.warn("{} {} of {} abandoned here: {}", kind.key(), operationId, cluster.id(), e.getMessage());
             return new Result(run.record(), false, true);
         } catch (Exception e) {
             Reason reason = GuardianException.reasonOf(e);
-            LOG.error("{} {} of {} failed{}: {}: {}", kind.key(), operationId, cluster.id(),
-                    run.current().map(s -> " at " + s).orElse(""), reason, e.getMessage(),
+            LOG.error(
+                    "{} {} of {} failed{}: {}: {}",
+                    kind.key(),
+                    operationId,
+                    cluster.id(),
+                    run.current().map(s -> " at " + s).orElse(""),
+                    reason,
+                    e.getMessage(),
                     reason == Reason.INTERNAL ? e : null);
             // the failure's own word on retrying (a full spool is retriable, most preconditions are not)
-            return end(run.record().withFact(OperationRecord.RETRIABLE, Boolean.toString(GuardianException.isRetriable(e))),
-                    Status.FAILED, run.current().orElse(null), reason, e.getMessage());
+            return end(
+                    run.record()
+                            .withFact(OperationRecord.RETRIABLE, Boolean.toString(GuardianException.isRetriable(e))),
+                    Status.FAILED,
+                    run.current().orElse(null),
+                    reason,
+                    e.getMessage());
         }
     }
 
@@ -125,15 +158,18 @@ public class Operations {
      * one approved): REFUSED when it never started; an operation that had started (its service died,
      * or an operator resumes it) ends FAILED instead, since steps of it were done.
      */
-    public Result refuse(ClusterSpec cluster, OperationKind kind, String operationId, String subject,
-                         GuardianException why) {
+    public Result refuse(
+            ClusterSpec cluster, OperationKind kind, String operationId, String subject, GuardianException why) {
         Optional<OperationRecord> known = journal.find(operationId);
         if (known.isPresent() && known.get().isFinal() && !known.get().resumable()) {
             return new Result(known.get(), true, false);
         }
         StepRun.Start how = known.isEmpty() ? StepRun.Start.NEW : StepRun.Start.RESUMED;
-        return stopBefore(known.orElseGet(() -> OperationRecord.running(operationId, cluster.id(), kind, subject,
-                List.of(), Map.of())), how, why);
+        return stopBefore(
+                known.orElseGet(
+                        () -> OperationRecord.running(operationId, cluster.id(), kind, subject, List.of(), Map.of())),
+                how,
+                why);
     }
 
     private Result stopBefore(OperationRecord running, StepRun.Start how, GuardianException why) {
@@ -141,9 +177,14 @@ public class Operations {
             return end(running, Status.REFUSED, null, why.reason(), why.getMessage() + "; nothing was touched");
         }
         // it had started: saying REFUSED ("nothing was touched") would hide the steps done before
-        return end(running, Status.FAILED, running.stoppedAt(), why.reason(), why.getMessage()
-                + " (stopped before resuming; nothing more was touched; done before: "
-                + (running.done().isEmpty() ? "nothing" : String.join(", ", running.done())) + ")");
+        return end(
+                running,
+                Status.FAILED,
+                running.stoppedAt(),
+                why.reason(),
+                why.getMessage()
+                        + " (stopped before resuming; nothing more was touched; done before: "
+                        + (running.done().isEmpty() ? "nothing" : String.join(", ", running.done())) + ")");
     }
 
     private Result end(OperationRecord running, Status status, String at, Reason reason, String detail) {

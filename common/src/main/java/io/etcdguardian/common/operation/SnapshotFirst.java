@@ -34,8 +34,10 @@ public class SnapshotFirst {
     private final String bootstrap;
     private final Map<String, String> security;
 
-    public SnapshotFirst(SnapshotCatalog catalog, @Value("${kafka.bootstrap.servers}") String bootstrap,
-                         KafkaDefaultConfiguration kafka) {
+    public SnapshotFirst(
+            SnapshotCatalog catalog,
+            @Value("${kafka.bootstrap.servers}") String bootstrap,
+            KafkaDefaultConfiguration kafka) {
         this.catalog = catalog;
         this.bootstrap = bootstrap;
         // the service's own TLS and SASL settings: against a secured broker a bare client is refused
@@ -52,25 +54,36 @@ public class SnapshotFirst {
      * returns its id, or throws with why there is none (the first failure counts, even one
      * snapshot-service would retry: nothing destructive starts on a maybe).
      */
-    public String ensure(ClusterSpec cluster, Trigger trigger, String operationId, Instant requestedAt,
-                         Duration timeout, String source) {
-        Optional<SnapshotManifest> recent = catalog.newest(cluster).filter(m -> !m.takenAt().isBefore(requestedAt));
+    public String ensure(
+            ClusterSpec cluster,
+            Trigger trigger,
+            String operationId,
+            Instant requestedAt,
+            Duration timeout,
+            String source) {
+        Optional<SnapshotManifest> recent =
+                catalog.newest(cluster).filter(m -> !m.takenAt().isBefore(requestedAt));
         if (recent.isPresent()) {
             return recent.get().snapshotId();
         }
-        String prefix = trigger == Trigger.PRE_DEFRAG ? "pre-defrag/" : trigger.name().toLowerCase(java.util.Locale.ROOT)
-                .replace('_', '-') + "/";
+        String prefix = trigger == Trigger.PRE_DEFRAG
+                ? "pre-defrag/"
+                : trigger.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "/";
         String requestId = EventEnvelope.deterministicId(prefix + operationId, BackupRequested.TYPE);
         try (EventStream stream = new EventStream(bootstrap, security);
-             EventStream.Follower answers = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            stream.publish(EventEnvelope.wrap("/guardian/" + source, requestId, new BackupRequested(cluster.id(),
-                    trigger, "before " + operationId, source, null, requestedAt)));
+                EventStream.Follower answers = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            stream.publish(EventEnvelope.wrap(
+                    "/guardian/" + source,
+                    requestId,
+                    new BackupRequested(cluster.id(), trigger, "before " + operationId, source, null, requestedAt)));
             GuardianEvent answer = answers.await(e -> requestId.equals(requestIdOf(e)), timeout)
-                    .orElseThrow(() -> new GuardianException(Reason.TIMEOUT, "no snapshot within " + timeout
-                            + " of asking (is snapshot-service running?)"));
+                    .orElseThrow(() -> new GuardianException(
+                            Reason.TIMEOUT,
+                            "no snapshot within " + timeout + " of asking (is snapshot-service running?)"));
             if (answer instanceof SnapshotFailed failed) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "the snapshot failed (" + failed.reason() + ": "
-                        + failed.detail() + ")");
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "the snapshot failed (" + failed.reason() + ": " + failed.detail() + ")");
             }
             return ((SnapshotCompleted) answer).snapshotId();
         }

@@ -13,8 +13,13 @@ public final class ProgressRate {
     private final RateLimiter limiter;
 
     public ProgressRate(String name, Duration interval) {
-        this.limiter = RateLimiter.of(name, RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(interval)
-                .timeoutDuration(Duration.ZERO).build());
+        this.limiter = RateLimiter.of(
+                name,
+                RateLimiterConfig.custom()
+                        .limitForPeriod(1)
+                        .limitRefreshPeriod(interval)
+                        .timeoutDuration(Duration.ZERO)
+                        .build());
         limiter.acquirePermission(); // the first report comes one interval in: the STARTED event said "0"
     }
 

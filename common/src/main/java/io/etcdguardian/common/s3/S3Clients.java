@@ -61,7 +61,9 @@ public class S3Clients {
                 .credentialsProvider(credentials(store.credentialsFile()));
         if (store.endpoint() != null) {
             builder.endpointOverride(URI.create(store.endpoint()))
-                    .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build());
+                    .serviceConfiguration(S3Configuration.builder()
+                            .pathStyleAccessEnabled(true)
+                            .build());
         }
         return builder.build();
     }
@@ -79,8 +81,9 @@ public class S3Clients {
         String id = props.getProperty("accessKeyId");
         String secret = props.getProperty("secretAccessKey");
         if (id == null || secret == null) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "credentials file " + credentialsFile
-                    + " needs accessKeyId and secretAccessKey");
+            throw new GuardianException(
+                    Reason.INVALID_CONFIG,
+                    "credentials file " + credentialsFile + " needs accessKeyId and secretAccessKey");
         }
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
     }

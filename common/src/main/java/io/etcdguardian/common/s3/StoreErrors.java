@@ -19,23 +19,34 @@ public final class StoreErrors {
             cause = cause.getCause();
         }
         if (cause instanceof NoSuchBucketException) {
-            return new GuardianException(Reason.STORE_MISSING_BUCKET, "cannot " + action + ": bucket '" + bucket
-                    + "' does not exist", e);
+            return new GuardianException(
+                    Reason.STORE_MISSING_BUCKET, "cannot " + action + ": bucket '" + bucket + "' does not exist", e);
         }
         if (cause instanceof S3Exception s3) {
             int status = s3.statusCode();
             if (status == 403 || status == 401) {
-                return new GuardianException(Reason.STORE_ACCESS_DENIED, "cannot " + action + ": access to bucket '"
-                        + bucket + "' denied (" + s3.awsErrorDetails().errorCode() + ")", e);
+                return new GuardianException(
+                        Reason.STORE_ACCESS_DENIED,
+                        "cannot " + action + ": access to bucket '" + bucket + "' denied ("
+                                + s3.awsErrorDetails().errorCode() + ")",
+                        e);
             }
             if (status == 404 && "NoSuchBucket".equals(s3.awsErrorDetails().errorCode())) {
-                return new GuardianException(Reason.STORE_MISSING_BUCKET, "cannot " + action + ": bucket '" + bucket
-                        + "' does not exist", e);
+                return new GuardianException(
+                        Reason.STORE_MISSING_BUCKET,
+                        "cannot " + action + ": bucket '" + bucket + "' does not exist",
+                        e);
             }
-            return new GuardianException(Reason.STORE_UNAVAILABLE, status >= 500, "cannot " + action + ": store answered "
-                    + status + " " + s3.awsErrorDetails().errorCode(), e);
+            return new GuardianException(
+                    Reason.STORE_UNAVAILABLE,
+                    status >= 500,
+                    "cannot " + action + ": store answered " + status + " "
+                            + s3.awsErrorDetails().errorCode(),
+                    e);
         }
-        return new GuardianException(Reason.STORE_UNAVAILABLE, "cannot " + action + ": store unreachable ("
-                + cause.getClass().getSimpleName() + ")", e);
+        return new GuardianException(
+                Reason.STORE_UNAVAILABLE,
+                "cannot " + action + ": store unreachable (" + cause.getClass().getSimpleName() + ")",
+                e);
     }
 }

@@ -53,7 +53,8 @@ public record BoltStats(long revision, long lastKeyRevision, long totalKeys, Str
                 boolean meta = isBucket(key, "meta");
                 long bucketRoot = value.getLong(value.position());
                 ByteBuffer bucketPage = bucketRoot == 0
-                        ? value.slice(value.position() + 16, value.remaining() - 16).order(ByteOrder.LITTLE_ENDIAN)
+                        ? value.slice(value.position() + 16, value.remaining() - 16)
+                                .order(ByteOrder.LITTLE_ENDIAN)
                         : page(bucketRoot);
                 forEach(bucketPage, (f, k, v) -> {
                     crc.update(k.duplicate());
@@ -70,7 +71,10 @@ public record BoltStats(long revision, long lastKeyRevision, long totalKeys, Str
                 });
             });
             // etcdctl prints the hash with %x: no zero padding
-            return new BoltStats(Math.max(1, Math.max(revision, finishedCompaction)), revision, keys,
+            return new BoltStats(
+                    Math.max(1, Math.max(revision, finishedCompaction)),
+                    revision,
+                    keys,
                     Long.toHexString(crc.getValue()));
         }
 
@@ -123,7 +127,8 @@ public record BoltStats(long revision, long lastKeyRevision, long totalKeys, Str
                     int keySize = page.getInt(element + 8);
                     int valueSize = page.getInt(element + 12);
                     ByteBuffer key = page.slice(element + pos, keySize).order(ByteOrder.LITTLE_ENDIAN);
-                    ByteBuffer value = page.slice(element + pos + keySize, valueSize).order(ByteOrder.LITTLE_ENDIAN);
+                    ByteBuffer value =
+                            page.slice(element + pos + keySize, valueSize).order(ByteOrder.LITTLE_ENDIAN);
                     visitor.visit(elementFlags, key, value);
                 } else {
                     throw new IOException("unexpected page flags " + flags);
@@ -133,7 +138,10 @@ public record BoltStats(long revision, long lastKeyRevision, long totalKeys, Str
 
         private static boolean isBucket(ByteBuffer name, String expected) {
             return name.remaining() == expected.length()
-                    && java.nio.charset.StandardCharsets.US_ASCII.decode(name.duplicate()).toString().equals(expected);
+                    && java.nio.charset.StandardCharsets.US_ASCII
+                            .decode(name.duplicate())
+                            .toString()
+                            .equals(expected);
         }
     }
 

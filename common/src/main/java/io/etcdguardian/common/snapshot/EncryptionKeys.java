@@ -41,15 +41,21 @@ public class EncryptionKeys {
      * not hold both), or when none is configured (a bundle is never stored in the clear).
      */
     public Keyring bundleKeys(ClusterSpec cluster) {
-        EncryptionSpec spec = cluster.store().keyStore() == null ? null : cluster.store().keyStore().encryption();
+        EncryptionSpec spec = cluster.store().keyStore() == null
+                ? null
+                : cluster.store().keyStore().encryption();
         if (spec == null) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "store.keyStore.encryption is not configured for "
-                    + cluster.id() + ": encryption-key bundles are never stored in the clear");
+            throw new GuardianException(
+                    Reason.INVALID_CONFIG,
+                    "store.keyStore.encryption is not configured for " + cluster.id()
+                            + ": encryption-key bundles are never stored in the clear");
         }
         Keyring bundles = keyring(spec);
         if (snapshotKeys(cluster).map(bundles::shares).orElse(false)) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "store.keyStore.encryption of " + cluster.id()
-                    + " holds a key of store.encryption: the key bundles need a key of their own");
+            throw new GuardianException(
+                    Reason.INVALID_CONFIG,
+                    "store.keyStore.encryption of " + cluster.id()
+                            + " holds a key of store.encryption: the key bundles need a key of their own");
         }
         return bundles;
     }
@@ -67,17 +73,27 @@ public class EncryptionKeys {
         String[] ref = spec.secret().split("[/:]");
         String dataKey = ref.length > 2 ? ref[2] : "key";
         try {
-            Secret secret = kubernetes.own().secrets().inNamespace(ref[0]).withName(ref[1]).get();
+            Secret secret = kubernetes
+                    .own()
+                    .secrets()
+                    .inNamespace(ref[0])
+                    .withName(ref[1])
+                    .get();
             if (secret == null || secret.getData() == null || !secret.getData().containsKey(dataKey)) {
-                throw new GuardianException(Reason.INVALID_CONFIG, "secret " + ref[0] + "/" + ref[1] + " has no data key '"
-                        + dataKey + "'");
+                throw new GuardianException(
+                        Reason.INVALID_CONFIG,
+                        "secret " + ref[0] + "/" + ref[1] + " has no data key '" + dataKey + "'");
             }
             // Secret data is base64 of the value, and the value is the base64 key itself
-            String value = new String(Base64.getDecoder().decode(secret.getData().get(dataKey)), StandardCharsets.UTF_8);
+            String value =
+                    new String(Base64.getDecoder().decode(secret.getData().get(dataKey)), StandardCharsets.UTF_8);
             return SnapshotEncryption.fromBase64(value, spec.keyId(), "secret " + ref[0] + "/" + ref[1]);
         } catch (KubernetesClientException e) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot read secret " + ref[0] + "/" + ref[1]
-                    + " (" + e.getCode() + ")", e);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    true,
+                    "cannot read secret " + ref[0] + "/" + ref[1] + " (" + e.getCode() + ")",
+                    e);
         }
     }
 }

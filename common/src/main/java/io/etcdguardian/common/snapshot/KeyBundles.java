@@ -68,19 +68,25 @@ public final class KeyBundles {
                 break;
             }
         }
-        String[] header = newline < 0 ? new String[0]
-                : new String(sealed, 0, newline, StandardCharsets.UTF_8).split(" ");
+        String[] header =
+                newline < 0 ? new String[0] : new String(sealed, 0, newline, StandardCharsets.UTF_8).split(" ");
         if (header.length != 3 || !header[0].equals(FORMAT) || !header[1].equals(SnapshotEncryption.ALGORITHM)) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, where + " is not a sealed key bundle ("
-                    + FORMAT + "): a plaintext or foreign bundle is refused");
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    where + " is not a sealed key bundle (" + FORMAT + "): a plaintext or foreign bundle is refused");
         }
         SnapshotEncryption key = keys.require(header[2], where);
-        try (InputStream in = key.decrypt(new ByteArrayInputStream(Arrays.copyOfRange(sealed, newline + 1,
-                sealed.length)), clusterId, context(snapshotId))) {
+        try (InputStream in = key.decrypt(
+                new ByteArrayInputStream(Arrays.copyOfRange(sealed, newline + 1, sealed.length)),
+                clusterId,
+                context(snapshotId))) {
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, where + " does not open with key " + header[2]
-                    + " for " + clusterId + "/" + snapshotId + " (tampered, or moved from another snapshot)", e);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    where + " does not open with key " + header[2] + " for " + clusterId + "/" + snapshotId
+                            + " (tampered, or moved from another snapshot)",
+                    e);
         }
     }
 

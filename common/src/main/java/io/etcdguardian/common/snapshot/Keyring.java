@@ -20,8 +20,9 @@ public final class Keyring {
         byId.put(current.keyId(), current);
         for (SnapshotEncryption older : previous) {
             if (byId.putIfAbsent(older.keyId(), older) != null) {
-                throw new GuardianException(Reason.INVALID_CONFIG, "key id " + older.keyId()
-                        + " appears twice in one keyring: each key needs its own keyId");
+                throw new GuardianException(
+                        Reason.INVALID_CONFIG,
+                        "key id " + older.keyId() + " appears twice in one keyring: each key needs its own keyId");
             }
         }
     }
@@ -34,14 +35,17 @@ public final class Keyring {
     public SnapshotEncryption require(String keyId, String what) {
         SnapshotEncryption key = byId.get(keyId);
         if (key == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, what + " was encrypted with key " + keyId
-                    + ", which is not in the keyring " + byId.keySet() + ": add it under previous");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    what + " was encrypted with key " + keyId + ", which is not in the keyring " + byId.keySet()
+                            + ": add it under previous");
         }
         return key;
     }
 
     public boolean shares(Keyring other) {
-        return byId.values().stream().anyMatch(k -> other.byId.values().stream()
-                .anyMatch(o -> o.fingerprint().equals(k.fingerprint())));
+        return byId.values().stream()
+                .anyMatch(k -> other.byId.values().stream()
+                        .anyMatch(o -> o.fingerprint().equals(k.fingerprint())));
     }
 }

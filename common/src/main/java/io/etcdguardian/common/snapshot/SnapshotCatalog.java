@@ -63,12 +63,14 @@ public class SnapshotCatalog {
             case LATEST_VERIFIED -> newestVerified(cluster);
             default -> find(cluster, snapshotId);
         };
-        return found.orElseThrow(() -> new GuardianException(Reason.NOT_FOUND, switch (snapshotId == null
-                ? LATEST_VERIFIED : snapshotId) {
-            case LATEST -> "cluster '" + cluster.id() + "' has no committed snapshot";
-            case LATEST_VERIFIED -> "cluster '" + cluster.id() + "' has no verified snapshot (run a restore drill)";
-            default -> "no committed snapshot '" + snapshotId + "' for cluster '" + cluster.id() + "'";
-        }));
+        return found.orElseThrow(() -> new GuardianException(
+                Reason.NOT_FOUND,
+                switch (snapshotId == null ? LATEST_VERIFIED : snapshotId) {
+                    case LATEST -> "cluster '" + cluster.id() + "' has no committed snapshot";
+                    case LATEST_VERIFIED ->
+                        "cluster '" + cluster.id() + "' has no verified snapshot (run a restore drill)";
+                    default -> "no committed snapshot '" + snapshotId + "' for cluster '" + cluster.id() + "'";
+                }));
     }
 
     /** The newest committed snapshot: one LIST and one GET, because snapshot ids sort by the time they were taken. */
@@ -76,7 +78,8 @@ public class SnapshotCatalog {
         SnapshotStore store = stores.of(cluster);
         String newestKey = null;
         for (SnapshotStore.Entry object : store.list(SnapshotKeys.manifestsPrefix(cluster))) {
-            if (object.key().endsWith(".json") && (newestKey == null || object.key().compareTo(newestKey) > 0)) {
+            if (object.key().endsWith(".json")
+                    && (newestKey == null || object.key().compareTo(newestKey) > 0)) {
                 newestKey = object.key();
             }
         }
@@ -115,9 +118,12 @@ public class SnapshotCatalog {
         }
         try {
             SnapshotManifest manifest = EventJson.MAPPER.readValue(json.get(), SnapshotManifest.class);
-            if (!manifest.snapshotId().equals(SnapshotKeys.snapshotIdOf(key)) || !manifest.clusterId().equals(cluster.id())) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "manifest " + key + " commits snapshot "
-                        + manifest.clusterId() + "/" + manifest.snapshotId() + ", not the one its name says");
+            if (!manifest.snapshotId().equals(SnapshotKeys.snapshotIdOf(key))
+                    || !manifest.clusterId().equals(cluster.id())) {
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED,
+                        "manifest " + key + " commits snapshot " + manifest.clusterId() + "/" + manifest.snapshotId()
+                                + ", not the one its name says");
             }
             return Optional.of(manifest);
         } catch (IOException e) {

@@ -41,8 +41,11 @@ public final class SnapshotEncryption {
         try {
             return fromBase64(Files.readString(Path.of(spec.keyFile())), spec.keyId(), "key file " + spec.keyFile());
         } catch (IOException e) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "cannot read key file " + spec.keyFile()
-                    + " (" + e.getClass().getSimpleName() + ")", e);
+            throw new GuardianException(
+                    Reason.INVALID_CONFIG,
+                    "cannot read key file " + spec.keyFile() + " ("
+                            + e.getClass().getSimpleName() + ")",
+                    e);
         }
     }
 
@@ -52,11 +55,14 @@ public final class SnapshotEncryption {
         try {
             key = Base64.getDecoder().decode(base64.trim());
             if (key.length != 32) {
-                throw new GuardianException(Reason.INVALID_CONFIG, where
-                        + " must hold a base64 AES-256 key (32 bytes), not " + key.length + " bytes");
+                throw new GuardianException(
+                        Reason.INVALID_CONFIG,
+                        where + " must hold a base64 AES-256 key (32 bytes), not " + key.length + " bytes");
             }
-            String fingerprint = "sha256:" + HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 16);
+            String fingerprint = "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(key))
+                            .substring(0, 16);
             return new SnapshotEncryption(key, keyId != null ? keyId : fingerprint, fingerprint);
         } catch (IllegalArgumentException e) {
             throw new GuardianException(Reason.INVALID_CONFIG, where + " is not base64", e);

@@ -32,7 +32,7 @@ public class SnapshotFetcher {
     }
 
     public Path fetch(ClusterSpec cluster, SnapshotManifest manifest, Path target) {
-        return fetch(cluster, manifest, target, bytes -> { });
+        return fetch(cluster, manifest, target, bytes -> {});
     }
 
     /**
@@ -42,30 +42,42 @@ public class SnapshotFetcher {
     public Path fetchStaticResources(ClusterSpec cluster, SnapshotManifest manifest, Path target) {
         SnapshotManifest.StaticResources resources = manifest.staticResources();
         if (resources == null) {
-            throw new GuardianException(Reason.NOT_FOUND, "snapshot " + manifest.snapshotId() + " of " + cluster.id()
-                    + " has no static_kuberesources tarball (not an OpenShift backup set)");
+            throw new GuardianException(
+                    Reason.NOT_FOUND,
+                    "snapshot " + manifest.snapshotId() + " of " + cluster.id()
+                            + " has no static_kuberesources tarball (not an OpenShift backup set)");
         }
         SnapshotEncryption encryption = encryption(cluster, manifest);
         java.security.MessageDigest sha256 = Sha256.newDigest();
         try (InputStream object = stores.of(cluster).open(resources.objectKey());
-             InputStream plain = encryption == null ? object : encryption.decrypt(object, manifest.clusterId(),
-                     SnapshotManifest.StaticResources.encryptedAs(manifest.snapshotId()));
-             OutputStream out = new java.security.DigestOutputStream(new LocalCopy(target), sha256)) {
+                InputStream plain = encryption == null
+                        ? object
+                        : encryption.decrypt(
+                                object,
+                                manifest.clusterId(),
+                                SnapshotManifest.StaticResources.encryptedAs(manifest.snapshotId()));
+                OutputStream out = new java.security.DigestOutputStream(new LocalCopy(target), sha256)) {
             plain.transferTo(out);
         } catch (LocalCopy.Failed e) {
             throw e.reason(target);
         } catch (IOException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
-                    + manifest.snapshotId() + " cannot be read back (" + oneLine(e) + ")", e);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "the static_kuberesources tarball of snapshot " + manifest.snapshotId() + " cannot be read back ("
+                            + oneLine(e) + ")",
+                    e);
         } catch (GuardianException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw StoreErrors.translate("download " + resources.objectKey(), cluster.store().bucket(), e);
+            throw StoreErrors.translate(
+                    "download " + resources.objectKey(), cluster.store().bucket(), e);
         }
         String actual = Sha256.hex(sha256);
         if (!actual.equals(resources.sha256())) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball of snapshot "
-                    + manifest.snapshotId() + " has SHA-256 " + actual + " but its manifest says " + resources.sha256());
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "the static_kuberesources tarball of snapshot " + manifest.snapshotId() + " has SHA-256 " + actual
+                            + " but its manifest says " + resources.sha256());
         }
         return target;
     }
@@ -75,12 +87,15 @@ public class SnapshotFetcher {
             return null;
         }
         if (cluster.store().encryption() == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
-                    + " is encrypted with key " + manifest.encryption().keyId() + " but the cluster has no key configured");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "snapshot " + manifest.snapshotId() + " is encrypted with key "
+                            + manifest.encryption().keyId() + " but the cluster has no key configured");
         }
         // the key it was written with, current or replaced since: a rotation keeps older snapshots restorable
-        return keys.snapshotKeys(cluster).orElseThrow().require(manifest.encryption().keyId(),
-                "snapshot " + manifest.snapshotId());
+        return keys.snapshotKeys(cluster)
+                .orElseThrow()
+                .require(manifest.encryption().keyId(), "snapshot " + manifest.snapshotId());
     }
 
     /**
@@ -96,14 +111,20 @@ public class SnapshotFetcher {
         try {
             stats = BoltStats.read(db);
         } catch (IOException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
-                    + " is not a readable bbolt file: " + e.getMessage(), e);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "snapshot " + manifest.snapshotId() + " is not a readable bbolt file: " + e.getMessage(),
+                    e);
         }
-        if (stats.revision() != manifest.revision() || stats.totalKeys() != manifest.totalKeys()
+        if (stats.revision() != manifest.revision()
+                || stats.totalKeys() != manifest.totalKeys()
                 || !stats.hash().equals(manifest.boltHash())) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + " holds revision "
-                    + stats.revision() + ", " + stats.totalKeys() + " keys, hash " + stats.hash() + "; its manifest says "
-                    + manifest.revision() + ", " + manifest.totalKeys() + ", " + manifest.boltHash());
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "snapshot " + manifest.snapshotId() + " holds revision "
+                            + stats.revision() + ", " + stats.totalKeys() + " keys, hash " + stats.hash()
+                            + "; its manifest says "
+                            + manifest.revision() + ", " + manifest.totalKeys() + ", " + manifest.boltHash());
         }
     }
 
@@ -117,12 +138,13 @@ public class SnapshotFetcher {
         SnapshotEncryption encryption = encryption(cluster, manifest);
         TrailerDigest digest;
         java.security.MessageDigest storedDigest = Sha256.newDigest();
-        try (InputStream object = new java.security.DigestInputStream(stores.of(cluster).open(manifest.objectKey()),
-                storedDigest);
-             InputStream plain = encryption == null ? object
-                     : encryption.decrypt(object, manifest.clusterId(), manifest.snapshotId());
-             InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;
-             OutputStream out = new LocalCopy(target)) {
+        try (InputStream object = new java.security.DigestInputStream(
+                        stores.of(cluster).open(manifest.objectKey()), storedDigest);
+                InputStream plain = encryption == null
+                        ? object
+                        : encryption.decrypt(object, manifest.clusterId(), manifest.snapshotId());
+                InputStream raw = "zstd".equals(manifest.compression()) ? new ZstdInputStream(plain) : plain;
+                OutputStream out = new LocalCopy(target)) {
             digest = new TrailerDigest(out);
             byte[] buffer = new byte[1 << 16];
             long total = 0;
@@ -135,28 +157,37 @@ public class SnapshotFetcher {
         } catch (LocalCopy.Failed e) {
             throw e.reason(target);
         } catch (IOException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
-                    + " cannot be read back (" + e.getClass().getSimpleName() + ": " + oneLine(e) + ")", e);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "snapshot " + manifest.snapshotId() + " cannot be read back ("
+                            + e.getClass().getSimpleName() + ": " + oneLine(e) + ")",
+                    e);
         } catch (GuardianException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw StoreErrors.translate("download " + manifest.objectKey(), cluster.store().bucket(), e);
+            throw StoreErrors.translate(
+                    "download " + manifest.objectKey(), cluster.store().bucket(), e);
         }
         String stored = Sha256.hex(storedDigest);
         if (manifest.storedSha256() != null && !stored.equals(manifest.storedSha256())) {
             // the object as stored, every byte: a change the decoders would let through (a zstd header field,
             // appended bytes) is still a change
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + "'s object has"
-                    + " SHA-256 " + stored + " as stored, its manifest says " + manifest.storedSha256());
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "snapshot " + manifest.snapshotId() + "'s object has" + " SHA-256 " + stored
+                            + " as stored, its manifest says " + manifest.storedSha256());
         }
         try {
             String sha256 = digest.check();
             if (!sha256.equals(manifest.sha256())) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId()
-                        + " has SHA-256 " + sha256 + " but its manifest says " + manifest.sha256());
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED,
+                        "snapshot " + manifest.snapshotId() + " has SHA-256 " + sha256 + " but its manifest says "
+                                + manifest.sha256());
             }
         } catch (TrailerDigest.IntegrityException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + ": " + e.getMessage());
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED, "snapshot " + manifest.snapshotId() + ": " + e.getMessage());
         }
         matchesManifest(manifest, target);
         return target;
@@ -204,8 +235,12 @@ public class SnapshotFetcher {
             }
 
             GuardianException reason(Path target) {
-                return new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot write the copy to " + target
-                        + " (" + getMessage() + "): free room there, then try again", this);
+                return new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        true,
+                        "cannot write the copy to " + target + " (" + getMessage()
+                                + "): free room there, then try again",
+                        this);
             }
         }
     }

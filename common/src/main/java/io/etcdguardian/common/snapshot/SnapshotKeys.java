@@ -28,8 +28,8 @@ public final class SnapshotKeys {
     }
 
     public static String object(ClusterSpec cluster, String snapshotId, String compression, boolean encrypted) {
-        return snapshotsPrefix(cluster) + Ids.id(snapshotId, "snapshot id") + ".db" + ("zstd".equals(compression) ? ".zst" : "")
-                + (encrypted ? ".enc" : "");
+        return snapshotsPrefix(cluster) + Ids.id(snapshotId, "snapshot id") + ".db"
+                + ("zstd".equals(compression) ? ".zst" : "") + (encrypted ? ".enc" : "");
     }
 
     /** An OpenShift backup set's tarball, beside its snapshot (its id up to the first dot, like the snapshot's). */

@@ -17,24 +17,86 @@ import java.time.Instant;
  * @param storedSha256 SHA-256 of the object as stored (compressed, encrypted): what {@code sha256sum}
  *     prints for a downloaded object, before anything is undone (null for manifests older than it)
  */
-public record SnapshotManifest(int formatVersion, String clusterId, String snapshotId, String requestId,
-                               String trigger, Instant takenAt, Instant completedAt, String sourceMember,
-                               String etcdVersion, String clusterVersion, long revision, long totalKeys,
-                               long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
-                               String compression, Encryption encryption, String objectKey, String keyBundleKey,
-                               Drill drill, Long captureMs, String storedSha256, StaticResources staticResources) {
+public record SnapshotManifest(
+        int formatVersion,
+        String clusterId,
+        String snapshotId,
+        String requestId,
+        String trigger,
+        Instant takenAt,
+        Instant completedAt,
+        String sourceMember,
+        String etcdVersion,
+        String clusterVersion,
+        long revision,
+        long totalKeys,
+        long liveKeys,
+        String boltHash,
+        long sizeRaw,
+        long sizeStored,
+        String sha256,
+        String compression,
+        Encryption encryption,
+        String objectKey,
+        String keyBundleKey,
+        Drill drill,
+        Long captureMs,
+        String storedSha256,
+        StaticResources staticResources) {
     public static final int FORMAT_VERSION = 1;
 
     /** Without OpenShift's static-pod resources: every manifest written before backup sets, and non-OpenShift ones. */
-    public SnapshotManifest(int formatVersion, String clusterId, String snapshotId, String requestId,
-                            String trigger, Instant takenAt, Instant completedAt, String sourceMember,
-                            String etcdVersion, String clusterVersion, long revision, long totalKeys,
-                            long liveKeys, String boltHash, long sizeRaw, long sizeStored, String sha256,
-                            String compression, Encryption encryption, String objectKey, String keyBundleKey,
-                            Drill drill, Long captureMs, String storedSha256) {
-        this(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt, sourceMember, etcdVersion,
-                clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored, sha256, compression,
-                encryption, objectKey, keyBundleKey, drill, captureMs, storedSha256, null);
+    public SnapshotManifest(
+            int formatVersion,
+            String clusterId,
+            String snapshotId,
+            String requestId,
+            String trigger,
+            Instant takenAt,
+            Instant completedAt,
+            String sourceMember,
+            String etcdVersion,
+            String clusterVersion,
+            long revision,
+            long totalKeys,
+            long liveKeys,
+            String boltHash,
+            long sizeRaw,
+            long sizeStored,
+            String sha256,
+            String compression,
+            Encryption encryption,
+            String objectKey,
+            String keyBundleKey,
+            Drill drill,
+            Long captureMs,
+            String storedSha256) {
+        this(
+                formatVersion,
+                clusterId,
+                snapshotId,
+                requestId,
+                trigger,
+                takenAt,
+                completedAt,
+                sourceMember,
+                etcdVersion,
+                clusterVersion,
+                revision,
+                totalKeys,
+                liveKeys,
+                boltHash,
+                sizeRaw,
+                sizeStored,
+                sha256,
+                compression,
+                encryption,
+                objectKey,
+                keyBundleKey,
+                drill,
+                captureMs,
+                storedSha256,
+                null);
     }
 
     public SnapshotManifest {
@@ -55,8 +117,13 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
      * @param sha256 SHA-256 of the tarball as {@code cluster-restore.sh} reads it (decrypted)
      * @param resources the revision directories it holds, e.g. {@code static-pod-resources/etcd-pod-8}
      */
-    public record StaticResources(String objectKey, long sizeRaw, long sizeStored, String sha256,
-                                  java.util.List<String> resources, String node) {
+    public record StaticResources(
+            String objectKey,
+            long sizeRaw,
+            long sizeStored,
+            String sha256,
+            java.util.List<String> resources,
+            String node) {
         /** What its encryption binds it to: its snapshot, and being the tarball, so neither can stand in for the other. */
         public static String encryptedAs(String snapshotId) {
             return snapshotId + "/static_kuberesources";
@@ -87,8 +154,31 @@ public record SnapshotManifest(int formatVersion, String clusterId, String snaps
     }
 
     public SnapshotManifest withDrill(Drill newDrill) {
-        return new SnapshotManifest(formatVersion, clusterId, snapshotId, requestId, trigger, takenAt, completedAt,
-                sourceMember, etcdVersion, clusterVersion, revision, totalKeys, liveKeys, boltHash, sizeRaw, sizeStored,
-                sha256, compression, encryption, objectKey, keyBundleKey, newDrill, captureMs, storedSha256, staticResources);
+        return new SnapshotManifest(
+                formatVersion,
+                clusterId,
+                snapshotId,
+                requestId,
+                trigger,
+                takenAt,
+                completedAt,
+                sourceMember,
+                etcdVersion,
+                clusterVersion,
+                revision,
+                totalKeys,
+                liveKeys,
+                boltHash,
+                sizeRaw,
+                sizeStored,
+                sha256,
+                compression,
+                encryption,
+                objectKey,
+                keyBundleKey,
+                newDrill,
+                captureMs,
+                storedSha256,
+                staticResources);
     }
 }

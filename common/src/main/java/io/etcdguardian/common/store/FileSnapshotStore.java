@@ -67,9 +67,14 @@ final class FileSnapshotStore implements SnapshotStore {
         try (Stream<Path> files = Files.walk(objects)) {
             List<Entry> entries = new ArrayList<>();
             for (Path file : files.filter(Files::isRegularFile).toList()) {
-                String key = objects.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+                String key = objects.relativize(file)
+                        .toString()
+                        .replace(file.getFileSystem().getSeparator(), "/");
                 if (key.startsWith(prefix) && !file.getFileName().toString().startsWith(".tmp-")) {
-                    entries.add(new Entry(key, Files.size(file), Files.getLastModifiedTime(file).toInstant()));
+                    entries.add(new Entry(
+                            key,
+                            Files.size(file),
+                            Files.getLastModifiedTime(file).toInstant()));
                 }
             }
             return entries;
@@ -128,8 +133,10 @@ final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public void writeFileEncryptedAtRest(String key, Path file) {
-        throw new GuardianException(Reason.INVALID_CONFIG, "a directory store cannot encrypt " + key
-                + " at rest; use S3 (or turn guardian.restore.staged-encryption off)");
+        throw new GuardianException(
+                Reason.INVALID_CONFIG,
+                "a directory store cannot encrypt " + key
+                        + " at rest; use S3 (or turn guardian.restore.staged-encryption off)");
     }
 
     @Override
@@ -161,10 +168,12 @@ final class FileSnapshotStore implements SnapshotStore {
         synchronized (FileSnapshotStore.class) {
             try {
                 Files.createDirectories(root);
-                try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+                try (FileChannel lockFile = FileChannel.open(
+                                root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock lock = lockFile.lock()) {
                     Optional<Versioned> current = readVersioned(key);
-                    boolean matches = expected == null ? current.isEmpty()
+                    boolean matches = expected == null
+                            ? current.isEmpty()
                             : current.isPresent() && current.get().version().equals(expected);
                     if (!matches) {
                         return false;
@@ -213,8 +222,8 @@ final class FileSnapshotStore implements SnapshotStore {
             public Part upload(int number, byte[] bytes, int length, String sha256Base64) {
                 String actual = SnapshotStore.sha256Base64(bytes, length);
                 if (!actual.equals(sha256Base64)) {
-                    throw new GuardianException(Reason.INTEGRITY_FAILED, "part " + number + " of " + key
-                            + " does not match its SHA-256");
+                    throw new GuardianException(
+                            Reason.INTEGRITY_FAILED, "part " + number + " of " + key + " does not match its SHA-256");
                 }
                 try {
                     Path part = dir.resolve("part-" + number);
@@ -260,8 +269,8 @@ final class FileSnapshotStore implements SnapshotStore {
                 }
                 String key = meta.getProperty("key");
                 if (key != null && key.startsWith(prefix)) {
-                    pending.add(new PendingUpload(key, dir.getFileName().toString(),
-                            Instant.parse(meta.getProperty("initiated"))));
+                    pending.add(new PendingUpload(
+                            key, dir.getFileName().toString(), Instant.parse(meta.getProperty("initiated"))));
                 }
             }
             return pending;
@@ -277,15 +286,19 @@ final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public URL presignGet(String key, Duration expiry) {
-        throw new GuardianException(Reason.PRECONDITION_FAILED, "a directory store (" + describe() + ") cannot hand"
-                + " out URLs: a restore that fetches through a URL needs an S3 store");
+        throw new GuardianException(
+                Reason.PRECONDITION_FAILED,
+                "a directory store (" + describe() + ") cannot hand"
+                        + " out URLs: a restore that fetches through a URL needs an S3 store");
     }
 
     @Override
     public PresignedPut presignPut(String key, Duration expiry, boolean encryptedAtRest) {
-        throw new GuardianException(Reason.PRECONDITION_FAILED, "a directory store (" + describe() + ") cannot take"
-                + " uploads through URLs: an OpenShift backup set (its static-pod resources come from a node) needs an"
-                + " S3 store");
+        throw new GuardianException(
+                Reason.PRECONDITION_FAILED,
+                "a directory store (" + describe() + ") cannot take"
+                        + " uploads through URLs: an OpenShift backup set (its static-pod resources come from a node) needs an"
+                        + " S3 store");
     }
 
     private static void deleteRecursively(Path dir) {

@@ -36,8 +36,8 @@ final class S3SnapshotStore implements SnapshotStore {
     private final String serverSideEncryption;
     private final String kmsKeyId;
 
-    S3SnapshotStore(S3Client s3, Supplier<S3Presigner> presigner, String bucket, String serverSideEncryption,
-                    String kmsKeyId) {
+    S3SnapshotStore(
+            S3Client s3, Supplier<S3Presigner> presigner, String bucket, String serverSideEncryption, String kmsKeyId) {
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = bucket;
@@ -62,7 +62,8 @@ final class S3SnapshotStore implements SnapshotStore {
     public List<Entry> list(String prefix) {
         return call("list " + prefix, () -> {
             List<Entry> entries = new ArrayList<>();
-            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                    .contents()
                     .forEach(o -> entries.add(new Entry(o.key(), o.size(), o.lastModified())));
             return entries;
         });
@@ -77,8 +78,10 @@ final class S3SnapshotStore implements SnapshotStore {
     public Optional<Versioned> readVersioned(String key) {
         return call("read " + key, () -> {
             try {
-                ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
-                return Optional.of(new Versioned(object.asByteArray(), object.response().eTag()));
+                ResponseBytes<GetObjectResponse> object =
+                        s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+                return Optional.of(
+                        new Versioned(object.asByteArray(), object.response().eTag()));
             } catch (NoSuchKeyException absent) {
                 return Optional.empty();
             }
@@ -112,8 +115,10 @@ final class S3SnapshotStore implements SnapshotStore {
 
     @Override
     public void write(String key, byte[] bytes, String contentType) {
-        call("write " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType),
-                RequestBody.fromBytes(bytes)));
+        call(
+                "write " + key,
+                () -> s3.putObject(
+                        b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromBytes(bytes)));
     }
 
     @Override
@@ -131,7 +136,8 @@ final class S3SnapshotStore implements SnapshotStore {
         try {
             List<LifecycleRule> existing;
             try {
-                existing = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket)).rules();
+                existing = s3.getBucketLifecycleConfiguration(b -> b.bucket(bucket))
+                        .rules();
             } catch (S3Exception e) {
                 if (e.statusCode() != 404) {
                     throw e;
@@ -140,11 +146,13 @@ final class S3SnapshotStore implements SnapshotStore {
             }
             Optional<List<LifecycleRule>> merged = withExpiry(existing, prefix, days);
             if (merged.isPresent()) {
-                s3.putBucketLifecycleConfiguration(b -> b.bucket(bucket).lifecycleConfiguration(c -> c.rules(merged.get())));
+                s3.putBucketLifecycleConfiguration(
+                        b -> b.bucket(bucket).lifecycleConfiguration(c -> c.rules(merged.get())));
             }
             return true;
         } catch (S3Exception e) {
-            // 501 (S3Proxy, some S3-compatible stores), 403 (no s3:PutLifecycleConfiguration): the caller sweeps instead
+            // 501 (S3Proxy, some S3-compatible stores), 403 (no s3:PutLifecycleConfiguration): the caller sweeps
+            // instead
             return false;
         }
     }
@@ -155,10 +163,13 @@ final class S3SnapshotStore implements SnapshotStore {
      */
     static Optional<List<LifecycleRule>> withExpiry(List<LifecycleRule> existing, String prefix, int days) {
         String id = "etcd-guardian:" + prefix;
-        LifecycleRule ours = LifecycleRule.builder().id(id.length() > 255 ? id.substring(0, 255) : id)
-                .filter(f -> f.prefix(prefix)).status(ExpirationStatus.ENABLED)
+        LifecycleRule ours = LifecycleRule.builder()
+                .id(id.length() > 255 ? id.substring(0, 255) : id)
+                .filter(f -> f.prefix(prefix))
+                .status(ExpirationStatus.ENABLED)
                 .expiration(e -> e.days(days))
-                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(days)).build();
+                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(days))
+                .build();
         List<LifecycleRule> merged = new ArrayList<>();
         boolean same = false;
         for (LifecycleRule rule : existing) {
@@ -176,28 +187,34 @@ final class S3SnapshotStore implements SnapshotStore {
     }
 
     private void put(String key, Path file, String encryption) {
-        call("write " + key, () -> s3.putObject(b -> {
-            b.bucket(bucket).key(key).contentType("application/octet-stream");
-            if (encryption != null) {
-                b.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
-                if (kmsKeyId != null && "aws:kms".equals(encryption)) {
-                    b.ssekmsKeyId(kmsKeyId);
-                }
-            }
-        }, RequestBody.fromFile(file)));
+        call(
+                "write " + key,
+                () -> s3.putObject(
+                        b -> {
+                            b.bucket(bucket).key(key).contentType("application/octet-stream");
+                            if (encryption != null) {
+                                b.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
+                                if (kmsKeyId != null && "aws:kms".equals(encryption)) {
+                                    b.ssekmsKeyId(kmsKeyId);
+                                }
+                            }
+                        },
+                        RequestBody.fromFile(file)));
     }
 
     @Override
     public boolean compareAndSet(String key, byte[] bytes, String expected) {
         try {
-            s3.putObject(b -> {
-                b.bucket(bucket).key(key).contentType("application/json");
-                if (expected == null) {
-                    b.ifNoneMatch("*");
-                } else {
-                    b.ifMatch(expected);
-                }
-            }, RequestBody.fromBytes(bytes));
+            s3.putObject(
+                    b -> {
+                        b.bucket(bucket).key(key).contentType("application/json");
+                        if (expected == null) {
+                            b.ifNoneMatch("*");
+                        } else {
+                            b.ifMatch(expected);
+                        }
+                    },
+                    RequestBody.fromBytes(bytes));
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412 || e.statusCode() == 409) {
@@ -217,7 +234,9 @@ final class S3SnapshotStore implements SnapshotStore {
     @Override
     public MultipartWrite startMultipart(String key) {
         CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-                .bucket(bucket).key(key).contentType("application/octet-stream")
+                .bucket(bucket)
+                .key(key)
+                .contentType("application/octet-stream")
                 .checksumAlgorithm(ChecksumAlgorithm.SHA256);
         if (serverSideEncryption != null) {
             create.serverSideEncryption(ServerSideEncryption.fromValue(serverSideEncryption));
@@ -225,7 +244,9 @@ final class S3SnapshotStore implements SnapshotStore {
                 create.ssekmsKeyId(kmsKeyId);
             }
         }
-        String uploadId = call("start upload of " + key, () -> s3.createMultipartUpload(create.build()).uploadId());
+        String uploadId = call(
+                "start upload of " + key,
+                () -> s3.createMultipartUpload(create.build()).uploadId());
         return new MultipartWrite() {
             @Override
             public String uploadId() {
@@ -234,61 +255,87 @@ final class S3SnapshotStore implements SnapshotStore {
 
             @Override
             public Part upload(int number, byte[] bytes, int length, String sha256Base64) {
-                String etag = call("upload part " + number + " of " + key, () -> s3.uploadPart(b -> b.bucket(bucket)
-                        .key(key).uploadId(uploadId).partNumber(number).contentLength((long) length)
-                        .checksumSHA256(sha256Base64), RequestBody.fromContentProvider(
-                                () -> new java.io.ByteArrayInputStream(bytes, 0, length), length,
-                                "application/octet-stream")).eTag());
+                String etag = call(
+                        "upload part " + number + " of " + key,
+                        () -> s3.uploadPart(
+                                        b -> b.bucket(bucket)
+                                                .key(key)
+                                                .uploadId(uploadId)
+                                                .partNumber(number)
+                                                .contentLength((long) length)
+                                                .checksumSHA256(sha256Base64),
+                                        RequestBody.fromContentProvider(
+                                                () -> new java.io.ByteArrayInputStream(bytes, 0, length),
+                                                length,
+                                                "application/octet-stream"))
+                                .eTag());
                 return new Part(number, etag, sha256Base64);
             }
 
             @Override
             public void complete(List<Part> parts) {
-                List<CompletedPart> completed = parts.stream().map(p -> CompletedPart.builder().partNumber(p.number())
-                        .eTag(p.etag()).checksumSHA256(p.sha256Base64()).build()).toList();
-                call("complete upload of " + key, () -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(key)
-                        .uploadId(uploadId).multipartUpload(m -> m.parts(completed))));
+                List<CompletedPart> completed = parts.stream()
+                        .map(p -> CompletedPart.builder()
+                                .partNumber(p.number())
+                                .eTag(p.etag())
+                                .checksumSHA256(p.sha256Base64())
+                                .build())
+                        .toList();
+                call(
+                        "complete upload of " + key,
+                        () -> s3.completeMultipartUpload(b ->
+                                b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed))));
             }
 
             @Override
             public void abort() {
-                call("abort upload of " + key, () -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(key)
-                        .uploadId(uploadId)));
+                call(
+                        "abort upload of " + key,
+                        () -> s3.abortMultipartUpload(
+                                b -> b.bucket(bucket).key(key).uploadId(uploadId)));
             }
         };
     }
 
     @Override
     public List<PendingUpload> pendingUploads(String prefix) {
-        return call("list uploads under " + prefix, () -> s3.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix))
-                .uploads().stream().map(u -> new PendingUpload(u.key(), u.uploadId(), u.initiated())).toList());
+        return call(
+                "list uploads under " + prefix,
+                () -> s3.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix)).uploads().stream()
+                        .map(u -> new PendingUpload(u.key(), u.uploadId(), u.initiated()))
+                        .toList());
     }
 
     @Override
     public void abort(PendingUpload upload) {
-        call("abort upload of " + upload.key(), () -> s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key())
-                .uploadId(upload.uploadId())));
+        call(
+                "abort upload of " + upload.key(),
+                () -> s3.abortMultipartUpload(
+                        b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
     }
 
     @Override
     public URL presignGet(String key, Duration expiry) {
         try (S3Presigner signer = presigner.get()) {
             return signer.presignGetObject(b -> b.signatureDuration(expiry)
-                    .getObjectRequest(g -> g.bucket(bucket).key(key))).url();
+                            .getObjectRequest(g -> g.bucket(bucket).key(key)))
+                    .url();
         }
     }
 
     @Override
     public PresignedPut presignPut(String key, Duration expiry, boolean encryptedAtRest) {
-        String encryption = serverSideEncryption != null ? serverSideEncryption
+        String encryption = serverSideEncryption != null
+                ? serverSideEncryption
                 : encryptedAtRest ? ServerSideEncryption.AES256.toString() : null;
         try (S3Presigner signer = presigner.get()) {
-            var signed = signer.presignPutObject(b -> b.signatureDuration(expiry).putObjectRequest(p -> {
-                p.bucket(bucket).key(key);
-                if (encryption != null) {
-                    p.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
-                }
-            }));
+            var signed =
+                    signer.presignPutObject(b -> b.signatureDuration(expiry).putObjectRequest(p -> {
+                        p.bucket(bucket).key(key);
+                        if (encryption != null) {
+                            p.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
+                        }
+                    }));
             java.util.Map<String, String> headers = new java.util.TreeMap<>();
             // curl sends Host itself; every other signed header must go with the upload or S3 refuses it
             signed.signedHeaders().forEach((name, values) -> {

@@ -37,12 +37,19 @@ public class SnapshotStores {
     public SnapshotStore keyStore(ClusterSpec cluster) {
         KeyStoreSpec keys = cluster.store().keyStore();
         if (keys == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + cluster.id()
-                    + "': store.keyStore is not configured");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED, "cluster '" + cluster.id() + "': store.keyStore is not configured");
         }
-        return of(new StoreSpec(keys.bucket(), null, cluster.store().region(),
-                keys.endpoint() != null ? keys.endpoint() : cluster.store().endpoint(), keys.credentialsFile(),
-                cluster.store().serverSideEncryption(), cluster.store().kmsKeyId(), null, null));
+        return of(new StoreSpec(
+                keys.bucket(),
+                null,
+                cluster.store().region(),
+                keys.endpoint() != null ? keys.endpoint() : cluster.store().endpoint(),
+                keys.credentialsFile(),
+                cluster.store().serverSideEncryption(),
+                cluster.store().kmsKeyId(),
+                null,
+                null));
     }
 
     public static boolean isDirectory(String endpoint) {
@@ -53,7 +60,11 @@ public class SnapshotStores {
         if (isDirectory(store.endpoint())) {
             return new FileSnapshotStore(Path.of(URI.create(store.endpoint())), store.bucket());
         }
-        return new S3SnapshotStore(clients.client(store), () -> clients.presigner(store), store.bucket(),
-                store.serverSideEncryption(), store.kmsKeyId());
+        return new S3SnapshotStore(
+                clients.client(store),
+                () -> clients.presigner(store),
+                store.bucket(),
+                store.serverSideEncryption(),
+                store.kmsKeyId());
     }
 }

@@ -71,12 +71,28 @@ class OperationLeasesTest {
     private void use(String kind) throws Exception {
         Path credentials = backplane.s3().writeCredentials(dir.resolve("s3.properties"));
         StoreSpec store = kind.equals("s3")
-                ? new StoreSpec(backplane.bucket(), "leases-test", null, backplane.s3().endpoint(), credentials.toString(),
-                        null, null, null, null)
-                : new StoreSpec("leases", null, null, dir.resolve("store").toUri().toString(), null, null, null, null,
-                        null);
-        cluster = new ClusterSpec("lease-" + UUID.randomUUID().toString().substring(0, 8), null, store, null, null,
-                null, null, null, null);
+                ? new StoreSpec(
+                        backplane.bucket(),
+                        "leases-test",
+                        null,
+                        backplane.s3().endpoint(),
+                        credentials.toString(),
+                        null,
+                        null,
+                        null,
+                        null)
+                : new StoreSpec(
+                        "leases", null, null, dir.resolve("store").toUri().toString(), null, null, null, null, null);
+        cluster = new ClusterSpec(
+                "lease-" + UUID.randomUUID().toString().substring(0, 8),
+                null,
+                store,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
         ObjectStoreLeases leases = new ObjectStoreLeases(stores);
         replicaA = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-a");
         replicaB = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-b");
@@ -97,7 +113,9 @@ class OperationLeasesTest {
         HeldLease defrag = replicaA.acquire(cluster, OperationKind.DEFRAG, "op-1", null);
 
         assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.DEFRAG, "op-2", null))
-                .isInstanceOf(GuardianException.class).hasMessageContaining("op-1").hasMessageContaining("replica-a")
+                .isInstanceOf(GuardianException.class)
+                .hasMessageContaining("op-1")
+                .hasMessageContaining("replica-a")
                 .satisfies(e -> assertThat(((GuardianException) e).reason()).isEqualTo(Reason.BUSY));
         assertThatThrownBy(() -> replicaB.acquire(cluster, OperationKind.RESTORE, "op-3", null))
                 .hasMessageContaining("defrag op-1 is running");
@@ -124,8 +142,10 @@ class OperationLeasesTest {
         now.set(now.get().plusSeconds(31)); // replica A stopped renewing (dead, or paused longer than the TTL)
         try (HeldLease successor = replicaB.acquire(cluster, OperationKind.RESTORE, "op-2", null)) {
             assertThat(successor.token()).isEqualTo(zombie.token() + 1);
-            assertThatThrownBy(zombie::verify).isInstanceOf(LeaseLostException.class)
-                    .hasMessageContaining("lost its lease").hasMessageContaining("replica-b");
+            assertThatThrownBy(zombie::verify)
+                    .isInstanceOf(LeaseLostException.class)
+                    .hasMessageContaining("lost its lease")
+                    .hasMessageContaining("replica-b");
             successor.verify();
         }
     }
@@ -142,7 +162,8 @@ class OperationLeasesTest {
         assertThatThrownBy(onA::verify).isInstanceOf(LeaseLostException.class);
         onB.verify();
         onA.close(); // a fenced holder's release must not free its successor's lease
-        assertThat(replicaB.holding(cluster, OperationKind.DEFRAG)).get()
+        assertThat(replicaB.holding(cluster, OperationKind.DEFRAG))
+                .get()
                 .satisfies(l -> assertThat(l.holder()).isEqualTo("replica-b"));
         onB.close();
     }
@@ -192,8 +213,8 @@ class OperationLeasesTest {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<HeldLease>> attempts = new ArrayList<>();
         for (int i = 0; i < contenders; i++) {
-            OperationLeases replica = new OperationLeases(new ObjectStoreLeases(stores), Duration.ofSeconds(30), clock,
-                    "replica-" + i);
+            OperationLeases replica =
+                    new OperationLeases(new ObjectStoreLeases(stores), Duration.ofSeconds(30), clock, "replica-" + i);
             String op = "op-" + i;
             attempts.add(pool.submit((Callable<HeldLease>) () -> {
                 start.await();

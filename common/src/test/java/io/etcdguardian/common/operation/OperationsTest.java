@@ -32,6 +32,7 @@ class OperationsTest {
 
     @TempDir
     Path dir;
+
     private ApplicationContext context;
     private Operations operations;
     private OperationJournal journal;
@@ -40,9 +41,13 @@ class OperationsTest {
 
     @BeforeEach
     void start(Backplane backplane) {
-        context = ApplicationContext.run(Map.of("spec.name", "OperationsTest",
-                "micronaut.application.name", "operations-test",
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers()));
+        context = ApplicationContext.run(Map.of(
+                "spec.name",
+                "OperationsTest",
+                "micronaut.application.name",
+                "operations-test",
+                "kafka.bootstrap.servers",
+                backplane.kafka().bootstrapServers()));
         operations = context.getBean(Operations.class);
         journal = context.getBean(OperationJournal.class);
         cluster = cluster(false);
@@ -56,7 +61,8 @@ class OperationsTest {
     @Test
     void aFailedStepEndsTheOperationWhereItStoodAndOnlyAResumeReopensIt() {
         String id = "op-" + UUID.randomUUID();
-        Operations.Result failed = operations.run(cluster, OperationKind.DEFRAG, id, null, PLAN, run -> steps(run, "two"));
+        Operations.Result failed =
+                operations.run(cluster, OperationKind.DEFRAG, id, null, PLAN, run -> steps(run, "two"));
         assertThat(failed.status()).isEqualTo(Status.FAILED);
         assertThat(failed.record().stoppedAt()).isEqualTo("two");
         assertThat(failed.record().done()).containsExactly("one");
@@ -65,18 +71,19 @@ class OperationsTest {
 
         // the same request again: the same outcome, nothing run
         acted.clear();
-        Operations.Result again = operations.run(cluster, OperationKind.DEFRAG, id, null, PLAN, run -> steps(run, null));
+        Operations.Result again =
+                operations.run(cluster, OperationKind.DEFRAG, id, null, PLAN, run -> steps(run, null));
         assertThat(again.replayed()).isTrue();
         assertThat(again.status()).isEqualTo(Status.FAILED);
         assertThat(acted).isEmpty();
 
         // an operator's resume reopens it: done steps are skipped, the rest runs, one new outcome
         List<StepRun.Start> how = new CopyOnWriteArrayList<>();
-        Operations.Result resumed = operations.run(new Operations.Start(cluster, OperationKind.DEFRAG, id, null, PLAN,
-                Map.of(), true), run -> {
-            how.add(run.start());
-            return steps(run, null);
-        });
+        Operations.Result resumed = operations.run(
+                new Operations.Start(cluster, OperationKind.DEFRAG, id, null, PLAN, Map.of(), true), run -> {
+                    how.add(run.start());
+                    return steps(run, null);
+                });
         assertThat(how).containsExactly(StepRun.Start.REOPENED);
         assertThat(resumed.status()).isEqualTo(Status.COMPLETED);
         assertThat(acted).containsExactly("two", "three");
@@ -88,12 +95,13 @@ class OperationsTest {
     void aStartedOperationThatCannotGoOnIsFailedWithItsDoneStepsNeverRefused() {
         String id = "op-" + UUID.randomUUID();
         // the service died after step one: the journal says RUNNING
-        OperationRecord running = OperationRecord.running(id, cluster.id(), OperationKind.RESTORE, "snap-1", PLAN,
-                Map.of("plan.digest", "sha256:abc")).withDone("one");
+        OperationRecord running = OperationRecord.running(
+                        id, cluster.id(), OperationKind.RESTORE, "snap-1", PLAN, Map.of("plan.digest", "sha256:abc"))
+                .withDone("one");
         journal.record(running);
 
-        Operations.Result paused = operations.run(cluster(true), OperationKind.RESTORE, id, "snap-1", PLAN,
-                run -> steps(run, null));
+        Operations.Result paused =
+                operations.run(cluster(true), OperationKind.RESTORE, id, "snap-1", PLAN, run -> steps(run, null));
         assertThat(paused.status()).isEqualTo(Status.FAILED);
         assertThat(paused.record().reason()).isEqualTo(Reason.PAUSED.name());
         assertThat(paused.record().detail()).contains("done before: one").doesNotContain("nothing was touched");
@@ -102,12 +110,16 @@ class OperationsTest {
 
         // a new operation refused before it ran: REFUSED, and a redelivery says the same
         String fresh = "op-" + UUID.randomUUID();
-        Operations.Result refused = operations.refuse(cluster, OperationKind.RESTORE, fresh, "snap-1",
+        Operations.Result refused = operations.refuse(
+                cluster,
+                OperationKind.RESTORE,
+                fresh,
+                "snap-1",
                 new GuardianException(Reason.PRECONDITION_FAILED, "plan changed"));
         assertThat(refused.status()).isEqualTo(Status.REFUSED);
         assertThat(refused.record().detail()).contains("plan changed", "nothing was touched");
-        Operations.Result replay = operations.run(cluster, OperationKind.RESTORE, fresh, "snap-1", PLAN,
-                run -> steps(run, null));
+        Operations.Result replay =
+                operations.run(cluster, OperationKind.RESTORE, fresh, "snap-1", PLAN, run -> steps(run, null));
         assertThat(replay.replayed()).isTrue();
         assertThat(replay.status()).isEqualTo(Status.REFUSED);
         assertThat(acted).isEmpty();
@@ -123,8 +135,10 @@ class OperationsTest {
         });
         assertThat(result.status()).isEqualTo(Status.HANDED_OVER);
         assertThat(result.record().stoppedAt()).isEqualTo("two");
-        assertThat(journal.ofCluster(cluster.id(), OperationKind.RESTORE)).singleElement()
-                .extracting(OperationRecord::status).isEqualTo(Status.HANDED_OVER);
+        assertThat(journal.ofCluster(cluster.id(), OperationKind.RESTORE))
+                .singleElement()
+                .extracting(OperationRecord::status)
+                .isEqualTo(Status.HANDED_OVER);
         // handed over is not open: it does not keep its snapshot from retention
         assertThat(journal.snapshotsOfOpenRestores(cluster.id())).isEmpty();
     }
@@ -143,7 +157,15 @@ class OperationsTest {
 
     private ClusterSpec cluster(boolean paused) {
         String id = cluster == null ? "ops-" + UUID.randomUUID().toString().substring(0, 8) : cluster.id();
-        return new ClusterSpec(id, null, new StoreSpec("ops", null, null, dir.resolve("store").toUri().toString(), null,
-                null, null, null, null), null, null, null, null, paused, null);
+        return new ClusterSpec(
+                id,
+                null,
+                new StoreSpec("ops", null, null, dir.resolve("store").toUri().toString(), null, null, null, null, null),
+                null,
+                null,
+                null,
+                null,
+                paused,
+                null);
     }
 }

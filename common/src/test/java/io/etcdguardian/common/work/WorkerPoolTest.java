@@ -19,16 +19,21 @@ class WorkerPoolTest {
         try {
             // each task waits for all three: they finish only if all three run at once
             CountDownLatch started = new CountDownLatch(3);
-            List<CompletableFuture<Boolean>> all = IntStream.range(0, 3).mapToObj(i -> CompletableFuture.supplyAsync(() -> {
-                started.countDown();
-                try {
-                    return started.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }, pool)).toList();
-            assertThat(all).allSatisfy(f -> assertThat(f.get(20, TimeUnit.SECONDS)).isTrue());
+            List<CompletableFuture<Boolean>> all = IntStream.range(0, 3)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(
+                            () -> {
+                                started.countDown();
+                                try {
+                                    return started.await(10, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    return false;
+                                }
+                            },
+                            pool))
+                    .toList();
+            assertThat(all)
+                    .allSatisfy(f -> assertThat(f.get(20, TimeUnit.SECONDS)).isTrue());
         } finally {
             pool.shutdownNow();
         }
@@ -58,13 +63,15 @@ class WorkerPoolTest {
     void threadsAreNamedAndDoNotKeepTheJvmAlive() throws Exception {
         WorkerPool pool = new WorkerPool("member-probe", 2);
         try {
-            Thread thread = CompletableFuture.supplyAsync(Thread::currentThread, pool).get(10, TimeUnit.SECONDS);
+            Thread thread =
+                    CompletableFuture.supplyAsync(Thread::currentThread, pool).get(10, TimeUnit.SECONDS);
             assertThat(thread.getName()).startsWith("member-probe-");
             assertThat(thread.isDaemon()).isTrue();
         } finally {
             pool.shutdownNow();
         }
-        assertThatThrownBy(() -> new WorkerPool("none", 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new WorkerPool("none", 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("none: threads must be at least 1, not 0");
     }
 }

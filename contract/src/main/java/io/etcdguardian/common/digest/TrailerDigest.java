@@ -67,8 +67,9 @@ public final class TrailerDigest extends FilterOutputStream {
         }
         byte[] digest = sha256.digest();
         if (!MessageDigest.isEqual(digest, tail)) {
-            throw new IntegrityException("SHA-256 of the stream " + HexFormat.of().formatHex(digest)
-                    + " differs from its trailer " + HexFormat.of().formatHex(tail) + ": corrupted in transit or on disk");
+            throw new IntegrityException(
+                    "SHA-256 of the stream " + HexFormat.of().formatHex(digest) + " differs from its trailer "
+                            + HexFormat.of().formatHex(tail) + ": corrupted in transit or on disk");
         }
         return HexFormat.of().formatHex(digest);
     }

@@ -51,33 +51,40 @@ public final class EventEnvelope {
      * so consumers do its work once.
      */
     public static String deterministicId(String operationId, String type) {
-        return UUID.nameUUIDFromBytes((operationId + "|" + type).getBytes(StandardCharsets.UTF_8)).toString();
+        return UUID.nameUUIDFromBytes((operationId + "|" + type).getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 
     /** The event's data as its record, checked against the catalogue and the subject. */
     public static GuardianEvent data(CloudEvent event) {
         EventCatalog.Entry entry = EventCatalog.byType(event.getType())
-                .orElseThrow(() -> new GuardianException(Reason.UNKNOWN_EVENT_TYPE,
-                        "unknown event type '" + event.getType() + "'"));
+                .orElseThrow(() -> new GuardianException(
+                        Reason.UNKNOWN_EVENT_TYPE, "unknown event type '" + event.getType() + "'"));
         if (event.getData() == null) {
-            throw new GuardianException(Reason.INVALID_EVENT, entry.type() + " event " + event.getId() + " has no data");
+            throw new GuardianException(
+                    Reason.INVALID_EVENT, entry.type() + " event " + event.getId() + " has no data");
         }
         String contentType = event.getDataContentType();
-        if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (contentType != null
+                && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
             // the contract is JSON: data said to be something else is not read as if it were
-            throw new GuardianException(Reason.INVALID_EVENT, entry.type() + " event " + event.getId()
-                    + " carries data of type '" + contentType + "', not application/json");
+            throw new GuardianException(
+                    Reason.INVALID_EVENT,
+                    entry.type() + " event " + event.getId() + " carries data of type '" + contentType
+                            + "', not application/json");
         }
         GuardianEvent data;
         try {
             data = EventJson.MAPPER.readValue(event.getData().toBytes(), entry.dataClass());
             if (data == null) {
-                throw new GuardianException(Reason.INVALID_EVENT, "data of " + entry.type() + " event " + event.getId()
-                        + " is JSON null");
+                throw new GuardianException(
+                        Reason.INVALID_EVENT, "data of " + entry.type() + " event " + event.getId() + " is JSON null");
             }
         } catch (IOException e) {
-            throw new GuardianException(Reason.INVALID_EVENT, "data of " + entry.type() + " event " + event.getId()
-                    + " does not match its schema: " + rootMessage(e));
+            throw new GuardianException(
+                    Reason.INVALID_EVENT,
+                    "data of " + entry.type() + " event " + event.getId() + " does not match its schema: "
+                            + rootMessage(e));
         }
         try {
             Ids.id(event.getId(), "event id");
@@ -86,8 +93,10 @@ public final class EventEnvelope {
             throw new GuardianException(Reason.INVALID_EVENT, entry.type() + " event refused: " + e.getMessage());
         }
         if (!data.clusterId().equals(event.getSubject())) {
-            throw new GuardianException(Reason.INVALID_EVENT, "event " + event.getId() + " has subject '"
-                    + event.getSubject() + "' but data for cluster '" + data.clusterId() + "'");
+            throw new GuardianException(
+                    Reason.INVALID_EVENT,
+                    "event " + event.getId() + " has subject '" + event.getSubject() + "' but data for cluster '"
+                            + data.clusterId() + "'");
         }
         return data;
     }
@@ -95,8 +104,9 @@ public final class EventEnvelope {
     public static <T extends GuardianEvent> T data(CloudEvent event, Class<T> type) {
         GuardianEvent data = data(event);
         if (!type.isInstance(data)) {
-            throw new GuardianException(Reason.UNKNOWN_EVENT_TYPE, "expected " + EventCatalog.of(type).type()
-                    + " but got " + event.getType());
+            throw new GuardianException(
+                    Reason.UNKNOWN_EVENT_TYPE,
+                    "expected " + EventCatalog.of(type).type() + " but got " + event.getType());
         }
         return type.cast(data);
     }
@@ -107,6 +117,8 @@ public final class EventEnvelope {
             root = root.getCause();
         }
         String message = root instanceof JsonProcessingException j ? j.getOriginalMessage() : root.getMessage();
-        return message == null ? root.getClass().getSimpleName() : message.lines().findFirst().orElse("");
+        return message == null
+                ? root.getClass().getSimpleName()
+                : message.lines().findFirst().orElse("");
     }
 }

@@ -66,8 +66,9 @@ public final class EventLimits {
         } else {
             int limit = LONG_FIELDS.contains(name) ? LONG_TEXT : SHORT_TEXT;
             if (text.length() > limit) {
-                throw new GuardianException(Reason.INVALID_EVENT, "field '" + field + "' holds " + text.length()
-                        + " characters, more than " + limit);
+                throw new GuardianException(
+                        Reason.INVALID_EVENT,
+                        "field '" + field + "' holds " + text.length() + " characters, more than " + limit);
             }
         }
     }

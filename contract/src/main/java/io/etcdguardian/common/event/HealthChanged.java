@@ -13,7 +13,14 @@ public record HealthChanged(String clusterId, Change change, String member, Stri
     public static final String TYPE = "io.etcdguardian.health.changed.v1";
 
     /** Kinds of change. */
-    public enum Change { MEMBER_DOWN, MEMBER_UP, LEADER_CHANGED, LEADER_LOST, ALARM_RAISED, ALARM_CLEARED }
+    public enum Change {
+        MEMBER_DOWN,
+        MEMBER_UP,
+        LEADER_CHANGED,
+        LEADER_LOST,
+        ALARM_RAISED,
+        ALARM_CLEARED
+    }
 
     public HealthChanged {
         Require.text(clusterId, "clusterId");

@@ -26,8 +26,10 @@ public final class Ids {
     /** The cluster id, or INVALID_REQUEST naming the field. */
     public static String cluster(String value, String field) {
         if (!isClusterId(value)) {
-            throw new GuardianException(Reason.INVALID_REQUEST, field + " " + quoted(value)
-                    + " is not a cluster id (a DNS label: lowercase letters, digits and '-', at most 63)");
+            throw new GuardianException(
+                    Reason.INVALID_REQUEST,
+                    field + " " + quoted(value)
+                            + " is not a cluster id (a DNS label: lowercase letters, digits and '-', at most 63)");
         }
         return value;
     }
@@ -35,8 +37,11 @@ public final class Ids {
     /** The id, or INVALID_REQUEST naming the field. */
     public static String id(String value, String field) {
         if (!isId(value)) {
-            throw new GuardianException(Reason.INVALID_REQUEST, field + " " + quoted(value) + " is not a valid id"
-                    + " (letters, digits and . _ : -, starting with a letter or digit, no '..', at most " + MAX_ID + ")");
+            throw new GuardianException(
+                    Reason.INVALID_REQUEST,
+                    field + " " + quoted(value) + " is not a valid id"
+                            + " (letters, digits and . _ : -, starting with a letter or digit, no '..', at most "
+                            + MAX_ID + ")");
         }
         return value;
     }

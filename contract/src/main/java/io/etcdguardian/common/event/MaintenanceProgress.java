@@ -9,9 +9,18 @@ import java.time.Instant;
  * sizes before and after where they apply; {@code stepIndex} of {@code stepCount} (1-based) place a
  * step in the journaled plan (compact, each member, move-leader, disarm).
  */
-public record MaintenanceProgress(String clusterId, String operationId, String step, ProgressStatus status, String member,
-                                  String detail, Long dbSizeBefore, Long dbSizeAfter, Instant at, Integer stepIndex,
-                                  Integer stepCount)
+public record MaintenanceProgress(
+        String clusterId,
+        String operationId,
+        String step,
+        ProgressStatus status,
+        String member,
+        String detail,
+        Long dbSizeBefore,
+        Long dbSizeAfter,
+        Instant at,
+        Integer stepIndex,
+        Integer stepCount)
         implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.maintenance.progress.v1";
 

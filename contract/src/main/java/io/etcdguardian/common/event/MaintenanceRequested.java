@@ -8,7 +8,10 @@ public record MaintenanceRequested(String clusterId, Action action, String reaso
     public static final String TYPE = "io.etcdguardian.maintenance.requested.v1";
 
     /** What to do. */
-    public enum Action { DEFRAG, HEAL_NOSPACE }
+    public enum Action {
+        DEFRAG,
+        HEAL_NOSPACE
+    }
 
     public MaintenanceRequested {
         Require.text(clusterId, "clusterId");

@@ -10,8 +10,16 @@ import java.util.List;
  * (overrides in force, a control plane found degraded, a pre-restore backup skipped);
  * {@code snapshotBytes} the snapshot's raw size (what a restore fetches and etcd restores).
  */
-public record RestorePlanned(String clusterId, String restoreId, String snapshotId, String target, boolean dryRun,
-                             List<Step> steps, String planDigest, List<String> notes, Long snapshotBytes)
+public record RestorePlanned(
+        String clusterId,
+        String restoreId,
+        String snapshotId,
+        String target,
+        boolean dryRun,
+        List<Step> steps,
+        String planDigest,
+        List<String> notes,
+        Long snapshotBytes)
         implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.restore.planned.v1";
 

@@ -9,8 +9,17 @@ import java.time.Instant;
  * {@code stepIndex} of {@code stepCount} (1-based) place a step in the plan; a long step reports
  * RUNNING at a bounded rate with {@code bytesDone} of {@code bytesTotal} (the snapshot being fetched).
  */
-public record RestoreProgress(String clusterId, String restoreId, String step, ProgressStatus status, String detail,
-                              Instant at, Integer stepIndex, Integer stepCount, Long bytesDone, Long bytesTotal)
+public record RestoreProgress(
+        String clusterId,
+        String restoreId,
+        String step,
+        ProgressStatus status,
+        String detail,
+        Instant at,
+        Integer stepIndex,
+        Integer stepCount,
+        Long bytesDone,
+        Long bytesTotal)
         implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.restore.progress.v1";
 
@@ -22,7 +31,8 @@ public record RestoreProgress(String clusterId, String restoreId, String step, P
     }
 
     /** A step or outcome that is not placed in the plan and moves no bytes. */
-    public RestoreProgress(String clusterId, String restoreId, String step, ProgressStatus status, String detail, Instant at) {
+    public RestoreProgress(
+            String clusterId, String restoreId, String step, ProgressStatus status, String detail, Instant at) {
         this(clusterId, restoreId, step, status, detail, at, null, null, null, null);
     }
 }

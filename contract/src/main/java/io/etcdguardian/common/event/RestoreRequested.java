@@ -15,9 +15,18 @@ import java.util.Set;
  * {@code resumeRestoreId} continues a stopped restore at the step it stopped on (the other fields
  * are then taken from it). {@code force} is no longer accepted: it was split into the overrides.
  */
-public record RestoreRequested(String clusterId, String snapshotId, String target, boolean dryRun, boolean force,
-                               String requestedBy, String resumeRestoreId, String planDigest, List<String> overrides,
-                               Integer apiServerReplicas) implements GuardianEvent {
+public record RestoreRequested(
+        String clusterId,
+        String snapshotId,
+        String target,
+        boolean dryRun,
+        boolean force,
+        String requestedBy,
+        String resumeRestoreId,
+        String planDigest,
+        List<String> overrides,
+        Integer apiServerReplicas)
+        implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.restore.requested.v1";
     public static final String ACCEPT_VERSION_MISMATCH = "accept-version-mismatch";
     public static final String SUPERSEDE_STOPPED_RESTORE = "supersede-stopped-restore";
@@ -34,8 +43,9 @@ public record RestoreRequested(String clusterId, String snapshotId, String targe
     public static final String WRITERS_STOPPED = "writers-stopped";
     /** hosted-aws: create the missing encryption-key secret from the key bundle saved with the snapshot. */
     public static final String RECREATE_ENCRYPTION_SECRET = "recreate-encryption-secret";
-    public static final Set<String> OVERRIDES = Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE,
-            RECREATE_ENCRYPTION_SECRET);
+
+    public static final Set<String> OVERRIDES =
+            Set.of(ACCEPT_VERSION_MISMATCH, SUPERSEDE_STOPPED_RESTORE, RECREATE_ENCRYPTION_SECRET);
 
     public RestoreRequested {
         Require.text(clusterId, "clusterId");
@@ -51,26 +61,50 @@ public record RestoreRequested(String clusterId, String snapshotId, String targe
         }
     }
 
-    public RestoreRequested(String clusterId, String snapshotId, String target, boolean dryRun, boolean force,
-                            String requestedBy, String resumeRestoreId) {
+    public RestoreRequested(
+            String clusterId,
+            String snapshotId,
+            String target,
+            boolean dryRun,
+            boolean force,
+            String requestedBy,
+            String resumeRestoreId) {
         this(clusterId, snapshotId, target, dryRun, force, requestedBy, resumeRestoreId, null, List.of(), null);
     }
 
-    public RestoreRequested(String clusterId, String snapshotId, String target, boolean dryRun, boolean force,
-                            String requestedBy) {
+    public RestoreRequested(
+            String clusterId, String snapshotId, String target, boolean dryRun, boolean force, String requestedBy) {
         this(clusterId, snapshotId, target, dryRun, force, requestedBy, null);
     }
 
     /** The same request as a dry run: its answer is the plan and its digest. */
     public RestoreRequested planOnly() {
-        return new RestoreRequested(clusterId, snapshotId, target, true, force, requestedBy, resumeRestoreId, null,
-                overrides, apiServerReplicas);
+        return new RestoreRequested(
+                clusterId,
+                snapshotId,
+                target,
+                true,
+                force,
+                requestedBy,
+                resumeRestoreId,
+                null,
+                overrides,
+                apiServerReplicas);
     }
 
     /** The same request, applying the plan whose digest a dry run returned. */
     public RestoreRequested applying(String digest) {
-        return new RestoreRequested(clusterId, snapshotId, target, false, force, requestedBy, resumeRestoreId, digest,
-                overrides, apiServerReplicas);
+        return new RestoreRequested(
+                clusterId,
+                snapshotId,
+                target,
+                false,
+                force,
+                requestedBy,
+                resumeRestoreId,
+                digest,
+                overrides,
+                apiServerReplicas);
     }
 
     public boolean overrides(String override) {

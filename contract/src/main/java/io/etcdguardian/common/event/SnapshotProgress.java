@@ -9,8 +9,16 @@ import java.time.Instant;
  * etcd's stream ends near it), the rate over the last interval and the time left at that rate.
  * Informational: the outcome is {@link SnapshotCompleted} or {@link SnapshotFailed}.
  */
-public record SnapshotProgress(String clusterId, String requestId, String snapshotId, long bytesCaptured,
-                               long bytesUploaded, long bytesTotal, long bytesPerSecond, Long etaSeconds, Instant at)
+public record SnapshotProgress(
+        String clusterId,
+        String requestId,
+        String snapshotId,
+        long bytesCaptured,
+        long bytesUploaded,
+        long bytesTotal,
+        long bytesPerSecond,
+        Long etaSeconds,
+        Instant at)
         implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.snapshot.progress.v1";
 

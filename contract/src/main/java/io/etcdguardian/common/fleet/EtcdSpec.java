@@ -8,8 +8,13 @@ import java.util.List;
  * members' --quota-backend-bytes (etcd's default, 2 GiB, when not given), and how often health-service
  * polls the members (its {@code guardian.health.poll-interval} when not given).
  */
-public record EtcdSpec(List<String> endpoints, TlsSpec tls, Duration dialTimeout, Duration requestTimeout,
-                       Long quotaBackendBytes, Duration pollInterval) {
+public record EtcdSpec(
+        List<String> endpoints,
+        TlsSpec tls,
+        Duration dialTimeout,
+        Duration requestTimeout,
+        Long quotaBackendBytes,
+        Duration pollInterval) {
 
     public Duration pollIntervalOr(Duration fallback) {
         return pollInterval == null ? fallback : pollInterval;

@@ -10,8 +10,10 @@ public class FleetConfigException extends GuardianException {
     private final List<FleetProblem> problems;
 
     public FleetConfigException(String source, List<FleetProblem> problems) {
-        super(Reason.INVALID_CONFIG, "invalid fleet configuration in " + source + ":\n  "
-                + problems.stream().map(FleetProblem::toString).collect(Collectors.joining("\n  ")));
+        super(
+                Reason.INVALID_CONFIG,
+                "invalid fleet configuration in " + source + ":\n  "
+                        + problems.stream().map(FleetProblem::toString).collect(Collectors.joining("\n  ")));
         this.problems = List.copyOf(problems);
     }
 

@@ -31,8 +31,11 @@ public final class FleetParser {
      * What a parse produced: the valid clusters, the problems, the defaults for later single updates,
      * and each valid cluster's own entry as written (what a fleet-topic override is merged over).
      */
-    public record Result(Map<String, ClusterSpec> clusters, List<FleetProblem> problems, ObjectNode defaults,
-                         Map<String, ObjectNode> entries) {
+    public record Result(
+            Map<String, ClusterSpec> clusters,
+            List<FleetProblem> problems,
+            ObjectNode defaults,
+            Map<String, ObjectNode> entries) {
         Result(Map<String, ClusterSpec> clusters, List<FleetProblem> problems, ObjectNode defaults) {
             this(clusters, problems, defaults, Map.of());
         }
@@ -45,15 +48,19 @@ public final class FleetParser {
         try {
             root = YAML.readTree(text);
         } catch (JsonProcessingException e) {
-            return new Result(Map.of(), List.of(new FleetProblem("-", "(document)", "not valid YAML: "
-                    + e.getOriginalMessage())), YAML.createObjectNode());
+            return new Result(
+                    Map.of(),
+                    List.of(new FleetProblem("-", "(document)", "not valid YAML: " + e.getOriginalMessage())),
+                    YAML.createObjectNode());
         }
         List<FleetProblem> problems = new ArrayList<>();
         if (root == null || root.isMissingNode() || root.isNull()) {
             return new Result(Map.of(), List.of(), YAML.createObjectNode());
         }
         if (!root.isObject()) {
-            return new Result(Map.of(), List.of(new FleetProblem("-", "(document)", "expected a mapping with 'clusters'")),
+            return new Result(
+                    Map.of(),
+                    List.of(new FleetProblem("-", "(document)", "expected a mapping with 'clusters'")),
                     YAML.createObjectNode());
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
@@ -62,7 +69,8 @@ public final class FleetParser {
                 problems.add(new FleetProblem("-", key, "unknown key (expected 'defaults' or 'clusters')"));
             }
         }
-        ObjectNode defaults = root.path("defaults").isObject() ? (ObjectNode) root.get("defaults") : YAML.createObjectNode();
+        ObjectNode defaults =
+                root.path("defaults").isObject() ? (ObjectNode) root.get("defaults") : YAML.createObjectNode();
         JsonNode clusters = root.path("clusters");
         Map<String, ClusterSpec> valid = new LinkedHashMap<>();
         Map<String, ObjectNode> entries = new LinkedHashMap<>();
@@ -74,9 +82,12 @@ public final class FleetParser {
                 String id = node.path("id").asText("#" + index);
                 if (!node.isObject()) {
                     // a list entry that is a number or a string would otherwise crash the reload
-                    problems.add(new FleetProblem("#" + index, "clusters[" + index + "]", "expected a cluster (a map"
-                            + " with id, etcd, store, …), not " + node.getNodeType().toString().toLowerCase(
-                            java.util.Locale.ROOT)));
+                    problems.add(new FleetProblem(
+                            "#" + index,
+                            "clusters[" + index + "]",
+                            "expected a cluster (a map"
+                                    + " with id, etcd, store, …), not "
+                                    + node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
                 } else if (valid.containsKey(id)) {
                     problems.add(new FleetProblem(id, "id", "duplicate cluster id"));
                 } else {
@@ -97,16 +108,19 @@ public final class FleetParser {
      * merged key by key over the file's own entry. A key outside the list is a problem, and nothing
      * of the record applies.
      */
-    public static Result parseOverride(String text, String expectedId, ObjectNode defaults, ObjectNode fileEntry,
-                                       java.util.Set<String> allowed) {
+    public static Result parseOverride(
+            String text, String expectedId, ObjectNode defaults, ObjectNode fileEntry, java.util.Set<String> allowed) {
         List<FleetProblem> problems = new ArrayList<>();
         Map<String, ClusterSpec> valid = new LinkedHashMap<>();
         ObjectNode node = topicEntry(text, expectedId, false, problems);
         if (node != null) {
             node.fieldNames().forEachRemaining(key -> {
                 if (!key.equals("id") && !allowed.contains(key)) {
-                    problems.add(new FleetProblem(expectedId, key, "changes only through the fleet file (the"
-                            + " fleet topic may change " + new java.util.TreeSet<>(allowed) + ")"));
+                    problems.add(new FleetProblem(
+                            expectedId,
+                            key,
+                            "changes only through the fleet file (the" + " fleet topic may change "
+                                    + new java.util.TreeSet<>(allowed) + ")"));
                 }
             });
             if (problems.isEmpty()) {
@@ -133,15 +147,16 @@ public final class FleetParser {
      * A fleet-topic record's value as a mapping for {@code expectedId} (its {@code id}, when {@code
      * idRequired} or present, must be the record key); null, with the problem added, when it is not one.
      */
-    private static ObjectNode topicEntry(String text, String expectedId, boolean idRequired,
-                                         List<FleetProblem> problems) {
+    private static ObjectNode topicEntry(
+            String text, String expectedId, boolean idRequired, List<FleetProblem> problems) {
         try {
             JsonNode node = YAML.readTree(text);
             if (node == null || !node.isObject()) {
                 problems.add(new FleetProblem(expectedId, "(value)", "expected a mapping"));
                 return null;
             }
-            if ((idRequired || node.has("id")) && !expectedId.equals(node.path("id").asText())) {
+            if ((idRequired || node.has("id"))
+                    && !expectedId.equals(node.path("id").asText())) {
                 problems.add(new FleetProblem(expectedId, "id", "differs from the record key"));
                 return null;
             }
@@ -152,8 +167,12 @@ public final class FleetParser {
         }
     }
 
-    private static void parseOne(JsonNode node, ObjectNode defaults, String id, Map<String, ClusterSpec> valid,
-                                 List<FleetProblem> problems) {
+    private static void parseOne(
+            JsonNode node,
+            ObjectNode defaults,
+            String id,
+            Map<String, ClusterSpec> valid,
+            List<FleetProblem> problems) {
         ObjectNode merged = defaults.deepCopy();
         merge(merged, (ObjectNode) node);
         ClusterSpec spec;
@@ -192,7 +211,8 @@ public final class FleetParser {
     private static String path(JsonMappingException e) {
         return e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
     }
 
     private static String firstLine(String message) {

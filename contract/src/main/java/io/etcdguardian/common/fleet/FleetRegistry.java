@@ -80,11 +80,14 @@ public class FleetRegistry {
     }
 
     public ClusterSpec require(String clusterId) {
-        return find(clusterId).orElseThrow(() -> new GuardianException(Reason.UNKNOWN_CLUSTER,
-                "cluster '" + clusterId + "' is not in the fleet"));
+        return find(clusterId)
+                .orElseThrow(() -> new GuardianException(
+                        Reason.UNKNOWN_CLUSTER, "cluster '" + clusterId + "' is not in the fleet"));
     }
 
-    @Scheduled(fixedDelay = "${guardian.fleet.reload-interval:10s}", initialDelay = "${guardian.fleet.reload-interval:10s}")
+    @Scheduled(
+            fixedDelay = "${guardian.fleet.reload-interval:10s}",
+            initialDelay = "${guardian.fleet.reload-interval:10s}")
     public synchronized void reloadFileIfChanged() {
         if (file == null) {
             return;
@@ -118,13 +121,20 @@ public class FleetRegistry {
         if (topicSetsWholeClusters()) {
             result = FleetParser.parseCluster(value, clusterId, defaults);
         } else if (!fileEntries.containsKey(clusterId)) {
-            result = new FleetParser.Result(Map.of(), List.of(new FleetProblem(clusterId, "id", "not in the fleet file:"
-                    + " the fleet topic changes clusters the file defines, it does not add them")), defaults);
+            result = new FleetParser.Result(
+                    Map.of(),
+                    List.of(new FleetProblem(
+                            clusterId,
+                            "id",
+                            "not in the fleet file:"
+                                    + " the fleet topic changes clusters the file defines, it does not add them")),
+                    defaults);
         } else {
             result = FleetParser.parseOverride(value, clusterId, defaults, fileEntries.get(clusterId), topicKeys);
         }
         if (!result.problems().isEmpty()) {
-            String why = String.join("; ", result.problems().stream().map(FleetProblem::toString).toList());
+            String why = String.join(
+                    "; ", result.problems().stream().map(FleetProblem::toString).toList());
             LOG.error("fleet topic: refused {}; keeping the last valid spec", why);
             return Optional.of(why);
         }
@@ -141,7 +151,8 @@ public class FleetRegistry {
         }
         for (var record : List.copyOf(topicRecords.entrySet())) {
             ObjectNode entry = fileEntries.get(record.getKey());
-            FleetParser.Result result = entry == null ? null
+            FleetParser.Result result = entry == null
+                    ? null
                     : FleetParser.parseOverride(record.getValue(), record.getKey(), defaults, entry, topicKeys);
             if (result == null || !result.problems().isEmpty()) {
                 LOG.error("fleet topic override of {} no longer applies to the file's entry; dropped", record.getKey());
@@ -158,7 +169,8 @@ public class FleetRegistry {
             fileStamp = Files.getLastModifiedTime(file);
             return FleetParser.parseDocument(Files.readString(file));
         } catch (IOException e) {
-            throw new FleetConfigException("guardian.fleet.file=" + file,
+            throw new FleetConfigException(
+                    "guardian.fleet.file=" + file,
                     java.util.List.of(new FleetProblem("-", "guardian.fleet.file", "cannot read " + file + ": " + e)));
         }
     }

@@ -14,8 +14,9 @@ import java.util.Set;
 public record FleetSettings(@Nullable String file, @Nullable Topic topic) {
     /** What an override from the topic may change unless told otherwise: what an operator pauses or tunes. */
     public static final List<String> DEFAULT_TOPIC_KEYS = List.of("paused", "schedule", "retention", "slo");
-    private static final Set<String> CLUSTER_KEYS = Set.of("*", "paused", "schedule", "retention", "slo", "etcd",
-            "store", "kubernetes", "restore");
+
+    private static final Set<String> CLUSTER_KEYS =
+            Set.of("*", "paused", "schedule", "retention", "slo", "etcd", "store", "kubernetes", "restore");
 
     @ConfigurationProperties("topic")
     public record Topic(@Nullable List<String> allowedKeys) {

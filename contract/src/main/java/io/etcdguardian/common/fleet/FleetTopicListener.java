@@ -34,9 +34,10 @@ public class FleetTopicListener {
         if (record.key() == null) {
             return;
         }
-        registry.applyTopicRecord(record.key(),
-                record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8))
-                .ifPresent(why -> deadLetters.send(record, "guardian-fleet", Reason.INVALID_CONFIG,
-                        new IllegalArgumentException(why)));
+        registry.applyTopicRecord(
+                        record.key(),
+                        record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8))
+                .ifPresent(why -> deadLetters.send(
+                        record, "guardian-fleet", Reason.INVALID_CONFIG, new IllegalArgumentException(why)));
     }
 }

@@ -26,7 +26,8 @@ public final class FleetValidator {
         List<FleetProblem> problems = new ArrayList<>();
         String id = spec.id() == null ? "?" : spec.id();
         if (spec.id() == null || !CLUSTER_ID.matcher(spec.id()).matches()) {
-            problems.add(new FleetProblem(id, "id", "must be a DNS label: lowercase letters, digits and '-', at most 63"));
+            problems.add(
+                    new FleetProblem(id, "id", "must be a DNS label: lowercase letters, digits and '-', at most 63"));
         }
         validateEtcd(id, spec.etcd(), problems);
         validateStore(id, spec.store(), problems);
@@ -36,22 +37,28 @@ public final class FleetValidator {
         if (spec.retention() != null) {
             validateRetention(id, spec.retention(), problems);
         }
-        if (spec.kubernetes() != null && spec.kubernetes().kind() != null
+        if (spec.kubernetes() != null
+                && spec.kubernetes().kind() != null
                 && spec.kubernetes().controlPlane().isEmpty()) {
             problems.add(new FleetProblem(id, "kubernetes.kind", "must be one of " + ControlPlaneKind.spelled()));
         }
-        if (spec.slo() != null && spec.slo().maxBackupAge() != null
+        if (spec.slo() != null
+                && spec.slo().maxBackupAge() != null
                 && spec.slo().maxBackupAge().compareTo(java.time.Duration.ofMinutes(5)) < 0) {
             problems.add(new FleetProblem(id, "slo.maxBackupAge", "must be at least 5m (a drill takes minutes)"));
         }
-        if (spec.restore() != null && spec.restore().apiServerReplicas() != null
+        if (spec.restore() != null
+                && spec.restore().apiServerReplicas() != null
                 && (spec.restore().apiServerReplicas() < 1 || spec.restore().apiServerReplicas() > 100)) {
             problems.add(new FleetProblem(id, "restore.apiServerReplicas", "must be 1..100"));
         }
-        if (spec.restore() != null && spec.restore().hostedClusterManifest() != null
+        if (spec.restore() != null
+                && spec.restore().hostedClusterManifest() != null
                 && (spec.kubernetes() == null || !spec.kubernetes().is(ControlPlaneKind.HOSTED_AWS))) {
-            problems.add(new FleetProblem(id, "restore.hostedClusterManifest", "only for kubernetes.kind hosted-aws"
-                    + " (the HostedCluster a restore creates)"));
+            problems.add(new FleetProblem(
+                    id,
+                    "restore.hostedClusterManifest",
+                    "only for kubernetes.kind hosted-aws" + " (the HostedCluster a restore creates)"));
         }
         if (spec.restore() != null) {
             java.util.Set<String> names = new java.util.HashSet<>();
@@ -102,7 +109,8 @@ public final class FleetValidator {
         TlsSpec tls = etcd.tls();
         if (tls == null) {
             if (https) {
-                problems.add(new FleetProblem(id, "etcd.tls", "https endpoints need tls.ca (and cert/key for client auth)"));
+                problems.add(
+                        new FleetProblem(id, "etcd.tls", "https endpoints need tls.ca (and cert/key for client auth)"));
             }
             return;
         }
@@ -120,7 +128,8 @@ public final class FleetValidator {
             return;
         }
         if (!BUCKET.matcher(store.bucket()).matches()) {
-            problems.add(new FleetProblem(id, "store.bucket", "'" + store.bucket() + "' is not a valid S3 bucket name"));
+            problems.add(
+                    new FleetProblem(id, "store.bucket", "'" + store.bucket() + "' is not a valid S3 bucket name"));
         }
         if (store.endpoint() != null && store.endpoint().startsWith("file:")) {
             directory(id, "store.endpoint", store.endpoint(), problems);
@@ -141,29 +150,39 @@ public final class FleetValidator {
                 problems.add(new FleetProblem(id, "store.keyStore.bucket", "is required"));
             } else if (keys.bucket().equals(store.bucket())
                     && store.prefixOrEmpty().equals(keys.prefix() == null ? "" : keys.prefix())) {
-                problems.add(new FleetProblem(id, "store.keyStore", "must not be the snapshots' bucket and prefix:"
-                        + " encryption keys travel separately"));
+                problems.add(new FleetProblem(
+                        id,
+                        "store.keyStore",
+                        "must not be the snapshots' bucket and prefix:" + " encryption keys travel separately"));
             }
             readableFile(id, "store.keyStore.credentialsFile", keys.credentialsFile(), problems);
             if (keys.endpoint() != null) {
                 url(id, "store.keyStore.endpoint", keys.endpoint(), problems);
             }
             if (keys.encryption() == null) {
-                problems.add(new FleetProblem(id, "store.keyStore.encryption", "is required: key bundles hold a"
-                        + " cluster's etcd encryption keys and are sealed before upload, with a key of their own"));
+                problems.add(
+                        new FleetProblem(
+                                id,
+                                "store.keyStore.encryption",
+                                "is required: key bundles hold a"
+                                        + " cluster's etcd encryption keys and are sealed before upload, with a key of their own"));
             } else {
                 validateEncryption(id, "store.keyStore.encryption", keys.encryption(), problems);
-                if (store.encryption() != null && keys.encryption().keyFile() != null
+                if (store.encryption() != null
+                        && keys.encryption().keyFile() != null
                         && keys.encryption().keyFile().equals(store.encryption().keyFile())) {
-                    problems.add(new FleetProblem(id, "store.keyStore.encryption.keyFile", "must not be the snapshots'"
-                            + " key: whoever holds one must not hold both"));
+                    problems.add(new FleetProblem(
+                            id,
+                            "store.keyStore.encryption.keyFile",
+                            "must not be the snapshots'" + " key: whoever holds one must not hold both"));
                 }
             }
         }
     }
 
     /** One key (file or secret), and each key it replaced: {@code previous[i]} names its own problems. */
-    private static void validateEncryption(String id, String key, EncryptionSpec encryption, List<FleetProblem> problems) {
+    private static void validateEncryption(
+            String id, String key, EncryptionSpec encryption, List<FleetProblem> problems) {
         if ((encryption.keyFile() == null) == (encryption.secret() == null)) {
             problems.add(new FleetProblem(id, key, "needs exactly one of keyFile or secret"));
         } else if (encryption.keyFile() != null) {
@@ -174,8 +193,10 @@ public final class FleetValidator {
         for (int i = 0; i < encryption.previous().size(); i++) {
             EncryptionSpec older = encryption.previous().get(i);
             if (!older.previous().isEmpty()) {
-                problems.add(new FleetProblem(id, key + ".previous[" + i + "].previous", "list every older key"
-                        + " directly under " + key + ".previous"));
+                problems.add(new FleetProblem(
+                        id,
+                        key + ".previous[" + i + "].previous",
+                        "list every older key" + " directly under " + key + ".previous"));
             }
             validateEncryption(id, key + ".previous[" + i + "]", older, problems);
         }
@@ -186,15 +207,16 @@ public final class FleetValidator {
             try {
                 CRON.parse(schedule.cron()).validate();
             } catch (IllegalArgumentException e) {
-                problems.add(new FleetProblem(id, "schedule.cron", "'" + schedule.cron() + "' is not a 5-field cron: "
-                        + e.getMessage()));
+                problems.add(new FleetProblem(
+                        id, "schedule.cron", "'" + schedule.cron() + "' is not a 5-field cron: " + e.getMessage()));
             }
         }
         if (schedule.timezone() != null) {
             try {
                 ZoneId.of(schedule.timezone());
             } catch (DateTimeException e) {
-                problems.add(new FleetProblem(id, "schedule.timezone", "'" + schedule.timezone() + "' is not a time zone"));
+                problems.add(
+                        new FleetProblem(id, "schedule.timezone", "'" + schedule.timezone() + "' is not a time zone"));
             }
         }
         for (String key : new String[] {"blackouts", "preferred"}) {
@@ -274,8 +296,11 @@ public final class FleetValidator {
             if (!text.contains("-----BEGIN ") || !text.contains(kind + "-----")) {
                 problems.add(new FleetProblem(id, key, "file " + path + " is not a PEM " + kind));
             } else if (kind.equals("PRIVATE KEY") && !text.contains("-----BEGIN PRIVATE KEY-----")) {
-                problems.add(new FleetProblem(id, key, "file " + path + " must be PKCS#8 (BEGIN PRIVATE KEY);"
-                        + " convert with `openssl pkcs8 -topk8 -nocrypt`"));
+                problems.add(new FleetProblem(
+                        id,
+                        key,
+                        "file " + path + " must be PKCS#8 (BEGIN PRIVATE KEY);"
+                                + " convert with `openssl pkcs8 -topk8 -nocrypt`"));
             }
         } catch (IOException | RuntimeException e) {
             problems.add(new FleetProblem(id, key, "file " + path + " cannot be read as text"));

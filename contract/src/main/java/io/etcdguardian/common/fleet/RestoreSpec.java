@@ -13,19 +13,37 @@ package io.etcdguardian.common.fleet;
  * file holding the HostedCluster to create when restoring a hosted cluster on AWS (the output of
  * {@code hcp create cluster aws --render}); without it, the HostedCluster found is saved and created again.
  */
-public record RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir,
-                          Integer apiServerReplicas, java.util.List<Member> members, String hostedClusterManifest) {
+public record RestoreSpec(
+        String localDir,
+        String etcdImage,
+        Boolean bumpRevision,
+        String memberName,
+        String dataDir,
+        Integer apiServerReplicas,
+        java.util.List<Member> members,
+        String hostedClusterManifest) {
     public RestoreSpec {
         members = members == null ? java.util.List.of() : java.util.List.copyOf(members);
     }
 
-    public RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir,
-                       Integer apiServerReplicas) {
+    public RestoreSpec(
+            String localDir,
+            String etcdImage,
+            Boolean bumpRevision,
+            String memberName,
+            String dataDir,
+            Integer apiServerReplicas) {
         this(localDir, etcdImage, bumpRevision, memberName, dataDir, apiServerReplicas, null, null);
     }
 
-    public RestoreSpec(String localDir, String etcdImage, Boolean bumpRevision, String memberName, String dataDir,
-                       Integer apiServerReplicas, java.util.List<Member> members) {
+    public RestoreSpec(
+            String localDir,
+            String etcdImage,
+            Boolean bumpRevision,
+            String memberName,
+            String dataDir,
+            Integer apiServerReplicas,
+            java.util.List<Member> members) {
         this(localDir, etcdImage, bumpRevision, memberName, dataDir, apiServerReplicas, members, null);
     }
 

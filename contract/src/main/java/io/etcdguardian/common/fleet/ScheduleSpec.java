@@ -8,8 +8,8 @@ import java.util.List;
  * suppress slots ("Mon-Fri 08:00-18:00", "23:00-01:00"); with {@code preferred} windows, a slot
  * outside them is deferred to the next window's start. Windows are in the schedule's time zone.
  */
-public record ScheduleSpec(String cron, String timezone, Duration jitter, List<String> blackouts,
-                           List<String> preferred) {
+public record ScheduleSpec(
+        String cron, String timezone, Duration jitter, List<String> blackouts, List<String> preferred) {
     public ScheduleSpec(String cron, String timezone, Duration jitter) {
         this(cron, timezone, jitter, null, null);
     }

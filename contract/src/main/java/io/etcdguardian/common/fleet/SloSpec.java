@@ -11,7 +11,8 @@ public record SloSpec(Duration maxBackupAge) {
     public static final Duration DEFAULT_MAX_BACKUP_AGE = Duration.ofHours(26);
 
     public static Duration maxBackupAgeOf(ClusterSpec cluster) {
-        return cluster.slo() == null || cluster.slo().maxBackupAge() == null ? DEFAULT_MAX_BACKUP_AGE
+        return cluster.slo() == null || cluster.slo().maxBackupAge() == null
+                ? DEFAULT_MAX_BACKUP_AGE
                 : cluster.slo().maxBackupAge();
     }
 }

@@ -6,9 +6,16 @@ package io.etcdguardian.common.fleet;
  * is the separate place for encryption-key bundles, with its own credentials; {@code encryption}
  * turns on client-side encryption of snapshots.
  */
-public record StoreSpec(String bucket, String prefix, String region, String endpoint, String credentialsFile,
-                        String serverSideEncryption, String kmsKeyId, KeyStoreSpec keyStore,
-                        EncryptionSpec encryption) {
+public record StoreSpec(
+        String bucket,
+        String prefix,
+        String region,
+        String endpoint,
+        String credentialsFile,
+        String serverSideEncryption,
+        String kmsKeyId,
+        KeyStoreSpec keyStore,
+        EncryptionSpec encryption) {
     public String regionOrDefault() {
         return region == null || region.isBlank() ? "us-east-1" : region;
     }

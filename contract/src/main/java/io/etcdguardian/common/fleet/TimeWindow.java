@@ -16,12 +16,14 @@ import java.util.regex.Pattern;
  * midnight and belongs to the day it starts on.
  */
 public record TimeWindow(Set<DayOfWeek> days, LocalTime start, LocalTime end, boolean untilMidnight) {
-    private static final Pattern FORMAT = Pattern.compile("(?:([A-Za-z,\\-]+)\\s+)?(\\d{1,2}:\\d{2})-(\\d{1,2}:\\d{2})");
+    private static final Pattern FORMAT =
+            Pattern.compile("(?:([A-Za-z,\\-]+)\\s+)?(\\d{1,2}:\\d{2})-(\\d{1,2}:\\d{2})");
 
     public static TimeWindow parse(String text) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a window like \"Mon-Fri 08:00-18:00\" or \"22:00-06:00\"");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a window like \"Mon-Fri 08:00-18:00\" or \"22:00-06:00\"");
         }
         try {
             Set<DayOfWeek> days = m.group(1) == null ? EnumSet.allOf(DayOfWeek.class) : days(m.group(1));

@@ -75,8 +75,9 @@ public final class CompactedTopic implements AutoCloseable {
         KafkaConsumer<String, byte[]> opened =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         try {
-            partitions = opened.partitionsFor(topic, Duration.ofSeconds(10))
-                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            partitions = opened.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             opened.assign(partitions);
             opened.seekToBeginning(partitions);
             values.clear();

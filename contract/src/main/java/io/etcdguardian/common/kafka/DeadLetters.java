@@ -33,8 +33,12 @@ public class DeadLetters {
     }
 
     public void send(ConsumerRecord<String, byte[]> failed, String group, Reason reason, Throwable cause) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.DEAD_LETTER, null,
-                failed.timestamp() >= 0 ? failed.timestamp() : null, failed.key(), failed.value());
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                Topics.DEAD_LETTER,
+                null,
+                failed.timestamp() >= 0 ? failed.timestamp() : null,
+                failed.key(),
+                failed.value());
         for (Header header : failed.headers()) {
             record.headers().add(header);
         }
@@ -48,9 +52,15 @@ public class DeadLetters {
         // a lost dead letter loses the input: let the failure reach the listener, which will not commit
         publisher.send(record);
         if (meters != null) {
-            meters.counter("guardian.deadletters", "topic", failed.topic(), "reason", reason.name()).increment();
+            meters.counter("guardian.deadletters", "topic", failed.topic(), "reason", reason.name())
+                    .increment();
         }
-        LOG.warn("dead-lettered {}-{}@{} (group {}): {}", failed.topic(), failed.partition(), failed.offset(), group,
+        LOG.warn(
+                "dead-lettered {}-{}@{} (group {}): {}",
+                failed.topic(),
+                failed.partition(),
+                failed.offset(),
+                group,
                 reason);
     }
 
@@ -62,8 +72,8 @@ public class DeadLetters {
     public void rejected(String endpoint, String key, byte[] payload, Reason reason) {
         // a request body may be larger than a Kafka record may (1 MiB by default): keep its head and its size
         boolean cut = payload.length > MAX_KEPT_BODY;
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.DEAD_LETTER, key,
-                cut ? java.util.Arrays.copyOf(payload, MAX_KEPT_BODY) : payload);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                Topics.DEAD_LETTER, key, cut ? java.util.Arrays.copyOf(payload, MAX_KEPT_BODY) : payload);
         header(record, "topic", "http:" + endpoint);
         header(record, "reason", reason.name());
         if (cut) {
@@ -71,7 +81,8 @@ public class DeadLetters {
         }
         publisher.send(record);
         if (meters != null) {
-            meters.counter("guardian.deadletters", "topic", "http:" + endpoint, "reason", reason.name()).increment();
+            meters.counter("guardian.deadletters", "topic", "http:" + endpoint, "reason", reason.name())
+                    .increment();
         }
         LOG.warn("refused input on {} kept as a dead letter: {}", endpoint, reason);
     }

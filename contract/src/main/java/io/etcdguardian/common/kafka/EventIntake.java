@@ -47,24 +47,41 @@ public class EventIntake {
         try {
             event = parse(record);
         } catch (RuntimeException e) {
-            LOG.warn("unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-            deadLetters.send(record, group, GuardianException.reasonOf(e) == Reason.INTERNAL
-                    ? Reason.INVALID_EVENT : GuardianException.reasonOf(e), e);
+            LOG.warn(
+                    "unreadable record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e.getMessage());
+            deadLetters.send(
+                    record,
+                    group,
+                    GuardianException.reasonOf(e) == Reason.INTERNAL
+                            ? Reason.INVALID_EVENT
+                            : GuardianException.reasonOf(e),
+                    e);
             return;
         }
         if (guard.alreadyHandled(group, event.id())) {
             LOG.debug("event {} already handled by {}, skipping", event.id(), group);
             return;
         }
-        OperationContext context = OperationContext.open(event.clusterId(), event.id(), event.envelope().getType());
+        OperationContext context = OperationContext.open(
+                event.clusterId(), event.id(), event.envelope().getType());
         try {
             Retry retry = Retry.of(group + "/" + event.id(), retryConfig);
             retry.executeRunnable(() -> handler.accept(event));
             guard.markHandled(group, event.id());
         } catch (RuntimeException e) {
             Reason reason = GuardianException.reasonOf(e);
-            LOG.error("event {} ({}) failed for cluster {}: {}: {}", event.id(), event.envelope().getType(),
-                    event.clusterId(), reason, e.getMessage(), reason == Reason.INTERNAL ? e : null);
+            LOG.error(
+                    "event {} ({}) failed for cluster {}: {}: {}",
+                    event.id(),
+                    event.envelope().getType(),
+                    event.clusterId(),
+                    reason,
+                    e.getMessage(),
+                    reason == Reason.INTERNAL ? e : null);
             deadLetters.send(record, group, reason, e);
         } finally {
             context.close();
@@ -80,8 +97,9 @@ public class EventIntake {
         }
         GuardianEvent data = EventEnvelope.data(envelope);
         if (record.key() != null && !record.key().equals(data.clusterId())) {
-            throw new GuardianException(Reason.INVALID_EVENT, "record key '" + record.key()
-                    + "' differs from cluster '" + data.clusterId() + "'");
+            throw new GuardianException(
+                    Reason.INVALID_EVENT,
+                    "record key '" + record.key() + "' differs from cluster '" + data.clusterId() + "'");
         }
         return new InboundEvent(envelope, data, record.topic(), record.partition(), record.offset());
     }

@@ -26,9 +26,9 @@ public class EventPublisher {
     private final Producer<String, byte[]> producer;
     private final String source;
 
-    public EventPublisher(@KafkaClient(id = "guardian-events", acks = KafkaClient.Acknowledge.ALL)
-                          Producer<String, byte[]> producer,
-                          @Value("${micronaut.application.name:guardian}") String applicationName) {
+    public EventPublisher(
+            @KafkaClient(id = "guardian-events", acks = KafkaClient.Acknowledge.ALL) Producer<String, byte[]> producer,
+            @Value("${micronaut.application.name:guardian}") String applicationName) {
         this.producer = producer;
         this.source = "/guardian/" + applicationName;
     }
@@ -60,7 +60,8 @@ public class EventPublisher {
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "cannot publish to " + record.topic(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "interrupted while publishing to " + record.topic(), e);
+            throw new GuardianException(
+                    Reason.KAFKA_UNAVAILABLE, "interrupted while publishing to " + record.topic(), e);
         }
     }
 }

@@ -77,7 +77,8 @@ public final class EventStream implements AutoCloseable {
         Map<String, String> security = new HashMap<>();
         config.forEach((key, value) -> {
             String name = String.valueOf(key);
-            if (value != null && (name.equals("security.protocol") || name.startsWith("sasl.") || name.startsWith("ssl."))) {
+            if (value != null
+                    && (name.equals("security.protocol") || name.startsWith("sasl.") || name.startsWith("ssl."))) {
                 security.put(name, String.valueOf(value));
             }
         });
@@ -104,11 +105,14 @@ public final class EventStream implements AutoCloseable {
             Instant deadline = Instant.now().plusSeconds(30);
             while (partitions.isEmpty()) {
                 partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                        .map(p -> new TopicPartition(topic, p.partition())).toList();
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList();
                 if (partitions.isEmpty()) {
                     if (Instant.now().isAfter(deadline)) {
-                        throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "topic " + topic + " does not exist on "
-                                + bootstrap + " (no service has created it yet?)");
+                        throw new GuardianException(
+                                Reason.KAFKA_UNAVAILABLE,
+                                "topic " + topic + " does not exist on " + bootstrap
+                                        + " (no service has created it yet?)");
                     }
                     Thread.sleep(200);
                 }
@@ -139,18 +143,26 @@ public final class EventStream implements AutoCloseable {
         props.put("default.api.timeout.ms", "10000");
         props.put("request.timeout.ms", "10000");
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
-            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                    .get(10, java.util.concurrent.TimeUnit.SECONDS).members().size();
+            return admin.describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .members()
+                    .size();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "interrupted", e);
         } catch (Exception e) {
-            GuardianException denied = failure("Kafka at " + bootstrap + " did not describe consumer group " + group, e);
+            GuardianException denied =
+                    failure("Kafka at " + bootstrap + " did not describe consumer group " + group, e);
             if (denied.reason() == Reason.KAFKA_ACCESS_DENIED) {
                 throw denied;
             }
-            throw new GuardianException(Reason.KAFKA_UNAVAILABLE, "Kafka at " + bootstrap + " did not describe consumer"
-                    + " group " + group + " within 10s (" + e.getClass().getSimpleName() + ")", e);
+            throw new GuardianException(
+                    Reason.KAFKA_UNAVAILABLE,
+                    "Kafka at " + bootstrap + " did not describe consumer" + " group " + group + " within 10s ("
+                            + e.getClass().getSimpleName() + ")",
+                    e);
         }
     }
 
@@ -161,7 +173,8 @@ public final class EventStream implements AutoCloseable {
     public CloudEvent publish(CloudEvent event) {
         GuardianEvent data = EventEnvelope.data(event);
         String topic = EventCatalog.of(data.getClass()).topic();
-        ProducerRecord<String, byte[]> record = KafkaMessageFactory.createWriter(topic, data.clusterId()).writeBinary(event);
+        ProducerRecord<String, byte[]> record =
+                KafkaMessageFactory.createWriter(topic, data.clusterId()).writeBinary(event);
         try {
             producer.send(record).get();
         } catch (InterruptedException e) {
@@ -181,8 +194,10 @@ public final class EventStream implements AutoCloseable {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof org.apache.kafka.common.errors.AuthenticationException
                     || cause instanceof org.apache.kafka.common.errors.AuthorizationException) {
-                return new GuardianException(Reason.KAFKA_ACCESS_DENIED, what + ": refused ("
-                        + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")", e);
+                return new GuardianException(
+                        Reason.KAFKA_ACCESS_DENIED,
+                        what + ": refused (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")",
+                        e);
             }
         }
         return new GuardianException(Reason.KAFKA_UNAVAILABLE, what, e);
@@ -208,7 +223,8 @@ public final class EventStream implements AutoCloseable {
                 Header id = record.headers().lastHeader("ce_id");
                 Header reason = record.headers().lastHeader(DeadLetters.HEADER_PREFIX + "reason");
                 if (id != null && reason != null) {
-                    reasons.put(new String(id.value(), StandardCharsets.UTF_8),
+                    reasons.put(
+                            new String(id.value(), StandardCharsets.UTF_8),
                             new String(reason.value(), StandardCharsets.UTF_8));
                 }
             }
@@ -235,7 +251,8 @@ public final class EventStream implements AutoCloseable {
             List<GuardianEvent> events = new java.util.ArrayList<>();
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
                 try {
-                    events.add(EventEnvelope.data(KafkaMessageFactory.createReader(record).toEvent()));
+                    events.add(EventEnvelope.data(
+                            KafkaMessageFactory.createReader(record).toEvent()));
                 } catch (RuntimeException unreadable) {
                     // not ours to judge: the services dead-letter it
                 }

@@ -26,7 +26,10 @@ public final class TopicAccess {
     /** Every user, in the README's column order. */
     public static final List<String> USERS = List.of(SCHEDULER, SNAPSHOT, HEALTH, RESTORE, CLI);
 
-    public enum Access { READ, WRITE }
+    public enum Access {
+        READ,
+        WRITE
+    }
 
     /** {@code user} may {@code access} {@code topic}. */
     public record Grant(String user, String topic, Access access) {}
@@ -39,24 +42,53 @@ public final class TopicAccess {
 
     public static List<Grant> topics() {
         List<Grant> grants = new ArrayList<>();
-        reads(grants, SCHEDULER, Topics.BACKUP_REQUESTS, Topics.SNAPSHOT_EVENTS, Topics.MAINTENANCE_REQUESTS,
-                Topics.SCHEDULER_STATE, Topics.SCHEDULER_LEADER, Topics.FLEET_CONFIG);
-        writes(grants, SCHEDULER, Topics.BACKUP_REQUESTS, Topics.SCHEDULER_EVENTS, Topics.SCHEDULER_STATE,
+        reads(
+                grants,
+                SCHEDULER,
+                Topics.BACKUP_REQUESTS,
+                Topics.SNAPSHOT_EVENTS,
+                Topics.MAINTENANCE_REQUESTS,
+                Topics.SCHEDULER_STATE,
+                Topics.SCHEDULER_LEADER,
+                Topics.FLEET_CONFIG);
+        writes(
+                grants,
+                SCHEDULER,
+                Topics.BACKUP_REQUESTS,
+                Topics.SCHEDULER_EVENTS,
+                Topics.SCHEDULER_STATE,
                 Topics.DEAD_LETTER);
         reads(grants, SNAPSHOT, Topics.BACKUP_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS);
         writes(grants, SNAPSHOT, Topics.SNAPSHOT_EVENTS, Topics.OPERATIONS, Topics.DEAD_LETTER);
         // health-service asks for its snapshot-first step's snapshot and follows the answer
-        reads(grants, HEALTH, Topics.MAINTENANCE_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS,
+        reads(
+                grants,
+                HEALTH,
+                Topics.MAINTENANCE_REQUESTS,
+                Topics.FLEET_CONFIG,
+                Topics.OPERATIONS,
                 Topics.SNAPSHOT_EVENTS);
-        writes(grants, HEALTH, Topics.HEALTH_EVENTS, Topics.MAINTENANCE_REQUESTS, Topics.OPERATIONS,
-                Topics.DEAD_LETTER, Topics.BACKUP_REQUESTS);
-        // restore-service likewise for the pre-restore snapshot
-        reads(grants, RESTORE, Topics.RESTORE_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS,
-                Topics.SNAPSHOT_EVENTS);
-        writes(grants, RESTORE, Topics.RESTORE_EVENTS, Topics.OPERATIONS, Topics.DEAD_LETTER,
+        writes(
+                grants,
+                HEALTH,
+                Topics.HEALTH_EVENTS,
+                Topics.MAINTENANCE_REQUESTS,
+                Topics.OPERATIONS,
+                Topics.DEAD_LETTER,
                 Topics.BACKUP_REQUESTS);
-        reads(grants, CLI, Topics.BACKUP_REQUESTS, Topics.SNAPSHOT_EVENTS, Topics.MAINTENANCE_REQUESTS,
-                Topics.HEALTH_EVENTS, Topics.RESTORE_REQUESTS, Topics.RESTORE_EVENTS, Topics.SCHEDULER_EVENTS,
+        // restore-service likewise for the pre-restore snapshot
+        reads(grants, RESTORE, Topics.RESTORE_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS, Topics.SNAPSHOT_EVENTS);
+        writes(grants, RESTORE, Topics.RESTORE_EVENTS, Topics.OPERATIONS, Topics.DEAD_LETTER, Topics.BACKUP_REQUESTS);
+        reads(
+                grants,
+                CLI,
+                Topics.BACKUP_REQUESTS,
+                Topics.SNAPSHOT_EVENTS,
+                Topics.MAINTENANCE_REQUESTS,
+                Topics.HEALTH_EVENTS,
+                Topics.RESTORE_REQUESTS,
+                Topics.RESTORE_EVENTS,
+                Topics.SCHEDULER_EVENTS,
                 Topics.DEAD_LETTER);
         writes(grants, CLI, Topics.BACKUP_REQUESTS, Topics.MAINTENANCE_REQUESTS, Topics.RESTORE_REQUESTS);
         return List.copyOf(grants);
@@ -84,12 +116,19 @@ public final class TopicAccess {
     public static List<AclBinding> acls() {
         List<AclBinding> acls = new ArrayList<>();
         for (Grant grant : topics()) {
-            acls.add(allow(grant.user(), new ResourcePattern(ResourceType.TOPIC, grant.topic(), PatternType.LITERAL),
+            acls.add(allow(
+                    grant.user(),
+                    new ResourcePattern(ResourceType.TOPIC, grant.topic(), PatternType.LITERAL),
                     grant.access() == Access.READ ? AclOperation.READ : AclOperation.WRITE));
         }
         for (GroupGrant grant : groups()) {
-            acls.add(allow(grant.user(), new ResourcePattern(ResourceType.GROUP, grant.group(),
-                    grant.prefix() ? PatternType.PREFIXED : PatternType.LITERAL), grant.operation()));
+            acls.add(allow(
+                    grant.user(),
+                    new ResourcePattern(
+                            ResourceType.GROUP,
+                            grant.group(),
+                            grant.prefix() ? PatternType.PREFIXED : PatternType.LITERAL),
+                    grant.operation()));
         }
         return List.copyOf(acls);
     }
@@ -100,7 +139,8 @@ public final class TopicAccess {
     }
 
     private static AclBinding allow(String user, ResourcePattern pattern, AclOperation operation) {
-        return new AclBinding(pattern, new AccessControlEntry(principal(user), "*", operation, AclPermissionType.ALLOW));
+        return new AclBinding(
+                pattern, new AccessControlEntry(principal(user), "*", operation, AclPermissionType.ALLOW));
     }
 
     private static void reads(List<Grant> grants, String user, String... topics) {

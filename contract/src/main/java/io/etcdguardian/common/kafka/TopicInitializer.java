@@ -25,17 +25,21 @@ public class TopicInitializer {
     private static final Logger LOG = LoggerFactory.getLogger(TopicInitializer.class);
 
     public TopicInitializer(AdminClient admin) {
-        List<NewTopic> topics = Topics.all().stream().map(t -> {
-            NewTopic topic = new NewTopic(t.name(), t.partitions(), (short) -1);
-            if (t.compacted() && t.retention() != null) {
-                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
-                        + TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.RETENTION_MS_CONFIG,
-                        Long.toString(t.retention().toMillis())));
-            } else if (t.compacted()) {
-                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            }
-            return topic;
-        }).toList();
+        List<NewTopic> topics = Topics.all().stream()
+                .map(t -> {
+                    NewTopic topic = new NewTopic(t.name(), t.partitions(), (short) -1);
+                    if (t.compacted() && t.retention() != null) {
+                        topic.configs(Map.of(
+                                TopicConfig.CLEANUP_POLICY_CONFIG,
+                                TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                                TopicConfig.RETENTION_MS_CONFIG,
+                                Long.toString(t.retention().toMillis())));
+                    } else if (t.compacted()) {
+                        topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                    }
+                    return topic;
+                })
+                .toList();
         java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
         admin.createTopics(topics).values().forEach((name, future) -> {
             try {

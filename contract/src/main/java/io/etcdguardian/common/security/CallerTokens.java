@@ -82,7 +82,8 @@ public class CallerTokens {
     public static java.util.Map<String, String> writeFile(Path target, java.util.Map<String, Set<String>> callers)
             throws IOException {
         java.util.Map<String, String> tokens = new java.util.LinkedHashMap<>();
-        StringBuilder lines = new StringBuilder("# callers (guardian.security.tokens-file): NAME ROLES sha256:TOKEN-HASH\n");
+        StringBuilder lines =
+                new StringBuilder("# callers (guardian.security.tokens-file): NAME ROLES sha256:TOKEN-HASH\n");
         callers.forEach((name, roles) -> {
             String[] issued = issue(name, roles);
             tokens.put(name, issued[0]);
@@ -96,11 +97,17 @@ public class CallerTokens {
     public static void writeOwnerOnly(Path target, String text) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp",
+        Path tmp = Files.createTempFile(
+                dir,
+                target.getFileName().toString(),
+                ".tmp",
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, text);
-        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmp,
+                target,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -145,7 +152,8 @@ public class CallerTokens {
                 LOG.info("tokens file {} read: {} callers", file, callers.size());
             }
         } catch (IOException | IllegalArgumentException e) {
-            LOG.error("tokens file {} unreadable or invalid ({}); keeping the callers read before", file, e.getMessage());
+            LOG.error(
+                    "tokens file {} unreadable or invalid ({}); keeping the callers read before", file, e.getMessage());
         }
     }
 
@@ -154,7 +162,8 @@ public class CallerTokens {
             stamp = Files.getLastModifiedTime(path);
             return Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("guardian.security.tokens-file: cannot read " + path + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "guardian.security.tokens-file: cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 

@@ -47,8 +47,10 @@ class GoldenEventsTest {
         try (InputStream in = getClass().getResourceAsStream("/events/" + entry.type() + ".json")) {
             GuardianEvent data = EventJson.MAPPER.readValue(in, entry.dataClass());
             CloudEvent event = io.cloudevents.core.builder.CloudEventBuilder.v1(EventEnvelope.wrap("/t", data))
-                    .withSubject("someone-else").build();
-            assertThatThrownBy(() -> EventEnvelope.data(event)).isInstanceOf(GuardianException.class)
+                    .withSubject("someone-else")
+                    .build();
+            assertThatThrownBy(() -> EventEnvelope.data(event))
+                    .isInstanceOf(GuardianException.class)
                     .hasMessageContaining("subject 'someone-else'");
         }
     }

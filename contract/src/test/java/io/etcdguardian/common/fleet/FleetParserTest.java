@@ -66,18 +66,20 @@ class FleetParserTest {
                     schedule: { jitter: soon }
                 """.formatted(notPem));
         assertThat(result.clusters()).containsOnlyKeys("good");
-        assertThat(result.problems()).extracting(FleetProblem::toString).containsExactlyInAnyOrder(
-                "cluster 'typo': etcd.endpionts: unknown key",
-                "cluster 'bad-url': etcd.endpoints[0]: 'ftp://x:1' must be an http:// or https:// URL",
-                "cluster 'bad-url': etcd.endpoints[1]: 'not a url' is not a URL",
-                "cluster 'bad-tls': etcd.tls.ca: file " + notPem + " is not a PEM CERTIFICATE",
-                "cluster 'bad-tls': etcd.tls.cert: file /nope/client.crt does not exist or is not readable",
-                "cluster 'bad-tls': etcd.tls.key: file /nope/client.key does not exist or is not readable",
-                "cluster 'bad-cron': schedule.cron: '61 * * * *' is not a 5-field cron: "
-                        + "Failed to parse cron expression. Value 61 not in range [0, 59]",
-                "cluster 'bad-cron': schedule.timezone: 'Mars/Olympus' is not a time zone",
-                "cluster 'good': id: duplicate cluster id",
-                "cluster 'Bad_Id': schedule.jitter: not a duration: 'soon' (use e.g. 30s, 5m, 2h, 1d)");
+        assertThat(result.problems())
+                .extracting(FleetProblem::toString)
+                .containsExactlyInAnyOrder(
+                        "cluster 'typo': etcd.endpionts: unknown key",
+                        "cluster 'bad-url': etcd.endpoints[0]: 'ftp://x:1' must be an http:// or https:// URL",
+                        "cluster 'bad-url': etcd.endpoints[1]: 'not a url' is not a URL",
+                        "cluster 'bad-tls': etcd.tls.ca: file " + notPem + " is not a PEM CERTIFICATE",
+                        "cluster 'bad-tls': etcd.tls.cert: file /nope/client.crt does not exist or is not readable",
+                        "cluster 'bad-tls': etcd.tls.key: file /nope/client.key does not exist or is not readable",
+                        "cluster 'bad-cron': schedule.cron: '61 * * * *' is not a 5-field cron: "
+                                + "Failed to parse cron expression. Value 61 not in range [0, 59]",
+                        "cluster 'bad-cron': schedule.timezone: 'Mars/Olympus' is not a time zone",
+                        "cluster 'good': id: duplicate cluster id",
+                        "cluster 'Bad_Id': schedule.jitter: not a duration: 'soon' (use e.g. 30s, 5m, 2h, 1d)");
     }
 
     @Test
@@ -92,14 +94,16 @@ class FleetParserTest {
                   - id: no-store
                     etcd: { endpoints: [] }
                 """);
-        assertThat(result.problems()).extracting(FleetProblem::toString).containsExactlyInAnyOrder(
-                "cluster 'Bad_Id': id: must be a DNS label: lowercase letters, digits and '-', at most 63",
-                "cluster 'Bad_Id': store.bucket: 'x' is not a valid S3 bucket name",
-                "cluster 'Bad_Id': retention.keepLast: must be at least 1",
-                "cluster 'Bad_Id': retention.daily: must not be negative",
-                "cluster 'Bad_Id': slo.maxBackupAge: must be at least 5m (a drill takes minutes)",
-                "cluster 'no-store': etcd.endpoints: at least one client URL is required",
-                "cluster 'no-store': store.bucket: is required");
+        assertThat(result.problems())
+                .extracting(FleetProblem::toString)
+                .containsExactlyInAnyOrder(
+                        "cluster 'Bad_Id': id: must be a DNS label: lowercase letters, digits and '-', at most 63",
+                        "cluster 'Bad_Id': store.bucket: 'x' is not a valid S3 bucket name",
+                        "cluster 'Bad_Id': retention.keepLast: must be at least 1",
+                        "cluster 'Bad_Id': retention.daily: must not be negative",
+                        "cluster 'Bad_Id': slo.maxBackupAge: must be at least 5m (a drill takes minutes)",
+                        "cluster 'no-store': etcd.endpoints: at least one client URL is required",
+                        "cluster 'no-store': store.bucket: is required");
     }
 
     @Test
@@ -111,9 +115,11 @@ class FleetParserTest {
                     store: { bucket: snaps }
                     schedule: { cron: "0 * * * *", blackouts: ["Mon-Fri 08:00-18:00", "lunchtime"], preferred: ["Caturday 01:00-02:00"] }
                 """);
-        assertThat(result.problems()).extracting(FleetProblem::toString).containsExactlyInAnyOrder(
-                "cluster 'c1': schedule.blackouts[1]: 'lunchtime' is not a window like \"Mon-Fri 08:00-18:00\" or \"22:00-06:00\"",
-                "cluster 'c1': schedule.preferred[0]: 'Caturday' is not a day of the week");
+        assertThat(result.problems())
+                .extracting(FleetProblem::toString)
+                .containsExactlyInAnyOrder(
+                        "cluster 'c1': schedule.blackouts[1]: 'lunchtime' is not a window like \"Mon-Fri 08:00-18:00\" or \"22:00-06:00\"",
+                        "cluster 'c1': schedule.preferred[0]: 'Caturday' is not a day of the week");
     }
 
     @Test
@@ -124,8 +130,9 @@ class FleetParserTest {
                     etcd: { endpoints: [http://127.0.0.1:2379] }
                     store: { bucket: snaps, prefix: c1, keyStore: { bucket: snaps, prefix: c1/ } }
                 """);
-        assertThat(result.problems()).extracting(FleetProblem::key).containsExactly("store.keyStore",
-                "store.keyStore.encryption");
+        assertThat(result.problems())
+                .extracting(FleetProblem::key)
+                .containsExactly("store.keyStore", "store.keyStore.encryption");
     }
 
     @Test
@@ -140,18 +147,23 @@ class FleetParserTest {
                       encryption: { keyFile: %s, keyId: k2, previous: [{ keyFile: %s, keyId: k1 }, { keyId: k0 }] }
                       keyStore: { bucket: keys, encryption: { keyFile: %s } }
                 """.formatted(key, dir.resolve("gone.key"), key));
-        assertThat(result.problems()).extracting(FleetProblem::toString).containsExactlyInAnyOrder(
-                "cluster 'c1': store.encryption.previous[0].keyFile: file " + dir.resolve("gone.key") + " does not exist or is not readable",
-                "cluster 'c1': store.encryption.previous[1]: needs exactly one of keyFile or secret",
-                "cluster 'c1': store.keyStore.encryption.keyFile: must not be the snapshots' key: whoever holds one"
-                        + " must not hold both");
+        assertThat(result.problems())
+                .extracting(FleetProblem::toString)
+                .containsExactlyInAnyOrder(
+                        "cluster 'c1': store.encryption.previous[0].keyFile: file " + dir.resolve("gone.key")
+                                + " does not exist or is not readable",
+                        "cluster 'c1': store.encryption.previous[1]: needs exactly one of keyFile or secret",
+                        "cluster 'c1': store.keyStore.encryption.keyFile: must not be the snapshots' key: whoever holds one"
+                                + " must not hold both");
     }
 
     @Test
     void rejectsDocumentsThatAreNotAFleet() {
-        assertThat(FleetParser.parseDocument("clusters: [").problems()).singleElement()
+        assertThat(FleetParser.parseDocument("clusters: [").problems())
+                .singleElement()
                 .satisfies(p -> assertThat(p.reason()).startsWith("not valid YAML"));
-        assertThat(FleetParser.parseDocument("clusterz: []").problems()).extracting(FleetProblem::key)
+        assertThat(FleetParser.parseDocument("clusterz: []").problems())
+                .extracting(FleetProblem::key)
                 .containsExactly("clusterz");
     }
 }

@@ -49,8 +49,13 @@ class FleetRegistryTest {
     @Test
     void failsAtStartupNamingEveryProblem(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("fleet.yaml"), FLEET.formatted("0 * * * *", "bogus"));
-        assertThatThrownBy(() -> ApplicationContext.run(Map.of("guardian.fleet.file", file.toString(),
-                "guardian.fleet.topic.enabled", "false", "kafka.enabled", "false")))
+        assertThatThrownBy(() -> ApplicationContext.run(Map.of(
+                        "guardian.fleet.file",
+                        file.toString(),
+                        "guardian.fleet.topic.enabled",
+                        "false",
+                        "kafka.enabled",
+                        "false")))
                 .hasStackTraceContaining("invalid fleet configuration in guardian.fleet.file=" + file)
                 .hasStackTraceContaining("cluster 'beta': schedule.cron: 'bogus' is not a 5-field cron");
     }
@@ -60,11 +65,15 @@ class FleetRegistryTest {
         Path file = Files.writeString(dir.resolve("fleet.yaml"), FLEET.formatted("0 * * * *", "0 1 * * *"));
         String extra = "gamma-" + UUID.randomUUID().toString().substring(0, 6);
         try (ApplicationContext context = ApplicationContext.run(Map.of(
-                "guardian.fleet.file", file.toString(),
-                "guardian.fleet.reload-interval", "100ms",
-                "guardian.fleet.topic.enabled", "true",
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers()));
-             KafkaConsumer<String, byte[]> deadLetters = deadLetters(backplane)) {
+                        "guardian.fleet.file",
+                        file.toString(),
+                        "guardian.fleet.reload-interval",
+                        "100ms",
+                        "guardian.fleet.topic.enabled",
+                        "true",
+                        "kafka.bootstrap.servers",
+                        backplane.kafka().bootstrapServers()));
+                KafkaConsumer<String, byte[]> deadLetters = deadLetters(backplane)) {
             FleetRegistry registry = context.getBean(FleetRegistry.class);
             assertThat(registry.current().clusters()).containsKeys("alpha", "beta");
 
@@ -78,13 +87,17 @@ class FleetRegistryTest {
             try (KafkaProducer<String, byte[]> producer = producer(backplane)) {
                 // allowed keys of a file cluster: applied over the file's entry, the rest stays the file's
                 send(producer, "beta", "{\"paused\": true, \"schedule\": {\"cron\": \"30 2 * * *\"}}");
-                await().atMost(Duration.ofSeconds(20)).until(() -> registry.require("beta").isPaused());
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> registry.require("beta").isPaused());
                 assertThat(registry.require("beta").schedule().cron()).isEqualTo("30 2 * * *");
                 assertThat(registry.require("beta").etcd().endpoints()).containsExactly("http://127.0.0.1:2379");
 
                 // the attack: a record pointing alpha's snapshots at another store, and one adding a cluster
                 send(producer, "alpha", "{\"paused\": true, \"store\": {\"endpoint\": \"https://attacker.example\"}}");
-                send(producer, extra, "{\"id\":\"" + extra + "\",\"etcd\":{\"endpoints\":[\"http://127.0.0.1:2379\"]}}");
+                send(
+                        producer,
+                        extra,
+                        "{\"id\":\"" + extra + "\",\"etcd\":{\"endpoints\":[\"http://127.0.0.1:2379\"]}}");
                 Map<String, String> refused = new java.util.HashMap<>();
                 await().atMost(Duration.ofSeconds(20)).until(() -> {
                     for (ConsumerRecord<String, byte[]> r : deadLetters.poll(Duration.ofMillis(200))) {
@@ -94,16 +107,21 @@ class FleetRegistryTest {
                     }
                     return refused.containsKey("alpha") && refused.containsKey(extra);
                 });
-                assertThat(refused.get("alpha")).startsWith("INVALID_CONFIG: ").contains("store: changes only through"
-                        + " the fleet file");
+                assertThat(refused.get("alpha"))
+                        .startsWith("INVALID_CONFIG: ")
+                        .contains("store: changes only through" + " the fleet file");
                 assertThat(refused.get(extra)).contains("not in the fleet file");
                 assertThat(registry.require("alpha").store().endpoint()).isNull();
-                assertThat(registry.require("alpha").isPaused()).as("nothing of a refused record applies").isFalse();
+                assertThat(registry.require("alpha").isPaused())
+                        .as("nothing of a refused record applies")
+                        .isFalse();
                 assertThat(registry.find(extra)).isEmpty();
 
                 // a tombstone drops the override: the file's spec again
-                producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, "beta", null)).get();
-                await().atMost(Duration.ofSeconds(20)).until(() -> !registry.require("beta").isPaused());
+                producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, "beta", null))
+                        .get();
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> !registry.require("beta").isPaused());
             }
             assertThat(registry.current().clusters()).containsKeys("alpha", "beta");
         }
@@ -112,15 +130,20 @@ class FleetRegistryTest {
     @Test
     void theTopicIsOffUnlessEnabled(@TempDir Path dir, Backplane backplane) throws IOException {
         Path file = Files.writeString(dir.resolve("fleet.yaml"), FLEET.formatted("0 * * * *", "0 1 * * *"));
-        try (ApplicationContext context = ApplicationContext.run(Map.of("guardian.fleet.file", file.toString(),
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers()))) {
+        try (ApplicationContext context = ApplicationContext.run(Map.of(
+                "guardian.fleet.file",
+                file.toString(),
+                "kafka.bootstrap.servers",
+                backplane.kafka().bootstrapServers()))) {
             assertThat(context.containsBean(FleetTopicListener.class)).isFalse();
-            assertThat(context.getBean(FleetRegistry.class).current().clusters()).containsKeys("alpha", "beta");
+            assertThat(context.getBean(FleetRegistry.class).current().clusters())
+                    .containsKeys("alpha", "beta");
         }
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, String key, String value) throws Exception {
-        producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, key, value.getBytes(StandardCharsets.UTF_8))).get();
+        producer.send(new ProducerRecord<>(Topics.FLEET_CONFIG, key, value.getBytes(StandardCharsets.UTF_8)))
+                .get();
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
@@ -133,10 +156,11 @@ class FleetRegistryTest {
         Properties props = new Properties();
         props.put("bootstrap.servers", backplane.kafka().bootstrapServers());
         props.put("group.id", "fleet-test-" + UUID.randomUUID());
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER, Duration.ofSeconds(10)).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position);

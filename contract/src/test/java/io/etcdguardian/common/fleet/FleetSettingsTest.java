@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** The fleet's settings: the topic's allowed keys default to what an operator tunes, and a typo stops the start-up. */
 class FleetSettingsTest {
-    private static final Map<String, Object> OFFLINE = Map.of("kafka.enabled", "false", "guardian.topics.create", "false");
+    private static final Map<String, Object> OFFLINE =
+            Map.of("kafka.enabled", "false", "guardian.topics.create", "false");
 
     @Test
     void theTopicMayTuneWhatAnOperatorTunesUnlessToldOtherwise() {
@@ -26,11 +27,12 @@ class FleetSettingsTest {
     @Test
     void anUnknownAllowedKeyNamesTheSettingAndTheKeys() {
         assertThatThrownBy(() -> {
-            try (ApplicationContext context = ApplicationContext.run(with("guardian.fleet.topic.allowed-keys",
-                    "paused,shedule"))) {
-                context.getBean(FleetSettings.class);
-            }
-        }).hasStackTraceContaining("guardian.fleet.topic.allowed-keys: 'shedule' is not a key of a cluster");
+                    try (ApplicationContext context =
+                            ApplicationContext.run(with("guardian.fleet.topic.allowed-keys", "paused,shedule"))) {
+                        context.getBean(FleetSettings.class);
+                    }
+                })
+                .hasStackTraceContaining("guardian.fleet.topic.allowed-keys: 'shedule' is not a key of a cluster");
     }
 
     private static Map<String, Object> with(String key, String value) {

@@ -79,19 +79,28 @@ class EventIntakeTest {
         publisher.publish(request("second"));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> handledOf(cluster) == 2);
-        assertThat(listener.handled.stream().filter(e -> e.clusterId().equals(cluster)).map(InboundEvent::id))
-                .containsOnlyOnce(id).doesNotHaveDuplicates();
+        assertThat(listener.handled.stream()
+                        .filter(e -> e.clusterId().equals(cluster))
+                        .map(InboundEvent::id))
+                .containsOnlyOnce(id)
+                .doesNotHaveDuplicates();
     }
 
     @Test
     void sendsPoisonToTheDeadLetterTopicWithItsReasonAndKeepsConsuming() {
         try (KafkaProducer<String, byte[]> raw = rawProducer()) {
-            raw.send(new ProducerRecord<>(Topics.BACKUP_REQUESTS, cluster, "not a cloud event".getBytes(StandardCharsets.UTF_8)));
+            raw.send(new ProducerRecord<>(
+                    Topics.BACKUP_REQUESTS, cluster, "not a cloud event".getBytes(StandardCharsets.UTF_8)));
             // a CloudEvent whose data lacks the required trigger
-            ProducerRecord<String, byte[]> missingField = KafkaMessageFactory.createWriter(Topics.BACKUP_REQUESTS, cluster)
+            ProducerRecord<String, byte[]> missingField = KafkaMessageFactory.createWriter(
+                            Topics.BACKUP_REQUESTS, cluster)
                     .writeBinary(EventEnvelope.wrap("/test", request("x")));
-            ProducerRecord<String, byte[]> broken = new ProducerRecord<>(missingField.topic(), null, cluster,
-                    ("{\"clusterId\":\"" + cluster + "\"}").getBytes(StandardCharsets.UTF_8), missingField.headers());
+            ProducerRecord<String, byte[]> broken = new ProducerRecord<>(
+                    missingField.topic(),
+                    null,
+                    cluster,
+                    ("{\"clusterId\":\"" + cluster + "\"}").getBytes(StandardCharsets.UTF_8),
+                    missingField.headers());
             raw.send(broken);
         }
         publisher.publish(request("poison"));
@@ -99,12 +108,15 @@ class EventIntakeTest {
         publisher.publish(request("after"));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> handledOf(cluster) == 2);
-        assertThat(listener.handled.stream().filter(e -> e.clusterId().equals(cluster))
-                .map(e -> e.dataAs(BackupRequested.class).reason())).containsExactly("flaky", "after");
+        assertThat(listener.handled.stream()
+                        .filter(e -> e.clusterId().equals(cluster))
+                        .map(e -> e.dataAs(BackupRequested.class).reason()))
+                .containsExactly("flaky", "after");
         assertThat(listener.flakyAttempts).hasValue(3);
 
         List<ConsumerRecord<String, byte[]>> dead = readAll(Topics.DEAD_LETTER, r -> cluster.equals(r.key()), 3);
-        assertThat(dead).extracting(r -> header(r, "guardian.dlq.reason"))
+        assertThat(dead)
+                .extracting(r -> header(r, "guardian.dlq.reason"))
                 .containsExactly("INVALID_EVENT", "INVALID_EVENT", "PRECONDITION_FAILED");
         ConsumerRecord<String, byte[]> first = dead.get(0);
         assertThat(new String(first.value(), StandardCharsets.UTF_8)).isEqualTo("not a cloud event");
@@ -130,7 +142,9 @@ class EventIntakeTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> handledOf(cluster) == 1);
         List<ConsumerRecord<String, byte[]>> dead = readAll(Topics.DEAD_LETTER, r -> cluster.equals(r.key()), 6);
         assertThat(dead).extracting(r -> header(r, "guardian.dlq.reason")).containsOnly("INVALID_EVENT");
-        assertThat(header(dead.get(0), "guardian.dlq.message")).contains("event id").contains("is not a valid id");
+        assertThat(header(dead.get(0), "guardian.dlq.message"))
+                .contains("event id")
+                .contains("is not a valid id");
         assertThat(header(dead.get(5), "guardian.dlq.message")).contains("field 'reason' holds 921600 characters");
         assertThat(java.nio.file.Files.readString(victim.resolve("keep"))).isEqualTo("precious");
         assertThatThrownBy(() -> publisher.publish("/tmp/x", request("bad id")))
@@ -139,19 +153,26 @@ class EventIntakeTest {
 
     /** A record as a hostile or broken producer would write it, past our own publisher's checks. */
     private ProducerRecord<String, byte[]> forged(String id, BackupRequested data) throws Exception {
-        CloudEvent event = io.cloudevents.core.builder.CloudEventBuilder.v1().withId(id)
-                .withSource(java.net.URI.create("/forger")).withType(BackupRequested.TYPE).withSubject(cluster)
+        CloudEvent event = io.cloudevents.core.builder.CloudEventBuilder.v1()
+                .withId(id)
+                .withSource(java.net.URI.create("/forger"))
+                .withType(BackupRequested.TYPE)
+                .withSubject(cluster)
                 .withDataContentType("application/json")
-                .withData(io.etcdguardian.common.event.EventJson.MAPPER.writeValueAsBytes(data)).build();
+                .withData(io.etcdguardian.common.event.EventJson.MAPPER.writeValueAsBytes(data))
+                .build();
         return KafkaMessageFactory.createWriter(Topics.BACKUP_REQUESTS, cluster).writeBinary(event);
     }
 
     private long handledOf(String clusterId) {
-        return listener.handled.stream().filter(e -> e.clusterId().equals(clusterId)).count();
+        return listener.handled.stream()
+                .filter(e -> e.clusterId().equals(clusterId))
+                .count();
     }
 
     private BackupRequested request(String reason) {
-        return new BackupRequested(cluster, Trigger.ON_DEMAND, reason, "test", null, Instant.parse("2026-11-23T00:00:00Z"));
+        return new BackupRequested(
+                cluster, Trigger.ON_DEMAND, reason, "test", null, Instant.parse("2026-11-23T00:00:00Z"));
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
@@ -162,8 +183,8 @@ class EventIntakeTest {
         return RawRecords.producer(bootstrap);
     }
 
-    private List<ConsumerRecord<String, byte[]>> readAll(String topic,
-            java.util.function.Predicate<ConsumerRecord<String, byte[]>> filter, int expected) {
+    private List<ConsumerRecord<String, byte[]>> readAll(
+            String topic, java.util.function.Predicate<ConsumerRecord<String, byte[]>> filter, int expected) {
         return RawRecords.read(bootstrap, topic, filter, expected, Duration.ofSeconds(30));
     }
 }

@@ -31,16 +31,19 @@ final class RawRecords {
     }
 
     /** The records of {@code topic} that {@code filter} keeps, from the beginning, until {@code expected} are in. */
-    static List<ConsumerRecord<String, byte[]>> read(String bootstrap, String topic,
-                                                     Predicate<ConsumerRecord<String, byte[]>> filter, int expected,
-                                                     Duration timeout) {
+    static List<ConsumerRecord<String, byte[]>> read(
+            String bootstrap,
+            String topic,
+            Predicate<ConsumerRecord<String, byte[]>> filter,
+            int expected,
+            Duration timeout) {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("group.id", "reader-" + UUID.randomUUID());
         props.put("auto.offset.reset", "earliest");
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
-                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             await().atMost(timeout).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {

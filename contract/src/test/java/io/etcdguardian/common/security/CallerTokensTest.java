@@ -18,7 +18,9 @@ class CallerTokensTest {
         String[] ops = CallerTokens.issue("ops", Set.of(Roles.READ, Roles.OPERATE));
         String[] viewer = CallerTokens.issue("viewer", Set.of(Roles.READ));
         Path file = Files.writeString(dir.resolve("tokens"), "# callers\n" + ops[1] + "\n" + viewer[1] + "\n");
-        assertThat(Files.readString(file)).as("the file holds hashes, not tokens").doesNotContain(ops[0], viewer[0]);
+        assertThat(Files.readString(file))
+                .as("the file holds hashes, not tokens")
+                .doesNotContain(ops[0], viewer[0]);
         assertThat(ops[0]).startsWith("gdn_").hasSizeGreaterThan(40);
 
         CallerTokens tokens = new CallerTokens(file.toString());
@@ -41,8 +43,10 @@ class CallerTokensTest {
     @Test
     void aBrokenFileFailsTheStartUpNamingTheLine(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("tokens"), "ops read sha256:abc\n");
-        assertThatThrownBy(() -> new CallerTokens(file.toString())).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("guardian.security.tokens-file: " + file + " line 1: expected 'NAME ROLE[,ROLE] sha256:<64 hex>'");
+        assertThatThrownBy(() -> new CallerTokens(file.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("guardian.security.tokens-file: " + file
+                        + " line 1: expected 'NAME ROLE[,ROLE] sha256:<64 hex>'");
         Path roles = Files.writeString(dir.resolve("roles"), CallerTokens.line("x", Set.of("admin"), "t") + "\n");
         assertThatThrownBy(() -> new CallerTokens(roles.toString())).hasMessageContaining("unknown role in [admin]");
     }

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AlertmanagerWebhook {
     private static final Logger LOG = LoggerFactory.getLogger(AlertmanagerWebhook.class);
-    private static final Set<String> DEFRAG = Set.of("etcdDatabaseHighFragmentationRatio", "etcdExcessiveDatabaseGrowth");
+    private static final Set<String> DEFRAG =
+            Set.of("etcdDatabaseHighFragmentationRatio", "etcdExcessiveDatabaseGrowth");
     private static final Set<String> QUOTA = Set.of("etcdBackendQuotaLowSpace", "etcdDatabaseQuotaLowSpace");
 
     private final FleetRegistry fleet;
@@ -52,8 +53,8 @@ public class AlertmanagerWebhook {
     private final String clusterLabel;
     private final DeadLetters deadLetters;
 
-    public AlertmanagerWebhook(FleetRegistry fleet, EventPublisher events, DeadLetters deadLetters,
-                               HealthSettings settings) {
+    public AlertmanagerWebhook(
+            FleetRegistry fleet, EventPublisher events, DeadLetters deadLetters, HealthSettings settings) {
         this.fleet = fleet;
         this.events = events;
         this.deadLetters = deadLetters;
@@ -72,7 +73,11 @@ public class AlertmanagerWebhook {
         }
         if (root == null || !root.path("alerts").isArray()) {
             deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8), Reason.INVALID_EVENT);
-            return answer(HttpStatus.BAD_REQUEST, "not an Alertmanager webhook payload: no 'alerts' list", List.of(), List.of());
+            return answer(
+                    HttpStatus.BAD_REQUEST,
+                    "not an Alertmanager webhook payload: no 'alerts' list",
+                    List.of(),
+                    List.of());
         }
         List<String> requested = new ArrayList<>();
         List<String> ignored = new ArrayList<>();
@@ -92,7 +97,8 @@ public class AlertmanagerWebhook {
                 ignored.add(name + ": resolved");
                 continue;
             }
-            MaintenanceRequested.Action action = DEFRAG.contains(name) ? MaintenanceRequested.Action.DEFRAG
+            MaintenanceRequested.Action action = DEFRAG.contains(name)
+                    ? MaintenanceRequested.Action.DEFRAG
                     : QUOTA.contains(name) ? MaintenanceRequested.Action.HEAL_NOSPACE : null;
             if (action == null) {
                 ignored.add(name + ": no maintenance for this alert");
@@ -117,8 +123,8 @@ public class AlertmanagerWebhook {
             return answer(HttpStatus.BAD_REQUEST, malformed + " alert(s) are not objects", requested, summary(ignored));
         }
         if (unknown > 0) {
-            deadLetters.rejected("/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8),
-                    Reason.UNKNOWN_CLUSTER);
+            deadLetters.rejected(
+                    "/alertmanager", null, payload.getBytes(StandardCharsets.UTF_8), Reason.UNKNOWN_CLUSTER);
         }
         if (requested.isEmpty() && unknown > 0) {
             return answer(HttpStatus.NOT_FOUND, "no alert names a fleet cluster", requested, summary(ignored));
@@ -140,8 +146,8 @@ public class AlertmanagerWebhook {
         return first;
     }
 
-    private static HttpResponse<Map<String, Object>> answer(HttpStatus status, String message, List<String> requested,
-                                                            List<String> ignored) {
+    private static HttpResponse<Map<String, Object>> answer(
+            HttpStatus status, String message, List<String> requested, List<String> ignored) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("message", message);
         body.put("requested", requested);

@@ -35,17 +35,28 @@ public record HealthSettings(
 
     public HealthSettings {
         require(group != null && !group.isBlank(), "group", "must name the consumer group");
-        require(alertClusterLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*"), "alert-cluster-label",
+        require(
+                alertClusterLabel.matches("[a-zA-Z_][a-zA-Z0-9_]*"),
+                "alert-cluster-label",
                 "must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
-        require(pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(), "poll-interval",
+        require(
+                pollInterval != null && !pollInterval.isNegative() && !pollInterval.isZero(),
+                "poll-interval",
                 "must be positive");
         require(pollThreads >= 1, "poll-threads", "must be at least 1");
-        require(!settleMin.isNegative() && settleMin.compareTo(settle) <= 0, "settle-min", "must be between 0 and settle");
+        require(
+                !settleMin.isNegative() && settleMin.compareTo(settle) <= 0,
+                "settle-min",
+                "must be between 0 and settle");
         require(memberAttempts >= 1, "member-attempts", "must be at least 1");
         require(keepRevisions >= 0, "keep-revisions", "must not be negative");
-        require(disarmBelowQuotaRatio > 0 && disarmBelowQuotaRatio <= 1, "disarm-below-quota-ratio",
+        require(
+                disarmBelowQuotaRatio > 0 && disarmBelowQuotaRatio <= 1,
+                "disarm-below-quota-ratio",
                 "must be in (0, 1]");
-        require(defragMinFragmentation > 0 && defragMinFragmentation <= 1, "defrag-min-fragmentation",
+        require(
+                defragMinFragmentation > 0 && defragMinFragmentation <= 1,
+                "defrag-min-fragmentation",
                 "must be in (0, 1]");
         require(defragMaxQuotaUse > 0 && defragMaxQuotaUse <= 1, "defrag-max-quota-use", "must be in (0, 1]");
         require(memberTimeoutBytesPerSecond > 0, "member-timeout-bytes-per-second", "must be positive");

@@ -39,8 +39,11 @@ public class ClusterMembers {
         List<Member> members = memberList(cluster);
         List<Seen> seen = new ArrayList<>();
         for (Member m : members) {
-            String endpoint = m.getClientURIs().isEmpty() ? null : m.getClientURIs().get(0).toString();
-            MemberStatus status = endpoint == null ? MemberStatus.unreachable("(" + m.getName() + ")", "not started")
+            String endpoint = m.getClientURIs().isEmpty()
+                    ? null
+                    : m.getClientURIs().get(0).toString();
+            MemberStatus status = endpoint == null
+                    ? MemberStatus.unreachable("(" + m.getName() + ")", "not started")
                     : probe.probe(cluster, endpoint, cluster.etcd().requestTimeoutOrDefault());
             seen.add(new Seen(m.getId(), m.getName(), endpoint, m.isLearner(), status));
         }
@@ -51,14 +54,19 @@ public class ClusterMembers {
         GuardianException last = null;
         for (String endpoint : cluster.etcd().endpoints()) {
             try {
-                return clients.member(cluster, endpoint).getClusterClient().listMember()
-                        .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS).getMembers();
+                return clients.member(cluster, endpoint)
+                        .getClusterClient()
+                        .listMember()
+                        .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS)
+                        .getMembers();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GuardianException(Reason.INTERNAL, "interrupted", e);
             } catch (Exception e) {
-                last = new GuardianException(Reason.ETCD_UNAVAILABLE, "no member list from " + endpoint + ": "
-                        + e.getClass().getSimpleName(), e);
+                last = new GuardianException(
+                        Reason.ETCD_UNAVAILABLE,
+                        "no member list from " + endpoint + ": " + e.getClass().getSimpleName(),
+                        e);
             }
         }
         throw last != null ? last : new GuardianException(Reason.ETCD_UNAVAILABLE, "no endpoint for " + cluster.id());

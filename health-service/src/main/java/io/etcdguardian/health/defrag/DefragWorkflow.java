@@ -70,15 +70,27 @@ public class DefragWorkflow {
 
     private record Completed(String operationId, Instant startedAt) {}
 
-    private static final List<String> PLAN = List.of("snapshot (when snapshot-first)", "check health and alarms",
-            "compact (NOSPACE, or defrag-compacts)", "defrag each follower", "move leadership away", "defrag the former leader",
+    private static final List<String> PLAN = List.of(
+            "snapshot (when snapshot-first)",
+            "check health and alarms",
+            "compact (NOSPACE, or defrag-compacts)",
+            "defrag each follower",
+            "move leadership away",
+            "defrag the former leader",
             "disarm NOSPACE below the quota ratio");
 
     private final EtcdQuota quota;
 
-    public DefragWorkflow(MemberProbe probe, EtcdClients clients, EventPublisher events, HealthSettings settings,
-                          SnapshotFirst snapshotFirst, MeterRegistry meters, Operations operations,
-                          ClusterMembers clusterMembers, EtcdQuota quota) {
+    public DefragWorkflow(
+            MemberProbe probe,
+            EtcdClients clients,
+            EventPublisher events,
+            HealthSettings settings,
+            SnapshotFirst snapshotFirst,
+            MeterRegistry meters,
+            Operations operations,
+            ClusterMembers clusterMembers,
+            EtcdQuota quota) {
         this.quota = quota;
         this.clusterMembers = clusterMembers;
         this.operations = operations;
@@ -102,8 +114,15 @@ public class DefragWorkflow {
         try {
             Completed last = completed.get(cluster.id());
             if (last != null && !last.operationId().equals(operationId) && !requestedAt.isAfter(last.startedAt())) {
-                progress(cluster, operationId, "maintenance", ProgressStatus.SKIPPED, null, "answered by " + last.operationId()
-                        + ", which started after this request and completed", null, null);
+                progress(
+                        cluster,
+                        operationId,
+                        "maintenance",
+                        ProgressStatus.SKIPPED,
+                        null,
+                        "answered by " + last.operationId() + ", which started after this request and completed",
+                        null,
+                        null);
                 return List.of();
             }
             Instant startedAt = Instant.now();
@@ -126,8 +145,15 @@ public class DefragWorkflow {
             if (end.status() == OperationRecord.Status.COMPLETED) {
                 completed.put(cluster.id(), new Completed(operationId, startedAt));
             }
-            progress(cluster, operationId, "maintenance", end.status().asProgress(), null,
-                    end.reason() == null ? end.detail() : end.reason() + ": " + end.detail(), null, null);
+            progress(
+                    cluster,
+                    operationId,
+                    "maintenance",
+                    end.status().asProgress(),
+                    null,
+                    end.reason() == null ? end.detail() : end.reason() + ": " + end.detail(),
+                    null,
+                    null);
             return order;
         } finally {
             plans.remove(operationId);
@@ -142,20 +168,33 @@ public class DefragWorkflow {
 
     /** How long maintenance of a cluster takes (settle periods included), and how often it fails. */
     private void record(ClusterSpec cluster, Instant startedAt, String result) {
-        Timer.builder("guardian.defrag.duration").description("snapshot-first + compact + defrag of every member")
-                .tag("cluster", cluster.id()).tag("result", result).register(meters)
+        Timer.builder("guardian.defrag.duration")
+                .description("snapshot-first + compact + defrag of every member")
+                .tag("cluster", cluster.id())
+                .tag("result", result)
+                .register(meters)
                 .record(Duration.between(startedAt, Instant.now()));
     }
 
     private void snapshot(ClusterSpec cluster, String operationId, Instant requestedAt) {
-        progress(cluster, operationId, "snapshot", ProgressStatus.STARTED, null, "a snapshot before anything is touched", null, null);
+        progress(
+                cluster,
+                operationId,
+                "snapshot",
+                ProgressStatus.STARTED,
+                null,
+                "a snapshot before anything is touched",
+                null,
+                null);
         try {
             String snapshotId = snapshotFirst.ensure(cluster, operationId, requestedAt, settings.snapshotTimeout());
             progress(cluster, operationId, "snapshot", ProgressStatus.DONE, null, "snapshot " + snapshotId, null, null);
         } catch (RuntimeException e) {
             progress(cluster, operationId, "snapshot", ProgressStatus.FAILED, null, e.getMessage(), null, null);
-            throw new GuardianException(GuardianException.reasonOf(e), "no snapshot before maintenance: "
-                    + e.getMessage() + ": nothing was defragmented", e);
+            throw new GuardianException(
+                    GuardianException.reasonOf(e),
+                    "no snapshot before maintenance: " + e.getMessage() + ": nothing was defragmented",
+                    e);
         }
     }
 
@@ -168,19 +207,28 @@ public class DefragWorkflow {
         HeldLease lease = run.lease();
         List<MemberStatus> members = requireHealthy(cluster);
         Client any = clients.member(cluster, members.get(0).endpoint());
-        List<AlarmMember> alarms = get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms();
+        List<AlarmMember> alarms =
+                get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms();
         // jetcd knows NOSPACE only: CORRUPT arrives as UNRECOGNIZED; either way it is for an operator or a restore
-        if (alarms.stream().anyMatch(a -> a.getAlarmType() != AlarmType.NOSPACE && a.getAlarmType() != AlarmType.NONE)) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED,
+        if (alarms.stream()
+                .anyMatch(a -> a.getAlarmType() != AlarmType.NOSPACE && a.getAlarmType() != AlarmType.NONE)) {
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
                     "a CORRUPT (non-NOSPACE) alarm is raised: restore, do not defragment; it is never disarmed automatically");
         }
-        boolean nospace = Boolean.parseBoolean(run.remember("nospace",
-                String.valueOf(alarms.stream().anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE))));
-        MemberStatus leader = members.stream().filter(MemberStatus::isLeader).findFirst()
-                .orElseThrow(() -> new GuardianException(Reason.ETCD_UNAVAILABLE, "no member of " + cluster.id()
-                        + " says it is the leader (an election under way?): nothing defragmented"));
-        List<MemberStatus> followers = members.stream().filter(m -> !m.isLeader())
-                .sorted(Comparator.comparing(MemberStatus::endpoint)).toList();
+        boolean nospace = Boolean.parseBoolean(run.remember(
+                "nospace", String.valueOf(alarms.stream().anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE))));
+        MemberStatus leader = members.stream()
+                .filter(MemberStatus::isLeader)
+                .findFirst()
+                .orElseThrow(() -> new GuardianException(
+                        Reason.ETCD_UNAVAILABLE,
+                        "no member of " + cluster.id()
+                                + " says it is the leader (an election under way?): nothing defragmented"));
+        List<MemberStatus> followers = members.stream()
+                .filter(m -> !m.isLeader())
+                .sorted(Comparator.comparing(MemberStatus::endpoint))
+                .toList();
         // a NOSPACE heal compacts to the head, as etcd's runbook does; a plain defrag leaves history to the
         // API server's own compaction (every 5 min) unless told otherwise: compacting to the head makes
         // every informer that is behind relist
@@ -210,10 +258,18 @@ public class DefragWorkflow {
             // should it lead by its turn: hand leadership to a member done already, else to the last one planned
             List<String> heirs = new ArrayList<>(order);
             heirs.add(leader.endpoint());
-            if (!run.step("defrag " + follower.endpoint(), () -> defragOne(cluster, operationId, lease, follower, detail,
-                    heirs))) {
-                progress(cluster, operationId, "defrag", ProgressStatus.SKIPPED, follower.endpoint(), "done before the"
-                        + " defragmentation was resumed", null, null);
+            if (!run.step(
+                    "defrag " + follower.endpoint(),
+                    () -> defragOne(cluster, operationId, lease, follower, detail, heirs))) {
+                progress(
+                        cluster,
+                        operationId,
+                        "defrag",
+                        ProgressStatus.SKIPPED,
+                        follower.endpoint(),
+                        "done before the" + " defragmentation was resumed",
+                        null,
+                        null);
             }
             order.add(follower.endpoint());
         }
@@ -224,18 +280,42 @@ public class DefragWorkflow {
                 // off before its own defrag): only the member still to be defragmented must not lead
                 List<MemberStatus> now = requireHealthy(cluster);
                 if (!moveLeadershipOff(cluster, operationId, lease, leader, now, List.copyOf(order), "")) {
-                    String leading = now.stream().filter(MemberStatus::isLeader).map(MemberStatus::endpoint).findFirst()
+                    String leading = now.stream()
+                            .filter(MemberStatus::isLeader)
+                            .map(MemberStatus::endpoint)
+                            .findFirst()
                             .orElse("no member");
-                    progress(cluster, operationId, "move-leader", ProgressStatus.SKIPPED, leader.endpoint(),
-                            "leadership is with " + leading + " already", null, null);
+                    progress(
+                            cluster,
+                            operationId,
+                            "move-leader",
+                            ProgressStatus.SKIPPED,
+                            leader.endpoint(),
+                            "leadership is with " + leading + " already",
+                            null,
+                            null);
                 }
             });
         }
         // resumed after leadership moved, the leader now may be a member done before: say so, as for followers
-        if (!run.step("defrag " + leader.endpoint(), () -> defragOne(cluster, operationId, lease, leader,
-                "member " + members.size() + " of " + members.size() + " (former leader, last)", List.copyOf(order)))) {
-            progress(cluster, operationId, "defrag", ProgressStatus.SKIPPED, leader.endpoint(), "done before the"
-                    + " defragmentation was resumed", null, null);
+        if (!run.step(
+                "defrag " + leader.endpoint(),
+                () -> defragOne(
+                        cluster,
+                        operationId,
+                        lease,
+                        leader,
+                        "member " + members.size() + " of " + members.size() + " (former leader, last)",
+                        List.copyOf(order)))) {
+            progress(
+                    cluster,
+                    operationId,
+                    "defrag",
+                    ProgressStatus.SKIPPED,
+                    leader.endpoint(),
+                    "done before the" + " defragmentation was resumed",
+                    null,
+                    null);
         }
         order.add(leader.endpoint());
         if (nospace) {
@@ -249,7 +329,14 @@ public class DefragWorkflow {
         long target = Math.max(1, revision - keep);
         progress(cluster, operationId, "compact", ProgressStatus.STARTED, null, "to revision " + target, null, null);
         try {
-            get(any.getKVClient().compact(target, CompactOption.newBuilder().withCompactPhysical(true).build()), cluster);
+            get(
+                    any.getKVClient()
+                            .compact(
+                                    target,
+                                    CompactOption.newBuilder()
+                                            .withCompactPhysical(true)
+                                            .build()),
+                    cluster);
         } catch (GuardianException e) {
             if (!String.valueOf(e.getCause()).contains("compacted")) {
                 throw e;
@@ -258,27 +345,46 @@ public class DefragWorkflow {
         progress(cluster, operationId, "compact", ProgressStatus.DONE, null, "to revision " + target, null, null);
     }
 
-    private void defragOne(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
-                           String detail, List<String> heirs) {
+    private void defragOne(
+            ClusterSpec cluster,
+            String operationId,
+            HeldLease lease,
+            MemberStatus member,
+            String detail,
+            List<String> heirs) {
         Failpoints.hit("defrag.member");
         List<MemberStatus> now = requireHealthy(cluster);
-        moveLeadershipOff(cluster, operationId, lease, member, now, heirs, ": it became the leader since the plan was made");
-        long before = now.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst()
-                .map(MemberStatus::dbSize).orElse(member.dbSize());
+        moveLeadershipOff(
+                cluster, operationId, lease, member, now, heirs, ": it became the leader since the plan was made");
+        long before = now.stream()
+                .filter(m -> m.endpoint().equals(member.endpoint()))
+                .findFirst()
+                .map(MemberStatus::dbSize)
+                .orElse(member.dbSize());
         Duration timeout = settings.memberTimeout(before);
         progress(cluster, operationId, "defrag", ProgressStatus.STARTED, member.endpoint(), detail, before, null);
         MemberStatus after = null;
         for (int attempt = 1; attempt <= settings.memberAttempts() && after == null; attempt++) {
             lease.verify();
             try {
-                clients.member(cluster, member.endpoint()).getMaintenanceClient().defragmentMember(member.endpoint())
+                clients.member(cluster, member.endpoint())
+                        .getMaintenanceClient()
+                        .defragmentMember(member.endpoint())
                         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 after = awaitDone(cluster, member, doneWithin(before));
             } catch (java.util.concurrent.TimeoutException e) {
                 // our deadline passed, etcd's defragmentation did not stop: the member stays busy until etcd
                 // itself shows it is done, and no other member is touched before that
-                progress(cluster, operationId, "defrag", ProgressStatus.WAITING, member.endpoint(), "no answer within " + timeout
-                        + " (attempt " + attempt + "); waiting until etcd shows the member is done", before, null);
+                progress(
+                        cluster,
+                        operationId,
+                        "defrag",
+                        ProgressStatus.WAITING,
+                        member.endpoint(),
+                        "no answer within " + timeout + " (attempt " + attempt
+                                + "); waiting until etcd shows the member is done",
+                        before,
+                        null);
                 MemberStatus done = awaitDone(cluster, member, doneWithin(before));
                 if (done.dbSize() < before) {
                     after = done; // the defragmentation finished on etcd's side
@@ -289,24 +395,50 @@ public class DefragWorkflow {
                 Thread.currentThread().interrupt();
                 throw new GuardianException(Reason.INTERNAL, "interrupted", e);
             } catch (java.util.concurrent.ExecutionException e) {
-                GuardianException failed = new GuardianException(Reason.ETCD_UNAVAILABLE, "defragmenting "
-                        + member.endpoint() + " failed: " + e.getCause(), e);
-                progress(cluster, operationId, "defrag", ProgressStatus.FAILED, member.endpoint(), failed.getMessage(), before, null);
+                GuardianException failed = new GuardianException(
+                        Reason.ETCD_UNAVAILABLE, "defragmenting " + member.endpoint() + " failed: " + e.getCause(), e);
+                progress(
+                        cluster,
+                        operationId,
+                        "defrag",
+                        ProgressStatus.FAILED,
+                        member.endpoint(),
+                        failed.getMessage(),
+                        before,
+                        null);
                 throw failed;
             }
         }
         if (after == null) {
-            GuardianException failed = new GuardianException(Reason.TIMEOUT, "defragmenting " + member.endpoint()
-                    + " did not finish in " + settings.memberAttempts() + " attempts (last timeout " + timeout
-                    + "); stopped before the next member", null);
-            progress(cluster, operationId, "defrag", ProgressStatus.FAILED, member.endpoint(), failed.getMessage(), before, null);
+            GuardianException failed = new GuardianException(
+                    Reason.TIMEOUT,
+                    "defragmenting " + member.endpoint()
+                            + " did not finish in " + settings.memberAttempts() + " attempts (last timeout " + timeout
+                            + "); stopped before the next member",
+                    null);
+            progress(
+                    cluster,
+                    operationId,
+                    "defrag",
+                    ProgressStatus.FAILED,
+                    member.endpoint(),
+                    failed.getMessage(),
+                    before,
+                    null);
             throw failed;
         }
         Duration settled = awaitSettled(cluster, member);
         lease.verify(); // a replica replaced while it settled says nothing more: the successor reports the member
         String shrink = after.dbSize() <= before ? "shrank" : "did not shrink";
-        progress(cluster, operationId, "defrag", ProgressStatus.DONE, member.endpoint(), detail + ", " + shrink + ", settled in "
-                + settled.toMillis() + " ms", before, after.dbSize());
+        progress(
+                cluster,
+                operationId,
+                "defrag",
+                ProgressStatus.DONE,
+                member.endpoint(),
+                detail + ", " + shrink + ", settled in " + settled.toMillis() + " ms",
+                before,
+                after.dbSize());
         LOG.info("defragmented {} ({}): {} -> {} bytes", member.endpoint(), detail, before, after.dbSize());
     }
 
@@ -317,47 +449,93 @@ public class DefragWorkflow {
      * to the first of {@code heirs} (members done, then the one planned last), so that leadership moves
      * as few times as it can — each move is a short stall of writes too. False when it does not lead.
      */
-    private boolean moveLeadershipOff(ClusterSpec cluster, String operationId, HeldLease lease, MemberStatus member,
-                                      List<MemberStatus> now, List<String> heirs, String because) {
-        Optional<MemberStatus> leading = now.stream().filter(m -> m.endpoint().equals(member.endpoint()))
-                .filter(MemberStatus::isLeader).findFirst();
-        Optional<MemberStatus> to = now.stream().filter(m -> !m.endpoint().equals(member.endpoint()))
-                .min(Comparator.comparingInt(m -> heirs.contains(m.endpoint()) ? heirs.indexOf(m.endpoint())
-                        : heirs.size()));
+    private boolean moveLeadershipOff(
+            ClusterSpec cluster,
+            String operationId,
+            HeldLease lease,
+            MemberStatus member,
+            List<MemberStatus> now,
+            List<String> heirs,
+            String because) {
+        Optional<MemberStatus> leading = now.stream()
+                .filter(m -> m.endpoint().equals(member.endpoint()))
+                .filter(MemberStatus::isLeader)
+                .findFirst();
+        Optional<MemberStatus> to = now.stream()
+                .filter(m -> !m.endpoint().equals(member.endpoint()))
+                .min(Comparator.comparingInt(
+                        m -> heirs.contains(m.endpoint()) ? heirs.indexOf(m.endpoint()) : heirs.size()));
         if (leading.isEmpty() || to.isEmpty()) {
             return false;
         }
-        progress(cluster, operationId, "move-leader", ProgressStatus.STARTED, member.endpoint(), "to " + to.get().endpoint()
-                + because, null, null);
+        progress(
+                cluster,
+                operationId,
+                "move-leader",
+                ProgressStatus.STARTED,
+                member.endpoint(),
+                "to " + to.get().endpoint() + because,
+                null,
+                null);
         lease.verify();
-        get(clients.member(cluster, member.endpoint()).getMaintenanceClient().moveLeader(to.get().memberId()), cluster);
-        progress(cluster, operationId, "move-leader", ProgressStatus.DONE, member.endpoint(), "to " + to.get().endpoint(), null,
+        get(
+                clients.member(cluster, member.endpoint())
+                        .getMaintenanceClient()
+                        .moveLeader(to.get().memberId()),
+                cluster);
+        progress(
+                cluster,
+                operationId,
+                "move-leader",
+                ProgressStatus.DONE,
+                member.endpoint(),
+                "to " + to.get().endpoint(),
+                null,
                 null);
         return true;
     }
 
     private void disarmIfRoom(ClusterSpec cluster, String operationId, HeldLease lease, Client any) {
         List<AlarmMember> nospace = get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms().stream()
-                .filter(a -> a.getAlarmType() == AlarmType.NOSPACE).toList();
+                .filter(a -> a.getAlarmType() == AlarmType.NOSPACE)
+                .toList();
         if (nospace.isEmpty()) {
             return;
         }
         List<MemberStatus> members = requireHealthy(cluster);
         quota.refresh(cluster, members);
         long limit = (long) (quota.of(cluster) * settings.disarmBelowQuotaRatio());
-        MemberStatus biggest = members.stream().max(Comparator.comparingLong(MemberStatus::dbSize)).orElseThrow();
+        MemberStatus biggest = members.stream()
+                .max(Comparator.comparingLong(MemberStatus::dbSize))
+                .orElseThrow();
         if (biggest.dbSize() >= limit) {
-            progress(cluster, operationId, "disarm", ProgressStatus.FAILED, biggest.endpoint(), "still " + biggest.dbSize()
-                    + " bytes, above " + limit + ": NOSPACE stays armed", biggest.dbSize(), null);
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "member " + biggest.endpoint() + " holds "
-                    + biggest.dbSize() + " bytes after defragmentation, above " + limit + "; NOSPACE not disarmed");
+            progress(
+                    cluster,
+                    operationId,
+                    "disarm",
+                    ProgressStatus.FAILED,
+                    biggest.endpoint(),
+                    "still " + biggest.dbSize() + " bytes, above " + limit + ": NOSPACE stays armed",
+                    biggest.dbSize(),
+                    null);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "member " + biggest.endpoint() + " holds " + biggest.dbSize()
+                            + " bytes after defragmentation, above " + limit + "; NOSPACE not disarmed");
         }
         lease.verify();
         for (AlarmMember alarm : nospace) {
             get(any.getMaintenanceClient().alarmDisarm(alarm), cluster);
         }
-        progress(cluster, operationId, "disarm", ProgressStatus.DONE, null, "NOSPACE disarmed on " + nospace.size()
-                + " member(s); largest database " + biggest.dbSize() + " bytes", null, null);
+        progress(
+                cluster,
+                operationId,
+                "disarm",
+                ProgressStatus.DONE,
+                null,
+                "NOSPACE disarmed on " + nospace.size() + " member(s); largest database " + biggest.dbSize() + " bytes",
+                null,
+                null);
     }
 
     /**
@@ -370,12 +548,18 @@ public class DefragWorkflow {
         for (ClusterMembers.Seen m : members) {
             if (!m.learner() && !m.healthy()) {
                 MemberStatus s = m.status();
-                throw new GuardianException(Reason.ETCD_UNAVAILABLE, "member " + m.name() + " (" + s.endpoint()
-                        + ") is not healthy (" + (s.reachable() ? "errors " + s.errors() + ", leader " + s.leaderId()
-                        : s.error()) + "): no defragmentation without quorum headroom");
+                throw new GuardianException(
+                        Reason.ETCD_UNAVAILABLE,
+                        "member " + m.name() + " (" + s.endpoint()
+                                + ") is not healthy ("
+                                + (s.reachable() ? "errors " + s.errors() + ", leader " + s.leaderId() : s.error())
+                                + "): no defragmentation without quorum headroom");
             }
         }
-        return members.stream().filter(m -> !m.learner()).map(ClusterMembers.Seen::status).toList();
+        return members.stream()
+                .filter(m -> !m.learner())
+                .map(ClusterMembers.Seen::status)
+                .toList();
     }
 
     /**
@@ -394,20 +578,27 @@ public class DefragWorkflow {
      * had committed when the wait began.
      */
     private MemberStatus awaitDone(ClusterSpec cluster, MemberStatus member, Duration limit) {
-        long target = probe.probe(cluster).stream().filter(m -> m.reachable() && !m.endpoint().equals(member.endpoint()))
-                .mapToLong(MemberStatus::raftIndex).max().orElse(0);
+        long target = probe.probe(cluster).stream()
+                .filter(m -> m.reachable() && !m.endpoint().equals(member.endpoint()))
+                .mapToLong(MemberStatus::raftIndex)
+                .max()
+                .orElse(0);
         Duration request = cluster.etcd().requestTimeoutOrDefault();
         Instant deadline = Instant.now().plus(limit);
         while (Instant.now().isBefore(deadline)) {
             MemberStatus status = probe.probe(cluster, member.endpoint(), request);
-            if (status.reachable() && status.leaderId() != 0 && status.raftAppliedIndex() >= target
+            if (status.reachable()
+                    && status.leaderId() != 0
+                    && status.raftAppliedIndex() >= target
                     && servesReads(cluster, member.endpoint(), request)) {
                 return status;
             }
             sleep(Duration.ofMillis(200));
         }
-        throw new GuardianException(Reason.ETCD_UNAVAILABLE, member.endpoint() + " did not show it was done within "
-                + limit + " of its defragmentation: stopped before the next member; the member is left as etcd left it");
+        throw new GuardianException(
+                Reason.ETCD_UNAVAILABLE,
+                member.endpoint() + " did not show it was done within " + limit
+                        + " of its defragmentation: stopped before the next member; the member is left as etcd left it");
     }
 
     /**
@@ -423,10 +614,14 @@ public class DefragWorkflow {
         long target = -1;
         while (Instant.now().isBefore(deadline)) {
             List<MemberStatus> all = probe.probe(cluster);
-            Optional<MemberStatus> leader = all.stream().filter(MemberStatus::isLeader).findFirst();
-            Optional<MemberStatus> self = all.stream().filter(m -> m.endpoint().equals(member.endpoint())).findFirst();
+            Optional<MemberStatus> leader =
+                    all.stream().filter(MemberStatus::isLeader).findFirst();
+            Optional<MemberStatus> self = all.stream()
+                    .filter(m -> m.endpoint().equals(member.endpoint()))
+                    .findFirst();
             boolean oneLeader = all.stream().allMatch(MemberStatus::reachable)
-                    && all.stream().map(MemberStatus::leaderId).distinct().count() == 1 && leader.isPresent();
+                    && all.stream().map(MemberStatus::leaderId).distinct().count() == 1
+                    && leader.isPresent();
             if (oneLeader && self.isPresent()) {
                 if (target < 0) {
                     target = leader.get().raftIndex();
@@ -446,8 +641,14 @@ public class DefragWorkflow {
 
     private boolean servesReads(ClusterSpec cluster, String endpoint, Duration timeout) {
         try {
-            clients.member(cluster, endpoint).getKVClient().get(ByteSequence.from(new byte[] {0}),
-                    GetOption.builder().withSerializable(true).withCountOnly(true).build())
+            clients.member(cluster, endpoint)
+                    .getKVClient()
+                    .get(
+                            ByteSequence.from(new byte[] {0}),
+                            GetOption.builder()
+                                    .withSerializable(true)
+                                    .withCountOnly(true)
+                                    .build())
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (InterruptedException e) {
@@ -462,20 +663,43 @@ public class DefragWorkflow {
         try {
             return future.get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new GuardianException(Reason.ETCD_UNAVAILABLE, "etcd call failed: " + e.getClass().getSimpleName(), e);
+            throw new GuardianException(
+                    Reason.ETCD_UNAVAILABLE, "etcd call failed: " + e.getClass().getSimpleName(), e);
         }
     }
 
-    private void progress(ClusterSpec cluster, String operationId, String step, ProgressStatus status, String member,
-                          String detail, Long before, Long after) {
+    private void progress(
+            ClusterSpec cluster,
+            String operationId,
+            String step,
+            ProgressStatus status,
+            String member,
+            String detail,
+            Long before,
+            Long after) {
         List<String> plan = plans.getOrDefault(operationId, List.of());
         int index = (plan.contains(step + " " + member) ? plan.indexOf(step + " " + member) : plan.indexOf(step)) + 1;
         try {
-            events.publish(EventEnvelope.deterministicId(operationId + "/" + step + "/" + member + "/" + status,
-                    MaintenanceProgress.TYPE), new MaintenanceProgress(cluster.id(), operationId, step, status, member,
-                    detail, before, after, Instant.now(), index == 0 ? null : index, index == 0 ? null : plan.size()));
+            events.publish(
+                    EventEnvelope.deterministicId(
+                            operationId + "/" + step + "/" + member + "/" + status, MaintenanceProgress.TYPE),
+                    new MaintenanceProgress(
+                            cluster.id(),
+                            operationId,
+                            step,
+                            status,
+                            member,
+                            detail,
+                            before,
+                            after,
+                            Instant.now(),
+                            index == 0 ? null : index,
+                            index == 0 ? null : plan.size()));
         } catch (RuntimeException e) {
-            LOG.warn("could not publish progress of {}: {}", operationId, e.toString()); // a side channel never fails the work
+            LOG.warn(
+                    "could not publish progress of {}: {}",
+                    operationId,
+                    e.toString()); // a side channel never fails the work
         }
     }
 

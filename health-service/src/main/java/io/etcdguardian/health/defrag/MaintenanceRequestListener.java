@@ -25,12 +25,17 @@ import org.apache.kafka.common.TopicPartition;
  * never defragmented twice at once, even with several replicas. The partitions it is assigned decide
  * which clusters this replica watches ({@link OwnedClusters}).
  */
-@KafkaListener(groupId = "${guardian.health.group}", offsetReset = OffsetReset.EARLIEST,
-        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
+@KafkaListener(
+        groupId = "${guardian.health.group}",
+        offsetReset = OffsetReset.EARLIEST,
+        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD,
+        threads = 2,
         properties = {
-                @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
-                @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                        value = "${guardian.health.max-poll-interval-ms:7200000}")})
+            @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
+            @Property(
+                    name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    value = "${guardian.health.max-poll-interval-ms:7200000}")
+        })
 public class MaintenanceRequestListener implements ConsumerRebalanceListener {
     private final EventIntake intake;
     private final FleetRegistry fleet;
@@ -38,9 +43,12 @@ public class MaintenanceRequestListener implements ConsumerRebalanceListener {
     private final String group;
     private final OwnedClusters owned;
 
-    public MaintenanceRequestListener(EventIntake intake, FleetRegistry fleet, DefragWorkflow workflow,
-                                      HealthSettings settings,
-                                      OwnedClusters owned) {
+    public MaintenanceRequestListener(
+            EventIntake intake,
+            FleetRegistry fleet,
+            DefragWorkflow workflow,
+            HealthSettings settings,
+            OwnedClusters owned) {
         this.owned = owned;
         this.intake = intake;
         this.fleet = fleet;
@@ -52,8 +60,8 @@ public class MaintenanceRequestListener implements ConsumerRebalanceListener {
     void receive(ConsumerRecord<String, byte[]> record) {
         intake.accept(record, group, event -> {
             MaintenanceRequested request = event.dataAs(MaintenanceRequested.class);
-            Instant requestedAt = request.requestedAt() != null ? request.requestedAt()
-                    : Instant.ofEpochMilli(record.timestamp());
+            Instant requestedAt =
+                    request.requestedAt() != null ? request.requestedAt() : Instant.ofEpochMilli(record.timestamp());
             workflow.run(fleet.require(request.clusterId()), event.id(), requestedAt);
         });
     }

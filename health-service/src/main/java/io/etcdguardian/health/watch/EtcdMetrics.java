@@ -37,8 +37,10 @@ public class EtcdMetrics {
 
     public EtcdMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.polls = Timer.builder("guardian.health.poll").description("one poll of one cluster: status of every"
-                + " member and its alarms").publishPercentiles(0.5, 0.99).register(registry);
+        this.polls = Timer.builder("guardian.health.poll")
+                .description("one poll of one cluster: status of every" + " member and its alarms")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
     }
 
     /** How long polls take: p99 near the poll interval means the pool is too small for the fleet. */
@@ -69,7 +71,8 @@ public class EtcdMetrics {
     void forget(String cluster) {
         Map<String, AtomicLong> gone = byCluster.remove(cluster);
         if (gone != null) {
-            registry.getMeters().stream().filter(meter -> cluster.equals(meter.getId().getTag("cluster")))
+            registry.getMeters().stream()
+                    .filter(meter -> cluster.equals(meter.getId().getTag("cluster")))
                     .forEach(registry::remove);
         }
     }
@@ -83,11 +86,12 @@ public class EtcdMetrics {
         Map<String, AtomicLong> gauges = byCluster.computeIfAbsent(cluster, k -> new ConcurrentHashMap<>());
         String key = name + "|" + member + "|" + extra;
         gauges.computeIfAbsent(key, k -> {
-            AtomicLong holder = new AtomicLong();
-            Gauge.builder(name, holder, AtomicLong::get)
-                    .tags(extra.and("cluster", cluster, "member", member))
-                    .register(registry);
-            return holder;
-        }).set(value);
+                    AtomicLong holder = new AtomicLong();
+                    Gauge.builder(name, holder, AtomicLong::get)
+                            .tags(extra.and("cluster", cluster, "member", member))
+                            .register(registry);
+                    return holder;
+                })
+                .set(value);
     }
 }

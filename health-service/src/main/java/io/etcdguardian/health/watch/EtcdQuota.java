@@ -32,7 +32,8 @@ public class EtcdQuota {
     private record Read(long bytes, Instant at) {}
 
     private final Map<String, Read> read = new ConcurrentHashMap<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** The quota NOSPACE is judged by for this cluster. */
     public long of(ClusterSpec cluster) {
@@ -52,13 +53,21 @@ public class EtcdQuota {
                 continue;
             }
             try {
-                String body = http.send(HttpRequest.newBuilder(URI.create(member.endpoint() + "/metrics"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                String body = http.send(
+                                HttpRequest.newBuilder(URI.create(member.endpoint() + "/metrics"))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
                 for (String line : body.lines().toList()) {
                     if (line.startsWith(METRIC)) {
-                        long bytes = (long) Double.parseDouble(line.substring(METRIC.length()).strip());
+                        long bytes = (long) Double.parseDouble(
+                                line.substring(METRIC.length()).strip());
                         if (known == null || known.bytes() != bytes) {
-                            LOG.info("{}: etcd's quota is {} bytes (fleet says {})", cluster.id(), bytes,
+                            LOG.info(
+                                    "{}: etcd's quota is {} bytes (fleet says {})",
+                                    cluster.id(),
+                                    bytes,
                                     cluster.etcd().quotaBackendBytes());
                         }
                         read.put(cluster.id(), new Read(bytes, Instant.now()));

@@ -65,8 +65,15 @@ public class HealthWatcher {
 
     private final EtcdQuota quota;
 
-    public HealthWatcher(FleetRegistry fleet, MemberProbe probe, EtcdClients clients, EventPublisher events,
-                         EtcdMetrics metrics, OwnedClusters owned, HealthSettings settings, EtcdQuota quota) {
+    public HealthWatcher(
+            FleetRegistry fleet,
+            MemberProbe probe,
+            EtcdClients clients,
+            EventPublisher events,
+            EtcdMetrics metrics,
+            OwnedClusters owned,
+            HealthSettings settings,
+            EtcdQuota quota) {
         this.quota = quota;
         this.fleet = fleet;
         this.probe = probe;
@@ -75,8 +82,8 @@ public class HealthWatcher {
         this.metrics = metrics;
         this.owned = owned;
         this.settings = settings;
-        this.policy = new MaintenancePolicy(settings.defragMinDbBytes(), settings.defragMinFragmentation(),
-                settings.defragMaxQuotaUse());
+        this.policy = new MaintenancePolicy(
+                settings.defragMinDbBytes(), settings.defragMinFragmentation(), settings.defragMaxQuotaUse());
         this.pool = new WorkerPool("health-poll", settings.pollThreads());
     }
 
@@ -122,7 +129,11 @@ public class HealthWatcher {
         ClusterView view = ClusterView.of(members, alarms);
         Instant now = Instant.now();
         for (HealthChanged change : HealthChanges.between(cluster.id(), w.view, view, now)) {
-            LOG.info("{}: {} {} {}", cluster.id(), change.change(), change.member() == null ? "" : change.member(),
+            LOG.info(
+                    "{}: {} {} {}",
+                    cluster.id(),
+                    change.change(),
+                    change.member() == null ? "" : change.member(),
                     change.alarm() == null ? "" : change.alarm());
             events.publish(change);
         }
@@ -133,7 +144,11 @@ public class HealthWatcher {
             if (w.nospaceSince == null) {
                 w.nospaceSince = now;
             }
-            request(cluster, w, cluster.id() + "/nospace/" + w.nospaceSince, MaintenanceRequested.Action.HEAL_NOSPACE,
+            request(
+                    cluster,
+                    w,
+                    cluster.id() + "/nospace/" + w.nospaceSince,
+                    MaintenanceRequested.Action.HEAL_NOSPACE,
                     "NOSPACE alarm raised (seen since " + w.nospaceSince + ")");
             return;
         }
@@ -142,22 +157,26 @@ public class HealthWatcher {
             return; // never defragment a corrupt member: the event above told the operator
         }
         policy.decide(members, quota.of(cluster)).ifPresent(reason -> {
-            long period = now.getEpochSecond() / Math.max(1, settings.defragCooldown().toSeconds());
+            long period =
+                    now.getEpochSecond() / Math.max(1, settings.defragCooldown().toSeconds());
             request(cluster, w, cluster.id() + "/defrag/" + period, MaintenanceRequested.Action.DEFRAG, reason);
         });
     }
 
     /** Publishes a maintenance request once: later polls of the same episode derive the same id and stay quiet. */
-    private void request(ClusterSpec cluster, Watched w, String operation, MaintenanceRequested.Action action,
-                         String reason) {
+    private void request(
+            ClusterSpec cluster, Watched w, String operation, MaintenanceRequested.Action action, String reason) {
         String id = EventEnvelope.deterministicId(operation, MaintenanceRequested.TYPE);
         if (id.equals(w.lastRequestId)) {
             return;
         }
         if (!settings.autoMaintenance()) {
             w.lastRequestId = id;
-            LOG.info("{} of {} is due ({}); not asked for: guardian.health.auto-maintenance is false", action,
-                    cluster.id(), reason);
+            LOG.info(
+                    "{} of {} is due ({}); not asked for: guardian.health.auto-maintenance is false",
+                    action,
+                    cluster.id(),
+                    reason);
             return;
         }
         events.publish(id, new MaintenanceRequested(cluster.id(), action, reason, "health-watch", Instant.now()));
@@ -169,14 +188,18 @@ public class HealthWatcher {
     private Optional<Set<String>> alarms(ClusterSpec cluster, List<MemberStatus> members) {
         Map<Long, String> endpoints = new HashMap<>();
         members.stream().filter(MemberStatus::reachable).forEach(m -> endpoints.put(m.memberId(), m.endpoint()));
-        Optional<MemberStatus> reachable = members.stream().filter(MemberStatus::reachable).findFirst();
+        Optional<MemberStatus> reachable =
+                members.stream().filter(MemberStatus::reachable).findFirst();
         if (reachable.isEmpty()) {
             return Optional.empty();
         }
         List<AlarmMember> raised;
         try {
-            raised = clients.member(cluster, reachable.get().endpoint()).getMaintenanceClient().listAlarms()
-                    .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS).getAlarms();
+            raised = clients.member(cluster, reachable.get().endpoint())
+                    .getMaintenanceClient()
+                    .listAlarms()
+                    .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS)
+                    .getAlarms();
         } catch (Exception e) {
             LOG.warn("cannot list alarms of {}: {}", cluster.id(), e.getClass().getSimpleName());
             return Optional.empty();

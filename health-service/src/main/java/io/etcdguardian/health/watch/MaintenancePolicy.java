@@ -20,11 +20,13 @@ public record MaintenancePolicy(long minDbBytes, double minFragmentation, double
             }
             double free = (double) (m.dbSize() - m.dbSizeInUse()) / m.dbSize();
             if (m.dbSize() >= minDbBytes && free >= minFragmentation) {
-                return Optional.of(String.format("%s: %d bytes, %.0f%% fragmented", m.endpoint(), m.dbSize(), free * 100));
+                return Optional.of(
+                        String.format("%s: %d bytes, %.0f%% fragmented", m.endpoint(), m.dbSize(), free * 100));
             }
             double quotaUse = (double) m.dbSize() / quotaBytes;
             if (quotaUse > maxQuotaUse) {
-                return Optional.of(String.format("%s: %.0f%% of the %d-byte quota", m.endpoint(), quotaUse * 100, quotaBytes));
+                return Optional.of(
+                        String.format("%s: %.0f%% of the %d-byte quota", m.endpoint(), quotaUse * 100, quotaBytes));
             }
         }
         return Optional.empty();

@@ -28,12 +28,14 @@ public class OwnedClusters {
     }
 
     public void assigned(Collection<TopicPartition> assigned) {
-        assigned.stream().filter(p -> p.topic().equals(Topics.MAINTENANCE_REQUESTS))
+        assigned.stream()
+                .filter(p -> p.topic().equals(Topics.MAINTENANCE_REQUESTS))
                 .forEach(p -> partitions.add(p.partition()));
     }
 
     public void revoked(Collection<TopicPartition> revoked) {
-        revoked.stream().filter(p -> p.topic().equals(Topics.MAINTENANCE_REQUESTS))
+        revoked.stream()
+                .filter(p -> p.topic().equals(Topics.MAINTENANCE_REQUESTS))
                 .forEach(p -> partitions.remove(p.partition()));
     }
 

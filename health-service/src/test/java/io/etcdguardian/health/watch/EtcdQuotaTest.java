@@ -22,7 +22,9 @@ class EtcdQuotaTest {
                   - id: q
                     etcd: { endpoints: [%s]%s }
                     store: { bucket: etcd-snapshots }
-                """.formatted(endpoint, extra)).clusters().get("q");
+                """.formatted(endpoint, extra))
+                .clusters()
+                .get("q");
     }
 
     private static MemberStatus reachable(String endpoint) {
@@ -43,7 +45,9 @@ class EtcdQuotaTest {
             EtcdQuota other = new EtcdQuota();
             ClusterSpec wrongFleet = cluster(endpoint, ", quotaBackendBytes: 8589934592");
             other.refresh(wrongFleet, List.of(reachable(endpoint)));
-            assertThat(other.of(wrongFleet)).as("etcd is the authority, not a stale fleet value").isEqualTo(24L << 20);
+            assertThat(other.of(wrongFleet))
+                    .as("etcd is the authority, not a stale fleet value")
+                    .isEqualTo(24L << 20);
         } finally {
             etcd.stop();
         }
@@ -62,6 +66,8 @@ class EtcdQuotaTest {
                     store: { bucket: etcd-snapshots }
                     kubernetes: { kind: openshift }
                 """).clusters().get("o");
-        assertThat(quota.of(openshift)).as("OpenShift runs etcd with an 8 GiB quota").isEqualTo(8L << 30);
+        assertThat(quota.of(openshift))
+                .as("OpenShift runs etcd with an 8 GiB quota")
+                .isEqualTo(8L << 30);
     }
 }

@@ -15,14 +15,20 @@ class MaintenancePolicyTest {
 
     @Test
     void defragmentsABigFragmentedMember() {
-        assertThat(MaintenancePolicy.DEFAULT.decide(List.of(member("a", 150_000_000, 140_000_000),
-                member("b", 200_000_000, 100_000_000)), QUOTA)).hasValue("b: 200000000 bytes, 50% fragmented");
+        assertThat(MaintenancePolicy.DEFAULT.decide(
+                        List.of(member("a", 150_000_000, 140_000_000), member("b", 200_000_000, 100_000_000)), QUOTA))
+                .hasValue("b: 200000000 bytes, 50% fragmented");
     }
 
     @Test
     void leavesSmallOrDenseDatabasesAlone() {
-        assertThat(MaintenancePolicy.DEFAULT.decide(List.of(member("small", 90_000_000, 10_000_000),
-                member("dense", 500_000_000, 400_000_000), MemberStatus.unreachable("down", "refused")), QUOTA)).isEmpty();
+        assertThat(MaintenancePolicy.DEFAULT.decide(
+                        List.of(
+                                member("small", 90_000_000, 10_000_000),
+                                member("dense", 500_000_000, 400_000_000),
+                                MemberStatus.unreachable("down", "refused")),
+                        QUOTA))
+                .isEmpty();
     }
 
     @Test

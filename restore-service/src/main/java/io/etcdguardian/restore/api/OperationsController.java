@@ -3,14 +3,14 @@ package io.etcdguardian.restore.api;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationRecord;
-import io.micronaut.core.annotation.Nullable;
 import io.etcdguardian.common.security.Roles;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.annotation.Controller;
-import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.QueryValue;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
 import java.util.List;
 
 /**
@@ -34,6 +34,7 @@ public class OperationsController {
     @Get("/{clusterId}")
     public List<OperationRecord> list(String clusterId, @Nullable @QueryValue OperationRecord.Status status) {
         return journal.ofCluster(fleet.require(clusterId).id()).stream()
-                .filter(r -> status == null || r.status() == status).toList();
+                .filter(r -> status == null || r.status() == status)
+                .toList();
     }
 }

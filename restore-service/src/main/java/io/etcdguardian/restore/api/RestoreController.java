@@ -44,13 +44,19 @@ public class RestoreController {
         ClusterSpec cluster = fleet.require(clusterId);
         OperationRecord restore = journal.find(Ids.id(restoreId, "restore id"))
                 .filter(r -> r.kind() == OperationKind.RESTORE && r.clusterId().equals(cluster.id()))
-                .orElseThrow(() -> new GuardianException(Reason.NOT_FOUND, "no restore " + restoreId + " of " + clusterId));
-        if (restore.status() != OperationRecord.Status.HANDED_OVER && restore.status() != OperationRecord.Status.RUNNING) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "restore " + restoreId + " is " + restore.status()
-                    + ": its staged copy is gone");
+                .orElseThrow(
+                        () -> new GuardianException(Reason.NOT_FOUND, "no restore " + restoreId + " of " + clusterId));
+        if (restore.status() != OperationRecord.Status.HANDED_OVER
+                && restore.status() != OperationRecord.Status.RUNNING) {
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "restore " + restoreId + " is " + restore.status() + ": its staged copy is gone");
         }
-        return Map.of("url", staging.presign(cluster, restoreId).toString(),
-                "expiresAt", java.time.Instant.now().plus(staging.presignExpiry()).toString());
+        return Map.of(
+                "url",
+                staging.presign(cluster, restoreId).toString(),
+                "expiresAt",
+                java.time.Instant.now().plus(staging.presignExpiry()).toString());
     }
 
     @Get("/{clusterId}")

@@ -40,8 +40,13 @@ public class Preconditions {
     }
 
     /** Returns notes for the plan (e.g. a forced version mismatch); throws with the reason when one fails. */
-    public List<String> check(ClusterSpec cluster, SnapshotManifest manifest, String source, ControlPlaneKind target,
-                              boolean force, Map<String, String> facts) {
+    public List<String> check(
+            ClusterSpec cluster,
+            SnapshotManifest manifest,
+            String source,
+            ControlPlaneKind target,
+            boolean force,
+            Map<String, String> facts) {
         List<String> notes = new ArrayList<>();
         boolean special = SnapshotSources.special(source);
         if (special) {
@@ -50,43 +55,58 @@ public class Preconditions {
                 return notes; // no snapshot yet: nothing to check before the restore takes or reads it
             }
         } else if (manifest.drill() == null || !manifest.drill().passed()) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
-                    + " has not passed a restore drill (" + (manifest.drill() == null ? "never drilled"
-                    : manifest.drill().detail()) + "): run POST /snapshots/" + cluster.id() + "/"
-                    + manifest.snapshotId() + "/drill first");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "snapshot " + manifest.snapshotId()
+                            + " has not passed a restore drill ("
+                            + (manifest.drill() == null
+                                    ? "never drilled"
+                                    : manifest.drill().detail()) + "): run POST /snapshots/" + cluster.id() + "/"
+                            + manifest.snapshotId() + "/drill first");
         }
         // where the cluster records its version: a restore onto another z-stream is refused
         if ((target == ControlPlaneKind.OPENSHIFT || target.hosted()) && !special) {
-            Optional<String> now = kubernetes.forCluster(cluster)
-                    .flatMap(client -> ControlPlane.completedVersion(client, cluster));
+            Optional<String> now =
+                    kubernetes.forCluster(cluster).flatMap(client -> ControlPlane.completedVersion(client, cluster));
             if (now.isEmpty() && target == ControlPlaneKind.HOSTED_AWS) {
                 // no HostedCluster runs (deleted for the restore, or never created): the one to be created
                 now = HostedClusterManifest.toCreate(cluster, facts).flatMap(HostedClusterManifest::releaseVersion);
             }
             String then = manifest.clusterVersion();
-            String mismatch = then == null ? "the snapshot does not record the cluster version"
-                    : now.isEmpty() ? "the cluster's current version cannot be read"
-                    : !now.get().equals(then) ? "the snapshot was taken on " + then + ", the cluster runs " + now.get()
-                    : null;
+            String mismatch = then == null
+                    ? "the snapshot does not record the cluster version"
+                    : now.isEmpty()
+                            ? "the cluster's current version cannot be read"
+                            : !now.get().equals(then)
+                                    ? "the snapshot was taken on " + then + ", the cluster runs " + now.get()
+                                    : null;
             if (mismatch != null) {
                 if (!force) {
-                    throw new GuardianException(Reason.VERSION_MISMATCH, mismatch
-                            + ": a restore must use a snapshot of the same z-stream release (force to override)");
+                    throw new GuardianException(
+                            Reason.VERSION_MISMATCH,
+                            mismatch
+                                    + ": a restore must use a snapshot of the same z-stream release (force to override)");
                 }
                 notes.add("forced: " + mismatch);
             }
         }
         if (manifest.encryption() != null) {
-            keys.snapshotKeys(cluster).orElseThrow(() -> new GuardianException(Reason.PRECONDITION_FAILED, "snapshot "
-                    + manifest.snapshotId() + " is encrypted with key " + manifest.encryption().keyId()
-                    + "; the cluster has no store.encryption")).require(manifest.encryption().keyId(),
-                    "snapshot " + manifest.snapshotId());
+            keys.snapshotKeys(cluster)
+                    .orElseThrow(() -> new GuardianException(
+                            Reason.PRECONDITION_FAILED,
+                            "snapshot "
+                                    + manifest.snapshotId() + " is encrypted with key "
+                                    + manifest.encryption().keyId()
+                                    + "; the cluster has no store.encryption"))
+                    .require(manifest.encryption().keyId(), "snapshot " + manifest.snapshotId());
         }
         if (manifest.keyBundleKey() != null) {
             KeyStoreSpec store = cluster.store().keyStore();
             if (store == null) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "snapshot " + manifest.snapshotId()
-                        + " needs its encryption-key bundle but store.keyStore is not configured");
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "snapshot " + manifest.snapshotId()
+                                + " needs its encryption-key bundle but store.keyStore is not configured");
             }
             // opened, not only found: sealed, with a key the keyring still has, for this very snapshot
             try {
@@ -94,20 +114,32 @@ public class Preconditions {
                     throw new GuardianException(Reason.NOT_FOUND, "no object " + manifest.keyBundleKey());
                 }
                 try (var in = stores.keyStore(cluster).open(manifest.keyBundleKey())) {
-                    KeyBundles.open(keys.bundleKeys(cluster), cluster.id(), manifest.snapshotId(), in.readAllBytes(),
+                    KeyBundles.open(
+                            keys.bundleKeys(cluster),
+                            cluster.id(),
+                            manifest.snapshotId(),
+                            in.readAllBytes(),
                             "key bundle " + manifest.keyBundleKey());
                 }
             } catch (java.io.IOException e) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "the encryption-key bundle of snapshot "
-                        + manifest.snapshotId() + " cannot be read (" + e.getMessage() + ")", e);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "the encryption-key bundle of snapshot " + manifest.snapshotId() + " cannot be read ("
+                                + e.getMessage() + ")",
+                        e);
             } catch (GuardianException e) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "the encryption-key bundle of snapshot "
-                        + manifest.snapshotId() + ": " + e.getMessage(), e);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "the encryption-key bundle of snapshot " + manifest.snapshotId() + ": " + e.getMessage(),
+                        e);
             } catch (RuntimeException e) {
-                GuardianException translated = StoreErrors.translate("find the encryption-key bundle "
-                        + manifest.keyBundleKey(), store.bucket(), e);
-                throw new GuardianException(Reason.PRECONDITION_FAILED, "the encryption-key bundle of snapshot "
-                        + manifest.snapshotId() + " is not available: " + translated.getMessage(), e);
+                GuardianException translated = StoreErrors.translate(
+                        "find the encryption-key bundle " + manifest.keyBundleKey(), store.bucket(), e);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "the encryption-key bundle of snapshot " + manifest.snapshotId() + " is not available: "
+                                + translated.getMessage(),
+                        e);
             }
         }
         return notes;

@@ -25,12 +25,15 @@ public record RestoreSettings(
     public RestoreSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
         spoolDir = spoolDir == null || spoolDir.isBlank()
-                ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore").toString() : spoolDir;
+                ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore")
+                        .toString()
+                : spoolDir;
         if (group == null || group.isBlank()) {
             throw new IllegalArgumentException("guardian.restore.group: must name the consumer group");
         }
         if (presignExpiry.compareTo(Duration.ofMinutes(1)) < 0 || presignExpiry.compareTo(Duration.ofDays(7)) > 0) {
-            throw new IllegalArgumentException("guardian.restore.presign-expiry: must be between 1m and 7d (S3's limit)");
+            throw new IllegalArgumentException(
+                    "guardian.restore.presign-expiry: must be between 1m and 7d (S3's limit)");
         }
         if (backupFirstTimeout.isNegative() || backupFirstTimeout.isZero()) {
             throw new IllegalArgumentException("guardian.restore.backup-first-timeout: must be positive");
@@ -39,7 +42,8 @@ public record RestoreSettings(
             throw new IllegalArgumentException("guardian.restore.progress-interval: must be at least 100ms");
         }
         if (stagedExpiryDays < 1) {
-            throw new IllegalArgumentException("guardian.restore.staged-expiry-days: must be at least 1 (S3 lifecycle's unit)");
+            throw new IllegalArgumentException(
+                    "guardian.restore.staged-expiry-days: must be at least 1 (S3 lifecycle's unit)");
         }
         if (waitTimeout.isNegative() || waitTimeout.isZero()) {
             throw new IllegalArgumentException("guardian.restore.wait-timeout: must be positive");

@@ -16,17 +16,30 @@ import java.util.List;
 public final class PlanDigest {
     private PlanDigest() {}
 
-    public static String of(String snapshotId, String target, List<String> overrides, List<RestoreStep> steps,
-                            String restoreId, String shortId) {
-        StringBuilder text = new StringBuilder().append(snapshotId).append('\n').append(target).append('\n')
-                .append(String.join(",", overrides)).append('\n');
+    public static String of(
+            String snapshotId,
+            String target,
+            List<String> overrides,
+            List<RestoreStep> steps,
+            String restoreId,
+            String shortId) {
+        StringBuilder text = new StringBuilder()
+                .append(snapshotId)
+                .append('\n')
+                .append(target)
+                .append('\n')
+                .append(String.join(",", overrides))
+                .append('\n');
         for (RestoreStep step : steps) {
             text.append(step.name()).append(step.manual() ? " [manual]" : "").append('\n');
-            step.touches().forEach(t -> text.append("  ").append(t.replace(restoreId, "<restore>")
-                    .replace(shortId, "<restore>")).append('\n'));
+            step.touches()
+                    .forEach(t -> text.append("  ")
+                            .append(t.replace(restoreId, "<restore>").replace(shortId, "<restore>"))
+                            .append('\n'));
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
             return "sha256:" + HexFormat.of().formatHex(digest, 0, 12);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

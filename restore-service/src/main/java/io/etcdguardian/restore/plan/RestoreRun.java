@@ -30,18 +30,31 @@ public final class RestoreRun {
     private final Map<String, String> planned;
     private final List<String> plannedDone;
     private volatile StepRun steps;
-    private volatile java.util.function.LongConsumer fetched = bytes -> { };
+    private volatile java.util.function.LongConsumer fetched = bytes -> {};
 
-    public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, String restoreId, Instant startedAt,
-                      Map<String, String> facts, List<String> done, boolean dryRun,
-                      Integer requestedApiServerReplicas) {
+    public RestoreRun(
+            ClusterSpec cluster,
+            SnapshotManifest manifest,
+            String restoreId,
+            Instant startedAt,
+            Map<String, String> facts,
+            List<String> done,
+            boolean dryRun,
+            Integer requestedApiServerReplicas) {
         this(cluster, manifest, restoreId, startedAt, facts, done, dryRun, requestedApiServerReplicas, List.of());
     }
 
     /** {@code facts} and {@code done}: what the journal holds of a restore that ran before; {@code overrides}: in force. */
-    public RestoreRun(ClusterSpec cluster, SnapshotManifest manifest, String restoreId, Instant startedAt,
-                      Map<String, String> facts, List<String> done, boolean dryRun,
-                      Integer requestedApiServerReplicas, List<String> overrides) {
+    public RestoreRun(
+            ClusterSpec cluster,
+            SnapshotManifest manifest,
+            String restoreId,
+            Instant startedAt,
+            Map<String, String> facts,
+            List<String> done,
+            boolean dryRun,
+            Integer requestedApiServerReplicas,
+            List<String> overrides) {
         this.overrides = List.copyOf(overrides);
         this.cluster = cluster;
         this.manifest = manifest;

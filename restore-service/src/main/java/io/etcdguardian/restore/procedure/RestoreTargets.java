@@ -27,18 +27,22 @@ public class RestoreTargets {
         String declared = cluster.kubernetes() != null ? cluster.kubernetes().kind() : null;
         boolean named = requested != null && !requested.isBlank();
         if (named && declared != null && !declared.equals(requested)) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "target '" + requested + "' does not match cluster '"
-                    + cluster.id() + "', whose kubernetes.kind is '" + declared + "': refused, and no override exists");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "target '" + requested + "' does not match cluster '" + cluster.id()
+                            + "', whose kubernetes.kind is '" + declared + "': refused, and no override exists");
         }
         String kind = named ? requested : declared;
         if (kind == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + cluster.id()
-                    + "' has no kubernetes.kind and the request names no target; one of " + byKind.keySet());
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "cluster '" + cluster.id() + "' has no kubernetes.kind and the request names no target; one of "
+                            + byKind.keySet());
         }
         RestoreTarget target = ControlPlaneKind.of(kind).map(byKind::get).orElse(null);
         if (target == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "unknown restore target '" + kind + "'; one of "
-                    + byKind.keySet());
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED, "unknown restore target '" + kind + "'; one of " + byKind.keySet());
         }
         return target;
     }

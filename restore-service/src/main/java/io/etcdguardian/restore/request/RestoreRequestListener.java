@@ -20,19 +20,23 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * the restore ended: a service killed mid-restore gets the request again and the journal tells it
  * where to go on. A cluster's requests share a partition: one restore per cluster at a time.
  */
-@KafkaListener(groupId = "${guardian.restore.group}", offsetReset = OffsetReset.EARLIEST,
-        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
+@KafkaListener(
+        groupId = "${guardian.restore.group}",
+        offsetReset = OffsetReset.EARLIEST,
+        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD,
+        threads = 2,
         properties = {
-                @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
-                @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "21600000")})
+            @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
+            @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "21600000")
+        })
 public class RestoreRequestListener {
     private final EventIntake intake;
     private final FleetRegistry fleet;
     private final RestoreWorkflow workflow;
     private final String group;
 
-    public RestoreRequestListener(EventIntake intake, FleetRegistry fleet, RestoreWorkflow workflow,
-                                  RestoreSettings settings) {
+    public RestoreRequestListener(
+            EventIntake intake, FleetRegistry fleet, RestoreWorkflow workflow, RestoreSettings settings) {
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;

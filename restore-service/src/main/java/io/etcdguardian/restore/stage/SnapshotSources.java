@@ -19,6 +19,7 @@ import java.util.Set;
 public final class SnapshotSources {
     /** The fact naming the snapshot a writers-stopped restore took, once it took it. */
     public static final String TAKEN = "restore.snapshot";
+
     static final ControlPlaneKind TARGET = ControlPlaneKind.HOSTED_ONPREM;
     private static final Set<String> SPECIAL = Set.of(RestoreRequested.MEMBER_DB, RestoreRequested.WRITERS_STOPPED);
 
@@ -39,19 +40,44 @@ public final class SnapshotSources {
     /** The manifest the plan carries until there is a snapshot: nothing is known about the data yet. */
     public static SnapshotManifest placeholder(String clusterId, String source, ControlPlaneKind target, Instant at) {
         if (target != TARGET) {
-            throw new GuardianException(Reason.INVALID_REQUEST, "snapshot '" + source + "' is a source of"
-                    + " hosted-onprem restores only, not of " + target);
+            throw new GuardianException(
+                    Reason.INVALID_REQUEST,
+                    "snapshot '" + source + "' is a source of" + " hosted-onprem restores only, not of " + target);
         }
-        return new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, clusterId, source, null, null, at, at, "etcd-0",
-                null, null, -1, -1, -1, null, 0, 0, null, "none", null, null, null, null, null, null);
+        return new SnapshotManifest(
+                SnapshotManifest.FORMAT_VERSION,
+                clusterId,
+                source,
+                null,
+                null,
+                at,
+                at,
+                "etcd-0",
+                null,
+                null,
+                -1,
+                -1,
+                -1,
+                null,
+                0,
+                0,
+                null,
+                "none",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** What the plan's notes say about the source. */
     public static String note(String source) {
-        return memberDb(source) ? "source: member 0's own member/snap/db on its volume (data-etcd-0), not a snapshot"
-                + " — restored with --skip-hash-check (a data file has no hash trailer); no drill, revision or key"
-                + " count checked beforehand; it holds every write up to the moment etcd stopped"
+        return memberDb(source)
+                ? "source: member 0's own member/snap/db on its volume (data-etcd-0), not a snapshot"
+                        + " — restored with --skip-hash-check (a data file has no hash trailer); no drill, revision or key"
+                        + " count checked beforehand; it holds every write up to the moment etcd stopped"
                 : "source: a snapshot this restore takes once the API servers are stopped (no write lost), SHA-256"
-                + " and hash trailer checked when staged and by etcdutl; drilled after its capture, not waited for";
+                        + " and hash trailer checked when staged and by etcdutl; drilled after its capture, not waited for";
     }
 }

@@ -35,14 +35,17 @@ public class SnapshotStaging {
     }
 
     public Path spoolFile(RestoreRun run) {
-        return Path.of(settings.spoolDir()).resolve(Ids.id(run.restoreId(), "restore id")).resolve("snapshot.db");
+        return Path.of(settings.spoolDir())
+                .resolve(Ids.id(run.restoreId(), "restore id"))
+                .resolve("snapshot.db");
     }
 
     /** The checked snapshot in the spool; fetched again unless a complete copy is there (renamed in only once checked). */
     public Path fetch(RestoreRun run) {
         Path target = spoolFile(run);
         try {
-            if (Files.isRegularFile(target) && Files.size(target) == run.manifest().sizeRaw()) {
+            if (Files.isRegularFile(target)
+                    && Files.size(target) == run.manifest().sizeRaw()) {
                 return target;
             }
             Files.createDirectories(target.getParent());
@@ -85,7 +88,8 @@ public class SnapshotStaging {
         String key = SnapshotKeys.staged(cluster, restoreId);
         SnapshotStore store = stores.of(cluster);
         if (store.size(key).isEmpty()) {
-            throw new io.etcdguardian.common.event.GuardianException(io.etcdguardian.common.event.Reason.NOT_FOUND,
+            throw new io.etcdguardian.common.event.GuardianException(
+                    io.etcdguardian.common.event.Reason.NOT_FOUND,
                     "nothing is staged for restore " + restoreId + " of " + cluster.id()
                             + " (it ended, or its copy expired: ask for the restore again)");
         }

@@ -36,8 +36,8 @@ public class StagedCopySweeper {
     private final RestoreSettings settings;
     private final Set<String> lifecycleAsked = ConcurrentHashMap.newKeySet();
 
-    public StagedCopySweeper(FleetRegistry fleet, SnapshotStores stores, OperationJournal journal,
-                             RestoreSettings settings) {
+    public StagedCopySweeper(
+            FleetRegistry fleet, SnapshotStores stores, OperationJournal journal, RestoreSettings settings) {
         this.fleet = fleet;
         this.stores = stores;
         this.journal = journal;
@@ -61,8 +61,12 @@ public class StagedCopySweeper {
         String prefix = SnapshotKeys.restoresPrefix(cluster);
         if (lifecycleAsked.add(cluster.store().bucket() + "/" + prefix)) {
             boolean expires = store.expireUnder(prefix, settings.stagedExpiryDays());
-            LOG.info("staged restore copies under {}{}", prefix, expires ? " expire by the bucket's lifecycle after "
-                    + settings.stagedExpiryDays() + "d" : ": the store keeps no lifecycle rule; removed by this sweep");
+            LOG.info(
+                    "staged restore copies under {}{}",
+                    prefix,
+                    expires
+                            ? " expire by the bucket's lifecycle after " + settings.stagedExpiryDays() + "d"
+                            : ": the store keeps no lifecycle rule; removed by this sweep");
         }
         Instant cutoff = now.minus(settings.presignExpiry()).minus(Duration.ofMinutes(1));
         // hosts of a handed-over restore fetch when the operator gets to it (fresh URLs: guardianctl restore-url)
@@ -70,13 +74,16 @@ public class StagedCopySweeper {
         List<String> removed = new ArrayList<>();
         for (SnapshotStore.Entry object : store.list(prefix)) {
             String restoreId = object.key().substring(prefix.length()).split("/", 2)[0];
-            OperationRecord.Status status = journal.find(restoreId).map(OperationRecord::status).orElse(null);
+            OperationRecord.Status status =
+                    journal.find(restoreId).map(OperationRecord::status).orElse(null);
             boolean running = status == OperationRecord.Status.RUNNING;
             Instant before = status == OperationRecord.Status.HANDED_OVER ? handedOverCutoff : cutoff;
             if (!running && object.lastModified().isBefore(before)) {
                 store.delete(object.key());
                 removed.add(object.key());
-                LOG.info("removed the staged copy {} (restore {} is not running, its URL has expired)", object.key(),
+                LOG.info(
+                        "removed the staged copy {} (restore {} is not running, its URL has expired)",
+                        object.key(),
                         restoreId);
             }
         }

@@ -20,7 +20,8 @@ public final class OneMemberSnapshot {
                 source.etcdctl("put", prefix + "/key-" + i, "value-" + i);
             }
             source.etcdctl("snapshot", "save", file.toString());
-            Matcher rev = Pattern.compile("\"revision\":(\\d+)").matcher(source.etcdctl("endpoint", "status", "-w", "json"));
+            Matcher rev =
+                    Pattern.compile("\"revision\":(\\d+)").matcher(source.etcdctl("endpoint", "status", "-w", "json"));
             return rev.find() ? Long.parseLong(rev.group(1)) : -1;
         } finally {
             source.stop();

@@ -49,14 +49,20 @@ public class BackupController {
         try {
             body = parse(payload);
         } catch (IllegalArgumentException e) {
-            return HttpResponse.<Map<String, Object>>status(HttpStatus.BAD_REQUEST).body(Map.of("cluster", clusterId,
-                    "reason", "INVALID_REQUEST", "message", e.getMessage()));
+            return HttpResponse.<Map<String, Object>>status(HttpStatus.BAD_REQUEST)
+                    .body(Map.of("cluster", clusterId, "reason", "INVALID_REQUEST", "message", e.getMessage()));
         }
-        BackupEmitter.Outcome outcome = emitter.request(cluster, Trigger.ON_DEMAND, body.reason(), body.requestedBy(),
-                null, "on-demand/" + UUID.randomUUID());
+        BackupEmitter.Outcome outcome = emitter.request(
+                cluster, Trigger.ON_DEMAND, body.reason(), body.requestedBy(), null, "on-demand/" + UUID.randomUUID());
         if (!outcome.emitted()) {
-            return HttpResponse.<Map<String, Object>>status(HttpStatus.CONFLICT).body(Map.of("cluster", clusterId,
-                    "reason", outcome.skip().reason(), "message", outcome.skip().detail()));
+            return HttpResponse.<Map<String, Object>>status(HttpStatus.CONFLICT)
+                    .body(Map.of(
+                            "cluster",
+                            clusterId,
+                            "reason",
+                            outcome.skip().reason(),
+                            "message",
+                            outcome.skip().detail()));
         }
         return HttpResponse.accepted().body(Map.of("cluster", clusterId, "requestId", outcome.requestId()));
     }
@@ -74,7 +80,8 @@ public class BackupController {
         try {
             root = EventJson.MAPPER.readTree(payload);
         } catch (IOException e) {
-            throw new IllegalArgumentException("the body is not JSON (" + e.getClass().getSimpleName() + ")");
+            throw new IllegalArgumentException(
+                    "the body is not JSON (" + e.getClass().getSimpleName() + ")");
         }
         if (root == null || root.isNull()) {
             return new OnDemand("on demand", "http");
@@ -106,8 +113,8 @@ public class BackupController {
         }
         String text = value.asText();
         if (text.length() > EventLimits.SHORT_TEXT) {
-            throw new IllegalArgumentException("'" + field + "' holds " + text.length() + " characters, more than "
-                    + EventLimits.SHORT_TEXT);
+            throw new IllegalArgumentException(
+                    "'" + field + "' holds " + text.length() + " characters, more than " + EventLimits.SHORT_TEXT);
         }
         if (text.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("'" + field + "' holds control characters");

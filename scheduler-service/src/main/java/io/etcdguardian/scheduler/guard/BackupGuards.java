@@ -46,32 +46,48 @@ public class BackupGuards {
         }
         Optional<InFlight.Request> running = inFlight.current(cluster.id());
         if (running.isPresent()) {
-            return Optional.of(new Skip(Reason.IN_FLIGHT, "request " + running.get().requestId() + " has no outcome yet"));
+            return Optional.of(
+                    new Skip(Reason.IN_FLIGHT, "request " + running.get().requestId() + " has no outcome yet"));
         }
-        if ((trigger == Trigger.SCHEDULE || trigger == Trigger.CATCH_UP) && cluster.schedule() != null
+        if ((trigger == Trigger.SCHEDULE || trigger == Trigger.CATCH_UP)
+                && cluster.schedule() != null
                 && cluster.schedule().blackouts() != null) {
-            ZoneId zone = cluster.schedule().timezone() == null ? ZoneId.of("UTC") : ZoneId.of(cluster.schedule().timezone());
-            List<TimeWindow> blackouts = cluster.schedule().blackouts().stream().map(TimeWindow::parse).toList();
+            ZoneId zone = cluster.schedule().timezone() == null
+                    ? ZoneId.of("UTC")
+                    : ZoneId.of(cluster.schedule().timezone());
+            List<TimeWindow> blackouts = cluster.schedule().blackouts().stream()
+                    .map(TimeWindow::parse)
+                    .toList();
             Instant at = clock.instant();
             for (int i = 0; i < blackouts.size(); i++) {
                 if (blackouts.get(i).contains(at.atZone(zone))) {
-                    return Optional.of(new Skip(Reason.BLACKOUT, "inside blackout window " + cluster.schedule().blackouts().get(i)));
+                    return Optional.of(new Skip(
+                            Reason.BLACKOUT,
+                            "inside blackout window "
+                                    + cluster.schedule().blackouts().get(i)));
                 }
             }
         }
         try {
             Optional<Instant> created = facts.createdAt(cluster);
-            if (created.isPresent() && created.get().plus(settings.minClusterAge()).isAfter(clock.instant())) {
-                return Optional.of(new Skip(Reason.TOO_YOUNG, "created " + created.get() + ", less than "
-                        + settings.minClusterAge() + " ago (before the first certificate rotation)"));
+            if (created.isPresent()
+                    && created.get().plus(settings.minClusterAge()).isAfter(clock.instant())) {
+                return Optional.of(new Skip(
+                        Reason.TOO_YOUNG,
+                        "created " + created.get() + ", less than " + settings.minClusterAge()
+                                + " ago (before the first certificate rotation)"));
             }
             Optional<String> encryption = facts.encryptionInProgress(cluster);
             if (encryption.isPresent()) {
-                return Optional.of(new Skip(Reason.ENCRYPTION_IN_PROGRESS, "Encrypted condition is " + encryption.get()));
+                return Optional.of(
+                        new Skip(Reason.ENCRYPTION_IN_PROGRESS, "Encrypted condition is " + encryption.get()));
             }
         } catch (KubernetesClientException e) {
             // the API being down must not stop backups: a backup is exactly what one wants then
-            LOG.warn("cannot read the control plane of {} ({}); backing up without those checks", cluster.id(), e.getCode());
+            LOG.warn(
+                    "cannot read the control plane of {} ({}); backing up without those checks",
+                    cluster.id(),
+                    e.getCode());
         }
         return Optional.empty();
     }

@@ -24,7 +24,8 @@ import java.util.Optional;
 public class ClusterFacts {
     /** The three operators that migrate resources when encryption is turned on or off (the seed's check). */
     private static final List<ResourceDefinitionContext> API_SERVER_OPERATORS = List.of(
-            ControlPlane.OPENSHIFT_API_SERVER_OPERATOR, ControlPlane.KUBE_API_SERVER_OPERATOR,
+            ControlPlane.OPENSHIFT_API_SERVER_OPERATOR,
+            ControlPlane.KUBE_API_SERVER_OPERATOR,
             ControlPlane.AUTHENTICATION_OPERATOR);
 
     private final KubernetesClients clients;
@@ -34,7 +35,9 @@ public class ClusterFacts {
     }
 
     public Optional<Instant> createdAt(ClusterSpec cluster) {
-        return controlPlane(cluster).map(r -> r.getMetadata().getCreationTimestamp()).map(Instant::parse);
+        return controlPlane(cluster)
+                .map(r -> r.getMetadata().getCreationTimestamp())
+                .map(Instant::parse);
     }
 
     /** The reason of an Encrypted condition that is still in progress, e.g. EncryptionInProgress. */
@@ -44,12 +47,19 @@ public class ClusterFacts {
             return Optional.empty();
         }
         List<GenericKubernetesResource> sources = cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT)
-                ? API_SERVER_OPERATORS.stream().map(c -> client.get().genericKubernetesResources(c).withName("cluster").get())
-                        .filter(java.util.Objects::nonNull).toList()
+                ? API_SERVER_OPERATORS.stream()
+                        .map(c -> client.get()
+                                .genericKubernetesResources(c)
+                                .withName("cluster")
+                                .get())
+                        .filter(java.util.Objects::nonNull)
+                        .toList()
                 : controlPlane(cluster).stream().toList();
         for (GenericKubernetesResource source : sources) {
-            for (Map<String, Object> condition : ControlPlane.list(source.getAdditionalProperties(), "status", "conditions")) {
-                if ("Encrypted".equals(condition.get("type")) && condition.get("reason") instanceof String reason
+            for (Map<String, Object> condition :
+                    ControlPlane.list(source.getAdditionalProperties(), "status", "conditions")) {
+                if ("Encrypted".equals(condition.get("type"))
+                        && condition.get("reason") instanceof String reason
                         && (reason.equals("EncryptionInProgress") || reason.equals("DecryptionInProgress"))) {
                     return Optional.of(reason);
                 }

@@ -28,7 +28,8 @@ public class InFlight {
     }
 
     public void started(String clusterId, String requestId, Instant at) {
-        byCluster.merge(clusterId, new Request(requestId, at), (old, neu) -> old.since().isAfter(neu.since()) ? old : neu);
+        byCluster.merge(
+                clusterId, new Request(requestId, at), (old, neu) -> old.since().isAfter(neu.since()) ? old : neu);
     }
 
     public void finished(String clusterId, String requestId) {

@@ -70,7 +70,9 @@ public class LeaderElection {
                 } catch (RuntimeException e) {
                     leader = false;
                     // Kafka wraps what the rebalance callback threw: the cause is the reason
-                    LOG.error("leader election failed, stepping down and joining again in {}: {}", RETRY,
+                    LOG.error(
+                            "leader election failed, stepping down and joining again in {}: {}",
+                            RETRY,
                             e.getCause() != null ? e.getCause().toString() : e.toString());
                     leaveGroup();
                     pause();

@@ -13,9 +13,9 @@ class LeaderElectionFactory {
 
     @Context
     @Bean(preDestroy = "stop")
-    LeaderElection leaderElection(DefaultKafkaConsumerConfiguration<?, ?> config, ScheduleState state,
-                                  SchedulerSettings settings) {
-        return new LeaderElection(config.getConfig(), state::reload, settings.leaderGroup(),
-                settings.leaderSessionTimeout());
+    LeaderElection leaderElection(
+            DefaultKafkaConsumerConfiguration<?, ?> config, ScheduleState state, SchedulerSettings settings) {
+        return new LeaderElection(
+                config.getConfig(), state::reload, settings.leaderGroup(), settings.leaderSessionTimeout());
     }
 }

@@ -18,8 +18,9 @@ import org.apache.kafka.clients.producer.Producer;
 public class ScheduleState {
     private final CompactedTopic topic;
 
-    public ScheduleState(@KafkaClient(id = "scheduler-state", acks = KafkaClient.Acknowledge.ALL)
-                         Producer<String, byte[]> producer, DefaultKafkaConsumerConfiguration<?, ?> consumerConfig) {
+    public ScheduleState(
+            @KafkaClient(id = "scheduler-state", acks = KafkaClient.Acknowledge.ALL) Producer<String, byte[]> producer,
+            DefaultKafkaConsumerConfiguration<?, ?> consumerConfig) {
         this.topic = new CompactedTopic(Topics.SCHEDULER_STATE, producer, consumerConfig.getConfig());
     }
 

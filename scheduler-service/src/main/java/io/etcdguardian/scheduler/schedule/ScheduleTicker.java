@@ -46,16 +46,23 @@ public class ScheduleTicker {
 
     private record SlotsKey(String clusterId, io.etcdguardian.common.fleet.ScheduleSpec spec) {}
 
-    public ScheduleTicker(FleetRegistry fleet, ScheduleState state, LeaderElection leader, BackupEmitter emitter,
-                          Clock clock, MeterRegistry meters) {
+    public ScheduleTicker(
+            FleetRegistry fleet,
+            ScheduleState state,
+            LeaderElection leader,
+            BackupEmitter emitter,
+            Clock clock,
+            MeterRegistry meters) {
         this.fleet = fleet;
         this.state = state;
         this.leader = leader;
         this.emitter = emitter;
         this.clock = clock;
         this.meters = meters;
-        this.delay = Timer.builder("guardian.scheduler.delay").description("from a slot's due time to its request")
-                .publishPercentiles(0.5, 0.99).register(meters);
+        this.delay = Timer.builder("guardian.scheduler.delay")
+                .description("from a slot's due time to its request")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
     }
 
     @Scheduled(fixedDelay = "${guardian.scheduler.tick:1s}", initialDelay = "${guardian.scheduler.tick:1s}")
@@ -81,33 +88,44 @@ public class ScheduleTicker {
         if (parsed.size() > 4 * fleet.current().clusters().size() + 100) {
             parsed.clear(); // forget schedules of clusters that changed or left
         }
-        Slots slots = parsed.computeIfAbsent(new SlotsKey(cluster.id(), cluster.schedule()),
-                k -> new Slots(k.clusterId(), k.spec()));
+        Slots slots = parsed.computeIfAbsent(
+                new SlotsKey(cluster.id(), cluster.schedule()), k -> new Slots(k.clusterId(), k.spec()));
         Optional<Instant> last = state.get(cluster.id()).map(Instant::parse);
         if (last.isEmpty()) {
             state.put(cluster.id(), now.toString());
             return;
         }
-        List<Instant> due = slots.between(last.get(), now).stream().filter(s -> !slots.dueAt(s).isAfter(now)).toList();
-        slots.next(due.isEmpty() ? last.get() : due.get(due.size() - 1)).ifPresent(next ->
-                gauge(nextRun, "guardian.scheduler.next.run.timestamp", cluster.id()).set(slots.dueAt(next).getEpochSecond()));
+        List<Instant> due = slots.between(last.get(), now).stream()
+                .filter(s -> !slots.dueAt(s).isAfter(now))
+                .toList();
+        slots.next(due.isEmpty() ? last.get() : due.get(due.size() - 1))
+                .ifPresent(next -> gauge(nextRun, "guardian.scheduler.next.run.timestamp", cluster.id())
+                        .set(slots.dueAt(next).getEpochSecond()));
         if (due.isEmpty()) {
             return;
         }
         Instant slot = due.get(due.size() - 1);
         boolean catchUp = due.size() > 1;
-        String reason = catchUp ? "caught up " + due.size() + " slots missed since " + last.get()
+        String reason = catchUp
+                ? "caught up " + due.size() + " slots missed since " + last.get()
                 : "cron " + cluster.schedule().cron();
-        BackupEmitter.Outcome outcome = emitter.request(cluster, catchUp ? Trigger.CATCH_UP : Trigger.SCHEDULE, reason,
-                "scheduler-service", slot, cluster.id() + "/" + slot);
+        BackupEmitter.Outcome outcome = emitter.request(
+                cluster,
+                catchUp ? Trigger.CATCH_UP : Trigger.SCHEDULE,
+                reason,
+                "scheduler-service",
+                slot,
+                cluster.id() + "/" + slot);
         if (outcome.emitted()) {
             delay.record(Duration.between(slots.dueAt(slot), now).abs());
-            gauge(lastEmitted, "guardian.scheduler.last.emitted.timestamp", cluster.id()).set(now.getEpochSecond());
+            gauge(lastEmitted, "guardian.scheduler.last.emitted.timestamp", cluster.id())
+                    .set(now.getEpochSecond());
         }
         state.put(cluster.id(), slot.toString());
     }
 
     private AtomicLong gauge(Map<String, AtomicLong> gauges, String name, String cluster) {
-        return gauges.computeIfAbsent(cluster, c -> meters.gauge(name, List.of(Tag.of("cluster", c)), new AtomicLong()));
+        return gauges.computeIfAbsent(
+                cluster, c -> meters.gauge(name, List.of(Tag.of("cluster", c)), new AtomicLong()));
     }
 }

@@ -36,7 +36,9 @@ public final class Slots {
         this.execution = ExecutionTime.forCron(PARSER.parse(spec.cron()));
         this.zone = spec.timezone() == null ? ZoneId.of("UTC") : ZoneId.of(spec.timezone());
         this.jitter = spec.jitter() == null ? Duration.ZERO : spec.jitter();
-        this.preferred = spec.preferred() == null ? List.of() : spec.preferred().stream().map(TimeWindow::parse).toList();
+        this.preferred = spec.preferred() == null
+                ? List.of()
+                : spec.preferred().stream().map(TimeWindow::parse).toList();
     }
 
     /** The slots in (after, until], oldest first, at most a bounded number. */
@@ -68,7 +70,11 @@ public final class Slots {
         if (preferred.stream().anyMatch(w -> w.contains(local))) {
             return jittered;
         }
-        return preferred.stream().map(w -> w.nextStart(local)).min(ZonedDateTime::compareTo).orElseThrow().toInstant();
+        return preferred.stream()
+                .map(w -> w.nextStart(local))
+                .min(ZonedDateTime::compareTo)
+                .orElseThrow()
+                .toInstant();
     }
 
     public ZoneId zone() {

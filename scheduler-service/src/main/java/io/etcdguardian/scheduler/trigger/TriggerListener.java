@@ -35,10 +35,16 @@ public class TriggerListener {
     @Topic(Topics.MAINTENANCE_REQUESTS)
     void receive(ConsumerRecord<String, byte[]> record) {
         intake.accept(record, "guardian-scheduler-triggers", event -> {
-            if (event.data() instanceof MaintenanceRequested maintenance && settings.beforeDefrag()
+            if (event.data() instanceof MaintenanceRequested maintenance
+                    && settings.beforeDefrag()
                     && maintenance.action() == MaintenanceRequested.Action.DEFRAG) {
-                emitter.request(fleet.require(maintenance.clusterId()), Trigger.PRE_DEFRAG,
-                        "before defragmentation " + event.id(), "scheduler-service", null, "pre-defrag/" + event.id());
+                emitter.request(
+                        fleet.require(maintenance.clusterId()),
+                        Trigger.PRE_DEFRAG,
+                        "before defragmentation " + event.id(),
+                        "scheduler-service",
+                        null,
+                        "pre-defrag/" + event.id());
             }
         });
     }

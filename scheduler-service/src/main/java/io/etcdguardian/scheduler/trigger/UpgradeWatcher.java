@@ -32,8 +32,13 @@ public class UpgradeWatcher {
     private final BackupEmitter emitter;
     private final SchedulerSettings settings;
 
-    public UpgradeWatcher(FleetRegistry fleet, ClusterFacts facts, ScheduleState state, LeaderElection leader,
-                          BackupEmitter emitter, SchedulerSettings settings) {
+    public UpgradeWatcher(
+            FleetRegistry fleet,
+            ClusterFacts facts,
+            ScheduleState state,
+            LeaderElection leader,
+            BackupEmitter emitter,
+            SchedulerSettings settings) {
         this.fleet = fleet;
         this.facts = facts;
         this.state = state;
@@ -64,8 +69,13 @@ public class UpgradeWatcher {
         String key = cluster.id() + "/upgrade";
         Optional<String> seen = state.get(key);
         if (seen.isPresent() && !seen.get().equals(version.get())) {
-            emitter.request(cluster, Trigger.UPGRADE, "upgraded from " + seen.get() + " to " + version.get(),
-                    "scheduler-service", null, "upgrade/" + cluster.id() + "/" + version.get());
+            emitter.request(
+                    cluster,
+                    Trigger.UPGRADE,
+                    "upgraded from " + seen.get() + " to " + version.get(),
+                    "scheduler-service",
+                    null,
+                    "upgrade/" + cluster.id() + "/" + version.get());
         }
         if (seen.isEmpty() || !seen.get().equals(version.get())) {
             state.put(key, version.get());

@@ -54,41 +54,64 @@ class SchedulerBenchmark {
         long heapPeak = 0;
         Instant end;
         try (ApplicationContext context = ApplicationContext.run(Map.of(
-                "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
-                "guardian.fleet.file", file.toString(),
-                "guardian.fleet.topic.enabled", "false",
-                "guardian.scheduler.in-flight-timeout", "20s",
-                "guardian.scheduler.leader-group", "bench-" + run));
-             EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
-             EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
+                        "kafka.bootstrap.servers",
+                        backplane.kafka().bootstrapServers(),
+                        "guardian.fleet.file",
+                        file.toString(),
+                        "guardian.fleet.topic.enabled",
+                        "false",
+                        "guardian.scheduler.in-flight-timeout",
+                        "20s",
+                        "guardian.scheduler.leader-group",
+                        "bench-" + run));
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                EventStream.Follower requests = stream.follow(Topics.BACKUP_REQUESTS)) {
             // wait until every cluster has its baseline, then measure whole minutes
-            Thread.sleep(Duration.ofSeconds(70 - Instant.now().getEpochSecond() % 60).toMillis());
+            Thread.sleep(
+                    Duration.ofSeconds(70 - Instant.now().getEpochSecond() % 60).toMillis());
             cpuBefore = processCpuNanos();
             Instant start = Instant.now();
             end = start.plus(Duration.ofMinutes(minutes));
-            Instant listenUntil = end.plus(io.etcdguardian.common.fleet.Durations.parse(jitter)).plusSeconds(5);
-            ScheduleSpec spec = new ScheduleSpec("* * * * *", "UTC", io.etcdguardian.common.fleet.Durations.parse(jitter));
+            Instant listenUntil = end.plus(io.etcdguardian.common.fleet.Durations.parse(jitter))
+                    .plusSeconds(5);
+            ScheduleSpec spec =
+                    new ScheduleSpec("* * * * *", "UTC", io.etcdguardian.common.fleet.Durations.parse(jitter));
             while (Instant.now().isBefore(listenUntil)) {
-                heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-                requests.await(e -> {
-                    if (e instanceof BackupRequested r && r.clusterId().startsWith("b" + run) && r.slot() != null
-                            && !r.slot().isBefore(start) && r.slot().isBefore(end)) {
-                        Instant due = new Slots(r.clusterId(), spec).dueAt(r.slot());
-                        delaysMs.putIfAbsent(r.clusterId() + "@" + r.slot(), Duration.between(due, r.requestedAt()).toMillis());
-                    }
-                    return true; // taken: nothing stays unclaimed
-                }, Duration.ofMillis(500));
+                heapPeak = Math.max(
+                        heapPeak,
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                requests.await(
+                        e -> {
+                            if (e instanceof BackupRequested r
+                                    && r.clusterId().startsWith("b" + run)
+                                    && r.slot() != null
+                                    && !r.slot().isBefore(start)
+                                    && r.slot().isBefore(end)) {
+                                Instant due = new Slots(r.clusterId(), spec).dueAt(r.slot());
+                                delaysMs.putIfAbsent(
+                                        r.clusterId() + "@" + r.slot(),
+                                        Duration.between(due, r.requestedAt()).toMillis());
+                            }
+                            return true; // taken: nothing stays unclaimed
+                        },
+                        Duration.ofMillis(500));
             }
             long cpu = processCpuNanos() - cpuBefore;
             List<Long> sorted = new ArrayList<>(delaysMs.values());
             Collections.sort(sorted);
             double seconds = Duration.ofMinutes(minutes).toSeconds();
-            System.out.printf("%nscheduler benchmark: %d clusters, cron * * * * *, jitter %s, %d min, 1 instance, %d cores%n",
+            System.out.printf(
+                    "%nscheduler benchmark: %d clusters, cron * * * * *, jitter %s, %d min, 1 instance, %d cores%n",
                     clusters, jitter, minutes, Runtime.getRuntime().availableProcessors());
-            System.out.printf("requests %d (expected about %d), delay from due time p50 %d ms, p99 %d ms, max %d ms%n",
-                    sorted.size(), (long) clusters * minutes, pct(sorted, 0.50), pct(sorted, 0.99),
+            System.out.printf(
+                    "requests %d (expected about %d), delay from due time p50 %d ms, p99 %d ms, max %d ms%n",
+                    sorted.size(),
+                    (long) clusters * minutes,
+                    pct(sorted, 0.50),
+                    pct(sorted, 0.99),
                     sorted.isEmpty() ? -1 : sorted.get(sorted.size() - 1));
-            System.out.printf("process CPU %.1f%% of one core (incl. this test's own consumer), heap peak %d MiB%n%n",
+            System.out.printf(
+                    "process CPU %.1f%% of one core (incl. this test's own consumer), heap peak %d MiB%n%n",
                     100.0 * cpu / 1e9 / seconds, heapPeak >> 20);
         }
     }
@@ -98,6 +121,7 @@ class SchedulerBenchmark {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

@@ -32,14 +32,20 @@ class LeaderElectionTest {
     @Test
     void aReplicaWhoseStateCannotBeReadWhenItWouldLeadTriesAgainAndLeads() throws Exception {
         AtomicInteger reads = new AtomicInteger();
-        LeaderElection election = new LeaderElection(kafka, () -> {
-            if (reads.incrementAndGet() == 1) {
-                throw new IllegalStateException("guardian.scheduler.state unreadable");
-            }
-        }, group, Duration.ofSeconds(6));
+        LeaderElection election = new LeaderElection(
+                kafka,
+                () -> {
+                    if (reads.incrementAndGet() == 1) {
+                        throw new IllegalStateException("guardian.scheduler.state unreadable");
+                    }
+                },
+                group,
+                Duration.ofSeconds(6));
         try {
             await().atMost(Duration.ofSeconds(60)).until(election::isLeader);
-            assertThat(reads.get()).as("the first read failed, the election went on").isEqualTo(2);
+            assertThat(reads.get())
+                    .as("the first read failed, the election went on")
+                    .isEqualTo(2);
         } finally {
             election.stop();
         }
@@ -49,14 +55,18 @@ class LeaderElectionTest {
     @Test
     void aReplicaThatCannotLeadLeavesTheLeadershipToOneThatCan() throws Exception {
         AtomicInteger brokenReads = new AtomicInteger();
-        LeaderElection broken = new LeaderElection(kafka, () -> {
-            brokenReads.incrementAndGet();
-            throw new IllegalStateException("state unreadable on this replica");
-        }, group, Duration.ofSeconds(6));
+        LeaderElection broken = new LeaderElection(
+                kafka,
+                () -> {
+                    brokenReads.incrementAndGet();
+                    throw new IllegalStateException("state unreadable on this replica");
+                },
+                group,
+                Duration.ofSeconds(6));
         LeaderElection healthy = null;
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> brokenReads.get() > 0); // it had the partition first
-            healthy = new LeaderElection(kafka, () -> { }, group, Duration.ofSeconds(6));
+            healthy = new LeaderElection(kafka, () -> {}, group, Duration.ofSeconds(6));
             LeaderElection other = healthy;
             await().atMost(Duration.ofSeconds(60)).until(other::isLeader);
             assertThat(broken.isLeader()).isFalse();

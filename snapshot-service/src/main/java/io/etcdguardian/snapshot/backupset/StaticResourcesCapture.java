@@ -48,8 +48,11 @@ public class StaticResourcesCapture {
     private final BackupSetSettings settings;
     private final SnapshotSettings snapshotSettings;
 
-    public StaticResourcesCapture(KubernetesClients kubernetes, SnapshotStores stores, BackupSetSettings settings,
-                                  SnapshotSettings snapshotSettings) {
+    public StaticResourcesCapture(
+            KubernetesClients kubernetes,
+            SnapshotStores stores,
+            BackupSetSettings settings,
+            SnapshotSettings snapshotSettings) {
         this.kubernetes = kubernetes;
         this.stores = stores;
         this.settings = settings;
@@ -58,26 +61,31 @@ public class StaticResourcesCapture {
 
     /** Whether this cluster's snapshots are backup sets. */
     public boolean applies(ClusterSpec cluster) {
-        return settings.enabled() && cluster.kubernetes() != null && cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT);
+        return settings.enabled()
+                && cluster.kubernetes() != null
+                && cluster.kubernetes().is(ControlPlaneKind.OPENSHIFT);
     }
 
     /** The stored tarball, or empty for clusters whose snapshots are the etcd database alone. */
-    public Optional<SnapshotManifest.StaticResources> capture(ClusterSpec cluster, String snapshotId,
-                                                             Optional<SnapshotEncryption> encryption) {
+    public Optional<SnapshotManifest.StaticResources> capture(
+            ClusterSpec cluster, String snapshotId, Optional<SnapshotEncryption> encryption) {
         if (!applies(cluster)) {
             return Optional.empty();
         }
-        KubernetesClient client = kubernetes.forCluster(cluster).orElseThrow(() -> new GuardianException(
-                Reason.INVALID_CONFIG, cluster.id() + " is an OpenShift cluster but the service has no API access to it"
-                + " (kubernetes.kubeconfig): its static-pod resources cannot be backed up"));
+        KubernetesClient client = kubernetes
+                .forCluster(cluster)
+                .orElseThrow(() -> new GuardianException(
+                        Reason.INVALID_CONFIG,
+                        cluster.id() + " is an OpenShift cluster but the service has no API access to it"
+                                + " (kubernetes.kubeconfig): its static-pod resources cannot be backed up"));
         SnapshotStore store = stores.of(cluster);
         clearStaging(cluster, store);
         try {
             requireNoRollout(client);
             String staged = SnapshotKeys.stagedStaticResources(cluster, snapshotId);
             // a bearer credential for one object, alive only as long as the Job may run
-            SnapshotStore.PresignedPut upload = store.presignPut(staged, settings.timeout().plusMinutes(1),
-                    settings.stagedEncryption());
+            SnapshotStore.PresignedPut upload =
+                    store.presignPut(staged, settings.timeout().plusMinutes(1), settings.stagedEncryption());
             BackupSetJob job = new BackupSetJob(client, settings, snapshotId);
             try {
                 String node = job.run(image(client), upload);
@@ -87,8 +95,12 @@ public class StaticResourcesCapture {
                 quietly(() -> store.delete(staged));
             }
         } catch (KubernetesClientException e) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot run the static-pod resources Job on "
-                    + cluster.id() + " (" + e.getCode() + " " + e.getMessage() + ")", e);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    true,
+                    "cannot run the static-pod resources Job on " + cluster.id() + " (" + e.getCode() + " "
+                            + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -101,17 +113,30 @@ public class StaticResourcesCapture {
     private static void requireNoRollout(KubernetesClient client) {
         for (String operator : StaticResourcesScript.RESOURCES) {
             GenericKubernetesResource co = client.genericKubernetesResources(ControlPlane.CLUSTER_OPERATOR)
-                    .withName(operator).get();
-            String progressing = co == null ? null : ControlPlane.list(co.getAdditionalProperties(), "status", "conditions")
-                    .stream().filter(c -> "Progressing".equals(c.get("type"))).map(c -> String.valueOf(c.get("status")))
-                    .findFirst().orElse(null);
+                    .withName(operator)
+                    .get();
+            String progressing = co == null
+                    ? null
+                    : ControlPlane.list(co.getAdditionalProperties(), "status", "conditions").stream()
+                            .filter(c -> "Progressing".equals(c.get("type")))
+                            .map(c -> String.valueOf(c.get("status")))
+                            .findFirst()
+                            .orElse(null);
             if (progressing == null) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot read the Progressing condition of"
-                        + " clusteroperator " + operator + ": the backup set waits until the API answers", null);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        true,
+                        "cannot read the Progressing condition of" + " clusteroperator " + operator
+                                + ": the backup set waits until the API answers",
+                        null);
             }
             if (!"False".equals(progressing)) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, true, "clusteroperator " + operator + " is"
-                        + " progressing: a backup set needs its static-pod resources settled (no rollout under way)", null);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        true,
+                        "clusteroperator " + operator + " is"
+                                + " progressing: a backup set needs its static-pod resources settled (no rollout under way)",
+                        null);
             }
         }
     }
@@ -121,16 +146,26 @@ public class StaticResourcesCapture {
             return settings.image();
         }
         return client.pods().inNamespace(settings.namespace()).withLabel("app", "etcd").list().getItems().stream()
-                .map(Pod::getSpec).filter(s -> s != null && !s.getContainers().isEmpty())
-                .map(s -> s.getContainers().get(0).getImage()).findFirst()
-                .orElseThrow(() -> new GuardianException(Reason.PRECONDITION_FAILED, true, "no etcd pod in "
-                        + settings.namespace() + " to take the Job's image from (set guardian.snapshot"
-                        + ".openshift-backup-set.image)", null));
+                .map(Pod::getSpec)
+                .filter(s -> s != null && !s.getContainers().isEmpty())
+                .map(s -> s.getContainers().get(0).getImage())
+                .findFirst()
+                .orElseThrow(() -> new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        true,
+                        "no etcd pod in "
+                                + settings.namespace() + " to take the Job's image from (set guardian.snapshot"
+                                + ".openshift-backup-set.image)",
+                        null));
     }
 
-    private SnapshotManifest.StaticResources takeIn(ClusterSpec cluster, SnapshotStore store, String staged,
-                                                    String snapshotId, Optional<SnapshotEncryption> encryption,
-                                                    String node) {
+    private SnapshotManifest.StaticResources takeIn(
+            ClusterSpec cluster,
+            SnapshotStore store,
+            String staged,
+            String snapshotId,
+            Optional<SnapshotEncryption> encryption,
+            String node) {
         Path dir = Path.of(snapshotSettings.spoolDir());
         Path plain = dir.resolve(cluster.id() + "-" + snapshotId + ".static_kuberesources.tar.gz");
         Path sealed = plain.resolveSibling(plain.getFileName() + ".enc");
@@ -138,7 +173,7 @@ public class StaticResourcesCapture {
             Files.createDirectories(dir);
             MessageDigest sha256 = Sha256.newDigest();
             try (InputStream in = store.open(staged);
-                 OutputStream out = new DigestOutputStream(Files.newOutputStream(plain), sha256)) {
+                    OutputStream out = new DigestOutputStream(Files.newOutputStream(plain), sha256)) {
                 in.transferTo(out);
             }
             List<String> resources = StaticResourcesLayout.of(plain);
@@ -146,25 +181,39 @@ public class StaticResourcesCapture {
             Path stored = plain;
             if (encryption.isPresent()) {
                 try (OutputStream file = Files.newOutputStream(sealed);
-                     OutputStream out = encryption.get().encrypt(file, cluster.id(),
-                             SnapshotManifest.StaticResources.encryptedAs(snapshotId))) {
+                        OutputStream out = encryption
+                                .get()
+                                .encrypt(
+                                        file, cluster.id(), SnapshotManifest.StaticResources.encryptedAs(snapshotId))) {
                     Files.copy(plain, out);
                 }
                 stored = sealed;
             }
             store.writeFile(objectKey, stored);
-            var taken = new SnapshotManifest.StaticResources(objectKey, Files.size(plain), Files.size(stored),
-                    Sha256.hex(sha256), resources, node);
-            LOG.info("static-pod resources of {} from node {}: {} ({} bytes) stored as {}", cluster.id(), node,
-                    resources, taken.sizeRaw(), objectKey);
+            var taken = new SnapshotManifest.StaticResources(
+                    objectKey, Files.size(plain), Files.size(stored), Sha256.hex(sha256), resources, node);
+            LOG.info(
+                    "static-pod resources of {} from node {}: {} ({} bytes) stored as {}",
+                    cluster.id(),
+                    node,
+                    resources,
+                    taken.sizeRaw(),
+                    objectKey);
             return taken;
         } catch (IOException e) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, true, "the static-pod resources uploaded for "
-                    + snapshotId + " are not a readable tar.gz (" + e.getMessage() + ")", e);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    true,
+                    "the static-pod resources uploaded for " + snapshotId + " are not a readable tar.gz ("
+                            + e.getMessage() + ")",
+                    e);
         } catch (GuardianException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw StoreErrors.translate("take in the static-pod resources of " + snapshotId, cluster.store().bucket(), e);
+            throw StoreErrors.translate(
+                    "take in the static-pod resources of " + snapshotId,
+                    cluster.store().bucket(),
+                    e);
         } finally {
             deleteQuietly(plain);
             deleteQuietly(sealed);

@@ -25,12 +25,15 @@ public final class StaticResourcesLayout {
         Map<String, String> found = new java.util.LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>();
         try (InputStream file = Files.newInputStream(tarball);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 String[] parts = entry.getName().split("/");
                 String resource = parts.length >= 2 && "static-pod-resources".equals(parts[0])
-                        ? StaticResourcesScript.RESOURCES.stream().filter(r -> parts[1].matches(r + "-pod-\\d+"))
-                        .findFirst().orElse(null) : null;
+                        ? StaticResourcesScript.RESOURCES.stream()
+                                .filter(r -> parts[1].matches(r + "-pod-\\d+"))
+                                .findFirst()
+                                .orElse(null)
+                        : null;
                 if (resource == null) {
                     unexpected.add(entry.getName());
                 } else if (found.putIfAbsent(resource, parts[0] + "/" + parts[1]) != null
@@ -39,11 +42,17 @@ public final class StaticResourcesLayout {
                 }
             }
         }
-        List<String> missing = StaticResourcesScript.RESOURCES.stream().filter(r -> !found.containsKey(r)).toList();
+        List<String> missing = StaticResourcesScript.RESOURCES.stream()
+                .filter(r -> !found.containsKey(r))
+                .toList();
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
-            throw new GuardianException(Reason.INTEGRITY_FAILED, true, "the static-pod resources tarball is not"
-                    + " cluster-backup.sh's layout: missing " + missing + ", unexpected " + unexpected.stream().limit(5)
-                    .toList(), null);
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    true,
+                    "the static-pod resources tarball is not"
+                            + " cluster-backup.sh's layout: missing " + missing + ", unexpected "
+                            + unexpected.stream().limit(5).toList(),
+                    null);
         }
         return StaticResourcesScript.RESOURCES.stream().map(found::get).toList();
     }

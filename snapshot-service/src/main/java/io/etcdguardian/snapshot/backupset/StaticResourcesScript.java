@@ -13,8 +13,8 @@ import java.util.List;
  */
 public final class StaticResourcesScript {
     /** In cluster-backup.sh's order. */
-    public static final List<String> RESOURCES = List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler",
-            "etcd");
+    public static final List<String> RESOURCES =
+            List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd");
 
     private StaticResourcesScript() {}
 

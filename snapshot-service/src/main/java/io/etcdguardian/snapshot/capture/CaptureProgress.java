@@ -35,8 +35,14 @@ public final class CaptureProgress implements AutoCloseable {
     private volatile boolean captured;
     private long lastPosition;
 
-    public CaptureProgress(EventPublisher events, String clusterId, String requestId, String snapshotId, Spool spool,
-                           long expectedBytes, Duration interval) {
+    public CaptureProgress(
+            EventPublisher events,
+            String clusterId,
+            String requestId,
+            String snapshotId,
+            Spool spool,
+            long expectedBytes,
+            Duration interval) {
         this.events = events;
         this.clusterId = clusterId;
         this.requestId = requestId;
@@ -44,8 +50,8 @@ public final class CaptureProgress implements AutoCloseable {
         this.spool = spool;
         this.expected = expectedBytes;
         this.interval = interval;
-        this.ticks = TICKS.scheduleAtFixedRate(this::report, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        this.ticks = TICKS.scheduleAtFixedRate(
+                this::report, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The capture ended: from now on the rate and the time left are the upload's. */
@@ -64,8 +70,8 @@ public final class CaptureProgress implements AutoCloseable {
             long rate = Math.max(0, position - lastPosition) * 1000 / Math.max(1, interval.toMillis());
             lastPosition = position;
             Long eta = rate > 0 ? Math.max(0, total - position) / rate : null;
-            events.publish(new SnapshotProgress(clusterId, requestId, snapshotId, written, uploaded, total, rate, eta,
-                    Instant.now()));
+            events.publish(new SnapshotProgress(
+                    clusterId, requestId, snapshotId, written, uploaded, total, rate, eta, Instant.now()));
         } catch (RuntimeException e) {
             LOG.debug("progress of snapshot {} not published: {}", snapshotId, e.toString()); // a side channel
         }

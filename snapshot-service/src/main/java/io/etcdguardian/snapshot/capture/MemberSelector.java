@@ -18,15 +18,28 @@ public final class MemberSelector {
     private MemberSelector() {}
 
     public static MemberStatus choose(List<MemberStatus> members, long maxLag) {
-        List<MemberStatus> healthy = members.stream().filter(MemberStatus::healthyButMaybeFull).filter(m -> !m.learner()).toList();
+        List<MemberStatus> healthy = members.stream()
+                .filter(MemberStatus::healthyButMaybeFull)
+                .filter(m -> !m.learner())
+                .toList();
         if (healthy.isEmpty()) {
-            throw new GuardianException(Reason.ETCD_UNAVAILABLE, "no healthy voting member: " + members.stream()
-                    .map(m -> m.endpoint() + " " + (m.reachable() ? (m.learner() ? "learner" : "errors " + m.errors())
-                            : m.error())).collect(Collectors.joining("; ")));
+            throw new GuardianException(
+                    Reason.ETCD_UNAVAILABLE,
+                    "no healthy voting member: "
+                            + members.stream()
+                                    .map(m -> m.endpoint() + " "
+                                            + (m.reachable()
+                                                    ? (m.learner() ? "learner" : "errors " + m.errors())
+                                                    : m.error()))
+                                    .collect(Collectors.joining("; ")));
         }
-        Optional<MemberStatus> leader = healthy.stream().filter(MemberStatus::isLeader).findFirst();
+        Optional<MemberStatus> leader =
+                healthy.stream().filter(MemberStatus::isLeader).findFirst();
         long leaderIndex = leader.map(MemberStatus::raftAppliedIndex)
-                .orElse(healthy.stream().mapToLong(MemberStatus::raftAppliedIndex).max().orElse(0));
+                .orElse(healthy.stream()
+                        .mapToLong(MemberStatus::raftAppliedIndex)
+                        .max()
+                        .orElse(0));
         return healthy.stream()
                 .filter(m -> !m.isLeader())
                 .filter(m -> leaderIndex - m.raftAppliedIndex() <= maxLag)

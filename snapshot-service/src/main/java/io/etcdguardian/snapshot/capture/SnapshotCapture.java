@@ -36,16 +36,22 @@ public class SnapshotCapture {
         TrailerDigest digest = new TrailerDigest(spooled);
         try {
             Client client = clients.member(cluster, endpoint);
-            client.getMaintenanceClient().snapshot(new NonClosing(tap(cluster, digest)))
+            client.getMaintenanceClient()
+                    .snapshot(new NonClosing(tap(cluster, digest)))
                     .get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             fail(spool, "snapshot did not finish within " + deadline);
-            throw new GuardianException(Reason.TIMEOUT, "snapshot from " + endpoint + " did not finish within "
-                    + deadline + " (" + digest.total() + " bytes so far)", e);
+            throw new GuardianException(
+                    Reason.TIMEOUT,
+                    "snapshot from " + endpoint + " did not finish within " + deadline + " (" + digest.total()
+                            + " bytes so far)",
+                    e);
         } catch (ExecutionException e) {
             fail(spool, "snapshot stream broke");
-            throw new GuardianException(Reason.ETCD_UNAVAILABLE, "snapshot stream from " + endpoint + " broke after "
-                    + digest.total() + " bytes: " + rootMessage(e), e);
+            throw new GuardianException(
+                    Reason.ETCD_UNAVAILABLE,
+                    "snapshot stream from " + endpoint + " broke after " + digest.total() + " bytes: " + rootMessage(e),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail(spool, "interrupted");

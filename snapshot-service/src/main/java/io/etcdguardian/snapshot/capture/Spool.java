@@ -30,8 +30,8 @@ public final class Spool implements AutoCloseable {
     public Spool(Path file) throws IOException {
         Files.createDirectories(file.getParent());
         this.file = file;
-        this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
+        this.channel = FileChannel.open(
+                file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
     }
 
     public Path file() {

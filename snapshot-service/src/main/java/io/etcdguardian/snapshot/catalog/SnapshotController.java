@@ -33,8 +33,8 @@ public class SnapshotController {
     private final SnapshotFetcher fetcher;
     private final SnapshotSettings settings;
 
-    public SnapshotController(FleetRegistry fleet, SnapshotCatalog catalog, SnapshotFetcher fetcher,
-                              SnapshotSettings settings) {
+    public SnapshotController(
+            FleetRegistry fleet, SnapshotCatalog catalog, SnapshotFetcher fetcher, SnapshotSettings settings) {
         this.fleet = fleet;
         this.catalog = catalog;
         this.fetcher = fetcher;
@@ -77,14 +77,21 @@ public class SnapshotController {
     public HttpResponse<StreamedFile> staticResources(String clusterId, String snapshotId) throws IOException {
         ClusterSpec cluster = fleet.require(clusterId);
         SnapshotManifest manifest = catalog.require(cluster, snapshotId);
-        return send(manifest, ".tar.gz", manifest.staticResources() == null ? null : manifest.staticResources().sha256(),
+        return send(
+                manifest,
+                ".tar.gz",
+                manifest.staticResources() == null
+                        ? null
+                        : manifest.staticResources().sha256(),
                 file -> fetcher.fetchStaticResources(cluster, manifest, file));
     }
 
     /** Fetched into the spool first (checked whole), then streamed; the spool copy goes once it is sent. */
-    private HttpResponse<StreamedFile> send(SnapshotManifest manifest, String suffix, String sha256,
-                                            java.util.function.Consumer<Path> fetch) throws IOException {
-        Path dir = Files.createDirectories(Path.of(settings.spoolDir()).resolve("downloads")); // cleared at start: SpoolSweeper
+    private HttpResponse<StreamedFile> send(
+            SnapshotManifest manifest, String suffix, String sha256, java.util.function.Consumer<Path> fetch)
+            throws IOException {
+        Path dir = Files.createDirectories(
+                Path.of(settings.spoolDir()).resolve("downloads")); // cleared at start: SpoolSweeper
         Path file = dir.resolve(manifest.snapshotId() + "-" + UUID.randomUUID() + suffix);
         try {
             fetch.accept(file);
@@ -95,8 +102,11 @@ public class SnapshotController {
                     Files.deleteIfExists(file);
                 }
             };
-            return HttpResponse.ok(new StreamedFile(content, MediaType.APPLICATION_OCTET_STREAM_TYPE,
-                    manifest.completedAt().toEpochMilli(), Files.size(file)))
+            return HttpResponse.ok(new StreamedFile(
+                            content,
+                            MediaType.APPLICATION_OCTET_STREAM_TYPE,
+                            manifest.completedAt().toEpochMilli(),
+                            Files.size(file)))
                     .header("X-Guardian-Snapshot-Id", manifest.snapshotId())
                     .header("X-Guardian-Sha256", sha256);
         } catch (RuntimeException | IOException e) {
@@ -104,5 +114,4 @@ public class SnapshotController {
             throw e;
         }
     }
-
 }

@@ -41,7 +41,9 @@ public record SnapshotSettings(
     public SnapshotSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
         spoolDir = spoolDir == null || spoolDir.isBlank()
-                ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-spool").toString() : spoolDir;
+                ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-spool")
+                        .toString()
+                : spoolDir;
         require(group != null && !group.isBlank(), "group", "must name the consumer group");
         require(!orphanAge.isNegative() && !orphanAge.isZero(), "orphan-age", "must be positive");
         require(partSizeBytes >= 5 * 1024 * 1024, "part-size-bytes", "must be at least 5 MiB (S3's minimum part size)");

@@ -27,15 +27,17 @@ public class DrillAfterCapture {
 
     private final RestoreDrill drill;
     private final long maxBytes;
-    private final ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(4), r -> {
+    private final ThreadPoolExecutor executor =
+            new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4), r -> {
                 Thread t = new Thread(r, "drill-after-capture");
                 t.setDaemon(true);
                 return t;
             });
 
-    public DrillAfterCapture(RestoreDrill drill, SnapshotSettings settings,
-                             @Value("${guardian.snapshot.drill.enabled:true}") boolean drillsEnabled) {
+    public DrillAfterCapture(
+            RestoreDrill drill,
+            SnapshotSettings settings,
+            @Value("${guardian.snapshot.drill.enabled:true}") boolean drillsEnabled) {
         this.drill = drill;
         this.maxBytes = drillsEnabled ? settings.drillAfterCaptureMaxBytes() : 0;
     }
@@ -50,13 +52,17 @@ public class DrillAfterCapture {
                 try {
                     drill.drillUnlessDrilled(cluster, manifest);
                 } catch (RuntimeException e) {
-                    LOG.warn("drill of {} right after its capture did not run ({}); the scheduled drill will",
-                            manifest.snapshotId(), e.getMessage());
+                    LOG.warn(
+                            "drill of {} right after its capture did not run ({}); the scheduled drill will",
+                            manifest.snapshotId(),
+                            e.getMessage());
                 }
             });
         } catch (RejectedExecutionException e) {
-            LOG.info("drill of {} not queued after capture ({} waiting); the scheduled drill will take the newest",
-                    manifest.snapshotId(), executor.getQueue().size());
+            LOG.info(
+                    "drill of {} not queued after capture ({} waiting); the scheduled drill will take the newest",
+                    manifest.snapshotId(),
+                    executor.getQueue().size());
         }
     }
 

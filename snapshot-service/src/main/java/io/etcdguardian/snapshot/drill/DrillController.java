@@ -2,14 +2,14 @@ package io.etcdguardian.snapshot.drill;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.security.Roles;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
-import io.etcdguardian.common.security.Roles;
 import io.micronaut.http.annotation.Controller;
-import io.micronaut.security.annotation.Secured;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.security.annotation.Secured;
 
 /** {@code POST /snapshots/{cluster}/{id|latest}/drill}: runs a restore drill now and returns the updated manifest. */
 @Secured(Roles.OPERATE)

@@ -28,11 +28,15 @@ public class DrillScheduler {
         this.drill = drill;
     }
 
-    @Scheduled(fixedDelay = "${guardian.snapshot.drill-interval:6h}", initialDelay = "${guardian.snapshot.drill-initial-delay:10m}")
+    @Scheduled(
+            fixedDelay = "${guardian.snapshot.drill-interval:6h}",
+            initialDelay = "${guardian.snapshot.drill-initial-delay:10m}")
     void drillNewest() {
         for (ClusterSpec cluster : fleet.current().all()) {
             try {
-                catalog.newest(cluster).filter(m -> m.drill() == null).ifPresent(m -> drill.drillUnlessDrilled(cluster, m));
+                catalog.newest(cluster)
+                        .filter(m -> m.drill() == null)
+                        .ifPresent(m -> drill.drillUnlessDrilled(cluster, m));
             } catch (RuntimeException e) {
                 LOG.error("scheduled drill of {} failed, will try again: {}", cluster.id(), e.toString());
             }

@@ -43,12 +43,18 @@ public class RestorableAge {
     /** A drill passed: its snapshot is restorable, and the newest one if it was taken later than the last. */
     public void passed(ClusterSpec cluster, SnapshotManifest manifest) {
         slo(cluster);
-        restorable.computeIfAbsent(cluster.id(), c -> registry.gauge("guardian.snapshot.restorable.timestamp",
-                        List.of(Tag.of("cluster", c)), new AtomicLong()))
+        restorable
+                .computeIfAbsent(
+                        cluster.id(),
+                        c -> registry.gauge(
+                                "guardian.snapshot.restorable.timestamp",
+                                List.of(Tag.of("cluster", c)),
+                                new AtomicLong()))
                 .accumulateAndGet(manifest.takenAt().getEpochSecond(), Math::max);
     }
 
-    @Scheduled(fixedDelay = "${guardian.snapshot.slo-refresh-interval:10m}",
+    @Scheduled(
+            fixedDelay = "${guardian.snapshot.slo-refresh-interval:10m}",
             initialDelay = "${guardian.snapshot.slo-refresh-initial-delay:15s}")
     void refresh() {
         for (ClusterSpec cluster : fleet.current().all()) {
@@ -62,7 +68,10 @@ public class RestorableAge {
     }
 
     private void slo(ClusterSpec cluster) {
-        maxAge.computeIfAbsent(cluster.id(), c -> registry.gauge("guardian.backup.slo.max.age.seconds",
-                List.of(Tag.of("cluster", c)), new AtomicLong())).set(SloSpec.maxBackupAgeOf(cluster).toSeconds());
+        maxAge.computeIfAbsent(
+                        cluster.id(),
+                        c -> registry.gauge(
+                                "guardian.backup.slo.max.age.seconds", List.of(Tag.of("cluster", c)), new AtomicLong()))
+                .set(SloSpec.maxBackupAgeOf(cluster).toSeconds());
     }
 }

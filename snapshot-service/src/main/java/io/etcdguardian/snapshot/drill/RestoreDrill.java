@@ -61,13 +61,19 @@ public class RestoreDrill {
      * restore}, and for the next segment when the member starts.
      */
     private static final long WAL_SEGMENTS = 2 * 64_000_000L;
+
     private final Operations operations;
 
     private final RestorableAge restorable;
 
-    public RestoreDrill(SnapshotFetcher fetcher, SnapshotCatalog catalog, EventPublisher events,
-                        SnapshotSettings settings, MeterRegistry meters, Operations operations,
-                        RestorableAge restorable) {
+    public RestoreDrill(
+            SnapshotFetcher fetcher,
+            SnapshotCatalog catalog,
+            EventPublisher events,
+            SnapshotSettings settings,
+            MeterRegistry meters,
+            Operations operations,
+            RestorableAge restorable) {
         this.restorable = restorable;
         this.operations = operations;
         this.fetcher = fetcher;
@@ -89,30 +95,52 @@ public class RestoreDrill {
             AtomicReference<SnapshotManifest> updated = new AtomicReference<>();
             Instant started = Instant.now();
             // the drill's lease names its snapshot: retention on any replica keeps it while the drill reads it
-            Operations.Result result = operations.run(cluster, OperationKind.DRILL, "drill-" + manifest.snapshotId()
-                    + "-" + started.toEpochMilli(), manifest.snapshotId(), PLAN, run -> {
+            Operations.Result result = operations.run(
+                    cluster,
+                    OperationKind.DRILL,
+                    "drill-" + manifest.snapshotId() + "-" + started.toEpochMilli(),
+                    manifest.snapshotId(),
+                    PLAN,
+                    run -> {
                         AtomicReference<SnapshotManifest.Drill> drill = new AtomicReference<>();
                         run.step("restore-and-compare", () -> drill.set(run(cluster, manifest)));
                         run.step("record-result", () -> {
                             updated.set(manifest.withDrill(drill.get()));
                             catalog.write(cluster, updated.get());
                         });
-                        return "drill " + drill.get().result() + ": " + drill.get().detail();
+                        return "drill " + drill.get().result() + ": "
+                                + drill.get().detail();
                     });
             if (result.status() != OperationRecord.Status.COMPLETED || updated.get() == null) {
                 OperationRecord end = result.record();
-                throw new GuardianException(end.reason() == null ? Reason.INTERNAL : Reason.valueOf(end.reason()),
+                throw new GuardianException(
+                        end.reason() == null ? Reason.INTERNAL : Reason.valueOf(end.reason()),
                         "drill of " + manifest.snapshotId() + " " + end.status() + ": " + end.detail());
             }
             SnapshotManifest.Drill drill = updated.get().drill();
-            meters.counter("guardian.snapshot.drills", "cluster", cluster.id(), "result", drill.result().name()).increment();
+            meters.counter(
+                            "guardian.snapshot.drills",
+                            "cluster",
+                            cluster.id(),
+                            "result",
+                            drill.result().name())
+                    .increment();
             if (drill.result() == DrillResult.PASSED) {
                 restorable.passed(cluster, updated.get());
             }
-            events.publish(EventEnvelope.deterministicId(manifest.snapshotId() + "/" + drill.at(), SnapshotVerified.TYPE),
-                    new SnapshotVerified(cluster.id(), manifest.snapshotId(), drill.result(), manifest.revision(),
-                            drill.restoredRevision(), manifest.liveKeys(), drill.restoredKeys(), drill.detail(),
-                            Duration.between(started, Instant.now()).toMillis(), drill.at()));
+            events.publish(
+                    EventEnvelope.deterministicId(manifest.snapshotId() + "/" + drill.at(), SnapshotVerified.TYPE),
+                    new SnapshotVerified(
+                            cluster.id(),
+                            manifest.snapshotId(),
+                            drill.result(),
+                            manifest.revision(),
+                            drill.restoredRevision(),
+                            manifest.liveKeys(),
+                            drill.restoredKeys(),
+                            drill.detail(),
+                            Duration.between(started, Instant.now()).toMillis(),
+                            drill.at()));
             LOG.info("drill of snapshot {}: {} ({})", manifest.snapshotId(), drill.result(), drill.detail());
             return updated.get();
         } finally {
@@ -128,7 +156,8 @@ public class RestoreDrill {
         ReentrantLock lock = lockOf(cluster);
         lock.lock();
         try {
-            SnapshotManifest current = catalog.find(cluster, manifest.snapshotId()).orElse(manifest);
+            SnapshotManifest current =
+                    catalog.find(cluster, manifest.snapshotId()).orElse(manifest);
             return current.drill() != null ? current : drill(cluster, manifest);
         } finally {
             lock.unlock();
@@ -155,16 +184,22 @@ public class RestoreDrill {
             return restoreAndCompare(cluster, manifest, scratch);
         } catch (IOException | RuntimeException e) {
             Reason reason = GuardianException.reasonOf(e);
-            if (reason == Reason.STORE_UNAVAILABLE || reason == Reason.STORE_ACCESS_DENIED
-                    || reason == Reason.STORE_MISSING_BUCKET || reason == Reason.PRECONDITION_FAILED) {
+            if (reason == Reason.STORE_UNAVAILABLE
+                    || reason == Reason.STORE_ACCESS_DENIED
+                    || reason == Reason.STORE_MISSING_BUCKET
+                    || reason == Reason.PRECONDITION_FAILED) {
                 throw e instanceof GuardianException g ? g : new GuardianException(reason, e.getMessage(), e);
             }
             if (outOfRoom(e)) { // something else filled the disk while the drill ran
-                throw new GuardianException(Reason.PRECONDITION_FAILED, true, "the drill of " + manifest.snapshotId()
-                        + " ran out of room in " + spool + ": " + e.getMessage(), e);
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        true,
+                        "the drill of " + manifest.snapshotId() + " ran out of room in " + spool + ": "
+                                + e.getMessage(),
+                        e);
             }
-            return new SnapshotManifest.Drill(DrillResult.FAILED, Instant.now(), -1, -1,
-                    reason + ": " + e.getMessage());
+            return new SnapshotManifest.Drill(
+                    DrillResult.FAILED, Instant.now(), -1, -1, reason + ": " + e.getMessage());
         } finally {
             EtcdCluster.plan(scratch, 0, 0).delete();
         }
@@ -174,16 +209,20 @@ public class RestoreDrill {
         Files.createDirectories(spool);
         long free = Files.getFileStore(spool).getUsableSpace();
         if (free < needed) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, true, "spool " + spool + " has " + free
-                    + " bytes free, a drill needs about " + needed + " (the copy, the restored member, its WAL segments)", null);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    true,
+                    "spool " + spool + " has " + free + " bytes free, a drill needs about " + needed
+                            + " (the copy, the restored member, its WAL segments)",
+                    null);
         }
     }
 
     /** ENOSPC as the JVM and as etcdutl word it. */
     private static boolean outOfRoom(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT)
-                    .contains("no space left on device")) {
+            if (t.getMessage() != null
+                    && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("no space left on device")) {
                 return true;
             }
         }
@@ -197,11 +236,13 @@ public class RestoreDrill {
         // an OpenShift backup set is restorable only whole: its tarball must read back, checked and complete
         String set = "";
         if (manifest.staticResources() != null) {
-            List<String> resources = StaticResourcesLayout.of(fetcher.fetchStaticResources(cluster, manifest,
-                    scratch.resolve("static_kuberesources.tar.gz")));
+            List<String> resources = StaticResourcesLayout.of(
+                    fetcher.fetchStaticResources(cluster, manifest, scratch.resolve("static_kuberesources.tar.gz")));
             if (!resources.equals(manifest.staticResources().resources())) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "the static_kuberesources tarball holds "
-                        + resources + ", its manifest says " + manifest.staticResources().resources());
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED,
+                        "the static_kuberesources tarball holds " + resources + ", its manifest says "
+                                + manifest.staticResources().resources());
             }
             set = "; static_kuberesources tarball read back (" + String.join(", ", resources) + ")";
         }
@@ -212,23 +253,36 @@ public class RestoreDrill {
         try {
             etcd.start();
             Failpoints.hit("drill.restored");
-            try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+            try (Client client = Client.builder()
+                    .endpoints(etcd.endpoints().toArray(String[]::new))
+                    .build()) {
                 ByteSequence all = ByteSequence.from(new byte[] {0});
-                GetResponse count = client.getKVClient().get(all, GetOption.builder().withRange(all).withCountOnly(true)
-                        .build()).get(30, TimeUnit.SECONDS);
+                GetResponse count = client.getKVClient()
+                        .get(
+                                all,
+                                GetOption.builder()
+                                        .withRange(all)
+                                        .withCountOnly(true)
+                                        .build())
+                        .get(30, TimeUnit.SECONDS);
                 long revision = count.getHeader().getRevision();
                 long keys = count.getCount();
                 boolean revisionOk = revision == manifest.revision();
                 boolean keysOk = manifest.liveKeys() < 0 || keys == manifest.liveKeys();
                 String detail = "restored revision " + revision + " (manifest " + manifest.revision() + "), " + keys
                         + " keys (manifest " + (manifest.liveKeys() < 0 ? "unknown" : manifest.liveKeys()) + ")" + set;
-                return new SnapshotManifest.Drill(revisionOk && keysOk ? DrillResult.PASSED
-                        : DrillResult.FAILED, Instant.now(), revision, keys, detail);
+                return new SnapshotManifest.Drill(
+                        revisionOk && keysOk ? DrillResult.PASSED : DrillResult.FAILED,
+                        Instant.now(),
+                        revision,
+                        keys,
+                        detail);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GuardianException(Reason.INTERNAL, "interrupted", e);
             } catch (Exception e) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "restored etcd did not answer: " + e.getMessage(), e);
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED, "restored etcd did not answer: " + e.getMessage(), e);
             }
         } finally {
             etcd.stop();

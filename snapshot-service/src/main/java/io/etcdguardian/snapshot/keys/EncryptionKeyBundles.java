@@ -60,20 +60,27 @@ public class EncryptionKeyBundles {
         try {
             secrets = activeKeys(client.get(), cluster.kubernetes());
         } catch (KubernetesClientException e) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, true, "cannot read the encryption configuration of "
-                    + cluster.id() + " from the Kubernetes API (" + e.getCode() + ")", e);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    true,
+                    "cannot read the encryption configuration of " + cluster.id() + " from the Kubernetes API ("
+                            + e.getCode() + ")",
+                    e);
         }
         if (secrets.isEmpty()) {
             return Optional.empty();
         }
         KeyStoreSpec keyStore = cluster.store().keyStore();
         if (keyStore == null) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "etcd encryption is on for " + cluster.id()
-                    + " but store.keyStore is not configured: a snapshot without its key cannot be restored");
+            throw new GuardianException(
+                    Reason.INVALID_CONFIG,
+                    "etcd encryption is on for " + cluster.id()
+                            + " but store.keyStore is not configured: a snapshot without its key cannot be restored");
         }
         String key = KeyBundles.objectKey(cluster, snapshotId);
         // sealed before it leaves the process: the key store holds ciphertext only, under a key of its own
-        byte[] bundle = KeyBundles.seal(keys.bundleKeys(cluster), cluster.id(), snapshotId, bundle(cluster, snapshotId, secrets));
+        byte[] bundle = KeyBundles.seal(
+                keys.bundleKeys(cluster), cluster.id(), snapshotId, bundle(cluster, snapshotId, secrets));
         try {
             stores.keyStore(cluster).write(key, bundle, "application/octet-stream");
         } catch (RuntimeException e) {
@@ -95,23 +102,30 @@ public class EncryptionKeyBundles {
     }
 
     private static List<SlottedKey> openShiftKeys(KubernetesClient client) {
-        GenericKubernetesResource apiServer = client.genericKubernetesResources(ControlPlane.API_SERVER).withName("cluster").get();
-        String type = apiServer == null ? null
+        GenericKubernetesResource apiServer = client.genericKubernetesResources(ControlPlane.API_SERVER)
+                .withName("cluster")
+                .get();
+        String type = apiServer == null
+                ? null
                 : ControlPlane.text(apiServer.getAdditionalProperties(), "spec", "encryption", "type");
         if (!"aescbc".equals(type) && !"aesgcm".equals(type)) {
             return List.of();
         }
         return client.secrets().inNamespace(OPENSHIFT_KEYS_NAMESPACE).list().getItems().stream()
                 .filter(s -> s.getMetadata().getName().startsWith("encryption-key-"))
-                .map(s -> new SlottedKey(null, s)).toList();
+                .map(s -> new SlottedKey(null, s))
+                .toList();
     }
 
     private static List<SlottedKey> hostedKeys(KubernetesClient client, KubernetesSpec target) {
         GenericKubernetesResource hosted = client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
-                .inNamespace(target.namespace()).withName(target.name()).get();
+                .inNamespace(target.namespace())
+                .withName(target.name())
+                .get();
         if (hosted == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + target.namespace() + "/"
-                    + target.name() + " not found");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "HostedCluster " + target.namespace() + "/" + target.name() + " not found");
         }
         Map<String, Object> spec = hosted.getAdditionalProperties();
         if (!"aescbc".equals(ControlPlane.text(spec, "spec", "secretEncryption", "type"))) {
@@ -121,10 +135,14 @@ public class EncryptionKeyBundles {
         for (String slot : List.of("activeKey", "backupKey")) {
             String name = ControlPlane.text(spec, "spec", "secretEncryption", "aescbc", slot, "name");
             if (name != null) {
-                Secret secret = client.secrets().inNamespace(target.namespace()).withName(name).get();
+                Secret secret = client.secrets()
+                        .inNamespace(target.namespace())
+                        .withName(name)
+                        .get();
                 if (secret == null) {
-                    throw new GuardianException(Reason.PRECONDITION_FAILED, "encryption key secret "
-                            + target.namespace() + "/" + name + " (" + slot + ") not found");
+                    throw new GuardianException(
+                            Reason.PRECONDITION_FAILED,
+                            "encryption key secret " + target.namespace() + "/" + name + " (" + slot + ") not found");
                 }
                 secrets.add(new SlottedKey(slot, secret));
             }
@@ -133,21 +151,34 @@ public class EncryptionKeyBundles {
     }
 
     private static byte[] bundle(ClusterSpec cluster, String snapshotId, List<SlottedKey> secrets) {
-        List<Map<String, Object>> items = secrets.stream().map(k -> {
-            Secret s = k.secret();
-            Map<String, Object> item = new java.util.LinkedHashMap<>();
-            item.put("namespace", s.getMetadata().getNamespace());
-            item.put("name", s.getMetadata().getName());
-            if (k.slot() != null) {
-                item.put("slot", k.slot()); // a restore checks slot by slot: the active key must stay the active key
-            }
-            item.put("type", s.getType() == null ? "Opaque" : s.getType());
-            item.put("data", s.getData() == null ? Map.of() : s.getData());
-            return item;
-        }).toList();
+        List<Map<String, Object>> items = secrets.stream()
+                .map(k -> {
+                    Secret s = k.secret();
+                    Map<String, Object> item = new java.util.LinkedHashMap<>();
+                    item.put("namespace", s.getMetadata().getNamespace());
+                    item.put("name", s.getMetadata().getName());
+                    if (k.slot() != null) {
+                        item.put(
+                                "slot",
+                                k.slot()); // a restore checks slot by slot: the active key must stay the active key
+                    }
+                    item.put("type", s.getType() == null ? "Opaque" : s.getType());
+                    item.put("data", s.getData() == null ? Map.of() : s.getData());
+                    return item;
+                })
+                .toList();
         try {
-            return EventJson.MAPPER.writeValueAsBytes(Map.of("clusterId", cluster.id(), "snapshotId", snapshotId,
-                    "savedAt", Instant.now().toString(), "kind", cluster.kubernetes().kind(), "secrets", items));
+            return EventJson.MAPPER.writeValueAsBytes(Map.of(
+                    "clusterId",
+                    cluster.id(),
+                    "snapshotId",
+                    snapshotId,
+                    "savedAt",
+                    Instant.now().toString(),
+                    "kind",
+                    cluster.kubernetes().kind(),
+                    "secrets",
+                    items));
         } catch (JsonProcessingException e) {
             throw new GuardianException(Reason.INTERNAL, "cannot serialise the key bundle", e);
         }

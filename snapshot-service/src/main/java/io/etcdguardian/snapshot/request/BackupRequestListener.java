@@ -28,11 +28,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * One record at a time with a poll interval longer than the longest snapshot, and the offset
  * committed after the outcome is published: a crash mid-snapshot redelivers the request.
  */
-@KafkaListener(groupId = "${guardian.snapshot.group}", offsetReset = OffsetReset.EARLIEST,
-        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD, threads = 2,
+@KafkaListener(
+        groupId = "${guardian.snapshot.group}",
+        offsetReset = OffsetReset.EARLIEST,
+        offsetStrategy = OffsetStrategy.SYNC_PER_RECORD,
+        threads = 2,
         properties = {
-                @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
-                @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "21600000")})
+            @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
+            @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "21600000")
+        })
 public class BackupRequestListener {
     private final EventIntake intake;
     private final FleetRegistry fleet;
@@ -40,8 +44,12 @@ public class BackupRequestListener {
     private final EventPublisher events;
     private final String group;
 
-    public BackupRequestListener(EventIntake intake, FleetRegistry fleet, SnapshotWorkflow workflow,
-                                 EventPublisher events, SnapshotSettings settings) {
+    public BackupRequestListener(
+            EventIntake intake,
+            FleetRegistry fleet,
+            SnapshotWorkflow workflow,
+            EventPublisher events,
+            SnapshotSettings settings) {
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;
@@ -55,17 +63,25 @@ public class BackupRequestListener {
             BackupRequested request = event.dataAs(BackupRequested.class);
             Optional<ClusterSpec> cluster = fleet.find(request.clusterId());
             if (cluster.isEmpty()) {
-                GuardianException unknown = new GuardianException(Reason.UNKNOWN_CLUSTER,
-                        "cluster '" + request.clusterId() + "' is not in the fleet");
-                events.publish(EventEnvelope.deterministicId(event.id(), SnapshotFailed.TYPE),
-                        new SnapshotFailed(request.clusterId(), event.id(), Reason.UNKNOWN_CLUSTER, false,
-                                unknown.getMessage(), Instant.now()));
+                GuardianException unknown = new GuardianException(
+                        Reason.UNKNOWN_CLUSTER, "cluster '" + request.clusterId() + "' is not in the fleet");
+                events.publish(
+                        EventEnvelope.deterministicId(event.id(), SnapshotFailed.TYPE),
+                        new SnapshotFailed(
+                                request.clusterId(),
+                                event.id(),
+                                Reason.UNKNOWN_CLUSTER,
+                                false,
+                                unknown.getMessage(),
+                                Instant.now()));
                 throw unknown; // and to the dead-letter topic: someone sent work for a cluster we do not know
             }
             // when it was asked for: the request's own field, else the event's time, else the record's
-            Instant requestedAt = request.requestedAt() != null ? request.requestedAt()
-                    : event.envelope().getTime() != null ? event.envelope().getTime().toInstant()
-                    : Instant.ofEpochMilli(record.timestamp());
+            Instant requestedAt = request.requestedAt() != null
+                    ? request.requestedAt()
+                    : event.envelope().getTime() != null
+                            ? event.envelope().getTime().toInstant()
+                            : Instant.ofEpochMilli(record.timestamp());
             workflow.handle(cluster.get(), event.id(), request, requestedAt);
         });
     }

@@ -31,8 +31,8 @@ public final class RetentionPolicy {
     }
 
     /** As above; {@code inUse}: snapshot ids an open restore or a running drill reads, never deleted. */
-    public static List<SnapshotManifest> toDelete(List<SnapshotManifest> manifests, RetentionSpec spec,
-                                                  Set<String> inUse) {
+    public static List<SnapshotManifest> toDelete(
+            List<SnapshotManifest> manifests, RetentionSpec spec, Set<String> inUse) {
         if (spec == null || manifests.isEmpty() || manifests.stream().noneMatch(SnapshotManifest::drillPassed)) {
             return List.of();
         }
@@ -41,19 +41,33 @@ public final class RetentionPolicy {
         Set<String> keep = new LinkedHashSet<>(inUse);
         newestFirst.stream().filter(SnapshotManifest::drillPassed).findFirst().ifPresent(m -> keep.add(m.snapshotId()));
         newestFirst.stream().limit(orZero(spec.keepLast())).forEach(m -> keep.add(m.snapshotId()));
-        keepNewestPerBucket(newestFirst, orZero(spec.hourly()), t -> t.truncatedTo(ChronoUnit.HOURS).toString(), keep);
-        keepNewestPerBucket(newestFirst, orZero(spec.daily()), t -> t.truncatedTo(ChronoUnit.DAYS).toString(), keep);
-        keepNewestPerBucket(newestFirst, orZero(spec.weekly()),
-                t -> t.get(IsoFields.WEEK_BASED_YEAR) + "-W" + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR), keep);
+        keepNewestPerBucket(
+                newestFirst,
+                orZero(spec.hourly()),
+                t -> t.truncatedTo(ChronoUnit.HOURS).toString(),
+                keep);
+        keepNewestPerBucket(
+                newestFirst,
+                orZero(spec.daily()),
+                t -> t.truncatedTo(ChronoUnit.DAYS).toString(),
+                keep);
+        keepNewestPerBucket(
+                newestFirst,
+                orZero(spec.weekly()),
+                t -> t.get(IsoFields.WEEK_BASED_YEAR) + "-W" + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR),
+                keep);
         keepNewestPerBucket(newestFirst, orZero(spec.monthly()), t -> t.getYear() + "-" + t.getMonthValue(), keep);
-        List<SnapshotManifest> delete = new ArrayList<>(newestFirst.stream()
-                .filter(m -> !keep.contains(m.snapshotId())).toList());
+        List<SnapshotManifest> delete = new ArrayList<>(
+                newestFirst.stream().filter(m -> !keep.contains(m.snapshotId())).toList());
         delete.sort((a, b) -> a.takenAt().compareTo(b.takenAt()));
         return delete;
     }
 
-    private static void keepNewestPerBucket(List<SnapshotManifest> newestFirst, int buckets,
-                                            Function<ZonedDateTime, String> bucketOf, Set<String> keep) {
+    private static void keepNewestPerBucket(
+            List<SnapshotManifest> newestFirst,
+            int buckets,
+            Function<ZonedDateTime, String> bucketOf,
+            Set<String> keep) {
         Set<String> seen = new HashSet<>();
         for (SnapshotManifest m : newestFirst) {
             if (seen.size() >= buckets) {

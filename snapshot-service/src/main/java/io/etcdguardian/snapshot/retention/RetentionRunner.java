@@ -47,9 +47,15 @@ public class RetentionRunner {
     private final OperationJournal journal;
     private final Operations operations;
 
-    public RetentionRunner(SnapshotCatalog catalog, SnapshotStores stores, FleetRegistry fleet, MeterRegistry meters,
-                           SnapshotSettings settings, OperationLeases leases, OperationJournal journal,
-                           Operations operations) {
+    public RetentionRunner(
+            SnapshotCatalog catalog,
+            SnapshotStores stores,
+            FleetRegistry fleet,
+            MeterRegistry meters,
+            SnapshotSettings settings,
+            OperationLeases leases,
+            OperationJournal journal,
+            Operations operations) {
         this.leases = leases;
         this.journal = journal;
         this.operations = operations;
@@ -60,7 +66,8 @@ public class RetentionRunner {
         this.orphanAge = settings.orphanAge();
     }
 
-    @Scheduled(fixedDelay = "${guardian.snapshot.retention-interval:1h}",
+    @Scheduled(
+            fixedDelay = "${guardian.snapshot.retention-interval:1h}",
             initialDelay = "${guardian.snapshot.retention-initial-delay:5m}")
     void applyToFleet() {
         fleet.current().all().forEach(this::apply);
@@ -77,15 +84,20 @@ public class RetentionRunner {
         // one operation per run: nothing redelivers a retention run, the next one decides afresh
         String operationId = "retention-" + cluster.id() + "-" + Instant.now().toEpochMilli();
         try {
-            Operations.Result result = operations.run(cluster, OperationKind.RETENTION, operationId, null, List.of(),
-                    run -> {
+            Operations.Result result =
+                    operations.run(cluster, OperationKind.RETENTION, operationId, null, List.of(), run -> {
                         List<OperationRecord> operationsOfCluster = journal.ofCluster(cluster.id());
                         Set<String> cutShort = cutShortDeletions(operationsOfCluster);
                         List<SnapshotManifest> manifests = catalog.list(cluster);
-                        Set<String> inUse = new HashSet<>(OperationJournal.snapshotsOfOpenRestores(operationsOfCluster));
-                        leases.holding(cluster, OperationKind.DRILL).map(Lease::subject).ifPresent(inUse::add);
+                        Set<String> inUse =
+                                new HashSet<>(OperationJournal.snapshotsOfOpenRestores(operationsOfCluster));
+                        leases.holding(cluster, OperationKind.DRILL)
+                                .map(Lease::subject)
+                                .ifPresent(inUse::add);
                         List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
-                        run.plan(delete.stream().map(m -> DELETE + m.snapshotId()).toList());
+                        run.plan(delete.stream()
+                                .map(m -> DELETE + m.snapshotId())
+                                .toList());
                         SnapshotStore store = stores.of(cluster);
                         for (SnapshotManifest m : delete) {
                             run.step(DELETE + m.snapshotId(), () -> {
@@ -102,15 +114,23 @@ public class RetentionRunner {
                                 }
                             });
                             deleted.add(m.snapshotId());
-                            LOG.info("retention deleted snapshot {} of {} (taken {})", m.snapshotId(), cluster.id(),
+                            LOG.info(
+                                    "retention deleted snapshot {} of {} (taken {})",
+                                    m.snapshotId(),
+                                    cluster.id(),
                                     m.takenAt());
                         }
-                        meters.counter("guardian.retention.deleted", "cluster", cluster.id()).increment(delete.size());
+                        meters.counter("guardian.retention.deleted", "cluster", cluster.id())
+                                .increment(delete.size());
                         cleanOrphans(cluster, manifests, cutShort);
                         return delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted);
                     });
             if (result.status() != OperationRecord.Status.COMPLETED) {
-                LOG.info("retention of {} {}: {}", cluster.id(), result.status(), result.record().detail());
+                LOG.info(
+                        "retention of {} {}: {}",
+                        cluster.id(),
+                        result.status(),
+                        result.record().detail());
             }
         } catch (RuntimeException e) {
             // the journal itself out of reach: retention is a side job, it tries again next time
@@ -139,7 +159,8 @@ public class RetentionRunner {
         Set<String> ids = new HashSet<>();
         for (OperationRecord r : operationsOfCluster) {
             if (r.kind() == OperationKind.RETENTION && r.status() != OperationRecord.Status.COMPLETED) {
-                r.plan().stream().filter(step -> !r.done().contains(step) && step.startsWith(DELETE))
+                r.plan().stream()
+                        .filter(step -> !r.done().contains(step) && step.startsWith(DELETE))
                         .forEach(step -> ids.add(step.substring(DELETE.length())));
             }
         }
@@ -161,10 +182,12 @@ public class RetentionRunner {
                 continue;
             }
             if (cutShort.contains(SnapshotKeys.snapshotIdOf(object.key()))) {
-                quietly("finish deleting " + object.key() + " (an earlier retention run uncommitted it, then stopped)",
+                quietly(
+                        "finish deleting " + object.key() + " (an earlier retention run uncommitted it, then stopped)",
                         () -> store.delete(object.key()));
             } else if (object.lastModified().isBefore(cutoff)) {
-                quietly("remove manifest-less object " + object.key() + " (left by an upload that never committed)",
+                quietly(
+                        "remove manifest-less object " + object.key() + " (left by an upload that never committed)",
                         () -> store.delete(object.key()));
             }
         }
@@ -184,10 +207,15 @@ public class RetentionRunner {
             manifests.forEach(m -> snapshots.add(m.snapshotId()));
             SnapshotStore keys = stores.keyStore(cluster);
             for (SnapshotStore.Entry bundle : keys.list(KeyBundles.clusterPrefix(cluster))) {
-                boolean orphan = KeyBundles.snapshotIdOf(bundle.key()).map(id -> !snapshots.contains(id)).orElse(false);
-                boolean cut = KeyBundles.snapshotIdOf(bundle.key()).map(cutShort::contains).orElse(false);
+                boolean orphan = KeyBundles.snapshotIdOf(bundle.key())
+                        .map(id -> !snapshots.contains(id))
+                        .orElse(false);
+                boolean cut = KeyBundles.snapshotIdOf(bundle.key())
+                        .map(cutShort::contains)
+                        .orElse(false);
                 if (orphan && (cut || bundle.lastModified().isBefore(cutoff))) {
-                    quietly("remove the key bundle of a snapshot that is gone, " + bundle.key(),
+                    quietly(
+                            "remove the key bundle of a snapshot that is gone, " + bundle.key(),
                             () -> keys.delete(bundle.key()));
                 }
             }

@@ -21,7 +21,8 @@ final class PartSink<T> extends OutputStream {
     private final ExecutorService pool;
     private final BiFunction<Integer, Part, T> uploader;
     private final List<CompletableFuture<T>> parts = new ArrayList<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> free =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] buffer;
     private int filled;
     private long total;

@@ -44,6 +44,7 @@ public class SnapshotUploader {
     private final WorkerPool feeders;
     /** The parts in flight of every upload: each upload has at most {@code upload-concurrency} of them. */
     private final WorkerPool parts;
+
     private final RetryConfig partRetry;
     /** Aborts the store refused (it was away): tried again until it takes them, not left to the age-based cleaner. */
     private final Queue<Upload> failedAborts = new ConcurrentLinkedQueue<>();
@@ -64,8 +65,12 @@ public class SnapshotUploader {
      * Starts the upload and the thread that feeds it from {@code source}; {@code encrypt} wraps the
      * compressed stream (identity when encryption is off).
      */
-    public Upload start(ClusterSpec cluster, String key, InputStream source, boolean compress,
-                        UnaryOperator<OutputStream> encrypt) {
+    public Upload start(
+            ClusterSpec cluster,
+            String key,
+            InputStream source,
+            boolean compress,
+            UnaryOperator<OutputStream> encrypt) {
         SnapshotStore store = stores.of(cluster);
         Upload upload = new Upload(store, key, store.startMultipart(key));
         upload.feeding = CompletableFuture.supplyAsync(() -> upload.feed(source, compress, encrypt), feeders);
@@ -91,8 +96,8 @@ public class SnapshotUploader {
         }
 
         private Fed feed(InputStream source, boolean compress, UnaryOperator<OutputStream> encrypt) {
-            PartSink<SnapshotStore.Part> sink = new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), parts,
-                    this::uploadPart);
+            PartSink<SnapshotStore.Part> sink =
+                    new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), parts, this::uploadPart);
             // the stored bytes' own digest: `sha256sum` of a downloaded object checks against it
             java.security.MessageDigest digest = Sha256.newDigest();
             try (source) {
@@ -108,7 +113,8 @@ public class SnapshotUploader {
                 sink.parts().forEach(p -> p.cancel(false));
                 throw new CompletionException(e);
             }
-            List<SnapshotStore.Part> parts = sink.parts().stream().map(CompletableFuture::join).toList();
+            List<SnapshotStore.Part> parts =
+                    sink.parts().stream().map(CompletableFuture::join).toList();
             return new Fed(parts, sink.total(), Sha256.hex(digest));
         }
 
@@ -152,8 +158,13 @@ public class SnapshotUploader {
                 feeding.handle((r, e) -> null).join();
                 write.abort();
             } catch (RuntimeException e) {
-                LOG.warn("could not abort upload {} of {}; trying again every {} (and the incomplete-upload cleaner"
-                        + " would): {}", write.uploadId(), key, settings.abortRetryInterval(), e.toString());
+                LOG.warn(
+                        "could not abort upload {} of {}; trying again every {} (and the incomplete-upload cleaner"
+                                + " would): {}",
+                        write.uploadId(),
+                        key,
+                        settings.abortRetryInterval(),
+                        e.toString());
                 failedAborts.add(this);
             }
         }

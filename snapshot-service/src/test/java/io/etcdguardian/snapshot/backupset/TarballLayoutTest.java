@@ -20,25 +20,38 @@ class TarballLayoutTest {
 
     @Test
     void acceptsOneRevisionOfEachStaticPodInClusterBackupsOrder() throws Exception {
-        Path tarball = tar("static-pod-resources/etcd-pod-3", "static-pod-resources/kube-scheduler-pod-6",
-                "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7");
-        assertThat(StaticResourcesLayout.of(tarball)).containsExactly(
-                "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7",
-                "static-pod-resources/kube-scheduler-pod-6", "static-pod-resources/etcd-pod-3");
+        Path tarball = tar(
+                "static-pod-resources/etcd-pod-3",
+                "static-pod-resources/kube-scheduler-pod-6",
+                "static-pod-resources/kube-apiserver-pod-12",
+                "static-pod-resources/kube-controller-manager-pod-7");
+        assertThat(StaticResourcesLayout.of(tarball))
+                .containsExactly(
+                        "static-pod-resources/kube-apiserver-pod-12",
+                                "static-pod-resources/kube-controller-manager-pod-7",
+                        "static-pod-resources/kube-scheduler-pod-6", "static-pod-resources/etcd-pod-3");
     }
 
     @Test
     void refusesAMissingPodASecondRevisionStrayFilesAndNonTarballs() throws Exception {
-        assertThatThrownBy(() -> StaticResourcesLayout.of(tar("static-pod-resources/etcd-pod-3",
-                "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7")))
+        assertThatThrownBy(() -> StaticResourcesLayout.of(tar(
+                        "static-pod-resources/etcd-pod-3",
+                        "static-pod-resources/kube-apiserver-pod-12",
+                        "static-pod-resources/kube-controller-manager-pod-7")))
                 .hasMessageContaining("missing [kube-scheduler]");
-        assertThatThrownBy(() -> StaticResourcesLayout.of(tar("static-pod-resources/etcd-pod-3",
-                "static-pod-resources/etcd-pod-2", "static-pod-resources/kube-scheduler-pod-6",
-                "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7")))
+        assertThatThrownBy(() -> StaticResourcesLayout.of(tar(
+                        "static-pod-resources/etcd-pod-3",
+                        "static-pod-resources/etcd-pod-2",
+                        "static-pod-resources/kube-scheduler-pod-6",
+                        "static-pod-resources/kube-apiserver-pod-12",
+                        "static-pod-resources/kube-controller-manager-pod-7")))
                 .hasMessageContaining("a second revision of etcd");
-        assertThatThrownBy(() -> StaticResourcesLayout.of(tar("static-pod-resources/etcd-pod-3",
-                "static-pod-resources/etcd-certs", "static-pod-resources/kube-scheduler-pod-6",
-                "static-pod-resources/kube-apiserver-pod-12", "static-pod-resources/kube-controller-manager-pod-7")))
+        assertThatThrownBy(() -> StaticResourcesLayout.of(tar(
+                        "static-pod-resources/etcd-pod-3",
+                        "static-pod-resources/etcd-certs",
+                        "static-pod-resources/kube-scheduler-pod-6",
+                        "static-pod-resources/kube-apiserver-pod-12",
+                        "static-pod-resources/kube-controller-manager-pod-7")))
                 .hasMessageContaining("unexpected [static-pod-resources/etcd-certs");
         Path notGzip = Files.writeString(dir.resolve("plain.tar.gz"), "<Error><Code>AccessDenied</Code></Error>");
         assertThatThrownBy(() -> StaticResourcesLayout.of(notGzip)).isInstanceOf(java.io.IOException.class);
@@ -51,8 +64,12 @@ class TarballLayoutTest {
             Files.writeString(root.resolve(d).resolve("configmaps/data"), d);
         }
         Path out = Files.createTempFile(dir, "set", ".tar.gz");
-        Process p = new ProcessBuilder(java.util.stream.Stream.concat(List.of("tar", "-cpzf", out.toString(), "-C",
-                root.toString()).stream(), List.of(dirs).stream()).toList()).inheritIO().start();
+        Process p = new ProcessBuilder(java.util.stream.Stream.concat(
+                                List.of("tar", "-cpzf", out.toString(), "-C", root.toString()).stream(),
+                                List.of(dirs).stream())
+                        .toList())
+                .inheritIO()
+                .start();
         assertThat(p.waitFor()).isZero();
         return out;
     }

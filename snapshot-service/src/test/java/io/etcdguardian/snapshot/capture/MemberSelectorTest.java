@@ -12,20 +12,25 @@ class MemberSelectorTest {
     private static final long LEADER = 1;
 
     private static MemberStatus member(String endpoint, long id, long applied, boolean learner, List<String> errors) {
-        return new MemberStatus(endpoint, id, LEADER, "3.5.16", 100, 80, applied, 2, applied, learner, 10, errors, null);
+        return new MemberStatus(
+                endpoint, id, LEADER, "3.5.16", 100, 80, applied, 2, applied, learner, 10, errors, null);
     }
 
     @Test
     void prefersTheFollowerClosestToTheLeader() {
-        List<MemberStatus> members = List.of(member("a", LEADER, 1000, false, List.of()),
-                member("b", 2, 990, false, List.of()), member("c", 3, 999, false, List.of()));
+        List<MemberStatus> members = List.of(
+                member("a", LEADER, 1000, false, List.of()),
+                member("b", 2, 990, false, List.of()),
+                member("c", 3, 999, false, List.of()));
         assertThat(MemberSelector.choose(members, 100).endpoint()).isEqualTo("c");
     }
 
     @Test
     void neverALearnerNorAMemberWithErrorsNorOneThatLags() {
-        List<MemberStatus> members = List.of(member("a", LEADER, 1000, false, List.of()),
-                member("b", 2, 1000, true, List.of()), member("c", 3, 1000, false, List.of("memberID:3 alarm:CORRUPT")),
+        List<MemberStatus> members = List.of(
+                member("a", LEADER, 1000, false, List.of()),
+                member("b", 2, 1000, true, List.of()),
+                member("c", 3, 1000, false, List.of("memberID:3 alarm:CORRUPT")),
                 member("d", 4, 10, false, List.of()));
         assertThat(MemberSelector.choose(members, 100).endpoint()).isEqualTo("a");
     }
@@ -40,17 +45,20 @@ class MemberSelectorTest {
 
     @Test
     void fallsBackToAnotherMemberWhenOneIsDown() {
-        List<MemberStatus> members = List.of(MemberStatus.unreachable("a", "UNAVAILABLE"),
-                member("b", 2, 1000, false, List.of()), member("c", 3, 1000, false, List.of()));
+        List<MemberStatus> members = List.of(
+                MemberStatus.unreachable("a", "UNAVAILABLE"),
+                member("b", 2, 1000, false, List.of()),
+                member("c", 3, 1000, false, List.of()));
         assertThat(MemberSelector.choose(members, 100).endpoint()).isIn("b", "c");
     }
 
     @Test
     void failsRetriablyWhenNoMemberCanServe() {
-        assertThatThrownBy(() -> MemberSelector.choose(List.of(MemberStatus.unreachable("a", "refused"),
-                member("b", 2, 5, true, List.of())), 100))
+        assertThatThrownBy(() -> MemberSelector.choose(
+                        List.of(MemberStatus.unreachable("a", "refused"), member("b", 2, 5, true, List.of())), 100))
                 .isInstanceOf(GuardianException.class)
-                .hasMessageContaining("a refused").hasMessageContaining("b learner")
+                .hasMessageContaining("a refused")
+                .hasMessageContaining("b learner")
                 .satisfies(e -> assertThat(((GuardianException) e).retriable()).isTrue());
     }
 }

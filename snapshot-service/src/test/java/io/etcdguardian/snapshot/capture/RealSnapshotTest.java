@@ -1,12 +1,12 @@
 package io.etcdguardian.snapshot.capture;
 
-import io.etcdguardian.common.digest.TrailerDigest;
-import io.etcdguardian.common.snapshot.BoltStats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.digest.TrailerDigest;
+import io.etcdguardian.common.snapshot.BoltStats;
 import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.Etcdctl;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RealSnapshotTest {
     @TempDir
     static Path dir;
+
     static byte[] snapshot;
     static Path file;
     static long liveKeys;
@@ -42,13 +43,17 @@ class RealSnapshotTest {
         }
         backplane.etcd().etcdctl("del", prefix + "/k0");
         file = dir.resolve("etcdctl.db");
-        Etcdctl.run(List.of(EtcdBinaries.etcdctl().toString(), "--endpoints=" + backplane.etcd().endpoints().get(0),
-                "snapshot", "save", file.toString()));
+        Etcdctl.run(List.of(
+                EtcdBinaries.etcdctl().toString(),
+                "--endpoints=" + backplane.etcd().endpoints().get(0),
+                "snapshot",
+                "save",
+                file.toString()));
         snapshot = Files.readAllBytes(file);
         // what 3.6's snapshot status counts (3.4's etcdctl has no --count-only, and does not need it)
         if (EtcdBinaries.etcdutl().isPresent()) {
-            java.util.regex.Matcher count = java.util.regex.Pattern.compile("\"Count\" : (\\d+)").matcher(
-                    backplane.etcd().etcdctl("get", "\u0001", "--from-key", "--count-only", "-w", "fields"));
+            java.util.regex.Matcher count = java.util.regex.Pattern.compile("\"Count\" : (\\d+)")
+                    .matcher(backplane.etcd().etcdctl("get", "\u0001", "--from-key", "--count-only", "-w", "fields"));
             liveKeys = count.find() ? Long.parseLong(count.group(1)) : -1;
         }
     }
@@ -69,16 +74,21 @@ class RealSnapshotTest {
         }
         String sha = digest.check();
         assertThat(copy.toByteArray()).isEqualTo(snapshot);
-        assertThat(sha).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(java.util.Arrays.copyOf(snapshot, snapshot.length - 32))));
+        assertThat(sha)
+                .isEqualTo(HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(java.util.Arrays.copyOf(snapshot, snapshot.length - 32))));
         assertThat(snapshot.length % 512).isEqualTo(32);
     }
 
     @Test
     void rejectsATruncatedStream() {
-        assertThatThrownBy(() -> feed(java.util.Arrays.copyOf(snapshot, snapshot.length - 4096)).check())
-                .isInstanceOf(TrailerDigest.IntegrityException.class).hasMessageContaining("SHA-256");
-        assertThatThrownBy(() -> feed(java.util.Arrays.copyOf(snapshot, snapshot.length - 1)).check())
+        assertThatThrownBy(() -> feed(java.util.Arrays.copyOf(snapshot, snapshot.length - 4096))
+                        .check())
+                .isInstanceOf(TrailerDigest.IntegrityException.class)
+                .hasMessageContaining("SHA-256");
+        assertThatThrownBy(() -> feed(java.util.Arrays.copyOf(snapshot, snapshot.length - 1))
+                        .check())
                 .hasMessageContaining("not 32 more than a multiple of 512");
     }
 
@@ -87,15 +97,16 @@ class RealSnapshotTest {
         for (int position : new int[] {0, 4096, snapshot.length / 2, snapshot.length - 33, snapshot.length - 1}) {
             byte[] corrupted = snapshot.clone();
             corrupted[position] ^= 0x01;
-            assertThatThrownBy(() -> feed(corrupted).check()).as("flip at " + position)
+            assertThatThrownBy(() -> feed(corrupted).check())
+                    .as("flip at " + position)
                     .isInstanceOf(TrailerDigest.IntegrityException.class);
         }
     }
 
     @Test
     void readsRevisionKeysAndHashLikeEtcdctl() throws IOException {
-        String table = Etcdctl.run(List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "status", file.toString(),
-                "-w", "simple"));
+        String table = Etcdctl.run(
+                List.of(EtcdBinaries.snapshotTool().toString(), "snapshot", "status", file.toString(), "-w", "simple"));
         // "hash, revision, total keys, total size"
         String[] fields = table.strip().split(",\\s*");
         BoltStats stats = BoltStats.read(file);
@@ -117,8 +128,8 @@ class RealSnapshotTest {
         try {
             source.etcdctl("put", "/a", "1");
             source.etcdctl("put", "/b", "2");
-            source.etcdctl("del", "/b");                 // revision 4: a tombstone at the head
-            source.etcdctl("compact", "4");              // removes it: the newest key is now revision 2
+            source.etcdctl("del", "/b"); // revision 4: a tombstone at the head
+            source.etcdctl("compact", "4"); // removes it: the newest key is now revision 2
             Path db = dir.resolve("compacted.db");
             source.etcdctl("snapshot", "save", db.toString());
             BoltStats stats = BoltStats.read(db);

@@ -66,8 +66,10 @@ class SpoolTest {
             spool.output().write(new byte[] {1, 2, 3});
             spool.fail(new IOException("etcd closed the stream"));
             InputStream tail = spool.tail();
-            assertThatThrownBy(() -> tail.readAllBytes()).isInstanceOf(IOException.class)
-                    .hasMessage("capture failed").hasRootCauseMessage("etcd closed the stream");
+            assertThatThrownBy(() -> tail.readAllBytes())
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("capture failed")
+                    .hasRootCauseMessage("etcd closed the stream");
         }
     }
 
@@ -75,14 +77,16 @@ class SpoolTest {
     void closingRemovesTheFileAndASecondSpoolOnTheSamePathIsRefused() throws Exception {
         Path file = dir.resolve("once.db");
         Spool spool = new Spool(file);
-        assertThatThrownBy(() -> new Spool(file)).as("two captures never share a spool file")
+        assertThatThrownBy(() -> new Spool(file))
+                .as("two captures never share a spool file")
                 .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
         spool.close();
         assertThat(file).doesNotExist();
     }
 
     private static byte[] readAll(InputStream in) {
-        try (in; ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        try (in;
+                ByteArrayOutputStream out = new ByteArrayOutputStream()) {
             byte[] buffer = new byte[10_000]; // not a divisor of the writes: reads straddle them
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 out.write(buffer, 0, n);

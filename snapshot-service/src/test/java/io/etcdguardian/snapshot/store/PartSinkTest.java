@@ -43,8 +43,8 @@ class PartSinkTest {
             sink.write(data, off, Math.min(300, data.length - off));
         }
         sink.close();
-        assertThat(CompletableFuture.allOf(sink.parts().toArray(CompletableFuture[]::new))).succeedsWithin(
-                java.time.Duration.ofSeconds(10));
+        assertThat(CompletableFuture.allOf(sink.parts().toArray(CompletableFuture[]::new)))
+                .succeedsWithin(java.time.Duration.ofSeconds(10));
         assertThat(received.keySet()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(received.values()).extracting(b -> b.length).containsExactly(PART, PART, PART, PART, PART, 100);
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
@@ -90,14 +90,20 @@ class PartSinkTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> running.get() == 2);
-        assertThat(writer).as("the third part waits for a slot: the writer blocks").isNotDone();
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> running.get() == 2);
+        assertThat(writer)
+                .as("the third part waits for a slot: the writer blocks")
+                .isNotDone();
         store.release(100);
         writer.get(10, TimeUnit.SECONDS);
         CompletableFuture.allOf(sink.parts().toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
         assertThat(sink.parts()).hasSize(20);
         assertThat(most.get()).as("parts in flight at once").isEqualTo(2);
-        assertThat(buffers).as("memory bounded by (in flight + 1) parts, buffers reused").hasSizeLessThanOrEqualTo(3);
+        assertThat(buffers)
+                .as("memory bounded by (in flight + 1) parts, buffers reused")
+                .hasSizeLessThanOrEqualTo(3);
     }
 
     @Test
@@ -109,9 +115,12 @@ class PartSinkTest {
             return n;
         });
         sink.write(new byte[PART], 0, PART);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> sink.parts().get(0).isCompletedExceptionally());
-        assertThatThrownBy(() -> sink.write(new byte[PART], 0, PART)).isInstanceOf(IOException.class)
-                .hasMessage("a part upload failed").hasRootCauseMessage("store refused part 1");
+        assertThatThrownBy(() -> sink.write(new byte[PART], 0, PART))
+                .isInstanceOf(IOException.class)
+                .hasMessage("a part upload failed")
+                .hasRootCauseMessage("store refused part 1");
     }
 }

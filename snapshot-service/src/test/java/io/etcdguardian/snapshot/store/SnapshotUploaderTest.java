@@ -36,12 +36,36 @@ class SnapshotUploaderTest {
     void moreUploadsThanStreamsTakeTurnsOnNamedThreadsCarryingTheLogContext(Backplane backplane, @TempDir Path dir)
             throws Exception {
         Path credentials = backplane.s3().writeCredentials(dir.resolve("s3.properties"));
-        ClusterSpec cluster = new ClusterSpec("uploader-" + UUID.randomUUID(), null, new StoreSpec(backplane.bucket(),
-                null, null, backplane.s3().endpoint(), credentials.toString(), null, null, null, null), null, null, null,
-                null, null, null);
-        try (ApplicationContext context = ApplicationContext.run(Map.of("guardian.topics.create", "false",
-                "kafka.bootstrap.servers", "127.0.0.1:1", "guardian.snapshot.upload-streams", "1",
-                "guardian.snapshot.upload-concurrency", "2", "guardian.snapshot.part-size-bytes", "5242880"))) {
+        ClusterSpec cluster = new ClusterSpec(
+                "uploader-" + UUID.randomUUID(),
+                null,
+                new StoreSpec(
+                        backplane.bucket(),
+                        null,
+                        null,
+                        backplane.s3().endpoint(),
+                        credentials.toString(),
+                        null,
+                        null,
+                        null,
+                        null),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+        try (ApplicationContext context = ApplicationContext.run(Map.of(
+                "guardian.topics.create",
+                "false",
+                "kafka.bootstrap.servers",
+                "127.0.0.1:1",
+                "guardian.snapshot.upload-streams",
+                "1",
+                "guardian.snapshot.upload-concurrency",
+                "2",
+                "guardian.snapshot.part-size-bytes",
+                "5242880"))) {
             SnapshotStores stores = new SnapshotStores(new S3Clients());
             SnapshotUploader uploader = new SnapshotUploader(stores, context.getBean(SnapshotSettings.class));
             AtomicInteger streaming = new AtomicInteger();
@@ -53,21 +77,29 @@ class SnapshotUploaderTest {
                 MDC.put("cluster", cluster.id() + "-" + i);
                 byte[] data = new byte[SIZE];
                 new Random(i).nextBytes(data);
-                InputStream source = new Watched(data, () -> {
-                    mostStreaming.accumulateAndGet(streaming.incrementAndGet(), Math::max);
-                    threads.add(Thread.currentThread().getName());
-                    contexts.add(MDC.get("cluster"));
-                }, streaming::decrementAndGet);
-                uploads.add(uploader.start(cluster, cluster.id() + "/" + i + ".db", source, false, UnaryOperator.identity()));
+                InputStream source = new Watched(
+                        data,
+                        () -> {
+                            mostStreaming.accumulateAndGet(streaming.incrementAndGet(), Math::max);
+                            threads.add(Thread.currentThread().getName());
+                            contexts.add(MDC.get("cluster"));
+                        },
+                        streaming::decrementAndGet);
+                uploads.add(uploader.start(
+                        cluster, cluster.id() + "/" + i + ".db", source, false, UnaryOperator.identity()));
             }
             MDC.clear();
             for (int i = 0; i < 3; i++) {
                 assertThat(uploads.get(i).complete().bytes()).as("upload " + i).isEqualTo(SIZE);
-                assertThat(stores.of(cluster).size(cluster.id() + "/" + i + ".db")).contains((long) SIZE);
+                assertThat(stores.of(cluster).size(cluster.id() + "/" + i + ".db"))
+                        .contains((long) SIZE);
             }
-            assertThat(mostStreaming).as("upload-streams=1: one upload streams at a time").hasValue(1);
+            assertThat(mostStreaming)
+                    .as("upload-streams=1: one upload streams at a time")
+                    .hasValue(1);
             assertThat(threads).allMatch(name -> name.startsWith("snapshot-upload-feed-"));
-            assertThat(contexts).containsExactlyInAnyOrder(cluster.id() + "-0", cluster.id() + "-1", cluster.id() + "-2");
+            assertThat(contexts)
+                    .containsExactlyInAnyOrder(cluster.id() + "-0", cluster.id() + "-1", cluster.id() + "-2");
             uploader.close();
         }
     }

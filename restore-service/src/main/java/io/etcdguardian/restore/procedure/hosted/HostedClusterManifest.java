@@ -50,12 +50,16 @@ public final class HostedClusterManifest {
      */
     static String fromLive(GenericKubernetesResource live) {
         ObjectMeta meta = live.getMetadata();
-        Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of()
-                : meta.getAnnotations());
+        Map<String, String> annotations =
+                new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
         annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
         GenericKubernetesResource copy = parse(Serialization.asJson(live));
-        copy.setMetadata(new ObjectMetaBuilder().withName(meta.getName()).withNamespace(meta.getNamespace())
-                .withLabels(meta.getLabels()).withAnnotations(annotations.isEmpty() ? null : annotations).build());
+        copy.setMetadata(new ObjectMetaBuilder()
+                .withName(meta.getName())
+                .withNamespace(meta.getNamespace())
+                .withLabels(meta.getLabels())
+                .withAnnotations(annotations.isEmpty() ? null : annotations)
+                .build());
         return withoutRestoreState(copy);
     }
 
@@ -65,24 +69,30 @@ public final class HostedClusterManifest {
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "restore.hostedClusterManifest " + file
-                    + " cannot be read: " + e.getMessage());
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "restore.hostedClusterManifest " + file + " cannot be read: " + e.getMessage());
         }
         List<HasMetadata> documents;
         try {
-            documents = Serialization.unmarshal(new java.io.ByteArrayInputStream(text.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8)));
+            documents = Serialization.unmarshal(
+                    new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (RuntimeException e) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "restore.hostedClusterManifest " + file
-                    + " is not a Kubernetes manifest: " + e.getMessage());
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "restore.hostedClusterManifest " + file + " is not a Kubernetes manifest: " + e.getMessage());
         }
-        return documents.stream().filter(d -> "HostedCluster".equals(d.getKind())
+        return documents.stream()
+                .filter(d -> "HostedCluster".equals(d.getKind())
                         && hc.name().equals(d.getMetadata().getName())
                         && hc.namespace().equals(d.getMetadata().getNamespace()))
-                .findFirst().map(d -> withoutRestoreState(Serialization.unmarshal(Serialization.asJson(d),
-                        GenericKubernetesResource.class)))
-                .orElseThrow(() -> new GuardianException(Reason.PRECONDITION_FAILED, "restore.hostedClusterManifest "
-                        + file + " has no HostedCluster " + hc.namespace() + "/" + hc.name()));
+                .findFirst()
+                .map(d -> withoutRestoreState(
+                        Serialization.unmarshal(Serialization.asJson(d), GenericKubernetesResource.class)))
+                .orElseThrow(() -> new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "restore.hostedClusterManifest " + file + " has no HostedCluster " + hc.namespace() + "/"
+                                + hc.name()));
     }
 
     static GenericKubernetesResource parse(String json) {

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 final class HostedClusters {
     /** Kubernetes informers must see a restored etcd move forward in time: the lessons' value when unknown. */
     static final String BUMP = "1000000000";
+
     private static final Pattern ETCD_TAG = Pattern.compile(":v?(\\d+)\\.(\\d+)\\.(\\d+)");
 
     private HostedClusters() {}
@@ -27,15 +28,20 @@ final class HostedClusters {
     static KubernetesSpec spec(RestoreRun run) {
         KubernetesSpec hc = run.cluster().kubernetes();
         if (hc == null || hc.namespace() == null || hc.name() == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id()
-                    + "': kubernetes.namespace and kubernetes.name must name the HostedCluster");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "cluster '" + run.cluster().id()
+                            + "': kubernetes.namespace and kubernetes.name must name the HostedCluster");
         }
         return hc;
     }
 
     static KubernetesClient client(KubernetesClients clients, RestoreRun run) {
-        return clients.forCluster(run.cluster()).orElseThrow(() -> new GuardianException(Reason.PRECONDITION_FAILED,
-                "cluster '" + run.cluster().id() + "' has no Kubernetes API configured (kubernetes.kubeconfig)"));
+        return clients.forCluster(run.cluster())
+                .orElseThrow(() -> new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        "cluster '" + run.cluster().id()
+                                + "' has no Kubernetes API configured (kubernetes.kubeconfig)"));
     }
 
     /**
@@ -48,15 +54,16 @@ final class HostedClusters {
     }
 
     static Resource<GenericKubernetesResource> resource(KubernetesClient client, KubernetesSpec hc) {
-        return client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER).inNamespace(hc.namespace())
+        return client.genericKubernetesResources(ControlPlane.HOSTED_CLUSTER)
+                .inNamespace(hc.namespace())
                 .withName(hc.name());
     }
 
     static GenericKubernetesResource require(KubernetesClient client, KubernetesSpec hc) {
         GenericKubernetesResource found = resource(client, hc).get();
         if (found == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace() + "/" + hc.name()
-                    + " not found");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED, "HostedCluster " + hc.namespace() + "/" + hc.name() + " not found");
         }
         return found;
     }
@@ -86,8 +93,10 @@ final class HostedClusters {
     /** Empty while the HostedCluster is still paused by the restore. */
     static java.util.Optional<String> changedFromPaused(KubernetesClient client, KubernetesSpec hc) {
         String now = ControlPlane.text(require(client, hc).getAdditionalProperties(), "spec", "pausedUntil");
-        return "true".equals(now) ? java.util.Optional.empty() : java.util.Optional.of("HostedCluster " + hc.namespace()
-                + "/" + hc.name() + " is no longer paused (pausedUntil " + now + ")");
+        return "true".equals(now)
+                ? java.util.Optional.empty()
+                : java.util.Optional.of("HostedCluster " + hc.namespace() + "/" + hc.name()
+                        + " is no longer paused (pausedUntil " + now + ")");
     }
 
     static String unpause(KubernetesClient client, KubernetesSpec hc, RestoreRun run) {

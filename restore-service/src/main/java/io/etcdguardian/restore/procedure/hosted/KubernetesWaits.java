@@ -21,8 +21,9 @@ public class KubernetesWaits {
         Instant deadline = Instant.now().plus(settings.waitTimeout());
         while (!done.get()) {
             if (Instant.now().isAfter(deadline)) {
-                throw new GuardianException(Reason.TIMEOUT, "waited " + settings.waitTimeout() + " for " + what
-                        + " (now: " + state.get() + ")");
+                throw new GuardianException(
+                        Reason.TIMEOUT,
+                        "waited " + settings.waitTimeout() + " for " + what + " (now: " + state.get() + ")");
             }
             try {
                 Thread.sleep(settings.waitInterval().toMillis());

@@ -45,52 +45,69 @@ public class KubeadmTarget implements RestoreTarget {
         RestoreSpec spec = run.cluster().restore();
         String dataDir = spec != null && spec.dataDir() != null ? spec.dataDir() : "/var/lib/etcd";
         List<RestoreSpec.Member> members = members(run);
-        String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
+        String initialCluster =
+                members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
         String id = run.shortId();
         String file = URI.create("file://" + dataDir).resolve(".").getPath() + "etcd-snapshot-" + id + ".db";
         String restored = dataDir + "-restore-" + id;
         String stoppedApi = "/etc/kubernetes/kube-apiserver.yaml.stopped-" + id;
         String stoppedEtcd = "/etc/kubernetes/etcd.yaml.stopped-" + id;
         String url = "\"$(guardianctl restore-url " + run.cluster().id() + " " + run.restoreId() + ")\"";
-        boolean etcdutl = run.manifest().etcdVersion() == null || !run.manifest().etcdVersion().startsWith("3.4");
+        boolean etcdutl = run.manifest().etcdVersion() == null
+                || !run.manifest().etcdVersion().startsWith("3.4");
         boolean bump = etcdutl && (spec == null || !Boolean.FALSE.equals(spec.bumpRevision()));
         String tool = etcdutl ? "etcdutl" : "ETCDCTL_API=3 etcdctl";
 
         List<RestoreStep> steps = new ArrayList<>();
-        steps.add(new RestoreStep("stage-snapshot", "upload the checked raw snapshot (encrypted at rest) for the nodes"
-                + " to fetch", List.of("s3://" + run.cluster().store().bucket() + "/" + staging.stagedKey(run)),
+        steps.add(new RestoreStep(
+                "stage-snapshot",
+                "upload the checked raw snapshot (encrypted at rest) for the nodes" + " to fetch",
+                List.of("s3://" + run.cluster().store().bucket() + "/" + staging.stagedKey(run)),
                 r -> "staged " + staging.upload(r)));
         for (RestoreSpec.Member m : members) {
-            steps.add(RestoreStep.manual("stop-" + m.name(), "on node " + m.name() + ": kubelet stops the API server"
-                    + " and etcd (their manifests moved away); wait until crictl lists neither",
-                    List.of("mv /etc/kubernetes/manifests/kube-apiserver.yaml " + stoppedApi,
+            steps.add(RestoreStep.manual(
+                    "stop-" + m.name(),
+                    "on node " + m.name() + ": kubelet stops the API server"
+                            + " and etcd (their manifests moved away); wait until crictl lists neither",
+                    List.of(
+                            "mv /etc/kubernetes/manifests/kube-apiserver.yaml " + stoppedApi,
                             "mv /etc/kubernetes/manifests/etcd.yaml " + stoppedEtcd,
                             "crictl ps --name 'etcd|kube-apiserver'   # until empty")));
         }
         for (RestoreSpec.Member m : members) {
-            steps.add(RestoreStep.manual("fetch-" + m.name(), "on node " + m.name() + ": the staged snapshot through a"
-                    + " short-lived URL (guardianctl restore-url, role restore); no store credentials on the host",
+            steps.add(RestoreStep.manual(
+                    "fetch-" + m.name(),
+                    "on node " + m.name() + ": the staged snapshot through a"
+                            + " short-lived URL (guardianctl restore-url, role restore); no store credentials on the host",
                     List.of("curl -fsS -o " + file + " " + url)));
         }
         for (RestoreSpec.Member m : members) {
-            steps.add(RestoreStep.manual("restore-data-" + m.name(), "on node " + m.name() + ": member " + m.name()
-                    + " of the restored cluster, in a new data dir; the old one is untouched",
+            steps.add(RestoreStep.manual(
+                    "restore-data-" + m.name(),
+                    "on node " + m.name() + ": member " + m.name()
+                            + " of the restored cluster, in a new data dir; the old one is untouched",
                     List.of(tool + " snapshot restore " + file + " --data-dir " + restored + " --name " + m.name()
                             + " --initial-cluster " + initialCluster + " --initial-cluster-token etcd-guardian-" + id
                             + " --initial-advertise-peer-urls " + m.peerUrl()
                             + (bump ? " --bump-revision " + BUMP + " --mark-compacted" : ""))));
         }
         for (RestoreSpec.Member m : members) {
-            steps.add(RestoreStep.manual("start-etcd-" + m.name(), "on node " + m.name() + ": the etcd manifest's"
-                    + " etcd-data hostPath now names the restored dir; kubelet starts etcd",
-                    List.of("sed -i 's#path: " + dataDir + "$#path: " + restored + "#' " + stoppedEtcd,
+            steps.add(RestoreStep.manual(
+                    "start-etcd-" + m.name(),
+                    "on node " + m.name() + ": the etcd manifest's"
+                            + " etcd-data hostPath now names the restored dir; kubelet starts etcd",
+                    List.of(
+                            "sed -i 's#path: " + dataDir + "$#path: " + restored + "#' " + stoppedEtcd,
                             "mv " + stoppedEtcd + " /etc/kubernetes/manifests/etcd.yaml",
                             "crictl ps --name etcd   # until etcd runs")));
         }
         for (RestoreSpec.Member m : members) {
-            steps.add(RestoreStep.manual("start-api-server-" + m.name(), "on node " + m.name()
-                    + ": kubelet starts the API server once etcd has quorum",
-                    List.of("mv " + stoppedApi + " /etc/kubernetes/manifests/kube-apiserver.yaml", "rm " + file,
+            steps.add(RestoreStep.manual(
+                    "start-api-server-" + m.name(),
+                    "on node " + m.name() + ": kubelet starts the API server once etcd has quorum",
+                    List.of(
+                            "mv " + stoppedApi + " /etc/kubernetes/manifests/kube-apiserver.yaml",
+                            "rm " + file,
                             "kubectl get --raw /readyz")));
         }
         return steps;
@@ -108,9 +125,11 @@ public class KubeadmTarget implements RestoreTarget {
         }
         List<String> endpoints = run.cluster().etcd().endpoints();
         if (endpoints.size() > 1) {
-            throw new GuardianException(Reason.INVALID_CONFIG, "cluster " + run.cluster().id() + " has " + endpoints.size()
-                    + " etcd members: list them under restore.members (node name and peer URL of each), every stacked"
-                    + " member is restored from the same snapshot");
+            throw new GuardianException(
+                    Reason.INVALID_CONFIG,
+                    "cluster " + run.cluster().id() + " has " + endpoints.size()
+                            + " etcd members: list them under restore.members (node name and peer URL of each), every stacked"
+                            + " member is restored from the same snapshot");
         }
         String host = URI.create(endpoints.get(0)).getHost();
         String name = spec != null && spec.memberName() != null ? spec.memberName() : host;

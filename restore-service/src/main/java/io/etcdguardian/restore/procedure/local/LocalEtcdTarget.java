@@ -53,11 +53,13 @@ public class LocalEtcdTarget implements RestoreTarget {
         String token = "restore-" + run.shortId();
         EtcdCluster restored = etcd.withToken(token);
         // the data is restored with the tools of the etcd the snapshot came from; the members run the cluster's own
-        EtcdCluster restoring = restored.withBinaries(EtcdBinaries.dirFor(run.manifest().etcdVersion()));
+        EtcdCluster restoring =
+                restored.withBinaries(EtcdBinaries.dirFor(run.manifest().etcdVersion()));
         requireStartable(run, etcd, restoring);
         Path snapshot = staging.spoolFile(run);
         // names and addresses only: a process id changes with every start, and the plan must not
-        List<String> members = etcd.members().stream().map(m -> m.name() + " " + m.clientUrl()).toList();
+        List<String> members =
+                etcd.members().stream().map(m -> m.name() + " " + m.clientUrl()).toList();
         List<String> restoreCommands = new ArrayList<>();
         for (int i = 0; i < etcd.members().size(); i++) {
             EtcdMember m = etcd.members().get(i);
@@ -65,28 +67,47 @@ public class LocalEtcdTarget implements RestoreTarget {
             restoreCommands.add(String.join(" ", restoring.restoreCommand(i, snapshot, List.of())));
         }
         return List.of(
-                new RestoreStep("fetch-snapshot", "download, decrypt, decompress and check the SHA-256 of snapshot "
-                        + run.manifest().snapshotId(), List.of(snapshot.toString()), r -> {
-                    Path file = staging.fetch(r);
-                    return Files.size(file) + " bytes checked into " + file;
-                }),
-                new RestoreStep("stop-members", "stop every member: nothing writes while data is replaced", members,
+                new RestoreStep(
+                        "fetch-snapshot",
+                        "download, decrypt, decompress and check the SHA-256 of snapshot "
+                                + run.manifest().snapshotId(),
+                        List.of(snapshot.toString()),
                         r -> {
-                            List<String> stopped = new ArrayList<>();
-                            for (int i = 0; i < etcd.members().size(); i++) {
-                                etcd.process(i).pid().ifPresent(pid -> stopped.add("pid " + pid));
-                                etcd.stopMember(i);
-                            }
-                            return "stopped " + etcd.members().size() + " members " + stopped;
-                        // from restore-data on, a running member runs the restored data: start-members started it
-                        // (a crash mid-start leaves some running), so it is no change to stop for
-                        }).holding(r -> r.done("restore-data") ? java.util.Optional.empty()
-                        : etcd.members().stream().filter(m -> etcd.isMemberAlive(etcd.members().indexOf(m)))
-                                .map(m -> m.name() + " is running again").reduce((a, b) -> a + ", " + b)),
-                new RestoreStep("restore-data", "move each data dir aside and restore it from the snapshot under"
-                        + " cluster token " + token, restoreCommands, r -> restoreData(r, etcd, restoring, snapshot)),
-                new RestoreStep("start-members", "start every member of the restored cluster and wait until healthy",
-                        etcd.endpoints(), r -> {
+                            Path file = staging.fetch(r);
+                            return Files.size(file) + " bytes checked into " + file;
+                        }),
+                new RestoreStep(
+                                "stop-members",
+                                "stop every member: nothing writes while data is replaced",
+                                members,
+                                r -> {
+                                    List<String> stopped = new ArrayList<>();
+                                    for (int i = 0; i < etcd.members().size(); i++) {
+                                        etcd.process(i).pid().ifPresent(pid -> stopped.add("pid " + pid));
+                                        etcd.stopMember(i);
+                                    }
+                                    return "stopped " + etcd.members().size() + " members " + stopped;
+                                    // from restore-data on, a running member runs the restored data: start-members
+                                    // started it
+                                    // (a crash mid-start leaves some running), so it is no change to stop for
+                                })
+                        .holding(r -> r.done("restore-data")
+                                ? java.util.Optional.empty()
+                                : etcd.members().stream()
+                                        .filter(m -> etcd.isMemberAlive(
+                                                etcd.members().indexOf(m)))
+                                        .map(m -> m.name() + " is running again")
+                                        .reduce((a, b) -> a + ", " + b)),
+                new RestoreStep(
+                        "restore-data",
+                        "move each data dir aside and restore it from the snapshot under" + " cluster token " + token,
+                        restoreCommands,
+                        r -> restoreData(r, etcd, restoring, snapshot)),
+                new RestoreStep(
+                        "start-members",
+                        "start every member of the restored cluster and wait until healthy",
+                        etcd.endpoints(),
+                        r -> {
                             restored.save();
                             for (int i = 0; i < restored.members().size(); i++) {
                                 restored.startMember(i);
@@ -99,18 +120,31 @@ public class LocalEtcdTarget implements RestoreTarget {
                             }
                             return "started " + restored.endpoints();
                         }),
-                new RestoreStep("verify", "the restored cluster holds the snapshot's revision (" + run.manifest().revision()
-                        + ") and keys (" + run.manifest().liveKeys() + ")", etcd.endpoints(), r -> verify(r, restored)),
-                new RestoreStep("cleanup", "remove the spool copy" + (settings.keepOldData() ? "; keep the old data dirs"
-                        + " for an operator" : " and the old data dirs"), List.of(snapshot.getParent().toString()), r -> {
-                    staging.cleanSpool(r);
-                    if (!settings.keepOldData()) {
-                        etcd.members().forEach(m -> EtcdCluster.deleteRecursively(aside(m, r)));
-                        return "removed the spool copy and the old data dirs";
-                    }
-                    return "removed the spool copy; old data kept in " + etcd.members().stream()
-                            .map(m -> aside(m, r).toString()).toList();
-                }));
+                new RestoreStep(
+                        "verify",
+                        "the restored cluster holds the snapshot's revision ("
+                                + run.manifest().revision() + ") and keys ("
+                                + run.manifest().liveKeys() + ")",
+                        etcd.endpoints(),
+                        r -> verify(r, restored)),
+                new RestoreStep(
+                        "cleanup",
+                        "remove the spool copy"
+                                + (settings.keepOldData()
+                                        ? "; keep the old data dirs" + " for an operator"
+                                        : " and the old data dirs"),
+                        List.of(snapshot.getParent().toString()),
+                        r -> {
+                            staging.cleanSpool(r);
+                            if (!settings.keepOldData()) {
+                                etcd.members().forEach(m -> EtcdCluster.deleteRecursively(aside(m, r)));
+                                return "removed the spool copy and the old data dirs";
+                            }
+                            return "removed the spool copy; old data kept in "
+                                    + etcd.members().stream()
+                                            .map(m -> aside(m, r).toString())
+                                            .toList();
+                        }));
     }
 
     /**
@@ -126,10 +160,13 @@ public class LocalEtcdTarget implements RestoreTarget {
         String restores = EtcdBinaries.versionIn(restoring.tools());
         int gap = minorNumber(runs) - minorNumber(restores);
         if (gap < 0 || gap > 1) {
-            throw new GuardianException(Reason.VERSION_MISMATCH, "the local cluster runs etcd " + runs + " and the"
-                    + " snapshot would be restored with etcd " + restores + "'s tools (snapshot from "
-                    + run.manifest().etcdVersion() + "): etcd starts data of its own minor or the one before only;"
-                    + " name the snapshot's minor in GUARDIAN_ETCD_BIN_DIRS or restore with a matching etcd");
+            throw new GuardianException(
+                    Reason.VERSION_MISMATCH,
+                    "the local cluster runs etcd " + runs + " and the"
+                            + " snapshot would be restored with etcd " + restores + "'s tools (snapshot from "
+                            + run.manifest().etcdVersion()
+                            + "): etcd starts data of its own minor or the one before only;"
+                            + " name the snapshot's minor in GUARDIAN_ETCD_BIN_DIRS or restore with a matching etcd");
         }
         if (gap > 0) {
             run.note("the snapshot is restored with etcd " + restores + "'s tools and started by the cluster's etcd "
@@ -145,14 +182,16 @@ public class LocalEtcdTarget implements RestoreTarget {
     private static EtcdCluster layout(RestoreRun run) {
         RestoreSpec spec = run.cluster().restore();
         if (spec == null || spec.localDir() == null) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id()
-                    + "': restore.localDir must name the local etcd cluster's directory for target local");
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED,
+                    "cluster '" + run.cluster().id()
+                            + "': restore.localDir must name the local etcd cluster's directory for target local");
         }
         try {
             return EtcdCluster.load(Path.of(spec.localDir()));
         } catch (RuntimeException e) {
-            throw new GuardianException(Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id() + "': "
-                    + e.getMessage(), e);
+            throw new GuardianException(
+                    Reason.PRECONDITION_FAILED, "cluster '" + run.cluster().id() + "': " + e.getMessage(), e);
         }
     }
 
@@ -165,8 +204,9 @@ public class LocalEtcdTarget implements RestoreTarget {
             throws IOException {
         for (int i = 0; i < etcd.members().size(); i++) {
             if (etcd.isMemberAlive(i)) {
-                throw new GuardianException(Reason.PRECONDITION_FAILED, etcd.members().get(i).name()
-                        + " is running: its data is not replaced under it");
+                throw new GuardianException(
+                        Reason.PRECONDITION_FAILED,
+                        etcd.members().get(i).name() + " is running: its data is not replaced under it");
             }
             EtcdMember member = etcd.members().get(i);
             Path aside = aside(member, run);
@@ -176,8 +216,10 @@ public class LocalEtcdTarget implements RestoreTarget {
             try {
                 restored.restoreMember(i, snapshot, List.of());
             } catch (IllegalStateException e) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "snapshot restore failed for "
-                        + member.name() + ": " + e.getMessage(), e);
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED,
+                        "snapshot restore failed for " + member.name() + ": " + e.getMessage(),
+                        e);
             }
             Failpoints.hit("restore.restore-data.member");
         }
@@ -185,16 +227,27 @@ public class LocalEtcdTarget implements RestoreTarget {
     }
 
     private static String verify(RestoreRun run, EtcdCluster restored) throws Exception {
-        try (Client client = Client.builder().endpoints(restored.endpoints().toArray(String[]::new)).build()) {
+        try (Client client = Client.builder()
+                .endpoints(restored.endpoints().toArray(String[]::new))
+                .build()) {
             ByteSequence all = ByteSequence.from(new byte[] {0});
-            GetResponse count = client.getKVClient().get(all, GetOption.builder().withRange(all).withCountOnly(true)
-                    .build()).get(30, TimeUnit.SECONDS);
+            GetResponse count = client.getKVClient()
+                    .get(
+                            all,
+                            GetOption.builder()
+                                    .withRange(all)
+                                    .withCountOnly(true)
+                                    .build())
+                    .get(30, TimeUnit.SECONDS);
             long revision = count.getHeader().getRevision();
             long expectedKeys = run.manifest().liveKeys();
             if (revision != run.manifest().revision() || (expectedKeys >= 0 && count.getCount() != expectedKeys)) {
-                throw new GuardianException(Reason.INTEGRITY_FAILED, "restored cluster is at revision " + revision
-                        + " with " + count.getCount() + " keys; the snapshot has revision " + run.manifest().revision()
-                        + " and " + expectedKeys + " keys");
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED,
+                        "restored cluster is at revision " + revision
+                                + " with " + count.getCount() + " keys; the snapshot has revision "
+                                + run.manifest().revision()
+                                + " and " + expectedKeys + " keys");
             }
             return "revision " + revision + ", " + count.getCount() + " keys, as in the snapshot";
         }

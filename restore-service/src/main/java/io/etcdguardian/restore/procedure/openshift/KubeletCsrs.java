@@ -16,8 +16,7 @@ import java.util.List;
 final class KubeletCsrs {
     static final String CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
     static final String SERVING_SIGNER = "kubernetes.io/kubelet-serving";
-    static final String NODE_BOOTSTRAPPER =
-            "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper";
+    static final String NODE_BOOTSTRAPPER = "system:serviceaccount:openshift-machine-config-operator:node-bootstrapper";
 
     private final KubernetesClient client;
 
@@ -34,19 +33,27 @@ final class KubeletCsrs {
     }
 
     static boolean pending(CertificateSigningRequest csr) {
-        return csr.getStatus() == null || csr.getStatus().getConditions() == null
+        return csr.getStatus() == null
+                || csr.getStatus().getConditions() == null
                 || csr.getStatus().getConditions().isEmpty();
     }
 
     /** Approves every pending CSR of ours; returns their names. */
     List<String> approvePending() {
         List<String> approved = new ArrayList<>();
-        for (CertificateSigningRequest csr : client.certificates().v1().certificateSigningRequests().list().getItems()) {
+        for (CertificateSigningRequest csr :
+                client.certificates().v1().certificateSigningRequests().list().getItems()) {
             if (pending(csr) && ours(csr)) {
                 CertificateSigningRequestCondition approval = new CertificateSigningRequestConditionBuilder()
-                        .withType("Approved").withStatus("True").withReason("EtcdGuardianRestore")
-                        .withMessage("approved by etcd-guardian after a restore (kubelet CSR)").build();
-                client.certificates().v1().certificateSigningRequests().withName(csr.getMetadata().getName())
+                        .withType("Approved")
+                        .withStatus("True")
+                        .withReason("EtcdGuardianRestore")
+                        .withMessage("approved by etcd-guardian after a restore (kubelet CSR)")
+                        .build();
+                client.certificates()
+                        .v1()
+                        .certificateSigningRequests()
+                        .withName(csr.getMetadata().getName())
                         .approve(approval);
                 approved.add(csr.getMetadata().getName());
             }
@@ -57,6 +64,9 @@ final class KubeletCsrs {
     /** Pending CSRs the restore leaves to an operator, by name. */
     List<String> othersPending() {
         return client.certificates().v1().certificateSigningRequests().list().getItems().stream()
-                .filter(c -> pending(c) && !ours(c)).map(c -> c.getMetadata().getName()).sorted().toList();
+                .filter(c -> pending(c) && !ours(c))
+                .map(c -> c.getMetadata().getName())
+                .sorted()
+                .toList();
     }
 }

@@ -36,17 +36,20 @@ final class OperandRollout {
     /** Patches the reason (the same value again is a no-op) and waits for every node to run the new revision. */
     String run(RestoreRun run, String reason) {
         // remembered before the patch: a resumed step still waits for a revision newer than the one before it
-        long before = Long.parseLong(run.remember(operator.getPlural() + ".revisionBefore",
-                String.valueOf(latest(get()))));
+        long before =
+                Long.parseLong(run.remember(operator.getPlural() + ".revisionBefore", String.valueOf(latest(get()))));
         client.genericKubernetesResources(operator).withName("cluster").edit(r -> {
             spec(r).put("forceRedeploymentReason", reason);
             return r;
         });
-        waits.until(operator.getKind() + " at a revision newer than " + before + " on every node",
-                () -> rolledOut(get(), before), () -> nodes(get()));
+        waits.until(
+                operator.getKind() + " at a revision newer than " + before + " on every node",
+                () -> rolledOut(get(), before),
+                () -> nodes(get()));
         GenericKubernetesResource now = get();
-        return operator.getKind() + ": " + ControlPlane.list(now.getAdditionalProperties(), "status", "nodeStatuses")
-                .size() + " node(s) at revision " + latest(now) + " (was " + before + ")";
+        return operator.getKind() + ": "
+                + ControlPlane.list(now.getAdditionalProperties(), "status", "nodeStatuses")
+                        .size() + " node(s) at revision " + latest(now) + " (was " + before + ")";
     }
 
     private GenericKubernetesResource get() {
@@ -55,19 +58,24 @@ final class OperandRollout {
 
     static boolean rolledOut(GenericKubernetesResource operand, long before) {
         long latest = latest(operand);
-        List<Map<String, Object>> nodes = ControlPlane.list(operand.getAdditionalProperties(), "status", "nodeStatuses");
-        return latest > before && !nodes.isEmpty() && nodes.stream().allMatch(n -> number(n.get("currentRevision")) == latest);
+        List<Map<String, Object>> nodes =
+                ControlPlane.list(operand.getAdditionalProperties(), "status", "nodeStatuses");
+        return latest > before
+                && !nodes.isEmpty()
+                && nodes.stream().allMatch(n -> number(n.get("currentRevision")) == latest);
     }
 
     static long latest(GenericKubernetesResource operand) {
-        return operand == null ? 0 : number(ControlPlane.at(operand.getAdditionalProperties(), "status",
-                "latestAvailableRevision"));
+        return operand == null
+                ? 0
+                : number(ControlPlane.at(operand.getAdditionalProperties(), "status", "latestAvailableRevision"));
     }
 
     private static String nodes(GenericKubernetesResource operand) {
-        return "latestAvailableRevision " + latest(operand) + "; " + ControlPlane.list(operand.getAdditionalProperties(),
-                "status", "nodeStatuses").stream().map(n -> n.get("nodeName") + " at " + n.get("currentRevision"))
-                .collect(Collectors.joining(", "));
+        return "latestAvailableRevision " + latest(operand) + "; "
+                + ControlPlane.list(operand.getAdditionalProperties(), "status", "nodeStatuses").stream()
+                        .map(n -> n.get("nodeName") + " at " + n.get("currentRevision"))
+                        .collect(Collectors.joining(", "));
     }
 
     private static long number(Object value) {

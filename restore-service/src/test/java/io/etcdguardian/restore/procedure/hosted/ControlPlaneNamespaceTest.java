@@ -11,7 +11,8 @@ class ControlPlaneNamespaceTest {
     void isTheHostedClustersNamespaceAndNameWithDotsAsHyphens() {
         assertThat(HostedClusters.controlPlaneNamespace(new KubernetesSpec("hosted-onprem", "clusters", "hc1", null)))
                 .isEqualTo("clusters-hc1");
-        assertThat(HostedClusters.controlPlaneNamespace(new KubernetesSpec("hosted-aws", "clusters", "prod.eu-1", null)))
+        assertThat(HostedClusters.controlPlaneNamespace(
+                        new KubernetesSpec("hosted-aws", "clusters", "prod.eu-1", null)))
                 .isEqualTo("clusters-prod-eu-1");
     }
 }

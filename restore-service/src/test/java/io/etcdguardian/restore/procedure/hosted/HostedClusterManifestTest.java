@@ -50,17 +50,21 @@ class HostedClusterManifestTest {
         String json = HostedClusterManifest.fromRendered(rendered, HC);
         GenericKubernetesResource hc = HostedClusterManifest.parse(json);
         assertThat(hc.getKind()).isEqualTo("HostedCluster");
-        assertThat(ControlPlane.text(hc.getAdditionalProperties(), "spec", "secretEncryption", "aescbc", "activeKey",
-                "name")).isEqualTo("hc2-etcd-encryption-key");
+        assertThat(ControlPlane.text(
+                        hc.getAdditionalProperties(), "spec", "secretEncryption", "aescbc", "activeKey", "name"))
+                .isEqualTo("hc2-etcd-encryption-key");
         assertThat(ControlPlane.at(hc.getAdditionalProperties(), "spec", "pausedUntil"))
-                .as("created paused, etcd would never start").isNull();
-        assertThat(ControlPlane.at(hc.getAdditionalProperties(), "spec", "etcd", "managed", "storage",
-                "restoreSnapshotURL")).as("the restore sets its own").isNull();
+                .as("created paused, etcd would never start")
+                .isNull();
+        assertThat(ControlPlane.at(
+                        hc.getAdditionalProperties(), "spec", "etcd", "managed", "storage", "restoreSnapshotURL"))
+                .as("the restore sets its own")
+                .isNull();
         assertThat(HostedClusterManifest.releaseVersion(json)).contains("4.14.12");
         assertThat(json).doesNotContain("c2VjcmV0");
 
-        assertThatThrownBy(() -> HostedClusterManifest.fromRendered(rendered,
-                new KubernetesSpec("hosted-aws", "clusters", "hc3", null)))
+        assertThatThrownBy(() -> HostedClusterManifest.fromRendered(
+                        rendered, new KubernetesSpec("hosted-aws", "clusters", "hc3", null)))
                 .hasMessageContaining("has no HostedCluster clusters/hc3");
         assertThatThrownBy(() -> HostedClusterManifest.fromRendered(dir.resolve("missing.yaml"), HC))
                 .hasMessageContaining("cannot be read");
@@ -84,8 +88,10 @@ class HostedClusterManifestTest {
         assertThat(copy.getMetadata().getLabels()).containsEntry("team", "a");
         assertThat(copy.getMetadata().getAnnotations()).containsOnlyKeys("note");
         assertThat(copy.getAdditionalProperties()).doesNotContainKey("status");
-        assertThat(ControlPlane.text(copy.getAdditionalProperties(), "spec", "platform", "type")).isEqualTo("AWS");
+        assertThat(ControlPlane.text(copy.getAdditionalProperties(), "spec", "platform", "type"))
+                .isEqualTo("AWS");
         assertThat(HostedClusterManifest.releaseVersion(HostedClusterManifest.fromLive(live)))
-                .as("a digest-pinned release names no version").isEmpty();
+                .as("a digest-pinned release names no version")
+                .isEmpty();
     }
 }

@@ -18,26 +18,30 @@ class RevisionBumpFlagsTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({
-            "registry.k8s.io/etcd:3.5.10-0, true",
-            "registry.k8s.io/etcd:3.5.9-0, false",
-            "quay.io/coreos/etcd:v3.6.0, true",
-            "quay.io/coreos/etcd:v3.4.23, false",
-            "registry.example:5000/etcd:v3.5.21, true",
-            "gcr.io/etcd-development/etcd:v4.0.1, true",
-            "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0123abcd, false",
-            "etcd:latest, false"})
+        "registry.k8s.io/etcd:3.5.10-0, true",
+        "registry.k8s.io/etcd:3.5.9-0, false",
+        "quay.io/coreos/etcd:v3.6.0, true",
+        "quay.io/coreos/etcd:v3.4.23, false",
+        "registry.example:5000/etcd:v3.5.21, true",
+        "gcr.io/etcd-development/etcd:v4.0.1, true",
+        "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:0123abcd, false",
+        "etcd:latest, false"
+    })
     void byTheImagesVersionWhenTheFleetDoesNotSay(String image, boolean bumps) {
         assertThat(HostedClusters.bumpRevisionFlags(spec(null), image)).isEqualTo(bumps ? BUMP : List.of());
-        assertThat(HostedClusters.bumpRevisionFlags(null, image)).as("no restore section")
+        assertThat(HostedClusters.bumpRevisionFlags(null, image))
+                .as("no restore section")
                 .isEqualTo(bumps ? BUMP : List.of());
     }
 
     @Test
     void theFleetDecidesWhenItSays() {
         assertThat(HostedClusters.bumpRevisionFlags(spec(false), "quay.io/coreos/etcd:v3.6.0"))
-                .as("forbidden, even where supported").isEmpty();
+                .as("forbidden, even where supported")
+                .isEmpty();
         assertThat(HostedClusters.bumpRevisionFlags(spec(true), "quay.io/openshift-release-dev/ocp@sha256:00"))
-                .as("asked for, on an image whose version cannot be read from its name").isEqualTo(BUMP);
+                .as("asked for, on an image whose version cannot be read from its name")
+                .isEqualTo(BUMP);
         assertThat(HostedClusters.bumpRevisionFlags(spec(true), null)).isEqualTo(BUMP);
     }
 
