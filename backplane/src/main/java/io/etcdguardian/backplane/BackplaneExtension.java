@@ -31,7 +31,8 @@ public final class BackplaneExtension implements ParameterResolver {
                 .backplane;
     }
 
-    private static final class Running implements ExtensionContext.Store.CloseableResource {
+    /** Closed by JUnit with the root context (a store value that is AutoCloseable): the processes stop with the run. */
+    private static final class Running implements AutoCloseable {
         final Backplane backplane;
 
         Running() {

@@ -464,7 +464,8 @@ class ChartRenderTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
-        JsonNode json = Serialization.jsonMapper().readTree(dashboard.getData().get("etcd-guardian.json"));
+        JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(dashboard.getData().get("etcd-guardian.json"));
         assertThat(json.path("uid").asText()).isEqualTo("etcd-guardian");
         assertThat(json.path("panels")).hasSizeGreaterThanOrEqualTo(10).allSatisfy(panel -> {
             assertThat(panel.path("targets")).as(panel.path("title").asText()).isNotEmpty();
@@ -492,7 +493,8 @@ class ChartRenderTest {
         List<HasMetadata> objects = new ArrayList<>();
         for (String doc : yaml.split("(?m)^---\\s*$")) {
             if (doc.lines().anyMatch(l -> l.startsWith("kind:"))) {
-                Object parsed = Serialization.unmarshal(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8)));
+                Object parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+                        .unmarshal(new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8)));
                 objects.add((HasMetadata) parsed);
             }
         }

@@ -54,8 +54,10 @@ class AlertmanagerWebhookTest {
             assertThat(anonymous.getStatus().getCode())
                     .as("Alertmanager's credentials are required")
                     .isEqualTo(401);
-            HttpResponse<Map> accepted = http.toBlocking()
-                    .exchange(HttpRequest.POST("/alertmanager", alert).bearerAuth(token), Map.class);
+            HttpResponse<Map<String, Object>> accepted = http.toBlocking()
+                    .exchange(
+                            HttpRequest.POST("/alertmanager", alert).bearerAuth(token),
+                            io.micronaut.core.type.Argument.mapOf(String.class, Object.class));
             assertThat(accepted.code()).isEqualTo(200);
             assertThat((List<?>) accepted.body().get("requested")).hasSize(1);
             assertThat((List<?>) accepted.body().get("ignored"))

@@ -451,7 +451,7 @@ class ControlPlaneRestoreMockTest {
                 .isEqualTo("quay.io/openshift-release-dev/ocp-release:4.14.12-x86_64");
         assertThat(ControlPlane.at(
                         created.getAdditionalProperties(), "spec", "etcd", "managed", "storage", "restoreSnapshotURL"))
-                .asList()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
                 .singleElement()
                 .asString()
                 .contains("X-Amz-Signature");
@@ -1497,7 +1497,7 @@ class ControlPlaneRestoreMockTest {
                     .inNamespace("clusters")
                     .withName(name)
                     .edit(r -> {
-                        ((Map<String, Object>) r.getAdditionalProperties().get("spec")).remove("pausedUntil");
+                        ((Map<?, ?>) r.getAdditionalProperties().get("spec")).remove("pausedUntil");
                         return r;
                     });
         }

@@ -224,7 +224,10 @@ class SchedulerServiceTest {
                                             .bearerAuth(token),
                                     Map.class));
             assertThat(busy.getStatus().getCode()).isEqualTo(409);
-            assertThat(busy.getResponse().getBody(Map.class).orElseThrow()).containsEntry("reason", "IN_FLIGHT");
+            assertThat(busy.getResponse()
+                            .getBody(io.micronaut.core.type.Argument.mapOf(String.class, Object.class))
+                            .orElseThrow())
+                    .containsEntry("reason", "IN_FLIGHT");
             complete(context, manual);
 
             HttpClientResponseException unknown = org.junit.jupiter.api.Assertions.assertThrows(

@@ -218,7 +218,9 @@ class SnapshotServiceTest {
                                     Map.class))
                     .isInstanceOfSatisfying(HttpClientResponseException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(404);
-                        assertThat(e.getResponse().getBody(Map.class).orElseThrow())
+                        assertThat(e.getResponse()
+                                        .getBody(io.micronaut.core.type.Argument.mapOf(String.class, Object.class))
+                                        .orElseThrow())
                                 .containsEntry("reason", "UNKNOWN_CLUSTER");
                     });
         }

@@ -95,6 +95,8 @@ public class ServiceUrls {
 
     /** A service answered, with an error: its reason and message (our services answer {reason, message}). */
     public static final class Refused extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
         private final int status;
 
         Refused(int status, URI uri, String body) {

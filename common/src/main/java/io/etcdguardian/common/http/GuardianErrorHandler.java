@@ -20,6 +20,8 @@ import java.util.Map;
 public class GuardianErrorHandler implements ExceptionHandler<GuardianException, HttpResponse<Map<String, Object>>> {
 
     @Override
+    @SuppressWarnings(
+            "rawtypes") // ExceptionHandler declares the raw HttpRequest; a parameterised one does not override it
     public HttpResponse<Map<String, Object>> handle(HttpRequest request, GuardianException e) {
         return HttpResponse.<Map<String, Object>>status(status(e))
                 .body(Map.of("reason", e.reason().name(), "message", e.getMessage()));

@@ -8,6 +8,8 @@ import io.etcdguardian.common.event.Reason;
  * work stops where it is and publishes no outcome — the new holder owns the operation now.
  */
 public class LeaseLostException extends GuardianException {
+    private static final long serialVersionUID = 1L;
+
     public LeaseLostException(String message) {
         super(Reason.BUSY, false, message, null);
     }

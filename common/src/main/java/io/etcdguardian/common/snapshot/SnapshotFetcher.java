@@ -230,6 +230,8 @@ public class SnapshotFetcher {
         }
 
         static final class Failed extends IOException {
+            private static final long serialVersionUID = 1L;
+
             Failed(IOException cause) {
                 super(cause.getMessage(), cause);
             }

@@ -76,6 +76,8 @@ public final class TrailerDigest extends FilterOutputStream {
 
     /** The stream failed its integrity check. */
     public static final class IntegrityException extends Exception {
+        private static final long serialVersionUID = 1L;
+
         public IntegrityException(String message) {
             super(message);
         }

@@ -5,6 +5,8 @@ package io.etcdguardian.common.event;
  * secrets: they end up in events and logs.
  */
 public class GuardianException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final Reason reason;
     private final boolean retriable;
 

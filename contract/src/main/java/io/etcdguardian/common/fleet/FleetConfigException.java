@@ -7,6 +7,8 @@ import java.util.stream.Collectors;
 
 /** The fleet configuration is invalid; the message lists every problem, one per line. */
 public class FleetConfigException extends GuardianException {
+    private static final long serialVersionUID = 1L;
+
     private final List<FleetProblem> problems;
 
     public FleetConfigException(String source, List<FleetProblem> problems) {

@@ -198,7 +198,7 @@ public final class FleetParser {
 
     /** Cluster values win; nested mappings merge key by key. */
     private static void merge(ObjectNode into, ObjectNode from) {
-        from.fields().forEachRemaining(e -> {
+        from.properties().forEach(e -> {
             JsonNode existing = into.get(e.getKey());
             if (existing instanceof ObjectNode target && e.getValue() instanceof ObjectNode source) {
                 merge(target, source);

@@ -333,7 +333,7 @@ public class DefragWorkflow {
                     any.getKVClient()
                             .compact(
                                     target,
-                                    CompactOption.newBuilder()
+                                    CompactOption.builder()
                                             .withCompactPhysical(true)
                                             .build()),
                     cluster);

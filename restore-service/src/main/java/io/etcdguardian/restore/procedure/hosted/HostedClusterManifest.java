@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,8 +76,9 @@ public final class HostedClusterManifest {
         }
         List<HasMetadata> documents;
         try {
-            documents = Serialization.unmarshal(
-                    new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            documents = new KubernetesSerialization()
+                    .unmarshal(
+                            new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (RuntimeException e) {
             throw new GuardianException(
                     Reason.PRECONDITION_FAILED,
