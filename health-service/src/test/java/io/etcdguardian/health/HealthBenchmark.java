@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an interval for a while (the members are one real etcd cluster behind N cluster ids, each id with
  * its own clients), CPU and heap of this JVM.
  */
+@Tag("benchmark")
 @ExtendWith(BackplaneExtension.class)
 class HealthBenchmark {
     @TempDir

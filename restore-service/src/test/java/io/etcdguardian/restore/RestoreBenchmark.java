@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restore-service (request → fetch from S3 and check → stop → restore ×3 → start → verify revision
  * and keys → COMPLETED), alternating, same cluster, same run.
  */
+@Tag("benchmark")
 @ExtendWith(BackplaneExtension.class)
 class RestoreBenchmark {
     @TempDir

@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * late each request reaches the topic after its due time (slot + jitter), and what it costs in CPU
  * and heap. Run it as the README says.
  */
+@Tag("benchmark")
 @ExtendWith(BackplaneExtension.class)
 class SchedulerBenchmark {
     @TempDir

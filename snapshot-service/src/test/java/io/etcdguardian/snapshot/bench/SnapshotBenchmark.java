@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * capture-to-S3 through the real service against `etcdctl snapshot save` to local disk, same etcd,
  * same run; and the service JVM's peak heap (run it with -Xmx128m to prove the bound).
  */
+@Tag("benchmark")
 @ExtendWith(BackplaneExtension.class)
 class SnapshotBenchmark {
     private static final long MIB = 1024 * 1024;
