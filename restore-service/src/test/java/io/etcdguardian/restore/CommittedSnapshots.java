@@ -110,6 +110,7 @@ final class CommittedSnapshots {
                 null,
                 new SnapshotManifest.Drill(DrillResult.PASSED, Instant.now(), revision, keys, "fixture"),
                 0L,
+                null,
                 null);
         var s3 = store.client();
         s3.putObject(b -> b.bucket(bucket).key(objectKey), RequestBody.fromFile(file));

@@ -1556,6 +1556,7 @@ class ControlPlaneRestoreMockTest {
                 bundleKey,
                 m.drill(),
                 m.captureMs(),
+                null,
                 null);
         backplane
                 .s3()

@@ -45,60 +45,6 @@ public record SnapshotManifest(
         StaticResources staticResources) {
     public static final int FORMAT_VERSION = 1;
 
-    /** Without OpenShift's static-pod resources: every manifest written before backup sets, and non-OpenShift ones. */
-    public SnapshotManifest(
-            int formatVersion,
-            String clusterId,
-            String snapshotId,
-            String requestId,
-            String trigger,
-            Instant takenAt,
-            Instant completedAt,
-            String sourceMember,
-            String etcdVersion,
-            String clusterVersion,
-            long revision,
-            long totalKeys,
-            long liveKeys,
-            String boltHash,
-            long sizeRaw,
-            long sizeStored,
-            String sha256,
-            String compression,
-            Encryption encryption,
-            String objectKey,
-            String keyBundleKey,
-            Drill drill,
-            Long captureMs,
-            String storedSha256) {
-        this(
-                formatVersion,
-                clusterId,
-                snapshotId,
-                requestId,
-                trigger,
-                takenAt,
-                completedAt,
-                sourceMember,
-                etcdVersion,
-                clusterVersion,
-                revision,
-                totalKeys,
-                liveKeys,
-                boltHash,
-                sizeRaw,
-                sizeStored,
-                sha256,
-                compression,
-                encryption,
-                objectKey,
-                keyBundleKey,
-                drill,
-                captureMs,
-                storedSha256,
-                null);
-    }
-
     public SnapshotManifest {
         // a manifest read from the store names paths and keys: a tampered one must not steer them
         Ids.cluster(clusterId, "manifest clusterId");

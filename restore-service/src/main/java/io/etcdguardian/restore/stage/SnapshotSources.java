@@ -68,6 +68,7 @@ public final class SnapshotSources {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 

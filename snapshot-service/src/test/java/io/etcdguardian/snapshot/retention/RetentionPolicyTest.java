@@ -49,6 +49,7 @@ class RetentionPolicyTest {
                         ? null
                         : new SnapshotManifest.Drill(DrillResult.valueOf(drill.name()), takenAt, 0, 0, "x"),
                 1000L,
+                null,
                 null);
     }
 

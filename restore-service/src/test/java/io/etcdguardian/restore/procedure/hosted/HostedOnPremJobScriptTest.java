@@ -228,6 +228,7 @@ class HostedOnPremJobScriptTest {
                 null,
                 null,
                 null,
+                null,
                 null));
     }
 

@@ -111,6 +111,7 @@ class KubeadmHandOverTest {
                 null,
                 null,
                 null,
+                null,
                 null);
         RestoreRun run =
                 new RestoreRun(cluster, manifest, "restore-kubeadm1", Instant.now(), Map.of(), List.of(), false, null);
