@@ -22,6 +22,10 @@ class HealthSettingsTest {
                     .as("application.yml's, which the listener's groupId reads too")
                     .isEqualTo("health-service");
             assertThat(settings.alertClusterLabel()).isEqualTo("cluster");
+            // the OpenShift rule: 100 MB and 45 % free, or 80 % of the quota
+            assertThat(settings.defragMinDbBytes()).isEqualTo(100_000_000L);
+            assertThat(settings.defragMinFragmentation()).isEqualTo(0.45);
+            assertThat(settings.defragMaxQuotaUse()).isEqualTo(0.8);
         }
     }
 

@@ -10,8 +10,6 @@ import java.util.Optional;
  * is free (size − in use) — or a member uses more than {@code maxQuotaUse} (80 %) of the quota.
  */
 public record MaintenancePolicy(long minDbBytes, double minFragmentation, double maxQuotaUse) {
-    public static final MaintenancePolicy DEFAULT = new MaintenancePolicy(100_000_000L, 0.45, 0.80);
-
     /** Why to defragment, naming the member and its numbers; empty when nothing calls for it. */
     public Optional<String> decide(List<MemberStatus> members, long quotaBytes) {
         for (MemberStatus m : members) {
