@@ -54,6 +54,16 @@ public final class ChildProcess {
         }
     }
 
+    /** Records {@code running} as this process (its PID file), as if this had started it. */
+    public void adopt(ProcessHandle running) {
+        try {
+            Files.createDirectories(pidFile.getParent());
+            Files.writeString(pidFile, Long.toString(running.pid()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record " + name + " (pid " + running.pid() + ")", e);
+        }
+    }
+
     /** Runs a command to completion (e.g. formatting storage) and fails with its output when it fails. */
     public static void runToCompletion(List<String> command, Path workDir, Path log, Duration timeout) {
         try {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -108,9 +109,36 @@ public record EtcdCluster(
 
     /** Starts one member again with its existing data dir (after a stop or a kill). */
     public void startMember(int i) {
-        if (!process(i).isAlive()) {
-            launch(i);
+        if (process(i).isAlive()) {
+            return;
         }
+        // a launcher killed between starting the member and writing its PID file leaves it running unrecorded: a
+        // second one on the same ports would fail to bind, so the one already serving this data dir is adopted
+        Optional<ProcessHandle> unrecorded = servingDataDir(members.get(i).dataDir());
+        if (unrecorded.isPresent()) {
+            process(i).adopt(unrecorded.get());
+            return;
+        }
+        launch(i);
+    }
+
+    /** A live etcd whose command line names {@code dataDir} as its data dir. */
+    private static Optional<ProcessHandle> servingDataDir(Path dataDir) {
+        String dir = dataDir.toString();
+        return ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info()
+                        .arguments()
+                        .map(args -> {
+                            for (int a = 0; a + 1 < args.length; a++) {
+                                if (args[a].equals("--data-dir") && args[a + 1].equals(dir)) {
+                                    return true;
+                                }
+                            }
+                            return false;
+                        })
+                        .orElse(false))
+                .findFirst();
     }
 
     public void awaitHealthy(int i) {
