@@ -1,11 +1,13 @@
 package io.etcdguardian.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.api.AlarmRequest;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.HealthChanged;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
@@ -22,6 +24,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -80,28 +83,33 @@ class CorruptAlarmTest {
                     "/test",
                     new MaintenanceRequested(
                             cluster, MaintenanceRequested.Action.DEFRAG, "operator", "test", Instant.now()));
-            MaintenanceProgress end = (MaintenanceProgress) health.await(
-                            e -> e instanceof MaintenanceProgress p
-                                    && p.clusterId().equals(cluster)
-                                    && p.step().equals("maintenance"),
-                            Duration.ofSeconds(30))
-                    .orElseThrow();
+            List<GuardianEvent> refusal = health.until(outcomeOf(cluster), Duration.ofSeconds(30));
+            assertThat(refusal).as("the defrag's outcome").isNotEmpty();
+            MaintenanceProgress end = (MaintenanceProgress) refusal.get(refusal.size() - 1);
             assertThat(end.status()).isEqualTo(ProgressStatus.FAILED);
             assertThat(end.detail()).contains("CORRUPT");
-            assertThat(health.await(
-                            e -> e instanceof MaintenanceProgress p
-                                    && p.clusterId().equals(cluster)
-                                    && p.step().equals("defrag"),
-                            Duration.ofMillis(500)))
-                    .as("no member defragmented")
-                    .isEmpty();
-            assertThat(health.await(
-                            e -> e instanceof HealthChanged h
-                                    && h.clusterId().equals(cluster)
-                                    && h.change() == HealthChanged.Change.ALARM_CLEARED,
-                            Duration.ofSeconds(2)))
+            assertThat(refusal)
+                    .as("no member defragmented: its steps would come before the outcome")
+                    .noneMatch(
+                            e -> e instanceof MaintenanceProgress p && p.step().equals("defrag"));
+
+            // two more polls see the alarm; then a second refused request is the sentinel: a clearing the
+            // polls reported would have been published before its outcome
+            var meters = context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            long polls = meters.get("guardian.health.poll").timer().count();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> meters.get("guardian.health.poll").timer().count() >= polls + 2);
+            stream.publish(
+                    "/test",
+                    new MaintenanceRequested(
+                            cluster, MaintenanceRequested.Action.DEFRAG, "sentinel", "test", Instant.now()));
+            List<GuardianEvent> meanwhile = health.until(outcomeOf(cluster), Duration.ofSeconds(30));
+            assertThat(meanwhile).as("the sentinel's outcome").isNotEmpty();
+            assertThat(meanwhile)
                     .as("the alarm stays for the operator")
-                    .isEmpty();
+                    .noneMatch(e -> e instanceof HealthChanged h
+                            && h.clusterId().equals(cluster)
+                            && h.change() == HealthChanged.Change.ALARM_CLEARED);
             assertThat(etcd.etcdctl("alarm", "list")).contains("CORRUPT");
 
             // the operator clears it: reported as well
@@ -115,6 +123,12 @@ class CorruptAlarmTest {
         } finally {
             etcd.stop();
         }
+    }
+
+    private static java.util.function.Predicate<GuardianEvent> outcomeOf(String cluster) {
+        return e -> e instanceof MaintenanceProgress p
+                && p.clusterId().equals(cluster)
+                && p.step().equals("maintenance");
     }
 
     /** etcd's Alarm RPC with ACTIVATE/DEACTIVATE, which jetcd does not expose, on the member's own id. */

@@ -1,5 +1,6 @@
 package io.etcdguardian.health;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.ByteSequence;
@@ -7,8 +8,12 @@ import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianEvent;
+import io.etcdguardian.common.event.MaintenanceProgress;
+import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.CompactedTopic;
+import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
@@ -17,7 +22,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -110,7 +118,7 @@ final class HealthServiceUnderTest {
                             tokens,
                             Map.of("alertmanager", java.util.Set.of(io.etcdguardian.common.security.Roles.OPERATE)))
                     .get("alertmanager");
-            io.etcdguardian.common.security.CallerTokens.writeOwnerOnly(
+            io.etcdguardian.common.security.OwnerOnlyFile.write(
                     dir.resolve(cluster + "-alertmanager.token"), alertmanager);
             props.put("guardian.security.tokens-file", tokens.toString());
             return props;
@@ -144,5 +152,36 @@ final class HealthServiceUnderTest {
                     }
                 })
                 .hasStackTraceContaining("database space exceeded");
+    }
+
+    /**
+     * The maintenance outcomes the service publishes for {@code cluster} before answering a sentinel: a
+     * request dated an hour ago, which the run that completed last answers SKIPPED at once. Requests of
+     * one cluster are handled in order, so whatever the requests before it still had to say comes first.
+     */
+    static List<MaintenanceProgress> outcomesBeforeSentinel(
+            EventStream stream, EventStream.Follower progress, String cluster) {
+        String sentinel = stream.publish(
+                        "/test",
+                        new MaintenanceRequested(
+                                cluster,
+                                MaintenanceRequested.Action.DEFRAG,
+                                "sentinel",
+                                "test",
+                                Instant.now().minus(Duration.ofHours(1))))
+                .getId();
+        List<GuardianEvent> seen = progress.until(
+                e -> e instanceof MaintenanceProgress p
+                        && p.operationId().equals(sentinel)
+                        && p.step().equals("maintenance"),
+                Duration.ofSeconds(120));
+        assertThat(seen).as("the sentinel's outcome").isNotEmpty();
+        return seen.stream()
+                .filter(e -> e instanceof MaintenanceProgress p
+                        && p.clusterId().equals(cluster)
+                        && p.step().equals("maintenance")
+                        && !p.operationId().equals(sentinel))
+                .map(MaintenanceProgress.class::cast)
+                .toList();
     }
 }
