@@ -683,12 +683,11 @@ class ControlPlaneRestoreMockTest {
                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
             Path armedLog = Path.of("target", cluster + "-armed.log");
             Process first = RestoreServiceUnderTest.fork(armed, armedLog);
+            RestoreRequested request =
+                    new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false, "fault matrix");
             String id;
             try {
-                id = RestoreServiceUnderTest.applyPlan(
-                        stream,
-                        events,
-                        new RestoreRequested(cluster, snapshot.snapshotId(), null, false, false, "fault matrix"));
+                id = RestoreServiceUnderTest.applyPlan(stream, events, request);
                 assertThat(first.waitFor(120, TimeUnit.SECONDS))
                         .as("ended at " + step + "; see " + armedLog)
                         .isTrue();
@@ -698,11 +697,7 @@ class ControlPlaneRestoreMockTest {
             }
             try (ApplicationContext service = RestoreServiceUnderTest.start(settings)) {
                 until(events, id, ProgressStatus.COMPLETED);
-                assertThat(events.await(
-                                e -> e instanceof RestoreProgress p
-                                        && p.restoreId().equals(id)
-                                        && p.step().equals("restore"),
-                                Duration.ofSeconds(3)))
+                assertThat(RestoreOutcomes.endsBeforeSentinel(stream, events, request, id))
                         .as("one final event")
                         .isEmpty();
             }

@@ -147,10 +147,9 @@ class RestoreEnvironmentFaultTest {
         String outcome;
         try (EventStream stream = new EventStream(kafka.bootstrapServers());
                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
-            String id = RestoreServiceUnderTest.applyPlan(
-                    stream,
-                    events,
-                    new RestoreRequested(cluster, snapshot.snapshotId(), "local", false, false, "environment fault"));
+            RestoreRequested request =
+                    new RestoreRequested(cluster, snapshot.snapshotId(), "local", false, false, "environment fault");
+            String id = RestoreServiceUnderTest.applyPlan(stream, events, request);
             await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(marker));
             fault.inject().run();
             Files.delete(marker);
@@ -180,7 +179,7 @@ class RestoreEnvironmentFaultTest {
                 outcome = end.status().name();
             }
             assertThat(end.status()).as(fault.name() + ": " + end.detail()).isEqualTo(ProgressStatus.COMPLETED);
-            assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3)))
+            assertThat(RestoreOutcomes.endsBeforeSentinel(stream, events, request, id))
                     .as("one final event")
                     .isEmpty();
         } finally {

@@ -101,10 +101,9 @@ class RestoreFaultMatrixTest {
             Process first = RestoreServiceUnderTest.fork(armed, Path.of("target", cluster + "-armed.log"));
             Process second = null;
             try {
-                String id = RestoreServiceUnderTest.applyPlan(
-                        stream,
-                        events,
-                        new RestoreRequested(cluster, snapshot.snapshotId(), "local", false, false, "fault matrix"));
+                RestoreRequested request =
+                        new RestoreRequested(cluster, snapshot.snapshotId(), "local", false, false, "fault matrix");
+                String id = RestoreServiceUnderTest.applyPlan(stream, events, request);
                 assertThat(first.waitFor(120, TimeUnit.SECONDS))
                         .as("ended at " + failpoint + "; see target/" + cluster + "-armed.log")
                         .isTrue();
@@ -116,7 +115,7 @@ class RestoreFaultMatrixTest {
                         .orElseThrow(() -> new AssertionError("the restore killed at " + failpoint
                                 + " never ended; see target/" + cluster + "-again.log"));
                 assertThat(end.status()).as(failpoint + ": " + end.detail()).isEqualTo(ProgressStatus.COMPLETED);
-                assertThat(RestoreOutcomes.end(events, id, Duration.ofSeconds(3)))
+                assertThat(RestoreOutcomes.endsBeforeSentinel(stream, events, request, id))
                         .as("one final event")
                         .isEmpty();
             } finally {

@@ -8,8 +8,11 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.ProgressStatus;
+import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreProgress;
+import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.localetcd.EtcdCluster;
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -50,13 +54,32 @@ final class RestoreOutcomes {
 
     /** The restore's final event (COMPLETED, FAILED, …), if one comes {@code within}. */
     static Optional<RestoreProgress> end(EventStream.Follower events, String id, Duration within) {
-        return events.await(
-                        e -> e instanceof RestoreProgress p
-                                && p.restoreId().equals(id)
-                                && p.step().equals("restore")
-                                && p.status() != ProgressStatus.STARTED,
-                        within)
-                .map(RestoreProgress.class::cast);
+        return events.await(e -> isEnd(e, id), within).map(RestoreProgress.class::cast);
+    }
+
+    /**
+     * The final events of restore {@code id} published before the service answers a sentinel: a dry run
+     * of {@code request} on the same cluster. A cluster's requests are handled one at a time and in
+     * order, so whatever the restore (or a redelivery of it) still had to say comes before the plan.
+     */
+    static List<RestoreProgress> endsBeforeSentinel(
+            EventStream stream, EventStream.Follower events, RestoreRequested request, String id) {
+        String sentinel = stream.publish("/test", request.planOnly()).getId();
+        List<GuardianEvent> seen = events.until(
+                e -> e instanceof RestorePlanned p && p.restoreId().equals(sentinel) || isEnd(e, sentinel),
+                Duration.ofSeconds(120));
+        assertThat(seen).as("the sentinel's plan").isNotEmpty();
+        return seen.stream()
+                .filter(e -> isEnd(e, id))
+                .map(RestoreProgress.class::cast)
+                .toList();
+    }
+
+    private static boolean isEnd(GuardianEvent e, String id) {
+        return e instanceof RestoreProgress p
+                && p.restoreId().equals(id)
+                && p.step().equals("restore")
+                && p.status() != ProgressStatus.STARTED;
     }
 
     /**
