@@ -3,6 +3,8 @@ package io.etcdguardian.backplane;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.etcdguardian.common.kafka.LocalClientFiles;
+import io.etcdguardian.common.security.OwnerOnlyFile;
 import io.etcdguardian.localetcd.ChildReaper;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.localetcd.EtcdMember;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,10 +33,6 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final String LAYOUT = "backplane.json";
-    /** Per user, how a client reaches this broker: guardianctl reads it without any class of the backplane. */
-    public static final String CLIENTS = "kafka-clients";
-    /** The client file of a client that is no user (a plaintext broker takes anyone). */
-    public static final String ANONYMOUS = "anonymous";
 
     /** {@code secureKafka}: a broker reached only over TLS by named users, each allowed only its ACLs. */
     public record Options(int etcdMembers, long quotaBackendBytes, String bucket, boolean secureKafka) {
@@ -135,28 +134,16 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
         return status;
     }
 
-    /** {@code kafka-clients/USER.properties}: bootstrap.servers and the user's client settings (mode 600). */
+    /** {@link LocalClientFiles}: per user, how a client reaches this broker. */
     private void writeClientFiles(Collection<String> users) {
         try {
-            Path dir = Files.createDirectories(stateDir.resolve(CLIENTS));
-            List<String> all = new ArrayList<>(users);
-            all.add(ANONYMOUS);
-            for (String user : all) {
-                java.util.Properties client = new java.util.Properties();
-                client.putAll(user.equals(ANONYMOUS) ? Map.of() : kafka.clientProperties(user));
-                client.setProperty("bootstrap.servers", kafka.bootstrapServers());
-                Path file = dir.resolve(user + ".properties");
-                Path tmp = dir.resolve(user + ".properties.tmp");
-                try (java.io.Writer out = Files.newBufferedWriter(tmp)) {
-                    SecretFiles.restrict(tmp);
-                    client.store(out, "how " + user + " reaches the local broker; written by the backplane");
-                }
-                Files.move(
-                        tmp,
-                        file,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            for (String user : users) {
+                Map<String, String> client = new HashMap<>(kafka.clientProperties(user));
+                client.put("bootstrap.servers", kafka.bootstrapServers());
+                LocalClientFiles.write(stateDir, user, client);
             }
+            LocalClientFiles.write(
+                    stateDir, LocalClientFiles.ANONYMOUS, Map.of("bootstrap.servers", kafka.bootstrapServers()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -164,10 +151,7 @@ public record Backplane(Path stateDir, EtcdCluster etcd, KafkaBroker kafka, S3Pr
 
     private void save() {
         try {
-            Files.createDirectories(stateDir);
-            Path layout = stateDir.resolve(LAYOUT);
-            JSON.writeValue(layout.toFile(), this);
-            SecretFiles.restrict(layout);
+            OwnerOnlyFile.write(stateDir.resolve(LAYOUT), out -> JSON.writeValue(out, this));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

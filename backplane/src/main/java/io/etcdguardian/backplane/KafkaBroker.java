@@ -1,5 +1,6 @@
 package io.etcdguardian.backplane;
 
+import io.etcdguardian.common.security.OwnerOnlyFile;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.localetcd.Readiness;
@@ -281,8 +282,7 @@ public record KafkaBroker(Path dir, int port, int controllerPort, boolean secure
                     "log.retention.hours=24",
                     "log.segment.bytes=16777216",
                     ""));
-            Files.writeString(config, String.join("\n", lines));
-            SecretFiles.restrict(config);
+            OwnerOnlyFile.write(config, String.join("\n", lines));
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

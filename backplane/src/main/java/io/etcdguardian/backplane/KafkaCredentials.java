@@ -1,7 +1,7 @@
 package io.etcdguardian.backplane;
 
+import io.etcdguardian.common.security.OwnerOnlyFile;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -74,16 +74,9 @@ public final class KafkaCredentials {
             KafkaCredentials credentials = new KafkaCredentials(dir, load(file));
             boolean changed = credentials.mint(users);
             if (changed) {
-                Path tmp = dir.resolve("secrets.properties.tmp");
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    credentials.secrets.store(out, "store and SCRAM passwords of the local Kafka's users");
-                }
-                SecretFiles.restrict(tmp);
-                Files.move(
-                        tmp,
+                OwnerOnlyFile.write(
                         file,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        out -> credentials.secrets.store(out, "store and SCRAM passwords of the local Kafka's users"));
             }
             return credentials;
         } catch (IOException e) {
@@ -266,16 +259,13 @@ public final class KafkaCredentials {
         store.load(null, null);
         Certificate[] chain = issuer == null ? new Certificate[] {cert} : new Certificate[] {cert, issuer};
         store.setKeyEntry(alias, pair.getPrivate(), storePassword().toCharArray(), chain);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            store.store(out, storePassword().toCharArray());
-        }
-        SecretFiles.restrict(tmp);
-        Files.move(
-                tmp,
-                file,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        OwnerOnlyFile.write(file, out -> {
+            try {
+                store.store(out, storePassword().toCharArray());
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot write the key store " + file, e);
+            }
+        });
     }
 
     private static KeyPair keyPair() throws GeneralSecurityException {

@@ -1,6 +1,7 @@
 package io.etcdguardian.backplane;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.etcdguardian.common.security.OwnerOnlyFile;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.localetcd.Readiness;
@@ -91,9 +92,7 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
      */
     public Path writeCredentials(Path file) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.writeString(file, "accessKeyId=" + accessKey + "\nsecretAccessKey=" + secretKey + "\n");
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            OwnerOnlyFile.write(file, "accessKeyId=" + accessKey + "\nsecretAccessKey=" + secretKey + "\n");
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -121,7 +120,7 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
         try {
             Path data = Files.createDirectories(dir.resolve("data"));
             Path config = dir.resolve("s3proxy.properties");
-            Files.writeString(
+            OwnerOnlyFile.write(
                     config,
                     String.join(
                             "\n",
@@ -132,7 +131,6 @@ public record S3ProxyServer(Path dir, int port, String accessKey, String secretK
                             inMemory ? "jclouds.provider=transient" : "jclouds.provider=filesystem",
                             "jclouds.filesystem.basedir=" + data,
                             ""));
-            SecretFiles.restrict(config);
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -400,7 +400,7 @@ class WholeSystemTest {
                 callers.put(role, issued[0]);
                 tokenLines.append(issued[1]).append('\n');
             }
-            CallerTokens.writeOwnerOnly(tokens, tokenLines.toString());
+            io.etcdguardian.common.security.OwnerOnlyFile.write(tokens, tokenLines.toString());
             Map<String, Integer> ports = services.ports();
             List<String[]> endpoints = List.of( // service, method, path, role
                     new String[] {"scheduler-service", "POST", "/clusters/nobody/backups", Roles.OPERATE},

@@ -48,7 +48,7 @@ public final class LocalServices {
             if (!Files.exists(tokens) || !Files.exists(token)) {
                 String issued = CallerTokens.writeFile(tokens, Map.of("local-operator", Roles.ALL))
                         .get("local-operator");
-                CallerTokens.writeOwnerOnly(token, issued + "\n");
+                io.etcdguardian.common.security.OwnerOnlyFile.write(token, issued + "\n");
             }
             return tokens;
         } catch (IOException e) {

@@ -3,16 +3,12 @@ package io.etcdguardian.cli.options;
 import io.etcdguardian.cli.config.ContextSelection;
 import io.etcdguardian.cli.config.GuardianConfig;
 import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.kafka.LocalClientFiles;
 import io.etcdguardian.common.kafka.TopicAccess;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,6 +29,8 @@ public class BackplaneOption {
             defaultValue = "${GUARDIAN_LOCAL_STATE:-.guardian-local}",
             description = "State directory of the local backplane (default: ${DEFAULT-VALUE}).")
     Path state;
+
+    private Optional<Map<String, String>> localClientFile;
 
     public Path state() {
         return state;
@@ -75,26 +73,14 @@ public class BackplaneOption {
     }
 
     /**
-     * What the local backplane wrote for guardianctl's user under {@code --state} (its {@code
-     * kafka-clients/guardianctl.properties}, else the anonymous one of a plaintext broker): read as a
-     * file, so that guardianctl carries none of the backplane's classes.
+     * What the local backplane wrote for guardianctl's user under {@code --state} (else the anonymous
+     * client of a plaintext broker), read once per command.
      */
     private Optional<Map<String, String>> localClientFile() {
-        for (String user : new String[] {TopicAccess.CLI, "anonymous"}) {
-            Path file = state.resolve("kafka-clients").resolve(user + ".properties");
-            if (Files.isReadable(file)) {
-                Properties client = new Properties();
-                try (Reader in = Files.newBufferedReader(file)) {
-                    client.load(in);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("unreadable " + file + "; ./guardian up writes it again", e);
-                }
-                Map<String, String> settings = new HashMap<>();
-                client.stringPropertyNames().forEach(key -> settings.put(key, client.getProperty(key)));
-                return Optional.of(settings);
-            }
+        if (localClientFile == null) {
+            localClientFile = LocalClientFiles.read(state, TopicAccess.CLI, LocalClientFiles.ANONYMOUS);
         }
-        return Optional.empty();
+        return localClientFile;
     }
 
     private static Optional<GuardianConfig.Kafka> kafka() {

@@ -89,26 +89,8 @@ public class CallerTokens {
             tokens.put(name, issued[0]);
             lines.append(issued[1]).append('\n');
         });
-        writeOwnerOnly(target, lines.toString());
+        OwnerOnlyFile.write(target, lines.toString());
         return tokens;
-    }
-
-    /** Written to a temporary owner-only file and moved into place. */
-    public static void writeOwnerOnly(Path target, String text) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(
-                dir,
-                target.getFileName().toString(),
-                ".tmp",
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, text);
-        Files.move(
-                tmp,
-                target,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public static String line(String name, Set<String> roles, String token) {
