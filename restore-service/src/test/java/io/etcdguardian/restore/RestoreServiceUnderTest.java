@@ -58,7 +58,7 @@ final class RestoreServiceUnderTest {
         props.put("guardian.restore.wait-timeout", "60s");
         // no snapshot-service in these tests: the pre-restore backup would only wait (the e2e test runs it)
         props.put("guardian.restore.backup-first", "false");
-        // the shared S3Proxy's filesystem backend refuses server-side encryption (501); StagedCopiesTest runs
+        // the shared S3Proxy's filesystem backend refuses server-side encryption (501); StagedCopiesIT runs
         // staging with it on, against S3Proxy's transient backend, which encrypts
         props.put("guardian.restore.staged-encryption", "false");
         return props;

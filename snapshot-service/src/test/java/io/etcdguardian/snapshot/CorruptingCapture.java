@@ -16,7 +16,7 @@ import java.io.OutputStream;
  */
 @Singleton
 @Replaces(SnapshotCapture.class)
-@Requires(property = "spec.name", value = "SnapshotServiceTest")
+@Requires(property = "spec.name", value = "SnapshotServiceIT")
 class CorruptingCapture extends SnapshotCapture {
     CorruptingCapture(EtcdClients clients) {
         super(clients);

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** A listener as the services write them, recording what it handled; "flaky" reasons fail twice, "poison" always. */
-@Requires(property = "spec.name", value = "EventIntakeTest")
+@Requires(property = "spec.name", value = "EventIntakeIT")
 @KafkaListener(groupId = "${test.group}", offsetReset = OffsetReset.EARLIEST)
 public class RecordingListener {
     final List<InboundEvent> handled = new CopyOnWriteArrayList<>();
