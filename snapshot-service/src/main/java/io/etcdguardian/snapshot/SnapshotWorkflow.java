@@ -1,9 +1,7 @@
 package io.etcdguardian.snapshot;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.common.etcd.EtcdClients;
+import io.etcdguardian.common.etcd.KeyCount;
 import io.etcdguardian.common.etcd.MemberProbe;
 import io.etcdguardian.common.etcd.MemberStatus;
 import io.etcdguardian.common.event.BackupRequested;
@@ -55,7 +53,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -375,19 +372,11 @@ public class SnapshotWorkflow {
     /** Keys a restore of this snapshot would hold: a count at the snapshot's revision, or -1 once compacted away. */
     private long liveKeysAt(ClusterSpec cluster, String endpoint, long revision) {
         try {
-            Client client = etcd.member(cluster, endpoint);
-            ByteSequence all = ByteSequence.from(new byte[] {0});
-            return client.getKVClient()
-                    .get(
-                            all,
-                            GetOption.builder()
-                                    .isPrefix(false)
-                                    .withRange(all)
-                                    .withCountOnly(true)
-                                    .withRevision(revision)
-                                    .build())
-                    .get(cluster.etcd().requestTimeoutOrDefault().toMillis(), TimeUnit.MILLISECONDS)
-                    .getCount();
+            return KeyCount.of(
+                            etcd.member(cluster, endpoint),
+                            revision,
+                            cluster.etcd().requestTimeoutOrDefault())
+                    .keys();
         } catch (Exception e) {
             LOG.info(
                     "live key count at revision {} unavailable ({}); recorded as -1",

@@ -1,6 +1,7 @@
 package io.etcdguardian.common.snapshot;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.etcdguardian.common.etcd.KeyCount;
 import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.Ids;
 import java.time.Instant;
@@ -49,6 +50,17 @@ public record SnapshotManifest(
         // a manifest read from the store names paths and keys: a tampered one must not steer them
         Ids.cluster(clusterId, "manifest clusterId");
         Ids.id(snapshotId, "manifest snapshotId");
+    }
+
+    /** Whether a cluster restored from this snapshot holds what it should: its revision, and its live keys if known. */
+    public boolean heldBy(KeyCount restored) {
+        return restored.revision() == revision && (liveKeys < 0 || restored.keys() == liveKeys);
+    }
+
+    /** What was restored against what this snapshot holds, in words for an operator. */
+    public String comparedWith(KeyCount restored) {
+        return "restored revision " + restored.revision() + " (manifest " + revision + "), " + restored.keys()
+                + " keys (manifest " + (liveKeys < 0 ? "unknown" : String.valueOf(liveKeys)) + ")";
     }
 
     /** Client-side encryption: the algorithm and the id of the key in the key provider. */

@@ -1,9 +1,6 @@
 package io.etcdguardian.snapshot.drill;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
+import io.etcdguardian.common.etcd.KeyCount;
 import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventEnvelope;
 import io.etcdguardian.common.event.GuardianException;
@@ -31,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -253,30 +249,14 @@ public class RestoreDrill {
         try {
             etcd.start();
             Failpoints.hit("drill.restored");
-            try (Client client = Client.builder()
-                    .endpoints(etcd.endpoints().toArray(String[]::new))
-                    .build()) {
-                ByteSequence all = ByteSequence.from(new byte[] {0});
-                GetResponse count = client.getKVClient()
-                        .get(
-                                all,
-                                GetOption.builder()
-                                        .withRange(all)
-                                        .withCountOnly(true)
-                                        .build())
-                        .get(30, TimeUnit.SECONDS);
-                long revision = count.getHeader().getRevision();
-                long keys = count.getCount();
-                boolean revisionOk = revision == manifest.revision();
-                boolean keysOk = manifest.liveKeys() < 0 || keys == manifest.liveKeys();
-                String detail = "restored revision " + revision + " (manifest " + manifest.revision() + "), " + keys
-                        + " keys (manifest " + (manifest.liveKeys() < 0 ? "unknown" : manifest.liveKeys()) + ")" + set;
+            try {
+                KeyCount count = KeyCount.of(etcd.endpoints(), Duration.ofSeconds(30));
                 return new SnapshotManifest.Drill(
-                        revisionOk && keysOk ? DrillResult.PASSED : DrillResult.FAILED,
+                        manifest.heldBy(count) ? DrillResult.PASSED : DrillResult.FAILED,
                         Instant.now(),
-                        revision,
-                        keys,
-                        detail);
+                        count.revision(),
+                        count.keys(),
+                        manifest.comparedWith(count) + set);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GuardianException(Reason.INTERNAL, "interrupted", e);

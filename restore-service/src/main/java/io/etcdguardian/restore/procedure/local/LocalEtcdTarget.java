@@ -1,9 +1,6 @@
 package io.etcdguardian.restore.procedure.local;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.options.GetOption;
+import io.etcdguardian.common.etcd.KeyCount;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fault.Failpoints;
@@ -22,9 +19,9 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A local etcd cluster (member processes on this machine, laid out by local-etcd under
@@ -227,29 +224,10 @@ public class LocalEtcdTarget implements RestoreTarget {
     }
 
     private static String verify(RestoreRun run, EtcdCluster restored) throws Exception {
-        try (Client client = Client.builder()
-                .endpoints(restored.endpoints().toArray(String[]::new))
-                .build()) {
-            ByteSequence all = ByteSequence.from(new byte[] {0});
-            GetResponse count = client.getKVClient()
-                    .get(
-                            all,
-                            GetOption.builder()
-                                    .withRange(all)
-                                    .withCountOnly(true)
-                                    .build())
-                    .get(30, TimeUnit.SECONDS);
-            long revision = count.getHeader().getRevision();
-            long expectedKeys = run.manifest().liveKeys();
-            if (revision != run.manifest().revision() || (expectedKeys >= 0 && count.getCount() != expectedKeys)) {
-                throw new GuardianException(
-                        Reason.INTEGRITY_FAILED,
-                        "restored cluster is at revision " + revision
-                                + " with " + count.getCount() + " keys; the snapshot has revision "
-                                + run.manifest().revision()
-                                + " and " + expectedKeys + " keys");
-            }
-            return "revision " + revision + ", " + count.getCount() + " keys, as in the snapshot";
+        KeyCount count = KeyCount.of(restored.endpoints(), Duration.ofSeconds(30));
+        if (!run.manifest().heldBy(count)) {
+            throw new GuardianException(Reason.INTEGRITY_FAILED, run.manifest().comparedWith(count));
         }
+        return "revision " + count.revision() + ", " + count.keys() + " keys, as in the snapshot";
     }
 }
