@@ -11,7 +11,7 @@ import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
-import io.etcdguardian.health.watch.OwnedClusters;
+import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
 import java.nio.file.Path;

@@ -11,6 +11,7 @@ import io.etcdguardian.common.event.MaintenanceRequested;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.common.work.WorkerPool;
 import io.etcdguardian.health.config.HealthSettings;
 import io.micronaut.scheduling.annotation.Scheduled;

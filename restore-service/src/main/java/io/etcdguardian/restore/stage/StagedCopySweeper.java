@@ -2,6 +2,7 @@ package io.etcdguardian.restore.stage;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.snapshot.SnapshotKeys;
@@ -34,10 +35,16 @@ public class StagedCopySweeper {
     private final SnapshotStores stores;
     private final OperationJournal journal;
     private final RestoreSettings settings;
+    private final OwnedClusters owned;
     private final Set<String> lifecycleAsked = ConcurrentHashMap.newKeySet();
 
     public StagedCopySweeper(
-            FleetRegistry fleet, SnapshotStores stores, OperationJournal journal, RestoreSettings settings) {
+            FleetRegistry fleet,
+            SnapshotStores stores,
+            OperationJournal journal,
+            RestoreSettings settings,
+            OwnedClusters owned) {
+        this.owned = owned;
         this.fleet = fleet;
         this.stores = stores;
         this.journal = journal;
@@ -47,6 +54,9 @@ public class StagedCopySweeper {
     @Scheduled(fixedDelay = "${guardian.restore.staged-sweep-interval:10m}", initialDelay = "1m")
     void sweepFleet() {
         for (ClusterSpec cluster : fleet.current().all()) {
+            if (!owned.owns(cluster.id())) {
+                continue; // another replica sweeps it
+            }
             try {
                 sweep(cluster, Instant.now());
             } catch (RuntimeException e) {

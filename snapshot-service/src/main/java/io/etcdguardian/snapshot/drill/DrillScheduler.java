@@ -2,6 +2,7 @@ package io.etcdguardian.snapshot.drill;
 
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.scheduling.annotation.Scheduled;
@@ -21,8 +22,10 @@ public class DrillScheduler {
     private final FleetRegistry fleet;
     private final SnapshotCatalog catalog;
     private final RestoreDrill drill;
+    private final OwnedClusters owned;
 
-    public DrillScheduler(FleetRegistry fleet, SnapshotCatalog catalog, RestoreDrill drill) {
+    public DrillScheduler(FleetRegistry fleet, SnapshotCatalog catalog, RestoreDrill drill, OwnedClusters owned) {
+        this.owned = owned;
         this.fleet = fleet;
         this.catalog = catalog;
         this.drill = drill;
@@ -33,6 +36,9 @@ public class DrillScheduler {
             initialDelay = "${guardian.snapshot.drill-initial-delay:10m}")
     void drillNewest() {
         for (ClusterSpec cluster : fleet.current().all()) {
+            if (!owned.owns(cluster.id())) {
+                continue; // another replica drills it
+            }
             try {
                 catalog.newest(cluster)
                         .filter(m -> m.drill() == null)

@@ -10,6 +10,7 @@ import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.kafka.EventIntake;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.snapshot.SnapshotWorkflow;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
@@ -18,15 +19,20 @@ import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Consumes {@code guardian.backup.requests} ({@code backup.requested.v1}); produces {@code
  * snapshot.started/completed/failed.v1} on {@code guardian.snapshot.events} through the workflow.
  * One record at a time with a poll interval longer than the longest snapshot, and the offset
- * committed after the outcome is published: a crash mid-snapshot redelivers the request.
+ * committed after the outcome is published: a crash mid-snapshot redelivers the request. The
+ * partitions it is assigned decide which clusters this replica runs retention and drills for
+ * ({@link OwnedClusters}).
  */
 @KafkaListener(
         groupId = "${guardian.snapshot.group}",
@@ -37,19 +43,22 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
             @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "1"),
             @Property(name = ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, value = "21600000")
         })
-public class BackupRequestListener {
+public class BackupRequestListener implements ConsumerRebalanceListener {
     private final EventIntake intake;
     private final FleetRegistry fleet;
     private final SnapshotWorkflow workflow;
     private final EventPublisher events;
     private final String group;
+    private final OwnedClusters owned;
 
     public BackupRequestListener(
             EventIntake intake,
             FleetRegistry fleet,
             SnapshotWorkflow workflow,
             EventPublisher events,
-            SnapshotSettings settings) {
+            SnapshotSettings settings,
+            OwnedClusters owned) {
+        this.owned = owned;
         this.intake = intake;
         this.fleet = fleet;
         this.workflow = workflow;
@@ -84,5 +93,15 @@ public class BackupRequestListener {
                             : Instant.ofEpochMilli(record.timestamp());
             workflow.handle(cluster.get(), event.id(), request, requestedAt);
         });
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        owned.assigned(partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        owned.revoked(partitions);
     }
 }

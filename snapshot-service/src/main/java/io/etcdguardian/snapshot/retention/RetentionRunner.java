@@ -3,6 +3,7 @@ package io.etcdguardian.snapshot.retention;
 import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.common.operation.Lease;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
@@ -46,6 +47,7 @@ public class RetentionRunner {
     private final OperationLeases leases;
     private final OperationJournal journal;
     private final Operations operations;
+    private final OwnedClusters owned;
 
     public RetentionRunner(
             SnapshotCatalog catalog,
@@ -55,7 +57,9 @@ public class RetentionRunner {
             SnapshotSettings settings,
             OperationLeases leases,
             OperationJournal journal,
-            Operations operations) {
+            Operations operations,
+            OwnedClusters owned) {
+        this.owned = owned;
         this.leases = leases;
         this.journal = journal;
         this.operations = operations;
@@ -70,7 +74,8 @@ public class RetentionRunner {
             fixedDelay = "${guardian.snapshot.retention-interval:1h}",
             initialDelay = "${guardian.snapshot.retention-initial-delay:5m}")
     void applyToFleet() {
-        fleet.current().all().forEach(this::apply);
+        // the clusters whose backup requests this replica consumes: each cluster's retention runs on one replica
+        fleet.current().all().stream().filter(c -> owned.owns(c.id())).forEach(this::apply);
     }
 
     /**

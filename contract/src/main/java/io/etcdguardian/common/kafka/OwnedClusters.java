@@ -1,7 +1,6 @@
-package io.etcdguardian.health.watch;
+package io.etcdguardian.common.kafka;
 
 import io.etcdguardian.common.event.Topics;
-import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Set;
@@ -10,14 +9,20 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * Which clusters this replica watches: those whose maintenance requests it consumes. A cluster's
- * requests all land on one partition of {@code guardian.maintenance.requests} (key = cluster id), so
- * the replica Kafka assigns that partition to both watches the cluster and defragments it; replicas
- * split the fleet between them and a cluster is never watched twice, nor left out while one replica lives.
+ * Which clusters this replica is responsible for: those whose requests it consumes from {@code
+ * topic}. A cluster's requests all land on one partition (key = cluster id), so the replica Kafka
+ * assigns that partition both handles the cluster's requests and runs its periodic work (health
+ * watch, retention, drills, sweeps); replicas split the fleet between them and a cluster is never
+ * taken twice, nor left out while one replica lives. Fed by the topic's listener, which is also its
+ * consumer's rebalance listener.
  */
-@Singleton
 public class OwnedClusters {
+    private final String topic;
     private final Set<Integer> partitions = ConcurrentHashMap.newKeySet();
+
+    public OwnedClusters(String topic) {
+        this.topic = topic;
+    }
 
     public boolean owns(String clusterId) {
         return partitions.contains(partitionOf(clusterId));
@@ -28,15 +33,11 @@ public class OwnedClusters {
     }
 
     public void assigned(Collection<TopicPartition> assigned) {
-        assigned.stream()
-                .filter(p -> p.topic().equals(Topics.MAINTENANCE_REQUESTS))
-                .forEach(p -> partitions.add(p.partition()));
+        assigned.stream().filter(p -> p.topic().equals(topic)).forEach(p -> partitions.add(p.partition()));
     }
 
     public void revoked(Collection<TopicPartition> revoked) {
-        revoked.stream()
-                .filter(p -> p.topic().equals(Topics.MAINTENANCE_REQUESTS))
-                .forEach(p -> partitions.remove(p.partition()));
+        revoked.stream().filter(p -> p.topic().equals(topic)).forEach(p -> partitions.remove(p.partition()));
     }
 
     /** Kafka's default partitioner for a keyed record: murmur2 of the key, modulo the partition count. */
