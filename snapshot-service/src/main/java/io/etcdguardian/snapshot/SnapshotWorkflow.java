@@ -148,7 +148,7 @@ public class SnapshotWorkflow {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         // one snapshot per cluster at a time; a second request waits and is then usually coalesced
         lock.lock();
-        try {
+        try (EtcdClients.Pin pin = etcd.pin(cluster)) { // its clients stay open even if the fleet drops it meanwhile
             Optional<SnapshotManifest> answered = alreadyAnswered(cluster, requestId, requestedAt);
             if (answered.isPresent()) {
                 publishCompleted(cluster, requestId, answered.get(), 0);

@@ -12,21 +12,34 @@ import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.File;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 
 /**
  * jetcd clients. {@link #member} hands out one long-lived client per member (maintenance calls —
  * status, snapshot, defragment — act on the member the client is connected to); a connection costs
- * far more than a status call, so they are kept, and closed when the fleet no longer names them.
+ * far more than a status call, so they are kept, and closed when the fleet no longer names them —
+ * but never under an operation that uses them: an operation {@link #pin}s its cluster, and a client
+ * the fleet dropped meanwhile is closed when the last pin of its cluster is released.
  */
 @Singleton
 public class EtcdClients {
     private final Map<Key, Client> members = new ConcurrentHashMap<>();
+    // guarded by this: pins per cluster id, and the clients the fleet dropped while their cluster was pinned
+    private final Map<String, Integer> pins = new HashMap<>();
+    private final Map<Key, Client> retired = new HashMap<>();
+
+    /** Held by an operation for as long as it uses its cluster's clients. */
+    public interface Pin extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** Per cluster, not per endpoint alone: two fleet entries never share (or close) each other's client. */
     private record Key(String cluster, String endpoint, TlsSpec tls, java.time.Duration dialTimeout) {
@@ -43,8 +56,34 @@ public class EtcdClients {
                 k -> builder(cluster.etcd(), List.of(endpoint)).build());
     }
 
+    /** Keeps {@code cluster}'s clients open until the pin is closed, whatever the fleet says meanwhile. */
+    public synchronized Pin pin(ClusterSpec cluster) {
+        String id = cluster.id();
+        pins.merge(id, 1, Integer::sum);
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                release(id);
+            }
+        };
+    }
+
+    private synchronized void release(String clusterId) {
+        if (pins.merge(clusterId, -1, Integer::sum) > 0) {
+            return;
+        }
+        pins.remove(clusterId);
+        retired.entrySet().removeIf(retiring -> {
+            if (!retiring.getKey().cluster().equals(clusterId)) {
+                return false;
+            }
+            retiring.getValue().close();
+            return true;
+        });
+    }
+
     @EventListener
-    void onFleetChanged(FleetChanged change) {
+    synchronized void onFleetChanged(FleetChanged change) {
         Set<Key> wanted = new HashSet<>();
         change.fleet().all().forEach(c -> c.etcd().endpoints().forEach(e -> wanted.add(Key.of(c, e))));
         members.keySet().removeIf(key -> {
@@ -53,16 +92,22 @@ public class EtcdClients {
             }
             Client client = members.get(key);
             if (client != null) {
-                client.close();
+                if (pins.containsKey(key.cluster())) {
+                    retired.put(key, client); // an operation still uses it
+                } else {
+                    client.close();
+                }
             }
             return true;
         });
     }
 
     @PreDestroy
-    void close() {
+    synchronized void close() {
         members.values().forEach(Client::close);
         members.clear();
+        retired.values().forEach(Client::close);
+        retired.clear();
     }
 
     static ClientBuilder builder(EtcdSpec etcd, List<String> endpoints) {

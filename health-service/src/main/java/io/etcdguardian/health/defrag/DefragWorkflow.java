@@ -111,7 +111,7 @@ public class DefragWorkflow {
     public List<String> run(ClusterSpec cluster, String operationId, Instant requestedAt) {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         lock.lock(); // requests of one cluster queue here; a request answered by the run before it is SKIPPED
-        try {
+        try (EtcdClients.Pin pin = clients.pin(cluster)) { // its clients stay open even if the fleet drops it meanwhile
             Completed last = completed.get(cluster.id());
             if (last != null && !last.operationId().equals(operationId) && !requestedAt.isAfter(last.startedAt())) {
                 progress(

@@ -122,7 +122,12 @@ public class HealthWatcher {
     }
 
     private void poll(ClusterSpec cluster, Watched w) {
-        List<MemberStatus> members = probe.probe(cluster);
+        try (EtcdClients.Pin pin = clients.pin(cluster)) {
+            poll(cluster, w, probe.probe(cluster));
+        }
+    }
+
+    private void poll(ClusterSpec cluster, Watched w, List<MemberStatus> members) {
         Set<String> alarms = alarms(cluster, members).orElse(w.view == null ? Set.of() : w.view.alarms());
         quota.refresh(cluster, members);
         metrics.record(cluster.id(), quota.of(cluster), members, alarms);
