@@ -43,6 +43,11 @@ public class EventPublisher {
         return send(EventEnvelope.wrap(source, id, data));
     }
 
+    /** How many partitions the broker has for {@code topic}. */
+    public int partitionsOf(String topic) {
+        return producer.partitionsFor(topic).size();
+    }
+
     public CloudEvent send(CloudEvent event) {
         String topic = EventCatalog.byType(event.getType())
                 .orElseThrow(() -> new IllegalArgumentException("unknown event type " + event.getType()))

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
@@ -14,18 +15,23 @@ import org.apache.kafka.common.utils.Utils;
  * assigns that partition both handles the cluster's requests and runs its periodic work (health
  * watch, retention, drills, sweeps); replicas split the fleet between them and a cluster is never
  * taken twice, nor left out while one replica lives. Fed by the topic's listener, which is also its
- * consumer's rebalance listener.
+ * consumer's rebalance listener. The partition count is the broker's, read at each assignment (a
+ * topic created with fewer partitions than ours, or given more later, still maps every cluster).
  */
 public class OwnedClusters {
     private final String topic;
+    private final ToIntFunction<String> partitionCount;
     private final Set<Integer> partitions = ConcurrentHashMap.newKeySet();
+    private volatile int count = Topics.PARTITIONS;
 
-    public OwnedClusters(String topic) {
+    /** {@code partitionCount}: the broker's count for a topic (e.g. a producer's {@code partitionsFor}). */
+    public OwnedClusters(String topic, ToIntFunction<String> partitionCount) {
         this.topic = topic;
+        this.partitionCount = partitionCount;
     }
 
     public boolean owns(String clusterId) {
-        return partitions.contains(partitionOf(clusterId));
+        return partitions.contains(partitionOf(clusterId, count));
     }
 
     public boolean ownsAny() {
@@ -33,6 +39,9 @@ public class OwnedClusters {
     }
 
     public void assigned(Collection<TopicPartition> assigned) {
+        if (assigned.stream().anyMatch(p -> p.topic().equals(topic))) {
+            count = partitionCount.applyAsInt(topic);
+        }
         assigned.stream().filter(p -> p.topic().equals(topic)).forEach(p -> partitions.add(p.partition()));
     }
 
@@ -41,7 +50,7 @@ public class OwnedClusters {
     }
 
     /** Kafka's default partitioner for a keyed record: murmur2 of the key, modulo the partition count. */
-    static int partitionOf(String clusterId) {
-        return Utils.toPositive(Utils.murmur2(clusterId.getBytes(StandardCharsets.UTF_8))) % Topics.PARTITIONS;
+    static int partitionOf(String clusterId, int partitions) {
+        return Utils.toPositive(Utils.murmur2(clusterId.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class OwnedClustersTest {
     @Test
     void aClusterIsOwnedByTheReplicaAssignedThePartitionItsRequestsLandOn() {
-        OwnedClusters one = new OwnedClusters(Topics.BACKUP_REQUESTS);
-        OwnedClusters two = new OwnedClusters(Topics.BACKUP_REQUESTS);
+        OwnedClusters one = new OwnedClusters(Topics.BACKUP_REQUESTS, t -> Topics.PARTITIONS);
+        OwnedClusters two = new OwnedClusters(Topics.BACKUP_REQUESTS, t -> Topics.PARTITIONS);
         List<TopicPartition> all = IntStream.range(0, Topics.PARTITIONS)
                 .mapToObj(p -> new TopicPartition(Topics.BACKUP_REQUESTS, p))
                 .toList();
@@ -31,7 +31,7 @@ class OwnedClustersTest {
 
     @Test
     void otherTopicsAndRevokedPartitionsOwnNothing() {
-        OwnedClusters owned = new OwnedClusters(Topics.RESTORE_REQUESTS);
+        OwnedClusters owned = new OwnedClusters(Topics.RESTORE_REQUESTS, t -> Topics.PARTITIONS);
         owned.assigned(List.of(new TopicPartition(Topics.BACKUP_REQUESTS, 0)));
         assertThat(owned.ownsAny()).isFalse();
 
@@ -43,5 +43,23 @@ class OwnedClustersTest {
         owned.revoked(all);
         assertThat(owned.ownsAny()).isFalse();
         assertThat(owned.owns("any")).isFalse();
+    }
+
+    @Test
+    void aTopicWithFewerPartitionsThanOursStillMapsEveryCluster() {
+        // created by hand with 3 partitions: the broker's count, not ours (12), decides where requests land
+        OwnedClusters owned = new OwnedClusters(Topics.MAINTENANCE_REQUESTS, t -> 3);
+        owned.assigned(List.of(
+                new TopicPartition(Topics.MAINTENANCE_REQUESTS, 0),
+                new TopicPartition(Topics.MAINTENANCE_REQUESTS, 1),
+                new TopicPartition(Topics.MAINTENANCE_REQUESTS, 2)));
+        for (int i = 0; i < 200; i++) {
+            assertThat(owned.owns("cluster-" + i)).as("cluster-" + i).isTrue();
+        }
+        owned.revoked(List.of(new TopicPartition(Topics.MAINTENANCE_REQUESTS, 2)));
+        for (int i = 0; i < 200; i++) {
+            String cluster = "cluster-" + i;
+            assertThat(owned.owns(cluster)).isEqualTo(BuiltInPartitioner.partitionForKey(cluster.getBytes(), 3) != 2);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.etcdguardian.restore.request;
 
 import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.EventPublisher;
 import io.etcdguardian.common.kafka.OwnedClusters;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -9,7 +10,7 @@ import jakarta.inject.Singleton;
 class OwnedClustersFactory {
     /** This replica's clusters: those whose restore requests it is assigned. */
     @Singleton
-    OwnedClusters owned() {
-        return new OwnedClusters(Topics.RESTORE_REQUESTS);
+    OwnedClusters owned(EventPublisher publisher) {
+        return new OwnedClusters(Topics.RESTORE_REQUESTS, publisher::partitionsOf);
     }
 }
