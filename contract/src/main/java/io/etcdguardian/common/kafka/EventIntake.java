@@ -101,6 +101,7 @@ public class EventIntake {
                     Reason.INVALID_EVENT,
                     "record key '" + record.key() + "' differs from cluster '" + data.clusterId() + "'");
         }
-        return new InboundEvent(envelope, data, record.topic(), record.partition(), record.offset());
+        return new InboundEvent(
+                envelope, data, record.topic(), record.partition(), record.offset(), record.timestamp());
     }
 }

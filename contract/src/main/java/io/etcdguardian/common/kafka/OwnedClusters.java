@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToIntFunction;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 
@@ -14,11 +15,11 @@ import org.apache.kafka.common.utils.Utils;
  * topic}. A cluster's requests all land on one partition (key = cluster id), so the replica Kafka
  * assigns that partition both handles the cluster's requests and runs its periodic work (health
  * watch, retention, drills, sweeps); replicas split the fleet between them and a cluster is never
- * taken twice, nor left out while one replica lives. Fed by the topic's listener, which is also its
- * consumer's rebalance listener. The partition count is the broker's, read at each assignment (a
+ * taken twice, nor left out while one replica lives. It is the rebalance listener of the topic's
+ * consumer. The partition count is the broker's, read at each assignment (a
  * topic created with fewer partitions than ours, or given more later, still maps every cluster).
  */
-public class OwnedClusters {
+public class OwnedClusters implements ConsumerRebalanceListener {
     private final String topic;
     private final ToIntFunction<String> partitionCount;
     private final Set<Integer> partitions = ConcurrentHashMap.newKeySet();
@@ -38,14 +39,16 @@ public class OwnedClusters {
         return !partitions.isEmpty();
     }
 
-    public void assigned(Collection<TopicPartition> assigned) {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
         if (assigned.stream().anyMatch(p -> p.topic().equals(topic))) {
             count = partitionCount.applyAsInt(topic);
         }
         assigned.stream().filter(p -> p.topic().equals(topic)).forEach(p -> partitions.add(p.partition()));
     }
 
-    public void revoked(Collection<TopicPartition> revoked) {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
         revoked.stream().filter(p -> p.topic().equals(topic)).forEach(p -> partitions.remove(p.partition()));
     }
 

@@ -17,8 +17,8 @@ class OwnedClustersTest {
         List<TopicPartition> all = IntStream.range(0, Topics.PARTITIONS)
                 .mapToObj(p -> new TopicPartition(Topics.BACKUP_REQUESTS, p))
                 .toList();
-        one.assigned(all.subList(0, Topics.PARTITIONS / 2));
-        two.assigned(all.subList(Topics.PARTITIONS / 2, Topics.PARTITIONS));
+        one.onPartitionsAssigned(all.subList(0, Topics.PARTITIONS / 2));
+        two.onPartitionsAssigned(all.subList(Topics.PARTITIONS / 2, Topics.PARTITIONS));
 
         for (int i = 0; i < 200; i++) {
             String cluster = "cluster-" + i;
@@ -32,15 +32,15 @@ class OwnedClustersTest {
     @Test
     void otherTopicsAndRevokedPartitionsOwnNothing() {
         OwnedClusters owned = new OwnedClusters(Topics.RESTORE_REQUESTS, t -> Topics.PARTITIONS);
-        owned.assigned(List.of(new TopicPartition(Topics.BACKUP_REQUESTS, 0)));
+        owned.onPartitionsAssigned(List.of(new TopicPartition(Topics.BACKUP_REQUESTS, 0)));
         assertThat(owned.ownsAny()).isFalse();
 
         List<TopicPartition> all = IntStream.range(0, Topics.PARTITIONS)
                 .mapToObj(p -> new TopicPartition(Topics.RESTORE_REQUESTS, p))
                 .toList();
-        owned.assigned(all);
+        owned.onPartitionsAssigned(all);
         assertThat(owned.owns("any")).isTrue();
-        owned.revoked(all);
+        owned.onPartitionsRevoked(all);
         assertThat(owned.ownsAny()).isFalse();
         assertThat(owned.owns("any")).isFalse();
     }
@@ -49,14 +49,14 @@ class OwnedClustersTest {
     void aTopicWithFewerPartitionsThanOursStillMapsEveryCluster() {
         // created by hand with 3 partitions: the broker's count, not ours (12), decides where requests land
         OwnedClusters owned = new OwnedClusters(Topics.MAINTENANCE_REQUESTS, t -> 3);
-        owned.assigned(List.of(
+        owned.onPartitionsAssigned(List.of(
                 new TopicPartition(Topics.MAINTENANCE_REQUESTS, 0),
                 new TopicPartition(Topics.MAINTENANCE_REQUESTS, 1),
                 new TopicPartition(Topics.MAINTENANCE_REQUESTS, 2)));
         for (int i = 0; i < 200; i++) {
             assertThat(owned.owns("cluster-" + i)).as("cluster-" + i).isTrue();
         }
-        owned.revoked(List.of(new TopicPartition(Topics.MAINTENANCE_REQUESTS, 2)));
+        owned.onPartitionsRevoked(List.of(new TopicPartition(Topics.MAINTENANCE_REQUESTS, 2)));
         for (int i = 0; i < 200; i++) {
             String cluster = "cluster-" + i;
             assertThat(owned.owns(cluster)).isEqualTo(BuiltInPartitioner.partitionForKey(cluster.getBytes(), 3) != 2);

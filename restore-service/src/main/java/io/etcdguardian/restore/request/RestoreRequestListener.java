@@ -65,11 +65,11 @@ public class RestoreRequestListener implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        owned.assigned(partitions);
+        owned.onPartitionsAssigned(partitions);
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        owned.revoked(partitions);
+        owned.onPartitionsRevoked(partitions);
     }
 }

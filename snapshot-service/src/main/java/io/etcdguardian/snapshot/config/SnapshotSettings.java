@@ -12,8 +12,11 @@ import java.time.Duration;
  */
 @ConfigurationProperties("guardian.snapshot")
 public record SnapshotSettings(
-        // the listener's consumer group; its one default is in application.yml, which the listener reads too
+        // the request consumer's group; its one default is in application.yml
         String group,
+        // clusters this replica snapshots at once (0: from the machine, 2 per CPU, 2..16); one cluster's requests
+        // always run one at a time, in order
+        @Bindable(defaultValue = "0") int concurrency,
         @Nullable String spoolDir,
         @Bindable(defaultValue = "8388608") int partSizeBytes,
         @Bindable(defaultValue = "3") int uploadConcurrency,
@@ -45,6 +48,10 @@ public record SnapshotSettings(
                         .toString()
                 : spoolDir;
         require(group != null && !group.isBlank(), "group", "must name the consumer group");
+        require(concurrency >= 0 && concurrency <= 256, "concurrency", "must be 0 (from the machine) or 1..256");
+        concurrency = concurrency > 0
+                ? concurrency
+                : Math.max(2, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
         require(!orphanAge.isNegative() && !orphanAge.isZero(), "orphan-age", "must be positive");
         require(partSizeBytes >= 5 * 1024 * 1024, "part-size-bytes", "must be at least 5 MiB (S3's minimum part size)");
         require(uploadConcurrency >= 1 && uploadConcurrency <= 32, "upload-concurrency", "must be 1..32");
