@@ -14,8 +14,10 @@ public record RestoreSettings(
         @Bindable(defaultValue = "20m") Duration waitTimeout,
         @Bindable(defaultValue = "2s") Duration waitInterval,
         @Bindable(defaultValue = "true") boolean keepOldData,
-        // the listener's consumer group; its one default is in application.yml, which the listener reads too
+        // the request consumer's group; its one default is in application.yml
         String group,
+        // clusters this replica restores at once; one cluster's requests always run one at a time, in order
+        @Bindable(defaultValue = "4") int concurrency,
         @Bindable(defaultValue = "true") boolean backupFirst,
         @Bindable(defaultValue = "30m") Duration backupFirstTimeout,
         @Bindable(defaultValue = "2s") Duration progressInterval,
@@ -28,6 +30,9 @@ public record RestoreSettings(
                 ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore")
                         .toString()
                 : spoolDir;
+        if (concurrency < 1 || concurrency > 64) {
+            throw new IllegalArgumentException("guardian.restore.concurrency: must be 1..64");
+        }
         if (group == null || group.isBlank()) {
             throw new IllegalArgumentException("guardian.restore.group: must name the consumer group");
         }
