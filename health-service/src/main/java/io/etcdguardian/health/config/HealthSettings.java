@@ -7,8 +7,13 @@ import java.time.Duration;
 /** {@code guardian.health.*}. */
 @ConfigurationProperties("guardian.health")
 public record HealthSettings(
-        // the listener's consumer group; its one default is in application.yml, which the listener reads too
+        // the request consumer's group; its one default is in application.yml
         String group,
+        // clusters this replica defragments at once (bounds the I/O it causes); one cluster's requests one at a time
+        @Bindable(defaultValue = "2") int concurrency,
+        // how long a defrag on a partition that moves to another replica is awaited before the partition is let go
+        // (the new owner then resumes it and this replica's run fences itself off)
+        @Bindable(defaultValue = "2h") Duration revokeTimeout,
         // the Alertmanager label that names the fleet cluster an alert is about
         @Bindable(defaultValue = "cluster") String alertClusterLabel,
         @Bindable(defaultValue = "10s") Duration pollInterval,
@@ -44,6 +49,8 @@ public record HealthSettings(
                 "poll-interval",
                 "must be positive");
         require(pollThreads >= 1, "poll-threads", "must be at least 1");
+        require(concurrency >= 1 && concurrency <= 64, "concurrency", "must be 1..64");
+        require(!revokeTimeout.isNegative(), "revoke-timeout", "must not be negative");
         require(
                 !settleMin.isNegative() && settleMin.compareTo(settle) <= 0,
                 "settle-min",
