@@ -92,10 +92,7 @@ public class HealthWatcher {
     public void tick() {
         Instant now = Instant.now();
         Set<String> mine = new HashSet<>();
-        for (ClusterSpec cluster : fleet.current().all()) {
-            if (!owned.owns(cluster.id())) {
-                continue;
-            }
+        for (ClusterSpec cluster : owned.mine(fleet.current().all())) {
             mine.add(cluster.id());
             Watched w = watched.computeIfAbsent(cluster.id(), k -> new Watched());
             if (w.running || now.isBefore(w.due)) {
