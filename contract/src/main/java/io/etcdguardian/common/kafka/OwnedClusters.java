@@ -1,10 +1,8 @@
 package io.etcdguardian.common.kafka;
 
 import io.etcdguardian.common.event.Topics;
-import io.etcdguardian.common.fleet.ClusterSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToIntFunction;
@@ -35,11 +33,6 @@ public class OwnedClusters implements ConsumerRebalanceListener {
 
     public boolean owns(String clusterId) {
         return partitions.contains(partitionOf(clusterId, count));
-    }
-
-    /** Those of {@code clusters} this replica is responsible for, in their order. */
-    public List<ClusterSpec> mine(Collection<ClusterSpec> clusters) {
-        return clusters.stream().filter(c -> owns(c.id())).toList();
     }
 
     public boolean ownsAny() {

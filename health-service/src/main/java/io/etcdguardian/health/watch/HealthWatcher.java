@@ -92,7 +92,10 @@ public class HealthWatcher {
     public void tick() {
         Instant now = Instant.now();
         Set<String> mine = new HashSet<>();
-        for (ClusterSpec cluster : owned.mine(fleet.current().all())) {
+        for (ClusterSpec cluster : fleet.current().all()) {
+            if (!owned.owns(cluster.id())) {
+                continue;
+            }
             mine.add(cluster.id());
             Watched w = watched.computeIfAbsent(cluster.id(), k -> new Watched());
             if (w.running || now.isBefore(w.due)) {

@@ -53,7 +53,10 @@ public class StagedCopySweeper {
 
     @Scheduled(fixedDelay = "${guardian.restore.staged-sweep-interval:10m}", initialDelay = "1m")
     void sweepFleet() {
-        for (ClusterSpec cluster : owned.mine(fleet.current().all())) { // other replicas take the others
+        for (ClusterSpec cluster : fleet.current().all()) {
+            if (!owned.owns(cluster.id())) {
+                continue; // another replica sweeps it
+            }
             try {
                 sweep(cluster, Instant.now());
             } catch (RuntimeException e) {

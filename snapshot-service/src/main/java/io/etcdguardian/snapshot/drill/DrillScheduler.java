@@ -35,7 +35,10 @@ public class DrillScheduler {
             fixedDelay = "${guardian.snapshot.drill-interval:6h}",
             initialDelay = "${guardian.snapshot.drill-initial-delay:10m}")
     void drillNewest() {
-        for (ClusterSpec cluster : owned.mine(fleet.current().all())) { // other replicas take the others
+        for (ClusterSpec cluster : fleet.current().all()) {
+            if (!owned.owns(cluster.id())) {
+                continue; // another replica drills it
+            }
             try {
                 catalog.newest(cluster)
                         .filter(m -> m.drill() == null)

@@ -75,7 +75,7 @@ public class RetentionRunner {
             initialDelay = "${guardian.snapshot.retention-initial-delay:5m}")
     void applyToFleet() {
         // the clusters whose backup requests this replica consumes: each cluster's retention runs on one replica
-        owned.mine(fleet.current().all()).forEach(this::apply);
+        fleet.current().all().stream().filter(c -> owned.owns(c.id())).forEach(this::apply);
     }
 
     /**
