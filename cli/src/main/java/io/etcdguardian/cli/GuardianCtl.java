@@ -39,6 +39,7 @@ import picocli.CommandLine.ScopeType;
             DefragCommand.class,
             EventsCommand.class,
             StatusCommand.class,
+            io.etcdguardian.cli.catalog.CatalogCommand.class,
             ConfigCommand.class,
             TokenCommand.class,
             AutoComplete.GenerateCompletion.class,

@@ -32,6 +32,7 @@ import io.etcdguardian.snapshot.capture.CaptureProgress;
 import io.etcdguardian.snapshot.capture.MemberSelector;
 import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.etcdguardian.snapshot.capture.Spool;
+import io.etcdguardian.snapshot.catalog.CatalogUpdates;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.etcdguardian.snapshot.drill.DrillAfterCapture;
 import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
@@ -86,6 +87,7 @@ public class SnapshotWorkflow {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Operations operations;
     private final DrillAfterCapture drillAfterCapture;
+    private final CatalogUpdates catalogUpdates;
     private final StaticResourcesCapture staticResources;
     /** Reads a complete spool file's stats beside the upload's last parts; one per snapshot running at once. */
     private final WorkerPool statsReaders = new WorkerPool("snapshot-stats", 4);
@@ -117,8 +119,10 @@ public class SnapshotWorkflow {
             KubernetesClients kubernetes,
             Operations operations,
             DrillAfterCapture drillAfterCapture,
+            CatalogUpdates catalogUpdates,
             StaticResourcesCapture staticResources) {
         this.drillAfterCapture = drillAfterCapture;
+        this.catalogUpdates = catalogUpdates;
         this.staticResources = staticResources;
         this.operations = operations;
         this.kubernetes = kubernetes;
@@ -188,6 +192,8 @@ public class SnapshotWorkflow {
                 SnapshotManifest manifest = taken.get();
                 metrics.succeeded(
                         cluster.id(), took, manifest.sizeRaw(), manifest.sizeStored(), manifest.completedAt());
+                catalogUpdates.refresh(
+                        cluster); // before the outcome: whoever reads it finds the fleet catalogue current
                 publishCompleted(cluster, requestId, manifest, took.toMillis());
                 Failpoints.hit("snapshot.published");
                 drillAfterCapture.offer(cluster, manifest);

@@ -6,10 +6,10 @@ import io.etcdguardian.cli.options.FleetFileOption;
 import io.etcdguardian.cli.options.IdArgs;
 import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.cli.wait.Durations;
-import io.etcdguardian.common.event.DrillResult;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.SloSpec;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,68 +84,79 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> clusters = which.fleet ? fleetFile.clusterIds(backplane.state()) : List.of(which.cluster);
         Map<String, ClusterSpec> specs =
                 which.fleet ? fleetFile.clusters(backplane.state()) : fleetFile.clustersIfKnown(backplane.state());
+        URI catalog = urls.snapshotService(backplane.state()).resolve("/catalog");
+        // one read of the fleet catalogue, whatever the fleet's size: no manifest is listed
+        JsonNode lines = which.fleet
+                ? EventJson.MAPPER.readTree(ServiceUrls.call("GET", catalog))
+                : EventJson.MAPPER
+                        .createArrayNode()
+                        .add(EventJson.MAPPER.readTree(
+                                ServiceUrls.call("GET", URI.create(catalog + "/" + which.cluster))));
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean stale = false;
-        for (String cluster : clusters) {
+        Instant now = Instant.now();
+        for (JsonNode line : lines) {
+            String cluster = line.path("clusterId").asText();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("cluster", cluster);
-            JsonNode snapshots = EventJson.MAPPER.readTree(ServiceUrls.call(
-                    "GET", urls.snapshotService(backplane.state()).resolve("/snapshots/" + cluster)));
-            // the catalogue lists oldest first
-            JsonNode newest = snapshots.size() == 0 ? null : snapshots.get(snapshots.size() - 1);
-            JsonNode verified = null;
-            for (int i = snapshots.size() - 1; i >= 0 && verified == null; i--) {
-                if (DrillResult.PASSED
-                        .name()
-                        .equals(snapshots.get(i).path("drill").path("result").asText())) {
-                    verified = snapshots.get(i);
-                }
-            }
-            Duration age = newest == null
-                    ? null
-                    : Duration.between(Instant.parse(newest.path("takenAt").asText()), Instant.now());
-            Duration restorableAge = verified == null
-                    ? null
-                    : Duration.between(Instant.parse(verified.path("takenAt").asText()), Instant.now());
+            JsonNode snapshots = line.path("snapshots");
+            JsonNode newest = snapshots.path("newest");
+            JsonNode verified = snapshots.path("newestRestorable");
+            Duration age = ageOf(newest, now);
+            Duration restorableAge = ageOf(verified, now);
             row.put(
                     "newestSnapshot",
-                    newest == null ? null : newest.path("snapshotId").asText());
+                    newest.isObject() ? newest.path("snapshotId").asText() : null);
             row.put("newestAgeSeconds", age == null ? null : age.toSeconds());
             row.put(
                     "newestRestorable",
-                    verified == null ? null : verified.path("snapshotId").asText());
+                    verified.isObject() ? verified.path("snapshotId").asText() : null);
             row.put("newestRestorableAgeSeconds", restorableAge == null ? null : restorableAge.toSeconds());
-            row.put("snapshots", snapshots.size());
-            JsonNode restores = EventJson.MAPPER.readTree(ServiceUrls.call(
-                    "GET", urls.restoreService(backplane.state()).resolve("/restores/" + cluster)));
+            row.put("snapshots", snapshots.path("snapshots").asInt(0));
+            row.put("storedBytes", snapshots.path("storedBytes").asLong(0));
+            // how long the newest snapshot has waited for its restore drill (0: drilled)
+            row.put(
+                    "drillLagSeconds",
+                    newest.isObject() && newest.path("drill").isNull()
+                            ? ageOf(newest, now, "completedAt").toSeconds()
+                            : 0);
+            JsonNode lastRestore = null;
+            List<Map<String, Object>> operations = new ArrayList<>();
+            for (JsonNode op : line.path("operations")) {
+                if ("RESTORE".equals(op.path("kind").asText())
+                        && (lastRestore == null
+                                || op.path("startedAt")
+                                                .asText()
+                                                .compareTo(lastRestore
+                                                        .path("startedAt")
+                                                        .asText())
+                                        > 0)) {
+                    lastRestore = op;
+                }
+                if ("RUNNING".equals(op.path("status").asText())) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("kind", op.path("kind").asText());
+                    o.put("operationId", op.path("operationId").asText());
+                    o.put("startedAt", op.path("startedAt").asText());
+                    o.put("stepsDone", op.path("stepsDone").asInt());
+                    o.put("steps", op.path("steps").asInt());
+                    operations.add(o);
+                }
+            }
             row.put(
                     "lastRestore",
-                    restores.size() == 0
+                    lastRestore == null
                             ? null
-                            : restores.get(0).path("operationId").asText() + " "
-                                    + restores.get(0).path("status").asText()
-                                    + (restores.get(0).path("stoppedAt").isTextual()
+                            : lastRestore.path("operationId").asText() + " "
+                                    + lastRestore.path("status").asText()
+                                    + (lastRestore.path("stoppedAt").isTextual()
                                             ? " at "
-                                                    + restores.get(0)
+                                                    + lastRestore
                                                             .path("stoppedAt")
                                                             .asText()
                                             : ""));
-            JsonNode running = EventJson.MAPPER.readTree(ServiceUrls.call(
-                    "GET",
-                    urls.restoreService(backplane.state()).resolve("/operations/" + cluster + "?status=RUNNING")));
-            List<Map<String, Object>> operations = new ArrayList<>();
-            running.forEach(op -> {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("kind", op.path("kind").asText());
-                o.put("operationId", op.path("operationId").asText());
-                o.put("startedAt", op.path("startedAt").asText());
-                o.put("stepsDone", op.path("done").size());
-                o.put("steps", op.path("plan").size());
-                operations.add(o);
-            });
             row.put("running", operations);
             Duration allowed = maxAge != null
                     ? Durations.parse(maxAge)
@@ -197,6 +208,17 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         return stale ? 1 : 0;
+    }
+
+    private static Duration ageOf(JsonNode snapshot, Instant now) {
+        return snapshot.isObject() ? ageOf(snapshot, now, "takenAt") : null;
+    }
+
+    private static Duration ageOf(JsonNode snapshot, Instant now, String field) {
+        String at = snapshot.path(field).isTextual()
+                ? snapshot.path(field).asText()
+                : snapshot.path("takenAt").asText();
+        return Duration.between(Instant.parse(at), now);
     }
 
     private static String age(Object seconds) {

@@ -24,6 +24,12 @@ public final class Topics {
      * was; a redelivered or replayed request finds an ended one and repeats its outcome.
      */
     public static final String OPERATIONS = "guardian.operations";
+    /**
+     * Compacted: the fleet catalogue — key = cluster id (its snapshots in a few lines: newest, newest
+     * restorable, count, bytes) or {@code <cluster>/operation/<KIND>} (the last operation of that kind);
+     * rebuilt from the manifests and the operations journal on demand.
+     */
+    public static final String CATALOG = "guardian.catalog";
     /** One partition: the scheduler replica that owns it is the one that emits scheduled requests. */
     public static final String SCHEDULER_LEADER = "guardian.scheduler.leader";
     /** Messages that could not be parsed or handled, with the reason in headers. */
@@ -57,6 +63,7 @@ public final class Topics {
                 new Topic(FLEET_CONFIG, PARTITIONS, true),
                 new Topic(SCHEDULER_STATE, PARTITIONS, true),
                 new Topic(OPERATIONS, PARTITIONS, true, OPERATIONS_RETENTION),
+                new Topic(CATALOG, PARTITIONS, true),
                 new Topic(SCHEDULER_LEADER, 1, false),
                 new Topic(DEAD_LETTER, 3, false));
     }

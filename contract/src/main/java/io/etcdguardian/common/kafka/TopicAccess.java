@@ -58,8 +58,9 @@ public final class TopicAccess {
                 Topics.SCHEDULER_EVENTS,
                 Topics.SCHEDULER_STATE,
                 Topics.DEAD_LETTER);
-        reads(grants, SNAPSHOT, Topics.BACKUP_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS);
-        writes(grants, SNAPSHOT, Topics.SNAPSHOT_EVENTS, Topics.OPERATIONS, Topics.DEAD_LETTER);
+        // snapshot-service serves the fleet catalogue; every service that journals an operation writes its summary
+        reads(grants, SNAPSHOT, Topics.BACKUP_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS, Topics.CATALOG);
+        writes(grants, SNAPSHOT, Topics.SNAPSHOT_EVENTS, Topics.OPERATIONS, Topics.DEAD_LETTER, Topics.CATALOG);
         // health-service asks for its snapshot-first step's snapshot and follows the answer
         reads(
                 grants,
@@ -75,10 +76,18 @@ public final class TopicAccess {
                 Topics.MAINTENANCE_REQUESTS,
                 Topics.OPERATIONS,
                 Topics.DEAD_LETTER,
-                Topics.BACKUP_REQUESTS);
+                Topics.BACKUP_REQUESTS,
+                Topics.CATALOG);
         // restore-service likewise for the pre-restore snapshot
         reads(grants, RESTORE, Topics.RESTORE_REQUESTS, Topics.FLEET_CONFIG, Topics.OPERATIONS, Topics.SNAPSHOT_EVENTS);
-        writes(grants, RESTORE, Topics.RESTORE_EVENTS, Topics.OPERATIONS, Topics.DEAD_LETTER, Topics.BACKUP_REQUESTS);
+        writes(
+                grants,
+                RESTORE,
+                Topics.RESTORE_EVENTS,
+                Topics.OPERATIONS,
+                Topics.DEAD_LETTER,
+                Topics.BACKUP_REQUESTS,
+                Topics.CATALOG);
         reads(
                 grants,
                 CLI,

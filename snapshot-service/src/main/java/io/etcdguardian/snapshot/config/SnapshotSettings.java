@@ -37,6 +37,10 @@ public record SnapshotSettings(
         @Bindable(defaultValue = "true") boolean uploadDuringCapture,
         @Bindable(defaultValue = "2s") Duration progressInterval,
         @Bindable(defaultValue = "2147483648") long drillAfterCaptureMaxBytes,
+        // scheduled drills this replica runs at once, longest-waiting cluster first
+        @Bindable(defaultValue = "1") int drillConcurrency,
+        // every cluster's newest snapshot is drilled within this; longer is logged, and shown by the drill-lag metric
+        @Bindable(defaultValue = "1h") Duration drillMaxLag,
         @Bindable(defaultValue = "30s") Duration abortRetryInterval,
         // a manifest-less object or multipart upload younger than this may belong to an upload still running
         @Bindable(defaultValue = "24h") Duration orphanAge) {
@@ -63,6 +67,8 @@ public record SnapshotSettings(
         require(minThroughputBytesPerSecond > 0, "min-throughput-bytes-per-second", "must be positive");
         require(spoolHeadroom >= 1.0, "spool-headroom", "must be at least 1.0");
         require(progressInterval.compareTo(Duration.ofMillis(100)) >= 0, "progress-interval", "must be at least 100ms");
+        require(drillConcurrency >= 1 && drillConcurrency <= 16, "drill-concurrency", "must be 1..16");
+        require(drillMaxLag.compareTo(Duration.ofMinutes(1)) >= 0, "drill-max-lag", "must be at least 1m");
         require(drillAfterCaptureMaxBytes >= 0, "drill-after-capture-max-bytes", "must not be negative (0: off)");
     }
 

@@ -18,6 +18,7 @@ import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.localetcd.EtcdBinaries;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.etcdguardian.snapshot.backupset.StaticResourcesLayout;
+import io.etcdguardian.snapshot.catalog.CatalogUpdates;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
@@ -61,6 +62,7 @@ public class RestoreDrill {
     private final Operations operations;
 
     private final RestorableAge restorable;
+    private final CatalogUpdates catalogUpdates;
 
     public RestoreDrill(
             SnapshotFetcher fetcher,
@@ -69,8 +71,10 @@ public class RestoreDrill {
             SnapshotSettings settings,
             MeterRegistry meters,
             Operations operations,
-            RestorableAge restorable) {
+            RestorableAge restorable,
+            CatalogUpdates catalogUpdates) {
         this.restorable = restorable;
+        this.catalogUpdates = catalogUpdates;
         this.operations = operations;
         this.fetcher = fetcher;
         this.catalog = catalog;
@@ -113,6 +117,7 @@ public class RestoreDrill {
                         end.reason() == null ? Reason.INTERNAL : Reason.valueOf(end.reason()),
                         "drill of " + manifest.snapshotId() + " " + end.status() + ": " + end.detail());
             }
+            catalogUpdates.refresh(cluster);
             SnapshotManifest.Drill drill = updated.get().drill();
             meters.counter(
                             "guardian.snapshot.drills",

@@ -16,6 +16,7 @@ import io.etcdguardian.common.snapshot.SnapshotKeys;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.snapshot.catalog.CatalogUpdates;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.scheduling.annotation.Scheduled;
@@ -48,6 +49,7 @@ public class RetentionRunner {
     private final OperationJournal journal;
     private final Operations operations;
     private final OwnedClusters owned;
+    private final CatalogUpdates catalogUpdates;
 
     public RetentionRunner(
             SnapshotCatalog catalog,
@@ -58,8 +60,10 @@ public class RetentionRunner {
             OperationLeases leases,
             OperationJournal journal,
             Operations operations,
-            OwnedClusters owned) {
+            OwnedClusters owned,
+            CatalogUpdates catalogUpdates) {
         this.owned = owned;
+        this.catalogUpdates = catalogUpdates;
         this.leases = leases;
         this.journal = journal;
         this.operations = operations;
@@ -75,7 +79,11 @@ public class RetentionRunner {
             initialDelay = "${guardian.snapshot.retention-initial-delay:5m}")
     void applyToFleet() {
         // the clusters whose backup requests this replica consumes: each cluster's retention runs on one replica
-        fleet.current().all().stream().filter(c -> owned.owns(c.id())).forEach(this::apply);
+        fleet.current().all().stream().filter(c -> owned.owns(c.id())).forEach(c -> {
+            if (apply(c).isEmpty()) {
+                catalogUpdates.refresh(c); // hourly, so a catalogue line that missed a change heals
+            }
+        });
     }
 
     /**
@@ -140,6 +148,9 @@ public class RetentionRunner {
         } catch (RuntimeException e) {
             // the journal itself out of reach: retention is a side job, it tries again next time
             LOG.warn("retention of {} did not run, will try again: {}", cluster.id(), e.getMessage());
+        }
+        if (!deleted.isEmpty()) {
+            catalogUpdates.refresh(cluster);
         }
         return List.copyOf(deleted);
     }

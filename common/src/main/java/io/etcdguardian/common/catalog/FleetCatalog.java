@@ -1,0 +1,105 @@
+package io.etcdguardian.common.catalog;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianException;
+import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.kafka.CompactedTopic;
+import io.micronaut.configuration.kafka.annotation.KafkaClient;
+import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * The fleet catalogue: the compacted {@code guardian.catalog} topic, one small record per cluster
+ * (key {@code <cluster>}: its snapshots in a few lines) and per cluster and operation kind (key
+ * {@code <cluster>/operation/<KIND>}: the last one). Fleet status, the catalogue API and the
+ * freshness metrics read it instead of listing every cluster's manifests; the manifests stay the
+ * truth and the catalogue is rebuilt from them. Each key has one writer at a time (the cluster's
+ * owner for snapshots, the lease holder for an operation), so records are put whole, never merged.
+ */
+@Singleton
+public class FleetCatalog {
+    private static final String OPERATION = "/operation/";
+    private final CompactedTopic topic;
+
+    public FleetCatalog(
+            @KafkaClient(id = "fleet-catalog", acks = KafkaClient.Acknowledge.ALL) Producer<String, byte[]> producer,
+            DefaultKafkaConsumerConfiguration<?, ?> consumerConfig) {
+        this.topic = new CompactedTopic(Topics.CATALOG, producer, consumerConfig.getConfig());
+    }
+
+    public void putSnapshots(CatalogEntry entry) {
+        topic.put(entry.clusterId(), json(entry));
+    }
+
+    public void putOperation(String clusterId, OperationSummary operation) {
+        topic.put(clusterId + OPERATION + operation.kind(), json(operation));
+    }
+
+    /** Every record of a cluster, tombstoned: it left the fleet. */
+    public void forget(String clusterId) {
+        for (String key : topic.all().keySet()) {
+            if (clusterOf(key).equals(clusterId)) {
+                topic.put(key, null);
+            }
+        }
+    }
+
+    /** The catalogue as the topic holds it now, by cluster id (sorted). */
+    public Map<String, ClusterCatalog> read() {
+        topic.reload();
+        Map<String, CatalogEntry> snapshots = new TreeMap<>();
+        Map<String, List<OperationSummary>> operations = new TreeMap<>();
+        topic.all().forEach((key, value) -> {
+            if (key.contains(OPERATION)) {
+                operations
+                        .computeIfAbsent(clusterOf(key), c -> new ArrayList<>())
+                        .add(parse(value, OperationSummary.class));
+            } else {
+                snapshots.put(key, parse(value, CatalogEntry.class));
+            }
+        });
+        Map<String, ClusterCatalog> clusters = new TreeMap<>();
+        snapshots.forEach((id, entry) -> clusters.put(id, new ClusterCatalog(id, entry, operations.remove(id))));
+        operations.forEach((id, ops) -> clusters.put(id, new ClusterCatalog(id, null, ops)));
+        return clusters;
+    }
+
+    public Optional<ClusterCatalog> read(String clusterId) {
+        return Optional.ofNullable(read().get(clusterId));
+    }
+
+    private static String clusterOf(String key) {
+        int slash = key.indexOf(OPERATION);
+        return slash < 0 ? key : key.substring(0, slash);
+    }
+
+    private static String json(Object value) {
+        try {
+            return EventJson.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new GuardianException(Reason.INTERNAL, "cannot serialise a catalogue record", e);
+        }
+    }
+
+    private static <T> T parse(String json, Class<T> type) {
+        try {
+            return EventJson.MAPPER.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new GuardianException(Reason.INTERNAL, "unreadable record in " + Topics.CATALOG, e);
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        topic.close();
+    }
+}

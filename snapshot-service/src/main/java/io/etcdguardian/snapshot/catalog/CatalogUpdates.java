@@ -1,0 +1,117 @@
+package io.etcdguardian.snapshot.catalog;
+
+import io.etcdguardian.common.catalog.CatalogEntry;
+import io.etcdguardian.common.catalog.ClusterCatalog;
+import io.etcdguardian.common.catalog.FleetCatalog;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.operation.OperationJournal;
+import io.etcdguardian.common.operation.OperationRecord;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a cluster's line in the fleet catalogue equal to its manifests: after every commit, drill
+ * result and deletion the manifests are listed again and the line replaced whole. One refresh per
+ * cluster at a time, so the line put last is always from a listing taken after the last change.
+ * A catalogue that cannot be written only lags (the manifests are the truth): the next change, the
+ * hourly retention pass or {@link #rebuild} puts it right.
+ */
+@Singleton
+public class CatalogUpdates {
+    private static final Logger LOG = LoggerFactory.getLogger(CatalogUpdates.class);
+
+    private final SnapshotCatalog manifests;
+    private final FleetCatalog catalog;
+    private final FleetRegistry fleet;
+    private final OperationJournal journal;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    public CatalogUpdates(
+            SnapshotCatalog manifests, FleetCatalog catalog, FleetRegistry fleet, OperationJournal journal) {
+        this.manifests = manifests;
+        this.catalog = catalog;
+        this.fleet = fleet;
+        this.journal = journal;
+    }
+
+    /** The cluster's manifests changed: its line again, from them. Never throws. */
+    public Optional<CatalogEntry> refresh(ClusterSpec cluster) {
+        try {
+            return Optional.of(put(cluster));
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "the fleet catalogue's line for {} is not updated ({}); the next change or a rebuild will",
+                    cluster.id(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private CatalogEntry put(ClusterSpec cluster) {
+        ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
+        lock.lock();
+        try {
+            CatalogEntry entry = CatalogEntry.of(cluster.id(), manifests.list(cluster));
+            catalog.putSnapshots(entry);
+            return entry;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What a rebuild did. */
+    public record Rebuilt(int clusters, int snapshots, int operations, List<String> forgotten, List<String> failed) {}
+
+    /**
+     * The whole catalogue again from the truth: every fleet cluster's manifests, the operations
+     * journal's last operation of each kind, and tombstones for clusters no longer in the fleet.
+     * A cluster whose store cannot be read keeps its old line and is named in {@code failed}.
+     */
+    public Rebuilt rebuild() {
+        List<ClusterSpec> clusters = List.copyOf(fleet.current().all());
+        Set<String> ids = clusters.stream().map(ClusterSpec::id).collect(Collectors.toSet());
+        int snapshots = 0;
+        List<String> failed = new ArrayList<>();
+        for (ClusterSpec cluster : clusters) {
+            try {
+                snapshots += put(cluster).snapshots();
+            } catch (RuntimeException e) {
+                LOG.error("catalogue rebuild: cannot list the manifests of {}: {}", cluster.id(), e.getMessage());
+                failed.add(cluster.id());
+            }
+        }
+        int operations = 0;
+        for (OperationRecord last : journal.lastOfEachKind()) {
+            if (ids.contains(last.clusterId())) {
+                catalog.putOperation(last.clusterId(), OperationJournal.summaryOf(last));
+                operations++;
+            }
+        }
+        List<String> forgotten = new ArrayList<>();
+        for (ClusterCatalog line : catalog.read().values()) {
+            if (!ids.contains(line.clusterId())) {
+                catalog.forget(line.clusterId());
+                forgotten.add(line.clusterId());
+            }
+        }
+        LOG.info(
+                "fleet catalogue rebuilt: {} clusters, {} snapshots, {} operations, {} forgotten, {} failed",
+                clusters.size(),
+                snapshots,
+                operations,
+                forgotten.size(),
+                failed.size());
+        return new Rebuilt(clusters.size(), snapshots, operations, forgotten, failed);
+    }
+}
