@@ -11,6 +11,7 @@ import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.operation.DomainSlots;
 import io.etcdguardian.common.operation.LeaseLostException;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
@@ -65,6 +66,7 @@ public class RestoreWorkflow {
     private final MeterRegistry meters;
     private final SnapshotFirst snapshotFirst;
     private final SnapshotStaging staging;
+    private final DomainSlots domainSlots;
     private final RestoreSettings settings;
 
     public RestoreWorkflow(
@@ -77,8 +79,10 @@ public class RestoreWorkflow {
             MeterRegistry meters,
             SnapshotFirst snapshotFirst,
             RestoreSettings settings,
-            SnapshotStaging staging) {
+            SnapshotStaging staging,
+            DomainSlots domainSlots) {
         this.staging = staging;
+        this.domainSlots = domainSlots;
         this.operations = operations;
         this.snapshotFirst = snapshotFirst;
         this.settings = settings;
@@ -243,7 +247,16 @@ public class RestoreWorkflow {
                 }
                 case NEW -> {}
             }
-            return execute(cluster, run, steps, operation);
+            // at most domain-restores restores at once per storage domain: the array under many clusters is shared
+            try (DomainSlots.Held slot = domainSlots.take(
+                    cluster,
+                    OperationKind.RESTORE,
+                    restoreId,
+                    settings.domainRestores(),
+                    settings.domainWait(),
+                    waiting -> progress(cluster, restoreId, "storage-domain", ProgressStatus.WAITING, waiting))) {
+                return execute(cluster, run, steps, operation);
+            }
         }));
     }
 

@@ -415,7 +415,8 @@ class KeyBundleMockIT {
                 hosted.kubernetes(),
                 hosted.restore(),
                 hosted.paused(),
-                hosted.slo());
+                hosted.slo(),
+                hosted.storageDomain());
         assertThat(context.getBean(io.etcdguardian.snapshot.retention.RetentionRunner.class)
                         .apply(keepOne))
                 .contains(older.snapshotId())

@@ -92,6 +92,7 @@ class OperationLeasesIT {
                 null,
                 null,
                 null,
+                null,
                 null);
         ObjectStoreLeases leases = new ObjectStoreLeases(stores);
         replicaA = new OperationLeases(leases, Duration.ofSeconds(30), clock, "replica-a");

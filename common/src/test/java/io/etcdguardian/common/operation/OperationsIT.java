@@ -166,6 +166,7 @@ class OperationsIT {
                 null,
                 null,
                 paused,
+                null,
                 null);
     }
 }

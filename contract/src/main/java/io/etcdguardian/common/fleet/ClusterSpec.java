@@ -13,7 +13,8 @@ public record ClusterSpec(
         KubernetesSpec kubernetes,
         RestoreSpec restore,
         Boolean paused,
-        SloSpec slo) {
+        SloSpec slo,
+        String storageDomain) {
     public boolean isPaused() {
         return Boolean.TRUE.equals(paused);
     }

@@ -99,6 +99,11 @@ public final class FleetParser {
                 index++;
             }
         }
+        for (FleetProblem domain : FleetValidator.validateDomains(valid.values())) {
+            problems.add(domain);
+            valid.remove(domain.clusterId());
+            entries.remove(domain.clusterId());
+        }
         return new Result(valid, problems, defaults, entries);
     }
 

@@ -15,8 +15,8 @@ public record FleetSettings(@Nullable String file, @Nullable Topic topic) {
     /** What an override from the topic may change unless told otherwise: what an operator pauses or tunes. */
     public static final List<String> DEFAULT_TOPIC_KEYS = List.of("paused", "schedule", "retention", "slo");
 
-    private static final Set<String> CLUSTER_KEYS =
-            Set.of("*", "paused", "schedule", "retention", "slo", "etcd", "store", "kubernetes", "restore");
+    private static final Set<String> CLUSTER_KEYS = Set.of(
+            "*", "paused", "schedule", "retention", "slo", "etcd", "store", "kubernetes", "restore", "storageDomain");
 
     @ConfigurationProperties("topic")
     public record Topic(@Nullable List<String> allowedKeys) {

@@ -17,10 +17,48 @@ import java.util.regex.Pattern;
 /** Checks one cluster's spec: every problem names the key and the reason; values that are secrets are never quoted. */
 public final class FleetValidator {
     private static final Pattern CLUSTER_ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final CronParser CRON = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
     private FleetValidator() {}
+
+    /**
+     * Clusters of one storage domain count their defrags and restores in one place, their shared store
+     * (endpoint, bucket, prefix): a domain whose clusters name different stores could not enforce its
+     * limits, so every cluster that differs from the domain's first is a problem.
+     */
+    public static List<FleetProblem> validateDomains(java.util.Collection<ClusterSpec> clusters) {
+        List<FleetProblem> problems = new ArrayList<>();
+        java.util.Map<String, ClusterSpec> first = new java.util.HashMap<>();
+        for (ClusterSpec spec : clusters) {
+            if (spec.storageDomain() == null || spec.store() == null) {
+                continue;
+            }
+            ClusterSpec other = first.putIfAbsent(spec.storageDomain(), spec);
+            if (other != null && !sameStore(other.store(), spec.store())) {
+                problems.add(new FleetProblem(
+                        spec.id(),
+                        "storageDomain",
+                        "clusters of storage domain '" + spec.storageDomain()
+                                + "' must share one store (endpoint, bucket, prefix) where its limits are counted;"
+                                + " '" + other.id() + "' uses " + where(other.store()) + ", this one "
+                                + where(spec.store())));
+            }
+        }
+        return problems;
+    }
+
+    private static boolean sameStore(StoreSpec a, StoreSpec b) {
+        return java.util.Objects.equals(a.endpoint(), b.endpoint())
+                && java.util.Objects.equals(a.bucket(), b.bucket())
+                && a.prefixOrEmpty().equals(b.prefixOrEmpty());
+    }
+
+    private static String where(StoreSpec store) {
+        return (store.endpoint() == null ? "s3" : store.endpoint()) + " bucket " + store.bucket() + " prefix '"
+                + store.prefixOrEmpty() + "'";
+    }
 
     public static List<FleetProblem> validate(ClusterSpec spec) {
         List<FleetProblem> problems = new ArrayList<>();
@@ -46,6 +84,11 @@ public final class FleetValidator {
                 && spec.slo().maxBackupAge() != null
                 && spec.slo().maxBackupAge().compareTo(java.time.Duration.ofMinutes(5)) < 0) {
             problems.add(new FleetProblem(id, "slo.maxBackupAge", "must be at least 5m (a drill takes minutes)"));
+        }
+        if (spec.storageDomain() != null
+                && !DOMAIN.matcher(spec.storageDomain()).matches()) {
+            problems.add(new FleetProblem(
+                    id, "storageDomain", "must be a DNS name: lowercase letters, digits, '-' and '.', at most 63"));
         }
         if (spec.restore() != null
                 && spec.restore().apiServerReplicas() != null

@@ -166,4 +166,35 @@ class FleetParserTest {
                 .extracting(FleetProblem::key)
                 .containsExactly("clusterz");
     }
+
+    @Test
+    void clustersOfOneStorageDomainShareOneStore() {
+        FleetParser.Result result = FleetParser.parseDocument("""
+                defaults:
+                  store: { bucket: etcd-snapshots, prefix: fleet }
+                  etcd: { endpoints: [http://127.0.0.1:2379] }
+                clusters:
+                  - id: a
+                    storageDomain: array-7
+                  - id: b
+                    storageDomain: array-7
+                  - id: elsewhere
+                    storageDomain: array-7
+                    store: { bucket: other-bucket }
+                  - id: other-domain
+                    storageDomain: array-8
+                    store: { bucket: other-bucket }
+                  - id: bad
+                    storageDomain: "Array 7!"
+                """);
+        assertThat(result.clusters()).containsOnlyKeys("a", "b", "other-domain");
+        assertThat(result.clusters().get("a").storageDomain()).isEqualTo("array-7");
+        assertThat(result.problems())
+                .extracting(FleetProblem::toString)
+                .anySatisfy(p -> assertThat(p)
+                        .startsWith("cluster 'elsewhere': storageDomain: clusters of storage domain 'array-7' must"
+                                + " share one store")
+                        .contains("'a' uses s3 bucket etcd-snapshots prefix 'fleet/', this one s3 bucket other-bucket"))
+                .anySatisfy(p -> assertThat(p).startsWith("cluster 'bad': storageDomain: must be a DNS name"));
+    }
 }

@@ -36,7 +36,11 @@ public record HealthSettings(
         // a fixed pause between members on top of the condition, for who wants the seed's "wait a while"
         @Bindable(defaultValue = "0s") Duration settleMin,
         // plain defrags compact too (to the head minus keep-revisions); NOSPACE heals always compact to the head
-        @Bindable(defaultValue = "false") boolean defragCompacts) {
+        @Bindable(defaultValue = "false") boolean defragCompacts,
+        // defrags at once per storage domain (the fleet's storageDomain), across every replica
+        @Bindable(defaultValue = "1") int domainDefrags,
+        // how long a defrag waits for a slot of its storage domain before it is refused BUSY (retriable)
+        @Bindable(defaultValue = "30m") Duration domainWait) {
 
     public HealthSettings {
         require(group != null && !group.isBlank(), "group", "must name the consumer group");
@@ -55,6 +59,8 @@ public record HealthSettings(
                 !settleMin.isNegative() && settleMin.compareTo(settle) <= 0,
                 "settle-min",
                 "must be between 0 and settle");
+        require(domainDefrags >= 1 && domainDefrags <= 64, "domain-defrags", "must be 1..64");
+        require(!domainWait.isNegative(), "domain-wait", "must not be negative");
         require(memberAttempts >= 1, "member-attempts", "must be at least 1");
         require(keepRevisions >= 0, "keep-revisions", "must not be negative");
         require(

@@ -17,6 +17,7 @@ import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.operation.DomainSlots;
 import io.etcdguardian.common.operation.HeldLease;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationRecord;
@@ -80,6 +81,7 @@ public class DefragWorkflow {
             "disarm NOSPACE below the quota ratio");
 
     private final EtcdQuota quota;
+    private final DomainSlots domainSlots;
 
     public DefragWorkflow(
             MemberProbe probe,
@@ -90,8 +92,10 @@ public class DefragWorkflow {
             MeterRegistry meters,
             Operations operations,
             ClusterMembers clusterMembers,
-            EtcdQuota quota) {
+            EtcdQuota quota,
+            DomainSlots domainSlots) {
         this.quota = quota;
+        this.domainSlots = domainSlots;
         this.clusterMembers = clusterMembers;
         this.operations = operations;
         this.probe = probe;
@@ -131,7 +135,9 @@ public class DefragWorkflow {
                 if (settings.snapshotFirst()) {
                     run.step("snapshot", () -> snapshot(cluster, operationId, requestedAt));
                 }
-                order.addAll(defragment(cluster, operationId, run));
+                try (DomainSlots.Held slot = domainSlot(cluster, operationId)) {
+                    order.addAll(defragment(cluster, operationId, run));
+                }
                 return "defragmented " + order;
             });
             if (result.abandoned()) {
@@ -196,6 +202,36 @@ public class DefragWorkflow {
                     "no snapshot before maintenance: " + e.getMessage() + ": nothing was defragmented",
                     e);
         }
+    }
+
+    /**
+     * One of the {@code domain-defrags} slots of the cluster's storage domain, awaited up to {@code
+     * domain-wait} (WAITING says who holds them): many clusters on one disk array must not defragment
+     * together. A NOSPACE heal repairs an outage and does not queue behind its domain's defrags.
+     */
+    private DomainSlots.Held domainSlot(ClusterSpec cluster, String operationId) {
+        if (cluster.storageDomain() == null) {
+            return () -> {};
+        }
+        List<MemberStatus> members = requireHealthy(cluster);
+        boolean nospace = get(
+                        clients.member(cluster, members.get(0).endpoint())
+                                .getMaintenanceClient()
+                                .listAlarms(),
+                        cluster)
+                .getAlarms()
+                .stream()
+                .anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE);
+        if (nospace) {
+            return () -> {};
+        }
+        return domainSlots.take(
+                cluster,
+                OperationKind.DEFRAG,
+                operationId,
+                settings.domainDefrags(),
+                settings.domainWait(),
+                waiting -> progress(cluster, operationId, "defrag", ProgressStatus.WAITING, null, waiting, null, null));
     }
 
     /**

@@ -22,7 +22,11 @@ public record RestoreSettings(
         @Bindable(defaultValue = "30m") Duration backupFirstTimeout,
         @Bindable(defaultValue = "2s") Duration progressInterval,
         @Bindable(defaultValue = "true") boolean stagedEncryption,
-        @Bindable(defaultValue = "1") int stagedExpiryDays) {
+        @Bindable(defaultValue = "1") int stagedExpiryDays,
+        // restores at once per storage domain (the fleet's storageDomain), across every replica
+        @Bindable(defaultValue = "2") int domainRestores,
+        // how long a restore waits for a slot of its storage domain before it is refused BUSY (retriable)
+        @Bindable(defaultValue = "30m") Duration domainWait) {
 
     public RestoreSettings {
         // a placeholder in @Bindable's default is not resolved: it became a directory named "${java.io.tmpdir}"
@@ -30,6 +34,12 @@ public record RestoreSettings(
                 ? Path.of(System.getProperty("java.io.tmpdir"), "guardian-restore")
                         .toString()
                 : spoolDir;
+        if (domainRestores < 1 || domainRestores > 64) {
+            throw new IllegalArgumentException("guardian.restore.domain-restores: must be 1..64");
+        }
+        if (domainWait.isNegative()) {
+            throw new IllegalArgumentException("guardian.restore.domain-wait: must not be negative");
+        }
         if (concurrency < 1 || concurrency > 64) {
             throw new IllegalArgumentException("guardian.restore.concurrency: must be 1..64");
         }

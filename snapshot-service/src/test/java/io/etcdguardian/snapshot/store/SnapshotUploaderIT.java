@@ -54,6 +54,7 @@ class SnapshotUploaderIT {
                 null,
                 null,
                 null,
+                null,
                 null);
         try (ApplicationContext context = ApplicationContext.run(Map.of(
                 "guardian.topics.create",

@@ -234,7 +234,16 @@ class HostedOnPremJobScriptIT {
 
     private static String script(SnapshotManifest manifest) {
         ClusterSpec cluster = new ClusterSpec(
-                "hc9", null, null, null, null, null, new RestoreSpec(null, null, true, null, null, null), null, null);
+                "hc9",
+                null,
+                null,
+                null,
+                null,
+                null,
+                new RestoreSpec(null, null, true, null, null, null),
+                null,
+                null,
+                null);
         RestoreRun run = new RestoreRun(cluster, manifest, "restore-1", Instant.now(), Map.of(), List.of(), true, null);
         return HostedOnPremTarget.restoreScript(run, NS, 3, "quay.io/openshift/etcd:v3.5.35");
     }

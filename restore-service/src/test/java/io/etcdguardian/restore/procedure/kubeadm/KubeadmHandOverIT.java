@@ -86,6 +86,7 @@ class KubeadmHandOverIT {
                 null,
                 new RestoreSpec(null, null, null, null, null, null, members),
                 null,
+                null,
                 null);
         SnapshotManifest manifest = new SnapshotManifest(
                 SnapshotManifest.FORMAT_VERSION,
