@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * fleet; exit 1 when a cluster has no restorable snapshot younger than its SLO (--max-age, else the
  * fleet's slo.maxBackupAge, else 26h): backups that silently stopped, or that
  * no longer restore, are the trap this is for. A snapshot whose drill failed or that was never
- * drilled is not restorable.
+ * drilled is not restorable. Read from the fleet catalogue in one call, whatever the fleet's size.
  */
 @Command(
         name = "status",

@@ -40,6 +40,7 @@ public class SnapshotUploader {
 
     private final SnapshotStores stores;
     private final SnapshotSettings settings;
+    private final UploadMemory memory;
     /** One thread per upload streaming (compress, encrypt, cut into parts); apart from the parts so neither starves the other. */
     private final WorkerPool feeders;
     /** The parts in flight of every upload: each upload has at most {@code upload-concurrency} of them. */
@@ -52,8 +53,24 @@ public class SnapshotUploader {
     public SnapshotUploader(SnapshotStores stores, SnapshotSettings settings) {
         this.stores = stores;
         this.settings = settings;
-        this.feeders = new WorkerPool("snapshot-upload-feed", settings.uploadStreams());
-        this.parts = new WorkerPool("snapshot-upload-part", settings.uploadStreams() * settings.uploadConcurrency());
+        this.memory = UploadMemory.fit(settings, Runtime.getRuntime().maxMemory());
+        if (memory.partSize() != settings.partSizeBytes()
+                || memory.inFlight() != settings.uploadConcurrency()
+                || memory.streams() != settings.uploadStreams()) {
+            LOG.info(
+                    "upload buffers fitted into the heap ({} MiB): {} upload(s) streaming at once, {} part(s) in"
+                            + " flight each, {} MiB parts — {} MiB at most (configured {}, {}, {} MiB)",
+                    Runtime.getRuntime().maxMemory() >> 20,
+                    memory.streams(),
+                    memory.inFlight(),
+                    memory.partSize() >> 20,
+                    memory.bytes() >> 20,
+                    settings.uploadStreams(),
+                    settings.uploadConcurrency(),
+                    settings.partSizeBytes() >> 20);
+        }
+        this.feeders = new WorkerPool("snapshot-upload-feed", memory.streams());
+        this.parts = new WorkerPool("snapshot-upload-part", memory.streams() * memory.inFlight());
         this.partRetry = RetryConfig.custom()
                 .maxAttempts(settings.partAttempts())
                 .intervalFunction(IntervalFunction.ofExponentialBackoff(settings.partRetryBackoff(), 2.0))
@@ -97,7 +114,7 @@ public class SnapshotUploader {
 
         private Fed feed(InputStream source, boolean compress, UnaryOperator<OutputStream> encrypt) {
             PartSink<SnapshotStore.Part> sink =
-                    new PartSink<>(settings.partSizeBytes(), settings.uploadConcurrency(), parts, this::uploadPart);
+                    new PartSink<>(memory.partSize(), memory.inFlight(), parts, this::uploadPart);
             // the stored bytes' own digest: `sha256sum` of a downloaded object checks against it
             java.security.MessageDigest digest = Sha256.newDigest();
             try (source) {
