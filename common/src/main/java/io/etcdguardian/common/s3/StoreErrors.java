@@ -18,6 +18,17 @@ public final class StoreErrors {
         while (cause.getCause() != null && !(cause instanceof S3Exception) && !(cause instanceof SdkClientException)) {
             cause = cause.getCause();
         }
+        if (cause instanceof VirtualMachineError vm) {
+            // the heap, not the store: "store unreachable" would send an operator after the wrong thing
+            return new GuardianException(
+                    Reason.INTERNAL,
+                    true,
+                    "cannot " + action + ": this service ran out of "
+                            + (vm instanceof OutOfMemoryError ? "memory" : "resources")
+                            + " (" + vm.getClass().getSimpleName() + ": " + vm.getMessage()
+                            + "); give it a larger heap (-Xmx) or fewer snapshots at once (guardian.snapshot.concurrency)",
+                    e);
+        }
         if (cause instanceof NoSuchBucketException) {
             return new GuardianException(
                     Reason.STORE_MISSING_BUCKET, "cannot " + action + ": bucket '" + bucket + "' does not exist", e);

@@ -149,6 +149,55 @@ class KeyOrderedConsumerIT {
         }
     }
 
+    @Test
+    void ownershipMapsClustersWithTheBrokersPartitionCount(Backplane backplane) throws Exception {
+        String topic = topic(backplane, 3); // not our 12: a constant would map most clusters to partitions nobody has
+        Map<String, Set<String>> handledBy = new ConcurrentHashMap<>();
+        try (KafkaProducer<String, byte[]> producer = producer(backplane)) {
+            OwnedClusters ownedA =
+                    new OwnedClusters(topic, t -> producer.partitionsFor(t).size());
+            OwnedClusters ownedB =
+                    new OwnedClusters(topic, t -> producer.partitionsFor(t).size());
+            try (KeyOrderedConsumer a = replica(backplane, topic, ownedA, "a", handledBy);
+                    KeyOrderedConsumer b = replica(backplane, topic, ownedB, "b", handledBy)) {
+                List<String> clusters = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    clusters.add("cluster-" + i);
+                }
+                // both replicas hold partitions, and between them every cluster is someone's
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> ownedA.ownsAny()
+                                && ownedB.ownsAny()
+                                && clusters.stream().allMatch(c -> ownedA.owns(c) ^ ownedB.owns(c)));
+                for (String cluster : clusters) {
+                    producer.send(new ProducerRecord<>(topic, cluster, bytes(0)));
+                }
+                producer.flush();
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() ->
+                                handledBy.values().stream().mapToInt(Set::size).sum() == clusters.size());
+                for (String cluster : clusters) {
+                    assertThat(handledBy.get(cluster))
+                            .as(cluster + ": handled by the replica that owns it, by the broker's 3 partitions")
+                            .containsExactly(ownedA.owns(cluster) ? "a" : "b");
+                }
+            }
+        }
+    }
+
+    private static KeyOrderedConsumer replica(
+            Backplane backplane, String topic, OwnedClusters owned, String name, Map<String, Set<String>> handledBy) {
+        return new KeyOrderedConsumer(
+                        Map.of("bootstrap.servers", backplane.kafka().bootstrapServers(), "session.timeout.ms", 6000),
+                        new KeyOrderedConsumer.Settings(
+                                topic, "g-" + topic, 2, Duration.ofSeconds(10), Duration.ofSeconds(1)),
+                        record -> handledBy
+                                .computeIfAbsent(record.key(), k -> ConcurrentHashMap.newKeySet())
+                                .add(name),
+                        owned)
+                .start();
+    }
+
     private static KeyOrderedConsumer consumer(
             Backplane backplane, String topic, int concurrency, KeyOrderedConsumer.Handler h) {
         return new KeyOrderedConsumer(

@@ -180,7 +180,24 @@ class SnapshotBenchmark {
                 .getDbSize();
         int n = 0;
         List<CompletableFuture<?>> pending = new ArrayList<>();
+        boolean incompressible = "random".equals(System.getProperty("bench.values"));
         while (written < target) {
+            if (incompressible) { // base64 of random bytes: zstd ratio ~0.75, like Secrets encrypted at rest
+                byte[] raw = new byte[768 * 1024];
+                random.nextBytes(raw);
+                byte[] encoded = java.util.Base64.getEncoder().encode(raw);
+                pending.add(client.getKVClient()
+                        .put(
+                                ByteSequence.from("/bench/" + target + "/" + n++, StandardCharsets.UTF_8),
+                                ByteSequence.from(encoded)));
+                written += encoded.length;
+                if (pending.size() == 8) {
+                    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                            .get();
+                    pending.clear();
+                }
+                continue;
+            }
             StringBuilder value = new StringBuilder((int) MIB);
             while (value.length() < MIB - 400) {
                 value.append("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm-")
