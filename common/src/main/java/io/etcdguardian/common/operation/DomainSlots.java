@@ -159,7 +159,15 @@ public class DomainSlots {
         Slot mine = new Slot(domain, kind.key(), index, cluster.id(), operationId, holder, now.plus(ttl));
         boolean taken = store.compareAndSet(
                 key, json(mine), stored.map(SnapshotStore.Versioned::version).orElse(null));
-        return taken ? Optional.of(mine) : Optional.empty(); // lost a race: the next slot, or the next round
+        if (taken) {
+            return Optional.of(mine);
+        }
+        // lost a race for it: whoever won holds it now (the next slot, or the next round, for us)
+        store.readVersioned(key)
+                .map(v -> parse(v.bytes(), key))
+                .filter(s -> s.expiresAt().isAfter(clock.instant()))
+                .ifPresent(busy::add);
+        return Optional.empty();
     }
 
     private Held hold(SnapshotStore store, String key, Slot slot) {
