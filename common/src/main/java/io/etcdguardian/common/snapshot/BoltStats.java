@@ -13,8 +13,9 @@ import java.util.zip.CRC32C;
  * main revision of the last key of the "key" bucket, total keys = keys of every bucket, hash =
  * CRC-32C over bucket names, keys and values in order. {@link #revision()} is what a member restored
  * from it will report: at least 1, and never below the finished compaction (compaction removes
- * tombstones at the head). Walks the B+tree page by page, so memory stays a few pages whatever the
- * file's size.
+ * tombstones at the head). Walks the B+tree page by page through memory-mapped windows of the
+ * file: a page run (a leaf with large values spans megabytes) is read in place, never copied onto
+ * the heap, where runs of that size are humongous objects that a small heap cannot place.
  */
 public record BoltStats(long revision, long lastKeyRevision, long totalKeys, String hash) {
     private static final int MAGIC = 0xED0CDAED;
@@ -31,15 +32,22 @@ public record BoltStats(long revision, long lastKeyRevision, long totalKeys, Str
 
     /** One pass over the file. */
     private static final class Walker {
+        /** Windows start every WINDOW bytes and reach MAX_RUN further, so every run up to MAX_RUN lies in one. */
+        private static final long WINDOW = 1L << 30;
+
+        private static final long MAX_RUN = 64L << 20;
         private final FileChannel channel;
+        private final long size;
+        private final java.util.Map<Long, ByteBuffer> windows = new java.util.HashMap<>();
         private final CRC32C crc = new CRC32C();
         private int pageSize = 4096;
         private long revision;
         private long finishedCompaction;
         private long keys;
 
-        Walker(FileChannel channel) {
+        Walker(FileChannel channel) throws IOException {
             this.channel = channel;
+            this.size = channel.size();
         }
 
         BoltStats stats() throws IOException {
@@ -102,6 +110,19 @@ public record BoltStats(long revision, long lastKeyRevision, long totalKeys, Str
         private ByteBuffer read(long offset, long length) throws IOException {
             if (length > Integer.MAX_VALUE) {
                 throw new IOException("page run of " + length + " bytes is too large");
+            }
+            if (offset < 0 || offset + length > size) {
+                throw new IOException("bbolt file ends inside page at offset " + offset);
+            }
+            if (length <= MAX_RUN) {
+                long start = offset / WINDOW * WINDOW;
+                ByteBuffer window = windows.get(start);
+                if (window == null) {
+                    window =
+                            channel.map(FileChannel.MapMode.READ_ONLY, start, Math.min(WINDOW + MAX_RUN, size - start));
+                    windows.put(start, window);
+                }
+                return window.slice((int) (offset - start), (int) length).order(ByteOrder.LITTLE_ENDIAN);
             }
             ByteBuffer buffer = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
             while (buffer.hasRemaining()) {
