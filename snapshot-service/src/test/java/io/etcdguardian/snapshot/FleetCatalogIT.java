@@ -147,7 +147,8 @@ class FleetCatalogIT {
                             .mapToInt(l -> l.snapshots().snapshots())
                             .sum());
             assertThat(rebuilt.failed()).isEmpty();
-            assertThat(rebuilt.forgotten()).containsExactly(GONE);
+            // other tests' fleets share this broker: their lines go too, being no cluster of this fleet
+            assertThat(rebuilt.forgotten()).contains(GONE).doesNotContain(RETAINED, ONCE, NEVER);
             List<ClusterCatalog> rebuiltLines = fleetLines(http, token);
             assertThat(byId(rebuiltLines.stream()
                             .filter(l -> !l.clusterId().equals(NEVER))
