@@ -11,7 +11,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,14 +59,10 @@ public class DomainSlots {
         return t;
     });
 
+    /** Slots are held under the replica's lease-holder name: an operator sees one name per replica. */
     @Inject
-    public DomainSlots(SnapshotStores stores, OperationSettings settings) {
-        this(
-                stores,
-                settings.leaseTtl(),
-                Clock.systemUTC(),
-                ManagementFactory.getRuntimeMXBean().getName() + "/"
-                        + java.util.UUID.randomUUID().toString().substring(0, 6));
+    public DomainSlots(SnapshotStores stores, OperationSettings settings, OperationLeases leases) {
+        this(stores, settings.leaseTtl(), Clock.systemUTC(), leases.holder());
     }
 
     DomainSlots(SnapshotStores stores, Duration ttl, Clock clock, String holder) {

@@ -52,6 +52,11 @@ public class OperationLeases {
                         + java.util.UUID.randomUUID().toString().substring(0, 6));
     }
 
+    /** This replica's name on what it holds: pid@host and a suffix. */
+    String holder() {
+        return holder;
+    }
+
     OperationLeases(LeaseStore store, Duration ttl, Clock clock, String holder) {
         this.store = store;
         this.ttl = ttl;
