@@ -81,9 +81,13 @@ record SnapshotInvariants(S3ProxyServer s3, String bucket, String cluster, Path 
         try (S3Client client = s3.client()) {
             for (var o : client.listObjectsV2(b -> b.bucket(bucket).prefix(cluster + "/manifests/"))
                     .contents()) {
-                all.add(EventJson.MAPPER.readTree(
-                        client.getObjectAsBytes(b -> b.bucket(bucket).key(o.key()))
-                                .asByteArray()));
+                try {
+                    all.add(EventJson.MAPPER.readTree(
+                            client.getObjectAsBytes(b -> b.bucket(bucket).key(o.key()))
+                                    .asByteArray()));
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException deleted) {
+                    // retention removed it between the listing and the read: not committed any more
+                }
             }
         }
         return all;
