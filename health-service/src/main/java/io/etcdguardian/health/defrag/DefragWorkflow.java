@@ -135,9 +135,7 @@ public class DefragWorkflow {
                 if (settings.snapshotFirst()) {
                     run.step("snapshot", () -> snapshot(cluster, operationId, requestedAt));
                 }
-                try (DomainSlots.Held slot = domainSlot(cluster, operationId)) {
-                    order.addAll(defragment(cluster, operationId, run));
-                }
+                order.addAll(defragment(cluster, operationId, run));
                 return "defragmented " + order;
             });
             if (result.abandoned()) {
@@ -204,56 +202,62 @@ public class DefragWorkflow {
         }
     }
 
-    /**
-     * One of the {@code domain-defrags} slots of the cluster's storage domain, awaited up to {@code
-     * domain-wait} (WAITING says who holds them): many clusters on one disk array must not defragment
-     * together. A NOSPACE heal repairs an outage and does not queue behind its domain's defrags.
-     */
-    private DomainSlots.Held domainSlot(ClusterSpec cluster, String operationId) {
-        if (cluster.storageDomain() == null) {
-            return () -> {};
-        }
+    /** What the plan is made from: the healthy members, a client to one of them, the raised alarms. */
+    private record EtcdView(List<MemberStatus> members, Client any, List<AlarmMember> alarms) {}
+
+    private EtcdView view(ClusterSpec cluster) {
         List<MemberStatus> members = requireHealthy(cluster);
-        boolean nospace = get(
-                        clients.member(cluster, members.get(0).endpoint())
-                                .getMaintenanceClient()
-                                .listAlarms(),
-                        cluster)
-                .getAlarms()
-                .stream()
-                .anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE);
-        if (nospace) {
-            return () -> {};
-        }
-        return domainSlots.take(
-                cluster,
-                OperationKind.DEFRAG,
-                operationId,
-                settings.domainDefrags(),
-                settings.domainWait(),
-                waiting -> progress(cluster, operationId, "defrag", ProgressStatus.WAITING, null, waiting, null, null));
+        Client any = clients.member(cluster, members.get(0).endpoint());
+        return new EtcdView(
+                members,
+                any,
+                get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms());
     }
 
     /**
-     * The plan, from etcd's view now: compact, each follower, move the leader, the former leader,
-     * disarm. Journaled step by step: a defragmentation resumed after a crash skips what was done (a
-     * member defragmented before keeps its step even if leadership moved since).
+     * Refuses a cluster with a CORRUPT alarm, then takes one of the {@code domain-defrags} slots of
+     * the cluster's storage domain, awaited up to {@code domain-wait} (WAITING says who holds them):
+     * many clusters on one disk array must not defragment together. A NOSPACE heal repairs an outage
+     * and does not queue behind its domain's defrags. The plan is made once the slot is held, from
+     * etcd's view then: a wait can be long.
      */
     private List<String> defragment(ClusterSpec cluster, String operationId, StepRun run) throws Exception {
-        HeldLease lease = run.lease();
-        List<MemberStatus> members = requireHealthy(cluster);
-        Client any = clients.member(cluster, members.get(0).endpoint());
-        List<AlarmMember> alarms =
-                get(any.getMaintenanceClient().listAlarms(), cluster).getAlarms();
+        EtcdView view = view(cluster);
         // jetcd knows NOSPACE only: CORRUPT arrives as UNRECOGNIZED; either way it is for an operator or a restore
-        if (alarms.stream()
+        if (view.alarms().stream()
                 .anyMatch(a -> a.getAlarmType() != AlarmType.NOSPACE && a.getAlarmType() != AlarmType.NONE)) {
             throw new GuardianException(
                     Reason.PRECONDITION_FAILED,
                     "a CORRUPT (non-NOSPACE) alarm is raised: restore, do not defragment; it is never disarmed automatically");
         }
         boolean nospace = Boolean.parseBoolean(run.remember(
-                "nospace", String.valueOf(alarms.stream().anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE))));
+                "nospace",
+                String.valueOf(view.alarms().stream().anyMatch(a -> a.getAlarmType() == AlarmType.NOSPACE))));
+        if (cluster.storageDomain() == null || nospace) {
+            return defragment(cluster, operationId, run, view, nospace);
+        }
+        try (DomainSlots.Held slot = domainSlots.take(
+                cluster,
+                OperationKind.DEFRAG,
+                operationId,
+                settings.domainDefrags(),
+                settings.domainWait(),
+                waiting ->
+                        progress(cluster, operationId, "defrag", ProgressStatus.WAITING, null, waiting, null, null))) {
+            return defragment(cluster, operationId, run, view(cluster), nospace);
+        }
+    }
+
+    /**
+     * The plan, from {@code view}: compact, each follower, move the leader, the former leader,
+     * disarm. Journaled step by step: a defragmentation resumed after a crash skips what was done (a
+     * member defragmented before keeps its step even if leadership moved since).
+     */
+    private List<String> defragment(
+            ClusterSpec cluster, String operationId, StepRun run, EtcdView view, boolean nospace) throws Exception {
+        HeldLease lease = run.lease();
+        List<MemberStatus> members = view.members();
+        Client any = view.any();
         MemberStatus leader = members.stream()
                 .filter(MemberStatus::isLeader)
                 .findFirst()
