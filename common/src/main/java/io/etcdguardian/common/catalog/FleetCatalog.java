@@ -11,6 +11,7 @@ import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,9 +57,25 @@ public class FleetCatalog {
     /** The catalogue as the topic holds it now, by cluster id (sorted). */
     public Map<String, ClusterCatalog> read() {
         topic.reload();
+        return assemble(topic.all());
+    }
+
+    /** One cluster's records only: a fleet's other lines are neither parsed nor held. */
+    public Optional<ClusterCatalog> read(String clusterId) {
+        topic.reload();
+        Map<String, String> own = new HashMap<>();
+        topic.all().forEach((key, value) -> {
+            if (clusterOf(key).equals(clusterId)) {
+                own.put(key, value);
+            }
+        });
+        return Optional.ofNullable(assemble(own).get(clusterId));
+    }
+
+    private static Map<String, ClusterCatalog> assemble(Map<String, String> records) {
         Map<String, CatalogEntry> snapshots = new TreeMap<>();
         Map<String, List<OperationSummary>> operations = new TreeMap<>();
-        topic.all().forEach((key, value) -> {
+        records.forEach((key, value) -> {
             if (key.contains(OPERATION)) {
                 operations
                         .computeIfAbsent(clusterOf(key), c -> new ArrayList<>())
@@ -71,10 +88,6 @@ public class FleetCatalog {
         snapshots.forEach((id, entry) -> clusters.put(id, new ClusterCatalog(id, entry, operations.remove(id))));
         operations.forEach((id, ops) -> clusters.put(id, new ClusterCatalog(id, null, ops)));
         return clusters;
-    }
-
-    public Optional<ClusterCatalog> read(String clusterId) {
-        return Optional.ofNullable(read().get(clusterId));
     }
 
     private static String clusterOf(String key) {

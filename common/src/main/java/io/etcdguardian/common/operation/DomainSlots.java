@@ -181,9 +181,10 @@ public class DomainSlots {
     private void write(SnapshotStore store, String key, Slot slot, Instant until, String what) {
         try {
             Optional<SnapshotStore.Versioned> stored = store.readVersioned(key);
-            if (stored.isEmpty()
-                    || !parse(stored.get().bytes(), key).operationId().equals(slot.operationId())
-                    || !parse(stored.get().bytes(), key).holder().equals(holder)) {
+            Slot current = stored.map(v -> parse(v.bytes(), key)).orElse(null);
+            if (current == null
+                    || !current.operationId().equals(slot.operationId())
+                    || !current.holder().equals(holder)) {
                 LOG.warn("slot {} of {} is no longer {}'s: not {}ed", key, slot.domain(), slot.operationId(), what);
                 return;
             }
