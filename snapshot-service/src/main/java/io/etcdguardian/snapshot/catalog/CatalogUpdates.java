@@ -8,6 +8,7 @@ import io.etcdguardian.common.fleet.FleetRegistry;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ public class CatalogUpdates {
     private final FleetRegistry fleet;
     private final OperationJournal journal;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, Long> generations = new ConcurrentHashMap<>();
 
     public CatalogUpdates(
             SnapshotCatalog manifests, FleetCatalog catalog, FleetRegistry fleet, OperationJournal journal) {
@@ -58,12 +60,45 @@ public class CatalogUpdates {
         }
     }
 
+    /**
+     * How many lines were put for the cluster so far: a caller that lists the manifests itself takes
+     * this before its listing and hands both to {@link #refresh(ClusterSpec, List, long)}.
+     */
+    public long generation(String clusterId) {
+        return generations.getOrDefault(clusterId, 0L);
+    }
+
+    /**
+     * The cluster's manifests changed, and the caller knows them as they are now: {@code listing}
+     * (taken at {@code generation}) with its own changes applied. Spares a listing; when another line
+     * was put since that listing (a commit, a drill), it may be missing that change, and the
+     * manifests are listed again instead. Never throws.
+     */
+    public Optional<CatalogEntry> refresh(ClusterSpec cluster, List<SnapshotManifest> listing, long generation) {
+        try {
+            return Optional.of(put(cluster, listing, generation));
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "the fleet catalogue's line for {} is not updated ({}); the next change or a rebuild will",
+                    cluster.id(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private CatalogEntry put(ClusterSpec cluster) {
+        return put(cluster, null, -1);
+    }
+
+    private CatalogEntry put(ClusterSpec cluster, List<SnapshotManifest> listing, long generation) {
         ReentrantLock lock = locks.computeIfAbsent(cluster.id(), k -> new ReentrantLock());
         lock.lock();
         try {
-            CatalogEntry entry = CatalogEntry.of(cluster.id(), manifests.list(cluster));
+            List<SnapshotManifest> current =
+                    listing != null && generation == generation(cluster.id()) ? listing : manifests.list(cluster);
+            CatalogEntry entry = CatalogEntry.of(cluster.id(), current);
             catalog.putSnapshots(entry);
+            generations.merge(cluster.id(), 1L, Long::sum);
             return entry;
         } finally {
             lock.unlock();

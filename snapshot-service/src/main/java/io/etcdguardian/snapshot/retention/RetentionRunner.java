@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +95,9 @@ public class RetentionRunner {
      */
     public List<String> apply(ClusterSpec cluster) {
         List<String> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // the run's own listing, with its deletions taken out, becomes the catalogue line: no listing again
+        long generation = catalogUpdates.generation(cluster.id());
+        AtomicReference<List<SnapshotManifest>> listed = new AtomicReference<>();
         // one operation per run: nothing redelivers a retention run, the next one decides afresh
         String operationId = "retention-" + cluster.id() + "-" + Instant.now().toEpochMilli();
         try {
@@ -102,6 +106,7 @@ public class RetentionRunner {
                         List<OperationRecord> operationsOfCluster = journal.ofCluster(cluster.id());
                         Set<String> cutShort = cutShortDeletions(operationsOfCluster);
                         List<SnapshotManifest> manifests = catalog.list(cluster);
+                        listed.set(manifests);
                         Set<String> inUse =
                                 new HashSet<>(OperationJournal.snapshotsOfOpenRestores(operationsOfCluster));
                         leases.holding(cluster, OperationKind.DRILL)
@@ -139,6 +144,7 @@ public class RetentionRunner {
                         return delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted);
                     });
             if (result.status() != OperationRecord.Status.COMPLETED) {
+                listed.set(null); // cut short: a manifest may be gone whose deletion was not counted
                 LOG.info(
                         "retention of {} {}: {}",
                         cluster.id(),
@@ -147,10 +153,20 @@ public class RetentionRunner {
             }
         } catch (RuntimeException e) {
             // the journal itself out of reach: retention is a side job, it tries again next time
+            listed.set(null);
             LOG.warn("retention of {} did not run, will try again: {}", cluster.id(), e.getMessage());
         }
         if (!deleted.isEmpty()) {
-            catalogUpdates.refresh(cluster);
+            if (listed.get() == null) {
+                catalogUpdates.refresh(cluster);
+            } else {
+                catalogUpdates.refresh(
+                        cluster,
+                        listed.get().stream()
+                                .filter(m -> !deleted.contains(m.snapshotId()))
+                                .toList(),
+                        generation);
+            }
         }
         return List.copyOf(deleted);
     }
