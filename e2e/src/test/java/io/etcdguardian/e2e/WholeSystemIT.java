@@ -527,6 +527,13 @@ class WholeSystemIT {
             Run unreachable = ctl("verify", CLUSTER);
             assertThat(unreachable.exit()).isEqualTo(3);
             assertThat(unreachable.err()).contains("nothing answers at http://127.0.0.1:");
+            for (String[] command : List.of(new String[] {"catalog", "rebuild"}, new String[] {"status", CLUSTER})) {
+                Run readsTheCatalogue = ctl(command);
+                assertThat(readsTheCatalogue.exit())
+                        .as(String.join(" ", command) + " with snapshot-service down")
+                        .isEqualTo(3);
+                assertThat(readsTheCatalogue.err()).contains("nothing answers at http://127.0.0.1:");
+            }
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
         } finally {
             services.stop();
