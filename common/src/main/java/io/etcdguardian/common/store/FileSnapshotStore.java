@@ -219,8 +219,8 @@ final class FileSnapshotStore implements SnapshotStore {
             }
 
             @Override
-            public Part upload(int number, byte[] bytes, int length, String sha256Base64) {
-                String actual = SnapshotStore.sha256Base64(bytes, length);
+            public Part upload(int number, java.nio.ByteBuffer data, String sha256Base64) {
+                String actual = SnapshotStore.sha256Base64(data);
                 if (!actual.equals(sha256Base64)) {
                     throw new GuardianException(
                             Reason.INTEGRITY_FAILED, "part " + number + " of " + key + " does not match its SHA-256");
@@ -228,7 +228,13 @@ final class FileSnapshotStore implements SnapshotStore {
                 try {
                     Path part = dir.resolve("part-" + number);
                     Path temp = dir.resolve(".tmp-part-" + number + "-" + UUID.randomUUID());
-                    Files.write(temp, java.util.Arrays.copyOf(bytes, length));
+                    try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(
+                            temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                        java.nio.ByteBuffer remaining = data.duplicate();
+                        while (remaining.hasRemaining()) {
+                            out.write(remaining);
+                        }
+                    }
                     Files.move(temp, part, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     return new Part(number, actual, sha256Base64);
                 } catch (IOException e) {

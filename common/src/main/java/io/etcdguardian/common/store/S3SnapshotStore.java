@@ -1,5 +1,6 @@
 package io.etcdguardian.common.store;
 
+import com.fasterxml.jackson.databind.util.ByteBufferBackedInputStream;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.s3.StoreErrors;
@@ -254,7 +255,7 @@ final class S3SnapshotStore implements SnapshotStore {
             }
 
             @Override
-            public Part upload(int number, byte[] bytes, int length, String sha256Base64) {
+            public Part upload(int number, java.nio.ByteBuffer data, String sha256Base64) {
                 String etag = call(
                         "upload part " + number + " of " + key,
                         () -> s3.uploadPart(
@@ -262,11 +263,12 @@ final class S3SnapshotStore implements SnapshotStore {
                                                 .key(key)
                                                 .uploadId(uploadId)
                                                 .partNumber(number)
-                                                .contentLength((long) length)
+                                                .contentLength((long) data.remaining())
                                                 .checksumSHA256(sha256Base64),
+                                        // read in place, however often the SDK asks (signing, a retry): no copy
                                         RequestBody.fromContentProvider(
-                                                () -> new java.io.ByteArrayInputStream(bytes, 0, length),
-                                                length,
+                                                () -> new ByteBufferBackedInputStream(data.duplicate()),
+                                                data.remaining(),
                                                 "application/octet-stream"))
                                 .eTag());
                 return new Part(number, etag, sha256Base64);

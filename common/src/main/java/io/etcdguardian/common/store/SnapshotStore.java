@@ -29,9 +29,14 @@ public interface SnapshotStore {
 
     /** The SHA-256 of a part, base64 as S3's {@code x-amz-checksum-sha256} wants it. */
     static String sha256Base64(byte[] bytes, int length) {
+        return sha256Base64(java.nio.ByteBuffer.wrap(bytes, 0, length));
+    }
+
+    /** Of the buffer's remaining bytes; its position is left as it is. */
+    static String sha256Base64(java.nio.ByteBuffer data) {
         try {
             java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-            digest.update(bytes, 0, length);
+            digest.update(data.duplicate());
             return java.util.Base64.getEncoder().encodeToString(digest.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -98,8 +103,12 @@ public interface SnapshotStore {
     interface MultipartWrite {
         String uploadId();
 
-        /** Uploads a part with its SHA-256 (the store checks it); safe to repeat. */
-        Part upload(int number, byte[] bytes, int length, String sha256Base64);
+        /**
+         * Uploads {@code data}'s remaining bytes as a part with their SHA-256 (the store checks it);
+         * safe to repeat. The buffer (direct, off the heap, when it comes from an upload) is only read:
+         * its position is left as it is.
+         */
+        Part upload(int number, java.nio.ByteBuffer data, String sha256Base64);
 
         void complete(List<Part> parts);
 

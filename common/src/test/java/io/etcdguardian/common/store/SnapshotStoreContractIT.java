@@ -104,8 +104,8 @@ class SnapshotStoreContractIT {
                 .extracting(SnapshotStore.PendingUpload::uploadId)
                 .contains(write.uploadId());
         List<SnapshotStore.Part> parts = List.of(
-                write.upload(1, part1, part1.length, sha256(part1)),
-                write.upload(2, part2, part2.length, sha256(part2)));
+                write.upload(1, java.nio.ByteBuffer.wrap(part1), sha256(part1)),
+                write.upload(2, java.nio.ByteBuffer.wrap(part2), sha256(part2)));
         assertThat(store.list(prefix)).as("nothing visible before completion").isEmpty();
         write.complete(parts);
         try (InputStream in = store.open(prefix + "whole.db")) {
@@ -116,7 +116,7 @@ class SnapshotStoreContractIT {
         }
 
         SnapshotStore.MultipartWrite abandoned = store.startMultipart(prefix + "never.db");
-        abandoned.upload(1, part2, part2.length, sha256(part2));
+        abandoned.upload(1, java.nio.ByteBuffer.wrap(part2), sha256(part2));
         store.pendingUploads(prefix).forEach(store::abort);
         assertThat(store.pendingUploads(prefix)).isEmpty();
         assertThat(store.list(prefix)).extracting(SnapshotStore.Entry::key).containsExactly(prefix + "whole.db");

@@ -3,6 +3,7 @@ package io.etcdguardian.snapshot.store;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,9 @@ import java.util.function.BiFunction;
 /**
  * Cuts the stored stream into parts and hands each to an uploader on a pool, with at most {@code
  * inFlight} parts in memory at once: when the store is slow, writing here blocks (the spool, not
- * etcd, absorbs it). Memory is bounded by (inFlight + 1) × part size, in buffers that are reused.
+ * etcd, absorbs it). Memory is bounded by (inFlight + 1) × part size, in direct buffers that are
+ * reused: off the heap, so that part-sized (humongous) arrays neither fragment a small heap into an
+ * OutOfMemoryError nor keep its collector busy.
  */
 final class PartSink<T> extends OutputStream {
     private final int partSize;
@@ -21,22 +24,22 @@ final class PartSink<T> extends OutputStream {
     private final ExecutorService pool;
     private final BiFunction<Integer, Part, T> uploader;
     private final List<CompletableFuture<T>> parts = new ArrayList<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> free =
+    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> free =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private byte[] buffer;
-    private int filled;
+    private ByteBuffer buffer;
+    private int allocated = 1;
     private long total;
     private boolean closed;
 
-    /** The first {@code length} bytes of {@code bytes}; valid only until the uploader returns. */
-    record Part(byte[] bytes, int length) {}
+    /** A part's bytes (position to limit, read-only); valid only until the uploader returns. */
+    record Part(ByteBuffer data) {}
 
     PartSink(int partSize, int inFlight, ExecutorService pool, BiFunction<Integer, Part, T> uploader) {
         this.partSize = partSize;
         this.permits = new Semaphore(inFlight);
         this.pool = pool;
         this.uploader = uploader;
-        this.buffer = new byte[partSize];
+        this.buffer = ByteBuffer.allocateDirect(partSize);
     }
 
     @Override
@@ -47,17 +50,15 @@ final class PartSink<T> extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         while (len > 0) {
-            int n = Math.min(len, partSize - filled);
-            System.arraycopy(b, off, buffer, filled, n);
-            filled += n;
+            int n = Math.min(len, buffer.remaining());
+            buffer.put(b, off, n);
             off += n;
             len -= n;
             total += n;
-            if (filled == partSize) {
-                ship(buffer, partSize);
-                byte[] reused = free.poll();
-                buffer = reused != null ? reused : new byte[partSize];
-                filled = 0;
+            if (!buffer.hasRemaining()) {
+                ship(buffer);
+                ByteBuffer reused = free.poll();
+                buffer = reused != null ? reused.clear() : allocate();
             }
         }
     }
@@ -69,10 +70,20 @@ final class PartSink<T> extends OutputStream {
             return;
         }
         closed = true;
-        if (filled > 0 || parts.isEmpty()) {
-            ship(buffer, filled);
+        if (buffer.position() > 0 || parts.isEmpty()) {
+            ship(buffer);
         }
         buffer = null;
+    }
+
+    private ByteBuffer allocate() {
+        allocated++;
+        return ByteBuffer.allocateDirect(partSize);
+    }
+
+    /** Part buffers allocated so far: at most in flight + 1, whatever the stream's length. */
+    int buffers() {
+        return allocated;
     }
 
     long total() {
@@ -83,7 +94,7 @@ final class PartSink<T> extends OutputStream {
         return parts;
     }
 
-    private void ship(byte[] part, int length) throws IOException {
+    private void ship(ByteBuffer part) throws IOException {
         failFast();
         try {
             permits.acquire();
@@ -92,7 +103,8 @@ final class PartSink<T> extends OutputStream {
             throw new InterruptedIOException("interrupted while waiting for an upload slot");
         }
         int number = parts.size() + 1;
-        parts.add(CompletableFuture.supplyAsync(() -> uploader.apply(number, new Part(part, length)), pool)
+        ByteBuffer data = part.duplicate().flip().asReadOnlyBuffer();
+        parts.add(CompletableFuture.supplyAsync(() -> uploader.apply(number, new Part(data)), pool)
                 .whenComplete((r, e) -> {
                     free.offer(part);
                     permits.release();

@@ -58,8 +58,9 @@ public class SnapshotUploader {
                 || memory.inFlight() != settings.uploadConcurrency()
                 || memory.streams() != settings.uploadStreams()) {
             LOG.info(
-                    "upload buffers fitted into the heap ({} MiB): {} upload(s) streaming at once, {} part(s) in"
-                            + " flight each, {} MiB parts — {} MiB at most (configured {}, {}, {} MiB)",
+                    "upload buffers (direct memory) fitted to the heap's size ({} MiB): {} upload(s) streaming at"
+                            + " once, {} part(s) in flight each, {} MiB parts — {} MiB at most (configured {}, {}, {}"
+                            + " MiB)",
                     Runtime.getRuntime().maxMemory() >> 20,
                     memory.streams(),
                     memory.inFlight(),
@@ -144,11 +145,9 @@ public class SnapshotUploader {
         }
 
         private SnapshotStore.Part uploadPart(int number, PartSink.Part part) {
-            byte[] bytes = part.bytes();
-            int length = part.length();
-            String checksum = SnapshotStore.sha256Base64(bytes, length);
+            String checksum = SnapshotStore.sha256Base64(part.data());
             Retry retry = Retry.of("part-" + number, partRetry);
-            return retry.executeSupplier(() -> write.upload(number, bytes, length, checksum));
+            return retry.executeSupplier(() -> write.upload(number, part.data(), checksum));
         }
 
         /** Waits for every part, then commits the object. Returns the stored size and digest. */

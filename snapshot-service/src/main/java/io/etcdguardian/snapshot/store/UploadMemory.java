@@ -3,11 +3,12 @@ package io.etcdguardian.snapshot.store;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
 
 /**
- * The part buffers of uploads live on the heap: at most {@code streams × (inFlight + 1) × partSize}
- * bytes. Fitted into 40% of the heap so that they never compete with the rest of the service for it
- * (under a small {@code -Xmx} the configured 4 × 4 × 8 MiB made the heap thrash and the capture crawl
- * until its deadline): fewer uploads streaming at once first (the others' captures go on into the
- * spool), then smaller parts down to S3's 5 MiB, then fewer parts in flight.
+ * The part buffers of uploads are direct (off-heap) buffers: at most {@code streams × (inFlight + 1)
+ * × partSize} bytes, fitted into 40% of the direct memory limit — the heap's size unless
+ * {@code -XX:MaxDirectMemorySize} says otherwise, shared with gRPC's and Kafka's network buffers.
+ * Under a small {@code -Xmx} the configured 4 × 4 × 8 MiB made the heap thrash and the capture
+ * crawl until its deadline: fewer uploads streaming at once first (the others' captures go on into
+ * the spool), then smaller parts down to S3's 5 MiB, then fewer parts in flight.
  */
 record UploadMemory(int partSize, int inFlight, int streams) {
     static final int MIN_PART = 5 * 1024 * 1024;
