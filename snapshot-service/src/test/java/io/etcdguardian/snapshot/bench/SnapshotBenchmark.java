@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -57,6 +58,9 @@ class SnapshotBenchmark {
                 """.formatted(
                 etcd.endpoints().get(0), backplane.bucket(), backplane.s3().endpoint(), credentials));
         List<String> rows = new ArrayList<>();
+        List<String> cpuRows = new ArrayList<>();
+        List<String> copyRows = new ArrayList<>();
+        boolean awsCli = awsCliPresent();
         Map<String, Object> props = new java.util.HashMap<>(Map.of(
                 "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
                 "guardian.fleet.file", fleet.toString(),
@@ -79,23 +83,55 @@ class SnapshotBenchmark {
                 double etcdctl = Double.MAX_VALUE;
                 double service = Double.MAX_VALUE;
                 double capture = Double.MAX_VALUE;
+                double saveAndCopy = Double.MAX_VALUE;
                 long peakHeap = 0;
                 SnapshotCompleted last = null;
+                ProcessCpu.Spent etcdctlCpu = null;
+                ProcessCpu.Spent serviceCpu = null;
+                String serviceThreads = null;
                 for (int run = 0; run < runs; run++) {
                     Path out = dir.resolve("etcdctl-" + run + ".db");
+                    ProcessCpu cpu0 = ProcessCpu.now();
                     long t0 = System.nanoTime();
                     etcd.etcdctl("snapshot", "save", out.toString());
-                    etcdctl = Math.min(etcdctl, (System.nanoTime() - t0) / 1e9);
+                    double saved = (System.nanoTime() - t0) / 1e9;
+                    if (saved < etcdctl) {
+                        etcdctl = saved;
+                        etcdctlCpu = cpu0.since(saved);
+                    }
+                    if (awsCli) {
+                        // what an operator's cron job does: the saved file, copied with the AWS CLI (multipart)
+                        long c0 = System.nanoTime();
+                        awsCp(backplane, out, "bench/aws-cp-" + run + ".db");
+                        saveAndCopy = Math.min(saveAndCopy, saved + (System.nanoTime() - c0) / 1e9);
+                    }
                     Files.delete(out);
 
                     System.gc();
                     HeapSampler sampler = new HeapSampler();
+                    ProcessCpu cpu1 = ProcessCpu.now();
+                    ThreadCpu threads1 = ThreadCpu.now();
                     long t1 = System.nanoTime();
                     last = serviceRun(stream);
-                    service = Math.min(service, (System.nanoTime() - t1) / 1e9);
+                    double took = (System.nanoTime() - t1) / 1e9;
+                    if (took < service) {
+                        service = took;
+                        serviceCpu = cpu1.since(took);
+                        serviceThreads = threads1.since();
+                    }
                     capture = Math.min(capture, last.captureMs() / 1e3);
                     peakHeap = Math.max(peakHeap, sampler.stop());
                 }
+                cpuRows.add(String.format(
+                        "%-10s etcdctl save %s%n%-10s guardian     %s%n%-10s   guardian JVM by thread: %s",
+                        human(size), etcdctlCpu, "", serviceCpu, "", serviceThreads));
+                copyRows.add(String.format(
+                        "%-10s %14.2f s %24s %20.2f s %8s",
+                        human(size),
+                        etcdctl,
+                        awsCli ? String.format("%.2f s", saveAndCopy) : "(no aws CLI)",
+                        service,
+                        awsCli ? String.format("%.2fx", service / saveAndCopy) : "-"));
                 rows.add(String.format(
                         "%-10s %-9s %14.2f s %20.2f s %8.2fx %13.2f s %8.2fx %12.2f %12d MiB %10.0f MB/s",
                         human(size),
@@ -134,7 +170,177 @@ class SnapshotBenchmark {
                 "peak heap",
                 "end-to-end");
         rows.forEach(System.out::println);
+        System.out.printf(
+                "%n%-10s %16s %26s %22s %9s%n",
+                "target", "etcdctl save", "save + aws s3 cp", "guardian request->S3", "ratio");
+        copyRows.forEach(System.out::println);
+        System.out.printf(
+                "%nCPU seconds spent during the best run of each, by process (%d cores: a run cannot take less"
+                        + " than the sum / cores)%n",
+                Runtime.getRuntime().availableProcessors());
+        cpuRows.forEach(System.out::println);
         System.out.println();
+    }
+
+    private static boolean awsCliPresent() {
+        try {
+            return new ProcessBuilder("aws", "--version")
+                            .redirectErrorStream(true)
+                            .start()
+                            .waitFor()
+                    == 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static void awsCp(Backplane backplane, Path file, String key) throws Exception {
+        ProcessBuilder cp = new ProcessBuilder(
+                        "aws",
+                        "s3",
+                        "cp",
+                        "--only-show-errors",
+                        "--endpoint-url",
+                        backplane.s3().endpoint(),
+                        file.toString(),
+                        "s3://" + backplane.bucket() + "/" + key)
+                .redirectErrorStream(true);
+        cp.environment().put("AWS_ACCESS_KEY_ID", backplane.s3().accessKey());
+        cp.environment().put("AWS_SECRET_ACCESS_KEY", backplane.s3().secretKey());
+        cp.environment().put("AWS_DEFAULT_REGION", "us-east-1");
+        Process p = cp.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new AssertionError("aws s3 cp failed: " + output);
+        }
+    }
+
+    /**
+     * CPU time of this JVM's threads, grouped by name (digits dropped), and what no Java thread
+     * accounts for: the garbage collector and the JIT compiler.
+     */
+    private record ThreadCpu(Map<Long, Long> nanos, Map<Long, String> names, long process) {
+        static ThreadCpu now() {
+            java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            Map<Long, Long> nanos = new HashMap<>();
+            Map<Long, String> names = new HashMap<>();
+            for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (info != null) {
+                    long cpu = mx.getThreadCpuTime(info.getThreadId());
+                    if (cpu >= 0) {
+                        nanos.put(info.getThreadId(), cpu);
+                        names.put(info.getThreadId(), info.getThreadName().replaceAll("\\d+", "N"));
+                    }
+                }
+            }
+            return new ThreadCpu(
+                    nanos,
+                    names,
+                    ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                            .getProcessCpuTime());
+        }
+
+        String since() {
+            ThreadCpu after = now();
+            Map<String, Long> byGroup = new HashMap<>();
+            long threads = 0;
+            for (var e : after.nanos().entrySet()) {
+                long spent = e.getValue() - nanos.getOrDefault(e.getKey(), 0L);
+                threads += spent;
+                byGroup.merge(after.names().get(e.getKey()), spent, Long::sum);
+            }
+            byGroup.put("GC, JIT and threads that ended", after.process() - process - threads);
+            StringBuilder b = new StringBuilder();
+            byGroup.entrySet().stream()
+                    .filter(e -> e.getValue() >= 50_000_000L)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> b.append(String.format("%s %.2f; ", e.getKey(), e.getValue() / 1e9)));
+            return b.toString();
+        }
+    }
+
+    /**
+     * CPU time of every process on the machine (from /proc), grouped as what they are: this JVM (the
+     * service and the benchmark's driver), etcd, S3Proxy, the Kafka broker, the rest.
+     */
+    private record ProcessCpu(Map<String, Double> seconds) {
+        private static final double TICKS = 100; // USER_HZ
+        private static final long SELF = ProcessHandle.current().pid();
+        private static final String SELF_GROUP = "guardian JVM";
+
+        static ProcessCpu now() {
+            Map<String, Double> byGroup = new java.util.TreeMap<>();
+            try (var pids = Files.list(Path.of("/proc"))) {
+                pids.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
+                        .forEach(d -> {
+                            try {
+                                String stat = Files.readString(d.resolve("stat"));
+                                String[] f = stat.substring(stat.lastIndexOf(')') + 2)
+                                        .split(" ");
+                                // utime + stime; a child that ended (etcdctl) is only in its parent's cutime + cstime
+                                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+                                String group = group(d);
+                                byGroup.merge(group, cpu, Double::sum);
+                                if (group.equals(SELF_GROUP)) {
+                                    byGroup.merge(
+                                            "ended children (etcdctl)",
+                                            (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS,
+                                            Double::sum);
+                                }
+                            } catch (java.io.IOException | RuntimeException gone) {
+                                // the process ended between the listing and the read
+                            }
+                        });
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new ProcessCpu(byGroup);
+        }
+
+        private static String group(Path proc) throws java.io.IOException {
+            if (proc.getFileName().toString().equals(String.valueOf(SELF))) {
+                return SELF_GROUP;
+            }
+            String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+            if (cmdline.contains("s3proxy")) {
+                return "s3proxy";
+            }
+            if (cmdline.contains("kafka")) {
+                return "kafka";
+            }
+            if (cmdline.contains("etcdctl")) {
+                return "etcdctl";
+            }
+            if (cmdline.contains("etcd")) {
+                return "etcd";
+            }
+            if (cmdline.contains("aws")) {
+                return "aws cli";
+            }
+            return "other";
+        }
+
+        /** What each group spent since this reading, over {@code wall} seconds. */
+        Spent since(double wall) {
+            Map<String, Double> spent = new java.util.TreeMap<>();
+            now().seconds().forEach((group, s) -> {
+                double d = s - seconds.getOrDefault(group, 0.0);
+                if (d >= 0.05) {
+                    spent.put(group, d);
+                }
+            });
+            return new Spent(spent, wall);
+        }
+
+        record Spent(Map<String, Double> seconds, double wall) {
+            @Override
+            public String toString() {
+                double sum = seconds.values().stream().mapToDouble(d -> d).sum();
+                StringBuilder b = new StringBuilder(String.format("%.2f s wall, %.2f CPU-s:", wall, sum));
+                seconds.forEach((g, d) -> b.append(String.format(" %s %.2f", g, d)));
+                return b.toString();
+            }
+        }
     }
 
     private static long[] sizes() {
