@@ -15,11 +15,15 @@ public final class ForkedService {
     private ForkedService() {}
 
     public static Process start(String mainClass, Map<String, ?> settings, Path log) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path")));
+        return start(mainClass, settings, log, List.of("-Xmx256m"));
+    }
+
+    /** With the JVM options a benchmark measures under (the heap, say). */
+    public static Process start(String mainClass, Map<String, ?> settings, Path log, List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add(mainClass);
         try {

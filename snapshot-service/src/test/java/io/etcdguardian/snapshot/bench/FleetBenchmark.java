@@ -5,6 +5,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.ForkedService;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
@@ -254,6 +255,9 @@ class FleetBenchmark {
                                 .sorted()
                                 .toArray()));
             }
+            if (Boolean.parseBoolean(System.getProperty("bench.two-replicas", "true"))) {
+                out.addAll(twoReplicas(backplane, props, etcds, total));
+            }
         } finally {
             fillers.shutdownNow();
             clusters.forEach(EtcdCluster::stop);
@@ -262,6 +266,87 @@ class FleetBenchmark {
         System.out.println("fleet benchmark, " + Runtime.getRuntime().availableProcessors() + " cores:");
         out.forEach(System.out::println);
         System.out.println();
+    }
+
+    /**
+     * (e) with two replicas side by side: each its own JVM, with this JVM's heap limit, in one consumer
+     * group; all etcds requested at once again, and each replica's heap, threads and CPU measured.
+     */
+    private List<String> twoReplicas(Backplane backplane, Map<String, Object> props, int etcds, long total)
+            throws Exception {
+        Map<String, Object> settings = new HashMap<>(props);
+        String group = "fleet-bench-two-" + System.nanoTime();
+        settings.put("guardian.snapshot.group", group);
+        List<String> jvm = List.of("-Xmx" + Runtime.getRuntime().maxMemory() / MIB + "m");
+        List<Process> replicas = new ArrayList<>();
+        try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
+            for (int r = 0; r < 2; r++) {
+                settings.put(
+                        "guardian.snapshot.spool-dir", dir.resolve("spool-" + r).toString());
+                replicas.add(ForkedService.start(
+                        "io.etcdguardian.snapshot.Application", settings, dir.resolve("replica-" + r + ".log"), jvm));
+            }
+            awaitMembers(backplane, group, 2);
+            List<String> big = new ArrayList<>();
+            for (int i = 0; i < etcds; i++) {
+                big.add(id(i));
+            }
+            // warm-up as the one replica had it (its one-at-a-time pass): JIT, clients, connections, spool files
+            requestAll(stream, big, Set.of());
+            List<ForkedUsage> usages =
+                    replicas.stream().map(p -> new ForkedUsage(p.pid())).toList();
+            long t0 = System.nanoTime();
+            requestAll(stream, big, Set.of());
+            double took = (System.nanoTime() - t0) / 1e9;
+            List<String> lines = new ArrayList<>();
+            lines.add(String.format(
+                    "(e) two replicas (own JVMs, -Xmx%d MiB each): %d etcds requested at once, all committed in %.2f s"
+                            + " (%.0f MB/s)",
+                    Runtime.getRuntime().maxMemory() / MIB, etcds, took, total / took / 1e6));
+            List<ForkedUsage.Taken> taken = new ArrayList<>();
+            for (ForkedUsage usage : usages) {
+                taken.add(usage.stop());
+            }
+            for (int r = 0; r < taken.size(); r++) {
+                ForkedUsage.Taken used = taken.get(r);
+                lines.add(String.format(
+                        "    replica %d: heap peak %d MiB, threads peak %d, CPU %.1f s in %.1f s (%.0f%% of one core)",
+                        r + 1,
+                        used.peakHeap() / MIB,
+                        used.peakThreads(),
+                        used.cpuSeconds(),
+                        took,
+                        100 * used.cpuSeconds() / took));
+            }
+            return lines;
+        } finally {
+            for (Process p : replicas) {
+                p.destroy();
+                p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Until the group has that many members, so no rebalance moves partitions during the measurement. */
+    private static void awaitMembers(Backplane backplane, String group, int members) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", backplane.kafka().bootstrapServers()))) {
+            org.awaitility.Awaitility.await("both replicas in group " + group)
+                    .atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        var description = admin.describeConsumerGroups(List.of(group))
+                                .all()
+                                .get()
+                                .get(group);
+                        return description.members().size() == members
+                                && description.state() == org.apache.kafka.common.ConsumerGroupState.STABLE
+                                && description.members().stream()
+                                        .allMatch(m -> !m.assignment()
+                                                .topicPartitions()
+                                                .isEmpty());
+                    });
+        }
     }
 
     private static String id(int i) {
@@ -367,6 +452,111 @@ class FleetBenchmark {
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot fill " + endpoint, e);
+        }
+    }
+
+    /**
+     * Peak heap (jstat, every 20 ms), peak threads and CPU time (from /proc) of a forked replica over
+     * a span.
+     */
+    private static final class ForkedUsage {
+        record Taken(long peakHeap, int peakThreads, double cpuSeconds) {}
+
+        private static final double TICKS = 100; // USER_HZ
+
+        private final long pid;
+        private final double cpu0;
+        private final Process jstat;
+        private final Thread heapReader;
+        private final Thread threadSampler;
+        private volatile boolean running = true;
+        private volatile long heap;
+        private volatile int threads;
+
+        ForkedUsage(long pid) {
+            this.pid = pid;
+            this.cpu0 = cpuSeconds();
+            try {
+                jstat = new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "jstat")
+                                        .toString(),
+                                "-gc",
+                                String.valueOf(pid),
+                                "20")
+                        .redirectErrorStream(true)
+                        .start();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            heapReader = new Thread(this::readHeap, "jstat-" + pid);
+            heapReader.setDaemon(true);
+            heapReader.start();
+            threadSampler = new Thread(
+                    () -> {
+                        while (running) {
+                            threads = Math.max(threads, threadCount());
+                            try {
+                                Thread.sleep(5);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "threads-" + pid);
+            threadSampler.setDaemon(true);
+            threadSampler.start();
+        }
+
+        /** jstat -gc columns: S0C S1C S0U S1U EC EU OC OU ...; used heap = S0U + S1U + EU + OU (KiB). */
+        private void readHeap() {
+            try (var lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(jstat.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 7 && !f[0].equals("S0C")) {
+                        double used = Double.parseDouble(f[2])
+                                + Double.parseDouble(f[3])
+                                + Double.parseDouble(f[5])
+                                + Double.parseDouble(f[7]);
+                        heap = Math.max(heap, (long) (used * 1024));
+                    }
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                // jstat ended with the span
+            }
+        }
+
+        private double cpuSeconds() {
+            try {
+                String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+                // the fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        private int threadCount() {
+            try {
+                return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
+                        .filter(l -> l.startsWith("Threads:"))
+                        .mapToInt(l -> Integer.parseInt(
+                                l.substring("Threads:".length()).trim()))
+                        .findFirst()
+                        .orElse(0);
+            } catch (java.io.IOException e) {
+                return 0;
+            }
+        }
+
+        Taken stop() throws InterruptedException {
+            running = false;
+            double cpu = cpuSeconds() - cpu0;
+            jstat.destroy();
+            heapReader.join(5000);
+            threadSampler.join();
+            return new Taken(heap, threads, cpu);
         }
     }
 
