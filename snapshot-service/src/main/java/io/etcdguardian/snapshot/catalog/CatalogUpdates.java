@@ -49,15 +49,7 @@ public class CatalogUpdates {
 
     /** The cluster's manifests changed: its line again, from them. Never throws. */
     public Optional<CatalogEntry> refresh(ClusterSpec cluster) {
-        try {
-            return Optional.of(put(cluster));
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "the fleet catalogue's line for {} is not updated ({}); the next change or a rebuild will",
-                    cluster.id(),
-                    e.getMessage());
-            return Optional.empty();
-        }
+        return refresh(cluster, null, -1);
     }
 
     /**
@@ -72,7 +64,7 @@ public class CatalogUpdates {
      * The cluster's manifests changed, and the caller knows them as they are now: {@code listing}
      * (taken at {@code generation}) with its own changes applied. Spares a listing; when another line
      * was put since that listing (a commit, a drill), it may be missing that change, and the
-     * manifests are listed again instead. Never throws.
+     * manifests are listed again instead (as they are without a listing). Never throws.
      */
     public Optional<CatalogEntry> refresh(ClusterSpec cluster, List<SnapshotManifest> listing, long generation) {
         try {
