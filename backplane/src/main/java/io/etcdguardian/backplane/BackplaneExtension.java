@@ -1,5 +1,6 @@
 package io.etcdguardian.backplane;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -36,14 +37,24 @@ public final class BackplaneExtension implements ParameterResolver {
         final Backplane backplane;
 
         Running() {
-            Path dir = Path.of(
-                    "target", "backplane-" + UUID.randomUUID().toString().substring(0, 8));
+            dir = Path.of("target", "backplane-" + UUID.randomUUID().toString().substring(0, 8));
             backplane = Backplane.startOrReuse(dir, Backplane.Options.defaults(), List.of());
         }
+
+        private final Path dir;
 
         @Override
         public void close() {
             backplane.stop();
+            // the logs stay for whoever reads a failure; the objects go: the benchmarks leave gigabytes
+            // per run, and a disk that fills up fails the next run in the store (S3Proxy: no space left)
+            try (java.util.stream.Stream<Path> data =
+                    Files.walk(dir.resolve("s3").resolve("data"))) {
+                data.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // nothing stored, or already gone
+            }
         }
     }
 }
