@@ -73,17 +73,40 @@ public class SnapshotCatalog {
                 }));
     }
 
-    /** The newest committed snapshot: one LIST and one GET, because snapshot ids sort by the time they were taken. */
+    /**
+     * The newest committed snapshot, in the order of {@link #list} (taken last). Snapshot ids sort by
+     * the second they were taken in, so one LIST finds that second; the snapshots of that second —
+     * one, unless requests came faster than a second apart — are read to tell which was taken last
+     * (their random suffixes do not sort by time).
+     */
     public Optional<SnapshotManifest> newest(ClusterSpec cluster) {
         SnapshotStore store = stores.of(cluster);
-        String newestKey = null;
+        String second = null;
+        List<String> keys = new ArrayList<>();
         for (SnapshotStore.Entry object : store.list(SnapshotKeys.manifestsPrefix(cluster))) {
-            if (object.key().endsWith(".json")
-                    && (newestKey == null || object.key().compareTo(newestKey) > 0)) {
-                newestKey = object.key();
+            if (!object.key().endsWith(".json")) {
+                continue;
+            }
+            String itsSecond = secondOf(object.key());
+            int order = second == null ? 1 : itsSecond.compareTo(second);
+            if (order > 0) {
+                second = itsSecond;
+                keys.clear();
+            }
+            if (order >= 0) {
+                keys.add(object.key());
             }
         }
-        return newestKey == null ? Optional.empty() : read(cluster, store, newestKey);
+        return keys.stream()
+                .map(key -> read(cluster, store, key))
+                .flatMap(Optional::stream)
+                .max(Comparator.comparing(SnapshotManifest::takenAt).thenComparing(SnapshotManifest::snapshotId));
+    }
+
+    /** A manifest's key up to its id's random suffix: {@code …/20261201T210932Z}. */
+    private static String secondOf(String key) {
+        int dash = key.lastIndexOf('-');
+        return dash < 0 ? key : key.substring(0, dash);
     }
 
     /** The newest snapshot whose restore drill passed — the one a restore may use without naming it. */
