@@ -6,9 +6,7 @@ import io.etcdguardian.snapshot.capture.SnapshotCapture;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 
 /**
  * The real capture, except that for clusters named corrupt-* one byte of etcd's real stream is
@@ -23,25 +21,18 @@ class CorruptingCapture extends SnapshotCapture {
     }
 
     @Override
-    protected OutputStream tap(ClusterSpec cluster, OutputStream stream) {
+    protected ByteBuffer tap(ClusterSpec cluster, long offset, ByteBuffer chunk) {
         boolean flip = cluster.id().startsWith("corrupt-");
         boolean truncate = cluster.id().startsWith("truncate-");
         if (!flip && !truncate) {
-            return stream;
+            return chunk;
         }
-        return new FilterOutputStream(stream) {
-            private long seen;
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len);
-                if (flip && seen <= 5000 && seen + len > 5000) {
-                    copy[(int) (5000 - seen)] ^= 0x40;
-                }
-                int keep = truncate ? (int) Math.max(0, Math.min(len, 8192 - seen)) : len;
-                seen += len;
-                out.write(copy, 0, keep);
-            }
-        };
+        byte[] copy = new byte[chunk.remaining()];
+        chunk.duplicate().get(copy);
+        if (flip && offset <= 5000 && offset + copy.length > 5000) {
+            copy[(int) (5000 - offset)] ^= 0x40;
+        }
+        int keep = truncate ? (int) Math.max(0, Math.min(copy.length, 8192 - offset)) : copy.length;
+        return ByteBuffer.wrap(copy, 0, keep);
     }
 }

@@ -3,6 +3,7 @@ package io.etcdguardian.common.digest;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -37,21 +38,34 @@ public final class TrailerDigest extends FilterOutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         out.write(b, off, len);
+        digest(ByteBuffer.wrap(b, off, len));
+    }
+
+    /**
+     * Takes {@code chunk}'s remaining bytes into the digest as {@link #write} does, without writing
+     * them anywhere (the caller writes them itself, off the heap, say); its position is left as it is.
+     */
+    public void digest(ByteBuffer chunk) {
+        int len = chunk.remaining();
         total += len;
         if (len >= TRAILER) {
             sha256.update(tail, 0, tailLength);
-            sha256.update(b, off, len - TRAILER);
-            System.arraycopy(b, off + len - TRAILER, tail, 0, TRAILER);
+            ByteBuffer body = chunk.duplicate();
+            body.limit(body.position() + len - TRAILER);
+            sha256.update(body);
+            chunk.duplicate().position(chunk.position() + len - TRAILER).get(tail, 0, TRAILER);
             tailLength = TRAILER;
             return;
         }
+        byte[] b = new byte[len];
+        chunk.duplicate().get(b);
         int overflow = tailLength + len - TRAILER;
         if (overflow > 0) {
             sha256.update(tail, 0, overflow);
             System.arraycopy(tail, overflow, tail, 0, tailLength - overflow);
             tailLength -= overflow;
         }
-        System.arraycopy(b, off, tail, tailLength, len);
+        System.arraycopy(b, 0, tail, tailLength, len);
         tailLength += len;
     }
 

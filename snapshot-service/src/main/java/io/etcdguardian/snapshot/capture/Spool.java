@@ -62,20 +62,24 @@ public final class Spool implements AutoCloseable {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-                long position = written();
-                while (buffer.hasRemaining()) {
-                    position += channel.write(buffer, position);
-                }
-                lock.lock();
-                try {
-                    written = position;
-                    grown.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+                Spool.this.write(ByteBuffer.wrap(b, off, len));
             }
         };
+    }
+
+    /** Appends the buffer's remaining bytes (consumed); the same single writer as {@link #output()}. */
+    public void write(ByteBuffer buffer) throws IOException {
+        long position = written();
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+        lock.lock();
+        try {
+            written = position;
+            grown.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** No more bytes will come. */
