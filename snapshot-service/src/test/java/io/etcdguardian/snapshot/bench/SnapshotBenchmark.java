@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.ForkedService;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
@@ -71,7 +72,17 @@ class SnapshotBenchmark {
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("guardian.snapshot."))
                 .forEach(k -> props.put(k, System.getProperty(k)));
-        try (ApplicationContext context = ApplicationContext.run(props);
+        // -Dbench.service-heap=64m: the service in its own JVM with that heap, as it runs deployed; by default
+        // in this JVM (heap from -DargLine), where its threads' CPU can be told apart
+        String serviceHeap = System.getProperty("bench.service-heap");
+        Process forked = serviceHeap == null
+                ? null
+                : ForkedService.start(
+                        "io.etcdguardian.snapshot.Application",
+                        withPort(props),
+                        dir.resolve("service.log"),
+                        List.of("-Xmx" + serviceHeap));
+        try (AutoCloseable running = forked == null ? ApplicationContext.run(props) : () -> stop(forked);
                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                 Client client =
                         Client.builder().endpoints(etcd.endpoints().get(0)).build()) {
@@ -108,7 +119,8 @@ class SnapshotBenchmark {
                     Files.delete(out);
 
                     System.gc();
-                    HeapSampler sampler = new HeapSampler();
+                    HeapSampler sampler = forked == null ? new HeapSampler() : null;
+                    ForkedUsage usage = forked == null ? null : new ForkedUsage(forked.pid());
                     ProcessCpu cpu1 = ProcessCpu.now();
                     ThreadCpu threads1 = ThreadCpu.now();
                     long t1 = System.nanoTime();
@@ -117,10 +129,12 @@ class SnapshotBenchmark {
                     if (took < service) {
                         service = took;
                         serviceCpu = cpu1.since(took);
-                        serviceThreads = threads1.since();
+                        serviceThreads = forked == null ? threads1.since() : "(its own JVM: see the process line)";
                     }
                     capture = Math.min(capture, last.captureMs() / 1e3);
-                    peakHeap = Math.max(peakHeap, sampler.stop());
+                    peakHeap = Math.max(
+                            peakHeap,
+                            forked == null ? sampler.stop() : usage.stop().peakHeap());
                 }
                 cpuRows.add(String.format(
                         "%-10s etcdctl save %s%n%-10s guardian     %s%n%-10s   guardian JVM by thread: %s",
@@ -150,9 +164,11 @@ class SnapshotBenchmark {
         }
         System.out.printf(
                 "%nsnapshot benchmark: 1-member etcd 3.4.23, S3Proxy (filesystem) on loopback, %d cores,"
-                        + " -Xmx%d MiB, best of %d, overrides %s%n",
+                        + " service %s, best of %d, overrides %s%n",
                 Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() / MIB,
+                forked == null
+                        ? "in the benchmark's JVM, -Xmx" + Runtime.getRuntime().maxMemory() / MIB + " MiB"
+                        : "in its own JVM, -Xmx" + serviceHeap,
                 runs,
                 props.entrySet().stream()
                         .filter(e -> System.getProperty(e.getKey()) != null)
@@ -180,6 +196,19 @@ class SnapshotBenchmark {
                 Runtime.getRuntime().availableProcessors());
         cpuRows.forEach(System.out::println);
         System.out.println();
+    }
+
+    private static Map<String, Object> withPort(Map<String, Object> props) {
+        Map<String, Object> forked = new HashMap<>(props);
+        forked.put("micronaut.server.port", -1);
+        return forked;
+    }
+
+    private static void stop(Process service) throws InterruptedException {
+        service.destroy();
+        if (!service.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            service.destroyForcibly();
+        }
     }
 
     private static boolean awsCliPresent() {
@@ -302,6 +331,9 @@ class SnapshotBenchmark {
                 return SELF_GROUP;
             }
             String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+            if (cmdline.contains("io.etcdguardian.snapshot.Application")) {
+                return "guardian service (own JVM)"; // before the others: its class path names them all
+            }
             if (cmdline.contains("s3proxy")) {
                 return "s3proxy";
             }
