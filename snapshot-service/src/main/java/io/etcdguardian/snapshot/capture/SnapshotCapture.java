@@ -66,6 +66,13 @@ public class SnapshotCapture {
             fail(spool, "interrupted");
             throw new GuardianException(Reason.INTERNAL, "interrupted", e);
         }
+        if (stream.lastBatchFailed != null) {
+            fail(spool, "spool write failed");
+            throw new GuardianException(
+                    Reason.INTERNAL,
+                    "cannot write the spool: " + stream.lastBatchFailed.getMessage(),
+                    stream.lastBatchFailed);
+        }
         try {
             String sha256 = stream.digest.check();
             spool.finish();
@@ -107,6 +114,7 @@ public class SnapshotCapture {
         private final Spool spool;
         private final ByteBuffer batch = ByteBuffer.allocateDirect(BATCH);
         private volatile boolean stopped;
+        private volatile IOException lastBatchFailed;
 
         Stream(ClusterSpec cluster, Spool spool) {
             this.cluster = cluster;
@@ -127,14 +135,13 @@ public class SnapshotCapture {
                 ByteBuffer chunk =
                         tap(cluster, digest.total(), response.getBlob().asReadOnlyByteBuffer());
                 digest.digest(chunk);
-                while (chunk.hasRemaining()) {
-                    if (!batch.hasRemaining()) {
-                        flush();
-                    }
-                    ByteBuffer part = chunk.duplicate();
-                    part.limit(part.position() + Math.min(part.remaining(), batch.remaining()));
-                    batch.put(part);
-                    chunk.position(part.position());
+                if (chunk.remaining() > batch.remaining()) {
+                    flush();
+                }
+                if (chunk.remaining() > batch.remaining()) {
+                    spool.write(chunk); // larger than a batch: as it is
+                } else {
+                    batch.put(chunk);
                 }
             } catch (IOException | RuntimeException e) {
                 done.completeExceptionally(e); // the stream goes on arriving; stopped, it is dropped
@@ -153,10 +160,10 @@ public class SnapshotCapture {
             }
             try {
                 flush();
-                done.complete(null);
             } catch (IOException e) {
-                done.completeExceptionally(e);
+                lastBatchFailed = e; // the stream itself arrived whole: a local disk failed, not etcd
             }
+            done.complete(null);
         }
 
         private void flush() throws IOException {
