@@ -57,15 +57,13 @@ public final class TrailerDigest extends FilterOutputStream {
             tailLength = TRAILER;
             return;
         }
-        byte[] b = new byte[len];
-        chunk.duplicate().get(b);
         int overflow = tailLength + len - TRAILER;
         if (overflow > 0) {
             sha256.update(tail, 0, overflow);
             System.arraycopy(tail, overflow, tail, 0, tailLength - overflow);
             tailLength -= overflow;
         }
-        System.arraycopy(b, 0, tail, tailLength, len);
+        chunk.duplicate().get(tail, tailLength, len);
         tailLength += len;
     }
 
