@@ -28,6 +28,10 @@ public class SnapshotCatalog {
     public static final String LATEST = "latest";
     public static final String LATEST_VERIFIED = "latest-verified";
 
+    /** The order snapshots were taken in; the id breaks a tie. */
+    private static final Comparator<SnapshotManifest> TAKEN =
+            Comparator.comparing(SnapshotManifest::takenAt).thenComparing(SnapshotManifest::snapshotId);
+
     public SnapshotCatalog(SnapshotStores stores) {
         this.stores = stores;
     }
@@ -45,7 +49,7 @@ public class SnapshotCatalog {
                 }
             }
         }
-        manifests.sort(Comparator.comparing(SnapshotManifest::takenAt).thenComparing(SnapshotManifest::snapshotId));
+        manifests.sort(TAKEN);
         return manifests;
     }
 
@@ -100,7 +104,7 @@ public class SnapshotCatalog {
         return keys.stream()
                 .map(key -> read(cluster, store, key))
                 .flatMap(Optional::stream)
-                .max(Comparator.comparing(SnapshotManifest::takenAt).thenComparing(SnapshotManifest::snapshotId));
+                .max(TAKEN);
     }
 
     /** A manifest's key up to its id's random suffix: {@code …/20261201T210932Z}. */
