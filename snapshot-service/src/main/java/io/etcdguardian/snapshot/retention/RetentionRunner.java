@@ -157,16 +157,12 @@ public class RetentionRunner {
             LOG.warn("retention of {} did not run, will try again: {}", cluster.id(), e.getMessage());
         }
         if (!deleted.isEmpty()) {
-            if (listed.get() == null) {
-                catalogUpdates.refresh(cluster);
-            } else {
-                catalogUpdates.refresh(
-                        cluster,
-                        listed.get().stream()
-                                .filter(m -> !deleted.contains(m.snapshotId()))
-                                .toList(),
-                        generation);
-            }
+            List<SnapshotManifest> left = listed.get() == null
+                    ? null // no listing to trust: the catalogue lists again
+                    : listed.get().stream()
+                            .filter(m -> !deleted.contains(m.snapshotId()))
+                            .toList();
+            catalogUpdates.refresh(cluster, left, generation);
         }
         return List.copyOf(deleted);
     }
