@@ -1,6 +1,5 @@
 package io.etcdguardian.backplane;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -35,25 +34,23 @@ public final class BackplaneExtension implements ParameterResolver {
     /** Closed by JUnit with the root context (a store value that is AutoCloseable): the processes stop with the run. */
     private static final class Running implements AutoCloseable {
         final Backplane backplane;
+        private final Path dir;
 
         Running() {
             dir = Path.of("target", "backplane-" + UUID.randomUUID().toString().substring(0, 8));
             backplane = Backplane.startOrReuse(dir, Backplane.Options.defaults(), List.of());
         }
 
-        private final Path dir;
-
         @Override
         public void close() {
             backplane.stop();
             // the logs stay for whoever reads a failure; the objects go: the benchmarks leave gigabytes
             // per run, and a disk that fills up fails the next run in the store (S3Proxy: no space left)
-            try (java.util.stream.Stream<Path> data =
-                    Files.walk(dir.resolve("s3").resolve("data"))) {
-                data.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
-            } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                // nothing stored, or already gone
+            try {
+                io.etcdguardian.localetcd.EtcdCluster.deleteRecursively(
+                        dir.resolve("s3").resolve("data"));
+            } catch (java.io.UncheckedIOException e) {
+                // what is left goes with target/
             }
         }
     }
