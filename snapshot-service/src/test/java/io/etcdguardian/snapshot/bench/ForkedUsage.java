@@ -11,8 +11,6 @@ import java.nio.file.Path;
 final class ForkedUsage {
     record Taken(long peakHeap, int peakThreads, double cpuSeconds) {}
 
-    private static final double TICKS = 100; // USER_HZ
-
     private final long pid;
     private final double cpu0;
     private final Process jstat;
@@ -76,14 +74,7 @@ final class ForkedUsage {
     }
 
     private double cpuSeconds() {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            // the fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return ProcStat.of(pid).ownSeconds();
     }
 
     private int threadCount() {

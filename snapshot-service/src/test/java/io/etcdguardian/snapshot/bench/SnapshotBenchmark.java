@@ -58,6 +58,7 @@ class SnapshotBenchmark {
                     store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: bench/ }
                 """.formatted(
                 etcd.endpoints().get(0), backplane.bucket(), backplane.s3().endpoint(), credentials));
+        String version = serverVersion(etcd);
         List<String> rows = new ArrayList<>();
         List<String> cpuRows = new ArrayList<>();
         List<String> copyRows = new ArrayList<>();
@@ -163,8 +164,9 @@ class SnapshotBenchmark {
             etcd.stop();
         }
         System.out.printf(
-                "%nsnapshot benchmark: 1-member etcd 3.4.23, S3Proxy (filesystem) on loopback, %d cores,"
+                "%nsnapshot benchmark: 1-member etcd %s, S3Proxy (filesystem) on loopback, %d cores,"
                         + " service %s, best of %d, overrides %s%n",
+                version,
                 Runtime.getRuntime().availableProcessors(),
                 forked == null
                         ? "in the benchmark's JVM, -Xmx" + Runtime.getRuntime().maxMemory() / MIB + " MiB"
@@ -293,7 +295,6 @@ class SnapshotBenchmark {
      * service and the benchmark's driver), etcd, S3Proxy, the Kafka broker, the rest.
      */
     private record ProcessCpu(Map<String, Double> seconds) {
-        private static final double TICKS = 100; // USER_HZ
         private static final long SELF = ProcessHandle.current().pid();
         private static final String SELF_GROUP = "guardian JVM";
 
@@ -303,18 +304,11 @@ class SnapshotBenchmark {
                 pids.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
                         .forEach(d -> {
                             try {
-                                String stat = Files.readString(d.resolve("stat"));
-                                String[] f = stat.substring(stat.lastIndexOf(')') + 2)
-                                        .split(" ");
-                                // utime + stime; a child that ended (etcdctl) is only in its parent's cutime + cstime
-                                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+                                ProcStat stat = ProcStat.of(d);
                                 String group = group(d);
-                                byGroup.merge(group, cpu, Double::sum);
+                                byGroup.merge(group, stat.ownSeconds(), Double::sum);
                                 if (group.equals(SELF_GROUP)) {
-                                    byGroup.merge(
-                                            "ended children (etcdctl)",
-                                            (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS,
-                                            Double::sum);
+                                    byGroup.merge("ended children (etcdctl)", stat.endedChildrenSeconds(), Double::sum);
                                 }
                             } catch (java.io.IOException | RuntimeException gone) {
                                 // the process ended between the listing and the read
@@ -463,6 +457,13 @@ class SnapshotBenchmark {
             }
         }
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get();
+    }
+
+    private static String serverVersion(EtcdCluster etcd) {
+        String json = etcd.etcdctl("endpoint", "status", "-w", "json");
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"version\":\"([^\"]+)\"").matcher(json);
+        return m.find() ? m.group(1) : "(version unknown)";
     }
 
     private static long dbSize(EtcdCluster etcd) {
