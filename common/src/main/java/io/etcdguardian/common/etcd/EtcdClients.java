@@ -56,6 +56,16 @@ public class EtcdClients {
                 k -> builder(cluster.etcd(), List.of(endpoint)).build());
     }
 
+    /**
+     * A client of its own on all of the cluster's endpoints, for a stream that lives long (the journal's
+     * watch) and whose messages may be large (a revision of many 1.5 MiB values); the caller closes it.
+     */
+    public Client dedicated(ClusterSpec cluster, int maxInboundBytes) {
+        return builder(cluster.etcd(), cluster.etcd().endpoints())
+                .maxInboundMessageSize(maxInboundBytes)
+                .build();
+    }
+
     /** Keeps {@code cluster}'s clients open until the pin is closed, whatever the fleet says meanwhile. */
     public synchronized Pin pin(ClusterSpec cluster) {
         String id = cluster.id();

@@ -20,6 +20,8 @@ public final class EventCatalog {
             new Entry(SnapshotCompleted.TYPE, SnapshotCompleted.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotFailed.TYPE, SnapshotFailed.class, Topics.SNAPSHOT_EVENTS),
             new Entry(SnapshotVerified.TYPE, SnapshotVerified.class, Topics.SNAPSHOT_EVENTS),
+            new Entry(JournalSegmentCommitted.TYPE, JournalSegmentCommitted.class, Topics.SNAPSHOT_EVENTS),
+            new Entry(JournalGapRecorded.TYPE, JournalGapRecorded.class, Topics.SNAPSHOT_EVENTS),
             new Entry(MaintenanceRequested.TYPE, MaintenanceRequested.class, Topics.MAINTENANCE_REQUESTS),
             new Entry(MaintenanceProgress.TYPE, MaintenanceProgress.class, Topics.HEALTH_EVENTS),
             new Entry(HealthChanged.TYPE, HealthChanged.class, Topics.HEALTH_EVENTS),

@@ -7,5 +7,7 @@ public enum Trigger {
     UPGRADE,
     PRE_RESTORE,
     PRE_DEFRAG,
-    CATCH_UP
+    CATCH_UP,
+    // the journal lost revisions (etcd compacted them before it read them): a new base is needed at once
+    JOURNAL_GAP
 }

@@ -1,0 +1,84 @@
+package io.etcdguardian.common.journal;
+
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.snapshot.SnapshotKeys;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A cluster's journal: {@code <cluster>/journal/<from>-<to>.json} (a segment's manifest, written last:
+ * it commits the segment), {@code <cluster>/journal/data/<from>-<to>.seg.zst[.enc]} (its events) and
+ * {@code <cluster>/journal/gaps/<from>-<to>.json} (revisions no segment will ever hold). Revisions are
+ * zero-padded to 20 digits, so a listing sorts by revision and {@code journal/0} lists manifests only.
+ */
+public final class JournalKeys {
+    private static final Pattern RANGE = Pattern.compile("(\\d{20})-(\\d{20})\\.json$");
+
+    private JournalKeys() {}
+
+    /** An inclusive range of revisions. */
+    public record Range(long from, long to) implements Comparable<Range> {
+        public Range {
+            if (from < 1 || to < from) {
+                throw new IllegalArgumentException("not a revision range: " + from + "-" + to);
+            }
+        }
+
+        public boolean contains(long revision) {
+            return revision >= from && revision <= to;
+        }
+
+        String name() {
+            return String.format("%020d-%020d", from, to);
+        }
+
+        @Override
+        public int compareTo(Range o) {
+            return from != o.from ? Long.compare(from, o.from) : Long.compare(to, o.to);
+        }
+
+        @Override
+        public String toString() {
+            return from + "-" + to;
+        }
+    }
+
+    public static String prefix(ClusterSpec cluster) {
+        return SnapshotKeys.clusterPrefix(cluster) + "journal/";
+    }
+
+    /** Lists the segment manifests and nothing else. */
+    public static String manifestsPrefix(ClusterSpec cluster) {
+        return prefix(cluster) + "0";
+    }
+
+    public static String manifest(ClusterSpec cluster, Range range) {
+        return prefix(cluster) + range.name() + ".json";
+    }
+
+    public static String data(ClusterSpec cluster, Range range, boolean encrypted) {
+        return prefix(cluster) + "data/" + range.name() + ".seg.zst" + (encrypted ? ".enc" : "");
+    }
+
+    public static String gapsPrefix(ClusterSpec cluster) {
+        return prefix(cluster) + "gaps/";
+    }
+
+    public static String gap(ClusterSpec cluster, Range range) {
+        return gapsPrefix(cluster) + range.name() + ".json";
+    }
+
+    /** The range a manifest or gap key names; empty for any other key. */
+    public static Optional<Range> rangeOf(String key) {
+        Matcher m = RANGE.matcher(key);
+        return m.find()
+                ? Optional.of(new Range(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))))
+                : Optional.empty();
+    }
+
+    /** What the encryption of a segment is bound to (beside the cluster id). */
+    static String encryptionContext(Range range) {
+        return "journal-" + range.name();
+    }
+}

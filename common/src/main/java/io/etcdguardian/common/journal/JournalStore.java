@@ -1,0 +1,187 @@
+package io.etcdguardian.common.journal;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStream;
+import io.etcdguardian.common.digest.Sha256;
+import io.etcdguardian.common.event.EventJson;
+import io.etcdguardian.common.event.GuardianException;
+import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.s3.StoreErrors;
+import io.etcdguardian.common.snapshot.EncryptionKeys;
+import io.etcdguardian.common.snapshot.SnapshotEncryption;
+import io.etcdguardian.common.store.SnapshotStore;
+import io.etcdguardian.common.store.SnapshotStores;
+import jakarta.inject.Singleton;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Writes and reads a cluster's journal in its snapshot store: segments compressed (zstd) and encrypted
+ * (the cluster's snapshot key, bound to the cluster and the range) like snapshots, each committed by its
+ * manifest, written after the object. A listing of manifest keys gives the ranges without reading them.
+ */
+@Singleton
+public class JournalStore {
+    private static final int ZSTD_LEVEL = 3;
+
+    private final SnapshotStores stores;
+    private final EncryptionKeys keys;
+
+    public JournalStore(SnapshotStores stores, EncryptionKeys keys) {
+        this.stores = stores;
+        this.keys = keys;
+    }
+
+    /** Stores {@code revisions} (consecutive, non-empty) as one segment; returns its manifest once committed. */
+    public SegmentManifest commit(ClusterSpec cluster, List<JournalRevision> revisions) {
+        JournalKeys.Range range = new JournalKeys.Range(
+                revisions.get(0).revision(), revisions.get(revisions.size() - 1).revision());
+        byte[] raw = SegmentCodec.encode(revisions);
+        SnapshotEncryption encryption = keys.forCluster(cluster).orElse(null);
+        byte[] stored = encryption == null ? Zstd.compress(raw, ZSTD_LEVEL) : encrypt(encryption, cluster, range, raw);
+        String objectKey = JournalKeys.data(cluster, range, encryption != null);
+        SegmentManifest manifest = new SegmentManifest(
+                cluster.id(),
+                range.from(),
+                range.to(),
+                revisions.stream().mapToInt(r -> r.events().size()).sum(),
+                revisions.get(0).arrival(),
+                revisions.get(revisions.size() - 1).arrival(),
+                objectKey,
+                raw.length,
+                stored.length,
+                sha256(stored),
+                "zstd",
+                encryption == null ? null : encryption.describe(),
+                Instant.now());
+        SnapshotStore store = stores.of(cluster);
+        store.write(objectKey, stored, "application/octet-stream");
+        store.write(JournalKeys.manifest(cluster, range), json(manifest), "application/json");
+        return manifest;
+    }
+
+    /** The committed segments' ranges, by revision; overlapping ranges (two writers for a moment) hold the same events. */
+    public List<JournalKeys.Range> segments(ClusterSpec cluster) {
+        return stores.of(cluster).list(JournalKeys.manifestsPrefix(cluster)).stream()
+                .map(e -> JournalKeys.rangeOf(e.key()))
+                .flatMap(java.util.Optional::stream)
+                .sorted()
+                .toList();
+    }
+
+    public SegmentManifest manifest(ClusterSpec cluster, JournalKeys.Range range) {
+        byte[] json = stores.of(cluster)
+                .read(JournalKeys.manifest(cluster, range))
+                .orElseThrow(() -> new GuardianException(
+                        Reason.NOT_FOUND, "journal segment " + range + " of " + cluster.id() + " is gone"));
+        try {
+            return EventJson.MAPPER.readValue(json, SegmentManifest.class);
+        } catch (IOException e) {
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED, "journal segment " + range + "'s manifest is not readable", e);
+        }
+    }
+
+    /** A segment's revisions, checked against its manifest: the stored bytes' SHA-256, then the range they hold. */
+    public List<JournalRevision> read(ClusterSpec cluster, SegmentManifest manifest) {
+        byte[] stored;
+        try (InputStream in = stores.of(cluster).open(manifest.objectKey())) {
+            stored = in.readAllBytes();
+        } catch (IOException e) {
+            throw new GuardianException(Reason.STORE_UNAVAILABLE, "cannot read journal segment " + manifest.range(), e);
+        } catch (GuardianException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw StoreErrors.translate(
+                    "download " + manifest.objectKey(), cluster.store().bucket(), e);
+        }
+        String sha256 = sha256(stored);
+        if (!sha256.equals(manifest.sha256())) {
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "journal segment " + manifest.range() + " has SHA-256 " + sha256 + ", its manifest says "
+                            + manifest.sha256());
+        }
+        List<JournalRevision> revisions;
+        try (InputStream plain = manifest.encryption() == null
+                        ? new ByteArrayInputStream(stored)
+                        : keys.snapshotKeys(cluster)
+                                .orElseThrow(() -> new GuardianException(
+                                        Reason.PRECONDITION_FAILED,
+                                        "journal segment " + manifest.range() + " is encrypted with key "
+                                                + manifest.encryption().keyId()
+                                                + " but the cluster has no key configured"))
+                                .require(manifest.encryption().keyId(), "journal segment " + manifest.range())
+                                .decrypt(
+                                        new ByteArrayInputStream(stored),
+                                        cluster.id(),
+                                        JournalKeys.encryptionContext(manifest.range()));
+                InputStream raw = new ZstdInputStream(plain)) {
+            revisions = SegmentCodec.decode(raw);
+        } catch (IOException e) {
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "journal segment " + manifest.range() + " cannot be read back (" + e.getMessage() + ")",
+                    e);
+        }
+        long expected = manifest.fromRevision();
+        for (JournalRevision r : revisions) {
+            if (r.revision() != expected++) {
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED,
+                        "journal segment " + manifest.range() + " holds revision " + r.revision() + " where "
+                                + (expected - 1) + " belongs");
+            }
+        }
+        if (expected - 1 != manifest.toRevision()) {
+            throw new GuardianException(
+                    Reason.INTEGRITY_FAILED,
+                    "journal segment " + manifest.range() + " ends at revision " + (expected - 1));
+        }
+        return revisions;
+    }
+
+    public void recordGap(ClusterSpec cluster, JournalGap gap) {
+        stores.of(cluster).write(JournalKeys.gap(cluster, gap.range()), json(gap), "application/json");
+    }
+
+    public List<JournalKeys.Range> gaps(ClusterSpec cluster) {
+        return stores.of(cluster).list(JournalKeys.gapsPrefix(cluster)).stream()
+                .map(e -> JournalKeys.rangeOf(e.key()))
+                .flatMap(java.util.Optional::stream)
+                .sorted()
+                .toList();
+    }
+
+    private static byte[] encrypt(
+            SnapshotEncryption encryption, ClusterSpec cluster, JournalKeys.Range range, byte[] raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length / 2 + 1024);
+        try (OutputStream sealed = encryption.encrypt(out, cluster.id(), JournalKeys.encryptionContext(range))) {
+            sealed.write(Zstd.compress(raw, ZSTD_LEVEL));
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTERNAL, "cannot encrypt journal segment " + range, e);
+        }
+        return out.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) {
+        java.security.MessageDigest digest = Sha256.newDigest();
+        digest.update(bytes);
+        return Sha256.hex(digest);
+    }
+
+    private static byte[] json(Object value) {
+        try {
+            return EventJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new GuardianException(
+                    Reason.INTERNAL, "cannot write " + value.getClass().getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package io.etcdguardian.snapshot.journal;
+
+import io.etcd.jetcd.Client;
+import io.etcdguardian.common.etcd.EtcdClients;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.EventEnvelope;
+import io.etcdguardian.common.event.JournalGapRecorded;
+import io.etcdguardian.common.event.JournalSegmentCommitted;
+import io.etcdguardian.common.event.Trigger;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.journal.JournalGap;
+import io.etcdguardian.common.journal.JournalKeys;
+import io.etcdguardian.common.journal.JournalStore;
+import io.etcdguardian.common.journal.SegmentManifest;
+import io.etcdguardian.common.kafka.EventPublisher;
+import io.etcdguardian.common.kafka.OwnedClusters;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.common.work.WorkerPool;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One journal writer per cluster this replica owns (the partitions of its backup requests, so one replica
+ * fleet-wide), started where the store's journal ends — after its last segment or gap, else after the
+ * newest snapshot — so a writer killed or moved resumes without a hole or a repeat. Commits run on a
+ * bounded pool, one at a time per cluster. A compaction the writer could not outrun is recorded as a gap
+ * (object, event) and, unless a snapshot already covers it, a snapshot is asked for at once.
+ */
+@Singleton
+@Requires(property = "guardian.journal.enabled", value = "true")
+public class JournalWriters {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWriters.class);
+    // a revision of many 1.5 MiB values arrives as one watch message
+    private static final int MAX_MESSAGE_BYTES = 512 << 20;
+
+    private final FleetRegistry fleet;
+    private final OwnedClusters owned;
+    private final EtcdClients clients;
+    private final JournalStore store;
+    private final SnapshotCatalog catalog;
+    private final EventPublisher events;
+    private final JournalSettings settings;
+    private final WorkerPool pool;
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+
+    /** Per cluster: its writer and client, whether a start or commit runs for it, when to try again. */
+    private static final class Slot {
+        volatile JournalWriter writer;
+        volatile Client client;
+        volatile boolean busy;
+        volatile Instant retryAt = Instant.EPOCH;
+        volatile long restartAt = -1;
+    }
+
+    public JournalWriters(
+            FleetRegistry fleet,
+            OwnedClusters owned,
+            EtcdClients clients,
+            JournalStore store,
+            SnapshotCatalog catalog,
+            EventPublisher events,
+            JournalSettings settings) {
+        this.fleet = fleet;
+        this.owned = owned;
+        this.clients = clients;
+        this.store = store;
+        this.catalog = catalog;
+        this.events = events;
+        this.settings = settings;
+        this.pool = new WorkerPool("journal", settings.commitThreads());
+    }
+
+    @Scheduled(fixedDelay = "${guardian.journal.tick:100ms}", initialDelay = "1s")
+    void tick() {
+        Instant now = Instant.now();
+        Set<String> mine = new HashSet<>();
+        for (ClusterSpec cluster : fleet.current().all()) {
+            if (!owned.owns(cluster.id())) {
+                continue;
+            }
+            mine.add(cluster.id());
+            Slot slot = slots.computeIfAbsent(cluster.id(), k -> new Slot());
+            if (slot.busy || now.isBefore(slot.retryAt)) {
+                continue;
+            }
+            JournalWriter writer = slot.writer;
+            if (writer == null) {
+                run(slot, () -> start(cluster, slot));
+            } else if (writer.hasBuffered()
+                    && (writer.commitDue(now) || writer.stopped().isPresent())) {
+                run(slot, () -> commit(cluster, slot, writer));
+            } else if (writer.stopped().isPresent()) {
+                run(slot, () -> stopped(cluster, slot, writer, writer.stopped().get()));
+            }
+        }
+        // clusters gone from the fleet or handed to another replica: what is received is committed, then let go
+        slots.forEach((id, slot) -> {
+            if (!mine.contains(id) && !slot.busy) {
+                run(slot, () -> {
+                    if (release(slot)) {
+                        slots.remove(id, slot);
+                    }
+                });
+            }
+        });
+    }
+
+    private void run(Slot slot, Runnable work) {
+        slot.busy = true;
+        pool.execute(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.warn("journal: {}", e.toString());
+                slot.retryAt = Instant.now().plus(settings.retryBackoff());
+            } finally {
+                slot.busy = false;
+            }
+        });
+    }
+
+    private void start(ClusterSpec cluster, Slot slot) {
+        OptionalLong from = slot.restartAt > 0 ? OptionalLong.of(slot.restartAt) : resumePoint(cluster);
+        if (from.isEmpty()) {
+            // one request per hour: repeated within it, the idempotency guard keeps it one snapshot
+            askForBase(
+                    cluster,
+                    "the journal has no snapshot to start from",
+                    "base/" + Instant.now().getEpochSecond() / 3600);
+            slot.retryAt = Instant.now().plus(settings.retryBackoff());
+            return;
+        }
+        Client client = clients.dedicated(cluster, MAX_MESSAGE_BYTES);
+        JournalWriter writer = new JournalWriter(cluster, client, settings, from.getAsLong());
+        try {
+            writer.start();
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+        slot.client = client;
+        slot.writer = writer;
+        slot.restartAt = -1;
+        LOG.info("journal of {}: watching from revision {}", cluster.id(), from.getAsLong());
+    }
+
+    /** After the store's last segment or gap; with neither, after the newest snapshot; else nowhere yet. */
+    private OptionalLong resumePoint(ClusterSpec cluster) {
+        long last = java.util.stream.Stream.concat(store.segments(cluster).stream(), store.gaps(cluster).stream())
+                .mapToLong(JournalKeys.Range::to)
+                .max()
+                .orElse(0);
+        if (last > 0) {
+            return OptionalLong.of(last + 1);
+        }
+        return catalog.newest(cluster)
+                .map(s -> OptionalLong.of(s.revision() + 1))
+                .orElse(OptionalLong.empty());
+    }
+
+    private void commit(ClusterSpec cluster, Slot slot, JournalWriter writer) {
+        try {
+            Optional<SegmentManifest> committed = writer.commit(store);
+            committed.ifPresent(m -> events.publish(new JournalSegmentCommitted(
+                    cluster.id(),
+                    m.fromRevision(),
+                    m.toRevision(),
+                    m.events(),
+                    m.sizeStored(),
+                    m.lastArrival(),
+                    m.committedAt())));
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "journal of {}: cannot commit revisions after {} yet: {}",
+                    cluster.id(),
+                    lastCommitted(cluster),
+                    e.toString());
+            slot.retryAt = Instant.now().plus(settings.retryBackoff());
+        }
+    }
+
+    private String lastCommitted(ClusterSpec cluster) {
+        try {
+            return String.valueOf(store.segments(cluster).stream()
+                    .mapToLong(JournalKeys.Range::to)
+                    .max()
+                    .orElse(0));
+        } catch (RuntimeException e) {
+            return "(the store does not answer)";
+        }
+    }
+
+    /** The writer stopped and holds nothing uncommitted: record a gap if it was one, and let the next writer start. */
+    private void stopped(ClusterSpec cluster, Slot slot, JournalWriter writer, JournalWriter.Stop why) {
+        if (why instanceof JournalWriter.Gap gap) {
+            boolean covered = catalog.newest(cluster)
+                    .map(SnapshotManifest::revision)
+                    .filter(r -> r >= gap.to())
+                    .isPresent();
+            store.recordGap(cluster, new JournalGap(cluster.id(), gap.from(), gap.to(), gap.reason(), Instant.now()));
+            if (!covered) {
+                askForBase(cluster, gap.reason(), "gap/" + gap.from() + "-" + gap.to());
+            }
+            events.publish(
+                    new JournalGapRecorded(cluster.id(), gap.from(), gap.to(), gap.reason(), !covered, Instant.now()));
+            LOG.warn(
+                    "journal of {}: revisions {}-{} are lost ({}); {}",
+                    cluster.id(),
+                    gap.from(),
+                    gap.to(),
+                    gap.reason(),
+                    covered ? "a snapshot after them exists" : "asked for a snapshot");
+            slot.restartAt = gap.restartAt();
+        } else if (why instanceof JournalWriter.Failed failed) {
+            LOG.warn("journal of {} stopped at revision {}: {}", cluster.id(), writer.received(), failed.reason());
+            slot.retryAt = Instant.now().plus(settings.retryBackoff());
+        }
+        close(slot);
+    }
+
+    private void askForBase(ClusterSpec cluster, String reason, String episode) {
+        String id = EventEnvelope.deterministicId("journal/" + cluster.id() + "/" + episode, BackupRequested.TYPE);
+        events.publish(
+                id, new BackupRequested(cluster.id(), Trigger.JOURNAL_GAP, reason, "journal", null, Instant.now()));
+    }
+
+    /** Commits what the writer received and closes it; false when that could not be done (tried again later). */
+    private boolean release(Slot slot) {
+        JournalWriter writer = slot.writer;
+        if (writer != null) {
+            writer.close();
+            while (writer.hasBuffered()) {
+                try {
+                    writer.commit(store);
+                } catch (RuntimeException e) {
+                    slot.retryAt = Instant.now().plus(settings.retryBackoff());
+                    return false;
+                }
+            }
+        }
+        close(slot);
+        return true;
+    }
+
+    private static void close(Slot slot) {
+        if (slot.writer != null) {
+            slot.writer.close();
+            slot.writer = null;
+        }
+        if (slot.client != null) {
+            slot.client.close();
+            slot.client = null;
+        }
+    }
+
+    @PreDestroy
+    void shutdown() throws InterruptedException {
+        slots.values().forEach(slot -> {
+            if (slot.writer != null) {
+                slot.writer.close();
+            }
+        });
+        pool.shutdown();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+        // commit what was received, once: what is not committed is read from etcd again by the next writer
+        slots.values().forEach(slot -> {
+            try {
+                release(slot);
+            } catch (RuntimeException e) {
+                LOG.warn("journal: {}", e.toString());
+            }
+        });
+    }
+}
