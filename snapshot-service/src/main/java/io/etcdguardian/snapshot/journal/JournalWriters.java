@@ -64,6 +64,8 @@ public class JournalWriters {
         volatile boolean busy;
         volatile Instant retryAt = Instant.EPOCH;
         volatile long restartAt = -1;
+        volatile long committed;
+        volatile int failedCommits;
     }
 
     public JournalWriters(
@@ -175,32 +177,35 @@ public class JournalWriters {
     private void commit(ClusterSpec cluster, Slot slot, JournalWriter writer) {
         try {
             Optional<SegmentManifest> committed = writer.commit(store);
-            committed.ifPresent(m -> events.publish(new JournalSegmentCommitted(
+            if (committed.isEmpty()) {
+                return;
+            }
+            SegmentManifest m = committed.get();
+            if (slot.failedCommits > 0) {
+                LOG.info("journal of {}: committing again after {} failed attempts", cluster.id(), slot.failedCommits);
+                slot.failedCommits = 0;
+            }
+            slot.committed = m.toRevision();
+            events.publish(new JournalSegmentCommitted(
                     cluster.id(),
                     m.fromRevision(),
                     m.toRevision(),
                     m.events(),
                     m.sizeStored(),
                     m.lastArrival(),
-                    m.committedAt())));
+                    m.committedAt()));
         } catch (RuntimeException e) {
-            LOG.warn(
-                    "journal of {}: cannot commit revisions after {} yet: {}",
-                    cluster.id(),
-                    lastCommitted(cluster),
-                    e.toString());
+            // once, then every 30th: an outage of the store would otherwise log every retry
+            if (slot.failedCommits++ % 30 == 0) {
+                LOG.warn(
+                        "journal of {}: cannot commit the revisions after {} yet ({} attempts; received up to {}): {}",
+                        cluster.id(),
+                        slot.committed,
+                        slot.failedCommits,
+                        writer.received(),
+                        e.toString());
+            }
             slot.retryAt = Instant.now().plus(settings.retryBackoff());
-        }
-    }
-
-    private String lastCommitted(ClusterSpec cluster) {
-        try {
-            return String.valueOf(store.segments(cluster).stream()
-                    .mapToLong(JournalKeys.Range::to)
-                    .max()
-                    .orElse(0));
-        } catch (RuntimeException e) {
-            return "(the store does not answer)";
         }
     }
 

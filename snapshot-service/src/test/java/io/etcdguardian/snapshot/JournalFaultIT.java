@@ -1,0 +1,202 @@
+package io.etcdguardian.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.S3ProxyServer;
+import io.etcdguardian.common.event.GuardianException;
+import io.etcdguardian.common.event.JournalGapRecorded;
+import io.etcdguardian.common.event.JournalSegmentCommitted;
+import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.fleet.FleetParser;
+import io.etcdguardian.common.journal.JournalKeys;
+import io.etcdguardian.common.journal.JournalStore;
+import io.etcdguardian.common.journal.PointInTimePlan;
+import io.etcdguardian.common.kafka.EventStream;
+import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.snapshot.EncryptionKeys;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.store.SnapshotStores;
+import io.etcdguardian.localetcd.ChildProcess;
+import io.etcdguardian.localetcd.EtcdCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal under faults, on real processes: S3 down for 30 s while etcd takes writes (nothing lost,
+ * no hole: the writer holds what it received and commits it once the store is back), and the writer down
+ * while etcd compacts past it (the lost revisions are recorded as a gap, a snapshot is asked for at once,
+ * and the journal goes on from the compaction; a restore into the gap is refused, one after it is planned).
+ */
+@ExtendWith(BackplaneExtension.class)
+class JournalFaultIT {
+    private static final String BUCKET = "journal-faults";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStoreOutageLosesNothingAndACompactionIsAGapWithASnapshotAskedFor(Backplane backplane) throws Exception {
+        String id = "jfault-" + UUID.randomUUID().toString().substring(0, 6);
+        S3ProxyServer s3 = S3ProxyServer.plan(dir.resolve("s3")).start();
+        s3.createBucket(BUCKET);
+        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
+        String fleetYaml = """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s }
+                """.formatted(
+                        id,
+                        source.endpoints().get(0),
+                        BUCKET,
+                        s3.endpoint(),
+                        s3.writeCredentials(dir.resolve("s3.properties")));
+        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), fleetYaml);
+        ClusterSpec cluster = FleetParser.parseDocument(fleetYaml).clusters().get(id);
+        JournalStore journal =
+                new JournalStore(new SnapshotStores(new S3Clients()), new EncryptionKeys(new KubernetesClients("")));
+        SnapshotCatalog catalog = new SnapshotCatalog(new SnapshotStores(new S3Clients()));
+        Path logs = Path.of("target", "journal-faults-" + id);
+        List<String> settings = List.of(
+                "-Dguardian.journal.enabled=true",
+                "-Dguardian.journal.segment-interval=500ms",
+                "-Dguardian.journal.retry-backoff=1s",
+                "-Dguardian.snapshot.drill.enabled=false",
+                "-Dguardian.snapshot.drill-after-capture-max-bytes=0");
+        ChildProcess service = null;
+        try (Client client =
+                        Client.builder().endpoints(source.endpoints().get(0)).build();
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
+            Writes writes = new Writes(client);
+            writes.put(20);
+            service = ForkedSnapshotService.start(
+                    "journal-faults", logs, dir, backplane, fleet, "jfault-" + id, dir.resolve("spool"), settings);
+            EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS); // the service made the topic
+            assertThat(SnapshotRequests.outcome(stream, id)).isInstanceOf(SnapshotCompleted.class);
+            long before = writes.put(20);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= before);
+
+            // S3 down for 30 s while etcd takes writes
+            s3.kill();
+            Instant outage = Instant.now();
+            long duringOutage = 0;
+            while (Duration.between(outage, Instant.now()).compareTo(Duration.ofSeconds(30)) < 0) {
+                duringOutage = writes.put(1);
+                Thread.sleep(20); // pacing the workload, not awaiting anything
+            }
+            s3.start();
+            long afterOutage = duringOutage;
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= afterOutage);
+            assertContiguous(journal.segments(cluster));
+            assertThat(journal.gaps(cluster))
+                    .as("an outage of the store is no gap")
+                    .isEmpty();
+            assertThat(events.await(
+                            e -> e instanceof JournalSegmentCommitted c
+                                    && c.clusterId().equals(id)
+                                    && c.toRevision() >= afterOutage,
+                            Duration.ofSeconds(30)))
+                    .as("segment committed event up to the last revision written during the outage")
+                    .isPresent();
+
+            // the writer down while etcd compacts past it
+            service.kill();
+            long lastCommitted = committedTo(journal, cluster);
+            writes.put(50);
+            long compactAt = writes.put(1);
+            source.etcdctl("compact", String.valueOf(compactAt));
+            writes.put(10);
+            service = ForkedSnapshotService.start(
+                    "journal-faults-2", logs, dir, backplane, fleet, "jfault-" + id, dir.resolve("spool"), settings);
+            JournalGapRecorded gap = (JournalGapRecorded) events.await(
+                            e -> e instanceof JournalGapRecorded g
+                                    && g.clusterId().equals(id),
+                            Duration.ofSeconds(60))
+                    .orElseThrow(() -> new AssertionError("no gap recorded"));
+            assertThat(gap.fromRevision()).isEqualTo(lastCommitted + 1);
+            assertThat(gap.toRevision()).isEqualTo(compactAt - 1);
+            assertThat(gap.snapshotRequested()).isTrue();
+            assertThat(journal.gaps(cluster)).containsExactly(new JournalKeys.Range(lastCommitted + 1, compactAt - 1));
+            SnapshotCompleted rebased = (SnapshotCompleted) events.await(
+                            e -> e instanceof SnapshotCompleted c
+                                    && c.clusterId().equals(id)
+                                    && c.revision() >= compactAt,
+                            Duration.ofSeconds(60))
+                    .orElseThrow(() -> new AssertionError("no snapshot after the gap"));
+            long last = writes.put(30);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= last);
+
+            List<JournalKeys.Range> segments = journal.segments(cluster);
+            var snapshots = catalog.list(cluster);
+            assertThatThrownBy(() -> PointInTimePlan.of(snapshots, segments, compactAt - 2))
+                    .as("a revision in the gap is not restorable")
+                    .isInstanceOf(GuardianException.class)
+                    .satisfies(e -> assertThat(((GuardianException) e).reason()).isEqualTo(Reason.NOT_FOUND));
+            PointInTimePlan after = PointInTimePlan.of(snapshots, segments, last);
+            assertThat(after.base().snapshotId()).isEqualTo(rebased.snapshotId());
+            assertThat(after.segments()).isNotEmpty();
+            events.close();
+        } finally {
+            if (service != null) {
+                service.kill();
+            }
+            source.stop();
+            s3.stop();
+        }
+    }
+
+    private static void assertContiguous(List<JournalKeys.Range> segments) {
+        for (int i = 1; i < segments.size(); i++) {
+            assertThat(segments.get(i).from())
+                    .as("segment %s follows %s", segments.get(i), segments.get(i - 1))
+                    .isEqualTo(segments.get(i - 1).to() + 1);
+        }
+    }
+
+    private static long committedTo(JournalStore journal, ClusterSpec cluster) {
+        try {
+            return journal.segments(cluster).stream()
+                    .mapToLong(JournalKeys.Range::to)
+                    .max()
+                    .orElse(0);
+        } catch (RuntimeException storeDown) {
+            return 0;
+        }
+    }
+
+    /** Puts of small values; each returns the revision it made. */
+    private record Writes(Client client) {
+        long put(int count) throws Exception {
+            long revision = 0;
+            for (int i = 0; i < count; i++) {
+                revision = client.getKVClient()
+                        .put(
+                                ByteSequence.from("/registry/k-" + (revision % 97), StandardCharsets.UTF_8),
+                                ByteSequence.from(UUID.randomUUID().toString(), StandardCharsets.UTF_8))
+                        .get(30, TimeUnit.SECONDS)
+                        .getHeader()
+                        .getRevision();
+            }
+            return revision;
+        }
+    }
+}
