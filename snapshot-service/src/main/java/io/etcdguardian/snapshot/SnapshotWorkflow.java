@@ -35,6 +35,7 @@ import io.etcdguardian.snapshot.capture.Spool;
 import io.etcdguardian.snapshot.catalog.CatalogUpdates;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.etcdguardian.snapshot.drill.DrillAfterCapture;
+import io.etcdguardian.snapshot.journal.PointInTimeMaterializer;
 import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
 import io.etcdguardian.snapshot.retention.RetentionRunner;
 import io.etcdguardian.snapshot.store.SnapshotUploader;
@@ -89,6 +90,7 @@ public class SnapshotWorkflow {
     private final DrillAfterCapture drillAfterCapture;
     private final CatalogUpdates catalogUpdates;
     private final StaticResourcesCapture staticResources;
+    private final PointInTimeMaterializer pointInTime;
     /** Reads a complete spool file's stats beside the upload's last parts; one per snapshot running at once. */
     private final WorkerPool statsReaders = new WorkerPool("snapshot-stats", 4);
 
@@ -120,7 +122,9 @@ public class SnapshotWorkflow {
             Operations operations,
             DrillAfterCapture drillAfterCapture,
             CatalogUpdates catalogUpdates,
-            StaticResourcesCapture staticResources) {
+            StaticResourcesCapture staticResources,
+            PointInTimeMaterializer pointInTime) {
+        this.pointInTime = pointInTime;
         this.drillAfterCapture = drillAfterCapture;
         this.catalogUpdates = catalogUpdates;
         this.staticResources = staticResources;
@@ -153,7 +157,9 @@ public class SnapshotWorkflow {
         // one snapshot per cluster at a time; a second request waits and is then usually coalesced
         lock.lock();
         try (EtcdClients.Pin pin = etcd.pin(cluster)) { // its clients stay open even if the fleet drops it meanwhile
-            Optional<SnapshotManifest> answered = alreadyAnswered(cluster, requestId, requestedAt);
+            Optional<SnapshotManifest> answered = request.isPointInTime()
+                    ? ownPointInTime(cluster, requestId)
+                    : alreadyAnswered(cluster, requestId, requestedAt);
             if (answered.isPresent()) {
                 publishCompleted(cluster, requestId, answered.get(), 0);
                 return answered;
@@ -201,8 +207,9 @@ public class SnapshotWorkflow {
                 return Optional.of(manifest);
             }
             if (result.status() == OperationRecord.Status.COMPLETED) { // completed before: its manifest says so
-                Optional<SnapshotManifest> committed =
-                        catalog.newest(cluster).filter(m -> requestId.equals(m.requestId()));
+                Optional<SnapshotManifest> committed = request.isPointInTime()
+                        ? ownPointInTime(cluster, requestId)
+                        : catalog.newest(cluster).filter(m -> requestId.equals(m.requestId()));
                 committed.ifPresent(m -> publishCompleted(cluster, requestId, m, 0));
                 return committed;
             }
@@ -227,6 +234,16 @@ public class SnapshotWorkflow {
     }
 
     /**
+     * A point-in-time request is answered by its own snapshot only (delivered again after it committed),
+     * found among all of them: it sorts by the time of its data, not among the newest.
+     */
+    private Optional<SnapshotManifest> ownPointInTime(ClusterSpec cluster, String requestId) {
+        return catalog.list(cluster).stream()
+                .filter(m -> requestId.equals(m.requestId()))
+                .findFirst();
+    }
+
+    /**
      * A request is answered by any snapshot taken since it was made: its own, when it is delivered
      * again after the snapshot committed, or a newer one that requests piled up behind (coalesced).
      * Only the newest manifest needs reading. Clocks: requester and service should agree within
@@ -247,8 +264,31 @@ public class SnapshotWorkflow {
     }
 
     private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request, HeldLease lease) {
-        MemberStatus member = MemberSelector.choose(probe.probe(cluster), settings.maxFollowerLag());
-        Instant takenAt = Instant.now();
+        if (!request.isPointInTime()) {
+            return attempt(cluster, requestId, request, lease, Optional.empty());
+        }
+        try (PointInTimeMaterializer.Materialized pit =
+                pointInTime.materialise(cluster, request, Path.of(settings.spoolDir()))) {
+            return attempt(cluster, requestId, request, lease, Optional.of(pit));
+        }
+    }
+
+    /**
+     * Captures from the cluster's best member into the spool and uploads from there, or, for a point-in-time
+     * request, takes what {@code pit} materialised from a snapshot and the journal (the cluster is not asked).
+     */
+    private SnapshotManifest attempt(
+            ClusterSpec cluster,
+            String requestId,
+            BackupRequested request,
+            HeldLease lease,
+            Optional<PointInTimeMaterializer.Materialized> pit) {
+        MemberStatus member = pit.isPresent()
+                ? pit.get().asMember()
+                : MemberSelector.choose(probe.probe(cluster), settings.maxFollowerLag());
+        // a point-in-time snapshot sorts by the time of its data: it is never taken for the cluster's latest
+        Instant takenAt =
+                pit.map(PointInTimeMaterializer.Materialized::revisionTime).orElseGet(Instant::now);
         String snapshotId =
                 ID_TIME.format(takenAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
         Optional<SnapshotEncryption> encryption = encryptionKeys.forCluster(cluster);
@@ -271,7 +311,8 @@ public class SnapshotWorkflow {
                 new SnapshotStarted(cluster.id(), requestId, snapshotId, member.endpoint(), takenAt, member.dbSize()));
         Failpoints.hit("snapshot.started");
         // cluster-backup.sh's order: the static-pod resources first, then the snapshot that goes with them
-        Optional<SnapshotManifest.StaticResources> resources = staticResources.capture(cluster, snapshotId, encryption);
+        Optional<SnapshotManifest.StaticResources> resources =
+                pit.isPresent() ? Optional.empty() : staticResources.capture(cluster, snapshotId, encryption);
         boolean committed = false;
         try (Spool spool = new Spool(spoolFile);
                 CaptureProgress progress = new CaptureProgress(
@@ -295,7 +336,9 @@ public class SnapshotWorkflow {
             SnapshotCapture.Captured captured;
             long t0 = System.nanoTime();
             try {
-                captured = capture.capture(cluster, member.endpoint(), spool, deadline);
+                captured = pit.isPresent()
+                        ? pit.get().copyInto(spool)
+                        : capture.capture(cluster, member.endpoint(), spool, deadline);
             } catch (RuntimeException e) {
                 if (upload != null) {
                     upload.abort();
@@ -330,10 +373,10 @@ public class SnapshotWorkflow {
                     Instant.now(),
                     member.endpoint(),
                     member.version(),
-                    clusterVersion(cluster),
+                    pit.isPresent() ? pit.get().plan().base().clusterVersion() : clusterVersion(cluster),
                     stats.revision(),
                     stats.totalKeys(),
-                    liveKeysAt(cluster, member.endpoint(), stats.revision()),
+                    pit.isPresent() ? pit.get().liveKeys() : liveKeysAt(cluster, member.endpoint(), stats.revision()),
                     stats.hash(),
                     captured.bytes(),
                     stored.bytes(),
@@ -345,7 +388,8 @@ public class SnapshotWorkflow {
                     null,
                     (t1 - t0) / 1_000_000,
                     stored.sha256(),
-                    resources.orElse(null));
+                    resources.orElse(null),
+                    pit.map(PointInTimeMaterializer.Materialized::describe).orElse(null));
             Failpoints.hit("snapshot.uploaded");
             lease.verify(); // the commit is the act: a replica that lost the request commits nothing
             catalog.write(cluster, manifest);

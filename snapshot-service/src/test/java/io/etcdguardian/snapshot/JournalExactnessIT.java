@@ -14,7 +14,9 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
+import io.etcdguardian.common.event.SnapshotFailed;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
@@ -175,6 +177,42 @@ class JournalExactnessIT {
                         cluster, entry.getKey(), entry.getValue(), segments, journal, stores, keys, client, seed);
             }
             assertThat(compared).isGreaterThanOrEqualTo(20);
+
+            // the service makes the same: point-in-time snapshots by revision and by time, restorable as they are
+            long byRevision = base1.revision() + 1 + (long) (random.nextDouble() * (last - base1.revision() - 1));
+            SnapshotManifest pit = pointInTime(
+                    stream, catalog, cluster, BackupRequested.pointInTime(id, byRevision, null, "test", "test"));
+            assertThat(pit.revision()).isEqualTo(byRevision);
+            assertThat(pit.trigger()).isEqualTo(Trigger.POINT_IN_TIME.name());
+            assertThat(pit.pointInTime().revision()).isEqualTo(byRevision);
+            assertThat(pit.pointInTime().baseRevision()).isLessThanOrEqualTo(byRevision);
+            assertThat(pit.takenAt())
+                    .as("sorts by the time of its data")
+                    .isBefore(Instant.now().minusSeconds(1));
+            assertThat(catalog.newest(cluster).orElseThrow().snapshotId())
+                    .as("never the cluster's latest")
+                    .isNotEqualTo(pit.snapshotId());
+            materialiseAndCompare(
+                    cluster, pit, new ArrayList<>(List.of(byRevision)), List.of(), journal, stores, keys, client, seed);
+
+            long someRevision = segments.get(segments.size() / 2).to();
+            Instant at = journal.arrivalOf(cluster, someRevision).orElseThrow().plusMillis(1);
+            SnapshotManifest byTime =
+                    pointInTime(stream, catalog, cluster, BackupRequested.pointInTime(id, null, at, "test", "test"));
+            assertThat(byTime.revision())
+                    .as("the last revision received at or before %s", at)
+                    .isEqualTo(journal.revisionAt(cluster, at).orElseThrow())
+                    .isGreaterThanOrEqualTo(someRevision);
+            materialiseAndCompare(
+                    cluster,
+                    byTime,
+                    new ArrayList<>(List.of(byTime.revision())),
+                    List.of(),
+                    journal,
+                    stores,
+                    keys,
+                    client,
+                    seed);
             second.kill();
         } finally {
             source.stop();
@@ -267,6 +305,22 @@ class JournalExactnessIT {
                 .mapToLong(JournalKeys.Range::to)
                 .max()
                 .orElse(0);
+    }
+
+    private static SnapshotManifest pointInTime(
+            EventStream stream, SnapshotCatalog catalog, ClusterSpec cluster, BackupRequested request) {
+        try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            String requestId = stream.publish("/test", request).getId();
+            GuardianEvent outcome = events.await(
+                            e -> (e instanceof SnapshotCompleted c
+                                            && c.requestId().equals(requestId))
+                                    || (e instanceof SnapshotFailed f
+                                            && f.requestId().equals(requestId)),
+                            Duration.ofSeconds(120))
+                    .orElseThrow(() -> new AssertionError("no outcome for " + request));
+            assertThat(outcome).as(String.valueOf(outcome)).isInstanceOf(SnapshotCompleted.class);
+            return catalog.require(cluster, ((SnapshotCompleted) outcome).snapshotId());
+        }
     }
 
     private static SnapshotManifest snapshot(EventStream stream, SnapshotCatalog catalog, ClusterSpec cluster) {

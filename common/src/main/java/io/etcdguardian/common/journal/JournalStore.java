@@ -147,6 +147,53 @@ public class JournalStore {
         return revisions;
     }
 
+    /**
+     * The last revision the journal received at or before {@code time}: a binary search over the segments'
+     * manifests (their arrival times rise with their revisions), then the one segment that holds it. Empty
+     * when the journal's first revision came after {@code time}.
+     */
+    public java.util.OptionalLong revisionAt(ClusterSpec cluster, Instant time) {
+        List<JournalKeys.Range> segments = segments(cluster);
+        int lo = 0;
+        int hi = segments.size() - 1;
+        SegmentManifest found = null;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            SegmentManifest m = manifest(cluster, segments.get(mid));
+            if (m.firstArrival().isAfter(time)) {
+                hi = mid - 1;
+            } else {
+                found = m;
+                lo = mid + 1;
+            }
+        }
+        if (found == null) {
+            return java.util.OptionalLong.empty();
+        }
+        if (!found.lastArrival().isAfter(time)) {
+            return java.util.OptionalLong.of(found.toRevision());
+        }
+        long last = found.fromRevision();
+        for (JournalRevision r : read(cluster, found)) {
+            if (r.arrival().isAfter(time)) {
+                break;
+            }
+            last = r.revision();
+        }
+        return java.util.OptionalLong.of(last);
+    }
+
+    /** When the journal received {@code revision}; empty when no committed segment holds it. */
+    public java.util.Optional<Instant> arrivalOf(ClusterSpec cluster, long revision) {
+        return segments(cluster).stream()
+                .filter(r -> r.contains(revision))
+                .findFirst()
+                .flatMap(range -> read(cluster, manifest(cluster, range)).stream()
+                        .filter(r -> r.revision() == revision)
+                        .map(JournalRevision::arrival)
+                        .findFirst());
+    }
+
     public void recordGap(ClusterSpec cluster, JournalGap gap) {
         stores.of(cluster).write(JournalKeys.gap(cluster, gap.range()), json(gap), "application/json");
     }

@@ -43,8 +43,77 @@ public record SnapshotManifest(
         Drill drill,
         Long captureMs,
         String storedSha256,
-        StaticResources staticResources) {
+        StaticResources staticResources,
+        PointInTime pointInTime) {
     public static final int FORMAT_VERSION = 1;
+
+    /** A snapshot taken from a live member: no point-in-time materialisation. */
+    public SnapshotManifest(
+            int formatVersion,
+            String clusterId,
+            String snapshotId,
+            String requestId,
+            String trigger,
+            Instant takenAt,
+            Instant completedAt,
+            String sourceMember,
+            String etcdVersion,
+            String clusterVersion,
+            long revision,
+            long totalKeys,
+            long liveKeys,
+            String boltHash,
+            long sizeRaw,
+            long sizeStored,
+            String sha256,
+            String compression,
+            Encryption encryption,
+            String objectKey,
+            String keyBundleKey,
+            Drill drill,
+            Long captureMs,
+            String storedSha256,
+            StaticResources staticResources) {
+        this(
+                formatVersion,
+                clusterId,
+                snapshotId,
+                requestId,
+                trigger,
+                takenAt,
+                completedAt,
+                sourceMember,
+                etcdVersion,
+                clusterVersion,
+                revision,
+                totalKeys,
+                liveKeys,
+                boltHash,
+                sizeRaw,
+                sizeStored,
+                sha256,
+                compression,
+                encryption,
+                objectKey,
+                keyBundleKey,
+                drill,
+                captureMs,
+                storedSha256,
+                staticResources,
+                null);
+    }
+
+    /**
+     * How a point-in-time snapshot was made: {@code base} restored into a scratch member, the journal's
+     * {@code segments} replayed onto it up to {@code revision}, which etcd had at {@code revisionTime}
+     * (the snapshot's {@code takenAt}: it sorts among the others by the time of its data, not of its making).
+     */
+    public record PointInTime(
+            String baseSnapshotId,
+            long baseRevision,
+            java.util.List<String> segments,
+            long revision,
+            Instant revisionTime) {}
 
     public SnapshotManifest {
         // a manifest read from the store names paths and keys: a tampered one must not steer them
@@ -137,6 +206,7 @@ public record SnapshotManifest(
                 newDrill,
                 captureMs,
                 storedSha256,
-                staticResources);
+                staticResources,
+                pointInTime);
     }
 }

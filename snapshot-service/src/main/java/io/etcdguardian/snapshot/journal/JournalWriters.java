@@ -157,6 +157,7 @@ public class JournalWriters {
         slot.client = client;
         slot.writer = writer;
         slot.restartAt = -1;
+        slot.committed = from.getAsLong() - 1;
         LOG.info("journal of {}: watching from revision {}", cluster.id(), from.getAsLong());
     }
 

@@ -20,9 +20,13 @@ import java.util.function.Function;
  * (UTC) that have one. Whatever the policy says, the newest restorable snapshot (its drill passed)
  * is kept, so is every snapshot an operation is using, and a cluster that has no restorable
  * snapshot yet keeps everything until one is drilled: deleting then could leave nothing to restore.
- * Without a policy nothing is deleted.
+ * Without a policy nothing is deleted. A point-in-time snapshot (made from a snapshot and the journal
+ * for a restore) stands for no bucket: it is kept {@link #POINT_IN_TIME_KEPT} after it was made, for
+ * the restore that asked for it, then deleted; its base and the journal can make it again.
  */
 public final class RetentionPolicy {
+    public static final java.time.Duration POINT_IN_TIME_KEPT = java.time.Duration.ofHours(24);
+
     private RetentionPolicy() {}
 
     /** The ids to delete from {@code manifests} (any order in, oldest first out). */
@@ -36,7 +40,14 @@ public final class RetentionPolicy {
         if (spec == null || manifests.isEmpty() || manifests.stream().noneMatch(SnapshotManifest::drillPassed)) {
             return List.of();
         }
-        List<SnapshotManifest> newestFirst = new ArrayList<>(manifests);
+        java.time.Instant madeBefore = java.time.Instant.now().minus(POINT_IN_TIME_KEPT);
+        List<SnapshotManifest> expired = manifests.stream()
+                .filter(m -> m.pointInTime() != null
+                        && m.completedAt().isBefore(madeBefore)
+                        && !inUse.contains(m.snapshotId()))
+                .toList();
+        List<SnapshotManifest> newestFirst = new ArrayList<>(
+                manifests.stream().filter(m -> m.pointInTime() == null).toList());
         newestFirst.sort((a, b) -> b.takenAt().compareTo(a.takenAt()));
         Set<String> keep = new LinkedHashSet<>(inUse);
         newestFirst.stream().filter(SnapshotManifest::drillPassed).findFirst().ifPresent(m -> keep.add(m.snapshotId()));
@@ -59,6 +70,7 @@ public final class RetentionPolicy {
         keepNewestPerBucket(newestFirst, orZero(spec.monthly()), t -> t.getYear() + "-" + t.getMonthValue(), keep);
         List<SnapshotManifest> delete = new ArrayList<>(
                 newestFirst.stream().filter(m -> !keep.contains(m.snapshotId())).toList());
+        delete.addAll(expired);
         delete.sort((a, b) -> a.takenAt().compareTo(b.takenAt()));
         return delete;
     }

@@ -144,6 +144,52 @@ class RetentionPolicyTest {
     }
 
     @Test
+    void aPointInTimeSnapshotStandsForNoBucketAndGoesADayAfterItWasMade() {
+        Instant now = Instant.now();
+        SnapshotManifest daily = at(now.minus(Duration.ofDays(3)), Drill.PASSED);
+        SnapshotManifest newest = at(now, Drill.PASSED);
+        SnapshotManifest madeNow = pointInTime(now.minus(Duration.ofDays(3)).plusSeconds(600), now);
+        SnapshotManifest madeTwoDaysAgo = pointInTime(now.minus(Duration.ofDays(5)), now.minus(Duration.ofDays(2)));
+        List<SnapshotManifest> delete = RetentionPolicy.toDelete(
+                List.of(daily, newest, madeNow, madeTwoDaysAgo), new RetentionSpec(1, null, 7, null, null));
+        assertThat(delete)
+                .as("the day's own snapshot stays though a point-in-time one of the same day is newer; the one"
+                        + " made two days ago goes")
+                .containsExactly(madeTwoDaysAgo);
+    }
+
+    private static SnapshotManifest pointInTime(Instant dataAt, Instant madeAt) {
+        SnapshotManifest m = at(dataAt, Drill.PASSED);
+        return new SnapshotManifest(
+                m.formatVersion(),
+                m.clusterId(),
+                m.snapshotId() + "-pit",
+                m.requestId(),
+                "POINT_IN_TIME",
+                dataAt,
+                madeAt,
+                "journal",
+                m.etcdVersion(),
+                null,
+                5,
+                1,
+                1,
+                "h",
+                1,
+                1,
+                "s",
+                "zstd",
+                null,
+                m.objectKey(),
+                null,
+                m.drill(),
+                10L,
+                null,
+                null,
+                new SnapshotManifest.PointInTime("base", 3, List.of("4-5"), 5, dataAt));
+    }
+
+    @Test
     void deletesNothingWithoutAPolicy() {
         assertThat(RetentionPolicy.toDelete(everyHalfHour(), null)).isEmpty();
     }

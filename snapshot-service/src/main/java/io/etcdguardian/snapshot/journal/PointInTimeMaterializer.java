@@ -1,0 +1,230 @@
+package io.etcdguardian.snapshot.journal;
+
+import io.etcdguardian.common.digest.TrailerDigest;
+import io.etcdguardian.common.etcd.KeyCount;
+import io.etcdguardian.common.etcd.MemberStatus;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.GuardianException;
+import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.journal.JournalKeys;
+import io.etcdguardian.common.journal.JournalReplay;
+import io.etcdguardian.common.journal.JournalRevision;
+import io.etcdguardian.common.journal.JournalStore;
+import io.etcdguardian.common.journal.PointInTimePlan;
+import io.etcdguardian.common.snapshot.SnapshotCatalog;
+import io.etcdguardian.common.snapshot.SnapshotFetcher;
+import io.etcdguardian.common.snapshot.SnapshotManifest;
+import io.etcdguardian.localetcd.EtcdBinaries;
+import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.snapshot.capture.Spool;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes the snapshot a cluster had at one revision (or the last revision it had at one time) without
+ * touching the cluster: the newest usable snapshot at or before it is restored into a scratch member on
+ * this host, the journal is replayed onto it one original transaction per revision, and the scratch
+ * member's own snapshot is the result. The scratch member goes when the result is taken.
+ */
+@Singleton
+public class PointInTimeMaterializer {
+    private static final Logger LOG = LoggerFactory.getLogger(PointInTimeMaterializer.class);
+
+    private final JournalStore journal;
+    private final SnapshotCatalog catalog;
+    private final SnapshotFetcher fetcher;
+
+    public PointInTimeMaterializer(JournalStore journal, SnapshotCatalog catalog, SnapshotFetcher fetcher) {
+        this.journal = journal;
+        this.catalog = catalog;
+        this.fetcher = fetcher;
+    }
+
+    /** A materialised snapshot file and how it was made; {@link #close} deletes the file. */
+    public record Materialized(
+            Path file,
+            PointInTimePlan plan,
+            Instant revisionTime,
+            long liveKeys,
+            long replayedRevisions,
+            long replayedBytes,
+            Duration took)
+            implements AutoCloseable {
+
+        /** Stands for the member a snapshot is taken from: the scratch member, as the manifest will name it. */
+        public MemberStatus asMember() {
+            long size = size();
+            return new MemberStatus(
+                    "journal:" + plan.base().snapshotId() + "+"
+                            + plan.segments().size() + "-segments@" + plan.targetRevision(),
+                    0,
+                    0,
+                    plan.base().etcdVersion(),
+                    size,
+                    size,
+                    0,
+                    0,
+                    0,
+                    false,
+                    plan.targetRevision(),
+                    List.of(),
+                    null);
+        }
+
+        public SnapshotManifest.PointInTime describe() {
+            return new SnapshotManifest.PointInTime(
+                    plan.base().snapshotId(),
+                    plan.base().revision(),
+                    plan.segments().stream().map(JournalKeys.Range::toString).toList(),
+                    plan.targetRevision(),
+                    revisionTime);
+        }
+
+        /** Writes the file into the spool as a capture would, checking its hash trailer. */
+        public io.etcdguardian.snapshot.capture.SnapshotCapture.Captured copyInto(Spool spool) {
+            TrailerDigest digest = new TrailerDigest(java.io.OutputStream.nullOutputStream());
+            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                while (in.read(buffer) >= 0) {
+                    buffer.flip();
+                    if (!buffer.hasRemaining()) {
+                        break;
+                    }
+                    digest.digest(buffer.asReadOnlyBuffer());
+                    spool.write(buffer);
+                    buffer.clear();
+                }
+                String sha256 = digest.check();
+                spool.finish();
+                return new io.etcdguardian.snapshot.capture.SnapshotCapture.Captured(digest.total(), sha256);
+            } catch (IOException e) {
+                spool.fail(e);
+                throw new GuardianException(Reason.INTERNAL, "cannot copy the point-in-time snapshot: " + e, e);
+            } catch (TrailerDigest.IntegrityException e) {
+                spool.fail(new IOException(e.getMessage()));
+                throw new GuardianException(
+                        Reason.INTEGRITY_FAILED, "the scratch member's snapshot: " + e.getMessage(), e);
+            }
+        }
+
+        private long size() {
+            try {
+                return Files.size(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.warn("cannot delete {}: {}", file, e.toString());
+            }
+        }
+    }
+
+    /** The revision a point-in-time request names: its own, or the last one received at or before its time. */
+    public long targetRevision(ClusterSpec cluster, BackupRequested request) {
+        if (request.toRevision() != null) {
+            return request.toRevision();
+        }
+        Instant time = request.toTime();
+        if (time.isAfter(Instant.now())) {
+            throw new GuardianException(Reason.INVALID_REQUEST, "toTime " + time + " is in the future");
+        }
+        return journal.revisionAt(cluster, time)
+                .orElseGet(() -> catalog.list(cluster).stream()
+                        .filter(s -> !s.takenAt().isAfter(time) && !s.drillFailed())
+                        .mapToLong(SnapshotManifest::revision)
+                        .max()
+                        .orElseThrow(() -> new GuardianException(
+                                Reason.NOT_FOUND,
+                                "neither the journal nor a snapshot of " + cluster.id() + " reaches back to " + time)));
+    }
+
+    public Materialized materialise(ClusterSpec cluster, BackupRequested request, Path workDir) {
+        long t0 = System.nanoTime();
+        long target = targetRevision(cluster, request);
+        PointInTimePlan plan = PointInTimePlan.of(catalog.list(cluster), journal.segments(cluster), target);
+        LOG.info(
+                "point in time {} of {}: snapshot {} (revision {}) and {} journal segments",
+                target,
+                cluster.id(),
+                plan.base().snapshotId(),
+                plan.base().revision(),
+                plan.segments().size());
+        Path scratch = workDir.resolve(
+                cluster.id() + "-pit-" + UUID.randomUUID().toString().substring(0, 8));
+        Path result = workDir.resolve(scratch.getFileName() + ".db");
+        try {
+            Files.createDirectories(scratch);
+            Path db = fetcher.fetch(cluster, plan.base(), scratch.resolve("base.db"));
+            EtcdCluster etcd = EtcdCluster.plan(scratch.resolve("etcd"), 1, 0)
+                    .withBinaries(EtcdBinaries.dirFor(plan.base().etcdVersion()));
+            etcd.restoreFrom(db, List.of());
+            Files.delete(db);
+            etcd.start();
+            try (JournalReplay replay = JournalReplay.open(etcd.endpoints().get(0))) {
+                Instant revisionTime = plan.base().takenAt();
+                long replayed = 0;
+                segments:
+                for (JournalKeys.Range range : plan.segments()) {
+                    for (JournalRevision r : journal.read(cluster, journal.manifest(cluster, range))) {
+                        if (r.revision() > target) {
+                            break segments;
+                        }
+                        if (r.revision() > replay.revision()) {
+                            replay.apply(r);
+                            revisionTime = r.arrival();
+                            replayed++;
+                        }
+                    }
+                }
+                if (replay.revision() != target) {
+                    throw new GuardianException(
+                            Reason.INTEGRITY_FAILED,
+                            "the journal replay ended at revision " + replay.revision() + ", not " + target);
+                }
+                long liveKeys =
+                        KeyCount.of(etcd.endpoints(), Duration.ofSeconds(60)).keys();
+                etcd.etcdctl("snapshot", "save", result.toString());
+                return new Materialized(
+                        result,
+                        plan,
+                        revisionTime,
+                        liveKeys,
+                        replayed,
+                        replay.bytes(),
+                        Duration.ofNanos(System.nanoTime() - t0));
+            } finally {
+                etcd.stop();
+            }
+        } catch (IOException e) {
+            throw new GuardianException(Reason.INTERNAL, "point-in-time scratch " + scratch + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuardianException(Reason.INTERNAL, "interrupted", e);
+        } catch (GuardianException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new GuardianException(Reason.INTERNAL, "point-in-time materialisation failed: " + e, e);
+        } finally {
+            EtcdCluster.deleteRecursively(scratch);
+        }
+    }
+}
