@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.MockKubeconfig;
 import io.etcdguardian.backplane.TopicSpec;
-import io.etcdguardian.cli.GuardianCtl;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.DrillResult;
@@ -27,8 +26,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,7 +180,7 @@ class OpenShiftBackupSetSystemIT {
 
             // 2. guardianctl writes the directory cluster-restore.sh takes: exactly the two files, checked
             Path backup = state.resolve("home/core/backup");
-            Run got = ctl("snapshots", "get", CLUSTER, done.snapshotId(), "--dir", backup.toString());
+            Guardianctl.Run got = ctl("snapshots", "get", CLUSTER, done.snapshotId(), "--dir", backup.toString());
             assertThat(got.exit()).as(got.err()).isZero();
             List<String> names;
             try (Stream<Path> files = Files.list(backup)) {
@@ -256,7 +253,7 @@ class OpenShiftBackupSetSystemIT {
             try (Stream<Path> files = Files.list(elsewhere)) {
                 assertThat(files).as("neither half of a damaged set").isEmpty();
             }
-            Run drill = ctl("snapshots", "verify", CLUSTER, done.snapshotId());
+            Guardianctl.Run drill = ctl("snapshots", "verify", CLUSTER, done.snapshotId());
             assertThat(drill.exit()).isEqualTo(1);
             assertThat(drill.out()).contains("FAILED", "INTEGRITY_FAILED", "static_kuberesources");
 
@@ -601,17 +598,7 @@ class OpenShiftBackupSetSystemIT {
                 state.resolve("kubeconfig"), client.getConfiguration().getMasterUrl(), null);
     }
 
-    record Run(int exit, String out, String err) {}
-
-    private Run ctl(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        picocli.CommandLine cmd = GuardianCtl.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int exit = cmd.execute(Stream.concat(Stream.of(args), Stream.of("--state", state.toString()))
-                .toArray(String[]::new));
-        System.out.println("$ guardianctl " + String.join(" ", args) + "  # exit " + exit + "\n" + out + err);
-        return new Run(exit, out.toString(), err.toString());
+    private Guardianctl.Run ctl(String... args) {
+        return Guardianctl.inState(state, args);
     }
 }

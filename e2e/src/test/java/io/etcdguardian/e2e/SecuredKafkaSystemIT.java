@@ -8,8 +8,6 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.KafkaCredentials;
 import io.etcdguardian.cli.local.GuardianCtlLocal;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +36,7 @@ class SecuredKafkaSystemIT {
     @Test
     void backupDefragAndRestoreWithAKafkaUserPerServiceAndNothingForAStranger() throws Exception {
         try {
-            Run up = ctl(
+            Guardianctl.Run up = ctl(
                     "local",
                     "up",
                     "--secure-kafka",
@@ -56,13 +54,13 @@ class SecuredKafkaSystemIT {
                             .put(bytes("/registry/secured/" + i), bytes("v" + i))
                             .get(10, TimeUnit.SECONDS);
                 }
-                Run backup = ctl("backup", CLUSTER, "--timeout", "3m");
+                Guardianctl.Run backup = ctl("backup", CLUSTER, "--timeout", "3m");
                 assertThat(backup.exit())
                         .as("guardianctl's own user asks, snapshot-service's answers")
                         .isZero();
                 assertThat(backup.out()).containsPattern("snapshot \\S+ of local: revision \\d+, \\d+ keys");
 
-                Run defrag = ctl("defrag", CLUSTER, "--timeout", "5m");
+                Guardianctl.Run defrag = ctl("defrag", CLUSTER, "--timeout", "5m");
                 assertThat(defrag.exit())
                         .as("health-service's snapshot-first client is authenticated too")
                         .isZero();
@@ -74,7 +72,7 @@ class SecuredKafkaSystemIT {
                 for (int i = 0; i < 50; i++) {
                     etcd.getKVClient().delete(bytes("/registry/secured/" + i)).get(10, TimeUnit.SECONDS);
                 }
-                Run restore = ctl("restore", CLUSTER, "--yes", "--timeout", "5m");
+                Guardianctl.Run restore = ctl("restore", CLUSTER, "--yes", "--timeout", "5m");
                 assertThat(restore.exit())
                         .as("restore-service reads its requests and asks for its snapshot")
                         .isZero();
@@ -92,7 +90,7 @@ class SecuredKafkaSystemIT {
             }
 
             // no credentials: the TLS listener gives a stranger nothing, and nothing is published
-            Run stranger = ctl(
+            Guardianctl.Run stranger = ctl(
                     "backup", CLUSTER, "--bootstrap-servers", backplane.kafka().bootstrapServers(), "--timeout", "1m");
             assertThat(stranger.exit()).isEqualTo(3);
 
@@ -130,22 +128,14 @@ class SecuredKafkaSystemIT {
         }
     }
 
-    private Run ctl(String... args) {
-        String[] all = Stream.concat(Arrays.stream(args), Stream.of("--state", state.toString()))
-                .toArray(String[]::new);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        picocli.CommandLine cmd = GuardianCtlLocal.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int exit = cmd.execute(all);
-        System.out.println("$ guardianctl " + String.join(" ", all) + "  # exit " + exit + "\n" + out + err);
-        return new Run(exit, out.toString(), err.toString());
+    private Guardianctl.Run ctl(String... args) {
+        return Guardianctl.run(
+                GuardianCtlLocal.commandLine(),
+                Stream.concat(Arrays.stream(args), Stream.of("--state", state.toString()))
+                        .toArray(String[]::new));
     }
 
     private static ByteSequence bytes(String text) {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
-
-    record Run(int exit, String out, String err) {}
 }

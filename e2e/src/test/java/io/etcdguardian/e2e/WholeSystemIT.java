@@ -9,7 +9,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
-import io.etcdguardian.cli.GuardianCtl;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.HealthChanged;
@@ -128,11 +127,11 @@ class WholeSystemIT {
                             Duration.ofSeconds(150))
                     .orElseThrow(() -> new AssertionError("no scheduled snapshot; logs in " + backplane.stateDir()));
             // guardianctl as a person reads it: columns, units, ages; and as a script reads it (-o json)
-            Run shown = ctl("snapshots", "show", CLUSTER, scheduled.snapshotId());
+            Guardianctl.Run shown = ctl("snapshots", "show", CLUSTER, scheduled.snapshotId());
             assertThat(shown.exit()).isZero();
             assertThat(EventJson.MAPPER.readTree(shown.out()).path("sha256").asText())
                     .isEqualTo(scheduled.sha256());
-            Run unproven = ctl("status", CLUSTER);
+            Guardianctl.Run unproven = ctl("status", CLUSTER);
             assertThat(unproven.exit())
                     .as("backed up, but nothing proven restorable yet")
                     .isOne();
@@ -165,7 +164,8 @@ class WholeSystemIT {
 
             // the raw database, as a host-side restore (etcdutl, cluster-restore.sh) takes it
             Path downloads = state.resolve("downloads");
-            Run got = ctl("snapshots", "get", CLUSTER, scheduled.snapshotId(), "--dir", downloads.toString());
+            Guardianctl.Run got =
+                    ctl("snapshots", "get", CLUSTER, scheduled.snapshotId(), "--dir", downloads.toString());
             assertThat(got.exit()).isZero();
             List<Path> written;
             try (java.util.stream.Stream<Path> files = Files.list(downloads)) {
@@ -191,12 +191,12 @@ class WholeSystemIT {
                         .isZero();
                 assertThat(answer).contains("\"revision\":" + scheduled.revision());
             });
-            Run drilled = ctl("verify", scheduled.snapshotId());
+            Guardianctl.Run drilled = ctl("verify", scheduled.snapshotId());
             assertThat(drilled.exit()).as("drill of an id found in the fleet").isZero();
             assertThat(drilled.out())
                     .matches(CLUSTER + "/" + scheduled.snapshotId()
                             + " PASSED: restored revision \\d+ \\(manifest \\d+\\), \\d+ keys.*\\R");
-            Run drilledJson = ctl("snapshots", "verify", CLUSTER, "latest", "-o", "json");
+            Guardianctl.Run drilledJson = ctl("snapshots", "verify", CLUSTER, "latest", "-o", "json");
             assertThat(drilledJson.exit()).as("drill of the newest").isZero();
             assertThat(EventJson.MAPPER
                             .readTree(drilledJson.out())
@@ -204,11 +204,11 @@ class WholeSystemIT {
                             .path("result")
                             .asText())
                     .isEqualTo("PASSED");
-            Run missing = ctl("verify", CLUSTER + "/20000101T000000Z-00000000");
+            Guardianctl.Run missing = ctl("verify", CLUSTER + "/20000101T000000Z-00000000");
             assertThat(missing.exit()).as("no such snapshot").isOne();
             assertThat(missing.err()).startsWith("error: ").contains("20000101T000000Z-00000000");
 
-            Run backup = ctl("backup", CLUSTER);
+            Guardianctl.Run backup = ctl("backup", CLUSTER);
             assertThat(backup.exit()).as("on demand").isZero();
             assertThat(backup.out())
                     .containsPattern("snapshot \\S+ of " + CLUSTER + " started from http://127\\.0\\.0\\.1:\\d+"
@@ -216,7 +216,7 @@ class WholeSystemIT {
                     .containsPattern("snapshot \\S+ of " + CLUSTER + ": revision \\d+,"
                             + " \\d+ keys, [\\d.]+ (KiB|MiB) raw, [\\d.]+ (B|KiB|MiB) stored, in \\d+(ms|s), s3://"
                             + backplane.bucket() + "/" + CLUSTER + "/snapshots/\\S+");
-            Run backupJson = ctl("backup", CLUSTER, "-o", "json");
+            Guardianctl.Run backupJson = ctl("backup", CLUSTER, "-o", "json");
             assertThat(backupJson.exit()).isZero();
             java.util.List<JsonNode> lines = new java.util.ArrayList<>();
             for (String line : backupJson.out().lines().toList()) {
@@ -230,7 +230,7 @@ class WholeSystemIT {
                             .asText())
                     .startsWith(CLUSTER + "/snapshots/");
 
-            Run list = ctl("snapshots", "list", CLUSTER);
+            Guardianctl.Run list = ctl("snapshots", "list", CLUSTER);
             assertThat(list.exit()).isZero();
             assertThat(list.out().lines().findFirst().orElseThrow().split(" +"))
                     .containsExactly("SNAPSHOT", "TAKEN", "REVISION", "KEYS", "SIZE", "DRILL");
@@ -243,7 +243,7 @@ class WholeSystemIT {
                                     .out())
                             .size())
                     .isEqualTo(list.out().lines().count() - 1);
-            Run fresh = ctl("status", CLUSTER);
+            Guardianctl.Run fresh = ctl("status", CLUSTER);
             assertThat(fresh.exit()).as("a fresh backup").isZero();
             assertThat(fresh.out())
                     .containsPattern(CLUSTER + " +\\S+ +\\d+s +\\S+ +" + AGE + " +2h +yes +" + RUNNING + " +-");
@@ -253,7 +253,7 @@ class WholeSystemIT {
             assertThat(ctl("status", CLUSTER, "--max-age", "PT0S").exit())
                     .as("older than allowed")
                     .isOne();
-            Run unknown = ctl("backup", "nobody");
+            Guardianctl.Run unknown = ctl("backup", "nobody");
             assertThat(unknown.exit()).as("unknown cluster").isOne();
             assertThat(unknown.err()).contains("backup of nobody FAILED: UNKNOWN_CLUSTER");
             // refused requests are reported from the dead-letter topic, not waited for until --timeout
@@ -264,13 +264,13 @@ class WholeSystemIT {
                     .as("unknown cluster")
                     .isOne();
             long t0 = System.nanoTime();
-            Run noKafka = ctl("backup", CLUSTER, "--bootstrap-servers", "127.0.0.1:1");
+            Guardianctl.Run noKafka = ctl("backup", CLUSTER, "--bootstrap-servers", "127.0.0.1:1");
             assertThat(noKafka.exit()).as("no backplane: no answer").isEqualTo(3);
             assertThat(noKafka.err()).startsWith("no answer: ").contains("127.0.0.1:1");
             assertThat(Duration.ofNanos(System.nanoTime() - t0))
                     .as("reported within seconds, not by a hang")
                     .isLessThan(Duration.ofSeconds(45));
-            Run impatient = ctl("backup", CLUSTER, "--timeout", "1ms");
+            Guardianctl.Run impatient = ctl("backup", CLUSTER, "--timeout", "1ms");
             assertThat(impatient.exit()).as("deadline passed").isEqualTo(3);
             assertThat(impatient.err())
                     .contains("within 1ms (--timeout)")
@@ -298,7 +298,7 @@ class WholeSystemIT {
                                         state.resolve("token").toString())
                                 .exit())
                         .isZero();
-                Run viaContext = run(
+                Guardianctl.Run viaContext = run(
                         "status",
                         "--fleet",
                         "--state",
@@ -317,12 +317,12 @@ class WholeSystemIT {
             } finally {
                 System.clearProperty("guardian.config");
             }
-            Run dry = ctl("restore", CLUSTER, "--dry-run");
+            Guardianctl.Run dry = ctl("restore", CLUSTER, "--dry-run");
             assertThat(dry.exit()).isZero();
             assertThat(dry.out())
                     .containsPattern("plan: snapshot \\S+ \\([\\d.]+ (KiB|MiB)\\), target local, digest \\S+")
                     .contains("fetch-snapshot");
-            assertThat(Run.eventsJson(ctl("events", "--for", "1", "--cluster", CLUSTER)))
+            assertThat(eventsJson(ctl("events", "--for", "1", "--cluster", CLUSTER)))
                     .isNotNull();
 
             // 2. the wrong keys are deleted after the backup; guardianctl restore brings them back
@@ -330,7 +330,8 @@ class WholeSystemIT {
                 etcd.getKVClient().delete(bytes("/registry/e2e/" + i)).get(10, TimeUnit.SECONDS);
             }
             put(etcd, "/registry/e2e-after", "written after the backup");
-            Run restored = ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--yes", "--timeout", "300");
+            Guardianctl.Run restored =
+                    ctl("restore", CLUSTER, "--snapshot", scheduled.snapshotId(), "--yes", "--timeout", "300");
             assertThat(restored.exit()).isZero();
             assertThat(restored.out())
                     .containsPattern("\\[1/\\d+\\] \\S+ +STARTED")
@@ -376,7 +377,7 @@ class WholeSystemIT {
                     .isPresent();
             put(etcd, "/registry/after-heal", "writes accepted again");
             // and an operator's defrag of the healed cluster goes through the same safe steps
-            Run defrag = ctl("defrag", CLUSTER);
+            Guardianctl.Run defrag = ctl("defrag", CLUSTER);
             assertThat(defrag.exit()).isZero();
             assertThat(defrag.out())
                     .containsPattern(
@@ -521,14 +522,14 @@ class WholeSystemIT {
             // 6. a service that is down is reported as such within seconds, before anything is published
             services.process("snapshot-service").stop(Duration.ofSeconds(20));
             t0 = System.nanoTime();
-            Run down = ctl("backup", CLUSTER);
+            Guardianctl.Run down = ctl("backup", CLUSTER);
             assertThat(down.exit()).isEqualTo(3);
             assertThat(down.err()).contains("snapshot-service is not running").contains("Nothing was published");
-            Run unreachable = ctl("verify", CLUSTER);
+            Guardianctl.Run unreachable = ctl("verify", CLUSTER);
             assertThat(unreachable.exit()).isEqualTo(3);
             assertThat(unreachable.err()).contains("nothing answers at http://127.0.0.1:");
             for (String[] command : List.of(new String[] {"catalog", "rebuild"}, new String[] {"status", CLUSTER})) {
-                Run readsTheCatalogue = ctl(command);
+                Guardianctl.Run readsTheCatalogue = ctl(command);
                 assertThat(readsTheCatalogue.exit())
                         .as(String.join(" ", command) + " with snapshot-service down")
                         .isEqualTo(3);
@@ -599,35 +600,24 @@ class WholeSystemIT {
     }
 
     /** What one guardianctl command did: its exit code and what it printed. */
-    record Run(int exit, String out, String err) {
-        static JsonNode eventsJson(Run run) throws Exception {
-            assertThat(run.exit()).isZero();
-            JsonNode last = null;
-            for (String line : run.out().lines().toList()) {
-                last = EventJson.MAPPER.readTree(line);
-                assertThat(last.path("type").asText()).startsWith("io.etcdguardian.");
-                assertThat(last.path("data").path("clusterId").asText()).isEqualTo(CLUSTER);
-            }
-            return run.out().isEmpty() ? EventJson.MAPPER.createObjectNode() : last;
+    static JsonNode eventsJson(Guardianctl.Run run) throws Exception {
+        assertThat(run.exit()).isZero();
+        JsonNode last = null;
+        for (String line : run.out().lines().toList()) {
+            last = EventJson.MAPPER.readTree(line);
+            assertThat(last.path("type").asText()).startsWith("io.etcdguardian.");
+            assertThat(last.path("data").path("clusterId").asText()).isEqualTo(CLUSTER);
         }
+        return run.out().isEmpty() ? EventJson.MAPPER.createObjectNode() : last;
     }
 
-    /** guardianctl as an operator runs it, pointed at this test's local backplane; what it printed is in the report too. */
-    private Run ctl(String... args) {
-        return run(java.util.stream.Stream.concat(
-                        java.util.Arrays.stream(args), java.util.stream.Stream.of("--state", state.toString()))
-                .toArray(String[]::new));
+    /** guardianctl as an operator runs it, pointed at this test's local backplane. */
+    private Guardianctl.Run ctl(String... args) {
+        return Guardianctl.inState(state, args);
     }
 
-    private static Run run(String... all) {
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        picocli.CommandLine cmd = GuardianCtl.commandLine();
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        cmd.setErr(new java.io.PrintWriter(err, true));
-        int exit = cmd.execute(all);
-        System.out.println("$ guardianctl " + String.join(" ", all) + "  # exit " + exit + "\n" + out + err);
-        return new Run(exit, out.toString(), err.toString());
+    private static Guardianctl.Run run(String... all) {
+        return Guardianctl.run(all);
     }
 
     private static long count(Client etcd, String prefix) throws Exception {

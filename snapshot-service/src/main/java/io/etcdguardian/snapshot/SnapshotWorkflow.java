@@ -37,6 +37,7 @@ import io.etcdguardian.snapshot.config.SnapshotSettings;
 import io.etcdguardian.snapshot.drill.DrillAfterCapture;
 import io.etcdguardian.snapshot.journal.PointInTimeMaterializer;
 import io.etcdguardian.snapshot.keys.EncryptionKeyBundles;
+import io.etcdguardian.snapshot.retention.RetentionPolicy;
 import io.etcdguardian.snapshot.retention.RetentionRunner;
 import io.etcdguardian.snapshot.store.SnapshotUploader;
 import io.github.resilience4j.core.IntervalFunction;
@@ -158,7 +159,7 @@ public class SnapshotWorkflow {
         lock.lock();
         try (EtcdClients.Pin pin = etcd.pin(cluster)) { // its clients stay open even if the fleet drops it meanwhile
             Optional<SnapshotManifest> answered = request.isPointInTime()
-                    ? ownPointInTime(cluster, requestId)
+                    ? samePointInTime(cluster, requestId, request)
                     : alreadyAnswered(cluster, requestId, requestedAt);
             if (answered.isPresent()) {
                 publishCompleted(cluster, requestId, answered.get(), 0);
@@ -241,6 +242,36 @@ public class SnapshotWorkflow {
         return catalog.list(cluster).stream()
                 .filter(m -> requestId.equals(m.requestId()))
                 .findFirst();
+    }
+
+    /**
+     * Its own snapshot, or one made for the same revision and kept (a restore reviewed with --dry-run, then
+     * applied with its plan digest, asks twice and must get the same snapshot).
+     */
+    private Optional<SnapshotManifest> samePointInTime(ClusterSpec cluster, String requestId, BackupRequested request) {
+        Optional<SnapshotManifest> own = ownPointInTime(cluster, requestId);
+        if (own.isPresent()) {
+            return own;
+        }
+        PointInTimeMaterializer.Target target = pointInTime.target(cluster, request);
+        long revision = target.revision();
+        String epoch = target.epoch().epoch().name();
+        Instant keptSince = Instant.now().minus(RetentionPolicy.POINT_IN_TIME_KEPT.dividedBy(2));
+        return catalog.list(cluster).stream()
+                .filter(m -> m.pointInTime() != null
+                        && m.revision() == revision
+                        && epoch.equals(m.pointInTime().journalEpoch())
+                        && m.completedAt().isAfter(keptSince)
+                        && !m.drillFailed())
+                .reduce((a, b) -> b)
+                .map(m -> {
+                    LOG.info(
+                            "request {} answered by point-in-time snapshot {} of revision {}",
+                            requestId,
+                            m.snapshotId(),
+                            revision);
+                    return m;
+                });
     }
 
     /**

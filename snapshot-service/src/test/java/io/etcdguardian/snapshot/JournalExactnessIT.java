@@ -21,6 +21,7 @@ import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetParser;
+import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalKeys;
 import io.etcdguardian.common.journal.JournalReplay;
 import io.etcdguardian.common.journal.JournalRevision;
@@ -142,14 +143,14 @@ class JournalExactnessIT {
                     .as("the killed writer had committed some of the journal")
                     .isGreaterThan(base1.revision());
 
-            List<JournalKeys.Range> segments = journal.segments(cluster);
+            List<JournalKeys.Range> segments = journal.segments(cluster, JournalEpoch.FIRST);
             for (int i = 1; i < segments.size(); i++) {
                 assertThat(segments.get(i).from())
                         .as("segment %s follows %s: no gap, no repeat", segments.get(i), segments.get(i - 1))
                         .isEqualTo(segments.get(i - 1).to() + 1);
             }
             assertThat(segments.get(0).from()).isEqualTo(base1.revision() + 1);
-            assertThat(journal.gaps(cluster)).isEmpty();
+            assertThat(journal.gaps(cluster, JournalEpoch.FIRST)).isEmpty();
 
             // 20 random revisions and the edges: each snapshot's own revision and the one after, the last
             TreeSet<Long> targets = new TreeSet<>();
@@ -167,7 +168,9 @@ class JournalExactnessIT {
                     new TreeMap<>(java.util.Comparator.comparingLong(SnapshotManifest::revision));
             for (long target : targets) {
                 byBase.computeIfAbsent(
-                                PointInTimePlan.of(snapshots, segments, target).base(), b -> new ArrayList<>())
+                                PointInTimePlan.of(JournalEpoch.FIRST, snapshots, segments, target)
+                                        .base(),
+                                b -> new ArrayList<>())
                         .add(target);
             }
             assertThat(byBase).as("both snapshots serve as a base").hasSizeGreaterThanOrEqualTo(2);
@@ -196,12 +199,15 @@ class JournalExactnessIT {
                     cluster, pit, new ArrayList<>(List.of(byRevision)), List.of(), journal, stores, keys, client, seed);
 
             long someRevision = segments.get(segments.size() / 2).to();
-            Instant at = journal.arrivalOf(cluster, someRevision).orElseThrow().plusMillis(1);
+            Instant at = journal.arrivalOf(cluster, JournalEpoch.FIRST, someRevision)
+                    .orElseThrow()
+                    .plusMillis(1);
             SnapshotManifest byTime =
                     pointInTime(stream, catalog, cluster, BackupRequested.pointInTime(id, null, at, "test", "test"));
             assertThat(byTime.revision())
                     .as("the last revision received at or before %s", at)
-                    .isEqualTo(journal.revisionAt(cluster, at).orElseThrow())
+                    .isEqualTo(
+                            journal.revisionAt(cluster, JournalEpoch.FIRST, at).orElseThrow())
                     .isGreaterThanOrEqualTo(someRevision);
             materialiseAndCompare(
                     cluster,
@@ -249,7 +255,7 @@ class JournalExactnessIT {
                 if (range.to() <= base.revision()) {
                     continue;
                 }
-                for (JournalRevision r : journal.read(cluster, journal.manifest(cluster, range))) {
+                for (JournalRevision r : journal.read(cluster, journal.manifest(cluster, JournalEpoch.FIRST, range))) {
                     while (!targets.isEmpty() && targets.get(0) < r.revision()) {
                         compare(source, restored, targets.remove(0), seed);
                         compared++;
@@ -301,7 +307,7 @@ class JournalExactnessIT {
     }
 
     private static long committedTo(JournalStore journal, ClusterSpec cluster) {
-        return journal.segments(cluster).stream()
+        return journal.segments(cluster, JournalEpoch.FIRST).stream()
                 .mapToLong(JournalKeys.Range::to)
                 .max()
                 .orElse(0);

@@ -17,6 +17,7 @@ import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetParser;
+import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalKeys;
 import io.etcdguardian.common.journal.JournalStore;
 import io.etcdguardian.common.journal.PointInTimePlan;
@@ -106,8 +107,8 @@ class JournalFaultIT {
             s3.start();
             long afterOutage = duringOutage;
             await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= afterOutage);
-            assertContiguous(journal.segments(cluster));
-            assertThat(journal.gaps(cluster))
+            assertContiguous(journal.segments(cluster, JournalEpoch.FIRST));
+            assertThat(journal.gaps(cluster, JournalEpoch.FIRST))
                     .as("an outage of the store is no gap")
                     .isEmpty();
             assertThat(events.await(
@@ -135,7 +136,8 @@ class JournalFaultIT {
             assertThat(gap.fromRevision()).isEqualTo(lastCommitted + 1);
             assertThat(gap.toRevision()).isEqualTo(compactAt - 1);
             assertThat(gap.snapshotRequested()).isTrue();
-            assertThat(journal.gaps(cluster)).containsExactly(new JournalKeys.Range(lastCommitted + 1, compactAt - 1));
+            assertThat(journal.gaps(cluster, JournalEpoch.FIRST))
+                    .containsExactly(new JournalKeys.Range(lastCommitted + 1, compactAt - 1));
             SnapshotCompleted rebased = (SnapshotCompleted) events.await(
                             e -> e instanceof SnapshotCompleted c
                                     && c.clusterId().equals(id)
@@ -145,15 +147,54 @@ class JournalFaultIT {
             long last = writes.put(30);
             await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= last);
 
-            List<JournalKeys.Range> segments = journal.segments(cluster);
+            List<JournalKeys.Range> segments = journal.segments(cluster, JournalEpoch.FIRST);
             var snapshots = catalog.list(cluster);
-            assertThatThrownBy(() -> PointInTimePlan.of(snapshots, segments, compactAt - 2))
+            assertThatThrownBy(() -> PointInTimePlan.of(JournalEpoch.FIRST, snapshots, segments, compactAt - 2))
                     .as("a revision in the gap is not restorable")
                     .isInstanceOf(GuardianException.class)
                     .satisfies(e -> assertThat(((GuardianException) e).reason()).isEqualTo(Reason.NOT_FOUND));
-            PointInTimePlan after = PointInTimePlan.of(snapshots, segments, last);
+            PointInTimePlan after = PointInTimePlan.of(JournalEpoch.FIRST, snapshots, segments, last);
             assertThat(after.base().snapshotId()).isEqualTo(rebased.snapshotId());
             assertThat(after.segments()).isNotEmpty();
+
+            // etcd restored behind the journal's back (another token, revisions going back): a new epoch
+            Path saved = dir.resolve("saved.db");
+            source.etcdctl("snapshot", "save", saved.toString());
+            long oldHistory = writes.put(30);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= oldHistory);
+            source.stop();
+            source = source.withToken("restored-" + id);
+            source.restoreFrom(saved, List.of());
+            source.start();
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> journal.epochs(cluster).size() == 2);
+            JournalEpoch second = journal.currentEpoch(cluster);
+            assertThat(events.await(
+                            e -> e instanceof SnapshotCompleted c
+                                    && c.clusterId().equals(id)
+                                    && c.takenAt().isAfter(second.startedAt()),
+                            Duration.ofSeconds(60)))
+                    .as("a snapshot of the new history, asked for by the journal")
+                    .isPresent();
+            long newHistory = writes.put(20);
+            assertThat(newHistory)
+                    .as("the new history numbers revisions the old one has")
+                    .isLessThan(oldHistory);
+            PointInTimePlan inNew = await().atMost(Duration.ofSeconds(60))
+                    .ignoreExceptionsInstanceOf(GuardianException.class)
+                    .until(
+                            () -> PointInTimePlan.of(
+                                    second,
+                                    second.snapshots(catalog.list(cluster), java.util.Optional.empty()),
+                                    journal.segments(cluster, second),
+                                    newHistory),
+                            plan -> true);
+            assertThat(inNew.base().takenAt())
+                    .as("based on a snapshot of the new history only")
+                    .isAfter(second.startedAt());
+            assertThat(committedTo(journal, cluster))
+                    .as("the old history's journal is kept under its epoch")
+                    .isGreaterThanOrEqualTo(oldHistory);
             events.close();
         } finally {
             if (service != null) {
@@ -174,7 +215,7 @@ class JournalFaultIT {
 
     private static long committedTo(JournalStore journal, ClusterSpec cluster) {
         try {
-            return journal.segments(cluster).stream()
+            return journal.segments(cluster, JournalEpoch.FIRST).stream()
                     .mapToLong(JournalKeys.Range::to)
                     .max()
                     .orElse(0);

@@ -1,8 +1,11 @@
 package io.etcdguardian.cli.restore;
 
 import io.cloudevents.CloudEvent;
+import io.etcdguardian.cli.backup.BackupCommand;
+import io.etcdguardian.cli.backup.BackupFollower;
 import io.etcdguardian.cli.options.BackplaneOption;
 import io.etcdguardian.cli.options.IdArgs;
+import io.etcdguardian.cli.options.PointInTimeOptions;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.cli.progress.Sizes;
 import io.etcdguardian.cli.wait.Deadline;
@@ -21,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +39,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "restore",
         mixinStandardHelpOptions = true,
-        description = "Restore a cluster from a snapshot (latest verified unless --snapshot), step by step.")
+        description = "Restore a cluster from a snapshot (latest verified unless --snapshot), or as it was at"
+                + " --to-revision/--to-time (a snapshot made from the journal first), step by step.")
 public final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "0", converter = IdArgs.Cluster.class, description = "Cluster id.")
     String cluster;
@@ -101,6 +106,9 @@ public final class RestoreCommand implements Callable<Integer> {
             description = "Continue a stopped restore at its step, or a handed-over one once its host steps are done.")
     String resume;
 
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    PointInTimeOptions pointInTime;
+
     @Mixin
     TimeoutOption timeout = new TimeoutOption();
 
@@ -143,14 +151,26 @@ public final class RestoreCommand implements Callable<Integer> {
         if (supersedeStoppedRestore) {
             overrides.add(RestoreRequested.SUPERSEDE_STOPPED_RESTORE);
         }
-        RestoreRequested asked = new RestoreRequested(
-                cluster, snapshot, target, true, false, "guardianctl", resume, null, overrides, apiServerReplicas);
+        if (pointInTime != null && (snapshot != null || resume != null)) {
+            err.println(pointInTime.describe() + " makes the snapshot to restore: not with --snapshot or --resume");
+            return 2;
+        }
         try (EventStream stream = backplane.eventStream();
                 EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS);
                 EventStream.DeadLetterWatch refused = stream.watchDeadLetters();
                 ProgressDisplay shown = ProgressDisplay.of(spec, output, "restore " + cluster)) {
             progress = shown;
             RunningService.require(stream, "restore-service", Topics.RESTORE_REQUESTS);
+            if (pointInTime != null) {
+                // the snapshot of that moment first (made again only if none was made for the revision lately)
+                Optional<String> made = pointInTimeSnapshot(stream, refused);
+                if (made.isEmpty()) {
+                    return 1;
+                }
+                snapshot = made.get();
+            }
+            RestoreRequested asked = new RestoreRequested(
+                    cluster, snapshot, target, true, false, "guardianctl", resume, null, overrides, apiServerReplicas);
             if (resume != null) { // the journaled plan goes on; the service checks it is still the approved one
                 CloudEvent request = stream.publish("/guardian/guardianctl", asked.applying(null));
                 return follow(events, refused, request.getId(), resume, timeout.start(APPLY_BASE, APPLY_RATE));
@@ -181,6 +201,26 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     private RestorePlanned lastPlan;
+
+    /** Asks snapshot-service for the snapshot of the requested moment and follows it; its id, or empty when it failed. */
+    private Optional<String> pointInTimeSnapshot(EventStream stream, EventStream.DeadLetterWatch refused)
+            throws NoAnswer {
+        RunningService.require(stream, "snapshot-service", Topics.BACKUP_REQUESTS);
+        try (EventStream.Follower snapshots = stream.follow(Topics.SNAPSHOT_EVENTS)) {
+            CloudEvent request = stream.publish("/guardian/guardianctl", pointInTime.request(cluster, "guardianctl"));
+            text("point in time: " + cluster + " as it was at " + pointInTime.describe()
+                    + ", made from a snapshot and the journal");
+            BackupFollower.Outcome made = BackupFollower.follow(
+                    snapshots,
+                    refused,
+                    progress,
+                    err,
+                    cluster,
+                    request.getId(),
+                    timeout.start(BackupCommand.QUEUED, BackupCommand.RATE));
+            return made.exitCode() == 0 ? Optional.of(made.completed().snapshotId()) : Optional.empty();
+        }
+    }
 
     /** On a terminal, the operator types the cluster id; anywhere else --yes (or --plan-digest) is needed. */
     private boolean confirmed() {

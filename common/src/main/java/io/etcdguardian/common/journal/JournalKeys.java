@@ -7,10 +7,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A cluster's journal: {@code <cluster>/journal/<from>-<to>.json} (a segment's manifest, written last:
- * it commits the segment), {@code <cluster>/journal/data/<from>-<to>.seg.zst[.enc]} (its events) and
- * {@code <cluster>/journal/gaps/<from>-<to>.json} (revisions no segment will ever hold). Revisions are
- * zero-padded to 20 digits, so a listing sorts by revision and {@code journal/0} lists manifests only.
+ * A cluster's journal, per {@link JournalEpoch}: {@code <cluster>/journal/<epoch>/<from>-<to>.json} (a
+ * segment's manifest, written last: it commits the segment), {@code .../<epoch>/data/<from>-<to>.seg.zst[.enc]}
+ * (its events) and {@code .../<epoch>/gaps/<from>-<to>.json} (revisions no segment will ever hold); the
+ * epochs after the first are marked by {@code <cluster>/journal/epochs/<epoch>.json}. Revisions are
+ * zero-padded to 20 digits, so a listing sorts by revision and {@code <epoch>/0} lists manifests only.
  */
 public final class JournalKeys {
     private static final Pattern RANGE = Pattern.compile("(\\d{20})-(\\d{20})\\.json$");
@@ -48,25 +49,37 @@ public final class JournalKeys {
         return SnapshotKeys.clusterPrefix(cluster) + "journal/";
     }
 
-    /** Lists the segment manifests and nothing else. */
-    public static String manifestsPrefix(ClusterSpec cluster) {
-        return prefix(cluster) + "0";
+    public static String epochsPrefix(ClusterSpec cluster) {
+        return prefix(cluster) + "epochs/";
     }
 
-    public static String manifest(ClusterSpec cluster, Range range) {
-        return prefix(cluster) + range.name() + ".json";
+    public static String epochMarker(ClusterSpec cluster, JournalEpoch epoch) {
+        return epochsPrefix(cluster) + epoch.name() + ".json";
     }
 
-    public static String data(ClusterSpec cluster, Range range, boolean encrypted) {
-        return prefix(cluster) + "data/" + range.name() + ".seg.zst" + (encrypted ? ".enc" : "");
+    private static String epochPrefix(ClusterSpec cluster, JournalEpoch epoch) {
+        return prefix(cluster) + epoch.name() + "/";
     }
 
-    public static String gapsPrefix(ClusterSpec cluster) {
-        return prefix(cluster) + "gaps/";
+    /** Lists the epoch's segment manifests and nothing else. */
+    public static String manifestsPrefix(ClusterSpec cluster, JournalEpoch epoch) {
+        return epochPrefix(cluster, epoch) + "0";
     }
 
-    public static String gap(ClusterSpec cluster, Range range) {
-        return gapsPrefix(cluster) + range.name() + ".json";
+    public static String manifest(ClusterSpec cluster, JournalEpoch epoch, Range range) {
+        return epochPrefix(cluster, epoch) + range.name() + ".json";
+    }
+
+    public static String data(ClusterSpec cluster, JournalEpoch epoch, Range range, boolean encrypted) {
+        return epochPrefix(cluster, epoch) + "data/" + range.name() + ".seg.zst" + (encrypted ? ".enc" : "");
+    }
+
+    public static String gapsPrefix(ClusterSpec cluster, JournalEpoch epoch) {
+        return epochPrefix(cluster, epoch) + "gaps/";
+    }
+
+    public static String gap(ClusterSpec cluster, JournalEpoch epoch, Range range) {
+        return gapsPrefix(cluster, epoch) + range.name() + ".json";
     }
 
     /** The range a manifest or gap key names; empty for any other key. */
@@ -78,7 +91,7 @@ public final class JournalKeys {
     }
 
     /** What the encryption of a segment is bound to (beside the cluster id). */
-    static String encryptionContext(Range range) {
-        return "journal-" + range.name();
+    static String encryptionContext(String epoch, Range range) {
+        return "journal-" + epoch + "-" + range.name();
     }
 }

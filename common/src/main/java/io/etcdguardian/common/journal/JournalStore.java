@@ -38,16 +38,64 @@ public class JournalStore {
         this.keys = keys;
     }
 
+    /** The cluster's epochs, oldest first: the first always, then one per history a restore began. */
+    public List<JournalEpoch> epochs(ClusterSpec cluster) {
+        List<JournalEpoch> epochs = new java.util.ArrayList<>(List.of(JournalEpoch.FIRST));
+        for (SnapshotStore.Entry e : stores.of(cluster).list(JournalKeys.epochsPrefix(cluster))) {
+            stores.of(cluster).read(e.key()).ifPresent(json -> {
+                try {
+                    epochs.add(EventJson.MAPPER.readValue(json, JournalEpoch.class));
+                } catch (IOException unreadable) {
+                    throw new GuardianException(
+                            Reason.INTEGRITY_FAILED,
+                            "journal epoch marker " + e.key() + " is not readable",
+                            unreadable);
+                }
+            });
+        }
+        epochs.sort(java.util.Comparator.comparing(JournalEpoch::name));
+        return epochs;
+    }
+
+    /** The epoch new segments go to: the newest. */
+    public JournalEpoch currentEpoch(ClusterSpec cluster) {
+        List<JournalEpoch> epochs = epochs(cluster);
+        return epochs.get(epochs.size() - 1);
+    }
+
+    /** The epoch {@code time} falls in, and the one after it (whose start ends it), if any. */
+    public record EpochAt(JournalEpoch epoch, java.util.Optional<JournalEpoch> next) {}
+
+    public EpochAt epochAt(ClusterSpec cluster, Instant time) {
+        List<JournalEpoch> epochs = epochs(cluster);
+        int i = epochs.size() - 1;
+        while (i > 0 && epochs.get(i).startedAt().isAfter(time)) {
+            i--;
+        }
+        return new EpochAt(
+                epochs.get(i),
+                i + 1 < epochs.size() ? java.util.Optional.of(epochs.get(i + 1)) : java.util.Optional.empty());
+    }
+
+    /** Marks a new epoch; segments written after go under it. */
+    public JournalEpoch startEpoch(ClusterSpec cluster, String reason) {
+        JournalEpoch epoch = JournalEpoch.startingAt(Instant.now(), reason);
+        stores.of(cluster).write(JournalKeys.epochMarker(cluster, epoch), json(epoch), "application/json");
+        return epoch;
+    }
+
     /** Stores {@code revisions} (consecutive, non-empty) as one segment; returns its manifest once committed. */
-    public SegmentManifest commit(ClusterSpec cluster, List<JournalRevision> revisions) {
+    public SegmentManifest commit(ClusterSpec cluster, JournalEpoch epoch, List<JournalRevision> revisions) {
         JournalKeys.Range range = new JournalKeys.Range(
                 revisions.get(0).revision(), revisions.get(revisions.size() - 1).revision());
         byte[] raw = SegmentCodec.encode(revisions);
         SnapshotEncryption encryption = keys.forCluster(cluster).orElse(null);
-        byte[] stored = encryption == null ? Zstd.compress(raw, ZSTD_LEVEL) : encrypt(encryption, cluster, range, raw);
-        String objectKey = JournalKeys.data(cluster, range, encryption != null);
+        byte[] stored =
+                encryption == null ? Zstd.compress(raw, ZSTD_LEVEL) : encrypt(encryption, cluster, epoch, range, raw);
+        String objectKey = JournalKeys.data(cluster, epoch, range, encryption != null);
         SegmentManifest manifest = new SegmentManifest(
                 cluster.id(),
+                epoch.name(),
                 range.from(),
                 range.to(),
                 revisions.stream().mapToInt(r -> r.events().size()).sum(),
@@ -62,22 +110,22 @@ public class JournalStore {
                 Instant.now());
         SnapshotStore store = stores.of(cluster);
         store.write(objectKey, stored, "application/octet-stream");
-        store.write(JournalKeys.manifest(cluster, range), json(manifest), "application/json");
+        store.write(JournalKeys.manifest(cluster, epoch, range), json(manifest), "application/json");
         return manifest;
     }
 
     /** The committed segments' ranges, by revision; overlapping ranges (two writers for a moment) hold the same events. */
-    public List<JournalKeys.Range> segments(ClusterSpec cluster) {
-        return stores.of(cluster).list(JournalKeys.manifestsPrefix(cluster)).stream()
+    public List<JournalKeys.Range> segments(ClusterSpec cluster, JournalEpoch epoch) {
+        return stores.of(cluster).list(JournalKeys.manifestsPrefix(cluster, epoch)).stream()
                 .map(e -> JournalKeys.rangeOf(e.key()))
                 .flatMap(java.util.Optional::stream)
                 .sorted()
                 .toList();
     }
 
-    public SegmentManifest manifest(ClusterSpec cluster, JournalKeys.Range range) {
+    public SegmentManifest manifest(ClusterSpec cluster, JournalEpoch epoch, JournalKeys.Range range) {
         byte[] json = stores.of(cluster)
-                .read(JournalKeys.manifest(cluster, range))
+                .read(JournalKeys.manifest(cluster, epoch, range))
                 .orElseThrow(() -> new GuardianException(
                         Reason.NOT_FOUND, "journal segment " + range + " of " + cluster.id() + " is gone"));
         try {
@@ -121,7 +169,7 @@ public class JournalStore {
                                 .decrypt(
                                         new ByteArrayInputStream(stored),
                                         cluster.id(),
-                                        JournalKeys.encryptionContext(manifest.range()));
+                                        JournalKeys.encryptionContext(manifest.epoch(), manifest.range()));
                 InputStream raw = new ZstdInputStream(plain)) {
             revisions = SegmentCodec.decode(raw);
         } catch (IOException e) {
@@ -152,14 +200,14 @@ public class JournalStore {
      * manifests (their arrival times rise with their revisions), then the one segment that holds it. Empty
      * when the journal's first revision came after {@code time}.
      */
-    public java.util.OptionalLong revisionAt(ClusterSpec cluster, Instant time) {
-        List<JournalKeys.Range> segments = segments(cluster);
+    public java.util.OptionalLong revisionAt(ClusterSpec cluster, JournalEpoch epoch, Instant time) {
+        List<JournalKeys.Range> segments = segments(cluster, epoch);
         int lo = 0;
         int hi = segments.size() - 1;
         SegmentManifest found = null;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            SegmentManifest m = manifest(cluster, segments.get(mid));
+            SegmentManifest m = manifest(cluster, epoch, segments.get(mid));
             if (m.firstArrival().isAfter(time)) {
                 hi = mid - 1;
             } else {
@@ -184,22 +232,22 @@ public class JournalStore {
     }
 
     /** When the journal received {@code revision}; empty when no committed segment holds it. */
-    public java.util.Optional<Instant> arrivalOf(ClusterSpec cluster, long revision) {
-        return segments(cluster).stream()
+    public java.util.Optional<Instant> arrivalOf(ClusterSpec cluster, JournalEpoch epoch, long revision) {
+        return segments(cluster, epoch).stream()
                 .filter(r -> r.contains(revision))
                 .findFirst()
-                .flatMap(range -> read(cluster, manifest(cluster, range)).stream()
+                .flatMap(range -> read(cluster, manifest(cluster, epoch, range)).stream()
                         .filter(r -> r.revision() == revision)
                         .map(JournalRevision::arrival)
                         .findFirst());
     }
 
-    public void recordGap(ClusterSpec cluster, JournalGap gap) {
-        stores.of(cluster).write(JournalKeys.gap(cluster, gap.range()), json(gap), "application/json");
+    public void recordGap(ClusterSpec cluster, JournalEpoch epoch, JournalGap gap) {
+        stores.of(cluster).write(JournalKeys.gap(cluster, epoch, gap.range()), json(gap), "application/json");
     }
 
-    public List<JournalKeys.Range> gaps(ClusterSpec cluster) {
-        return stores.of(cluster).list(JournalKeys.gapsPrefix(cluster)).stream()
+    public List<JournalKeys.Range> gaps(ClusterSpec cluster, JournalEpoch epoch) {
+        return stores.of(cluster).list(JournalKeys.gapsPrefix(cluster, epoch)).stream()
                 .map(e -> JournalKeys.rangeOf(e.key()))
                 .flatMap(java.util.Optional::stream)
                 .sorted()
@@ -207,9 +255,14 @@ public class JournalStore {
     }
 
     private static byte[] encrypt(
-            SnapshotEncryption encryption, ClusterSpec cluster, JournalKeys.Range range, byte[] raw) {
+            SnapshotEncryption encryption,
+            ClusterSpec cluster,
+            JournalEpoch epoch,
+            JournalKeys.Range range,
+            byte[] raw) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length / 2 + 1024);
-        try (OutputStream sealed = encryption.encrypt(out, cluster.id(), JournalKeys.encryptionContext(range))) {
+        try (OutputStream sealed =
+                encryption.encrypt(out, cluster.id(), JournalKeys.encryptionContext(epoch.name(), range))) {
             sealed.write(Zstd.compress(raw, ZSTD_LEVEL));
         } catch (IOException e) {
             throw new GuardianException(Reason.INTERNAL, "cannot encrypt journal segment " + range, e);

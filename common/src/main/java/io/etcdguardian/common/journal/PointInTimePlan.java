@@ -12,10 +12,15 @@ import java.util.Optional;
  * How to reach one revision: the newest usable snapshot at or before it and the segments that carry it
  * from the snapshot's revision to the target without a hole. A snapshot whose drill failed is never a base.
  */
-public record PointInTimePlan(SnapshotManifest base, List<JournalKeys.Range> segments, long targetRevision) {
+public record PointInTimePlan(
+        JournalEpoch epoch, SnapshotManifest base, List<JournalKeys.Range> segments, long targetRevision) {
 
+    /** {@code snapshots}: the epoch's ({@link JournalEpoch#snapshots}); {@code segments}: its segments. */
     public static PointInTimePlan of(
-            List<SnapshotManifest> snapshots, List<JournalKeys.Range> segments, long targetRevision) {
+            JournalEpoch epoch,
+            List<SnapshotManifest> snapshots,
+            List<JournalKeys.Range> segments,
+            long targetRevision) {
         List<SnapshotManifest> bases = snapshots.stream()
                 .filter(s -> !s.drillFailed() && s.revision() <= targetRevision)
                 .sorted(Comparator.comparingLong(SnapshotManifest::revision).reversed())
@@ -28,7 +33,7 @@ public record PointInTimePlan(SnapshotManifest base, List<JournalKeys.Range> seg
         for (SnapshotManifest base : bases) {
             Walk walk = Walk.of(segments, base.revision(), targetRevision);
             if (walk.hole() < 0) {
-                return new PointInTimePlan(base, walk.chosen(), targetRevision);
+                return new PointInTimePlan(epoch, base, walk.chosen(), targetRevision);
             }
             if (firstHole < 0) {
                 firstHole = walk.hole();

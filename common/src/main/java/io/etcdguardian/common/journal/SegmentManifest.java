@@ -10,6 +10,7 @@ import java.time.Instant;
  */
 public record SegmentManifest(
         String clusterId,
+        String epoch,
         long fromRevision,
         long toRevision,
         int events,

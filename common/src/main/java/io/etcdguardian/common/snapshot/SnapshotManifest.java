@@ -105,10 +105,11 @@ public record SnapshotManifest(
 
     /**
      * How a point-in-time snapshot was made: {@code base} restored into a scratch member, the journal's
-     * {@code segments} replayed onto it up to {@code revision}, which etcd had at {@code revisionTime}
-     * (the snapshot's {@code takenAt}: it sorts among the others by the time of its data, not of its making).
+     * {@code segments} (of {@code journalEpoch}) replayed onto it up to {@code revision}, which etcd had at
+     * {@code revisionTime} (the snapshot's {@code takenAt}: it sorts among the others by the time of its data, not of its making).
      */
     public record PointInTime(
+            String journalEpoch,
             String baseSnapshotId,
             long baseRevision,
             java.util.List<String> segments,

@@ -19,7 +19,9 @@ public record JournalSettings(
         // after a failed watch or commit, before the next attempt
         @Bindable(defaultValue = "2s") Duration retryBackoff,
         // segments this replica commits at once, over all its clusters
-        @Bindable(defaultValue = "4") int commitThreads) {
+        @Bindable(defaultValue = "4") int commitThreads,
+        // how often each writer asks etcd whether it is still the history it watches (a restore starts another)
+        @Bindable(defaultValue = "5s") Duration historyCheckInterval) {
 
     public JournalSettings {
         require(segmentInterval.compareTo(Duration.ofMillis(100)) >= 0, "segment-interval", "must be at least 100ms");
@@ -27,6 +29,10 @@ public record JournalSettings(
         require(maxBufferedBytes >= 2 * segmentBytes, "max-buffered-bytes", "must be at least twice segment-bytes");
         require(!retryBackoff.isNegative(), "retry-backoff", "must not be negative");
         require(commitThreads >= 1 && commitThreads <= 64, "commit-threads", "must be 1..64");
+        require(
+                historyCheckInterval.compareTo(Duration.ofMillis(100)) >= 0,
+                "history-check-interval",
+                "must be at least 100ms");
     }
 
     private static void require(boolean ok, String property, String reason) {

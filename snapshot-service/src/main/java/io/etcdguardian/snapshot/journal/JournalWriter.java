@@ -10,6 +10,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalEvent;
 import io.etcdguardian.common.journal.JournalRevision;
 import io.etcdguardian.common.journal.JournalStore;
@@ -33,7 +34,14 @@ final class JournalWriter implements AutoCloseable {
     private static final ByteSequence ALL = ByteSequence.from(new byte[] {0});
 
     /** Why a writer stopped. */
-    sealed interface Stop permits Gap, Failed {}
+    sealed interface Stop permits Gap, Failed, NewHistory {}
+
+    /**
+     * etcd is not the one the watch began on: another cluster id (a restore under a new token), or a
+     * revision below what was received (a restore without {@code --bump-revision}). Revisions from now on
+     * may repeat numbers the journal holds for writes the restore undid: a new epoch begins.
+     */
+    record NewHistory(String reason) implements Stop {}
 
     /** Revisions {@code from..to} can never be read again; the next writer starts at {@code restartAt}. */
     record Gap(long from, long to, String reason, long restartAt) implements Stop {}
@@ -42,6 +50,7 @@ final class JournalWriter implements AutoCloseable {
     record Failed(String reason) implements Stop {}
 
     private final ClusterSpec cluster;
+    private final JournalEpoch epoch;
     private final Client client;
     private final JournalSettings settings;
     private final Map<Long, Long> leaseTtls = new ConcurrentHashMap<>();
@@ -50,17 +59,28 @@ final class JournalWriter implements AutoCloseable {
     private final ArrayDeque<JournalRevision> buffered = new ArrayDeque<>();
     private long bufferedBytes;
     private long received;
+    private long clusterId;
     private Stop stopped;
     private Watch.Watcher watcher;
 
-    JournalWriter(ClusterSpec cluster, Client client, JournalSettings settings, long fromRevision) {
+    JournalWriter(ClusterSpec cluster, JournalEpoch epoch, Client client, JournalSettings settings, long fromRevision) {
         this.cluster = cluster;
+        this.epoch = epoch;
         this.client = client;
         this.settings = settings;
         this.received = fromRevision - 1;
     }
 
-    void start() {
+    /** Watches from the revision after the last one committed; the cluster id it answers with is the one expected. */
+    void start() throws Exception {
+        long id = client.getKVClient()
+                .get(ALL)
+                .get(30, TimeUnit.SECONDS)
+                .getHeader()
+                .getClusterId();
+        synchronized (lock) {
+            clusterId = id;
+        }
         Watch.Watcher started = client.getWatchClient()
                 .watch(
                         ALL,
@@ -78,12 +98,17 @@ final class JournalWriter implements AutoCloseable {
 
     private void onResponse(WatchResponse response) {
         List<WatchEvent> events = response.getEvents();
-        if (events.isEmpty()) {
-            return;
-        }
         Instant now = Instant.now();
         synchronized (lock) {
             if (stopped != null) {
+                return;
+            }
+            // checked before anything is taken in: events of another history never join this one's segments
+            if (!sameHistory(
+                    response.getHeader().getClusterId(), response.getHeader().getRevision())) {
+                return;
+            }
+            if (events.isEmpty()) {
                 return;
             }
             long revision = -1;
@@ -117,6 +142,37 @@ final class JournalWriter implements AutoCloseable {
                 stopLocked(new Failed(bufferedBytes + " bytes received and not committed (the store is slow or"
                         + " down): the watch resumes from the store once they are"));
             }
+        }
+    }
+
+    /** Guarded by lock. False (and stopped) when etcd is no longer the cluster, or the revision the history, watched. */
+    private boolean sameHistory(long answeringClusterId, long revision) {
+        if (answeringClusterId != 0 && clusterId != 0 && answeringClusterId != clusterId) {
+            stopLocked(new NewHistory("etcd answers as cluster " + Long.toHexString(answeringClusterId) + ", not "
+                    + Long.toHexString(clusterId) + " (restored?)"));
+            return false;
+        }
+        if (revision > 0 && revision < received) {
+            stopLocked(new NewHistory("etcd is at revision " + revision + ", below the " + received
+                    + " received (restored without --bump-revision?)"));
+            return false;
+        }
+        return true;
+    }
+
+    /** Asks etcd where it is (cheap: one key that cannot exist); stops the writer if it is another history. */
+    void checkHistory() {
+        try {
+            var header = client.getKVClient().get(ALL).get(10, TimeUnit.SECONDS).getHeader();
+            synchronized (lock) {
+                if (stopped == null) {
+                    sameHistory(header.getClusterId(), header.getRevision());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception unanswered) {
+            // the watch's own retries cover an etcd that does not answer
         }
     }
 
@@ -212,7 +268,7 @@ final class JournalWriter implements AutoCloseable {
         if (batch.isEmpty()) {
             return Optional.empty();
         }
-        SegmentManifest manifest = store.commit(cluster, withLeaseTtls(batch));
+        SegmentManifest manifest = store.commit(cluster, epoch, withLeaseTtls(batch));
         synchronized (lock) {
             for (int i = 0; i < batch.size(); i++) {
                 bufferedBytes -= buffered.removeFirst().weight();

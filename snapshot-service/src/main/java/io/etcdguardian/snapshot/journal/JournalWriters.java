@@ -9,6 +9,7 @@ import io.etcdguardian.common.event.JournalSegmentCommitted;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalGap;
 import io.etcdguardian.common.journal.JournalKeys;
 import io.etcdguardian.common.journal.JournalStore;
@@ -66,6 +67,9 @@ public class JournalWriters {
         volatile long restartAt = -1;
         volatile long committed;
         volatile int failedCommits;
+        volatile JournalEpoch epoch;
+        volatile Instant historyCheckedAt = Instant.EPOCH;
+        volatile Instant baseAskedAt = Instant.EPOCH;
     }
 
     public JournalWriters(
@@ -107,6 +111,9 @@ public class JournalWriters {
                 run(slot, () -> commit(cluster, slot, writer));
             } else if (writer.stopped().isPresent()) {
                 run(slot, () -> stopped(cluster, slot, writer, writer.stopped().get()));
+            } else if (!now.isBefore(slot.historyCheckedAt.plus(settings.historyCheckInterval()))) {
+                slot.historyCheckedAt = now;
+                run(slot, writer::checkHistory);
             }
         }
         // clusters gone from the fleet or handed to another replica: what is received is committed, then let go
@@ -136,42 +143,67 @@ public class JournalWriters {
     }
 
     private void start(ClusterSpec cluster, Slot slot) {
-        OptionalLong from = slot.restartAt > 0 ? OptionalLong.of(slot.restartAt) : resumePoint(cluster);
+        JournalEpoch epoch = store.currentEpoch(cluster);
+        OptionalLong from = slot.restartAt > 0 && epoch.equals(slot.epoch)
+                ? OptionalLong.of(slot.restartAt)
+                : resumePoint(cluster, epoch);
         if (from.isEmpty()) {
-            // one request per hour: repeated within it, the idempotency guard keeps it one snapshot
-            askForBase(
-                    cluster,
-                    "the journal has no snapshot to start from",
-                    "base/" + Instant.now().getEpochSecond() / 3600);
+            // asked once a minute at most while it is taken; within the hour the idempotency guard keeps it one
+            if (Instant.now().isAfter(slot.baseAskedAt.plusSeconds(60))) {
+                askForBase(
+                        cluster,
+                        "the journal has no snapshot to start from",
+                        "base/" + Instant.now().getEpochSecond() / 3600);
+                slot.baseAskedAt = Instant.now();
+            }
             slot.retryAt = Instant.now().plus(settings.retryBackoff());
             return;
         }
         Client client = clients.dedicated(cluster, MAX_MESSAGE_BYTES);
-        JournalWriter writer = new JournalWriter(cluster, client, settings, from.getAsLong());
+        JournalWriter writer = new JournalWriter(cluster, epoch, client, settings, from.getAsLong());
         try {
             writer.start();
-        } catch (RuntimeException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             client.close();
-            throw e;
+            return;
+        } catch (Exception e) {
+            client.close();
+            throw new IllegalStateException("cannot start the journal of " + cluster.id() + ": " + e, e);
         }
+        slot.epoch = epoch;
         slot.client = client;
         slot.writer = writer;
         slot.restartAt = -1;
         slot.committed = from.getAsLong() - 1;
-        LOG.info("journal of {}: watching from revision {}", cluster.id(), from.getAsLong());
+        LOG.info("journal of {}: watching from revision {} (epoch {})", cluster.id(), from.getAsLong(), epoch.name());
     }
 
-    /** After the store's last segment or gap; with neither, after the newest snapshot; else nowhere yet. */
-    private OptionalLong resumePoint(ClusterSpec cluster) {
-        long last = java.util.stream.Stream.concat(store.segments(cluster).stream(), store.gaps(cluster).stream())
+    /**
+     * After the epoch's last segment or gap; with neither, after the newest snapshot taken in the epoch
+     * (a new epoch's history begins with a snapshot of it); else nowhere yet.
+     */
+    private OptionalLong resumePoint(ClusterSpec cluster, JournalEpoch epoch) {
+        long last = java.util.stream.Stream.concat(
+                        store.segments(cluster, epoch).stream(), store.gaps(cluster, epoch).stream())
                 .mapToLong(JournalKeys.Range::to)
                 .max()
                 .orElse(0);
         if (last > 0) {
             return OptionalLong.of(last + 1);
         }
-        return catalog.newest(cluster)
-                .map(s -> OptionalLong.of(s.revision() + 1))
+        if (epoch.equals(JournalEpoch.FIRST)) {
+            return catalog.newest(cluster)
+                    .map(s -> OptionalLong.of(s.revision() + 1))
+                    .orElse(OptionalLong.empty());
+        }
+        return epoch.snapshots(catalog.list(cluster), Optional.empty()).stream()
+                .filter(s -> s.pointInTime() == null)
+                .mapToLong(SnapshotManifest::revision)
+                .max()
+                .stream()
+                .mapToObj(r -> OptionalLong.of(r + 1))
+                .findFirst()
                 .orElse(OptionalLong.empty());
     }
 
@@ -212,12 +244,25 @@ public class JournalWriters {
 
     /** The writer stopped and holds nothing uncommitted: record a gap if it was one, and let the next writer start. */
     private void stopped(ClusterSpec cluster, Slot slot, JournalWriter writer, JournalWriter.Stop why) {
-        if (why instanceof JournalWriter.Gap gap) {
+        if (why instanceof JournalWriter.NewHistory history) {
+            JournalEpoch epoch = store.startEpoch(cluster, history.reason());
+            LOG.warn(
+                    "journal of {}: {}; epoch {} begins, from the next snapshot (asked for)",
+                    cluster.id(),
+                    history.reason(),
+                    epoch.name());
+            askForBase(cluster, history.reason(), "epoch/" + epoch.name());
+            slot.baseAskedAt = Instant.now();
+            slot.restartAt = -1;
+        } else if (why instanceof JournalWriter.Gap gap) {
             boolean covered = catalog.newest(cluster)
                     .map(SnapshotManifest::revision)
                     .filter(r -> r >= gap.to())
                     .isPresent();
-            store.recordGap(cluster, new JournalGap(cluster.id(), gap.from(), gap.to(), gap.reason(), Instant.now()));
+            store.recordGap(
+                    cluster,
+                    slot.epoch,
+                    new JournalGap(cluster.id(), gap.from(), gap.to(), gap.reason(), Instant.now()));
             if (!covered) {
                 askForBase(cluster, gap.reason(), "gap/" + gap.from() + "-" + gap.to());
             }

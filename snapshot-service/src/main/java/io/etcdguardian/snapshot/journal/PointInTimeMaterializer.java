@@ -7,6 +7,7 @@ import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.fleet.ClusterSpec;
+import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalKeys;
 import io.etcdguardian.common.journal.JournalReplay;
 import io.etcdguardian.common.journal.JournalRevision;
@@ -29,6 +30,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +88,7 @@ public class PointInTimeMaterializer {
 
         public SnapshotManifest.PointInTime describe() {
             return new SnapshotManifest.PointInTime(
+                    plan.epoch().name(),
                     plan.base().snapshotId(),
                     plan.base().revision(),
                     plan.segments().stream().map(JournalKeys.Range::toString).toList(),
@@ -138,29 +141,44 @@ public class PointInTimeMaterializer {
         }
     }
 
-    /** The revision a point-in-time request names: its own, or the last one received at or before its time. */
-    public long targetRevision(ClusterSpec cluster, BackupRequested request) {
+    /**
+     * Where a point-in-time request points: the epoch (its time's; a revision's is the current one) and the
+     * revision — its own, or the last one received at or before its time.
+     */
+    public record Target(JournalStore.EpochAt epoch, long revision) {}
+
+    public Target target(ClusterSpec cluster, BackupRequested request) {
         if (request.toRevision() != null) {
-            return request.toRevision();
+            List<JournalEpoch> epochs = journal.epochs(cluster);
+            return new Target(
+                    new JournalStore.EpochAt(epochs.get(epochs.size() - 1), Optional.empty()), request.toRevision());
         }
         Instant time = request.toTime();
         if (time.isAfter(Instant.now())) {
             throw new GuardianException(Reason.INVALID_REQUEST, "toTime " + time + " is in the future");
         }
-        return journal.revisionAt(cluster, time)
-                .orElseGet(() -> catalog.list(cluster).stream()
+        JournalStore.EpochAt epoch = journal.epochAt(cluster, time);
+        long revision = journal.revisionAt(cluster, epoch.epoch(), time)
+                .orElseGet(() -> epoch.epoch().snapshots(catalog.list(cluster), epoch.next()).stream()
                         .filter(s -> !s.takenAt().isAfter(time) && !s.drillFailed())
                         .mapToLong(SnapshotManifest::revision)
                         .max()
                         .orElseThrow(() -> new GuardianException(
                                 Reason.NOT_FOUND,
                                 "neither the journal nor a snapshot of " + cluster.id() + " reaches back to " + time)));
+        return new Target(epoch, revision);
     }
 
     public Materialized materialise(ClusterSpec cluster, BackupRequested request, Path workDir) {
         long t0 = System.nanoTime();
-        long target = targetRevision(cluster, request);
-        PointInTimePlan plan = PointInTimePlan.of(catalog.list(cluster), journal.segments(cluster), target);
+        Target at = target(cluster, request);
+        long target = at.revision();
+        JournalEpoch epoch = at.epoch().epoch();
+        PointInTimePlan plan = PointInTimePlan.of(
+                epoch,
+                epoch.snapshots(catalog.list(cluster), at.epoch().next()),
+                journal.segments(cluster, epoch),
+                target);
         LOG.info(
                 "point in time {} of {}: snapshot {} (revision {}) and {} journal segments",
                 target,
@@ -184,7 +202,7 @@ public class PointInTimeMaterializer {
                 long replayed = 0;
                 segments:
                 for (JournalKeys.Range range : plan.segments()) {
-                    for (JournalRevision r : journal.read(cluster, journal.manifest(cluster, range))) {
+                    for (JournalRevision r : journal.read(cluster, journal.manifest(cluster, epoch, range))) {
                         if (r.revision() > target) {
                             break segments;
                         }

@@ -186,7 +186,7 @@ class RetentionPolicyTest {
                 10L,
                 null,
                 null,
-                new SnapshotManifest.PointInTime("base", 3, List.of("4-5"), 5, dataAt));
+                new SnapshotManifest.PointInTime("e000000000000000", "base", 3, List.of("4-5"), 5, dataAt));
     }
 
     @Test
