@@ -124,6 +124,8 @@ class PointInTimeRestoreSystemIT {
             assertThat(byTime.out())
                     .contains("point in time: " + CLUSTER + " as it was at time")
                     .containsPattern("snapshot \\S+ of " + CLUSTER + ": revision " + before + ",")
+                    .containsPattern("point in time: revision " + before + " \\(received \\S+\\), made from snapshot"
+                            + " \\S+ \\(revision \\d+\\) and \\d+ journal segments of epoch e0+ \\(\\d+-\\d+")
                     .contains("fetch-snapshot");
 
             Guardianctl.Run restored =

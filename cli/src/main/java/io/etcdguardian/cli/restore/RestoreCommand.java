@@ -6,8 +6,10 @@ import io.etcdguardian.cli.backup.BackupFollower;
 import io.etcdguardian.cli.options.BackplaneOption;
 import io.etcdguardian.cli.options.IdArgs;
 import io.etcdguardian.cli.options.PointInTimeOptions;
+import io.etcdguardian.cli.options.ServiceUrls;
 import io.etcdguardian.cli.progress.ProgressDisplay;
 import io.etcdguardian.cli.progress.Sizes;
+import io.etcdguardian.cli.snapshots.SnapshotsCommand;
 import io.etcdguardian.cli.wait.Deadline;
 import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.cli.wait.RunningService;
@@ -108,6 +110,9 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     PointInTimeOptions pointInTime;
+
+    @Mixin
+    ServiceUrls urls = new ServiceUrls();
 
     @Mixin
     TimeoutOption timeout = new TimeoutOption();
@@ -218,7 +223,19 @@ public final class RestoreCommand implements Callable<Integer> {
                     cluster,
                     request.getId(),
                     timeout.start(BackupCommand.QUEUED, BackupCommand.RATE));
-            return made.exitCode() == 0 ? Optional.of(made.completed().snapshotId()) : Optional.empty();
+            if (made.exitCode() != 0) {
+                return Optional.empty();
+            }
+            // a restore takes only a snapshot proven restorable: its drill now, from the store, as any other's
+            String id = made.completed().snapshotId();
+            int drilled = SnapshotsCommand.drill(
+                    urls.snapshotService(backplane.state()),
+                    cluster,
+                    id,
+                    "text",
+                    timeout,
+                    spec.commandLine().getOut());
+            return drilled == 0 ? Optional.of(id) : Optional.empty();
         }
     }
 

@@ -48,6 +48,13 @@ public class Preconditions {
             boolean force,
             Map<String, String> facts) {
         List<String> notes = new ArrayList<>();
+        SnapshotManifest.PointInTime pit = manifest.pointInTime();
+        if (pit != null) {
+            notes.add("point in time: revision " + pit.revision() + " (received " + pit.revisionTime()
+                    + "), made from snapshot " + pit.baseSnapshotId() + " (revision " + pit.baseRevision()
+                    + ") and " + pit.segments().size() + " journal segments of epoch " + pit.journalEpoch()
+                    + (pit.segments().isEmpty() ? "" : " (" + String.join(", ", pit.segments()) + ")"));
+        }
         boolean special = SnapshotSources.special(source);
         if (special) {
             notes.add(SnapshotSources.note(source));
