@@ -87,6 +87,7 @@ class PointInTimeRestoreSystemIT {
                             "GUARDIAN_FLEET_FILE", fleet.toString(),
                             "GUARDIAN_JOURNAL_ENABLED", "true",
                             "GUARDIAN_JOURNAL_SEGMENT_INTERVAL", "500ms",
+                            "GUARDIAN_JOURNAL_CATALOG_INTERVAL", "1s",
                             "GUARDIAN_SNAPSHOT_DRILL_AFTER_CAPTURE_MAX_BYTES", "0"),
                     Duration.ofSeconds(120));
             for (int i = 0; i < 100; i++) {
@@ -111,6 +112,15 @@ class PointInTimeRestoreSystemIT {
                             >= before);
             java.time.Instant beforeTime =
                     journal.arrivalOf(cluster, JournalEpoch.FIRST, before).orElseThrow();
+            // what the journal makes restorable, from the fleet catalogue
+            java.util.regex.Pattern covered = java.util.regex.Pattern.compile(
+                    "journal of " + CLUSTER + " \\(epoch e0+\\): revisions \\d+-(\\d+) restorable"
+                            + " \\(--to-revision, --to-time\\), last received \\S+ ago");
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                java.util.regex.Matcher m =
+                        covered.matcher(ctl("status", CLUSTER).out());
+                return m.find() && Long.parseLong(m.group(1)) >= before;
+            });
 
             // the wrong delete
             etcd.getKVClient()

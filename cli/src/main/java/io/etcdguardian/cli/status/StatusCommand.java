@@ -158,6 +158,26 @@ public final class StatusCommand implements Callable<Integer> {
                                                             .asText()
                                             : ""));
             row.put("running", operations);
+            JsonNode journal = line.path("journal");
+            if (journal.isObject()) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("epoch", journal.path("epoch").asText());
+                j.put("fromRevision", journal.path("fromRevision").asLong());
+                j.put("toRevision", journal.path("toRevision").asLong());
+                j.put(
+                        "lastArrivalAgeSeconds",
+                        journal.path("lastArrival").isTextual()
+                                ? Duration.between(
+                                                Instant.parse(journal.path("lastArrival")
+                                                        .asText()),
+                                                now)
+                                        .toSeconds()
+                                : null);
+                List<String> gaps = new ArrayList<>();
+                journal.path("openGaps").forEach(g -> gaps.add(g.asText()));
+                j.put("openGaps", gaps);
+                row.put("journal", j);
+            }
             Duration allowed = maxAge != null
                     ? Durations.parse(maxAge)
                     : specs.containsKey(cluster)
@@ -206,8 +226,31 @@ public final class StatusCommand implements Callable<Integer> {
                                 running,
                                 dash(r.get("lastRestore")));
             }
+            for (Map<String, Object> r : rows) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> j = (Map<String, Object>) r.get("journal");
+                if (j != null) {
+                    out().println(journalLine(r.get("cluster").toString(), j));
+                }
+            }
         }
         return stale ? 1 : 0;
+    }
+
+    /** What point-in-time restores can reach: the revisions, how fresh, and what no snapshot has closed yet. */
+    private static String journalLine(String cluster, Map<String, Object> j) {
+        long from = (Long) j.get("fromRevision");
+        long to = (Long) j.get("toRevision");
+        @SuppressWarnings("unchecked")
+        List<String> gaps = (List<String>) j.get("openGaps");
+        return "journal of " + cluster + " (epoch " + j.get("epoch") + "): "
+                + (from < 0 || to == 0
+                        ? "nothing restorable from it yet (waiting for a snapshot to follow)"
+                        : "revisions " + from + "-" + to + " restorable (--to-revision, --to-time)")
+                + (j.get("lastArrivalAgeSeconds") == null
+                        ? ""
+                        : ", last received " + age(j.get("lastArrivalAgeSeconds")) + " ago")
+                + (gaps.isEmpty() ? "" : "; UNCOVERED until a snapshot after them: " + String.join(", ", gaps));
     }
 
     private static Duration ageOf(JsonNode snapshot, Instant now) {

@@ -5,6 +5,7 @@ import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.Topics;
+import io.etcdguardian.common.journal.JournalCoverage;
 import io.etcdguardian.common.kafka.CompactedTopic;
 import io.micronaut.configuration.kafka.annotation.KafkaClient;
 import io.micronaut.configuration.kafka.config.DefaultKafkaConsumerConfiguration;
@@ -20,8 +21,9 @@ import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The fleet catalogue: the compacted {@code guardian.catalog} topic, one small record per cluster
- * (key {@code <cluster>}: its snapshots in a few lines) and per cluster and operation kind (key
- * {@code <cluster>/operation/<KIND>}: the last one). Fleet status, the catalogue API and the
+ * (key {@code <cluster>}: its snapshots in a few lines), per cluster and operation kind (key
+ * {@code <cluster>/operation/<KIND>}: the last one) and per cluster with a journal (key
+ * {@code <cluster>/journal}: what it makes restorable). Fleet status, the catalogue API and the
  * freshness metrics read it instead of listing every cluster's manifests; the manifests stay the
  * truth and the catalogue is rebuilt from them. Each key has one writer at a time (the cluster's
  * owner for snapshots, the lease holder for an operation), so records are put whole, never merged.
@@ -29,6 +31,7 @@ import org.apache.kafka.clients.producer.Producer;
 @Singleton
 public class FleetCatalog {
     private static final String OPERATION = "/operation/";
+    private static final String JOURNAL = "/journal";
     private final CompactedTopic topic;
 
     public FleetCatalog(
@@ -43,6 +46,10 @@ public class FleetCatalog {
 
     public void putOperation(String clusterId, OperationSummary operation) {
         topic.put(clusterId + OPERATION + operation.kind(), json(operation));
+    }
+
+    public void putJournal(JournalCoverage coverage) {
+        topic.put(coverage.clusterId() + JOURNAL, json(coverage));
     }
 
     /** Every record of a cluster, tombstoned: it left the fleet. */
@@ -75,8 +82,11 @@ public class FleetCatalog {
     private static Map<String, ClusterCatalog> assemble(Map<String, String> records) {
         Map<String, CatalogEntry> snapshots = new TreeMap<>();
         Map<String, List<OperationSummary>> operations = new TreeMap<>();
+        Map<String, JournalCoverage> journals = new TreeMap<>();
         records.forEach((key, value) -> {
-            if (key.contains(OPERATION)) {
+            if (key.endsWith(JOURNAL)) {
+                journals.put(clusterOf(key), parse(value, JournalCoverage.class));
+            } else if (key.contains(OPERATION)) {
                 operations
                         .computeIfAbsent(clusterOf(key), c -> new ArrayList<>())
                         .add(parse(value, OperationSummary.class));
@@ -85,12 +95,18 @@ public class FleetCatalog {
             }
         });
         Map<String, ClusterCatalog> clusters = new TreeMap<>();
-        snapshots.forEach((id, entry) -> clusters.put(id, new ClusterCatalog(id, entry, operations.remove(id))));
-        operations.forEach((id, ops) -> clusters.put(id, new ClusterCatalog(id, null, ops)));
+        java.util.Set<String> ids = new java.util.TreeSet<>(snapshots.keySet());
+        ids.addAll(operations.keySet());
+        ids.addAll(journals.keySet());
+        ids.forEach(id ->
+                clusters.put(id, new ClusterCatalog(id, snapshots.get(id), operations.get(id), journals.get(id))));
         return clusters;
     }
 
     private static String clusterOf(String key) {
+        if (key.endsWith(JOURNAL)) {
+            return key.substring(0, key.length() - JOURNAL.length());
+        }
         int slash = key.indexOf(OPERATION);
         return slash < 0 ? key : key.substring(0, slash);
     }

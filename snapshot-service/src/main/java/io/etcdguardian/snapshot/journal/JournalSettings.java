@@ -21,7 +21,9 @@ public record JournalSettings(
         // segments this replica commits at once, over all its clusters
         @Bindable(defaultValue = "4") int commitThreads,
         // how often each writer asks etcd whether it is still the history it watches (a restore starts another)
-        @Bindable(defaultValue = "5s") Duration historyCheckInterval) {
+        @Bindable(defaultValue = "5s") Duration historyCheckInterval,
+        // how often each writer puts what its journal covers into the fleet catalogue (and at every start)
+        @Bindable(defaultValue = "10s") Duration catalogInterval) {
 
     public JournalSettings {
         require(segmentInterval.compareTo(Duration.ofMillis(100)) >= 0, "segment-interval", "must be at least 100ms");

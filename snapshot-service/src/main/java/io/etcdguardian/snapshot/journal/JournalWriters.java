@@ -1,6 +1,7 @@
 package io.etcdguardian.snapshot.journal;
 
 import io.etcd.jetcd.Client;
+import io.etcdguardian.common.catalog.FleetCatalog;
 import io.etcdguardian.common.etcd.EtcdClients;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.EventEnvelope;
@@ -9,6 +10,7 @@ import io.etcdguardian.common.event.JournalSegmentCommitted;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.journal.JournalCoverage;
 import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalGap;
 import io.etcdguardian.common.journal.JournalKeys;
@@ -55,6 +57,7 @@ public class JournalWriters {
     private final SnapshotCatalog catalog;
     private final EventPublisher events;
     private final JournalSettings settings;
+    private final FleetCatalog fleetCatalog;
     private final WorkerPool pool;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
 
@@ -70,6 +73,8 @@ public class JournalWriters {
         volatile JournalEpoch epoch;
         volatile Instant historyCheckedAt = Instant.EPOCH;
         volatile Instant baseAskedAt = Instant.EPOCH;
+        volatile JournalCoverage coverage;
+        volatile Instant coveragePublishedAt = Instant.EPOCH;
     }
 
     public JournalWriters(
@@ -79,7 +84,9 @@ public class JournalWriters {
             JournalStore store,
             SnapshotCatalog catalog,
             EventPublisher events,
-            JournalSettings settings) {
+            JournalSettings settings,
+            FleetCatalog fleetCatalog) {
+        this.fleetCatalog = fleetCatalog;
         this.fleet = fleet;
         this.owned = owned;
         this.clients = clients;
@@ -172,6 +179,14 @@ public class JournalWriters {
             throw new IllegalStateException("cannot start the journal of " + cluster.id() + ": " + e, e);
         }
         slot.epoch = epoch;
+        slot.coverage = JournalCoverage.of(
+                cluster.id(),
+                epoch,
+                epoch.snapshots(catalog.list(cluster), Optional.empty()),
+                store.segments(cluster, epoch),
+                store.gaps(cluster, epoch),
+                null);
+        publishCoverage(slot);
         slot.client = client;
         slot.writer = writer;
         slot.restartAt = -1;
@@ -219,6 +234,10 @@ public class JournalWriters {
                 slot.failedCommits = 0;
             }
             slot.committed = m.toRevision();
+            if (slot.coverage != null) {
+                slot.coverage = slot.coverage.extendedTo(m.toRevision(), m.lastArrival());
+                publishCoverage(cluster, slot);
+            }
             events.publish(new JournalSegmentCommitted(
                     cluster.id(),
                     m.fromRevision(),
@@ -239,6 +258,26 @@ public class JournalWriters {
                         e.toString());
             }
             slot.retryAt = Instant.now().plus(settings.retryBackoff());
+        }
+    }
+
+    /** At most once per catalog-interval; an open gap is looked at again then (a snapshot closes it). */
+    private void publishCoverage(ClusterSpec cluster, Slot slot) {
+        if (Instant.now().isBefore(slot.coveragePublishedAt.plus(settings.catalogInterval()))) {
+            return;
+        }
+        if (!slot.coverage.openGaps().isEmpty()) {
+            catalog.newest(cluster).ifPresent(s -> slot.coverage = slot.coverage.closedBy(s.revision()));
+        }
+        publishCoverage(slot);
+    }
+
+    private void publishCoverage(Slot slot) {
+        try {
+            fleetCatalog.putJournal(slot.coverage);
+            slot.coveragePublishedAt = Instant.now();
+        } catch (RuntimeException e) {
+            LOG.warn("journal of {}: catalogue not updated: {}", slot.coverage.clusterId(), e.toString());
         }
     }
 
