@@ -67,7 +67,8 @@ class DefragByEtcdsViewIT {
                     etcd.members().stream()
                             .filter(m -> m.clientUrl().equals(followers.get(0)))
                             .toList(),
-                    etcd.binDir());
+                    etcd.binDir(),
+                    etcd.extraFlags());
             try (ApplicationContext service = HealthServiceUnderTest.start(
                     backplane,
                     dir,

@@ -23,7 +23,13 @@ import java.util.stream.IntStream;
  * plain data so that another JVM can find, stop and start the same processes with the same etcd.
  */
 public record EtcdCluster(
-        Path dir, String token, long quotaBackendBytes, EtcdTls tls, List<EtcdMember> members, Path binDir) {
+        Path dir,
+        String token,
+        long quotaBackendBytes,
+        EtcdTls tls,
+        List<EtcdMember> members,
+        Path binDir,
+        List<String> extraFlags) {
     /** Where {@link #start} leaves the layout, for whoever manages these processes next (restore-service). */
     public static final String LAYOUT = "cluster.json";
 
@@ -45,7 +51,13 @@ public record EtcdCluster(
                         dir.resolve("etcd-" + i).resolve("data")))
                 .toList();
         return new EtcdCluster(
-                dir, "guardian-" + UUID.randomUUID().toString().substring(0, 8), quotaBackendBytes, tls, members, null);
+                dir,
+                "guardian-" + UUID.randomUUID().toString().substring(0, 8),
+                quotaBackendBytes,
+                tls,
+                members,
+                null,
+                null);
     }
 
     /** The cluster a {@link #start} in any JVM laid out under {@code dir}. */
@@ -63,12 +75,17 @@ public record EtcdCluster(
 
     /** The same members under a new cluster token (a restored cluster is a new cluster). */
     public EtcdCluster withToken(String newToken) {
-        return new EtcdCluster(dir, newToken, quotaBackendBytes, tls, members, binDir);
+        return new EtcdCluster(dir, newToken, quotaBackendBytes, tls, members, binDir, extraFlags);
     }
 
     /** The same cluster run with the etcd tools in {@code tools} (an etcd of another version). */
     public EtcdCluster withBinaries(Path tools) {
-        return new EtcdCluster(dir, token, quotaBackendBytes, tls, members, tools);
+        return new EtcdCluster(dir, token, quotaBackendBytes, tls, members, tools, extraFlags);
+    }
+
+    /** The same cluster, its members started with {@code flags} too (a scratch member's {@code --unsafe-no-fsync}). */
+    public EtcdCluster withFlags(List<String> flags) {
+        return new EtcdCluster(dir, token, quotaBackendBytes, tls, members, binDir, List.copyOf(flags));
     }
 
     /** The etcd tools this cluster runs with. */
@@ -378,6 +395,9 @@ public record EtcdCluster(
         if (quotaBackendBytes > 0) {
             command.add("--quota-backend-bytes");
             command.add(Long.toString(quotaBackendBytes));
+        }
+        if (extraFlags != null) {
+            command.addAll(extraFlags);
         }
         process(i).start(command, member.dataDir().getParent());
     }

@@ -101,7 +101,8 @@ class JournalExactnessIT {
                 "-Dguardian.snapshot.drill.enabled=false",
                 "-Dguardian.snapshot.drill-after-capture-max-bytes=0");
         Workload workload;
-        ChildProcess second;
+        ChildProcess first = null;
+        ChildProcess second = null;
         try (Client client = Client.builder()
                         .endpoints(source.endpoints().toArray(String[]::new))
                         .maxInboundMessageSize(256 << 20)
@@ -109,7 +110,7 @@ class JournalExactnessIT {
                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
             workload = new Workload(client, random);
             workload.run(150);
-            ChildProcess first = ForkedSnapshotService.start(
+            first = ForkedSnapshotService.start(
                     "journal-a", logs, dir, backplane, fleet, "journal-" + id, dir.resolve("spool-a"), settings);
             SnapshotManifest base1 = snapshot(stream, catalog, cluster);
             workload.run(150);
@@ -191,10 +192,8 @@ class JournalExactnessIT {
             assertThat(pit.pointInTime().baseRevision()).isLessThanOrEqualTo(byRevision);
             assertThat(pit.takenAt())
                     .as("sorts by the time of its data")
+                    .isEqualTo(pit.pointInTime().revisionTime())
                     .isBefore(Instant.now().minusSeconds(1));
-            assertThat(catalog.newest(cluster).orElseThrow().snapshotId())
-                    .as("never the cluster's latest")
-                    .isNotEqualTo(pit.snapshotId());
             materialiseAndCompare(
                     cluster, pit, new ArrayList<>(List.of(byRevision)), List.of(), journal, stores, keys, client, seed);
 
@@ -219,8 +218,14 @@ class JournalExactnessIT {
                     keys,
                     client,
                     seed);
-            second.kill();
         } finally {
+            // a service left running would answer the next test's requests for clusters it does not know
+            if (first != null) {
+                first.kill();
+            }
+            if (second != null) {
+                second.kill();
+            }
             source.stop();
         }
     }

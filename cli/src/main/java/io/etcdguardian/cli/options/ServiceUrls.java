@@ -169,11 +169,22 @@ public class ServiceUrls {
      * timeout} passes — both as {@link NoAnswer} (exit 3).
      */
     public static String call(String method, URI uri, Duration timeout) {
-        HttpResponse<String> response = send(
-                HttpRequest.newBuilder(uri).timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody()),
-                uri,
-                timeout,
-                HttpResponse.BodyHandlers.ofString());
+        return call(method, uri, timeout, null);
+    }
+
+    /** As {@link #call(String, URI, Duration)}, with a JSON body (null: none). */
+    public static String call(String method, URI uri, Duration timeout, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(timeout)
+                .method(
+                        method,
+                        json == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(json, java.nio.charset.StandardCharsets.UTF_8));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        HttpResponse<String> response = send(request, uri, timeout, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
             throw new Refused(response.statusCode(), uri, response.body());
         }

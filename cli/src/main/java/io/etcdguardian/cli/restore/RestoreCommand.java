@@ -14,6 +14,8 @@ import io.etcdguardian.cli.wait.Deadline;
 import io.etcdguardian.cli.wait.NoAnswer;
 import io.etcdguardian.cli.wait.RunningService;
 import io.etcdguardian.cli.wait.TimeoutOption;
+import io.etcdguardian.common.event.BackupRequested;
+import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestorePlanned;
@@ -21,6 +23,7 @@ import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.EventStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +117,14 @@ public final class RestoreCommand implements Callable<Integer> {
     @Mixin
     ServiceUrls urls = new ServiceUrls();
 
+    @Option(
+            names = "--prefix",
+            paramLabel = "PREFIX",
+            description = "Only the keys under PREFIX (e.g. /registry/secrets/prod/), put back into the live cluster"
+                    + " as they were at --to-revision/--to-time: each key written only if nobody changed it since it"
+                    + " was read; nothing else is touched.")
+    String prefix;
+
     @Mixin
     TimeoutOption timeout = new TimeoutOption();
 
@@ -155,6 +166,13 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         if (supersedeStoppedRestore) {
             overrides.add(RestoreRequested.SUPERSEDE_STOPPED_RESTORE);
+        }
+        if (prefix != null) {
+            if (pointInTime == null || snapshot != null || resume != null || target != null) {
+                err.println("--prefix goes with --to-revision or --to-time only");
+                return 2;
+            }
+            return prefixRestore();
         }
         if (pointInTime != null && (snapshot != null || resume != null)) {
             err.println(pointInTime.describe() + " makes the snapshot to restore: not with --snapshot or --resume");
@@ -206,6 +224,64 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     private RestorePlanned lastPlan;
+
+    /** The prefix compared first (a dry run of the service), shown, confirmed, then applied. */
+    private int prefixRestore() throws Exception {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        URI uri = urls.snapshotService(backplane.state()).resolve("/snapshots/" + cluster + "/prefix-restore");
+        Duration wait = timeout.start(APPLY_BASE, APPLY_RATE).left(Duration.ofDays(1));
+        com.fasterxml.jackson.databind.JsonNode compared =
+                EventJson.MAPPER.readTree(ServiceUrls.call("POST", uri, wait, body(true)));
+        out.println("prefix " + prefix + " of " + cluster + " as it was at revision "
+                + compared.path("revision").asLong()
+                + " (received " + compared.path("revisionTime").asText() + ", from snapshot "
+                + compared.path("baseSnapshotId").asText() + " and the journal):");
+        int n = 0;
+        for (com.fasterxml.jackson.databind.JsonNode c : compared.path("changes")) {
+            out.printf("  %-6s %s%n", c.path("action").asText(), c.path("key").asText());
+            n++;
+        }
+        if (n == 0) {
+            out.println("  nothing differs from the live cluster: nothing to do");
+            return 0;
+        }
+        out.println(n + " keys to write; each only if its live mod revision is still the one read"
+                + " (a Kubernetes API server's watch caches see the writes; encrypted values need the key that"
+                + " encrypted them still configured)");
+        if (dryRun) {
+            return 0;
+        }
+        if (!yes) {
+            java.io.Console console = System.console();
+            if (console == null) {
+                err.println("not a terminal: nothing was done. Apply with --yes");
+                return 1;
+            }
+            String answer = console.readLine("Write these keys into %s? Type the cluster id to confirm: ", cluster);
+            if (!cluster.equals(answer == null ? null : answer.trim())) {
+                err.println("not confirmed: nothing was done");
+                return 1;
+            }
+        }
+        com.fasterxml.jackson.databind.JsonNode done =
+                EventJson.MAPPER.readTree(ServiceUrls.call("POST", uri, wait, body(false)));
+        done.path("applied").forEach(a -> out.println("  written  " + a.asText()));
+        done.path("skipped").forEach(a -> out.println("  SKIPPED  " + a.asText() + " (changed since it was read)"));
+        out.println("prefix restore " + done.path("operationId").asText() + ": "
+                + done.path("applied").size() + " written, "
+                + done.path("skipped").size() + " skipped");
+        return 0;
+    }
+
+    private String body(boolean dry) throws Exception {
+        java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+        b.put("prefix", prefix);
+        BackupRequested asked = pointInTime.request(cluster, "guardianctl");
+        b.put("toRevision", asked.toRevision());
+        b.put("toTime", asked.toTime() == null ? null : asked.toTime().toString());
+        b.put("dryRun", dry);
+        return EventJson.MAPPER.writeValueAsString(b);
+    }
 
     /** Asks snapshot-service for the snapshot of the requested moment and follows it; its id, or empty when it failed. */
     private Optional<String> pointInTimeSnapshot(EventStream stream, EventStream.DeadLetterWatch refused)

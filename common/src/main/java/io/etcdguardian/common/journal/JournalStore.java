@@ -85,7 +85,8 @@ public class JournalStore {
     }
 
     /** Stores {@code revisions} (consecutive, non-empty) as one segment; returns its manifest once committed. */
-    public SegmentManifest commit(ClusterSpec cluster, JournalEpoch epoch, List<JournalRevision> revisions) {
+    public SegmentManifest commit(
+            ClusterSpec cluster, JournalEpoch epoch, long etcdClusterId, List<JournalRevision> revisions) {
         JournalKeys.Range range = new JournalKeys.Range(
                 revisions.get(0).revision(), revisions.get(revisions.size() - 1).revision());
         byte[] raw = SegmentCodec.encode(revisions);
@@ -96,6 +97,7 @@ public class JournalStore {
         SegmentManifest manifest = new SegmentManifest(
                 cluster.id(),
                 epoch.name(),
+                Long.toHexString(etcdClusterId),
                 range.from(),
                 range.to(),
                 revisions.stream().mapToInt(r -> r.events().size()).sum(),

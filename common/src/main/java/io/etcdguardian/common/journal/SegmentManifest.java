@@ -11,6 +11,9 @@ import java.time.Instant;
 public record SegmentManifest(
         String clusterId,
         String epoch,
+        // the etcd cluster id the revisions came from (hex): a writer resuming on another (restored) one
+        // starts a new epoch instead of appending to this history
+        String etcdClusterId,
         long fromRevision,
         long toRevision,
         int events,

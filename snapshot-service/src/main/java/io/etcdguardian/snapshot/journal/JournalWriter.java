@@ -54,6 +54,7 @@ final class JournalWriter implements AutoCloseable {
     private final Client client;
     private final JournalSettings settings;
     private final Map<Long, Long> leaseTtls = new ConcurrentHashMap<>();
+    private final String expectedClusterId;
     private final Object lock = new Object();
     // guarded by lock
     private final ArrayDeque<JournalRevision> buffered = new ArrayDeque<>();
@@ -63,7 +64,15 @@ final class JournalWriter implements AutoCloseable {
     private Stop stopped;
     private Watch.Watcher watcher;
 
-    JournalWriter(ClusterSpec cluster, JournalEpoch epoch, Client client, JournalSettings settings, long fromRevision) {
+    /** {@code expectedClusterId}: the etcd cluster id the epoch's journal came from (hex; null: none yet). */
+    JournalWriter(
+            ClusterSpec cluster,
+            JournalEpoch epoch,
+            Client client,
+            JournalSettings settings,
+            long fromRevision,
+            String expectedClusterId) {
+        this.expectedClusterId = expectedClusterId;
         this.cluster = cluster;
         this.epoch = epoch;
         this.client = client;
@@ -80,6 +89,12 @@ final class JournalWriter implements AutoCloseable {
                 .getClusterId();
         synchronized (lock) {
             clusterId = id;
+            if (expectedClusterId != null && !expectedClusterId.equals(Long.toHexString(id))) {
+                // the journal so far came from another etcd cluster: appending would join two histories
+                stopLocked(new NewHistory("etcd answers as cluster " + Long.toHexString(id) + ", the journal came from "
+                        + expectedClusterId + " (restored?)"));
+                return;
+            }
         }
         Watch.Watcher started = client.getWatchClient()
                 .watch(
@@ -104,8 +119,7 @@ final class JournalWriter implements AutoCloseable {
                 return;
             }
             // checked before anything is taken in: events of another history never join this one's segments
-            if (!sameHistory(
-                    response.getHeader().getClusterId(), response.getHeader().getRevision())) {
+            if (!sameCluster(response.getHeader().getClusterId())) {
                 return;
             }
             if (events.isEmpty()) {
@@ -145,28 +159,31 @@ final class JournalWriter implements AutoCloseable {
         }
     }
 
-    /** Guarded by lock. False (and stopped) when etcd is no longer the cluster, or the revision the history, watched. */
-    private boolean sameHistory(long answeringClusterId, long revision) {
+    /** Guarded by lock. False (and stopped) when etcd answers as another cluster than the one watched. */
+    private boolean sameCluster(long answeringClusterId) {
         if (answeringClusterId != 0 && clusterId != 0 && answeringClusterId != clusterId) {
             stopLocked(new NewHistory("etcd answers as cluster " + Long.toHexString(answeringClusterId) + ", not "
                     + Long.toHexString(clusterId) + " (restored?)"));
             return false;
         }
-        if (revision > 0 && revision < received) {
-            stopLocked(new NewHistory("etcd is at revision " + revision + ", below the " + received
-                    + " received (restored without --bump-revision?)"));
-            return false;
-        }
         return true;
     }
 
-    /** Asks etcd where it is (cheap: one key that cannot exist); stops the writer if it is another history. */
+    /**
+     * Asks etcd where it is, linearizably (through the leader: no member's lag shows), about one key that
+     * cannot exist; stops the writer if it is another cluster, or below a revision received before asking.
+     */
     void checkHistory() {
+        long receivedBefore;
+        synchronized (lock) {
+            receivedBefore = received;
+        }
         try {
             var header = client.getKVClient().get(ALL).get(10, TimeUnit.SECONDS).getHeader();
             synchronized (lock) {
-                if (stopped == null) {
-                    sameHistory(header.getClusterId(), header.getRevision());
+                if (stopped == null && sameCluster(header.getClusterId()) && header.getRevision() < receivedBefore) {
+                    stopLocked(new NewHistory("etcd is at revision " + header.getRevision() + ", below the "
+                            + receivedBefore + " received (restored without --bump-revision?)"));
                 }
             }
         } catch (InterruptedException e) {
@@ -268,7 +285,11 @@ final class JournalWriter implements AutoCloseable {
         if (batch.isEmpty()) {
             return Optional.empty();
         }
-        SegmentManifest manifest = store.commit(cluster, epoch, withLeaseTtls(batch));
+        long id;
+        synchronized (lock) {
+            id = clusterId;
+        }
+        SegmentManifest manifest = store.commit(cluster, epoch, id, withLeaseTtls(batch));
         synchronized (lock) {
             for (int i = 0; i < batch.size(); i++) {
                 bufferedBytes -= buffered.removeFirst().weight();

@@ -27,6 +27,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -151,9 +152,12 @@ public class JournalWriters {
 
     private void start(ClusterSpec cluster, Slot slot) {
         JournalEpoch epoch = store.currentEpoch(cluster);
+        // one listing of each for the resume point, the cluster id to expect, and the coverage
+        List<JournalKeys.Range> segments = store.segments(cluster, epoch);
+        List<JournalKeys.Range> gaps = store.gaps(cluster, epoch);
         OptionalLong from = slot.restartAt > 0 && epoch.equals(slot.epoch)
                 ? OptionalLong.of(slot.restartAt)
-                : resumePoint(cluster, epoch);
+                : resumePoint(cluster, epoch, segments, gaps);
         if (from.isEmpty()) {
             // asked once a minute at most while it is taken; within the hour the idempotency guard keeps it one
             if (Instant.now().isAfter(slot.baseAskedAt.plusSeconds(60))) {
@@ -167,7 +171,8 @@ public class JournalWriters {
             return;
         }
         Client client = clients.dedicated(cluster, MAX_MESSAGE_BYTES);
-        JournalWriter writer = new JournalWriter(cluster, epoch, client, settings, from.getAsLong());
+        JournalWriter writer = new JournalWriter(
+                cluster, epoch, client, settings, from.getAsLong(), lastClusterId(cluster, epoch, segments));
         try {
             writer.start();
         } catch (InterruptedException e) {
@@ -180,12 +185,7 @@ public class JournalWriters {
         }
         slot.epoch = epoch;
         slot.coverage = JournalCoverage.of(
-                cluster.id(),
-                epoch,
-                epoch.snapshots(catalog.list(cluster), Optional.empty()),
-                store.segments(cluster, epoch),
-                store.gaps(cluster, epoch),
-                null);
+                cluster.id(), epoch, epoch.snapshots(catalog.list(cluster), Optional.empty()), segments, gaps, null);
         publishCoverage(slot);
         slot.client = client;
         slot.writer = writer;
@@ -194,13 +194,21 @@ public class JournalWriters {
         LOG.info("journal of {}: watching from revision {} (epoch {})", cluster.id(), from.getAsLong(), epoch.name());
     }
 
+    /** The etcd cluster id of the epoch's last segment; null without one (or from before ids were recorded). */
+    private String lastClusterId(ClusterSpec cluster, JournalEpoch epoch, List<JournalKeys.Range> segments) {
+        return segments.stream()
+                .reduce((a, b) -> b)
+                .map(last -> store.manifest(cluster, epoch, last).etcdClusterId())
+                .orElse(null);
+    }
+
     /**
      * After the epoch's last segment or gap; with neither, after the newest snapshot taken in the epoch
      * (a new epoch's history begins with a snapshot of it); else nowhere yet.
      */
-    private OptionalLong resumePoint(ClusterSpec cluster, JournalEpoch epoch) {
-        long last = java.util.stream.Stream.concat(
-                        store.segments(cluster, epoch).stream(), store.gaps(cluster, epoch).stream())
+    private OptionalLong resumePoint(
+            ClusterSpec cluster, JournalEpoch epoch, List<JournalKeys.Range> segments, List<JournalKeys.Range> gaps) {
+        long last = java.util.stream.Stream.concat(segments.stream(), gaps.stream())
                 .mapToLong(JournalKeys.Range::to)
                 .max()
                 .orElse(0);

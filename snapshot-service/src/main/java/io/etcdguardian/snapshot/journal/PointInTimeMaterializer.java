@@ -142,6 +142,19 @@ public class PointInTimeMaterializer {
     }
 
     /**
+     * A scratch member is thrown away after one snapshot: it need not survive a crash, so it does not
+     * wait for the disk on every transaction ({@code --unsafe-no-fsync}, etcd 3.5 and later).
+     */
+    public static List<String> scratchFlags(String etcdVersion) {
+        java.util.regex.Matcher v =
+                java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(etcdVersion == null ? "" : etcdVersion);
+        boolean supported = v.find()
+                && (Integer.parseInt(v.group(1)) > 3
+                        || (Integer.parseInt(v.group(1)) == 3 && Integer.parseInt(v.group(2)) >= 5));
+        return supported ? List.of("--unsafe-no-fsync") : List.of();
+    }
+
+    /**
      * Where a point-in-time request points: the epoch (its time's; a revision's is the current one) and the
      * revision — its own, or the last one received at or before its time.
      */
@@ -169,16 +182,43 @@ public class PointInTimeMaterializer {
         return new Target(epoch, revision);
     }
 
-    public Materialized materialise(ClusterSpec cluster, BackupRequested request, Path workDir) {
-        long t0 = System.nanoTime();
+    /** What a point-in-time request resolves to: the epoch, the base snapshot and the segments up to the revision. */
+    public PointInTimePlan plan(ClusterSpec cluster, BackupRequested request) {
         Target at = target(cluster, request);
-        long target = at.revision();
         JournalEpoch epoch = at.epoch().epoch();
-        PointInTimePlan plan = PointInTimePlan.of(
+        return PointInTimePlan.of(
                 epoch,
                 epoch.snapshots(catalog.list(cluster), at.epoch().next()),
                 journal.segments(cluster, epoch),
-                target);
+                at.revision());
+    }
+
+    /** The scratch member at the plan's revision, while {@link OnScratch#use} runs. */
+    public interface OnScratch<T> {
+        T use(EtcdCluster scratch, Instant revisionTime, long replayedRevisions, long replayedBytes) throws Exception;
+    }
+
+    public Materialized materialise(ClusterSpec cluster, BackupRequested request, Path workDir) {
+        long t0 = System.nanoTime();
+        PointInTimePlan plan = plan(cluster, request);
+        Path result = workDir.resolve(
+                cluster.id() + "-pit-" + UUID.randomUUID().toString().substring(0, 8) + ".db");
+        return onScratch(cluster, plan, workDir, (etcd, revisionTime, replayed, bytes) -> {
+            long liveKeys =
+                    KeyCount.of(etcd.endpoints(), Duration.ofSeconds(60)).keys();
+            etcd.etcdctl("snapshot", "save", result.toString());
+            return new Materialized(
+                    result, plan, revisionTime, liveKeys, replayed, bytes, Duration.ofNanos(System.nanoTime() - t0));
+        });
+    }
+
+    /**
+     * Restores the plan's base into a scratch member under {@code workDir}, replays the journal up to the
+     * plan's revision, hands the running member to {@code use}, then stops and deletes it.
+     */
+    public <T> T onScratch(ClusterSpec cluster, PointInTimePlan plan, Path workDir, OnScratch<T> use) {
+        long target = plan.targetRevision();
+        JournalEpoch epoch = plan.epoch();
         LOG.info(
                 "point in time {} of {}: snapshot {} (revision {}) and {} journal segments",
                 target,
@@ -187,13 +227,13 @@ public class PointInTimeMaterializer {
                 plan.base().revision(),
                 plan.segments().size());
         Path scratch = workDir.resolve(
-                cluster.id() + "-pit-" + UUID.randomUUID().toString().substring(0, 8));
-        Path result = workDir.resolve(scratch.getFileName() + ".db");
+                cluster.id() + "-scratch-" + UUID.randomUUID().toString().substring(0, 8));
         try {
             Files.createDirectories(scratch);
             Path db = fetcher.fetch(cluster, plan.base(), scratch.resolve("base.db"));
             EtcdCluster etcd = EtcdCluster.plan(scratch.resolve("etcd"), 1, 0)
-                    .withBinaries(EtcdBinaries.dirFor(plan.base().etcdVersion()));
+                    .withBinaries(EtcdBinaries.dirFor(plan.base().etcdVersion()))
+                    .withFlags(scratchFlags(plan.base().etcdVersion()));
             etcd.restoreFrom(db, List.of());
             Files.delete(db);
             etcd.start();
@@ -218,17 +258,7 @@ public class PointInTimeMaterializer {
                             Reason.INTEGRITY_FAILED,
                             "the journal replay ended at revision " + replay.revision() + ", not " + target);
                 }
-                long liveKeys =
-                        KeyCount.of(etcd.endpoints(), Duration.ofSeconds(60)).keys();
-                etcd.etcdctl("snapshot", "save", result.toString());
-                return new Materialized(
-                        result,
-                        plan,
-                        revisionTime,
-                        liveKeys,
-                        replayed,
-                        replay.bytes(),
-                        Duration.ofNanos(System.nanoTime() - t0));
+                return use.use(etcd, revisionTime, replayed, replay.bytes());
             } finally {
                 etcd.stop();
             }
