@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.MockKubeconfig;
-import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.DrillResult;
@@ -67,16 +66,8 @@ class OpenShiftBackupSetSystemIT {
 
     @Test
     void anOpenShiftSnapshotIsABackupSetThatClusterRestoreReads() throws Exception {
-        Backplane backplane = Backplane.startOrReuse(
-                state,
-                new Backplane.Options(1, 0, "etcd-snapshots"),
-                Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList());
+        Backplane backplane =
+                Backplane.startOrReuse(state, new Backplane.Options(1, 0, "etcd-snapshots"), SystemTopics.all());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         Path etcKubernetes = Files.createDirectories(state.resolve("node/etc/kubernetes"));

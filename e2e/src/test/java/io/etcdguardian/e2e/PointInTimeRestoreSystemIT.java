@@ -9,9 +9,7 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
-import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetParser;
 import io.etcdguardian.common.journal.JournalEpoch;
@@ -47,16 +45,8 @@ class PointInTimeRestoreSystemIT {
 
     @Test
     void theWrongDeleteIsUndoneToTheRevisionBeforeItWithNoWriteLost() throws Exception {
-        Backplane backplane = Backplane.startOrReuse(
-                state,
-                new Backplane.Options(3, 0, "etcd-snapshots"),
-                Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList());
+        Backplane backplane =
+                Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"), SystemTopics.all());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         Path credentials = backplane.s3().writeCredentials(state.resolve("s3.properties"));

@@ -8,7 +8,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
-import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.HealthChanged;
@@ -56,16 +55,8 @@ class WholeSystemIT {
 
     @Test
     void scheduledBackupRestoreThroughGuardianctlAndNospaceHealedAlone() throws Exception {
-        Backplane backplane = Backplane.startOrReuse(
-                state,
-                new Backplane.Options(3, QUOTA, "etcd-snapshots"),
-                Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList());
+        Backplane backplane =
+                Backplane.startOrReuse(state, new Backplane.Options(3, QUOTA, "etcd-snapshots"), SystemTopics.all());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());

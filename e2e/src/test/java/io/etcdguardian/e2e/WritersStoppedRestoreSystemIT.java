@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.MockKubeconfig;
-import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.ProgressStatus;
@@ -62,16 +61,8 @@ class WritersStoppedRestoreSystemIT {
 
     @Test
     void aSnapshotTakenOnceWritersStoppedIsTheOneRestored() throws Exception {
-        Backplane backplane = Backplane.startOrReuse(
-                state,
-                new Backplane.Options(3, 0, "etcd-snapshots"),
-                Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList());
+        Backplane backplane =
+                Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"), SystemTopics.all());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         AtomicBoolean playing = new AtomicBoolean(true);
