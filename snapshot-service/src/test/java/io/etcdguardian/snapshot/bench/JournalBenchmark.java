@@ -120,7 +120,8 @@ class JournalBenchmark {
                             "0",
                             "guardian.journal.enabled",
                             "true"),
-                    dir.resolve("service.log"),
+                    // kept after the run for a post-mortem
+                    Path.of("target", "journal-benchmark-service.log").toAbsolutePath(),
                     List.of("-Xmx256m"));
             try (EventStream.Follower segments = follow(stream)) {
                 snapshot(
