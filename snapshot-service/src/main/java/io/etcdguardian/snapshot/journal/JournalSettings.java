@@ -13,9 +13,11 @@ public record JournalSettings(
         @Bindable(defaultValue = "false") boolean enabled,
         // a segment closes after this long, or at segment-bytes, whichever comes first: the recovery point
         @Bindable(defaultValue = "2s") Duration segmentInterval,
-        @Bindable(defaultValue = "16777216") long segmentBytes,
-        // received but not committed (the store down): past this the watch stops and resumes from the store later
-        @Bindable(defaultValue = "268435456") long maxBufferedBytes,
+        // 0: from the heap (1/32 of -Xmx, 1..16 MiB): a commit holds about three copies of a segment
+        @Bindable(defaultValue = "0") long segmentBytes,
+        // received and not committed yet (the store slow or down), by all of this replica's writers together;
+        // past it the writer that brings more stops and resumes from the store later. 0: a quarter of -Xmx
+        @Bindable(defaultValue = "0") long maxBufferedBytes,
         // after a failed watch or commit, before the next attempt
         @Bindable(defaultValue = "2s") Duration retryBackoff,
         // segments this replica commits at once, over all its clusters
@@ -27,8 +29,14 @@ public record JournalSettings(
 
     public JournalSettings {
         require(segmentInterval.compareTo(Duration.ofMillis(100)) >= 0, "segment-interval", "must be at least 100ms");
-        require(segmentBytes >= 1 << 20, "segment-bytes", "must be at least 1 MiB");
-        require(maxBufferedBytes >= 2 * segmentBytes, "max-buffered-bytes", "must be at least twice segment-bytes");
+        long heap = Runtime.getRuntime().maxMemory();
+        segmentBytes = segmentBytes > 0 ? segmentBytes : Math.max(1L << 20, Math.min(16L << 20, heap / 32));
+        maxBufferedBytes = maxBufferedBytes > 0 ? maxBufferedBytes : heap / 4;
+        require(segmentBytes >= 1 << 20, "segment-bytes", "must be at least 1 MiB (or 0: from the heap)");
+        require(
+                maxBufferedBytes >= 2 * segmentBytes,
+                "max-buffered-bytes",
+                "must be at least twice segment-bytes (or 0: from the heap)");
         require(!retryBackoff.isNegative(), "retry-backoff", "must not be negative");
         require(commitThreads >= 1 && commitThreads <= 64, "commit-threads", "must be 1..64");
         require(

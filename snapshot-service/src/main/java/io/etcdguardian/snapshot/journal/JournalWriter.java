@@ -55,6 +55,8 @@ final class JournalWriter implements AutoCloseable {
     private final JournalSettings settings;
     private final Map<Long, Long> leaseTtls = new ConcurrentHashMap<>();
     private final String expectedClusterId;
+    // received and not committed, by all of the replica's writers: bounded by max-buffered-bytes
+    private final java.util.concurrent.atomic.AtomicLong replicaBuffered;
     private final Object lock = new Object();
     // guarded by lock
     private final ArrayDeque<JournalRevision> buffered = new ArrayDeque<>();
@@ -71,8 +73,10 @@ final class JournalWriter implements AutoCloseable {
             Client client,
             JournalSettings settings,
             long fromRevision,
-            String expectedClusterId) {
+            String expectedClusterId,
+            java.util.concurrent.atomic.AtomicLong replicaBuffered) {
         this.expectedClusterId = expectedClusterId;
+        this.replicaBuffered = replicaBuffered;
         this.cluster = cluster;
         this.epoch = epoch;
         this.client = client;
@@ -152,9 +156,13 @@ final class JournalWriter implements AutoCloseable {
                                         kv.getLease(),
                                         -1));
             }
-            if (changes != null && append(revision, now, changes) && bufferedBytes > settings.maxBufferedBytes()) {
-                stopLocked(new Failed(bufferedBytes + " bytes received and not committed (the store is slow or"
-                        + " down): the watch resumes from the store once they are"));
+            if (changes != null
+                    && append(revision, now, changes)
+                    && replicaBuffered.get() > settings.maxBufferedBytes()) {
+                stopLocked(new Failed(replicaBuffered.get() + " bytes received and not committed by this replica's"
+                        + " writers (max-buffered-bytes " + settings.maxBufferedBytes()
+                        + "; the store is slow or down):"
+                        + " this watch resumes from the store once its " + bufferedBytes + " are"));
             }
         }
     }
@@ -207,6 +215,7 @@ final class JournalWriter implements AutoCloseable {
         JournalRevision r = new JournalRevision(revision, arrival, changes);
         buffered.addLast(r);
         bufferedBytes += r.weight();
+        replicaBuffered.addAndGet(r.weight());
         received = revision;
         return true;
     }
@@ -292,7 +301,9 @@ final class JournalWriter implements AutoCloseable {
         SegmentManifest manifest = store.commit(cluster, epoch, id, withLeaseTtls(batch));
         synchronized (lock) {
             for (int i = 0; i < batch.size(); i++) {
-                bufferedBytes -= buffered.removeFirst().weight();
+                long weight = buffered.removeFirst().weight();
+                bufferedBytes -= weight;
+                replicaBuffered.addAndGet(-weight);
             }
         }
         return Optional.of(manifest);
@@ -340,5 +351,15 @@ final class JournalWriter implements AutoCloseable {
     @Override
     public void close() {
         stop(new Failed("closed"));
+    }
+
+    /** Drops what was received and not committed (the next writer reads it from etcd again). */
+    void discard() {
+        close();
+        synchronized (lock) {
+            replicaBuffered.addAndGet(-bufferedBytes);
+            bufferedBytes = 0;
+            buffered.clear();
+        }
     }
 }

@@ -61,6 +61,7 @@ public class JournalWriters {
     private final FleetCatalog fleetCatalog;
     private final WorkerPool pool;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
 
     /** Per cluster: its writer and client, whether a start or commit runs for it, when to try again. */
     private static final class Slot {
@@ -76,6 +77,8 @@ public class JournalWriters {
         volatile Instant baseAskedAt = Instant.EPOCH;
         volatile JournalCoverage coverage;
         volatile Instant coveragePublishedAt = Instant.EPOCH;
+        // extended by a commit and not put into the catalogue yet (at most once per catalog-interval)
+        volatile boolean coverageDirty;
     }
 
     public JournalWriters(
@@ -96,6 +99,13 @@ public class JournalWriters {
         this.events = events;
         this.settings = settings;
         this.pool = new WorkerPool("journal", settings.commitThreads());
+        LOG.info(
+                "journal on: a segment every {} or {} bytes, at most {} bytes received and not committed, {} commits"
+                        + " at once",
+                settings.segmentInterval(),
+                settings.segmentBytes(),
+                settings.maxBufferedBytes(),
+                settings.commitThreads());
     }
 
     @Scheduled(fixedDelay = "${guardian.journal.tick:100ms}", initialDelay = "1s")
@@ -119,6 +129,8 @@ public class JournalWriters {
                 run(slot, () -> commit(cluster, slot, writer));
             } else if (writer.stopped().isPresent()) {
                 run(slot, () -> stopped(cluster, slot, writer, writer.stopped().get()));
+            } else if (slot.coverageDirty && !now.isBefore(slot.coveragePublishedAt.plus(settings.catalogInterval()))) {
+                run(slot, () -> publishCoverage(cluster, slot));
             } else if (!now.isBefore(slot.historyCheckedAt.plus(settings.historyCheckInterval()))) {
                 slot.historyCheckedAt = now;
                 run(slot, writer::checkHistory);
@@ -172,7 +184,7 @@ public class JournalWriters {
         }
         Client client = clients.dedicated(cluster, MAX_MESSAGE_BYTES);
         JournalWriter writer = new JournalWriter(
-                cluster, epoch, client, settings, from.getAsLong(), lastClusterId(cluster, epoch, segments));
+                cluster, epoch, client, settings, from.getAsLong(), lastClusterId(cluster, epoch, segments), buffered);
         try {
             writer.start();
         } catch (InterruptedException e) {
@@ -244,6 +256,7 @@ public class JournalWriters {
             slot.committed = m.toRevision();
             if (slot.coverage != null) {
                 slot.coverage = slot.coverage.extendedTo(m.toRevision(), m.lastArrival());
+                slot.coverageDirty = true;
                 publishCoverage(cluster, slot);
             }
             events.publish(new JournalSegmentCommitted(
@@ -284,6 +297,7 @@ public class JournalWriters {
         try {
             fleetCatalog.putJournal(slot.coverage);
             slot.coveragePublishedAt = Instant.now();
+            slot.coverageDirty = false;
         } catch (RuntimeException e) {
             LOG.warn("journal of {}: catalogue not updated: {}", slot.coverage.clusterId(), e.toString());
         }
@@ -356,7 +370,7 @@ public class JournalWriters {
 
     private static void close(Slot slot) {
         if (slot.writer != null) {
-            slot.writer.close();
+            slot.writer.discard();
             slot.writer = null;
         }
         if (slot.client != null) {
