@@ -9,6 +9,7 @@ import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.S3ProxyServer;
+import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.JournalGapRecorded;
 import io.etcdguardian.common.event.JournalSegmentCommitted;
@@ -17,6 +18,7 @@ import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetParser;
+import io.etcdguardian.common.journal.JournalCoverage;
 import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalKeys;
 import io.etcdguardian.common.journal.JournalStore;
@@ -37,6 +39,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -202,6 +209,165 @@ class JournalFaultIT {
             }
             source.stop();
             s3.stop();
+        }
+    }
+
+    /**
+     * Retention prunes the journal behind its window, and a kill between uncommitting the old segments and
+     * deleting their data loses nothing: the next run finishes the deletion, every revision from the
+     * window's base snapshot on stays restorable, and the catalogue's coverage starts at that snapshot.
+     */
+    @Test
+    void retentionPrunesBehindTheWindowAndAKillMidPruneLosesNothing(Backplane backplane) throws Exception {
+        String id = "jprune-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
+        String fleetYaml = """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: %s/ }
+                """.formatted(
+                        id,
+                        source.endpoints().get(0),
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        SnapshotRequests.credentials(backplane, dir),
+                        id);
+        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), fleetYaml);
+        ClusterSpec cluster = FleetParser.parseDocument(fleetYaml).clusters().get(id);
+        SnapshotStores stores = new SnapshotStores(new S3Clients());
+        JournalStore journal = new JournalStore(stores, new EncryptionKeys(new KubernetesClients("")));
+        SnapshotCatalog catalog = new SnapshotCatalog(stores);
+        Path logs = Path.of("target", "journal-prune-" + id);
+        List<String> journalOn = List.of(
+                "-Dguardian.journal.enabled=true",
+                "-Dguardian.journal.segment-interval=300ms",
+                "-Dguardian.journal.catalog-interval=1s",
+                "-Dguardian.operation.lease-ttl=5s");
+        List<String> pruning = new java.util.ArrayList<>(journalOn);
+        pruning.addAll(List.of(
+                "-Dguardian.journal.retention=1s",
+                "-Dguardian.snapshot.orphan-age=1h",
+                "-Dguardian.snapshot.retention-interval=1s",
+                "-Dguardian.snapshot.retention-initial-delay=1s"));
+        ChildProcess service = null;
+        try (Client client =
+                        Client.builder().endpoints(source.endpoints().get(0)).build();
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
+            Writes writes = new Writes(client);
+            writes.put(20);
+            // a journal kept as long as the default window: two drilled snapshots with segments after each
+            service = ForkedSnapshotService.start(
+                    "journal-prune-1", logs, dir, backplane, fleet, "jprune-" + id, dir.resolve("spool"), journalOn);
+            SnapshotCompleted first = (SnapshotCompleted) SnapshotRequests.outcome(stream, id);
+            long before = writes.put(40);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= before);
+            SnapshotCompleted second = (SnapshotCompleted) SnapshotRequests.outcome(stream, id);
+            long last = writes.put(40);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= last);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> catalog.list(cluster).stream()
+                                    .filter(s -> s.drillPassed())
+                                    .count()
+                            == 2);
+            service.kill();
+            long base = second.revision();
+            List<JournalKeys.Range> all = journal.segments(cluster, JournalEpoch.FIRST);
+            assertThat(all).as("segments before the second snapshot").anyMatch(r -> r.to() <= base);
+            PointInTimePlan.of(JournalEpoch.FIRST, catalog.list(cluster), all, base - 1); // restorable so far
+
+            // the window shrunk to a second: the second snapshot starts it; killed once the old segments are
+            // uncommitted
+            List<String> armed = new java.util.ArrayList<>(pruning);
+            armed.add("-Dguardian.failpoints=journal.prune.uncommitted");
+            service = ForkedSnapshotService.start(
+                    "journal-prune-2", logs, dir, backplane, fleet, "jprune-" + id, dir.resolve("spool"), armed);
+            ChildProcess killed = service;
+            await().atMost(Duration.ofSeconds(60)).until(() -> !killed.isAlive());
+            assertThat(journal.segments(cluster, JournalEpoch.FIRST))
+                    .as("uncommitted: no manifest at or before the window's base")
+                    .allMatch(r -> r.to() > base)
+                    .containsAll(all.stream().filter(r -> r.to() > base).toList());
+            assertThat(dataRanges(stores, cluster))
+                    .as("the kill left the old segments' data")
+                    .anyMatch(r -> r.to() <= base);
+            List<JournalKeys.Range> left = journal.segments(cluster, JournalEpoch.FIRST);
+            assertThatThrownBy(() -> PointInTimePlan.of(JournalEpoch.FIRST, catalog.list(cluster), left, base - 1))
+                    .as("before the window: pruned, refused")
+                    .isInstanceOf(GuardianException.class);
+            assertThat(PointInTimePlan.of(JournalEpoch.FIRST, catalog.list(cluster), left, last)
+                            .base()
+                            .snapshotId())
+                    .isEqualTo(second.snapshotId());
+
+            // the next run finishes the deletion
+            service = ForkedSnapshotService.start(
+                    "journal-prune-3", logs, dir, backplane, fleet, "jprune-" + id, dir.resolve("spool"), pruning);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> dataRanges(stores, cluster).stream().allMatch(r -> r.to() > base));
+            assertThat(catalog.list(cluster))
+                    .as("the snapshots themselves stay")
+                    .extracting(s -> s.snapshotId())
+                    .contains(first.snapshotId(), second.snapshotId());
+
+            // a newer snapshot moves the window's base while the writer runs: pruned under it, coverage follows
+            long more = writes.put(20);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= more);
+            SnapshotCompleted third = (SnapshotCompleted) SnapshotRequests.outcome(stream, id);
+            long end = writes.put(20);
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= end);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> coverage(backplane, id)
+                            .map(c -> c.fromRevision() == third.revision() && c.toRevision() >= end)
+                            .orElse(false));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> dataRanges(stores, cluster).stream().allMatch(r -> r.to() > third.revision()));
+            List<JournalKeys.Range> now = journal.segments(cluster, JournalEpoch.FIRST);
+            assertContiguous(now);
+            assertThat(now).allMatch(r -> r.to() > third.revision());
+            assertThat(dataRanges(stores, cluster)).containsExactlyElementsOf(now);
+            PointInTimePlan plan = PointInTimePlan.of(JournalEpoch.FIRST, catalog.list(cluster), now, end);
+            assertThat(plan.base().snapshotId()).isEqualTo(third.snapshotId());
+        } finally {
+            if (service != null) {
+                service.kill();
+            }
+            source.stop();
+        }
+    }
+
+    private static List<JournalKeys.Range> dataRanges(SnapshotStores stores, ClusterSpec cluster) {
+        return stores.of(cluster).list(JournalKeys.dataPrefix(cluster, JournalEpoch.FIRST)).stream()
+                .map(e -> JournalKeys.rangeOfData(e.key()))
+                .flatMap(java.util.Optional::stream)
+                .sorted()
+                .toList();
+    }
+
+    /** The cluster's journal line of the fleet catalogue, as the compacted topic holds it last. */
+    private static java.util.Optional<JournalCoverage> coverage(Backplane backplane, String clusterId) {
+        java.util.Map<String, Object> config = java.util.Map.of(
+                "bootstrap.servers", backplane.kafka().bootstrapServers(),
+                "key.deserializer", StringDeserializer.class.getName(),
+                "value.deserializer", ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.CATALOG).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            java.util.Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            JournalCoverage found = null;
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key().equals(clusterId + "/journal") && r.value() != null) {
+                        found = EventJson.MAPPER.readValue(r.value(), JournalCoverage.class);
+                    }
+                }
+            }
+            return java.util.Optional.ofNullable(found);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  */
 public final class JournalKeys {
     private static final Pattern RANGE = Pattern.compile("(\\d{20})-(\\d{20})\\.json$");
+    private static final Pattern DATA_RANGE = Pattern.compile("/data/(\\d{20})-(\\d{20})\\.seg\\.zst(\\.enc)?$");
 
     private JournalKeys() {}
 
@@ -70,6 +71,10 @@ public final class JournalKeys {
         return epochPrefix(cluster, epoch) + range.name() + ".json";
     }
 
+    public static String dataPrefix(ClusterSpec cluster, JournalEpoch epoch) {
+        return epochPrefix(cluster, epoch) + "data/";
+    }
+
     public static String data(ClusterSpec cluster, JournalEpoch epoch, Range range, boolean encrypted) {
         return epochPrefix(cluster, epoch) + "data/" + range.name() + ".seg.zst" + (encrypted ? ".enc" : "");
     }
@@ -85,6 +90,14 @@ public final class JournalKeys {
     /** The range a manifest or gap key names; empty for any other key. */
     public static Optional<Range> rangeOf(String key) {
         Matcher m = RANGE.matcher(key);
+        return m.find()
+                ? Optional.of(new Range(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))))
+                : Optional.empty();
+    }
+
+    /** The range a segment's data key names; empty for any other key. */
+    public static Optional<Range> rangeOfData(String key) {
+        Matcher m = DATA_RANGE.matcher(key);
         return m.find()
                 ? Optional.of(new Range(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))))
                 : Optional.empty();

@@ -6,6 +6,7 @@ import io.etcdguardian.common.digest.Sha256;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.s3.StoreErrors;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
@@ -254,6 +255,74 @@ public class JournalStore {
                 .flatMap(java.util.Optional::stream)
                 .sorted()
                 .toList();
+    }
+
+    /**
+     * What {@link #prune} removed: segment manifests, their data (a run after a crash finds data whose
+     * manifest went already), data no manifest ever committed, and gaps.
+     */
+    public record Pruned(int segments, int data, int orphans, int gaps) {
+        public boolean any() {
+            return segments + data + orphans + gaps > 0;
+        }
+    }
+
+    /**
+     * Deletes the epoch's segments and gaps that end at or before {@code throughRevision}: the manifests
+     * first, so no reader ever finds a committed segment without its data; then their data, and the data
+     * of commits that never wrote their manifest once older than {@code orphansBefore} (younger, its
+     * manifest may be on its way); the gaps last. Repeating it after a crash at any point finishes the job.
+     * {@code keepNewest}: the newest segment stays whatever its range (a writer resuming the epoch reads it
+     * for the revision to go on from and the etcd cluster id to expect).
+     */
+    public Pruned prune(
+            ClusterSpec cluster, JournalEpoch epoch, long throughRevision, boolean keepNewest, Instant orphansBefore) {
+        SnapshotStore store = stores.of(cluster);
+        List<SnapshotStore.Entry> manifests = store.list(JournalKeys.manifestsPrefix(cluster, epoch)).stream()
+                .filter(e -> JournalKeys.rangeOf(e.key()).isPresent())
+                .sorted(java.util.Comparator.comparing(
+                        e -> JournalKeys.rangeOf(e.key()).orElseThrow()))
+                .toList();
+        java.util.Set<JournalKeys.Range> committed = new java.util.HashSet<>();
+        List<String> uncommit = new java.util.ArrayList<>();
+        for (int i = 0; i < manifests.size(); i++) {
+            JournalKeys.Range range =
+                    JournalKeys.rangeOf(manifests.get(i).key()).orElseThrow();
+            boolean newest = i == manifests.size() - 1;
+            if (range.to() <= throughRevision && !(newest && keepNewest)) {
+                uncommit.add(manifests.get(i).key());
+            } else {
+                committed.add(range);
+            }
+        }
+        store.deleteAll(uncommit);
+        Failpoints.hit("journal.prune.uncommitted");
+        List<String> data = new java.util.ArrayList<>();
+        int orphans = 0;
+        for (SnapshotStore.Entry e : store.list(JournalKeys.dataPrefix(cluster, epoch))) {
+            java.util.Optional<JournalKeys.Range> range = JournalKeys.rangeOfData(e.key());
+            if (range.isEmpty()) {
+                continue;
+            }
+            if (committed.contains(range.get())) {
+                continue;
+            }
+            if (range.get().to() <= throughRevision) {
+                data.add(e.key());
+            } else if (e.lastModified().isBefore(orphansBefore)) {
+                data.add(e.key());
+                orphans++;
+            }
+        }
+        store.deleteAll(data);
+        List<String> gaps = store.list(JournalKeys.gapsPrefix(cluster, epoch)).stream()
+                .filter(e -> JournalKeys.rangeOf(e.key())
+                        .map(r -> r.to() <= throughRevision)
+                        .orElse(false))
+                .map(SnapshotStore.Entry::key)
+                .toList();
+        store.deleteAll(gaps);
+        return new Pruned(uncommit.size(), data.size() - orphans, orphans, gaps.size());
     }
 
     private static byte[] encrypt(

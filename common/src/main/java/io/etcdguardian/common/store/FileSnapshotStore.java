@@ -197,6 +197,11 @@ final class FileSnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public void deleteAll(List<String> keys) {
+        keys.forEach(this::delete);
+    }
+
+    @Override
     public MultipartWrite startMultipart(String key) {
         path(key);
         String uploadId = UUID.randomUUID().toString();

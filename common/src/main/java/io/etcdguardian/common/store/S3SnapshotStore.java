@@ -18,10 +18,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ExpirationStatus;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -230,6 +233,29 @@ final class S3SnapshotStore implements SnapshotStore {
     @Override
     public void delete(String key) {
         call("delete " + key, () -> s3.deleteObject(b -> b.bucket(bucket).key(key)));
+    }
+
+    @Override
+    public void deleteAll(List<String> keys) {
+        // DeleteObjects takes at most 1,000 keys; each key's own failure comes back in the response
+        for (int from = 0; from < keys.size(); from += 1000) {
+            List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + 1000)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build())
+                    .toList();
+            String action =
+                    "delete " + batch.size() + " objects from " + batch.get(0).key();
+            DeleteObjectsResponse response = call(
+                    action,
+                    () -> s3.deleteObjects(
+                            b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true))));
+            if (response.hasErrors() && !response.errors().isEmpty()) {
+                S3Error first = response.errors().get(0);
+                throw new GuardianException(
+                        Reason.STORE_UNAVAILABLE,
+                        action + ": " + response.errors().size() + " not deleted, the first " + first.key() + " ("
+                                + first.code() + ": " + first.message() + ")");
+            }
+        }
     }
 
     @Override

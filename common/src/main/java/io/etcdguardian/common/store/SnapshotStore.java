@@ -80,6 +80,9 @@ public interface SnapshotStore {
 
     void delete(String key);
 
+    /** Deletes {@code keys} (absent ones are no error), in as few calls as the store allows. */
+    void deleteAll(List<String> keys);
+
     MultipartWrite startMultipart(String key);
 
     List<PendingUpload> pendingUploads(String prefix);

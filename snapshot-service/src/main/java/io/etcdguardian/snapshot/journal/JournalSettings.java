@@ -25,7 +25,10 @@ public record JournalSettings(
         // how often each writer asks etcd whether it is still the history it watches (a restore starts another)
         @Bindable(defaultValue = "5s") Duration historyCheckInterval,
         // how often each writer puts what its journal covers into the fleet catalogue (and at every start)
-        @Bindable(defaultValue = "10s") Duration catalogInterval) {
+        @Bindable(defaultValue = "10s") Duration catalogInterval,
+        // every second of this window stays restorable: older segments go once a snapshot before the window
+        // can start every point in it (retention runs, whatever the clusters' snapshot policies say)
+        @Bindable(defaultValue = "7d") Duration retention) {
 
     public JournalSettings {
         require(segmentInterval.compareTo(Duration.ofMillis(100)) >= 0, "segment-interval", "must be at least 100ms");
@@ -43,6 +46,7 @@ public record JournalSettings(
                 historyCheckInterval.compareTo(Duration.ofMillis(100)) >= 0,
                 "history-check-interval",
                 "must be at least 100ms");
+        require(retention.compareTo(Duration.ofSeconds(1)) >= 0, "retention", "must be at least 1s");
     }
 
     private static void require(boolean ok, String property, String reason) {

@@ -79,6 +79,8 @@ public class JournalWriters {
         volatile Instant coveragePublishedAt = Instant.EPOCH;
         // extended by a commit and not put into the catalogue yet (at most once per catalog-interval)
         volatile boolean coverageDirty;
+        // retention deleted segments: the coverage's start is listed afresh
+        volatile boolean recount;
     }
 
     public JournalWriters(
@@ -129,6 +131,8 @@ public class JournalWriters {
                 run(slot, () -> commit(cluster, slot, writer));
             } else if (writer.stopped().isPresent()) {
                 run(slot, () -> stopped(cluster, slot, writer, writer.stopped().get()));
+            } else if (slot.recount && slot.coverage != null) {
+                run(slot, () -> recount(cluster, slot));
             } else if (slot.coverageDirty && !now.isBefore(slot.coveragePublishedAt.plus(settings.catalogInterval()))) {
                 run(slot, () -> publishCoverage(cluster, slot));
             } else if (!now.isBefore(slot.historyCheckedAt.plus(settings.historyCheckInterval()))) {
@@ -204,6 +208,28 @@ public class JournalWriters {
         slot.restartAt = -1;
         slot.committed = from.getAsLong() - 1;
         LOG.info("journal of {}: watching from revision {} (epoch {})", cluster.id(), from.getAsLong(), epoch.name());
+    }
+
+    /** Retention deleted some of the cluster's segments: what the journal covers is listed again. */
+    public void pruned(String clusterId) {
+        Slot slot = slots.get(clusterId);
+        if (slot != null) {
+            slot.recount = true;
+        }
+    }
+
+    private void recount(ClusterSpec cluster, Slot slot) {
+        slot.recount = false;
+        JournalEpoch epoch = slot.epoch;
+        slot.coverage = JournalCoverage.of(
+                cluster.id(),
+                epoch,
+                epoch.snapshots(catalog.list(cluster), Optional.empty()),
+                store.segments(cluster, epoch),
+                store.gaps(cluster, epoch),
+                slot.coverage.lastArrival());
+        slot.coverageDirty = true;
+        publishCoverage(cluster, slot);
     }
 
     /** The etcd cluster id of the epoch's last segment; null without one (or from before ids were recorded). */

@@ -3,6 +3,8 @@ package io.etcdguardian.snapshot.retention;
 import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.journal.JournalEpoch;
+import io.etcdguardian.common.journal.JournalStore;
 import io.etcdguardian.common.kafka.OwnedClusters;
 import io.etcdguardian.common.operation.Lease;
 import io.etcdguardian.common.operation.OperationJournal;
@@ -18,13 +20,17 @@ import io.etcdguardian.common.store.SnapshotStore;
 import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.snapshot.catalog.CatalogUpdates;
 import io.etcdguardian.snapshot.config.SnapshotSettings;
+import io.etcdguardian.snapshot.journal.JournalSettings;
+import io.etcdguardian.snapshot.journal.JournalWriters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -51,6 +57,9 @@ public class RetentionRunner {
     private final Operations operations;
     private final OwnedClusters owned;
     private final CatalogUpdates catalogUpdates;
+    private final JournalStore journalStore;
+    private final Duration journalWindow;
+    private final Optional<JournalWriters> journalWriters;
 
     public RetentionRunner(
             SnapshotCatalog catalog,
@@ -62,7 +71,13 @@ public class RetentionRunner {
             OperationJournal journal,
             Operations operations,
             OwnedClusters owned,
-            CatalogUpdates catalogUpdates) {
+            CatalogUpdates catalogUpdates,
+            JournalStore journalStore,
+            JournalSettings journalSettings,
+            Optional<JournalWriters> journalWriters) {
+        this.journalStore = journalStore;
+        this.journalWindow = journalSettings.retention();
+        this.journalWriters = journalWriters;
         this.owned = owned;
         this.catalogUpdates = catalogUpdates;
         this.leases = leases;
@@ -113,9 +128,18 @@ public class RetentionRunner {
                                 .map(Lease::subject)
                                 .ifPresent(inUse::add);
                         List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
-                        run.plan(delete.stream()
-                                .map(m -> DELETE + m.snapshotId())
-                                .toList());
+                        List<JournalEpoch> epochs = journalStore.epochs(cluster);
+                        List<JournalRetention.Cut> cuts = JournalRetention.cuts(
+                                epochs,
+                                manifests.stream()
+                                        .filter(m -> !delete.contains(m))
+                                        .toList(),
+                                journalWindow,
+                                Instant.now());
+                        List<String> plan = new ArrayList<>();
+                        delete.forEach(m -> plan.add(DELETE + m.snapshotId()));
+                        cuts.forEach(c -> plan.add(c.step()));
+                        run.plan(plan);
                         SnapshotStore store = stores.of(cluster);
                         for (SnapshotManifest m : delete) {
                             run.step(DELETE + m.snapshotId(), () -> {
@@ -140,8 +164,41 @@ public class RetentionRunner {
                         }
                         meters.counter("guardian.retention.deleted", "cluster", cluster.id())
                                 .increment(delete.size());
+                        List<String> pruned = new ArrayList<>();
+                        JournalEpoch current = epochs.get(epochs.size() - 1);
+                        for (JournalRetention.Cut cut : cuts) {
+                            run.step(cut.step(), () -> {
+                                JournalStore.Pruned p = journalStore.prune(
+                                        cluster,
+                                        cut.epoch(),
+                                        cut.throughRevision(),
+                                        cut.epoch().equals(current),
+                                        Instant.now().minus(orphanAge));
+                                if (p.any()) {
+                                    pruned.add(cut.epoch().name() + ": " + p.segments() + " segments");
+                                    LOG.info(
+                                            "retention pruned the journal of {}, epoch {}: {} segments uncommitted, {}"
+                                                    + " data objects deleted, {} left by failed commits, {} gaps ({})",
+                                            cluster.id(),
+                                            cut.epoch().name(),
+                                            p.segments(),
+                                            p.data(),
+                                            p.orphans(),
+                                            p.gaps(),
+                                            cut.why());
+                                }
+                            });
+                        }
+                        if (!pruned.isEmpty()) {
+                            // the writer's coverage starts at a segment that may be gone: it lists afresh
+                            journalWriters.ifPresent(w -> w.pruned(cluster.id()));
+                        }
                         cleanOrphans(cluster, manifests, cutShort);
-                        return delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted);
+                        cleanJournalOrphans(cluster, epochs, cuts);
+                        String journalDone =
+                                pruned.isEmpty() ? "" : "; pruned the journal (" + String.join(", ", pruned) + ")";
+                        return (delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted))
+                                + journalDone;
                     });
             if (result.status() != OperationRecord.Status.COMPLETED) {
                 listed.set(null); // cut short: a manifest may be gone whose deletion was not counted
@@ -193,6 +250,35 @@ public class RetentionRunner {
             }
         }
         return ids;
+    }
+
+    /** Segment data whose manifest never came, in the epochs no cut went through. */
+    private void cleanJournalOrphans(ClusterSpec cluster, List<JournalEpoch> epochs, List<JournalRetention.Cut> cuts) {
+        JournalEpoch current = epochs.get(epochs.size() - 1);
+        Instant cutoff = Instant.now().minus(orphanAge);
+        for (JournalEpoch epoch : epochs) {
+            if (cuts.stream().anyMatch(c -> c.epoch().equals(epoch))) {
+                continue; // its prune took them
+            }
+            try {
+                int orphans = journalStore
+                        .prune(cluster, epoch, 0, epoch.equals(current), cutoff)
+                        .orphans();
+                if (orphans > 0) {
+                    LOG.info(
+                            "removed {} journal segments of {} (epoch {}) that no manifest committed",
+                            orphans,
+                            cluster.id(),
+                            epoch.name());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn(
+                        "journal of {}, epoch {}: left-overs not removed: {}",
+                        cluster.id(),
+                        epoch.name(),
+                        e.toString());
+            }
+        }
     }
 
     private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests, Set<String> cutShort) {

@@ -8,6 +8,10 @@ import org.junit.jupiter.api.Test;
 
 class JournalSettingsTest {
     private static JournalSettings with(long segmentBytes, long maxBufferedBytes) {
+        return with(segmentBytes, maxBufferedBytes, Duration.ofDays(7));
+    }
+
+    private static JournalSettings with(long segmentBytes, long maxBufferedBytes, Duration retention) {
         return new JournalSettings(
                 true,
                 Duration.ofSeconds(2),
@@ -16,7 +20,8 @@ class JournalSettingsTest {
                 Duration.ofSeconds(2),
                 4,
                 Duration.ofSeconds(5),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                retention);
     }
 
     @Test
@@ -34,5 +39,11 @@ class JournalSettingsTest {
         assertThatThrownBy(() -> with(8L << 20, 8L << 20))
                 .hasMessageStartingWith("guardian.journal.max-buffered-bytes: must be at least twice segment-bytes");
         assertThatThrownBy(() -> with(1000, 0)).hasMessageStartingWith("guardian.journal.segment-bytes:");
+    }
+
+    @Test
+    void aJournalKeptForNoTimeIsRefusedWithItsKey() {
+        assertThatThrownBy(() -> with(0, 0, Duration.ZERO))
+                .hasMessage("guardian.journal.retention: must be at least 1s");
     }
 }
