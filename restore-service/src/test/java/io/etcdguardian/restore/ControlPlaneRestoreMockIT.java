@@ -673,9 +673,6 @@ class ControlPlaneRestoreMockIT {
         String ns = hc.namespace();
         SnapshotManifest snapshot = hc.snapshot();
         Map<String, String> settings = hc.settings();
-        // the killed consumer's partitions move on after the session timeout, not after 45 s
-        settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
-        settings.put("kafka.consumers.restore-" + cluster + ".heartbeat.interval.ms", "1000");
         Map<String, String> armed = new java.util.HashMap<>(settings);
         armed.put("guardian.failpoints", "restore." + step);
         drainRecorded();

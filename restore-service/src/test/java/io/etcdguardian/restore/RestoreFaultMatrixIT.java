@@ -91,9 +91,6 @@ class RestoreFaultMatrixIT {
         Path fleet = RestoreServiceUnderTest.localFleet(backplane, dir, cluster, etcd);
         Map<String, String> settings =
                 new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir, "restore-" + cluster));
-        // the killed consumer's partitions move on after the session timeout, not after 45 s
-        settings.put("kafka.consumers.restore-" + cluster + ".session.timeout.ms", "6000");
-        settings.put("kafka.consumers.restore-" + cluster + ".heartbeat.interval.ms", "1000");
         Map<String, String> armed = new HashMap<>(settings);
         armed.put("guardian.failpoints", failpoint);
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());

@@ -53,6 +53,9 @@ final class RestoreServiceUnderTest {
         props.put("guardian.fleet.file", fleet.toString());
         props.put("guardian.fleet.topic.enabled", "false");
         props.put("guardian.restore.group", group);
+        // a killed service's partitions move on after the session timeout, not after Kafka's default 45 s
+        props.put("kafka.consumers." + group + ".session.timeout.ms", "6000");
+        props.put("kafka.consumers." + group + ".heartbeat.interval.ms", "1000");
         props.put("guardian.restore.spool-dir", dir.resolve("spool").toString());
         props.put("guardian.restore.wait-interval", "100ms");
         props.put("guardian.restore.wait-timeout", "60s");
