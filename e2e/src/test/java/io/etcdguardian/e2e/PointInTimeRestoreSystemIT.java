@@ -10,11 +10,15 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.cli.local.LocalServices;
+import io.etcdguardian.common.event.RestorePlanned;
+import io.etcdguardian.common.event.RestoreRequested;
+import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetParser;
 import io.etcdguardian.common.journal.JournalEpoch;
 import io.etcdguardian.common.journal.JournalKeys;
 import io.etcdguardian.common.journal.JournalStore;
+import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
 import io.etcdguardian.common.s3.S3Clients;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
@@ -127,6 +131,28 @@ class PointInTimeRestoreSystemIT {
                     .containsPattern("point in time: revision " + before + " \\(received \\S+\\), made from snapshot"
                             + " \\S+ \\(revision \\d+\\) and \\d+ journal segments of epoch e0+ \\(\\d+-\\d+")
                     .contains("fetch-snapshot");
+
+            // the same moment by the event alone: restore-service has the snapshot made, and it is the same one
+            java.util.regex.Matcher made = java.util.regex.Pattern.compile(
+                            "snapshot (\\S+) of " + CLUSTER + ": revision " + before + ",")
+                    .matcher(byTime.out());
+            assertThat(made.find()).isTrue();
+            try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
+                    EventStream.Follower plans = stream.follow(Topics.RESTORE_EVENTS)) {
+                String asked = stream.publish(
+                                "/test",
+                                RestoreRequested.pointInTime(CLUSTER, before, null, "local", "test")
+                                        .planOnly())
+                        .getId();
+                RestorePlanned plan = (RestorePlanned) plans.await(
+                                e -> e instanceof RestorePlanned p
+                                        && p.restoreId().equals(asked),
+                                Duration.ofSeconds(120))
+                        .orElseThrow(() -> new AssertionError("no plan for restore.requested.v1 with toRevision"));
+                assertThat(plan.dryRun()).isTrue();
+                assertThat(plan.snapshotId()).isEqualTo(made.group(1));
+                assertThat(plan.notes()).anyMatch(n -> n.startsWith("point in time: revision " + before));
+            }
 
             // one prefix first, into the live cluster: only the keys written after the last snapshot
             Guardianctl.Run prefixDry = ctl(

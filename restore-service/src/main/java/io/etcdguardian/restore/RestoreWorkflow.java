@@ -142,7 +142,10 @@ public class RestoreWorkflow {
             }
             target = targets.choose(
                     cluster, known.map(r -> r.facts().get(TARGET)).orElse(request.target()));
-            String source = known.map(OperationRecord::subject).orElse(request.snapshotId());
+            String source = known.map(OperationRecord::subject)
+                    .orElseGet(() -> request.isPointInTime()
+                            ? pointInTimeSnapshot(cluster, restoreId, request)
+                            : request.snapshotId());
             java.util.Map<String, String> facts =
                     known.map(OperationRecord::facts).orElse(java.util.Map.of());
             // a writers-stopped restore has its snapshot once it took it (journaled); before, a placeholder
@@ -258,6 +261,27 @@ public class RestoreWorkflow {
                 return execute(cluster, run, steps, operation);
             }
         }));
+    }
+
+    /**
+     * A restore to a revision or a time restores the snapshot snapshot-service makes of that moment; the
+     * dry run and the request applying its plan are two operations asking for the same point, and get the
+     * same snapshot (so the digest holds). A resumed restore has it journaled as its subject.
+     */
+    private String pointInTimeSnapshot(ClusterSpec cluster, String restoreId, RestoreRequested request) {
+        String point = request.toRevision() != null ? "revision " + request.toRevision() : "time " + request.toTime();
+        progress(
+                cluster, restoreId, "point-in-time", ProgressStatus.STARTED, "the snapshot of " + point + " asked for");
+        String snapshotId = snapshotFirst.pointInTime(
+                cluster,
+                request.toRevision(),
+                request.toTime(),
+                restoreId,
+                settings.backupFirstTimeout(),
+                "restore-service");
+        progress(
+                cluster, restoreId, "point-in-time", ProgressStatus.DONE, "snapshot " + snapshotId + " holds " + point);
+        return snapshotId;
     }
 
     /**

@@ -11,6 +11,10 @@ import io.etcdguardian.common.catalog.FleetCatalog;
 import io.etcdguardian.common.catalog.OperationSummary;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.journal.JournalEpoch;
+import io.etcdguardian.common.journal.JournalEvent;
+import io.etcdguardian.common.journal.JournalRevision;
+import io.etcdguardian.common.journal.JournalStore;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.security.CallerTokens;
 import io.etcdguardian.common.security.Roles;
@@ -129,6 +133,24 @@ class FleetCatalogIT {
             List<ClusterCatalog> live = fleetLines(http, token);
             assertThat(live).extracting(ClusterCatalog::clusterId).containsExactlyInAnyOrder(RETAINED, ONCE, NEVER);
 
+            // a journal after ONCE's snapshot (three revisions, as a writer commits them): its line is rebuilt too
+            java.time.Instant arrived = java.time.Instant.now();
+            List<JournalRevision> revisions = java.util.stream.LongStream.rangeClosed(1, 3)
+                    .mapToObj(i -> new JournalRevision(
+                            once.revision() + i,
+                            arrived.plusMillis(i),
+                            List.of(new JournalEvent(
+                                    false,
+                                    ("/registry/j/" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                    new byte[] {1},
+                                    once.revision() + i,
+                                    once.revision() + i,
+                                    1,
+                                    0,
+                                    0))))
+                    .toList();
+            context.getBean(JournalStore.class).commit(registry.require(ONCE), JournalEpoch.FIRST, 1L, revisions);
+
             // the topic loses it all, and holds a line of a cluster no longer in the fleet
             FleetCatalog catalog = context.getBean(FleetCatalog.class);
             for (String cluster : List.of(RETAINED, ONCE, NEVER)) {
@@ -147,6 +169,14 @@ class FleetCatalogIT {
                             .mapToInt(l -> l.snapshots().snapshots())
                             .sum());
             assertThat(rebuilt.failed()).isEmpty();
+            assertThat(rebuilt.journals()).isEqualTo(1);
+            assertThat(line(http, token, ONCE).journal())
+                    .as("what ONCE's journal covers, from the store")
+                    .satisfies(j -> {
+                        assertThat(j.fromRevision()).isEqualTo(once.revision());
+                        assertThat(j.toRevision()).isEqualTo(once.revision() + 3);
+                        assertThat(j.lastArrival()).isEqualTo(arrived.plusMillis(3));
+                    });
             // other tests' fleets share this broker: their lines go too, being no cluster of this fleet
             assertThat(rebuilt.forgotten()).contains(GONE).doesNotContain(RETAINED, ONCE, NEVER);
             List<ClusterCatalog> rebuiltLines = fleetLines(http, token);

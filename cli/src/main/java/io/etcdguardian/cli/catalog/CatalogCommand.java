@@ -58,10 +58,12 @@ public final class CatalogCommand {
                 spec.commandLine()
                         .getOut()
                         .printf(
-                                "catalogue rebuilt: %d clusters, %d snapshots, %d operations; forgotten %s; failed %s%n",
+                                "catalogue rebuilt: %d clusters, %d snapshots, %d operations, %d journals; forgotten %s;"
+                                        + " failed %s%n",
                                 rebuilt.path("clusters").asInt(),
                                 rebuilt.path("snapshots").asInt(),
                                 rebuilt.path("operations").asInt(),
+                                rebuilt.path("journals").asInt(),
                                 rebuilt.path("forgotten"),
                                 rebuilt.path("failed"));
             }

@@ -258,6 +258,25 @@ public class JournalStore {
     }
 
     /**
+     * What the epoch's journal makes restorable, from the store: its segments, gaps and the snapshots among
+     * {@code all} taken while it lasts. Empty when the epoch holds neither segment nor gap.
+     */
+    public java.util.Optional<JournalCoverage> coverage(
+            ClusterSpec cluster, JournalEpoch epoch, List<io.etcdguardian.common.snapshot.SnapshotManifest> all) {
+        List<JournalKeys.Range> segments = segments(cluster, epoch);
+        List<JournalKeys.Range> gaps = gaps(cluster, epoch);
+        if (segments.isEmpty() && gaps.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Instant lastArrival = segments.stream()
+                .max(java.util.Comparator.comparingLong(JournalKeys.Range::to))
+                .map(newest -> manifest(cluster, epoch, newest).lastArrival())
+                .orElse(null);
+        return java.util.Optional.of(JournalCoverage.of(
+                cluster.id(), epoch, epoch.snapshots(all, java.util.Optional.empty()), segments, gaps, lastArrival));
+    }
+
+    /**
      * What {@link #prune} removed: segment manifests, their data (a run after a crash finds data whose
      * manifest went already), data no manifest ever committed, and gaps.
      */

@@ -7,6 +7,7 @@ import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
 import io.etcdguardian.common.event.SnapshotCompleted;
 import io.etcdguardian.common.event.SnapshotFailed;
+import io.etcdguardian.common.event.SnapshotVerified;
 import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.event.Trigger;
 import io.etcdguardian.common.fleet.ClusterSpec;
@@ -70,12 +71,44 @@ public class SnapshotFirst {
                 ? "pre-defrag/"
                 : trigger.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "/";
         String requestId = EventEnvelope.deterministicId(prefix + operationId, BackupRequested.TYPE);
+        return ask(
+                cluster,
+                requestId,
+                new BackupRequested(cluster.id(), trigger, "before " + operationId, source, null, requestedAt),
+                timeout,
+                source,
+                false);
+    }
+
+    /**
+     * The snapshot of the cluster as it was at {@code toRevision} (or {@code toTime}) for operation
+     * {@code operationId}, made by snapshot-service from a snapshot and the journal; its id, or why there is
+     * none. Asked again for the same point (another operation), snapshot-service answers with the same one.
+     * Returned once its drill ran (snapshot-service drills it after committing it): a restore takes only a
+     * snapshot proven restorable, and the caller checks the result.
+     */
+    public String pointInTime(
+            ClusterSpec cluster, Long toRevision, Instant toTime, String operationId, Duration timeout, String source) {
+        String requestId = EventEnvelope.deterministicId("point-in-time/" + operationId, BackupRequested.TYPE);
+        return ask(
+                cluster,
+                requestId,
+                BackupRequested.pointInTime(cluster.id(), toRevision, toTime, "for " + operationId, source),
+                timeout,
+                source,
+                true);
+    }
+
+    private String ask(
+            ClusterSpec cluster,
+            String requestId,
+            BackupRequested request,
+            Duration timeout,
+            String source,
+            boolean drilled) {
         try (EventStream stream = new EventStream(bootstrap, security);
                 EventStream.Follower answers = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            stream.publish(EventEnvelope.wrap(
-                    "/guardian/" + source,
-                    requestId,
-                    new BackupRequested(cluster.id(), trigger, "before " + operationId, source, null, requestedAt)));
+            stream.publish(EventEnvelope.wrap("/guardian/" + source, requestId, request));
             GuardianEvent answer = answers.await(e -> requestId.equals(requestIdOf(e)), timeout)
                     .orElseThrow(() -> new GuardianException(
                             Reason.TIMEOUT,
@@ -85,7 +118,21 @@ public class SnapshotFirst {
                         Reason.PRECONDITION_FAILED,
                         "the snapshot failed (" + failed.reason() + ": " + failed.detail() + ")");
             }
-            return ((SnapshotCompleted) answer).snapshotId();
+            String id = ((SnapshotCompleted) answer).snapshotId();
+            // followed since before the request: a drill that ended meanwhile is among what it read
+            if (drilled && catalog.require(cluster, id).drill() == null) {
+                answers.await(
+                                e -> e instanceof SnapshotVerified v
+                                        && v.snapshotId().equals(id),
+                                timeout)
+                        .orElseThrow(() -> new GuardianException(
+                                Reason.TIMEOUT,
+                                "snapshot " + id + " was made but not drilled within " + timeout
+                                        + " (drills after capture off, or the snapshot larger than"
+                                        + " drill-after-capture-max-bytes): drill it (guardianctl snapshots drill)"
+                                        + " and restore it by its id"));
+            }
+            return id;
         }
     }
 

@@ -14,6 +14,10 @@ import java.util.Set;
  * {@code apiServerReplicas}: how many replicas the API servers get back when they were found at 0.
  * {@code resumeRestoreId} continues a stopped restore at the step it stopped on (the other fields
  * are then taken from it). {@code force} is no longer accepted: it was split into the overrides.
+ * {@code toRevision} or {@code toTime} instead of {@code snapshotId}: the cluster as it was then —
+ * restore-service has snapshot-service make that snapshot from the newest one before it and the journal
+ * ({@code backup.requested.v1} POINT_IN_TIME), and restores it; a dry run and the request applying its
+ * plan get the same snapshot (snapshot-service answers a repeated point with the one it made).
  */
 public record RestoreRequested(
         String clusterId,
@@ -25,7 +29,9 @@ public record RestoreRequested(
         String resumeRestoreId,
         String planDigest,
         List<String> overrides,
-        Integer apiServerReplicas)
+        Integer apiServerReplicas,
+        Long toRevision,
+        java.time.Instant toTime)
         implements GuardianEvent {
     public static final String TYPE = "io.etcdguardian.restore.requested.v1";
     public static final String ACCEPT_VERSION_MISMATCH = "accept-version-mismatch";
@@ -59,6 +65,54 @@ public record RestoreRequested(
         if (apiServerReplicas != null && (apiServerReplicas < 1 || apiServerReplicas > 100)) {
             throw new IllegalArgumentException("apiServerReplicas must be 1..100");
         }
+        if (toRevision != null && toTime != null) {
+            throw new IllegalArgumentException("toRevision and toTime: name one or the other");
+        }
+        if (toRevision != null && toRevision < 1) {
+            throw new IllegalArgumentException("toRevision must be a revision (1 or more)");
+        }
+        if ((toRevision != null || toTime != null) && snapshotId != null) {
+            throw new IllegalArgumentException(
+                    "snapshotId and toRevision/toTime: name the snapshot or the point in time, not both");
+        }
+    }
+
+    public RestoreRequested(
+            String clusterId,
+            String snapshotId,
+            String target,
+            boolean dryRun,
+            boolean force,
+            String requestedBy,
+            String resumeRestoreId,
+            String planDigest,
+            List<String> overrides,
+            Integer apiServerReplicas) {
+        this(
+                clusterId,
+                snapshotId,
+                target,
+                dryRun,
+                force,
+                requestedBy,
+                resumeRestoreId,
+                planDigest,
+                overrides,
+                apiServerReplicas,
+                null,
+                null);
+    }
+
+    /** A restore of the cluster as it was at {@code toRevision}, or at the last revision it had at {@code toTime}. */
+    public static RestoreRequested pointInTime(
+            String clusterId, Long toRevision, java.time.Instant toTime, String target, String requestedBy) {
+        return new RestoreRequested(
+                clusterId, null, target, false, false, requestedBy, null, null, List.of(), null, toRevision, toTime);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isPointInTime() {
+        return toRevision != null || toTime != null;
     }
 
     public RestoreRequested(
@@ -89,7 +143,9 @@ public record RestoreRequested(
                 resumeRestoreId,
                 null,
                 overrides,
-                apiServerReplicas);
+                apiServerReplicas,
+                toRevision,
+                toTime);
     }
 
     /** The same request, applying the plan whose digest a dry run returned. */
@@ -104,7 +160,9 @@ public record RestoreRequested(
                 resumeRestoreId,
                 digest,
                 overrides,
-                apiServerReplicas);
+                apiServerReplicas,
+                toRevision,
+                toTime);
     }
 
     public boolean overrides(String override) {

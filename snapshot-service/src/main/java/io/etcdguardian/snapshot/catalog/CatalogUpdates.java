@@ -5,6 +5,8 @@ import io.etcdguardian.common.catalog.ClusterCatalog;
 import io.etcdguardian.common.catalog.FleetCatalog;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.fleet.FleetRegistry;
+import io.etcdguardian.common.journal.JournalCoverage;
+import io.etcdguardian.common.journal.JournalStore;
 import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
@@ -36,11 +38,17 @@ public class CatalogUpdates {
     private final FleetCatalog catalog;
     private final FleetRegistry fleet;
     private final OperationJournal journal;
+    private final JournalStore journalStore;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, Long> generations = new ConcurrentHashMap<>();
 
     public CatalogUpdates(
-            SnapshotCatalog manifests, FleetCatalog catalog, FleetRegistry fleet, OperationJournal journal) {
+            SnapshotCatalog manifests,
+            FleetCatalog catalog,
+            FleetRegistry fleet,
+            OperationJournal journal,
+            JournalStore journalStore) {
+        this.journalStore = journalStore;
         this.manifests = manifests;
         this.catalog = catalog;
         this.fleet = fleet;
@@ -98,21 +106,32 @@ public class CatalogUpdates {
     }
 
     /** What a rebuild did. */
-    public record Rebuilt(int clusters, int snapshots, int operations, List<String> forgotten, List<String> failed) {}
+    public record Rebuilt(
+            int clusters, int snapshots, int operations, int journals, List<String> forgotten, List<String> failed) {}
 
     /**
-     * The whole catalogue again from the truth: every fleet cluster's manifests, the operations
-     * journal's last operation of each kind, and tombstones for clusters no longer in the fleet.
+     * The whole catalogue again from the truth: every fleet cluster's manifests and what its journal
+     * covers, the operations journal's last operation of each kind, and tombstones for clusters no
+     * longer in the fleet.
      * A cluster whose store cannot be read keeps its old line and is named in {@code failed}.
      */
     public Rebuilt rebuild() {
         List<ClusterSpec> clusters = List.copyOf(fleet.current().all());
         Set<String> ids = clusters.stream().map(ClusterSpec::id).collect(Collectors.toSet());
         int snapshots = 0;
+        int journals = 0;
         List<String> failed = new ArrayList<>();
         for (ClusterSpec cluster : clusters) {
             try {
-                snapshots += put(cluster).snapshots();
+                long generation = generation(cluster.id());
+                List<SnapshotManifest> listing = manifests.list(cluster);
+                snapshots += put(cluster, listing, generation).snapshots();
+                Optional<JournalCoverage> coverage =
+                        journalStore.coverage(cluster, journalStore.currentEpoch(cluster), listing);
+                if (coverage.isPresent()) {
+                    catalog.putJournal(coverage.get());
+                    journals++;
+                }
             } catch (RuntimeException e) {
                 LOG.error("catalogue rebuild: cannot list the manifests of {}: {}", cluster.id(), e.getMessage());
                 failed.add(cluster.id());
@@ -133,12 +152,13 @@ public class CatalogUpdates {
             }
         }
         LOG.info(
-                "fleet catalogue rebuilt: {} clusters, {} snapshots, {} operations, {} forgotten, {} failed",
+                "fleet catalogue rebuilt: {} clusters, {} snapshots, {} operations, {} journals, {} forgotten, {} failed",
                 clusters.size(),
                 snapshots,
                 operations,
+                journals,
                 forgotten.size(),
                 failed.size());
-        return new Rebuilt(clusters.size(), snapshots, operations, forgotten, failed);
+        return new Rebuilt(clusters.size(), snapshots, operations, journals, forgotten, failed);
     }
 }

@@ -220,14 +220,7 @@ public class JournalWriters {
 
     private void recount(ClusterSpec cluster, Slot slot) {
         slot.recount = false;
-        JournalEpoch epoch = slot.epoch;
-        slot.coverage = JournalCoverage.of(
-                cluster.id(),
-                epoch,
-                epoch.snapshots(catalog.list(cluster), Optional.empty()),
-                store.segments(cluster, epoch),
-                store.gaps(cluster, epoch),
-                slot.coverage.lastArrival());
+        store.coverage(cluster, slot.epoch, catalog.list(cluster)).ifPresent(c -> slot.coverage = c);
         slot.coverageDirty = true;
         publishCoverage(cluster, slot);
     }
