@@ -538,6 +538,9 @@ public class RestoreWorkflow {
     private void refuseIfAnotherIsOpen(ClusterSpec cluster, String restoreId, boolean supersede) {
         for (OperationRecord other : journal.ofCluster(cluster.id(), OperationKind.RESTORE)) {
             boolean running = other.status() == Status.RUNNING;
+            if (other.facts().containsKey(OperationRecord.PREFIX)) {
+                continue; // a prefix restore is never resumed; its lease alone keeps it apart from this one
+            }
             if (!other.operationId().equals(restoreId) && other.isOpen() && (!supersede || running)) {
                 throw new GuardianException(
                         Reason.BUSY,

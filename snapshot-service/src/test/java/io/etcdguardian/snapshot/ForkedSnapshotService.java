@@ -27,8 +27,21 @@ final class ForkedSnapshotService {
             String group,
             Path spool,
             List<String> settings) {
+        return start(name, logDir, workDir, backplane, fleet, group, spool, settings, FreePorts.next());
+    }
+
+    /** The same, its HTTP API on {@code port}. */
+    static ChildProcess start(
+            String name,
+            Path logDir,
+            Path workDir,
+            Backplane backplane,
+            Path fleet,
+            String group,
+            Path spool,
+            List<String> settings,
+            int port) {
         ChildProcess process = new ChildProcess(name, logDir);
-        int port = FreePorts.next();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx192m",

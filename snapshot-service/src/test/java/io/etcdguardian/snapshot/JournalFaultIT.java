@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.S3ProxyServer;
@@ -25,12 +27,18 @@ import io.etcdguardian.common.journal.JournalStore;
 import io.etcdguardian.common.journal.PointInTimePlan;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.kubernetes.KubernetesClients;
+import io.etcdguardian.common.operation.OperationKind;
+import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.s3.S3Clients;
+import io.etcdguardian.common.security.CallerTokens;
+import io.etcdguardian.common.security.Roles;
 import io.etcdguardian.common.snapshot.EncryptionKeys;
 import io.etcdguardian.common.snapshot.SnapshotCatalog;
 import io.etcdguardian.common.store.SnapshotStores;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.EtcdCluster;
+import io.etcdguardian.localetcd.FreePorts;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -336,6 +344,210 @@ class JournalFaultIT {
         }
     }
 
+    /**
+     * A prefix restore writes into the live cluster, so it is killed where it writes: SIGKILLed after its
+     * first key, then run again by a new service — which ends the interrupted operation, compares afresh and
+     * writes the rest. A key someone writes between the comparison and the apply is skipped and reported,
+     * never overwritten.
+     */
+    @Test
+    void aPrefixRestoreKilledMidApplyIsRunAgainAndAKeyWrittenMeanwhileIsSkipped(Backplane backplane) throws Exception {
+        String id = "jpfx-" + UUID.randomUUID().toString().substring(0, 6);
+        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
+        String fleetYaml = """
+                clusters:
+                  - id: %s
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: %s/ }
+                """.formatted(
+                        id,
+                        source.endpoints().get(0),
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        SnapshotRequests.credentials(backplane, dir),
+                        id);
+        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), fleetYaml);
+        ClusterSpec cluster = FleetParser.parseDocument(fleetYaml).clusters().get(id);
+        JournalStore journal =
+                new JournalStore(new SnapshotStores(new S3Clients()), new EncryptionKeys(new KubernetesClients("")));
+        Path tokens = dir.resolve("tokens");
+        String token = CallerTokens.writeFile(tokens, java.util.Map.of("test", Roles.ALL))
+                .get("test");
+        Path failpoints = dir.resolve("failpoints");
+        Path logs = Path.of("target", "journal-prefix-" + id);
+        List<String> settings = List.of(
+                "-Dguardian.journal.enabled=true",
+                "-Dguardian.journal.segment-interval=300ms",
+                "-Dguardian.operation.lease-ttl=5s",
+                "-Dguardian.snapshot.drill.enabled=false",
+                "-Dguardian.snapshot.drill-after-capture-max-bytes=0",
+                "-Dguardian.security.tokens-file=" + tokens,
+                "-Dguardian.failpoints.dir=" + failpoints);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        ChildProcess service = null;
+        try (Client client =
+                        Client.builder().endpoints(source.endpoints().get(0)).build();
+                EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
+            java.util.Map<String, String> then = new java.util.TreeMap<>();
+            for (int i = 0; i < 20; i++) {
+                then.put(String.format("/registry/ns/k%02d", i), "v" + i);
+            }
+            put(client, then);
+            // a snapshot of the first 20; the last 10 only in the journal
+            int firstPort = FreePorts.next();
+            service = ForkedSnapshotService.start(
+                    "journal-prefix-1",
+                    logs,
+                    dir,
+                    backplane,
+                    fleet,
+                    "jpfx-" + id,
+                    dir.resolve("spool"),
+                    armed(settings, "prefix.applied-key"),
+                    firstPort);
+            assertThat(SnapshotRequests.outcome(stream, id)).isInstanceOf(SnapshotCompleted.class);
+            java.util.Map<String, String> late = new java.util.TreeMap<>();
+            for (int i = 20; i < 30; i++) {
+                late.put(String.format("/registry/ns/k%02d", i), "v" + i);
+            }
+            put(client, late);
+            then.putAll(late);
+            URI firstUri = URI.create("http://127.0.0.1:" + firstPort + "/snapshots/" + id + "/prefix-restore");
+            long before = client.getKVClient()
+                    .get(bytes("/registry/ns/k29"))
+                    .get(10, TimeUnit.SECONDS)
+                    .getHeader()
+                    .getRevision();
+            await().atMost(Duration.ofSeconds(60)).until(() -> committedTo(journal, cluster) >= before);
+            client.getKVClient()
+                    .delete(
+                            bytes("/registry/ns/"),
+                            DeleteOption.builder().isPrefix(true).build())
+                    .get(10, TimeUnit.SECONDS);
+            String body = "{\"prefix\": \"/registry/ns/\", \"toRevision\": " + before + "}";
+
+            // killed right after its first write
+            assertThatThrownBy(() -> post(http, firstUri, token, body))
+                    .as("the service dies mid-apply")
+                    .isInstanceOf(java.io.IOException.class);
+            ChildProcess killed = service;
+            await().atMost(Duration.ofSeconds(30)).until(() -> !killed.isAlive());
+            assertThat(prefix(client))
+                    .as("one key written before the kill")
+                    .containsExactly(java.util.Map.entry("/registry/ns/k00", "v0"));
+
+            // run again, paused between comparison and apply while someone writes one of the keys to create
+            int port = FreePorts.next();
+            service = ForkedSnapshotService.start(
+                    "journal-prefix-2",
+                    logs,
+                    dir,
+                    backplane,
+                    fleet,
+                    "jpfx-" + id,
+                    dir.resolve("spool"),
+                    armed(settings, "prefix.compared=pause"),
+                    port);
+            URI second = URI.create("http://127.0.0.1:" + port + "/snapshots/" + id + "/prefix-restore");
+            java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> applied =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        // the first run's lease outlives it by up to its TTL: refused (409) until then
+                        try {
+                            while (true) {
+                                java.net.http.HttpResponse<String> r = post(http, second, token, body);
+                                if (r.statusCode() != 409) {
+                                    return r;
+                                }
+                                Thread.sleep(500); // the lease's expiry cannot be awaited from here
+                            }
+                        } catch (Exception e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    });
+            Path paused = failpoints.resolve("prefix.compared.paused");
+            await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(paused));
+            client.getKVClient().put(bytes("/registry/ns/k05"), bytes("mine")).get(10, TimeUnit.SECONDS);
+            Files.delete(paused);
+            java.net.http.HttpResponse<String> response = applied.get(90, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            com.fasterxml.jackson.databind.JsonNode result = EventJson.MAPPER.readTree(response.body());
+            assertThat(result.path("skipped").toString()).isEqualTo("[\"CREATE /registry/ns/k05\"]");
+            assertThat(result.path("applied").size())
+                    .as("the other 28: k00 was written by the killed run")
+                    .isEqualTo(28);
+            assertThat(response.body()).as("no value leaves the service").doesNotContain("\"v1\"", "mine");
+            java.util.Map<String, String> expected = new java.util.TreeMap<>(then);
+            expected.put("/registry/ns/k05", "mine");
+            assertThat(prefix(client)).isEqualTo(expected);
+            assertThat(operations(backplane, id))
+                    .as("the killed run's operation ended, naming the run that took over")
+                    .anySatisfy(o -> {
+                        assertThat(o.status()).isEqualTo(OperationRecord.Status.FAILED);
+                        assertThat(o.detail()).contains("took over");
+                    })
+                    .allSatisfy(o -> assertThat(o.status()).isNotEqualTo(OperationRecord.Status.RUNNING));
+        } finally {
+            if (service != null) {
+                service.kill();
+            }
+            source.stop();
+        }
+    }
+
+    private static List<String> armed(List<String> settings, String failpoint) {
+        List<String> all = new java.util.ArrayList<>(settings);
+        all.add("-Dguardian.failpoints=" + failpoint);
+        return all;
+    }
+
+    private static java.net.http.HttpResponse<String> post(
+            java.net.http.HttpClient http, URI uri, String token, String body) throws Exception {
+        return http.send(
+                java.net.http.HttpRequest.newBuilder(uri)
+                        .header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(120))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static java.util.Map<String, String> prefix(Client client) throws Exception {
+        java.util.Map<String, String> kvs = new java.util.TreeMap<>();
+        client.getKVClient()
+                .get(bytes("/registry/ns/"), GetOption.builder().isPrefix(true).build())
+                .get(10, TimeUnit.SECONDS)
+                .getKvs()
+                .forEach(kv -> kvs.put(
+                        kv.getKey().toString(StandardCharsets.UTF_8),
+                        kv.getValue().toString(StandardCharsets.UTF_8)));
+        return kvs;
+    }
+
+    private static void put(Client client, java.util.Map<String, String> kvs) throws Exception {
+        for (java.util.Map.Entry<String, String> kv : kvs.entrySet()) {
+            client.getKVClient().put(bytes(kv.getKey()), bytes(kv.getValue())).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    /** The cluster's RESTORE operations as the operations journal (a compacted topic) holds them last. */
+    private static List<OperationRecord> operations(Backplane backplane, String clusterId) {
+        return compacted(backplane, Topics.OPERATIONS).values().stream()
+                .map(json -> {
+                    try {
+                        return EventJson.MAPPER.readValue(json, OperationRecord.class);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                })
+                .filter(o -> o.clusterId().equals(clusterId) && o.kind() == OperationKind.RESTORE)
+                .toList();
+    }
+
     private static List<JournalKeys.Range> dataRanges(SnapshotStores stores, ClusterSpec cluster) {
         return stores.of(cluster).list(JournalKeys.dataPrefix(cluster, JournalEpoch.FIRST)).stream()
                 .map(e -> JournalKeys.rangeOfData(e.key()))
@@ -346,28 +558,41 @@ class JournalFaultIT {
 
     /** The cluster's journal line of the fleet catalogue, as the compacted topic holds it last. */
     private static java.util.Optional<JournalCoverage> coverage(Backplane backplane, String clusterId) {
+        return java.util.Optional.ofNullable(
+                        compacted(backplane, Topics.CATALOG).get(clusterId + "/journal"))
+                .map(json -> {
+                    try {
+                        return EventJson.MAPPER.readValue(json, JournalCoverage.class);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+    }
+
+    /** A compacted topic's last value per key, read from the beginning to its end now. */
+    private static java.util.Map<String, byte[]> compacted(Backplane backplane, String topic) {
         java.util.Map<String, Object> config = java.util.Map.of(
                 "bootstrap.servers", backplane.kafka().bootstrapServers(),
                 "key.deserializer", StringDeserializer.class.getName(),
                 "value.deserializer", ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.CATALOG).stream()
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition()))
                     .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             java.util.Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            JournalCoverage found = null;
+            java.util.Map<String, byte[]> last = new java.util.HashMap<>();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.key().equals(clusterId + "/journal") && r.value() != null) {
-                        found = EventJson.MAPPER.readValue(r.value(), JournalCoverage.class);
+                    if (r.value() == null) {
+                        last.remove(r.key());
+                    } else {
+                        last.put(r.key(), r.value());
                     }
                 }
             }
-            return java.util.Optional.ofNullable(found);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return last;
         }
     }
 

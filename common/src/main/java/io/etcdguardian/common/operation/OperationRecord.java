@@ -35,6 +35,13 @@ public record OperationRecord(
     public static final String RETRIABLE = "retriable";
 
     /**
+     * The fact of a prefix restore (a RESTORE operation, for its lease, that writes one key prefix back and
+     * restores no snapshot): the prefix. Nothing resumes one — it is run again and compares afresh — so a
+     * whole-cluster restore does not wait on it, and its subject names no snapshot.
+     */
+    public static final String PREFIX = "prefix";
+
+    /**
      * RUNNING until it ends. FAILED is final for the request that ran it; only an operator's resume
      * (a new request naming this operation) reopens it, which restores allow.
      */
@@ -213,7 +220,7 @@ public record OperationRecord(
                 : reason != null && Reason.valueOf(reason).retriableByDefault();
     }
 
-    OperationRecord ended(Status end, String at, String why, String what) {
+    public OperationRecord ended(Status end, String at, String why, String what) {
         return new OperationRecord(
                 operationId, clusterId, kind, end, subject, plan, done, facts, at, why, what, startedAt, Instant.now());
     }

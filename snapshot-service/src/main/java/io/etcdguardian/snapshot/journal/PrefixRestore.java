@@ -13,8 +13,10 @@ import io.etcdguardian.common.etcd.EtcdClients;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianException;
 import io.etcdguardian.common.event.Reason;
+import io.etcdguardian.common.fault.Failpoints;
 import io.etcdguardian.common.fleet.ClusterSpec;
 import io.etcdguardian.common.journal.PointInTimePlan;
+import io.etcdguardian.common.operation.OperationJournal;
 import io.etcdguardian.common.operation.OperationKind;
 import io.etcdguardian.common.operation.OperationRecord;
 import io.etcdguardian.common.operation.Operations;
@@ -52,12 +54,15 @@ public class PrefixRestore {
     private final EtcdClients clients;
     private final Operations operations;
     private final SnapshotSettings settings;
+    private final OperationJournal journal;
 
     public PrefixRestore(
             PointInTimeMaterializer materializer,
             EtcdClients clients,
             Operations operations,
-            SnapshotSettings settings) {
+            SnapshotSettings settings,
+            OperationJournal journal) {
+        this.journal = journal;
         this.materializer = materializer;
         this.clients = clients;
         this.operations = operations;
@@ -96,11 +101,21 @@ public class PrefixRestore {
         }
         String operationId = "prefix-" + UUID.randomUUID();
         AtomicReference<Result> result = new AtomicReference<>();
-        Operations.Result ended = operations.run(cluster, OperationKind.RESTORE, operationId, prefix, PLAN, run -> {
+        Operations.Start start = new Operations.Start(
+                cluster,
+                OperationKind.RESTORE,
+                operationId,
+                prefix,
+                PLAN,
+                Map.of(OperationRecord.PREFIX, prefix),
+                false);
+        Operations.Result ended = operations.run(start, run -> {
+            endInterrupted(cluster, operationId);
             AtomicReference<Compared> compared = new AtomicReference<>();
             run.step(
                     "materialise-and-compare",
                     () -> compared.set(compare(cluster, plan, key, prefix, false, operationId)));
+            Failpoints.hit("prefix.compared");
             run.step("apply", () -> result.set(apply(cluster, compared.get())));
             return "prefix " + prefix + " restored to revision " + plan.targetRevision() + ": "
                     + (result.get() == null
@@ -115,6 +130,35 @@ public class PrefixRestore {
                     "prefix restore " + operationId + " " + record.status() + ": " + record.detail());
         }
         return result.get();
+    }
+
+    /**
+     * Prefix restores whose service stopped mid-way stay RUNNING in the journal: under this one's lease none
+     * of them is live, so they end here, saying which run took over (it compares afresh: what they wrote is
+     * no longer a difference).
+     */
+    private void endInterrupted(ClusterSpec cluster, String operationId) {
+        for (OperationRecord other : journal.ofCluster(cluster.id(), OperationKind.RESTORE)) {
+            if (!other.operationId().equals(operationId)
+                    && other.facts().containsKey(OperationRecord.PREFIX)
+                    && other.status() == OperationRecord.Status.RUNNING) {
+                journal.record(other.ended(
+                        OperationRecord.Status.FAILED,
+                        other.plan().stream()
+                                .filter(step -> !other.done().contains(step))
+                                .findFirst()
+                                .orElse(null),
+                        Reason.INTERNAL.name(),
+                        "interrupted (its service stopped) after "
+                                + (other.done().isEmpty() ? "no step" : String.join(", ", other.done()))
+                                + "; prefix restore " + operationId + " took over, comparing afresh"));
+                LOG.info(
+                        "prefix restore {} of {} was interrupted; {} takes over",
+                        other.operationId(),
+                        cluster.id(),
+                        operationId);
+            }
+        }
     }
 
     /** The comparison and the values to write back (which go no further than {@link #apply}: never to a caller). */
@@ -197,6 +241,9 @@ public class PrefixRestore {
                         .get(30, TimeUnit.SECONDS)
                         .isSucceeded();
                 (done ? applied : skipped).add(c.action() + " " + c.key());
+                if (done) {
+                    Failpoints.hit("prefix.applied-key");
+                }
             }
         }
         LOG.info(
