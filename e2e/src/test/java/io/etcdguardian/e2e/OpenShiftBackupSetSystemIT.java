@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.MockKubeconfig;
+import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.DrillResult;
@@ -67,7 +68,7 @@ class OpenShiftBackupSetSystemIT {
     @Test
     void anOpenShiftSnapshotIsABackupSetThatClusterRestoreReads() throws Exception {
         Backplane backplane =
-                Backplane.startOrReuse(state, new Backplane.Options(1, 0, "etcd-snapshots"), SystemTopics.all());
+                Backplane.startOrReuse(state, new Backplane.Options(1, 0, "etcd-snapshots"), TopicSpec.ofContract());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         Path etcKubernetes = Files.createDirectories(state.resolve("node/etc/kubernetes"));

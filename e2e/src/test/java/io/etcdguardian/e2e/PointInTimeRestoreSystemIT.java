@@ -9,6 +9,7 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.RestorePlanned;
 import io.etcdguardian.common.event.RestoreRequested;
@@ -50,7 +51,7 @@ class PointInTimeRestoreSystemIT {
     @Test
     void theWrongDeleteIsUndoneToTheRevisionBeforeItWithNoWriteLost() throws Exception {
         Backplane backplane =
-                Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"), SystemTopics.all());
+                Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"), TopicSpec.ofContract());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         Path credentials = backplane.s3().writeCredentials(state.resolve("s3.properties"));

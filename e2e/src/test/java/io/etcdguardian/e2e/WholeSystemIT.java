@@ -8,6 +8,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.HealthChanged;
@@ -55,8 +56,8 @@ class WholeSystemIT {
 
     @Test
     void scheduledBackupRestoreThroughGuardianctlAndNospaceHealedAlone() throws Exception {
-        Backplane backplane =
-                Backplane.startOrReuse(state, new Backplane.Options(3, QUOTA, "etcd-snapshots"), SystemTopics.all());
+        Backplane backplane = Backplane.startOrReuse(
+                state, new Backplane.Options(3, QUOTA, "etcd-snapshots"), TopicSpec.ofContract());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.MockKubeconfig;
+import io.etcdguardian.backplane.TopicSpec;
 import io.etcdguardian.cli.local.LocalServices;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.ProgressStatus;
@@ -62,7 +63,7 @@ class WritersStoppedRestoreSystemIT {
     @Test
     void aSnapshotTakenOnceWritersStoppedIsTheOneRestored() throws Exception {
         Backplane backplane =
-                Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"), SystemTopics.all());
+                Backplane.startOrReuse(state, new Backplane.Options(3, 0, "etcd-snapshots"), TopicSpec.ofContract());
         LocalServices services = new LocalServices(
                 backplane.stateDir(), Path.of("..").toAbsolutePath().normalize());
         AtomicBoolean playing = new AtomicBoolean(true);

@@ -11,7 +11,6 @@ import io.etcdguardian.common.event.EventJson;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.MaintenanceProgress;
 import io.etcdguardian.common.event.MaintenanceRequested;
-import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.CompactedTopic;
 import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.operation.OperationRecord;
@@ -46,15 +45,7 @@ final class HealthServiceUnderTest {
 
     /** Followers are opened before the service starts, so the topics must exist first. */
     static void createTopics(Backplane backplane) {
-        backplane
-                .kafka()
-                .createTopics(Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList());
+        backplane.kafka().createTopics(TopicSpec.ofContract());
     }
 
     /** {@code clusterExtra}: more keys of the cluster's entry, each on a line of its own indented by 4. */

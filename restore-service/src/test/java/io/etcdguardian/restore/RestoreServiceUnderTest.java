@@ -2,7 +2,6 @@ package io.etcdguardian.restore;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
-import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -39,15 +38,7 @@ final class RestoreServiceUnderTest {
     }
 
     static Map<String, String> settings(Backplane backplane, Path fleet, Path dir, String group) {
-        backplane
-                .kafka()
-                .createTopics(Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList());
+        backplane.kafka().createTopics(TopicSpec.ofContract());
         Map<String, String> props = new HashMap<>();
         props.put("kafka.bootstrap.servers", backplane.kafka().bootstrapServers());
         props.put("guardian.fleet.file", fleet.toString());

@@ -227,22 +227,11 @@ class JournalFaultIT {
      */
     @Test
     void retentionPrunesBehindTheWindowAndAKillMidPruneLosesNothing(Backplane backplane) throws Exception {
-        String id = "jprune-" + UUID.randomUUID().toString().substring(0, 6);
-        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
-        String fleetYaml = """
-                clusters:
-                  - id: %s
-                    etcd: { endpoints: [%s] }
-                    store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: %s/ }
-                """.formatted(
-                        id,
-                        source.endpoints().get(0),
-                        backplane.bucket(),
-                        backplane.s3().endpoint(),
-                        SnapshotRequests.credentials(backplane, dir),
-                        id);
-        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), fleetYaml);
-        ClusterSpec cluster = FleetParser.parseDocument(fleetYaml).clusters().get(id);
+        OneMember one = OneMember.start(backplane, dir, "jprune");
+        String id = one.id();
+        EtcdCluster source = one.etcd();
+        Path fleet = one.fleet();
+        ClusterSpec cluster = one.cluster();
         SnapshotStores stores = new SnapshotStores(new S3Clients());
         JournalStore journal = new JournalStore(stores, new EncryptionKeys(new KubernetesClients("")));
         SnapshotCatalog catalog = new SnapshotCatalog(stores);
@@ -352,22 +341,11 @@ class JournalFaultIT {
      */
     @Test
     void aPrefixRestoreKilledMidApplyIsRunAgainAndAKeyWrittenMeanwhileIsSkipped(Backplane backplane) throws Exception {
-        String id = "jpfx-" + UUID.randomUUID().toString().substring(0, 6);
-        EtcdCluster source = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
-        String fleetYaml = """
-                clusters:
-                  - id: %s
-                    etcd: { endpoints: [%s] }
-                    store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: %s/ }
-                """.formatted(
-                        id,
-                        source.endpoints().get(0),
-                        backplane.bucket(),
-                        backplane.s3().endpoint(),
-                        SnapshotRequests.credentials(backplane, dir),
-                        id);
-        Path fleet = Files.writeString(dir.resolve("fleet.yaml"), fleetYaml);
-        ClusterSpec cluster = FleetParser.parseDocument(fleetYaml).clusters().get(id);
+        OneMember one = OneMember.start(backplane, dir, "jpfx");
+        String id = one.id();
+        EtcdCluster source = one.etcd();
+        Path fleet = one.fleet();
+        ClusterSpec cluster = one.cluster();
         JournalStore journal =
                 new JournalStore(new SnapshotStores(new S3Clients()), new EncryptionKeys(new KubernetesClients("")));
         Path tokens = dir.resolve("tokens");
@@ -491,6 +469,32 @@ class JournalFaultIT {
                 service.kill();
             }
             source.stop();
+        }
+    }
+
+    /** A 1-member etcd and a fleet naming it, its snapshots under its own prefix of the backplane's bucket. */
+    private record OneMember(String id, EtcdCluster etcd, Path fleet, ClusterSpec cluster) {
+        static OneMember start(Backplane backplane, Path dir, String name) throws Exception {
+            String id = name + "-" + UUID.randomUUID().toString().substring(0, 6);
+            EtcdCluster etcd = EtcdCluster.plan(dir.resolve("source"), 1, 0).start();
+            String fleetYaml = """
+                    clusters:
+                      - id: %s
+                        etcd: { endpoints: [%s] }
+                        store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: %s/ }
+                    """.formatted(
+                            id,
+                            etcd.endpoints().get(0),
+                            backplane.bucket(),
+                            backplane.s3().endpoint(),
+                            SnapshotRequests.credentials(backplane, dir),
+                            id);
+            Path fleet = Files.writeString(dir.resolve("fleet.yaml"), fleetYaml);
+            return new OneMember(
+                    id,
+                    etcd,
+                    fleet,
+                    FleetParser.parseDocument(fleetYaml).clusters().get(id));
         }
     }
 

@@ -2,11 +2,9 @@ package io.etcdguardian.cli.local;
 
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.TopicSpec;
-import io.etcdguardian.common.event.Topics;
 import io.etcdguardian.common.kafka.TopicAccess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,7 +45,7 @@ public final class LocalCommand {
     static LocalStack up(StateOption options, boolean services) {
         Backplane.Options wanted =
                 options.secureKafka ? Backplane.Options.defaults().withSecureKafka() : Backplane.Options.defaults();
-        Backplane backplane = Backplane.startOrReuse(options.state, wanted, topicSpecs(), TopicAccess.acls());
+        Backplane backplane = Backplane.startOrReuse(options.state, wanted, TopicSpec.ofContract(), TopicAccess.acls());
         Path fleet = LocalFleet.write(backplane);
         Map<String, Integer> ports = Map.of();
         LocalServices localServices = new LocalServices(backplane.stateDir(), options.home.toAbsolutePath());
@@ -60,17 +58,6 @@ public final class LocalCommand {
         }
         backplane.detach();
         return new LocalStack(backplane, fleet, ports);
-    }
-
-    /** Every topic of the backplane, as the local broker creates it. */
-    public static List<TopicSpec> topicSpecs() {
-        return Topics.all().stream()
-                .map(t -> new TopicSpec(
-                        t.name(),
-                        t.partitions(),
-                        t.compacted(),
-                        t.retention() == null ? 0 : t.retention().toMillis()))
-                .toList();
     }
 
     /** What `up` started. */

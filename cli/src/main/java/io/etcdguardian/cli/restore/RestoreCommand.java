@@ -251,17 +251,8 @@ public final class RestoreCommand implements Callable<Integer> {
         if (dryRun) {
             return 0;
         }
-        if (!yes) {
-            java.io.Console console = System.console();
-            if (console == null) {
-                err.println("not a terminal: nothing was done. Apply with --yes");
-                return 1;
-            }
-            String answer = console.readLine("Write these keys into %s? Type the cluster id to confirm: ", cluster);
-            if (!cluster.equals(answer == null ? null : answer.trim())) {
-                err.println("not confirmed: nothing was done");
-                return 1;
-            }
+        if (!yes && !confirmed("Write these keys into %s?", "Apply with --yes")) {
+            return 1;
         }
         com.fasterxml.jackson.databind.JsonNode done =
                 EventJson.MAPPER.readTree(ServiceUrls.call("POST", uri, wait, body(false)));
@@ -317,13 +308,19 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /** On a terminal, the operator types the cluster id; anywhere else --yes (or --plan-digest) is needed. */
     private boolean confirmed() {
+        return confirmed(
+                "Apply this plan to %s?",
+                "Apply this plan with --yes, or exactly the plan reviewed with --plan-digest " + lastPlan.planDigest());
+    }
+
+    /** {@code question}: a format naming the cluster; {@code otherwise}: how to go on without a terminal. */
+    private boolean confirmed(String question, String otherwise) {
         java.io.Console console = System.console();
         if (console == null) {
-            err.println("not a terminal: nothing was done. Apply this plan with --yes, or exactly the plan"
-                    + " reviewed with --plan-digest " + lastPlan.planDigest());
+            err.println("not a terminal: nothing was done. " + otherwise);
             return false;
         }
-        String answer = console.readLine("Apply this plan to %s? Type the cluster id to confirm: ", cluster);
+        String answer = console.readLine(question + " Type the cluster id to confirm: ", cluster);
         if (!cluster.equals(answer == null ? null : answer.trim())) {
             err.println("not confirmed: nothing was done");
             return false;

@@ -46,16 +46,7 @@ class SecuredKafkaIT {
     @BeforeAll
     static void start() {
         backplane = Backplane.startOrReuse(
-                state,
-                new Backplane.Options(1, 0, "etcd-snapshots", true),
-                Topics.all().stream()
-                        .map(t -> new TopicSpec(
-                                t.name(),
-                                t.partitions(),
-                                t.compacted(),
-                                t.retention() == null ? 0 : t.retention().toMillis()))
-                        .toList(),
-                TopicAccess.acls());
+                state, new Backplane.Options(1, 0, "etcd-snapshots", true), TopicSpec.ofContract(), TopicAccess.acls());
     }
 
     @AfterAll

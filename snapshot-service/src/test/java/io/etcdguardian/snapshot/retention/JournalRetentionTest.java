@@ -16,36 +16,8 @@ class JournalRetentionTest {
 
     private static SnapshotManifest snapshot(long revision, Duration ago, DrillResult drill, boolean pointInTime) {
         Instant takenAt = NOW.minus(ago);
-        String id = "s-" + revision;
-        return new SnapshotManifest(
-                1,
-                "c",
-                id,
-                "r-" + id,
-                "SCHEDULE",
-                takenAt,
-                takenAt,
-                "m",
-                "3.6",
-                null,
-                revision,
-                1,
-                1,
-                "h",
-                1,
-                1,
-                "s",
-                "zstd",
-                null,
-                "c/snapshots/" + id,
-                null,
-                drill == null ? null : new SnapshotManifest.Drill(drill, takenAt, 0, 0, "x"),
-                1000L,
-                null,
-                null,
-                pointInTime
-                        ? new SnapshotManifest.PointInTime("e000000000000000", "s-1", 1, List.of(), revision, takenAt)
-                        : null);
+        return TestManifests.manifest(
+                "s-" + revision, takenAt, takenAt, revision, drill, pointInTime ? revision : null);
     }
 
     private static SnapshotManifest drilled(long revision, Duration ago) {

@@ -22,34 +22,12 @@ class RetentionPolicyTest {
     }
 
     private static SnapshotManifest at(Instant takenAt, Drill drill) {
-        String id = takenAt.toString();
-        return new SnapshotManifest(
-                1,
-                "c",
-                id,
-                "r-" + id,
-                "SCHEDULE",
+        return TestManifests.manifest(
+                takenAt.toString(),
                 takenAt,
                 takenAt,
-                "m",
-                "3.5",
-                null,
                 1,
-                1,
-                1,
-                "h",
-                1,
-                1,
-                "s",
-                "zstd",
-                null,
-                "c/snapshots/" + id,
-                null,
-                drill == Drill.NONE
-                        ? null
-                        : new SnapshotManifest.Drill(DrillResult.valueOf(drill.name()), takenAt, 0, 0, "x"),
-                1000L,
-                null,
+                drill == Drill.NONE ? null : DrillResult.valueOf(drill.name()),
                 null);
     }
 
@@ -159,34 +137,7 @@ class RetentionPolicyTest {
     }
 
     private static SnapshotManifest pointInTime(Instant dataAt, Instant madeAt) {
-        SnapshotManifest m = at(dataAt, Drill.PASSED);
-        return new SnapshotManifest(
-                m.formatVersion(),
-                m.clusterId(),
-                m.snapshotId() + "-pit",
-                m.requestId(),
-                "POINT_IN_TIME",
-                dataAt,
-                madeAt,
-                "journal",
-                m.etcdVersion(),
-                null,
-                5,
-                1,
-                1,
-                "h",
-                1,
-                1,
-                "s",
-                "zstd",
-                null,
-                m.objectKey(),
-                null,
-                m.drill(),
-                10L,
-                null,
-                null,
-                new SnapshotManifest.PointInTime("e000000000000000", "base", 3, List.of("4-5"), 5, dataAt));
+        return TestManifests.manifest(dataAt + "-pit", dataAt, madeAt, 5, DrillResult.PASSED, 5L);
     }
 
     @Test
