@@ -52,6 +52,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -158,8 +159,11 @@ public class SnapshotWorkflow {
         // one snapshot per cluster at a time; a second request waits and is then usually coalesced
         lock.lock();
         try (EtcdClients.Pin pin = etcd.pin(cluster)) { // its clients stay open even if the fleet drops it meanwhile
-            Optional<SnapshotManifest> answered = request.isPointInTime()
-                    ? samePointInTime(cluster, requestId, request)
+            // resolved once: a time resolves to the revision the journal holds for it now, and stays that one
+            PointInTimeMaterializer.Target target =
+                    request.isPointInTime() ? pointInTime.target(cluster, request) : null;
+            Optional<SnapshotManifest> answered = target != null
+                    ? samePointInTime(cluster, requestId, target)
                     : alreadyAnswered(cluster, requestId, requestedAt);
             if (answered.isPresent()) {
                 publishCompleted(cluster, requestId, answered.get(), 0);
@@ -184,8 +188,8 @@ public class SnapshotWorkflow {
                                 String.valueOf(e.getLastThrowable())));
                 run.step(
                         "capture-and-commit",
-                        () -> taken.set(
-                                retry.executeSupplier(() -> attempt(cluster, requestId, request, run.lease()))));
+                        () -> taken.set(retry.executeSupplier(
+                                () -> attempt(cluster, requestId, request, target, run.lease()))));
                 return "snapshot "
                         + (taken.get() == null
                                 ? "committed before"
@@ -209,7 +213,7 @@ public class SnapshotWorkflow {
             }
             if (result.status() == OperationRecord.Status.COMPLETED) { // completed before: its manifest says so
                 Optional<SnapshotManifest> committed = request.isPointInTime()
-                        ? ownPointInTime(cluster, requestId)
+                        ? ownPointInTime(catalog.list(cluster), requestId)
                         : catalog.newest(cluster).filter(m -> requestId.equals(m.requestId()));
                 committed.ifPresent(m -> publishCompleted(cluster, requestId, m, 0));
                 return committed;
@@ -238,26 +242,25 @@ public class SnapshotWorkflow {
      * A point-in-time request is answered by its own snapshot only (delivered again after it committed),
      * found among all of them: it sorts by the time of its data, not among the newest.
      */
-    private Optional<SnapshotManifest> ownPointInTime(ClusterSpec cluster, String requestId) {
-        return catalog.list(cluster).stream()
-                .filter(m -> requestId.equals(m.requestId()))
-                .findFirst();
+    private static Optional<SnapshotManifest> ownPointInTime(List<SnapshotManifest> all, String requestId) {
+        return all.stream().filter(m -> requestId.equals(m.requestId())).findFirst();
     }
 
     /**
      * Its own snapshot, or one made for the same revision and kept (a restore reviewed with --dry-run, then
      * applied with its plan digest, asks twice and must get the same snapshot).
      */
-    private Optional<SnapshotManifest> samePointInTime(ClusterSpec cluster, String requestId, BackupRequested request) {
-        Optional<SnapshotManifest> own = ownPointInTime(cluster, requestId);
+    private Optional<SnapshotManifest> samePointInTime(
+            ClusterSpec cluster, String requestId, PointInTimeMaterializer.Target target) {
+        List<SnapshotManifest> all = catalog.list(cluster);
+        Optional<SnapshotManifest> own = ownPointInTime(all, requestId);
         if (own.isPresent()) {
             return own;
         }
-        PointInTimeMaterializer.Target target = pointInTime.target(cluster, request);
         long revision = target.revision();
         String epoch = target.epoch().epoch().name();
         Instant keptSince = Instant.now().minus(RetentionPolicy.POINT_IN_TIME_KEPT.dividedBy(2));
-        return catalog.list(cluster).stream()
+        return all.stream()
                 .filter(m -> m.pointInTime() != null
                         && m.revision() == revision
                         && epoch.equals(m.pointInTime().journalEpoch())
@@ -294,12 +297,17 @@ public class SnapshotWorkflow {
                 });
     }
 
-    private SnapshotManifest attempt(ClusterSpec cluster, String requestId, BackupRequested request, HeldLease lease) {
-        if (!request.isPointInTime()) {
+    private SnapshotManifest attempt(
+            ClusterSpec cluster,
+            String requestId,
+            BackupRequested request,
+            PointInTimeMaterializer.Target target,
+            HeldLease lease) {
+        if (target == null) {
             return attempt(cluster, requestId, request, lease, Optional.empty());
         }
         try (PointInTimeMaterializer.Materialized pit =
-                pointInTime.materialise(cluster, request, Path.of(settings.spoolDir()))) {
+                pointInTime.materialise(cluster, target, Path.of(settings.spoolDir()))) {
             return attempt(cluster, requestId, request, lease, Optional.of(pit));
         }
     }

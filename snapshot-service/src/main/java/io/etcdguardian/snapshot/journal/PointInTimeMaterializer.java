@@ -184,7 +184,11 @@ public class PointInTimeMaterializer {
 
     /** What a point-in-time request resolves to: the epoch, the base snapshot and the segments up to the revision. */
     public PointInTimePlan plan(ClusterSpec cluster, BackupRequested request) {
-        Target at = target(cluster, request);
+        return plan(cluster, target(cluster, request));
+    }
+
+    /** The same, for a target resolved before. */
+    public PointInTimePlan plan(ClusterSpec cluster, Target at) {
         JournalEpoch epoch = at.epoch().epoch();
         return PointInTimePlan.of(
                 epoch,
@@ -198,9 +202,9 @@ public class PointInTimeMaterializer {
         T use(EtcdCluster scratch, Instant revisionTime, long replayedRevisions, long replayedBytes) throws Exception;
     }
 
-    public Materialized materialise(ClusterSpec cluster, BackupRequested request, Path workDir) {
+    public Materialized materialise(ClusterSpec cluster, Target target, Path workDir) {
         long t0 = System.nanoTime();
-        PointInTimePlan plan = plan(cluster, request);
+        PointInTimePlan plan = plan(cluster, target);
         Path result = workDir.resolve(
                 cluster.id() + "-pit-" + UUID.randomUUID().toString().substring(0, 8) + ".db");
         return onScratch(cluster, plan, workDir, (etcd, revisionTime, replayed, bytes) -> {
