@@ -244,7 +244,6 @@ class JournalFaultIT {
         List<String> pruning = new java.util.ArrayList<>(journalOn);
         pruning.addAll(List.of(
                 "-Dguardian.journal.retention=1s",
-                "-Dguardian.snapshot.orphan-age=1h",
                 "-Dguardian.snapshot.retention-interval=1s",
                 "-Dguardian.snapshot.retention-initial-delay=1s"));
         ChildProcess service = null;

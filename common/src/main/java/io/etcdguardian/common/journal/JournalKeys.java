@@ -79,6 +79,26 @@ public final class JournalKeys {
         return epochPrefix(cluster, epoch) + "data/" + range.name() + ".seg.zst" + (encrypted ? ".enc" : "");
     }
 
+    /** The last manifest key a segment starting at or before {@code revision} can have. */
+    public static String manifestsUpTo(ClusterSpec cluster, JournalEpoch epoch, long revision) {
+        return epochPrefix(cluster, epoch) + upTo(revision);
+    }
+
+    /** The same for segment data. */
+    public static String dataUpTo(ClusterSpec cluster, JournalEpoch epoch, long revision) {
+        return dataPrefix(cluster, epoch) + upTo(revision);
+    }
+
+    /** The same for gaps. */
+    public static String gapsUpTo(ClusterSpec cluster, JournalEpoch epoch, long revision) {
+        return gapsPrefix(cluster, epoch) + upTo(revision);
+    }
+
+    /** Sorts after every {@code <from>-<to>...} name with this {@code from} ('~' after any digit). */
+    private static String upTo(long revision) {
+        return String.format("%020d-~", revision);
+    }
+
     public static String gapsPrefix(ClusterSpec cluster, JournalEpoch epoch) {
         return epochPrefix(cluster, epoch) + "gaps/";
     }

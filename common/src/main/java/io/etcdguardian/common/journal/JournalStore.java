@@ -277,71 +277,69 @@ public class JournalStore {
     }
 
     /**
-     * What {@link #prune} removed: segment manifests, their data (a run after a crash finds data whose
-     * manifest went already), data no manifest ever committed, and gaps.
+     * What {@link #prune} removed: segment manifests, segment data (including data a crash left after its
+     * manifest went, and data of a commit that never wrote its manifest), and gaps.
      */
-    public record Pruned(int segments, int data, int orphans, int gaps) {
+    public record Pruned(int segments, int data, int gaps) {
         public boolean any() {
-            return segments + data + orphans + gaps > 0;
+            return segments + data + gaps > 0;
         }
     }
 
     /**
      * Deletes the epoch's segments and gaps that end at or before {@code throughRevision}: the manifests
-     * first, so no reader ever finds a committed segment without its data; then their data, and the data
-     * of commits that never wrote their manifest once older than {@code orphansBefore} (younger, its
-     * manifest may be on its way); the gaps last. Repeating it after a crash at any point finishes the job.
-     * {@code keepNewest}: the newest segment stays whatever its range (a writer resuming the epoch reads it
-     * for the revision to go on from and the etcd cluster id to expect).
+     * first, so no reader ever finds a committed segment without its data; then the data up to there —
+     * theirs, and any a commit left without a manifest —, then the gaps. Repeating it after a crash at any
+     * point finishes the job. Lists no key past {@code throughRevision}: the keys sort by revision, and a
+     * week of segments must not be read to delete an hour of them. {@code keepNewest}: the epoch's newest
+     * segment stays whatever its range (a writer resuming the epoch reads it for the revision to go on from
+     * and the etcd cluster id to expect).
      */
-    public Pruned prune(
-            ClusterSpec cluster, JournalEpoch epoch, long throughRevision, boolean keepNewest, Instant orphansBefore) {
+    public Pruned prune(ClusterSpec cluster, JournalEpoch epoch, long throughRevision, boolean keepNewest) {
         SnapshotStore store = stores.of(cluster);
-        List<SnapshotStore.Entry> manifests = store.list(JournalKeys.manifestsPrefix(cluster, epoch)).stream()
-                .filter(e -> JournalKeys.rangeOf(e.key()).isPresent())
-                .sorted(java.util.Comparator.comparing(
-                        e -> JournalKeys.rangeOf(e.key()).orElseThrow()))
+        SnapshotStore.Listing manifests = store.listUpTo(
+                JournalKeys.manifestsPrefix(cluster, epoch),
+                JournalKeys.manifestsUpTo(cluster, epoch, throughRevision));
+        List<JournalKeys.Range> ranges = manifests.entries().stream()
+                .map(e -> JournalKeys.rangeOf(e.key()))
+                .flatMap(java.util.Optional::stream)
                 .toList();
-        java.util.Set<JournalKeys.Range> committed = new java.util.HashSet<>();
+        // with nothing listed past the cut, the listing holds the epoch's newest segment
+        java.util.Optional<JournalKeys.Range> newest = keepNewest && !manifests.more()
+                ? ranges.stream().max(java.util.Comparator.comparingLong(JournalKeys.Range::to))
+                : java.util.Optional.empty();
+        java.util.Set<JournalKeys.Range> kept = new java.util.HashSet<>();
         List<String> uncommit = new java.util.ArrayList<>();
-        for (int i = 0; i < manifests.size(); i++) {
-            JournalKeys.Range range =
-                    JournalKeys.rangeOf(manifests.get(i).key()).orElseThrow();
-            boolean newest = i == manifests.size() - 1;
-            if (range.to() <= throughRevision && !(newest && keepNewest)) {
-                uncommit.add(manifests.get(i).key());
+        for (JournalKeys.Range range : ranges) {
+            if (range.to() <= throughRevision && !newest.equals(java.util.Optional.of(range))) {
+                uncommit.add(JournalKeys.manifest(cluster, epoch, range));
             } else {
-                committed.add(range);
+                kept.add(range);
             }
         }
         store.deleteAll(uncommit);
         Failpoints.hit("journal.prune.uncommitted");
-        List<String> data = new java.util.ArrayList<>();
-        int orphans = 0;
-        for (SnapshotStore.Entry e : store.list(JournalKeys.dataPrefix(cluster, epoch))) {
-            java.util.Optional<JournalKeys.Range> range = JournalKeys.rangeOfData(e.key());
-            if (range.isEmpty()) {
-                continue;
-            }
-            if (committed.contains(range.get())) {
-                continue;
-            }
-            if (range.get().to() <= throughRevision) {
-                data.add(e.key());
-            } else if (e.lastModified().isBefore(orphansBefore)) {
-                data.add(e.key());
-                orphans++;
-            }
-        }
+        List<String> data = store
+                .listUpTo(JournalKeys.dataPrefix(cluster, epoch), JournalKeys.dataUpTo(cluster, epoch, throughRevision))
+                .entries()
+                .stream()
+                .filter(e -> JournalKeys.rangeOfData(e.key())
+                        .map(r -> r.to() <= throughRevision && !kept.contains(r))
+                        .orElse(false))
+                .map(SnapshotStore.Entry::key)
+                .toList();
         store.deleteAll(data);
-        List<String> gaps = store.list(JournalKeys.gapsPrefix(cluster, epoch)).stream()
+        List<String> gaps = store
+                .listUpTo(JournalKeys.gapsPrefix(cluster, epoch), JournalKeys.gapsUpTo(cluster, epoch, throughRevision))
+                .entries()
+                .stream()
                 .filter(e -> JournalKeys.rangeOf(e.key())
                         .map(r -> r.to() <= throughRevision)
                         .orElse(false))
                 .map(SnapshotStore.Entry::key)
                 .toList();
         store.deleteAll(gaps);
-        return new Pruned(uncommit.size(), data.size() - orphans, orphans, gaps.size());
+        return new Pruned(uncommit.size(), data.size(), gaps.size());
     }
 
     private static byte[] encrypt(

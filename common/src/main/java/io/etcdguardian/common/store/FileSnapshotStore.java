@@ -84,6 +84,15 @@ final class FileSnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public Listing listUpTo(String prefix, String lastKey) {
+        List<Entry> all = new ArrayList<>(list(prefix));
+        all.sort(java.util.Comparator.comparing(Entry::key));
+        List<Entry> upTo =
+                all.stream().filter(e -> e.key().compareTo(lastKey) <= 0).toList();
+        return new Listing(upTo, upTo.size() < all.size());
+    }
+
+    @Override
     public Optional<byte[]> read(String key) {
         return readVersioned(key).map(Versioned::bytes);
     }

@@ -74,6 +74,23 @@ final class S3SnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public Listing listUpTo(String prefix, String lastKey) {
+        return call("list " + prefix, () -> {
+            List<Entry> entries = new ArrayList<>();
+            // S3 lists in key order, a page at a time: stopping here reads no page beyond lastKey
+            for (software.amazon.awssdk.services.s3.model.S3Object o : s3.listObjectsV2Paginator(
+                            b -> b.bucket(bucket).prefix(prefix))
+                    .contents()) {
+                if (o.key().compareTo(lastKey) > 0) {
+                    return new Listing(entries, true);
+                }
+                entries.add(new Entry(o.key(), o.size(), o.lastModified()));
+            }
+            return new Listing(entries, false);
+        });
+    }
+
+    @Override
     public Optional<byte[]> read(String key) {
         return readVersioned(key).map(Versioned::bytes);
     }

@@ -48,6 +48,15 @@ public interface SnapshotStore {
 
     List<Entry> list(String prefix);
 
+    /** Keys under a prefix up to a last one, in key order; {@code more}: keys after {@code lastKey} exist. */
+    record Listing(List<Entry> entries, boolean more) {}
+
+    /**
+     * The entries under {@code prefix} whose key sorts at or before {@code lastKey}, in key order, read no
+     * further than needed: a prefix of many keys costs what the first of them cost.
+     */
+    Listing listUpTo(String prefix, String lastKey);
+
     Optional<byte[]> read(String key);
 
     Optional<Versioned> readVersioned(String key);

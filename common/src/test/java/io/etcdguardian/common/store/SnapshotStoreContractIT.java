@@ -75,6 +75,32 @@ class SnapshotStoreContractIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"s3", "directory"})
+    void aListingStopsAtItsLastKeyAndABatchDeletesAll(String kind, Backplane backplane) throws Exception {
+        SnapshotStore store = store(kind, backplane);
+        String prefix = "contract-" + UUID.randomUUID() + "/";
+        List<String> keys = java.util.stream.IntStream.range(0, 1203)
+                .mapToObj(i -> String.format("%s%05d.json", prefix, i))
+                .toList();
+        for (String key : keys) {
+            store.write(key, new byte[] {1}, "application/json");
+        }
+        SnapshotStore.Listing upTo = store.listUpTo(prefix, prefix + "00001.json");
+        assertThat(upTo.entries()).extracting(SnapshotStore.Entry::key).containsExactly(keys.get(0), keys.get(1));
+        assertThat(upTo.more()).isTrue();
+        SnapshotStore.Listing all = store.listUpTo(prefix, prefix + "~");
+        assertThat(all.entries()).extracting(SnapshotStore.Entry::key).containsExactlyElementsOf(keys);
+        assertThat(all.more()).isFalse();
+        // more than one DeleteObjects call's worth (1,000), and a key that was never there
+        List<String> doomed = new java.util.ArrayList<>(keys.subList(0, 1201));
+        doomed.add(prefix + "never-written.json");
+        store.deleteAll(doomed);
+        assertThat(store.list(prefix))
+                .extracting(SnapshotStore.Entry::key)
+                .containsExactlyInAnyOrderElementsOf(keys.subList(1201, 1203));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3", "directory"})
     void aConditionalWriteLosesToAnyChangeSinceItsRead(String kind, Backplane backplane) throws Exception {
         SnapshotStore store = store(kind, backplane);
         String key = "contract-" + UUID.randomUUID() + "/lease.json";

@@ -172,18 +172,16 @@ public class RetentionRunner {
                                         cluster,
                                         cut.epoch(),
                                         cut.throughRevision(),
-                                        cut.epoch().equals(current),
-                                        Instant.now().minus(orphanAge));
+                                        cut.epoch().equals(current));
                                 if (p.any()) {
                                     pruned.add(cut.epoch().name() + ": " + p.segments() + " segments");
                                     LOG.info(
                                             "retention pruned the journal of {}, epoch {}: {} segments uncommitted, {}"
-                                                    + " data objects deleted, {} left by failed commits, {} gaps ({})",
+                                                    + " data objects deleted, {} gaps ({})",
                                             cluster.id(),
                                             cut.epoch().name(),
                                             p.segments(),
                                             p.data(),
-                                            p.orphans(),
                                             p.gaps(),
                                             cut.why());
                                 }
@@ -194,7 +192,6 @@ public class RetentionRunner {
                             journalWriters.ifPresent(w -> w.pruned(cluster.id()));
                         }
                         cleanOrphans(cluster, manifests, cutShort);
-                        cleanJournalOrphans(cluster, epochs, cuts);
                         String journalDone =
                                 pruned.isEmpty() ? "" : "; pruned the journal (" + String.join(", ", pruned) + ")";
                         return (delete.isEmpty() ? "nothing to delete" : "deleted " + String.join(", ", deleted))
@@ -250,35 +247,6 @@ public class RetentionRunner {
             }
         }
         return ids;
-    }
-
-    /** Segment data whose manifest never came, in the epochs no cut went through. */
-    private void cleanJournalOrphans(ClusterSpec cluster, List<JournalEpoch> epochs, List<JournalRetention.Cut> cuts) {
-        JournalEpoch current = epochs.get(epochs.size() - 1);
-        Instant cutoff = Instant.now().minus(orphanAge);
-        for (JournalEpoch epoch : epochs) {
-            if (cuts.stream().anyMatch(c -> c.epoch().equals(epoch))) {
-                continue; // its prune took them
-            }
-            try {
-                int orphans = journalStore
-                        .prune(cluster, epoch, 0, epoch.equals(current), cutoff)
-                        .orphans();
-                if (orphans > 0) {
-                    LOG.info(
-                            "removed {} journal segments of {} (epoch {}) that no manifest committed",
-                            orphans,
-                            cluster.id(),
-                            epoch.name());
-                }
-            } catch (RuntimeException e) {
-                LOG.warn(
-                        "journal of {}, epoch {}: left-overs not removed: {}",
-                        cluster.id(),
-                        epoch.name(),
-                        e.toString());
-            }
-        }
     }
 
     private void cleanOrphans(ClusterSpec cluster, List<SnapshotManifest> manifests, Set<String> cutShort) {
