@@ -39,6 +39,12 @@ public class JournalStore {
         this.keys = keys;
     }
 
+    /** Whether the cluster has a journal at all: one listing call (its first page), whatever the journal holds. */
+    public boolean exists(ClusterSpec cluster) {
+        String prefix = JournalKeys.prefix(cluster);
+        return stores.of(cluster).listUpTo(prefix, prefix).more();
+    }
+
     /** The cluster's epochs, oldest first: the first always, then one per history a restore began. */
     public List<JournalEpoch> epochs(ClusterSpec cluster) {
         List<JournalEpoch> epochs = new java.util.ArrayList<>(List.of(JournalEpoch.FIRST));

@@ -128,7 +128,9 @@ public class RetentionRunner {
                                 .map(Lease::subject)
                                 .ifPresent(inUse::add);
                         List<SnapshotManifest> delete = RetentionPolicy.toDelete(manifests, cluster.retention(), inUse);
-                        List<JournalEpoch> epochs = journalStore.epochs(cluster);
+                        // a cluster that never had a journal gets no journal step in its plan
+                        List<JournalEpoch> epochs =
+                                journalStore.exists(cluster) ? journalStore.epochs(cluster) : List.of();
                         List<JournalRetention.Cut> cuts = JournalRetention.cuts(
                                 epochs,
                                 manifests.stream()
@@ -165,7 +167,7 @@ public class RetentionRunner {
                         meters.counter("guardian.retention.deleted", "cluster", cluster.id())
                                 .increment(delete.size());
                         List<String> pruned = new ArrayList<>();
-                        JournalEpoch current = epochs.get(epochs.size() - 1);
+                        JournalEpoch current = epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
                         for (JournalRetention.Cut cut : cuts) {
                             run.step(cut.step(), () -> {
                                 JournalStore.Pruned p = journalStore.prune(
