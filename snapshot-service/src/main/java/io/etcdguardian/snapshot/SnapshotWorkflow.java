@@ -248,7 +248,8 @@ public class SnapshotWorkflow {
 
     /**
      * Its own snapshot, or one made for the same revision and kept (a restore reviewed with --dry-run, then
-     * applied with its plan digest, asks twice and must get the same snapshot).
+     * applied with its plan digest, asks twice and must get the same snapshot), or a drilled snapshot taken
+     * at that revision.
      */
     private Optional<SnapshotManifest> samePointInTime(
             ClusterSpec cluster, String requestId, PointInTimeMaterializer.Target target) {
@@ -267,10 +268,15 @@ public class SnapshotWorkflow {
                         && m.completedAt().isAfter(keptSince)
                         && !m.drillFailed())
                 .reduce((a, b) -> b)
+                // a snapshot taken at that very revision, proven restorable, holds it already: nothing to make
+                .or(() -> target.epoch().epoch().snapshots(all, target.epoch().next()).stream()
+                        .filter(m -> m.pointInTime() == null && m.revision() == revision && m.drillPassed())
+                        .findFirst())
                 .map(m -> {
                     LOG.info(
-                            "request {} answered by point-in-time snapshot {} of revision {}",
+                            "request {} answered by {}snapshot {} of revision {}",
                             requestId,
+                            m.pointInTime() != null ? "point-in-time " : "",
                             m.snapshotId(),
                             revision);
                     return m;

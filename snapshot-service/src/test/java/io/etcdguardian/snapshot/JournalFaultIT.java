@@ -324,6 +324,17 @@ class JournalFaultIT {
             assertThat(dataRanges(stores, cluster)).containsExactlyElementsOf(now);
             PointInTimePlan plan = PointInTimePlan.of(JournalEpoch.FIRST, catalog.list(cluster), now, end);
             assertThat(plan.base().snapshotId()).isEqualTo(third.snapshotId());
+
+            // the point in time a drilled snapshot holds itself is answered by it, not made again
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> catalog.require(cluster, third.snapshotId()).drillPassed());
+            assertThat(SnapshotRequests.outcome(
+                            stream,
+                            io.etcdguardian.common.event.BackupRequested.pointInTime(
+                                    id, third.revision(), null, "test", "test")))
+                    .isInstanceOfSatisfying(
+                            SnapshotCompleted.class,
+                            c -> assertThat(c.snapshotId()).isEqualTo(third.snapshotId()));
         } finally {
             if (service != null) {
                 service.kill();

@@ -18,11 +18,14 @@ final class SnapshotRequests {
 
     /** Publishes an on-demand request for {@code cluster}; returns its completed or failed event. */
     static GuardianEvent outcome(EventStream stream, String cluster) {
+        return outcome(stream, new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null, Instant.now()));
+    }
+
+    /** Publishes {@code request}; returns its completed or failed event. */
+    static GuardianEvent outcome(EventStream stream, BackupRequested request) {
+        String cluster = request.clusterId();
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
-            String id = stream.publish(
-                            "/test",
-                            new BackupRequested(cluster, Trigger.ON_DEMAND, "test", "test", null, Instant.now()))
-                    .getId();
+            String id = stream.publish("/test", request).getId();
             return events.await(
                             e -> (e instanceof SnapshotCompleted c
                                             && c.requestId().equals(id))
