@@ -97,6 +97,8 @@ class FleetBenchmark {
                     """
                     defaults:
                       store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: fleet-bench/ }
+                      # the scheduler computes every cluster's next slot; none falls in the run
+                      schedule: { cron: "0 0 1 1 *", timezone: UTC }
                     clusters:
                     """.formatted(backplane.bucket(), backplane.s3().endpoint(), credentials));
             for (int i = 0; i < fleetSize; i++) {
@@ -124,6 +126,10 @@ class FleetBenchmark {
             System.getProperties().stringPropertyNames().stream()
                     .filter(k -> k.startsWith("guardian.snapshot."))
                     .forEach(k -> props.put(k, System.getProperty(k)));
+            // the scheduler and the health watch beside it, on the same 1,000 clusters, when their jars are built
+            List<Neighbour> neighbours = Boolean.parseBoolean(System.getProperty("bench.neighbours", "true"))
+                    ? Neighbour.startAll(backplane, fleetFile, tokens, dir)
+                    : List.of();
             try (ApplicationContext context =
                             ApplicationContext.run(EmbeddedServer.class, props).getApplicationContext();
                     EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
@@ -144,10 +150,17 @@ class FleetBenchmark {
 
                 // (a) all at once
                 Usage usage = new Usage();
+                List<ForkedUsage> besides = neighbours.stream()
+                        .map(n -> new ForkedUsage(n.process().pid()))
+                        .toList();
                 long par0 = System.nanoTime();
                 Map<String, Double> parallel = requestAll(stream, big, Set.of());
                 double allAtOnce = (System.nanoTime() - par0) / 1e9;
                 Usage.Taken used = usage.stop();
+                List<ForkedUsage.Taken> besideTaken = new ArrayList<>();
+                for (ForkedUsage beside : besides) {
+                    besideTaken.add(beside.stop());
+                }
 
                 // (b) one etcd frozen: the others finish as before
                 clusters.get(0).signalMember(0, "STOP");
@@ -249,12 +262,29 @@ class FleetBenchmark {
                         allAtOnce,
                         100 * used.cpuSeconds() / allAtOnce,
                         Runtime.getRuntime().availableProcessors()));
+                for (int n = 0; n < neighbours.size(); n++) {
+                    ForkedUsage.Taken t = besideTaken.get(n);
+                    out.add(String.format(
+                            "(e) %s beside it during (a) (-Xmx256m, %s): heap peak %d MiB, threads peak %d, CPU %.1f s"
+                                    + " (%.0f%% of one core)",
+                            neighbours.get(n).name(),
+                            neighbours.get(n).loaded(),
+                            t.peakHeap() / MIB,
+                            t.peakThreads(),
+                            t.cpuSeconds(),
+                            100 * t.cpuSeconds() / allAtOnce));
+                }
+                if (neighbours.isEmpty()) {
+                    out.add("(e) no scheduler-service or health-service beside it (-Dbench.neighbours=false, or their"
+                            + " jars not built: mvn install -DskipTests)");
+                }
                 out.add("(a) per-cluster time to commit, s: "
                         + Arrays.toString(parallel.values().stream()
                                 .mapToDouble(d -> Math.round(d * 10) / 10.0)
                                 .sorted()
                                 .toArray()));
             }
+            neighbours.forEach(Neighbour::stop);
             if (Boolean.parseBoolean(System.getProperty("bench.two-replicas", "true"))) {
                 out.addAll(twoReplicas(backplane, props, etcds, total));
             }
@@ -328,6 +358,67 @@ class FleetBenchmark {
     }
 
     /** Until the group has that many members, so no rebalance moves partitions during the measurement. */
+    /** scheduler-service or health-service from its built jar, on the benchmark's fleet and backplane. */
+    private record Neighbour(String name, Process process, Path log) {
+        static List<Neighbour> startAll(Backplane backplane, Path fleet, Path tokens, Path dir) throws Exception {
+            List<Neighbour> started = new ArrayList<>();
+            for (String name : List.of("scheduler-service", "health-service")) {
+                Path jar = Path.of("..", name, "target", name + ".jar").toAbsolutePath();
+                if (!Files.isRegularFile(jar)) {
+                    continue;
+                }
+                Path log = dir.resolve(name + ".log");
+                Process p = new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java")
+                                        .toString(),
+                                "-Xmx256m",
+                                "-Dmicronaut.server.port=-1",
+                                "-Dkafka.bootstrap.servers=" + backplane.kafka().bootstrapServers(),
+                                "-Dguardian.fleet.file=" + fleet,
+                                "-Dguardian.security.tokens-file=" + tokens,
+                                "-jar",
+                                jar.toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
+                started.add(new Neighbour(name, p, log));
+            }
+            for (Neighbour n : started) {
+                org.awaitility.Awaitility.await()
+                        .atMost(java.time.Duration.ofSeconds(120))
+                        .until(() -> !n.process().isAlive() || n.logHas("Startup completed"));
+                if (!n.process().isAlive()) {
+                    throw new IllegalStateException(n.name() + " did not start; see " + n.log());
+                }
+            }
+            return started;
+        }
+
+        boolean logHas(String text) throws java.io.IOException {
+            return Files.readString(log).contains(text);
+        }
+
+        /** What it loaded, as its log says: the fleet's size. */
+        String loaded() {
+            try {
+                return Files.readString(log)
+                        .lines()
+                        .filter(l -> l.contains("fleet version 1:"))
+                        .map(l -> l.substring(l.indexOf("fleet version 1:") + "fleet version 1:".length())
+                                .trim())
+                        .map(l -> l.replaceAll(", changed.*", ""))
+                        .findFirst()
+                        .orElse("fleet not reported");
+            } catch (java.io.IOException e) {
+                return "log unreadable";
+            }
+        }
+
+        void stop() {
+            process.destroy();
+        }
+    }
+
     private static void awaitMembers(Backplane backplane, String group, int members) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", backplane.kafka().bootstrapServers()))) {
