@@ -538,7 +538,7 @@ public class RestoreWorkflow {
     private void refuseIfAnotherIsOpen(ClusterSpec cluster, String restoreId, boolean supersede) {
         for (OperationRecord other : journal.ofCluster(cluster.id(), OperationKind.RESTORE)) {
             boolean running = other.status() == Status.RUNNING;
-            if (other.facts().containsKey(OperationRecord.PREFIX)) {
+            if (other.isPrefixRestore()) {
                 continue; // a prefix restore is never resumed; its lease alone keeps it apart from this one
             }
             if (!other.operationId().equals(restoreId) && other.isOpen() && (!supersede || running)) {

@@ -71,7 +71,7 @@ public class OperationJournal {
     public static Set<String> snapshotsOfOpenRestores(List<OperationRecord> operations) {
         return operations.stream()
                 .filter(r -> r.kind() == OperationKind.RESTORE && r.isOpen() && r.subject() != null)
-                .filter(r -> !r.facts().containsKey(OperationRecord.PREFIX))
+                .filter(r -> !r.isPrefixRestore())
                 .map(OperationRecord::subject)
                 .collect(java.util.stream.Collectors.toSet());
     }

@@ -184,6 +184,12 @@ public record OperationRecord(
                 Instant.now());
     }
 
+    /** A prefix restore ({@link #PREFIX}): never resumed, and no whole-cluster restore waits on it. */
+    @JsonIgnore
+    public boolean isPrefixRestore() {
+        return kind == OperationKind.RESTORE && facts.containsKey(PREFIX);
+    }
+
     @JsonIgnore
     public boolean isFinal() {
         return status != Status.RUNNING;

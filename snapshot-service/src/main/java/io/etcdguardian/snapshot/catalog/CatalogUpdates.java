@@ -126,8 +126,10 @@ public class CatalogUpdates {
                 long generation = generation(cluster.id());
                 List<SnapshotManifest> listing = manifests.list(cluster);
                 snapshots += put(cluster, listing, generation).snapshots();
-                Optional<JournalCoverage> coverage =
-                        journalStore.coverage(cluster, journalStore.currentEpoch(cluster), listing);
+                // one listing call for a cluster that never had a journal, not three
+                Optional<JournalCoverage> coverage = journalStore.exists(cluster)
+                        ? journalStore.coverage(cluster, journalStore.currentEpoch(cluster), listing)
+                        : Optional.empty();
                 if (coverage.isPresent()) {
                     catalog.putJournal(coverage.get());
                     journals++;

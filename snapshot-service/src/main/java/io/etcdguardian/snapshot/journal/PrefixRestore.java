@@ -140,7 +140,7 @@ public class PrefixRestore {
     private void endInterrupted(ClusterSpec cluster, String operationId) {
         for (OperationRecord other : journal.ofCluster(cluster.id(), OperationKind.RESTORE)) {
             if (!other.operationId().equals(operationId)
-                    && other.facts().containsKey(OperationRecord.PREFIX)
+                    && other.isPrefixRestore()
                     && other.status() == OperationRecord.Status.RUNNING) {
                 journal.record(other.ended(
                         OperationRecord.Status.FAILED,
