@@ -151,7 +151,7 @@ class FleetBenchmark {
                 // (a) all at once
                 Usage usage = new Usage();
                 List<ForkedUsage> besides = neighbours.stream()
-                        .map(n -> new ForkedUsage(n.process().pid()))
+                        .map(n -> new ForkedUsage(n.process(), n.gcLog()))
                         .toList();
                 long par0 = System.nanoTime();
                 Map<String, Double> parallel = requestAll(stream, big, Set.of());
@@ -307,14 +307,18 @@ class FleetBenchmark {
         Map<String, Object> settings = new HashMap<>(props);
         String group = "fleet-bench-two-" + System.nanoTime();
         settings.put("guardian.snapshot.group", group);
-        List<String> jvm = List.of("-Xmx" + Runtime.getRuntime().maxMemory() / MIB + "m");
         List<Process> replicas = new ArrayList<>();
         try (EventStream stream = new EventStream(backplane.kafka().bootstrapServers())) {
             for (int r = 0; r < 2; r++) {
                 settings.put(
                         "guardian.snapshot.spool-dir", dir.resolve("spool-" + r).toString());
                 replicas.add(ForkedService.start(
-                        "io.etcdguardian.snapshot.Application", settings, dir.resolve("replica-" + r + ".log"), jvm));
+                        "io.etcdguardian.snapshot.Application",
+                        settings,
+                        dir.resolve("replica-" + r + ".log"),
+                        List.of(
+                                "-Xmx" + Runtime.getRuntime().maxMemory() / MIB + "m",
+                                ForkedUsage.gcLogOption(replicaGcLog(r)))));
             }
             awaitMembers(backplane, group, 2);
             List<String> big = new ArrayList<>();
@@ -323,8 +327,10 @@ class FleetBenchmark {
             }
             // warm-up as the one replica had it (its one-at-a-time pass): JIT, clients, connections, spool files
             requestAll(stream, big, Set.of());
-            List<ForkedUsage> usages =
-                    replicas.stream().map(p -> new ForkedUsage(p.pid())).toList();
+            List<ForkedUsage> usages = new ArrayList<>();
+            for (int r = 0; r < replicas.size(); r++) {
+                usages.add(new ForkedUsage(replicas.get(r), replicaGcLog(r)));
+            }
             long t0 = System.nanoTime();
             requestAll(stream, big, Set.of());
             double took = (System.nanoTime() - t0) / 1e9;
@@ -358,8 +364,12 @@ class FleetBenchmark {
     }
 
     /** Until the group has that many members, so no rebalance moves partitions during the measurement. */
+    private Path replicaGcLog(int replica) {
+        return dir.resolve("replica-" + replica + ".gc.log");
+    }
+
     /** scheduler-service or health-service from its built jar, on the benchmark's fleet and backplane. */
-    private record Neighbour(String name, Process process, Path log) {
+    private record Neighbour(String name, Process process, Path log, Path gcLog) {
         static List<Neighbour> startAll(Backplane backplane, Path fleet, Path tokens, Path dir) throws Exception {
             List<Neighbour> started = new ArrayList<>();
             for (String name : List.of("scheduler-service", "health-service")) {
@@ -368,10 +378,12 @@ class FleetBenchmark {
                     continue;
                 }
                 Path log = dir.resolve(name + ".log");
+                Path gcLog = dir.resolve(name + ".gc.log");
                 Process p = new ProcessBuilder(
                                 Path.of(System.getProperty("java.home"), "bin", "java")
                                         .toString(),
                                 "-Xmx256m",
+                                ForkedUsage.gcLogOption(gcLog),
                                 "-Dmicronaut.server.port=-1",
                                 "-Dkafka.bootstrap.servers=" + backplane.kafka().bootstrapServers(),
                                 "-Dguardian.fleet.file=" + fleet,
@@ -381,7 +393,7 @@ class FleetBenchmark {
                         .redirectErrorStream(true)
                         .redirectOutput(log.toFile())
                         .start();
-                started.add(new Neighbour(name, p, log));
+                started.add(new Neighbour(name, p, log, gcLog));
             }
             for (Neighbour n : started) {
                 org.awaitility.Awaitility.await()

@@ -101,6 +101,7 @@ class JournalBenchmark {
             // etcd's put latency before any watch (after a warm-up of the client)
             Load.run(client, 1000, 3, 256);
             Load quiet = Load.run(client, 1000, seconds, 256);
+            Path serviceGcLog = dir.resolve("service.gc.log");
             Process service = ForkedService.start(
                     "io.etcdguardian.snapshot.Application",
                     Map.of(
@@ -122,7 +123,7 @@ class JournalBenchmark {
                             "true"),
                     // kept after the run for a post-mortem
                     Path.of("target", "journal-benchmark-service.log").toAbsolutePath(),
-                    List.of("-Xmx256m"));
+                    List.of("-Xmx256m", ForkedUsage.gcLogOption(serviceGcLog)));
             try (EventStream.Follower segments = follow(stream)) {
                 snapshot(
                         stream,
@@ -134,7 +135,7 @@ class JournalBenchmark {
                         "load", "writes/s", "RPO p50", "RPO p99", "RPO max", "put p50", "put p99"));
                 out.add(quiet.row("no journal (etcd alone)", null));
                 for (int rate : new int[] {100, 1000}) {
-                    ForkedUsage usage = new ForkedUsage(service.pid());
+                    ForkedUsage usage = new ForkedUsage(service, serviceGcLog);
                     Load load = Load.run(client, rate, seconds, 256);
                     ForkedUsage.Taken taken = usage.stop();
                     Map<Long, Instant> committed = awaitCommitted(segments, load.lastRevision());

@@ -50,18 +50,31 @@ class SnapshotBenchmark {
         int runs = Integer.getInteger("bench.runs", 2);
         EtcdCluster etcd =
                 EtcdCluster.plan(dir.resolve("etcd"), 1, 8L * 1024 * MIB).start();
+        // a small cluster beside it warms each service JVM up (JIT, connections) without a big snapshot
+        EtcdCluster warm = EtcdCluster.plan(dir.resolve("warm"), 1, 256 * MIB).start();
         Path credentials = backplane.s3().writeCredentials(dir.resolve("s3.properties"));
         Path fleet = Files.writeString(dir.resolve("fleet.yaml"), """
                 clusters:
                   - id: bench
                     etcd: { endpoints: [%s] }
                     store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: bench/ }
+                  - id: warm
+                    etcd: { endpoints: [%s] }
+                    store: { bucket: %s, endpoint: %s, credentialsFile: %s, prefix: warm/ }
                 """.formatted(
-                etcd.endpoints().get(0), backplane.bucket(), backplane.s3().endpoint(), credentials));
+                        etcd.endpoints().get(0),
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        credentials,
+                        warm.endpoints().get(0),
+                        backplane.bucket(),
+                        backplane.s3().endpoint(),
+                        credentials));
         String version = serverVersion(etcd);
         List<String> rows = new ArrayList<>();
         List<String> cpuRows = new ArrayList<>();
         List<String> copyRows = new ArrayList<>();
+        List<String> heapRatios = new ArrayList<>();
         boolean awsCli = awsCliPresent();
         Map<String, Object> props = new java.util.HashMap<>(Map.of(
                 "kafka.bootstrap.servers", backplane.kafka().bootstrapServers(),
@@ -73,34 +86,25 @@ class SnapshotBenchmark {
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("guardian.snapshot."))
                 .forEach(k -> props.put(k, System.getProperty(k)));
-        // -Dbench.service-heap=64m: the service in its own JVM with that heap, as it runs deployed; by default
-        // in this JVM (heap from -DargLine), where its threads' CPU can be told apart
-        String serviceHeap = System.getProperty("bench.service-heap");
-        Process forked = serviceHeap == null
-                ? null
-                : ForkedService.start(
-                        "io.etcdguardian.snapshot.Application",
-                        withPort(props),
-                        dir.resolve("service.log"),
-                        List.of("-Xmx" + serviceHeap));
-        try (AutoCloseable running = forked == null ? ApplicationContext.run(props) : () -> stop(forked);
+        List<String> heaps = serviceHeaps();
+        try (AutoCloseable inThisJvm = heaps.isEmpty() ? ApplicationContext.run(props) : () -> {};
                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                 Client client =
                         Client.builder().endpoints(etcd.endpoints().get(0)).build()) {
-            fill(client, 16 * MIB);
-            serviceRun(stream); // warm-up: JIT, connections
+            try (Client warmClient =
+                    Client.builder().endpoints(warm.endpoints().get(0)).build()) {
+                fill(warmClient, 64 * MIB);
+            }
+            List<String> services = heaps.isEmpty() ? List.of(IN_THIS_JVM) : serviceVariants(heaps);
             for (long size : sizes) {
                 fill(client, size);
                 long dbSize = dbSize(etcd);
                 double etcdctl = Double.MAX_VALUE;
-                double service = Double.MAX_VALUE;
-                double capture = Double.MAX_VALUE;
                 double saveAndCopy = Double.MAX_VALUE;
-                long peakHeap = 0;
-                SnapshotCompleted last = null;
                 ProcessCpu.Spent etcdctlCpu = null;
-                ProcessCpu.Spent serviceCpu = null;
-                String serviceThreads = null;
+                ProcessCpu.Spent copyCpu = null;
+                Map<String, Best> best = new java.util.LinkedHashMap<>();
+                services.forEach(s -> best.put(s, new Best()));
                 for (int run = 0; run < runs; run++) {
                     Path out = dir.resolve("etcdctl-" + run + ".db");
                     ProcessCpu cpu0 = ProcessCpu.now();
@@ -113,71 +117,110 @@ class SnapshotBenchmark {
                     }
                     if (awsCli) {
                         // what an operator's cron job does: the saved file, copied with the AWS CLI (multipart)
+                        ProcessCpu cpuCp = ProcessCpu.now();
                         long c0 = System.nanoTime();
                         awsCp(backplane, out, "bench/aws-cp-" + run + ".db");
-                        saveAndCopy = Math.min(saveAndCopy, saved + (System.nanoTime() - c0) / 1e9);
+                        double copied = (System.nanoTime() - c0) / 1e9;
+                        if (saved + copied < saveAndCopy) {
+                            saveAndCopy = saved + copied;
+                            copyCpu = cpuCp.since(copied);
+                        }
                     }
                     Files.delete(out);
-
-                    System.gc();
-                    HeapSampler sampler = forked == null ? new HeapSampler() : null;
-                    ForkedUsage usage = forked == null ? null : new ForkedUsage(forked.pid());
-                    ProcessCpu cpu1 = ProcessCpu.now();
-                    ThreadCpu threads1 = ThreadCpu.now();
-                    long t1 = System.nanoTime();
-                    last = serviceRun(stream);
-                    double took = (System.nanoTime() - t1) / 1e9;
-                    if (took < service) {
-                        service = took;
-                        serviceCpu = cpu1.since(took);
-                        serviceThreads = forked == null ? threads1.since() : "(its own JVM: see the process line)";
+                    for (String service : services) {
+                        // each heap (and collector) gets a fresh JVM per run, the runs interleaved: a fair ratio
+                        // between them
+                        // on a machine whose speed drifts over minutes
+                        String name = "service-" + service + "-" + human(size).replace(' ', '-') + "-" + run;
+                        Path gcLog = dir.resolve(name + ".gc.log");
+                        Process forked = service.equals(IN_THIS_JVM)
+                                ? null
+                                : ForkedService.start(
+                                        "io.etcdguardian.snapshot.Application",
+                                        withPort(props),
+                                        dir.resolve(name + ".log"),
+                                        jvmOptions(service, gcLog));
+                        try {
+                            // twice 64 MiB: the JIT compiles the capture's and upload's paths before the run
+                            serviceRun(stream, "warm");
+                            serviceRun(stream, "warm");
+                            measure(stream, forked, gcLog, best.get(service));
+                        } finally {
+                            if (forked != null) {
+                                stop(forked);
+                            }
+                        }
                     }
-                    capture = Math.min(capture, last.captureMs() / 1e3);
-                    peakHeap = Math.max(
-                            peakHeap,
-                            forked == null ? sampler.stop() : usage.stop().peakHeap());
                 }
-                cpuRows.add(String.format(
-                        "%-10s etcdctl save %s%n%-10s guardian     %s%n%-10s   guardian JVM by thread: %s",
-                        human(size), etcdctlCpu, "", serviceCpu, "", serviceThreads));
-                copyRows.add(String.format(
-                        "%-10s %14.2f s %24s %20.2f s %8s",
-                        human(size),
-                        etcdctl,
-                        awsCli ? String.format("%.2f s", saveAndCopy) : "(no aws CLI)",
-                        service,
-                        awsCli ? String.format("%.2fx", service / saveAndCopy) : "-"));
-                rows.add(String.format(
-                        "%-10s %-9s %14.2f s %20.2f s %8.2fx %13.2f s %8.2fx %12.2f %12d MiB %10.0f MB/s",
-                        human(size),
-                        human(dbSize),
-                        etcdctl,
-                        service,
-                        service / etcdctl,
-                        capture,
-                        capture / etcdctl,
-                        (double) last.sizeStored() / last.sizeRaw(),
-                        peakHeap / MIB,
-                        last.sizeRaw() / service / 1e6));
+                double firstService = best.get(services.get(0)).service;
+                for (String service : services) {
+                    Best b = best.get(service);
+                    cpuRows.add(String.format(
+                            "%-10s %-11s etcdctl save %s%n%-22s aws s3 cp    %s%n%-22s guardian     %s%n%-22s   guardian JVM"
+                                    + " by thread: %s",
+                            human(size),
+                            service,
+                            etcdctlCpu,
+                            "",
+                            awsCli ? copyCpu : "(no aws CLI)",
+                            "",
+                            b.cpu,
+                            "",
+                            b.threads));
+                    copyRows.add(String.format(
+                            "%-10s %-11s %14.2f s %24s %20.2f s %8s",
+                            human(size),
+                            service,
+                            etcdctl,
+                            awsCli ? String.format("%.2f s", saveAndCopy) : "(no aws CLI)",
+                            b.service,
+                            awsCli ? String.format("%.2fx", b.service / saveAndCopy) : "-"));
+                    rows.add(String.format(
+                            "%-10s %-11s %-9s %14.2f s %20.2f s %8.2fx %13.2f s %8.2fx %12.2f %12d MiB %10.0f MB/s",
+                            human(size),
+                            service,
+                            human(dbSize),
+                            etcdctl,
+                            b.service,
+                            b.service / etcdctl,
+                            b.capture,
+                            b.capture / etcdctl,
+                            (double) b.last.sizeStored() / b.last.sizeRaw(),
+                            b.peakHeap / MIB,
+                            b.last.sizeRaw() / b.service / 1e6));
+                    if (!service.equals(services.get(0))) {
+                        heapRatios.add(String.format(
+                                "%-10s %s took %.2fx the time of %s (%.2f s against %.2f s)",
+                                human(size),
+                                service,
+                                b.service / firstService,
+                                services.get(0),
+                                b.service,
+                                firstService));
+                    }
+                }
             }
         } finally {
             etcd.stop();
+            warm.stop();
         }
         System.out.printf(
                 "%nsnapshot benchmark: 1-member etcd %s, S3Proxy (filesystem) on loopback, %d cores,"
                         + " service %s, best of %d, overrides %s%n",
                 version,
                 Runtime.getRuntime().availableProcessors(),
-                forked == null
+                heaps.isEmpty()
                         ? "in the benchmark's JVM, -Xmx" + Runtime.getRuntime().maxMemory() / MIB + " MiB"
-                        : "in its own JVM, -Xmx" + serviceHeap,
+                        : "in its own JVM per run, " + serviceVariants(heaps) + " interleaved, options "
+                                + extraOptions(),
                 runs,
                 props.entrySet().stream()
                         .filter(e -> System.getProperty(e.getKey()) != null)
                         .toList());
         System.out.printf(
-                "%-10s %-9s %16s %22s %9s %15s %9s %12s %16s %15s%n",
+                "%-10s %-11s %-9s %16s %22s %9s %15s %9s %12s %16s %15s%n",
                 "target",
+                "service",
                 "db size",
                 "etcdctl save",
                 "guardian request->S3",
@@ -189,15 +232,98 @@ class SnapshotBenchmark {
                 "end-to-end");
         rows.forEach(System.out::println);
         System.out.printf(
-                "%n%-10s %16s %26s %22s %9s%n",
-                "target", "etcdctl save", "save + aws s3 cp", "guardian request->S3", "ratio");
+                "%n%-10s %-11s %16s %26s %22s %9s%n",
+                "target", "service", "etcdctl save", "save + aws s3 cp", "guardian request->S3", "ratio");
         copyRows.forEach(System.out::println);
+        if (!heapRatios.isEmpty()) {
+            System.out.println();
+            heapRatios.forEach(System.out::println);
+        }
         System.out.printf(
                 "%nCPU seconds spent during the best run of each, by process (%d cores: a run cannot take less"
                         + " than the sum / cores)%n",
                 Runtime.getRuntime().availableProcessors());
         cpuRows.forEach(System.out::println);
         System.out.println();
+    }
+
+    private static final String IN_THIS_JVM = "this-jvm";
+
+    /** The best of a service's runs at one size. */
+    private static final class Best {
+        double service = Double.MAX_VALUE;
+        double capture = Double.MAX_VALUE;
+        long peakHeap;
+        SnapshotCompleted last;
+        ProcessCpu.Spent cpu;
+        String threads;
+    }
+
+    private static void measure(EventStream stream, Process forked, Path gcLog, Best best) throws InterruptedException {
+        System.gc();
+        HeapSampler sampler = forked == null ? new HeapSampler() : null;
+        ForkedUsage usage = forked == null ? null : new ForkedUsage(forked, gcLog);
+        ProcessCpu cpu1 = ProcessCpu.now();
+        ThreadCpu threads1 = ThreadCpu.now();
+        long t1 = System.nanoTime();
+        best.last = serviceRun(stream, "bench");
+        double took = (System.nanoTime() - t1) / 1e9;
+        ProcessCpu.Spent cpu = cpu1.since(took);
+        ForkedUsage.Taken taken = forked == null ? null : usage.stop();
+        if (took < best.service) {
+            best.service = took;
+            best.cpu = cpu;
+            best.threads = forked == null ? threads1.since() : taken.byThread();
+        }
+        best.capture = Math.min(best.capture, best.last.captureMs() / 1e3);
+        best.peakHeap = Math.max(best.peakHeap, forked == null ? sampler.stop() : taken.peakHeap());
+    }
+
+    /**
+     * -Dbench.service-heap=64m: the service in its own JVM with that heap, as it runs deployed;
+     * {@code =512m,64m} measures both in the same run. Without it, the service runs in this JVM
+     * (heap from -DargLine).
+     */
+    private static List<String> serviceHeaps() {
+        String spec = System.getProperty("bench.service-heap", "");
+        return java.util.Arrays.stream(spec.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
+    }
+
+    /**
+     * -Dbench.service-gc=G1,Serial: each heap under each collector ("512m-Serial"); without it the JVM
+     * picks, as it does deployed (G1 here; Serial in a container below 1792 MiB of memory).
+     */
+    private static List<String> serviceVariants(List<String> heaps) {
+        String spec = System.getProperty("bench.service-gc", "").trim();
+        if (spec.isEmpty()) {
+            return heaps;
+        }
+        List<String> variants = new ArrayList<>();
+        for (String heap : heaps) {
+            for (String gc : spec.split(",")) {
+                variants.add(heap + "-" + gc.trim());
+            }
+        }
+        return variants;
+    }
+
+    /** -Dbench.service-options="-Xlog:gc* ...": JVM options for every forked service. */
+    private static List<String> extraOptions() {
+        String spec = System.getProperty("bench.service-options", "").trim();
+        return spec.isEmpty() ? List.of() : List.of(spec.split("\\s+"));
+    }
+
+    private static List<String> jvmOptions(String variant, Path gcLog) {
+        String[] heapAndGc = variant.split("-", 2);
+        List<String> options = new ArrayList<>(List.of("-Xmx" + heapAndGc[0], ForkedUsage.gcLogOption(gcLog)));
+        if (heapAndGc.length == 2) {
+            options.add("-XX:+Use" + heapAndGc[1] + "GC");
+        }
+        options.addAll(extraOptions());
+        return options;
     }
 
     private static Map<String, Object> withPort(Map<String, Object> props) {
@@ -376,11 +502,11 @@ class SnapshotBenchmark {
                 .toArray();
     }
 
-    private static SnapshotCompleted serviceRun(EventStream stream) {
+    private static SnapshotCompleted serviceRun(EventStream stream, String cluster) {
         try (EventStream.Follower events = stream.follow(Topics.SNAPSHOT_EVENTS)) {
             String id = stream.publish(
                             "/bench",
-                            new BackupRequested("bench", Trigger.ON_DEMAND, "bench", "bench", null, Instant.now()))
+                            new BackupRequested(cluster, Trigger.ON_DEMAND, "bench", "bench", null, Instant.now()))
                     .getId();
             GuardianEvent outcome = events.await(
                             e -> (e instanceof SnapshotCompleted c
