@@ -56,9 +56,33 @@ class ChartRenderTest {
                     .endsWith(":0.1.0");
             assertThat(container.getSecurityContext().getReadOnlyRootFilesystem())
                     .isTrue();
+            assertThat(container.getEnv())
+                    .filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.getValue())
+                            .as("the collector pinned, whatever the limit")
+                            .contains("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
+                            .containsPattern("-XX:MaxRAMPercentage=\\d+ "));
+
             assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName())
                     .isEqualTo(d.getMetadata().getName());
         });
+        var snapshot = deployments.stream()
+                .filter(d -> d.getMetadata().getName().equals("g-snapshot-service"))
+                .findFirst()
+                .orElseThrow()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        assertThat(snapshot.getEnv())
+                .filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getValue())
+                        .as("half the limit for the heap: part buffers and metaspace live beside it")
+                        .contains("-XX:MaxRAMPercentage=50 "));
+        assertThat(snapshot.getResources().getLimits().get("memory").toString()).isEqualTo("768Mi");
         assertThat(of(objects, ServiceAccount.class))
                 .filteredOn(sa -> !sa.getMetadata().getName().equals("g-backup-set"))
                 .hasSize(4)

@@ -3,6 +3,7 @@ package io.etcdguardian.snapshot.bench;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,8 +14,13 @@ import java.util.regex.Pattern;
  * of a core per JVM watched, taken from the service on a 2-core machine.
  */
 final class ForkedUsage {
-    /** {@code byThread}: CPU-s by thread name (digits dropped), largest first. */
-    record Taken(long peakHeap, int peakThreads, double cpuSeconds, String byThread) {}
+    /**
+     * {@code peakAnonymous}: the most anonymous memory resident (RssAnon, sampled: heap, direct
+     * buffers, metaspace, stacks), what a container's memory limit kills for; file pages (the spool,
+     * mapped bbolt pages) are reclaimable and left out. {@code byThread}: CPU-s by thread name (digits
+     * dropped), largest first.
+     */
+    record Taken(long peakHeap, long peakAnonymous, int peakThreads, double cpuSeconds, String byThread) {}
 
     /** "... Pause Young (Normal) (G1 Evacuation Pause) 45M->12M(64M) 3.456ms": in use before and after. */
     private static final Pattern COLLECTION = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
@@ -27,6 +33,7 @@ final class ForkedUsage {
     private final Thread threadSampler;
     private volatile boolean running = true;
     private volatile int threads;
+    private volatile long anonymous;
 
     /** The JVM option that makes a service write the GC log this reads. */
     static String gcLogOption(Path gcLog) {
@@ -42,7 +49,9 @@ final class ForkedUsage {
         threadSampler = new Thread(
                 () -> {
                     while (running) {
-                        threads = Math.max(threads, threadCount());
+                        List<String> status = status();
+                        threads = Math.max(threads, (int) field(status, "Threads:"));
+                        anonymous = Math.max(anonymous, field(status, "RssAnon:") * 1024);
                         try {
                             Thread.sleep(5);
                         } catch (InterruptedException e) {
@@ -93,17 +102,22 @@ final class ForkedUsage {
         return ProcStat.of(pid).ownSeconds();
     }
 
-    private int threadCount() {
+    private List<String> status() {
         try {
-            return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
-                    .filter(l -> l.startsWith("Threads:"))
-                    .mapToInt(l ->
-                            Integer.parseInt(l.substring("Threads:".length()).trim()))
-                    .findFirst()
-                    .orElse(0);
+            return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"));
         } catch (java.io.IOException e) {
-            return 0;
+            return List.of();
         }
+    }
+
+    /** A number field of /proc/<pid>/status ("RssAnon:   123456 kB" in KiB, "Threads:  42" as is). */
+    private static long field(List<String> status, String field) {
+        return status.stream()
+                .filter(l -> l.startsWith(field))
+                .mapToLong(l -> Long.parseLong(
+                        l.substring(field.length()).replace("kB", "").trim()))
+                .findFirst()
+                .orElse(0);
     }
 
     Taken stop() throws InterruptedException {
@@ -124,7 +138,7 @@ final class ForkedUsage {
                 .filter(e -> e.getValue() >= 0.05)
                 .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> b.append(String.format("%s %.2f; ", e.getKey(), e.getValue())));
-        return new Taken(peakHeap(), threads, cpu, b.toString());
+        return new Taken(peakHeap(), anonymous, threads, cpu, b.toString());
     }
 
     /**

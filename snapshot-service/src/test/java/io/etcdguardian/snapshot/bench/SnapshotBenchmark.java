@@ -176,7 +176,7 @@ class SnapshotBenchmark {
                             b.service,
                             awsCli ? String.format("%.2fx", b.service / saveAndCopy) : "-"));
                     rows.add(String.format(
-                            "%-10s %-11s %-9s %14.2f s %20.2f s %8.2fx %13.2f s %8.2fx %12.2f %12d MiB %10.0f MB/s",
+                            "%-10s %-11s %-9s %14.2f s %20.2f s %8.2fx %13.2f s %8.2fx %12.2f %12d MiB %10s %10.0f MB/s",
                             human(size),
                             service,
                             human(dbSize),
@@ -187,6 +187,7 @@ class SnapshotBenchmark {
                             b.capture / etcdctl,
                             (double) b.last.sizeStored() / b.last.sizeRaw(),
                             b.peakHeap / MIB,
+                            b.peakAnonymous == 0 ? "-" : b.peakAnonymous / MIB + " MiB",
                             b.last.sizeRaw() / b.service / 1e6));
                     if (!service.equals(services.get(0))) {
                         heapRatios.add(String.format(
@@ -218,7 +219,7 @@ class SnapshotBenchmark {
                         .filter(e -> System.getProperty(e.getKey()) != null)
                         .toList());
         System.out.printf(
-                "%-10s %-11s %-9s %16s %22s %9s %15s %9s %12s %16s %15s%n",
+                "%-10s %-11s %-9s %16s %22s %9s %15s %9s %12s %16s %10s %15s%n",
                 "target",
                 "service",
                 "db size",
@@ -229,6 +230,7 @@ class SnapshotBenchmark {
                 "ratio",
                 "stored/raw",
                 "peak heap",
+                "peak anon",
                 "end-to-end");
         rows.forEach(System.out::println);
         System.out.printf(
@@ -254,6 +256,7 @@ class SnapshotBenchmark {
         double service = Double.MAX_VALUE;
         double capture = Double.MAX_VALUE;
         long peakHeap;
+        long peakAnonymous;
         SnapshotCompleted last;
         ProcessCpu.Spent cpu;
         String threads;
@@ -277,6 +280,7 @@ class SnapshotBenchmark {
         }
         best.capture = Math.min(best.capture, best.last.captureMs() / 1e3);
         best.peakHeap = Math.max(best.peakHeap, forked == null ? sampler.stop() : taken.peakHeap());
+        best.peakAnonymous = Math.max(best.peakAnonymous, forked == null ? 0 : taken.peakAnonymous());
     }
 
     /**
@@ -293,8 +297,8 @@ class SnapshotBenchmark {
     }
 
     /**
-     * -Dbench.service-gc=G1,Serial: each heap under each collector ("512m-Serial"); without it the JVM
-     * picks, as it does deployed (G1 here; Serial in a container below 1792 MiB of memory).
+     * -Dbench.service-gc=G1,Serial: each heap under each collector ("512m-G1"); without it, Serial, as
+     * the chart runs the services.
      */
     private static List<String> serviceVariants(List<String> heaps) {
         String spec = System.getProperty("bench.service-gc", "").trim();
@@ -319,9 +323,8 @@ class SnapshotBenchmark {
     private static List<String> jvmOptions(String variant, Path gcLog) {
         String[] heapAndGc = variant.split("-", 2);
         List<String> options = new ArrayList<>(List.of("-Xmx" + heapAndGc[0], ForkedUsage.gcLogOption(gcLog)));
-        if (heapAndGc.length == 2) {
-            options.add("-XX:+Use" + heapAndGc[1] + "GC");
-        }
+        // the collector the chart runs the services with, unless a variant names another
+        options.add("-XX:+Use" + (heapAndGc.length == 2 ? heapAndGc[1] : "Serial") + "GC");
         options.addAll(extraOptions());
         return options;
     }
