@@ -67,15 +67,7 @@ class ChartRenderTest {
             assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName())
                     .isEqualTo(d.getMetadata().getName());
         });
-        var snapshot = deployments.stream()
-                .filter(d -> d.getMetadata().getName().equals("g-snapshot-service"))
-                .findFirst()
-                .orElseThrow()
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getContainers()
-                .get(0);
+        var snapshot = container(objects, "g-snapshot-service");
         assertThat(snapshot.getEnv())
                 .filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
                 .singleElement()
