@@ -363,7 +363,6 @@ class FleetBenchmark {
         }
     }
 
-    /** Until the group has that many members, so no rebalance moves partitions during the measurement. */
     private Path replicaGcLog(int replica) {
         return dir.resolve("replica-" + replica + ".gc.log");
     }
@@ -431,6 +430,7 @@ class FleetBenchmark {
         }
     }
 
+    /** Until the group has that many members, so no rebalance moves partitions during the measurement. */
     private static void awaitMembers(Backplane backplane, String group, int members) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", backplane.kafka().bootstrapServers()))) {

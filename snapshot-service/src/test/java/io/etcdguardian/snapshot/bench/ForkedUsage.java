@@ -133,12 +133,7 @@ final class ForkedUsage {
             byName.merge(e.getKey().substring(e.getKey().indexOf(' ') + 1), spent, Double::sum);
         }
         byName.put("threads that ended", cpu - living);
-        StringBuilder b = new StringBuilder();
-        byName.entrySet().stream()
-                .filter(e -> e.getValue() >= 0.05)
-                .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
-                .forEach(e -> b.append(String.format("%s %.2f; ", e.getKey(), e.getValue())));
-        return new Taken(peakHeap(), anonymous, threads, cpu, b.toString());
+        return new Taken(peakHeap(), anonymous, threads, cpu, new CpuByThread(byName).toString());
     }
 
     /**

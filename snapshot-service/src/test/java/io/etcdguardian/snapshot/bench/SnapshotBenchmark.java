@@ -128,9 +128,8 @@ class SnapshotBenchmark {
                     }
                     Files.delete(out);
                     for (String service : services) {
-                        // each heap (and collector) gets a fresh JVM per run, the runs interleaved: a fair ratio
-                        // between them
-                        // on a machine whose speed drifts over minutes
+                        // each heap (and collector) gets a fresh JVM per run, the runs interleaved: a fair
+                        // ratio between them on a machine whose speed drifts over minutes
                         String name = "service-" + service + "-" + human(size).replace(' ', '-') + "-" + run;
                         Path gcLog = dir.resolve(name + ".gc.log");
                         Process forked = service.equals(IN_THIS_JVM)
@@ -267,7 +266,7 @@ class SnapshotBenchmark {
         HeapSampler sampler = forked == null ? new HeapSampler() : null;
         ForkedUsage usage = forked == null ? null : new ForkedUsage(forked, gcLog);
         ProcessCpu cpu1 = ProcessCpu.now();
-        ThreadCpu threads1 = ThreadCpu.now();
+        ThreadCpu threads1 = forked == null ? ThreadCpu.now() : null;
         long t1 = System.nanoTime();
         best.last = serviceRun(stream, "bench");
         double took = (System.nanoTime() - t1) / 1e9;
@@ -402,20 +401,15 @@ class SnapshotBenchmark {
 
         String since() {
             ThreadCpu after = now();
-            Map<String, Long> byGroup = new HashMap<>();
+            Map<String, Double> byGroup = new HashMap<>();
             long threads = 0;
             for (var e : after.nanos().entrySet()) {
                 long spent = e.getValue() - nanos.getOrDefault(e.getKey(), 0L);
                 threads += spent;
-                byGroup.merge(after.names().get(e.getKey()), spent, Long::sum);
+                byGroup.merge(after.names().get(e.getKey()), spent / 1e9, Double::sum);
             }
-            byGroup.put("GC, JIT and threads that ended", after.process() - process - threads);
-            StringBuilder b = new StringBuilder();
-            byGroup.entrySet().stream()
-                    .filter(e -> e.getValue() >= 50_000_000L)
-                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                    .forEach(e -> b.append(String.format("%s %.2f; ", e.getKey(), e.getValue() / 1e9)));
-            return b.toString();
+            byGroup.put("GC, JIT and threads that ended", (after.process() - process - threads) / 1e9);
+            return new CpuByThread(byGroup).toString();
         }
     }
 
