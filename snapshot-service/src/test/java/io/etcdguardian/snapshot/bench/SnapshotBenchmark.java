@@ -47,6 +47,8 @@ class SnapshotBenchmark {
     @Test
     void captureToS3AgainstEtcdctl(Backplane backplane) throws Exception {
         long[] sizes = sizes();
+        List<String> heaps = serviceHeaps();
+        serviceVariants(heaps).forEach(SnapshotBenchmark::refuseUnstartable);
         int runs = Integer.getInteger("bench.runs", 2);
         EtcdCluster etcd =
                 EtcdCluster.plan(dir.resolve("etcd"), 1, 8L * 1024 * MIB).start();
@@ -86,7 +88,6 @@ class SnapshotBenchmark {
         System.getProperties().stringPropertyNames().stream()
                 .filter(k -> k.startsWith("guardian.snapshot."))
                 .forEach(k -> props.put(k, System.getProperty(k)));
-        List<String> heaps = serviceHeaps();
         try (AutoCloseable inThisJvm = heaps.isEmpty() ? ApplicationContext.run(props) : () -> {};
                 EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                 Client client =
@@ -317,6 +318,30 @@ class SnapshotBenchmark {
     private static List<String> extraOptions() {
         String spec = System.getProperty("bench.service-options", "").trim();
         return spec.isEmpty() ? List.of() : List.of(spec.split("\\s+"));
+    }
+
+    /**
+     * A variant whose JVM cannot start (-Dbench.service-gc=Bogus, -Dbench.service-heap=64x) fails here
+     * with the JVM's own words, not after a backup request waited 10 minutes for a service that died.
+     */
+    private static void refuseUnstartable(String variant) {
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions(variant, Path.of("/dev/null")));
+        command.add("-version");
+        try {
+            Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String said = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (java.waitFor() != 0) {
+                throw new IllegalArgumentException("service variant '" + variant + "' ("
+                        + command.subList(1, command.size() - 1) + "): the JVM does not start: " + said.strip());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> jvmOptions(String variant, Path gcLog) {
