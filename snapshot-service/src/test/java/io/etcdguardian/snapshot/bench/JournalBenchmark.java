@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.ForkedService;
+import io.etcdguardian.backplane.usage.ForkedUsage;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.JournalSegmentCommitted;

@@ -5,6 +5,9 @@ import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
 import io.etcdguardian.backplane.ForkedService;
+import io.etcdguardian.backplane.usage.CpuByThread;
+import io.etcdguardian.backplane.usage.ForkedUsage;
+import io.etcdguardian.backplane.usage.ProcStat;
 import io.etcdguardian.common.event.BackupRequested;
 import io.etcdguardian.common.event.GuardianEvent;
 import io.etcdguardian.common.event.SnapshotCompleted;
@@ -50,6 +53,7 @@ class SnapshotBenchmark {
         List<String> heaps = serviceHeaps();
         serviceVariants(heaps).forEach(SnapshotBenchmark::refuseUnstartable);
         int runs = Integer.getInteger("bench.runs", 2);
+        int warmRuns = Integer.getInteger("bench.warm-runs", 8);
         EtcdCluster etcd =
                 EtcdCluster.plan(dir.resolve("etcd"), 1, 8L * 1024 * MIB).start();
         // a small cluster beside it warms each service JVM up (JIT, connections) without a big snapshot
@@ -141,9 +145,11 @@ class SnapshotBenchmark {
                                         dir.resolve(name + ".log"),
                                         jvmOptions(service, gcLog));
                         try {
-                            // twice 64 MiB: the JIT compiles the capture's and upload's paths before the run
-                            serviceRun(stream, "warm");
-                            serviceRun(stream, "warm");
+                            // 64 MiB snapshots first, as a long-running service has taken: with two, C2 still
+                            // spent 4.7 CPU-s compiling during the measured run, with eight 2.1
+                            for (int w = 0; w < warmRuns; w++) {
+                                serviceRun(stream, "warm");
+                            }
                             measure(stream, forked, gcLog, best.get(service));
                         } finally {
                             if (forked != null) {

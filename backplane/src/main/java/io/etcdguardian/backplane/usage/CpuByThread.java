@@ -1,9 +1,9 @@
-package io.etcdguardian.snapshot.bench;
+package io.etcdguardian.backplane.usage;
 
 import java.util.Map;
 
 /** CPU-s a JVM spent by thread name over a span, printed largest first, the small ones (< 0.05 s) left out. */
-record CpuByThread(Map<String, Double> seconds) {
+public record CpuByThread(Map<String, Double> seconds) {
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder();

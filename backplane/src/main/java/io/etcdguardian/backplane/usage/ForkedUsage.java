@@ -1,4 +1,4 @@
-package io.etcdguardian.snapshot.bench;
+package io.etcdguardian.backplane.usage;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,14 +13,14 @@ import java.util.regex.Pattern;
  * before each collection is its peak, read for free. Sampling it with jstat every 20 ms cost a tenth
  * of a core per JVM watched, taken from the service on a 2-core machine.
  */
-final class ForkedUsage {
+public final class ForkedUsage {
     /**
      * {@code peakAnonymous}: the most anonymous memory resident (RssAnon, sampled: heap, direct
      * buffers, metaspace, stacks), what a container's memory limit kills for; file pages (the spool,
      * mapped bbolt pages) are reclaimable and left out. {@code byThread}: CPU-s by thread name (digits
      * dropped), largest first.
      */
-    record Taken(long peakHeap, long peakAnonymous, int peakThreads, double cpuSeconds, String byThread) {}
+    public record Taken(long peakHeap, long peakAnonymous, int peakThreads, double cpuSeconds, String byThread) {}
 
     /** "... Pause Young (Normal) (G1 Evacuation Pause) 45M->12M(64M) 3.456ms": in use before and after. */
     private static final Pattern COLLECTION = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
@@ -36,11 +36,11 @@ final class ForkedUsage {
     private volatile long anonymous;
 
     /** The JVM option that makes a service write the GC log this reads. */
-    static String gcLogOption(Path gcLog) {
+    public static String gcLogOption(Path gcLog) {
         return "-Xlog:gc:file=" + gcLog + ":uptime:filecount=0";
     }
 
-    ForkedUsage(Process process, Path gcLog) {
+    public ForkedUsage(Process process, Path gcLog) {
         this.pid = process.pid();
         this.gcLog = gcLog;
         this.logOffset = size(gcLog);
@@ -120,7 +120,7 @@ final class ForkedUsage {
                 .orElse(0);
     }
 
-    Taken stop() throws InterruptedException {
+    public Taken stop() throws InterruptedException {
         running = false;
         double cpu = cpuSeconds() - cpu0;
         java.util.Map<String, Double> threads1 = threadSeconds();

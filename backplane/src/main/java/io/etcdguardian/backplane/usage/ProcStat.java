@@ -1,14 +1,14 @@
-package io.etcdguardian.snapshot.bench;
+package io.etcdguardian.backplane.usage;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** CPU time of one process from {@code /proc/<pid>/stat}. */
-record ProcStat(double ownSeconds, double endedChildrenSeconds) {
+public record ProcStat(double ownSeconds, double endedChildrenSeconds) {
     private static final double TICKS = 100; // USER_HZ
 
-    static ProcStat of(Path procDir) throws IOException {
+    public static ProcStat of(Path procDir) throws IOException {
         String stat = Files.readString(procDir.resolve("stat"));
         // the fields after the command name, which may hold spaces: utime is field 14, stime 15,
         // cutime 16, cstime 17; a child that ended (etcdctl) is only in its parent's cutime + cstime
@@ -18,7 +18,7 @@ record ProcStat(double ownSeconds, double endedChildrenSeconds) {
                 (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICKS);
     }
 
-    static ProcStat of(long pid) {
+    public static ProcStat of(long pid) {
         try {
             return of(Path.of("/proc", String.valueOf(pid)));
         } catch (IOException e) {
