@@ -69,6 +69,9 @@ class ChartRenderTest {
                 .as("half the limit for the heap: part buffers and metaspace live beside it")
                 .contains("-XX:MaxRAMPercentage=50 ");
         assertThat(snapshot.getResources().getLimits().get("memory").toString()).isEqualTo("768Mi");
+        assertThat(javaToolOptions(container(objects, "g-restore-service")))
+                .as("a restore's heap at its maximum and what lives beside it fit in 512Mi")
+                .contains("-XX:MaxRAMPercentage=50 ");
         assertThat(of(objects, ServiceAccount.class))
                 .filteredOn(sa -> !sa.getMetadata().getName().equals("g-backup-set"))
                 .hasSize(4)

@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.usage.ForkedUsage;
 import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestoreProgress;
 import io.etcdguardian.common.event.RestoreRequested;
@@ -12,6 +13,7 @@ import io.etcdguardian.common.kafka.EventStream;
 import io.etcdguardian.common.snapshot.SnapshotManifest;
 import io.etcdguardian.localetcd.EtcdCluster;
 import io.micronaut.context.ApplicationContext;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Not part of the suite; run it as the README says. Restoring a snapshot of N MiB into a local
  * 3-member cluster: by hand (stop, `etcdctl snapshot restore` ×3, start, wait healthy) against
  * restore-service (request → fetch from S3 and check → stop → restore ×3 → start → verify revision
- * and keys → COMPLETED), alternating, same cluster, same run.
+ * and keys → COMPLETED), alternating, same cluster, same run. With {@code -Dbench.service-heap=384m}
+ * the service runs in its own JVM with that heap and the chart's collector, and its peak heap,
+ * resident memory, threads and CPU during each restore are printed: what its memory limit must hold.
  */
 @Tag("benchmark")
 @ExtendWith(BackplaneExtension.class)
@@ -47,6 +51,7 @@ class RestoreBenchmark {
         EtcdCluster etcd = EtcdCluster.plan(dir.resolve("etcd"), 3, 8L << 30).start();
         List<Long> manual = new ArrayList<>();
         List<Long> service = new ArrayList<>();
+        List<String> usages = new ArrayList<>();
         try {
             fill(etcd, mib);
             SnapshotManifest snapshot = CommittedSnapshots.commit(backplane, "", cluster, etcd, dir, null);
@@ -62,7 +67,10 @@ class RestoreBenchmark {
             Map<String, String> settings =
                     new HashMap<>(RestoreServiceUnderTest.settings(backplane, fleet, dir, "bench-" + cluster));
             settings.put("guardian.restore.keep-old-data", "false");
-            try (ApplicationContext context = RestoreServiceUnderTest.start(settings);
+            String heap = System.getProperty("bench.service-heap", "").trim();
+            Path gcLog = dir.resolve("restore-service.gc.log");
+            Process forked = heap.isEmpty() ? null : fork(settings, heap, gcLog);
+            try (ApplicationContext context = forked == null ? RestoreServiceUnderTest.start(settings) : null;
                     EventStream stream = new EventStream(backplane.kafka().bootstrapServers());
                     EventStream.Follower events = stream.follow(Topics.RESTORE_EVENTS)) {
                 for (int run = 0; run < runs; run++) {
@@ -74,6 +82,7 @@ class RestoreBenchmark {
                     byHand.start();
                     manual.add((System.nanoTime() - start) / 1_000_000);
 
+                    ForkedUsage usage = forked == null ? null : new ForkedUsage(forked, gcLog);
                     start = System.nanoTime();
                     String id = RestoreServiceUnderTest.applyPlan(
                             stream,
@@ -89,6 +98,23 @@ class RestoreBenchmark {
                         throw new AssertionError(end.detail());
                     }
                     service.add((System.nanoTime() - start) / 1_000_000);
+                    if (usage != null) {
+                        ForkedUsage.Taken used = usage.stop();
+                        usages.add(String.format(
+                                "run %d: heap peak %d MiB, resident anonymous peak %d MiB, %d threads, %.1f CPU-s;"
+                                        + " by thread: %s",
+                                run + 1,
+                                used.peakHeap() >> 20,
+                                used.peakAnonymous() >> 20,
+                                used.peakThreads(),
+                                used.cpuSeconds(),
+                                used.byThread()));
+                    }
+                }
+            } finally {
+                if (forked != null) {
+                    forked.destroy();
+                    forked.waitFor();
                 }
             }
             double best =
@@ -105,9 +131,24 @@ class RestoreBenchmark {
                     "restore-service (request -> fetch+check from S3 -> ... -> verified COMPLETED): %s ms;"
                             + " best/best %.2fx%n%n",
                     service, best);
+            if (!usages.isEmpty()) {
+                System.out.printf(
+                        "restore-service in its own JVM, -Xmx%s -XX:+UseSerialGC (as the chart runs it):%n",
+                        System.getProperty("bench.service-heap").trim());
+                usages.forEach(System.out::println);
+                System.out.println();
+            }
         } finally {
             EtcdCluster.load(etcd.dir()).stop();
         }
+    }
+
+    /** restore-service as the chart runs it: its own JVM, Serial, with a GC log the usage is read from. */
+    private static Process fork(Map<String, String> settings, String heap, Path gcLog) throws IOException {
+        return RestoreServiceUnderTest.fork(
+                settings,
+                gcLog.resolveSibling("restore-service.log"),
+                List.of("-Xmx" + heap, "-XX:+UseSerialGC", ForkedUsage.gcLogOption(gcLog)));
     }
 
     /** Distinct keys of 8 KiB incompressible values until the database holds about {@code mib} MiB. */

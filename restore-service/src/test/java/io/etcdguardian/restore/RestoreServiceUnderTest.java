@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** restore-service for a test: in this JVM, or as its own process that a test can kill -9. */
@@ -83,8 +84,14 @@ final class RestoreServiceUnderTest {
 
     /** The service as a child process of this test, on this test's class path. */
     static Process fork(Map<String, String> settings, Path log) throws IOException {
+        return fork(settings, log, List.of("-Xmx256m"));
+    }
+
+    /** With the JVM options a benchmark measures under. */
+    static Process fork(Map<String, String> settings, Path log, List<String> jvmOptions) throws IOException {
         Map<String, String> props = new HashMap<>(settings);
         props.put("micronaut.server.port", "-1");
-        return io.etcdguardian.backplane.ForkedService.start("io.etcdguardian.restore.Application", props, log);
+        return io.etcdguardian.backplane.ForkedService.start(
+                "io.etcdguardian.restore.Application", props, log, jvmOptions);
     }
 }
