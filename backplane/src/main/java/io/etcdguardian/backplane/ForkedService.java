@@ -18,6 +18,14 @@ public final class ForkedService {
         return start(mainClass, settings, log, List.of("-Xmx256m"));
     }
 
+    /** Asks the service to shut down; one that has not within 30 s is killed, so a hung shutdown cannot hang its caller. */
+    public static void stop(Process service) throws InterruptedException {
+        service.destroy();
+        if (!service.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            service.destroyForcibly();
+        }
+    }
+
     /** With the JVM options a benchmark measures under (the heap, say). */
     public static Process start(String mainClass, Map<String, ?> settings, Path log, List<String> jvmOptions) {
         List<String> command = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdguardian.backplane.Backplane;
 import io.etcdguardian.backplane.BackplaneExtension;
+import io.etcdguardian.backplane.ForkedService;
 import io.etcdguardian.backplane.usage.ForkedUsage;
 import io.etcdguardian.common.event.ProgressStatus;
 import io.etcdguardian.common.event.RestoreProgress;
@@ -113,8 +114,7 @@ class RestoreBenchmark {
                 }
             } finally {
                 if (forked != null) {
-                    forked.destroy();
-                    forked.waitFor();
+                    ForkedService.stop(forked);
                 }
             }
             double best =
@@ -133,8 +133,7 @@ class RestoreBenchmark {
                     service, best);
             if (!usages.isEmpty()) {
                 System.out.printf(
-                        "restore-service in its own JVM, -Xmx%s -XX:+UseSerialGC (as the chart runs it):%n",
-                        System.getProperty("bench.service-heap").trim());
+                        "restore-service in its own JVM, -Xmx%s -XX:+UseSerialGC (as the chart runs it):%n", heap);
                 usages.forEach(System.out::println);
                 System.out.println();
             }

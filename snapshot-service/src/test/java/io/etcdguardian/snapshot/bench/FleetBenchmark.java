@@ -358,8 +358,7 @@ class FleetBenchmark {
             return lines;
         } finally {
             for (Process p : replicas) {
-                p.destroy();
-                p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                ForkedService.stop(p);
             }
         }
     }

@@ -220,8 +220,7 @@ class JournalBenchmark {
                         "  service, point-in-time snapshot request->commit: %7.2f s  (revision %d, %d MiB)%n",
                         pitSeconds, pit.revision(), pit.sizeRaw() / MIB));
             } finally {
-                service.destroy();
-                service.waitFor(30, TimeUnit.SECONDS);
+                ForkedService.stop(service);
             }
         } finally {
             etcd.stop();

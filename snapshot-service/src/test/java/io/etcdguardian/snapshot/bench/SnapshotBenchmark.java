@@ -153,7 +153,7 @@ class SnapshotBenchmark {
                             measure(stream, forked, gcLog, best.get(service));
                         } finally {
                             if (forked != null) {
-                                stop(forked);
+                                ForkedService.stop(forked);
                             }
                         }
                     }
@@ -363,13 +363,6 @@ class SnapshotBenchmark {
         Map<String, Object> forked = new HashMap<>(props);
         forked.put("micronaut.server.port", -1);
         return forked;
-    }
-
-    private static void stop(Process service) throws InterruptedException {
-        service.destroy();
-        if (!service.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-            service.destroyForcibly();
-        }
     }
 
     private static boolean awsCliPresent() {
