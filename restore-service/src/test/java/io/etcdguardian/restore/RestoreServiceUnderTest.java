@@ -84,7 +84,9 @@ final class RestoreServiceUnderTest {
 
     /** The service as a child process of this test, on this test's class path. */
     static Process fork(Map<String, String> settings, Path log) throws IOException {
-        return fork(settings, log, List.of("-Xmx256m"));
+        List<String> options = new java.util.ArrayList<>(io.etcdguardian.backplane.ForkedService.TEST_JVM);
+        options.add("-Xmx256m");
+        return fork(settings, log, options);
     }
 
     /** With the JVM options a benchmark measures under. */

@@ -1,6 +1,7 @@
 package io.etcdguardian.snapshot;
 
 import io.etcdguardian.backplane.Backplane;
+import io.etcdguardian.backplane.ForkedService;
 import io.etcdguardian.localetcd.ChildProcess;
 import io.etcdguardian.localetcd.FreePorts;
 import io.etcdguardian.localetcd.Readiness;
@@ -42,8 +43,10 @@ final class ForkedSnapshotService {
             List<String> settings,
             int port) {
         ChildProcess process = new ChildProcess(name, logDir);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ForkedService.TEST_JVM);
+        command.addAll(List.of(
                 "-Xmx192m",
                 "-cp",
                 System.getProperty("java.class.path"),
