@@ -21,16 +21,21 @@ public final class ForkedService {
      * over its life (the behaviour is the same code's). Never for a benchmark, which measures the JVM as it
      * runs in production.
      */
-    public static final List<String> TEST_JVM = List.of(
+    private static final List<String> TEST_JVM = List.of(
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-XX:+UnlockDiagnosticVMOptions",
             "-XX:-BytecodeVerificationRemote");
 
-    public static Process start(String mainClass, Map<String, ?> settings, Path log) {
+    /** The JVM options of a service a test forks, with a heap of {@code maxHeap} (e.g. {@code 256m}). */
+    public static List<String> testJvm(String maxHeap) {
         List<String> options = new ArrayList<>(TEST_JVM);
-        options.add("-Xmx256m");
-        return start(mainClass, settings, log, options);
+        options.add("-Xmx" + maxHeap);
+        return options;
+    }
+
+    public static Process start(String mainClass, Map<String, ?> settings, Path log) {
+        return start(mainClass, settings, log, testJvm("256m"));
     }
 
     /** Asks the service to shut down; one that has not within 30 s is killed, so a hung shutdown cannot hang its caller. */

@@ -84,9 +84,7 @@ final class RestoreServiceUnderTest {
 
     /** The service as a child process of this test, on this test's class path. */
     static Process fork(Map<String, String> settings, Path log) throws IOException {
-        List<String> options = new java.util.ArrayList<>(io.etcdguardian.backplane.ForkedService.TEST_JVM);
-        options.add("-Xmx256m");
-        return fork(settings, log, options);
+        return fork(settings, log, io.etcdguardian.backplane.ForkedService.testJvm("256m"));
     }
 
     /** With the JVM options a benchmark measures under. */

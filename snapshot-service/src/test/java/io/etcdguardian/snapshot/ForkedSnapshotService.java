@@ -45,9 +45,8 @@ final class ForkedSnapshotService {
         ChildProcess process = new ChildProcess(name, logDir);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ForkedService.TEST_JVM);
+        command.addAll(ForkedService.testJvm("192m"));
         command.addAll(List.of(
-                "-Xmx192m",
                 "-cp",
                 System.getProperty("java.class.path"),
                 "-Dmicronaut.server.port=" + port,
